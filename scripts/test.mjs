@@ -1,0 +1,28 @@
+// `npm test`: lint and format check, typecheck, build (the browser tests load the built tracker and
+// web app), then every test. Backend suites that need a server (PostgreSQL, ClickHouse, Redis) run
+// when TEST_DATABASE_URL / CLICKHOUSE_URL / REDIS_URL are set and print why they skip otherwise.
+import { spawnSync } from 'node:child_process';
+
+const steps = [
+  ['lint', ['node_modules/@biomejs/biome/bin/biome', 'check', '.']],
+  ['typecheck', ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']],
+  ['build', ['scripts/build.mjs']],
+  ['tests', ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)]],
+];
+
+for (const backend of [
+  ['TEST_DATABASE_URL', 'catalog contract suite on PostgreSQL'],
+  ['CLICKHOUSE_URL', 'events contract suite and Events API on ClickHouse'],
+  ['REDIS_URL', 'shared rate limits on Redis'],
+]) {
+  if (!process.env[backend[0]]) process.stdout.write(`note: ${backend[0]} is not set; skipping the ${backend[1]}\n`);
+}
+
+for (const [name, args] of steps) {
+  process.stdout.write(`\n== ${name}\n`);
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stdout.write(`\nnpm test: ${name} failed\n`);
+    process.exit(r.status ?? 1);
+  }
+}

@@ -1,0 +1,136 @@
+// The analytics store contract: what every engine (DuckDB embedded, ClickHouse scale-out) must do
+// for events. Routes and services depend only on this file, never on an engine's SQL.
+
+/** Arrow/DataFusion type names, as Delivr's events_schema reports them. */
+export type ArrowType = 'Utf8' | 'Int64' | 'Int32' | 'Boolean';
+
+export interface FieldDef {
+  readonly name: string;
+  readonly data_type: ArrowType;
+  readonly nullable: boolean;
+}
+
+/** One stored event. Column names are Delivr's wire names (spec section 16). */
+export interface EventRow {
+  event_id: string;
+  event_type: string;
+  ts_millis: number;
+  received_millis: number;
+  organization_id: string;
+  project_id: string;
+  pixel_id: string;
+  visitor_id: string | null;
+  session_id: string | null;
+  url: string | null;
+  path: string | null;
+  referrer: string | null;
+  title: string | null;
+  user_agent: string | null;
+  browser: string | null;
+  os: string | null;
+  device_type: string | null;
+  ip: string | null;
+  language: string | null;
+  screen_width: number | null;
+  screen_height: number | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  /** The event's own data as JSON text. */
+  event_data: string | null;
+  is_bot: boolean;
+  resolved: boolean;
+  hem_sha256: string | null;
+}
+
+/** Stored column order; the single source for DDL, events_schema and inserts. */
+export const EVENT_FIELDS: readonly FieldDef[] = [
+  { name: 'event_id', data_type: 'Utf8', nullable: false },
+  { name: 'event_type', data_type: 'Utf8', nullable: false },
+  { name: 'ts_millis', data_type: 'Int64', nullable: false },
+  { name: 'received_millis', data_type: 'Int64', nullable: false },
+  { name: 'organization_id', data_type: 'Utf8', nullable: false },
+  { name: 'project_id', data_type: 'Utf8', nullable: false },
+  { name: 'pixel_id', data_type: 'Utf8', nullable: false },
+  { name: 'visitor_id', data_type: 'Utf8', nullable: true },
+  { name: 'session_id', data_type: 'Utf8', nullable: true },
+  { name: 'url', data_type: 'Utf8', nullable: true },
+  { name: 'path', data_type: 'Utf8', nullable: true },
+  { name: 'referrer', data_type: 'Utf8', nullable: true },
+  { name: 'title', data_type: 'Utf8', nullable: true },
+  { name: 'user_agent', data_type: 'Utf8', nullable: true },
+  { name: 'browser', data_type: 'Utf8', nullable: true },
+  { name: 'os', data_type: 'Utf8', nullable: true },
+  { name: 'device_type', data_type: 'Utf8', nullable: true },
+  { name: 'ip', data_type: 'Utf8', nullable: true },
+  { name: 'language', data_type: 'Utf8', nullable: true },
+  { name: 'screen_width', data_type: 'Int32', nullable: true },
+  { name: 'screen_height', data_type: 'Int32', nullable: true },
+  { name: 'utm_source', data_type: 'Utf8', nullable: true },
+  { name: 'utm_medium', data_type: 'Utf8', nullable: true },
+  { name: 'utm_campaign', data_type: 'Utf8', nullable: true },
+  { name: 'utm_term', data_type: 'Utf8', nullable: true },
+  { name: 'utm_content', data_type: 'Utf8', nullable: true },
+  { name: 'event_data', data_type: 'Utf8', nullable: true },
+  { name: 'is_bot', data_type: 'Boolean', nullable: false },
+  { name: 'resolved', data_type: 'Boolean', nullable: true },
+  { name: 'hem_sha256', data_type: 'Utf8', nullable: true },
+];
+
+export type FieldName = keyof EventRow;
+
+/** `filter` grammar: `<field>:<op>:<value>`, `,` = AND, `|` = OR (OR of AND-groups). */
+export type FilterOp = 'eq' | 'ne' | 'like' | 'not_null' | 'gt' | 'gte' | 'lt' | 'lte';
+export interface Condition {
+  field: FieldName;
+  op: FilterOp;
+  /** null means the literal `null` (eq:null → IS NULL, ne:null → IS NOT NULL). */
+  value: string | null;
+}
+/** Disjunction of conjunctions: [[a, b], [c]] = (a AND b) OR c. */
+export type Filter = Condition[][];
+
+export interface EventQuery {
+  organizationId: string;
+  /** Pixels the caller may read, already resolved from pixel_id / project_id by the catalog. */
+  pixelIds: readonly string[];
+  /** Inclusive bounds, epoch ms. */
+  startMs: number;
+  endMs: number;
+  filter?: Filter;
+  /** Projection; all EVENT_FIELDS when absent. */
+  select?: readonly FieldName[];
+  /** Deduplicate rows on these fields (first row per distinct tuple, ordered by ts_millis, event_id). */
+  distinct?: readonly FieldName[];
+}
+
+export interface PageQuery extends EventQuery {
+  limit: number;
+  offset?: number;
+  /** Keyset cursor: rows strictly after (ts_millis, event_id). */
+  after?: { ts_millis: number; event_id: string };
+}
+
+export type EventRecord = Partial<Record<FieldName, string | number | boolean | null>>;
+
+export interface BucketCount {
+  bucket_start_ms: number;
+  count: number;
+}
+
+export interface AnalyticsStore {
+  readonly engine: 'duckdb' | 'clickhouse';
+  /** Creates tables if missing. Idempotent, safe from several processes. */
+  init(): Promise<void>;
+  /** Appends rows. Resolves only when the rows are durable (survive a kill -9 of this process). */
+  appendEvents(rows: readonly EventRow[]): Promise<void>;
+  /** Rows ordered by (ts_millis, event_id) ascending. */
+  queryEvents(q: PageQuery): Promise<EventRecord[]>;
+  /** Number of matching rows, or of distinct tuples when q.distinct is set. */
+  countEvents(q: EventQuery): Promise<number>;
+  /** Counts per UTC hour or day bucket, ascending, empty buckets omitted. */
+  countByBucket(q: EventQuery, bucket: 'hour' | 'day'): Promise<BucketCount[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,146 @@
+// Table shapes of the catalog, shared by SQLite and PostgreSQL. Times are epoch ms (bigint),
+// flags are integers 0/1 so both engines store and return the same values.
+export type Role = 'owner' | 'admin' | 'member';
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  status: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  password_hash: string | null;
+  status: 'invited' | 'active' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MembershipsTable {
+  organization_id: string;
+  user_id: string;
+  role: Role;
+  created_at: number;
+}
+
+export interface InvitesTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  role: Role;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  cancelled_at: number | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface PasswordResetsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface ApiClientsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  status: 'active' | 'deleted';
+  created_by: string | null;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  client_id: string | null;
+  name: string;
+  key_prefix: string;
+  key_hash: string;
+  secret_hash: string | null;
+  secret_required: number;
+  status: 'active' | 'revoked';
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  secret_rotated_at: number | null;
+}
+
+export interface AccessLogsTable {
+  id: string;
+  key_id: string;
+  organization_id: string;
+  method: string;
+  path: string;
+  status: number;
+  ts: number;
+  ip: string | null;
+}
+
+export interface AppsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  client_id: string;
+  secret_hash: string;
+  status: 'active' | 'deleted';
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface ProjectsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  status: 'active' | 'archived';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PixelsTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  title: string;
+  status: 'active' | 'deleted';
+  respect_privacy: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  first_event_at: number | null;
+}
+
+export interface CatalogDb {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  invites: InvitesTable;
+  sessions: SessionsTable;
+  password_resets: PasswordResetsTable;
+  api_clients: ApiClientsTable;
+  api_keys: ApiKeysTable;
+  access_logs: AccessLogsTable;
+  apps: AppsTable;
+  projects: ProjectsTable;
+  pixels: PixelsTable;
+}

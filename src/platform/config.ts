@@ -1,0 +1,153 @@
+// Configuration, read once from the environment at start. Everything else receives a typed Config;
+// no module reads process.env on its own, so tests can build several apps with different settings.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type SignupMode = 'invite' | 'open';
+export type IpMode = 'full' | 'truncate' | 'none';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  publicUrl: string;
+  /** `postgres://` switches the catalog to PostgreSQL; unset means SQLite under dataDir. */
+  databaseUrl: string | null;
+  jwtSecret: string;
+  /** Identifies the current JWT key; old tokens verify while their kid is listed. */
+  jwtKid: string;
+  /** Retired keys still accepted for verification: kid → secret. */
+  jwtPreviousKeys: Record<string, string>;
+  jwtTtlSeconds: number;
+  smtpUrl: string | null;
+  mailFrom: string;
+  signupMode: SignupMode;
+  adminToken: string | null;
+  /** Answer 401 instead of the documented 404 "User not found." for unknown emails at login. */
+  hideUnknownUsers: boolean;
+  rateLimit: { perSecond: number; burst: number };
+  loginThrottle: { maxFailures: number; windowSeconds: number };
+  sessionTtlSeconds: number;
+  inviteTtlHours: number;
+  bodyLimitBytes: number;
+  logLevel: string;
+  clickhouseUrl: string | null;
+  redisUrl: string | null;
+  ipMode: IpMode;
+  secureCookies: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, key: string, dflt: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return dflt;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${key} must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, key: string, values: readonly T[], dflt: T): T {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return dflt;
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${key} must be one of ${values.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, key: string, protocols: readonly string[]): string | null {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${key} is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${key} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+function bool(env: Env, key: string, dflt: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return dflt;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${key} must be true or false, got "${raw}"`);
+}
+
+/** Reads DATA_DIR/jwt-secret, creating it (mode 600) on first start. */
+function persistedJwtSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+/** `kid:secret,kid:secret` → map, for verifying tokens signed before a key rotation. */
+function parseKeyList(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (raw ?? '').split(',').filter(Boolean)) {
+    const i = part.indexOf(':');
+    if (i <= 0 || i === part.length - 1) throw new ConfigError('JWT_PREVIOUS_KEYS must look like kid:secret,kid:secret');
+    out[part.slice(0, i)] = part.slice(i + 1);
+  }
+  return out;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  const dataDir = resolve(env.DATA_DIR || './data');
+  mkdirSync(dataDir, { recursive: true });
+  const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const jwtSecret = env.JWT_SECRET || persistedJwtSecret(dataDir);
+  if (jwtSecret.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  const adminToken = env.ADMIN_TOKEN || null;
+  if (adminToken !== null && adminToken.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
+  }
+  return {
+    port,
+    host,
+    dataDir,
+    publicUrl,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    jwtSecret,
+    jwtKid: env.JWT_KID || 'k1',
+    jwtPreviousKeys: parseKeyList(env.JWT_PREVIOUS_KEYS),
+    jwtTtlSeconds: int(env, 'JWT_TTL_SECONDS', 86_400, 60, 30 * 86_400),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: env.MAIL_FROM || 'Delivr <no-reply@localhost>',
+    signupMode: oneOf(env, 'SIGNUP_MODE', ['invite', 'open'] as const, 'invite'),
+    adminToken,
+    hideUnknownUsers: bool(env, 'LOGIN_HIDE_UNKNOWN_USERS', false),
+    rateLimit: {
+      perSecond: int(env, 'RATE_LIMIT_PER_SECOND', 25, 1, 1_000_000),
+      burst: int(env, 'RATE_LIMIT_BURST', 50, 1, 1_000_000),
+    },
+    loginThrottle: {
+      maxFailures: int(env, 'LOGIN_MAX_FAILURES', 10, 1, 10_000),
+      windowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
+    },
+    sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 7 * 86_400, 60, 90 * 86_400),
+    inviteTtlHours: int(env, 'INVITE_TTL_HOURS', 7 * 24, 1, 90 * 24),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    clickhouseUrl: url(env, 'CLICKHOUSE_URL', ['http:', 'https:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    ipMode: oneOf(env, 'IP_MODE', ['full', 'truncate', 'none'] as const, 'truncate'),
+    secureCookies: bool(env, 'SECURE_COOKIES', publicUrl.startsWith('https:')),
+  };
+}

@@ -1,0 +1,56 @@
+// Secrets at rest: passwords through scrypt (memory-hard, no native addon needed); random tokens
+// (API secrets, session and invite tokens) through SHA-256, which is enough for 128+ bit random values
+// and keeps per-request verification cheap. Every comparison is constant-time.
+import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+
+export const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
+
+export const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
+
+export const uuid = (): string => randomUUID();
+
+/** Constant-time equality of two strings of possibly different length. */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  if (ab.length !== bb.length) {
+    // Compare anyway so the time taken does not reveal the length mismatch early.
+    timingSafeEqual(ab, ab);
+    return false;
+  }
+  return timingSafeEqual(ab, bb);
+}
+
+/** Hash of a high-entropy token for storage; verify with `tokenMatches`. */
+export const hashToken = (token: string): string => sha256Hex(token);
+
+export const tokenMatches = (token: string, storedHash: string): boolean => safeEqual(hashToken(token), storedHash);
+
+const SCRYPT = { N: 16_384, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 };
+
+function scryptAsync(password: string, salt: Buffer, N: number, r: number, p: number, keylen: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, keylen, { N, r, p, maxmem: SCRYPT.maxmem }, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+/** `scrypt$N$r$p$salt$hash`, parameters stored so they can be raised later. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p, SCRYPT.keylen);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+/** A fixed hash verified when the user does not exist, so both paths cost the same. */
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
+  const parts = (stored ?? DUMMY_HASH).split('$');
+  const [scheme, n, r, p, salt, hash] = parts;
+  if (parts.length !== 6 || scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p), expected.length);
+  return timingSafeEqual(key, expected) && stored !== null;
+}

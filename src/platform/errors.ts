@@ -1,0 +1,87 @@
+// The one error catalogue: every error the HTTP API can return, with its status and exact body.
+// Delivr's documented strings ("Invalid API key", "User not found.", ...) live here verbatim, and
+// docs/errors.md is checked against this list by a test.
+
+export const ERRORS = {
+  invalid_parameters: { status: 400, message: 'Invalid parameters.' },
+  invalid_json: { status: 400, message: 'Request body is not valid JSON.' },
+  missing_auth: { status: 401, message: 'Missing or invalid authentication.' },
+  invalid_api_key: { status: 401, message: 'Invalid API key' },
+  invalid_api_secret: { status: 401, message: 'Invalid API secret' },
+  api_secret_required: { status: 401, message: 'API secret is required' },
+  invalid_token: { status: 401, message: 'Invalid or expired token.' },
+  wrong_token_type: { status: 401, message: 'This token is not valid for this API.' },
+  invalid_credentials: { status: 401, message: 'Invalid credentials.' },
+  missing_client_credentials: {
+    status: 401,
+    message: 'X-Delivr-Client-ID and X-Delivr-Client-Secret headers are required.',
+  },
+  invalid_client_credentials: { status: 401, message: 'Invalid client credentials.' },
+  session_required: { status: 401, message: 'Sign in required.' },
+  admin_token_required: { status: 401, message: 'A valid admin token is required.' },
+  forbidden: { status: 403, message: 'Forbidden.' },
+  csrf_failed: { status: 403, message: 'Missing or invalid CSRF token.' },
+  signup_closed: {
+    status: 403,
+    message: 'Sign-up is closed. Ask your Delivr contact or an organization owner for an invitation.',
+  },
+  client_app_mismatch: { status: 403, message: 'These app credentials belong to another user.' },
+  admin_disabled: { status: 404, message: 'Not found.' },
+  not_found: { status: 404, message: 'Not found.' },
+  user_not_found: { status: 404, message: 'User not found.' },
+  organization_not_found: { status: 404, message: 'Organization not found.' },
+  project_not_found: { status: 404, message: 'Project not found.' },
+  pixel_not_found: { status: 404, message: 'Pixel not found.' },
+  client_not_found: { status: 404, message: 'API client not found.' },
+  key_not_found: { status: 404, message: 'API key not found.' },
+  app_not_found: { status: 404, message: 'App not found.' },
+  member_not_found: { status: 404, message: 'Member not found.' },
+  invite_not_found: { status: 404, message: 'Invitation not found or expired.' },
+  method_not_allowed: { status: 405, message: 'Method not allowed.' },
+  email_taken: { status: 409, message: 'A user with this email already exists.' },
+  already_member: { status: 409, message: 'This user is already a member of the organization.' },
+  last_owner: { status: 409, message: 'An organization must keep at least one owner.' },
+  key_revoked: { status: 409, message: 'This API key is revoked.' },
+  payload_too_large: { status: 413, message: 'Request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'Unsupported content type.' },
+  rate_limited: { status: 429, message: 'Rate limit exceeded.' },
+  too_many_attempts: { status: 429, message: 'Too many failed attempts. Try again later.' },
+  internal: { status: 500, message: 'Internal server error.' },
+  unavailable: { status: 503, message: 'Service unavailable.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Error bodies on the wire: `{"error": message, "code"?: ..., "details"?: ...}`. */
+export interface ErrorBody {
+  error: string;
+  code?: string;
+  details?: string;
+}
+
+/** Codes whose documented body is `{"error": ...}` alone (the seeds show no `code`). */
+const BARE: ReadonlySet<ErrorCode> = new Set(['invalid_api_key', 'invalid_api_secret', 'api_secret_required']);
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  constructor(
+    readonly code: ErrorCode,
+    readonly details?: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(ERRORS[code].message);
+    this.status = ERRORS[code].status;
+    this.headers = headers;
+  }
+
+  body(): ErrorBody {
+    const body: ErrorBody = { error: this.message };
+    if (!BARE.has(this.code)) body.code = this.code;
+    if (this.details !== undefined) body.details = this.details;
+    return body;
+  }
+}
+
+export const fail = (code: ErrorCode, details?: string): ApiError => new ApiError(code, details);

@@ -1,0 +1,78 @@
+// Shared HTTP pieces: the app type with the TypeBox provider, the error schema every route
+// documents, and the one error handler that turns any failure into the catalogue's JSON body.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import { Type } from 'typebox';
+import { ApiError, type ErrorBody, type ErrorCode } from './errors.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export const ErrorSchema = Type.Object(
+  { error: Type.String(), code: Type.Optional(Type.String()), details: Type.Optional(Type.String()) },
+  { $id: 'Error', description: 'Every error: {"error": message, "code"?: machine code}' },
+);
+
+/** Response schemas for the usual error statuses, merged into each route's `response`. */
+export const errorResponses = (...statuses: number[]): Record<number, typeof ErrorSchema> =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorSchema]));
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_parameters',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_VALIDATION: 'invalid_parameters',
+};
+
+export function toApiError(err: FastifyError | Error): ApiError {
+  if (err instanceof ApiError) return err;
+  const fe = err as FastifyError;
+  if (fe.validation) return new ApiError('invalid_parameters', fe.message);
+  const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) return new ApiError(mapped);
+  if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return new ApiError('invalid_json');
+  const status = fe.statusCode ?? 500;
+  if (status === 413) return new ApiError('payload_too_large');
+  if (status === 415) return new ApiError('unsupported_media_type');
+  if (status >= 400 && status < 500) return new ApiError('invalid_parameters', fe.message);
+  return new ApiError('internal');
+}
+
+export function errorHandler(this: FastifyInstance, err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  const apiError = toApiError(err);
+  if (apiError.status >= 500) req.log.error({ err }, 'request failed');
+  else req.log.info({ code: apiError.code }, 'request rejected');
+  reply
+    .status(apiError.status)
+    .headers(apiError.headers)
+    .type('application/json; charset=utf-8')
+    .send(apiError.body() satisfies ErrorBody);
+}
+
+export const headerValue = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+export const bearerToken = (req: FastifyRequest): string | undefined => {
+  const h = headerValue(req, 'authorization');
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m?.[1];
+};

@@ -1,0 +1,91 @@
+// Rate limiting and login throttling. The in-process versions here are the embedded default; a Redis
+// version with the same interface shares the counts across processes (see platform/redis-limits.ts).
+
+export interface BucketResult {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the bucket is full again. */
+  resetSeconds: number;
+  /** Seconds until one request is allowed again (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Takes one token from the bucket named `key`. */
+  take(key: string): Promise<BucketResult>;
+}
+
+export interface FailureCounter {
+  /** Failures recorded for `key` within the window. */
+  count(key: string): Promise<number>;
+  fail(key: string): Promise<void>;
+  reset(key: string): Promise<void>;
+}
+
+/** Token bucket: `perSecond` refill, `burst` capacity. */
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async take(key: string): Promise<BucketResult> {
+    const t = this.now();
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: t };
+    b.tokens = Math.min(this.burst, b.tokens + ((t - b.at) / 1000) * this.perSecond);
+    b.at = t;
+    const allowed = b.tokens >= 1;
+    if (allowed) b.tokens -= 1;
+    this.buckets.set(key, b);
+    if (this.buckets.size > 100_000) this.sweep(t);
+    return bucketResult(allowed, b.tokens, this.perSecond, this.burst);
+  }
+
+  private sweep(t: number): void {
+    const fullAfterMs = (this.burst / this.perSecond) * 1000;
+    for (const [k, v] of this.buckets) if (t - v.at > fullAfterMs) this.buckets.delete(k);
+  }
+}
+
+export function bucketResult(allowed: boolean, tokens: number, perSecond: number, burst: number): BucketResult {
+  return {
+    allowed,
+    limit: perSecond,
+    remaining: Math.max(0, Math.floor(tokens)),
+    resetSeconds: Math.ceil((burst - tokens) / perSecond),
+    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - tokens) / perSecond)),
+  };
+}
+
+/** Sliding-window failure counter kept in memory. */
+export class MemoryFailureCounter implements FailureCounter {
+  private readonly failures = new Map<string, number[]>();
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async count(key: string): Promise<number> {
+    return this.live(key).length;
+  }
+
+  async fail(key: string): Promise<void> {
+    const list = this.live(key);
+    list.push(this.now());
+    this.failures.set(key, list);
+  }
+
+  async reset(key: string): Promise<void> {
+    this.failures.delete(key);
+  }
+
+  private live(key: string): number[] {
+    const since = this.now() - this.windowMs;
+    const list = (this.failures.get(key) ?? []).filter((t) => t > since);
+    if (list.length === 0) this.failures.delete(key);
+    return list;
+  }
+}

@@ -1,0 +1,51 @@
+// Entry point: read config, build services and the app, listen, and shut down cleanly on signals.
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './platform/config.js';
+import { createLogger } from './platform/logger.js';
+import { createServices } from './services.js';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`delivr: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const services = await createServices(config, log);
+  const app = await buildApp(services);
+  await app.listen({ port: config.port, host: config.host });
+  log.info(
+    {
+      catalog: config.databaseUrl ? 'postgres' : 'sqlite',
+      dataDir: config.dataDir,
+      publicUrl: config.publicUrl,
+      signupMode: config.signupMode,
+    },
+    'delivr is ready',
+  );
+  let closing = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
+      log.info({ signal }, 'shutting down');
+      app.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`delivr: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
