@@ -11,9 +11,12 @@ import { registerAccessLogHook } from './auth/guards.js';
 import { authRoutes } from './auth/routes.js';
 import { clientRoutes } from './credentials/client-routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
+import { collectRoutes } from './collect/routes.js';
+import { eventsRoutes } from './events/routes.js';
 import { eventsSchemaRoutes } from './events/schema-routes.js';
 import { opsRoutes } from './ops/routes.js';
 import { partnerRoutes } from './partner/routes.js';
+import { pixelScriptRoutes } from './pixels/routes.js';
 import { ApiError } from './platform/errors.js';
 import { type App, ErrorSchema, errorHandler } from './platform/http.js';
 import type { Services } from './services.js';
@@ -78,6 +81,9 @@ export async function buildApp(s: Services): Promise<App> {
   adminRoutes(app, s);
   dashboardRoutes(app, s);
   eventsSchemaRoutes(app, s);
+  eventsRoutes(app, s);
+  collectRoutes(app, s);
+  pixelScriptRoutes(app, s);
 
   app.addHook('onClose', async () => {
     await s.close();

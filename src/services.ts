@@ -1,7 +1,13 @@
 // The composition root: builds every service once from config, choosing embedded or scale-out
 // infrastructure. buildApp() takes the result, so tests can build apps around their own services.
 import type { Logger } from 'pino';
+import { join } from 'node:path';
 import { AccountsService } from './accounts/service.js';
+import { ClickHouseAnalyticsStore } from './analytics/clickhouse.js';
+import { DuckDbAnalyticsStore } from './analytics/duckdb.js';
+import { GroupCommitter } from './analytics/group-commit.js';
+import type { AnalyticsStore } from './analytics/types.js';
+import { IngestService } from './collect/service.js';
 import { TokenService } from './auth/tokens.js';
 import { openCatalog } from './catalog/db.js';
 import { CatalogStore } from './catalog/store.js';
@@ -10,6 +16,7 @@ import { CredentialsService } from './credentials/service.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config.js';
 import { type FailureCounter, MemoryFailureCounter, MemoryRateLimiter, type RateLimiter } from './platform/limits.js';
+import { Metrics } from './platform/metrics.js';
 import { ProjectsService } from './projects/service.js';
 
 export interface Services {
@@ -25,10 +32,25 @@ export interface Services {
   rateLimiter: RateLimiter;
   loginFailures: FailureCounter;
   accessLog: AccessLogBuffer;
+  metrics: Metrics;
+  analytics: AnalyticsStore;
+  committer: GroupCommitter;
+  ingest: IngestService;
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, log: Logger, opts: { now?: () => number } = {}): Promise<Services> {
+/** ClickHouse when CLICKHOUSE_URL is set, otherwise an embedded DuckDB file under DATA_DIR. */
+export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir'>): AnalyticsStore {
+  return config.clickhouseUrl
+    ? new ClickHouseAnalyticsStore({ url: config.clickhouseUrl })
+    : new DuckDbAnalyticsStore(join(config.dataDir, 'analytics.duckdb'));
+}
+
+export async function createServices(
+  config: Config,
+  log: Logger,
+  opts: { now?: () => number; defaultMetrics?: boolean } = {},
+): Promise<Services> {
   const now = opts.now ?? Date.now;
   const catalog = await openCatalog({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const store = new CatalogStore(catalog.db, catalog.dialect);
@@ -36,6 +58,16 @@ export async function createServices(config: Config, log: Logger, opts: { now?: 
   const loginFailures = new MemoryFailureCounter(config.loginThrottle.windowSeconds * 1000, now);
   const rateLimiter = new MemoryRateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now);
   const accessLog = new AccessLogBuffer(store, log);
+  const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? false });
+  const analytics = openAnalytics(config);
+  await analytics.init();
+  const committer = new GroupCommitter(analytics, {
+    onFlush: (rows, ms) => {
+      metrics.commitRows.observe(rows);
+      metrics.commitSeconds.observe(ms / 1000);
+    },
+  });
+  const ingest = new IngestService(store, committer, metrics, config.ipMode, now);
   return {
     config,
     log,
@@ -49,7 +81,13 @@ export async function createServices(config: Config, log: Logger, opts: { now?: 
     rateLimiter,
     loginFailures,
     accessLog,
+    metrics,
+    analytics,
+    committer,
+    ingest,
     async close() {
+      await committer.close();
+      await analytics.close();
       await accessLog.flush();
       mailer.close();
       await catalog.db.destroy();

@@ -4,6 +4,11 @@ import type { App } from '../platform/http.js';
 import type { Services } from '../services.js';
 
 export function opsRoutes(app: App, s: Services): void {
+  app.get('/metrics', { schema: { tags: ['Operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+    reply.type(s.metrics.registry.contentType);
+    return s.metrics.registry.metrics();
+  });
+
   app.get('/healthz', { schema: { tags: ['Operations'], response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({
     status: 'ok',
   }));
@@ -15,6 +20,12 @@ export function opsRoutes(app: App, s: Services): void {
       checks.catalog = 'ok';
     } catch {
       checks.catalog = 'unavailable';
+    }
+    try {
+      await s.analytics.countEvents({ organizationId: '-', pixelIds: [], startMs: 0, endMs: 0 });
+      checks.analytics = 'ok';
+    } catch {
+      checks.analytics = 'unavailable';
     }
     const ready = Object.values(checks).every((v) => v === 'ok');
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });

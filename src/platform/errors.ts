@@ -46,8 +46,10 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, message: 'Unsupported content type.' },
   rate_limited: { status: 429, message: 'Rate limit exceeded.' },
   too_many_attempts: { status: 429, message: 'Too many failed attempts. Try again later.' },
+  no_valid_events: { status: 400, message: 'No valid events in the request.' },
   internal: { status: 500, message: 'Internal server error.' },
   unavailable: { status: 503, message: 'Service unavailable.' },
+  ingest_overloaded: { status: 503, message: 'Ingest is overloaded; retry shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -57,6 +59,7 @@ export interface ErrorBody {
   error: string;
   code?: string;
   details?: string;
+  [extra: string]: unknown;
 }
 
 /** Codes whose documented body is `{"error": ...}` alone (the seeds show no `code`). */
@@ -70,6 +73,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     readonly details?: string,
     headers: Record<string, string> = {},
+    /** Additional fields for the body, e.g. a batch's per-event rejections. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(ERRORS[code].message);
     this.status = ERRORS[code].status;
@@ -80,7 +85,7 @@ export class ApiError extends Error {
     const body: ErrorBody = { error: this.message };
     if (!BARE.has(this.code)) body.code = this.code;
     if (this.details !== undefined) body.details = this.details;
-    return body;
+    return { ...this.extra, ...body };
   }
 }
 

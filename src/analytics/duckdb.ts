@@ -1,0 +1,461 @@
+// The embedded analytics store: events in one DuckDB file under DATA_DIR, so `delivr` runs on a
+// laptop with no server. DuckDB is columnar and prunes row groups by min/max, which suits an
+// append-mostly table scanned by time range; it allows one read-write process per file, which is
+// exactly the embedded mode (several processes means ClickHouse).
+//
+// Writes go through one connection, one transaction per batch (appender inside BEGIN/COMMIT), so a
+// batch is all-or-nothing and durable once COMMIT returns: DuckDB writes and fsyncs its WAL on commit.
+// Reads use a small pool of other connections and see only committed batches.
+
+import { resolve as resolvePath } from 'node:path';
+import {
+  BIGINT,
+  BOOLEAN,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  INTEGER,
+  VARCHAR,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { checkFilter, isFieldName, operandOf } from './filter.js';
+import {
+  EVENT_FIELDS,
+  type AnalyticsStore,
+  type ArrowType,
+  type BucketCount,
+  type Condition,
+  type EventQuery,
+  type EventRecord,
+  type EventRow,
+  type FieldName,
+  type FilterOp,
+  type PageQuery,
+} from './types.js';
+
+export interface DuckDbStoreOptions {
+  /** DuckDB settings (`threads`, `memory_limit`, ...), passed to the instance as given. */
+  config?: Record<string, string>;
+  /** Most read connections open at once; more concurrent queries wait their turn. */
+  readers?: number;
+}
+
+const SQL_TYPES: Record<ArrowType, string> = { Utf8: 'VARCHAR', Int64: 'BIGINT', Int32: 'INTEGER', Boolean: 'BOOLEAN' };
+const DUCK_TYPES: Record<ArrowType, DuckDBType> = { Utf8: VARCHAR, Int64: BIGINT, Int32: INTEGER, Boolean: BOOLEAN };
+const COMPARISON: Record<Exclude<FilterOp, 'like' | 'not_null'>, string> = {
+  eq: '=',
+  ne: '<>',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+};
+const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
+/** DuckDB's vector size: the most rows one data chunk holds. */
+const CHUNK_ROWS = 2048;
+const ALL_FIELDS: readonly FieldName[] = EVENT_FIELDS.map((f) => fieldName(f.name));
+const ORDER_BY = 'ORDER BY ts_millis, event_id';
+
+/** Two instances on one file in one process would both pass DuckDB's (per-process) file lock. */
+const openPaths = new Set<string>();
+
+export class DuckDbAnalyticsStore implements AnalyticsStore {
+  readonly engine = 'duckdb' as const;
+  private readonly path: string;
+  private instance: DuckDBInstance | null = null;
+  private writer: DuckDBConnection | null = null;
+  private readers: ReaderPool | null = null;
+  /** The table's column order, which the appender must follow (it may predate EVENT_FIELDS changes). */
+  private appendColumns: readonly (FieldName | null)[] = [];
+  private writes: Promise<unknown> = Promise.resolve();
+  private readonly running = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    path: string,
+    private readonly options: DuckDbStoreOptions = {},
+  ) {
+    this.path = path === ':memory:' ? path : resolvePath(path);
+  }
+
+  async init(): Promise<void> {
+    if (this.closed) throw new Error('analytics store is closed');
+    if (!this.instance) await this.open();
+    const writer = this.requireWriter();
+    await this.serializeWrite(async () => {
+      const columns = EVENT_FIELDS.map((f) => `${quoteIdent(f.name)} ${SQL_TYPES[f.data_type]}${f.nullable ? '' : ' NOT NULL'}`);
+      await writer.run(`CREATE TABLE IF NOT EXISTS events (${columns.join(', ')})`);
+      // Fields added to EVENT_FIELDS after a file was created arrive as nullable columns at the end.
+      const existing = await readColumns(writer);
+      for (const f of EVENT_FIELDS) {
+        if (!existing.includes(f.name)) {
+          await writer.run(`ALTER TABLE events ADD COLUMN ${quoteIdent(f.name)} ${SQL_TYPES[f.data_type]}`);
+        }
+      }
+      this.appendColumns = (await readColumns(writer)).map((name) => (isFieldName(name) ? name : null));
+    });
+  }
+
+  private async open(): Promise<void> {
+    const key = this.path;
+    if (key !== ':memory:' && openPaths.has(key)) {
+      throw new Error(`analytics store ${key} is already open in this process; share one DuckDbAnalyticsStore`);
+    }
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(this.path, this.options.config);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/lock/i.test(message)) {
+        throw new Error(
+          `analytics store ${key} is in use by another process. DuckDB allows one process per file: ` +
+            `stop the other process, give this one its own DATA_DIR, or use ClickHouse for several processes. (${message})`,
+        );
+      }
+      throw err;
+    }
+    if (key !== ':memory:') openPaths.add(key);
+    this.instance = instance;
+    this.writer = await instance.connect();
+    this.readers = new ReaderPool(instance, Math.max(1, this.options.readers ?? 4));
+  }
+
+  async appendEvents(rows: readonly EventRow[]): Promise<void> {
+    const writer = this.requireWriter();
+    if (rows.length === 0) return;
+    // Converting first means a malformed row rejects the batch before a transaction is opened.
+    const chunks = toChunks(rows, this.appendColumns);
+    await this.serializeWrite(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      let appender: DuckDBAppender | null = null;
+      try {
+        appender = await writer.createAppender('events');
+        for (const chunk of chunks) appender.appendDataChunk(chunk);
+        const flushing = appender;
+        appender = null;
+        flushing.closeSync();
+        await writer.run('COMMIT');
+      } catch (err) {
+        if (appender) {
+          try {
+            appender.clear();
+            appender.closeSync();
+          } catch {
+            // The append already failed; the rollback below is what matters.
+          }
+        }
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async queryEvents(q: PageQuery): Promise<EventRecord[]> {
+    const fields = checkFields(q.select ?? ALL_FIELDS, 'select');
+    if (!Number.isSafeInteger(q.limit) || q.limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${q.limit}`);
+    const offset = q.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
+    const p = new Params();
+    const where = whereClause(q, p);
+    if (where === null || q.limit === 0) return [];
+
+    const projection = fields.map(quoteIdent).join(', ');
+    let keyset = '';
+    if (q.after) {
+      const ts = p.add(toBigInt(q.after.ts_millis, 'after.ts_millis'), BIGINT);
+      const id = p.add(q.after.event_id, VARCHAR);
+      keyset = `(ts_millis > ${ts} OR (ts_millis = ${ts} AND event_id > ${id}))`;
+    }
+    const page = `LIMIT ${p.add(BigInt(q.limit), BIGINT)} OFFSET ${p.add(BigInt(offset), BIGINT)}`;
+    let sql: string;
+    if (q.distinct && q.distinct.length > 0) {
+      const keys = checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ');
+      // The keyset applies after deduplication, or a page boundary would change which row is first.
+      sql =
+        `SELECT ${projection} FROM (SELECT *, row_number() OVER (PARTITION BY ${keys} ${ORDER_BY}) AS delivr_rn ` +
+        `FROM events WHERE ${where}) WHERE delivr_rn = 1${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
+    } else {
+      sql = `SELECT ${projection} FROM events WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
+    }
+    const rows = await this.read(sql, p);
+    return rows.map((row) => {
+      const record: EventRecord = {};
+      fields.forEach((name, i) => {
+        record[name] = fromDuck(row[i] ?? null);
+      });
+      return record;
+    });
+  }
+
+  async countEvents(q: EventQuery): Promise<number> {
+    const p = new Params();
+    const where = whereClause(q, p);
+    if (where === null) return 0;
+    const sql =
+      q.distinct && q.distinct.length > 0
+        ? `SELECT count(*) FROM (SELECT DISTINCT ${checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ')} FROM events WHERE ${where})`
+        : `SELECT count(*) FROM events WHERE ${where}`;
+    const rows = await this.read(sql, p);
+    return Number(rows[0]?.[0] ?? 0);
+  }
+
+  async countByBucket(q: EventQuery, bucket: 'hour' | 'day'): Promise<BucketCount[]> {
+    const size = BUCKET_MS[bucket];
+    const p = new Params();
+    const where = whereClause(q, p);
+    if (where === null) return [];
+    // Floor to the bucket also for times before 1970 (SQL % keeps the dividend's sign).
+    const start = `(ts_millis - ((ts_millis % ${size}) + ${size}) % ${size})`;
+    const sql =
+      q.distinct && q.distinct.length > 0
+        ? `SELECT b, count(*) FROM (SELECT DISTINCT ${start} AS b, ${checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ')} ` +
+          `FROM events WHERE ${where}) GROUP BY b ORDER BY b`
+        : `SELECT ${start} AS b, count(*) FROM events WHERE ${where} GROUP BY b ORDER BY b`;
+    const rows = await this.read(sql, p);
+    return rows.map((row) => ({ bucket_start_ms: Number(row[0]), count: Number(row[1]) }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writes.catch(() => undefined);
+    await Promise.allSettled([...this.running]);
+    this.readers?.closeAll();
+    this.writer?.closeSync();
+    // Closing the last handle checkpoints the WAL into the database file.
+    this.instance?.closeSync();
+    openPaths.delete(this.path);
+    this.readers = null;
+    this.writer = null;
+    this.instance = null;
+  }
+
+  private requireWriter(): DuckDBConnection {
+    if (this.closed) throw new Error('analytics store is closed');
+    if (!this.writer) throw new Error('analytics store is not initialised; call init() first');
+    return this.writer;
+  }
+
+  private serializeWrite<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(work, work);
+    this.writes = result.catch(() => undefined);
+    return this.track(result);
+  }
+
+  private read(sql: string, p: Params): Promise<DuckDBValue[][]> {
+    this.requireWriter();
+    const readers = this.readers;
+    if (!readers) throw new Error('analytics store is not initialised; call init() first');
+    return this.track(
+      readers.use(async (conn) => {
+        const reader = await conn.runAndReadAll(sql, p.values, p.types);
+        return reader.getRows();
+      }),
+    );
+  }
+
+  /** Lets close() wait for work already started instead of pulling the instance from under it. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    const forget = (): void => {
+      this.running.delete(work);
+    };
+    work.then(forget, forget);
+    return work;
+  }
+}
+
+/** Hands out read connections; a DuckDB connection runs one statement at a time. */
+class ReaderPool {
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly waiting: ((conn: DuckDBConnection) => void)[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly max: number,
+  ) {}
+
+  async use<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const conn = await this.acquire();
+    try {
+      return await work(conn);
+    } finally {
+      this.release(conn);
+    }
+  }
+
+  closeAll(): void {
+    for (const conn of this.idle.splice(0)) conn.closeSync();
+  }
+
+  private async acquire(): Promise<DuckDBConnection> {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (this.size < this.max) {
+      this.size += 1;
+      try {
+        return await this.instance.connect();
+      } catch (err) {
+        this.size -= 1;
+        throw err;
+      }
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(conn: DuckDBConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(conn);
+    else this.idle.push(conn);
+  }
+}
+
+/** Positional parameters with explicit types, so nothing a caller sends is ever spliced into SQL. */
+class Params {
+  readonly values: DuckDBValue[] = [];
+  readonly types: DuckDBType[] = [];
+
+  add(value: DuckDBValue, type: DuckDBType): string {
+    this.values.push(value);
+    this.types.push(type);
+    return `$${this.values.length}`;
+  }
+}
+
+/** Scope, time range and filter; null when nothing can match (no pixels, or an empty range). */
+function whereClause(q: EventQuery, p: Params): string | null {
+  const start = toBigInt(q.startMs, 'startMs');
+  const end = toBigInt(q.endMs, 'endMs');
+  if (q.pixelIds.length === 0 || start > end) return null;
+  const pixels = q.pixelIds.map((id) => p.add(id, VARCHAR)).join(', ');
+  let sql =
+    `organization_id = ${p.add(q.organizationId, VARCHAR)} AND pixel_id IN (${pixels}) ` +
+    `AND ts_millis BETWEEN ${p.add(start, BIGINT)} AND ${p.add(end, BIGINT)}`;
+  if (q.filter && q.filter.length > 0) {
+    const checked = checkFilter(q.filter);
+    if (!checked.ok) throw new Error(`invalid filter: ${checked.error}`);
+    const groups = checked.value.map((group) => `(${group.map((c) => conditionSql(c, p)).join(' AND ')})`);
+    sql += ` AND (${groups.join(' OR ')})`;
+  }
+  return sql;
+}
+
+function conditionSql(c: Condition, p: Params): string {
+  const column = quoteIdent(c.field);
+  const operand = operandOf(c);
+  switch (operand.kind) {
+    case 'is_null':
+      return `${column} IS NULL`;
+    case 'is_not_null':
+      return `${column} IS NOT NULL`;
+    case 'text':
+      // ClickHouse treats `\` as LIKE's escape by default; DuckDB has none unless told.
+      if (c.op === 'like') return `${column} LIKE ${p.add(operand.value, VARCHAR)} ESCAPE '\\'`;
+      return `${column} ${comparison(c.op)} ${p.add(operand.value, VARCHAR)}`;
+    case 'int':
+      return `${column} ${comparison(c.op)} ${p.add(BigInt(operand.value), BIGINT)}`;
+    case 'bool':
+      return `${column} ${comparison(c.op)} ${p.add(operand.value, BOOLEAN)}`;
+  }
+}
+
+function comparison(op: FilterOp): string {
+  if (op === 'like' || op === 'not_null') throw new Error(`operator ${op} has no comparison form`);
+  return COMPARISON[op];
+}
+
+function checkFields(names: readonly string[], what: string): FieldName[] {
+  if (names.length === 0) throw new Error(`${what} is empty`);
+  return names.map((name) => {
+    if (!isFieldName(name)) throw new Error(`${what}: unknown field "${name}"`);
+    return name;
+  });
+}
+
+function fieldName(name: string): FieldName {
+  if (!isFieldName(name)) throw new Error(`unknown field "${name}"`);
+  return name;
+}
+
+/** Field names come only from EVENT_FIELDS; quoting keeps words like `path` from meaning anything. */
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function toBigInt(n: number, what: string): bigint {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`${what} must be an integer number of milliseconds, got ${n}`);
+  return BigInt(n);
+}
+
+function fromDuck(value: DuckDBValue): string | number | boolean | null {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return String(value);
+}
+
+async function readColumns(conn: DuckDBConnection): Promise<string[]> {
+  const reader = await conn.runAndReadAll(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'events' ORDER BY ordinal_position`,
+  );
+  return reader.getRows().map((row) => String(row[0]));
+}
+
+type ToDuck = (value: EventRow[FieldName], row: number) => DuckDBValue;
+
+const CONVERTERS: ReadonlyMap<string, { type: DuckDBType; convert: ToDuck }> = new Map(
+  EVENT_FIELDS.map((f) => [f.name, { type: DUCK_TYPES[f.data_type], convert: converterFor(f.name, f.data_type, f.nullable) }]),
+);
+
+function converterFor(name: string, type: ArrowType, nullable: boolean): ToDuck {
+  const bad = (value: unknown, row: number, expected: string): never => {
+    throw new TypeError(`event ${row}: ${name} must be ${expected}${nullable ? ' or null' : ''}, got ${JSON.stringify(value) ?? typeof value}`);
+  };
+  return (value, row) => {
+    if (value === null || value === undefined) return nullable ? null : bad(value, row, expectedFor(type));
+    switch (type) {
+      case 'Utf8':
+        return typeof value === 'string' ? value : bad(value, row, 'a string');
+      case 'Boolean':
+        return typeof value === 'boolean' ? value : bad(value, row, 'a boolean');
+      case 'Int64':
+        return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : bad(value, row, 'a safe integer');
+      case 'Int32':
+        return typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647
+          ? value
+          : bad(value, row, 'a 32-bit integer');
+    }
+  };
+}
+
+function expectedFor(type: ArrowType): string {
+  return { Utf8: 'a string', Boolean: 'a boolean', Int64: 'a safe integer', Int32: 'a 32-bit integer' }[type];
+}
+
+/** Column-major chunks in the table's column order; columns the code does not know get nulls. */
+function toChunks(rows: readonly EventRow[], columns: readonly (FieldName | null)[]): DuckDBDataChunk[] {
+  if (columns.length === 0) throw new Error('analytics store is not initialised; call init() first');
+  const plan = columns.map((name) => (name ? { name, ...(CONVERTERS.get(name) ?? unreachable(name)) } : null));
+  const types = plan.map((c) => c?.type ?? VARCHAR);
+  const chunks: DuckDBDataChunk[] = [];
+  for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+    const count = Math.min(CHUNK_ROWS, rows.length - start);
+    const data: DuckDBValue[][] = plan.map(() => new Array<DuckDBValue>(count));
+    for (let i = 0; i < count; i++) {
+      const row = rows[start + i] as EventRow;
+      plan.forEach((column, k) => {
+        (data[k] as DuckDBValue[])[i] = column ? column.convert(row[column.name], start + i) : null;
+      });
+    }
+    const chunk = DuckDBDataChunk.create(types, count);
+    chunk.setColumns(data);
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
+function unreachable(name: string): never {
+  throw new Error(`no converter for field ${name}`);
+}

@@ -1,0 +1,265 @@
+// Delivr's `filter`, `select` and `distinct` query grammar, parsed once at the HTTP edge into the
+// engine-neutral `Filter` type, plus the typed operands every analytics adapter binds. Keeping the
+// value typing here means DuckDB and ClickHouse cannot disagree on what `screen_width:gt:9` means.
+//
+// Grammar: `<field>:<op>[:<value>]`, `,` = AND, `|` = OR, AND binding tighter than OR.
+// - A value runs to the next unquoted `,` or `|`, so it may contain `:` (URLs).
+// - A value starting with `"` is quoted: it may contain `,` `|` `:`; inside it `\"` is a quote and
+//   `\\` a backslash; any other backslash is kept as written (LIKE escapes survive).
+// - Unquoted `null` is the null literal (only with eq / ne); `"null"` is the four-letter string.
+// - `not_null` takes no value; one given anyway is ignored.
+// - Matching follows SQL: a NULL cell matches nothing but `eq:null`, `ne:null` and its absence in
+//   `not_null`, so `url:ne:x` does not return rows without a url.
+// - `like` patterns use `%` and `_`, with `\` escaping them (ClickHouse's default; DuckDB is told so).
+
+import { EVENT_FIELDS, type ArrowType, type Condition, type FieldName, type Filter, type FilterOp } from './types.js';
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export const FILTER_LIMITS = {
+  maxConditions: 50,
+  maxValueLength: 2000,
+  /** Bounds the work before the per-condition limits are reached. */
+  maxInputLength: 128 * 1024,
+} as const;
+
+const FILTER_OPS: readonly FilterOp[] = ['eq', 'ne', 'like', 'not_null', 'gt', 'gte', 'lt', 'lte'];
+const ORDER_OPS: ReadonlySet<FilterOp> = new Set(['gt', 'gte', 'lt', 'lte']);
+
+export const FIELD_TYPES: ReadonlyMap<string, ArrowType> = new Map(EVENT_FIELDS.map((f) => [f.name, f.data_type]));
+
+export function isFieldName(name: string): name is FieldName {
+  return FIELD_TYPES.has(name);
+}
+
+function isFilterOp(op: string): op is FilterOp {
+  return (FILTER_OPS as readonly string[]).includes(op);
+}
+
+const INT_RANGE: Record<'Int32' | 'Int64', readonly [number, number]> = {
+  Int32: [-2147483648, 2147483647],
+  Int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/** What an adapter binds for one condition; `null` operands are already turned into IS [NOT] NULL. */
+export type Operand =
+  | { kind: 'is_null' }
+  | { kind: 'is_not_null' }
+  | { kind: 'text'; value: string }
+  | { kind: 'int'; value: number }
+  | { kind: 'bool'; value: boolean };
+
+/**
+ * Checks one condition against its field's type and returns its value in canonical form
+ * (integers without leading zeros, booleans lowercase) so formatting and comparing are stable.
+ */
+export function checkCondition(field: string, op: string, value: string | null): ParseResult<Condition> {
+  const type = FIELD_TYPES.get(field);
+  if (!type || !isFieldName(field)) return fail(`unknown field "${field}"`);
+  if (!isFilterOp(op)) return fail(`unknown operator "${op}" (expected one of ${FILTER_OPS.join(', ')})`);
+  if (op === 'not_null') return { ok: true, value: { field, op, value: null } };
+  if (value === null) {
+    if (op === 'eq' || op === 'ne') return { ok: true, value: { field, op, value: null } };
+    return fail(`null can only be compared with eq or ne (field "${field}", operator ${op})`);
+  }
+  if (value.length > FILTER_LIMITS.maxValueLength) {
+    return fail(`value for "${field}" is longer than ${FILTER_LIMITS.maxValueLength} characters`);
+  }
+  if (op === 'like' && type !== 'Utf8') return fail(`like applies to text fields only, "${field}" is ${type}`);
+  switch (type) {
+    case 'Utf8':
+      return { ok: true, value: { field, op, value } };
+    case 'Boolean': {
+      if (ORDER_OPS.has(op)) return fail(`operator ${op} does not apply to the boolean field "${field}"`);
+      const lower = value.toLowerCase();
+      if (lower !== 'true' && lower !== 'false') return fail(`"${field}" is boolean: expected true or false, got "${value}"`);
+      return { ok: true, value: { field, op, value: lower } };
+    }
+    case 'Int32':
+    case 'Int64': {
+      if (!/^-?\d{1,16}$/.test(value)) return fail(`"${field}" is an integer: expected digits, got "${value}"`);
+      const n = Number(value);
+      const [min, max] = INT_RANGE[type];
+      if (n < min || n > max) return fail(`"${field}" value ${value} is out of range`);
+      return { ok: true, value: { field, op, value: String(n) } };
+    }
+  }
+}
+
+/** The typed operand of a condition produced by `parseFilter` or `checkFilter`. */
+export function operandOf(c: Condition): Operand {
+  if (c.op === 'not_null') return { kind: 'is_not_null' };
+  if (c.value === null) return c.op === 'ne' ? { kind: 'is_not_null' } : { kind: 'is_null' };
+  switch (FIELD_TYPES.get(c.field)) {
+    case 'Boolean':
+      return { kind: 'bool', value: c.value === 'true' };
+    case 'Int32':
+    case 'Int64':
+      return { kind: 'int', value: Number(c.value) };
+    default:
+      return { kind: 'text', value: c.value };
+  }
+}
+
+/**
+ * Validates a `Filter` built in code rather than parsed (adapters call this, since a field name
+ * reaching SQL must come from the whitelist whatever the caller's types claimed).
+ */
+export function checkFilter(filter: Filter): ParseResult<Filter> {
+  const out: Filter = [];
+  let count = 0;
+  for (const group of filter) {
+    if (group.length === 0) return fail('empty AND-group');
+    const checked: Condition[] = [];
+    for (const c of group) {
+      count += 1;
+      if (count > FILTER_LIMITS.maxConditions) return fail(`more than ${FILTER_LIMITS.maxConditions} conditions`);
+      const r = checkCondition(c.field, c.op, c.value);
+      if (!r.ok) return r;
+      checked.push(r.value);
+    }
+    out.push(checked);
+  }
+  return { ok: true, value: out };
+}
+
+/** Parses a `filter` parameter. The empty string is the empty filter (matches everything). */
+export function parseFilter(input: string): ParseResult<Filter> {
+  if (input.length > FILTER_LIMITS.maxInputLength) return fail(`filter is longer than ${FILTER_LIMITS.maxInputLength} characters`);
+  if (input.trim() === '') return { ok: true, value: [] };
+  const groups: Filter = [];
+  let group: Condition[] = [];
+  let count = 0;
+  let pos = 0;
+  for (;;) {
+    count += 1;
+    if (count > FILTER_LIMITS.maxConditions) return fail(`more than ${FILTER_LIMITS.maxConditions} conditions`);
+    const parsed = parseCondition(input, pos, count);
+    if (!parsed.ok) return parsed;
+    group.push(parsed.value.condition);
+    pos = parsed.value.end;
+    if (pos >= input.length) break;
+    const sep = input[pos];
+    pos += 1;
+    if (sep === '|') {
+      groups.push(group);
+      group = [];
+    }
+    if (pos >= input.length) return fail(`condition ${count + 1}: missing after "${sep}"`);
+  }
+  groups.push(group);
+  return { ok: true, value: groups };
+}
+
+interface ParsedCondition {
+  condition: Condition;
+  /** Index of the separator that ended the condition, or input.length. */
+  end: number;
+}
+
+function parseCondition(input: string, start: number, n: number): ParseResult<ParsedCondition> {
+  const where = `condition ${n}`;
+  const fieldEnd = indexOfAny(input, start, ':,|');
+  const field = input.slice(start, fieldEnd).trim();
+  if (field === '') return fail(`${where}: missing field name`);
+  if (fieldEnd >= input.length || input[fieldEnd] !== ':') return fail(`${where}: expected <field>:<op>:<value>, got "${clip(input.slice(start, fieldEnd))}"`);
+  const opStart = fieldEnd + 1;
+  const opEnd = indexOfAny(input, opStart, ':,|');
+  const op = input.slice(opStart, opEnd).trim().toLowerCase();
+  if (op === '') return fail(`${where}: missing operator after "${clip(field)}"`);
+  const hasValue = opEnd < input.length && input[opEnd] === ':';
+
+  let raw: string | null;
+  let end: number;
+  if (!hasValue) {
+    raw = null;
+    end = opEnd;
+  } else if (input[opEnd + 1] === '"') {
+    const q = readQuoted(input, opEnd + 2);
+    if (!q.ok) return fail(`${where}: ${q.error}`);
+    raw = q.value.text;
+    end = q.value.end;
+    if (end < input.length && input[end] !== ',' && input[end] !== '|') {
+      return fail(`${where}: unexpected text after the closing quote`);
+    }
+  } else {
+    end = indexOfAny(input, opEnd + 1, ',|');
+    raw = input.slice(opEnd + 1, end);
+    if (raw === 'null') raw = null;
+    else if (raw === '' && op !== 'not_null') return fail(`${where}: missing value for "${clip(field)}" (write "" for the empty string)`);
+  }
+  if (!hasValue && op !== 'not_null') return fail(`${where}: missing value for "${clip(field)}" ${clip(op)}`);
+
+  const checked = checkCondition(field, op, raw);
+  if (!checked.ok) return fail(`${where}: ${checked.error}`);
+  return { ok: true, value: { condition: checked.value, end } };
+}
+
+/** Reads a quoted value whose opening quote precedes `start`; `end` is just past the closing quote. */
+function readQuoted(input: string, start: number): ParseResult<{ text: string; end: number }> {
+  let text = '';
+  let i = start;
+  while (i < input.length) {
+    const ch = input[i];
+    if (ch === '"') return { ok: true, value: { text, end: i + 1 } };
+    if (ch === '\\') {
+      const next = input[i + 1];
+      if (next === '"' || next === '\\') {
+        text += next;
+        i += 2;
+        continue;
+      }
+    }
+    text += ch;
+    i += 1;
+  }
+  return fail('unterminated quoted value');
+}
+
+function indexOfAny(s: string, from: number, chars: string): number {
+  for (let i = from; i < s.length; i++) {
+    if (chars.includes(s[i] ?? '')) return i;
+  }
+  return s.length;
+}
+
+/** Values that read back unchanged without quotes; everything else is quoted. */
+const BARE_VALUE = /^[A-Za-z0-9_.:/@%+~-]+$/;
+
+/** Writes a filter in the grammar `parseFilter` reads; `parseFilter(formatFilter(f))` gives f back. */
+export function formatFilter(filter: Filter): string {
+  return filter.map((group) => group.map(formatCondition).join(',')).join('|');
+}
+
+function formatCondition(c: Condition): string {
+  if (c.op === 'not_null') return `${c.field}:not_null`;
+  return `${c.field}:${c.op}:${formatValue(c.value)}`;
+}
+
+function formatValue(value: string | null): string {
+  if (value === null) return 'null';
+  if (value !== 'null' && BARE_VALUE.test(value)) return value;
+  return `"${value.replace(/[\\"]/g, (m) => `\\${m}`)}"`;
+}
+
+/** Parses a comma-separated `select` / `distinct` list; duplicates are dropped, order kept. */
+export function parseFieldList(csv: string): ParseResult<FieldName[]> {
+  if (csv.length > 4096) return fail('field list is too long');
+  const names: FieldName[] = [];
+  for (const part of csv.split(',')) {
+    const name = part.trim();
+    if (name === '') return fail('empty field name in list');
+    if (!isFieldName(name)) return fail(`unknown field "${clip(name)}"`);
+    if (!names.includes(name)) names.push(name);
+  }
+  return { ok: true, value: names };
+}
+
+function fail(error: string): { ok: false; error: string } {
+  return { ok: false, error };
+}
+
+/** Keeps echoed user input short in error messages. */
+function clip(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}

@@ -1,0 +1,120 @@
+// Turns one validated incoming event into a stored EventRow: server time, parsed user agent, bot
+// flag (isbot), page path, UTM parameters, and the client IP kept, truncated or dropped per IP_MODE.
+import { isbot } from 'isbot';
+import { UAParser } from 'ua-parser-js';
+import type { EventRow } from '../analytics/types.js';
+import type { IpMode } from '../platform/config.js';
+
+/** IPv4 → last octet zeroed; IPv6 → first 48 bits kept. */
+export function truncateIp(ip: string): string {
+  const v4 = /^(?:::ffff:)?(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/i.exec(ip);
+  if (v4) return `${v4[1]}.0`;
+  if (ip.includes(':')) {
+    const head = ip.split('::')[0]?.split(':') ?? [];
+    return `${head.slice(0, 3).join(':') || '0'}::`;
+  }
+  return ip;
+}
+
+export function ipFor(mode: IpMode, ip: string): string | null {
+  if (mode === 'none') return null;
+  return mode === 'truncate' ? truncateIp(ip) : ip;
+}
+
+const UTM = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
+
+export interface RequestFacts {
+  userAgent: string;
+  ip: string;
+  acceptLanguage: string | undefined;
+  receivedMs: number;
+}
+
+export interface IncomingEvent {
+  eventId: string;
+  eventType: string;
+  tsMillis: number;
+  organizationId: string;
+  projectId: string;
+  pixelId: string;
+  visitorId: string | null;
+  sessionId: string | null;
+  url: string | null;
+  referrer: string | null;
+  title: string | null;
+  language: string | null;
+  screen: [number, number] | null;
+  eventData: string | null;
+  hemSha256: string | null;
+}
+
+const cap = (s: string | null, n: number): string | null => (s === null ? null : s.slice(0, n));
+
+/** Parsed user agents repeat heavily; a small cache keeps parsing off the hot path. */
+const uaCache = new Map<string, { browser: string | null; os: string | null; device: string; bot: boolean }>();
+
+function parseUa(ua: string) {
+  const hit = uaCache.get(ua);
+  if (hit) return hit;
+  const r = new UAParser(ua).getResult();
+  const bot = ua === '' || isbot(ua);
+  const value = {
+    browser: r.browser.name ?? null,
+    os: r.os.name ?? null,
+    device: bot ? 'bot' : (r.device.type ?? 'desktop'),
+    bot,
+  };
+  if (uaCache.size > 5000) uaCache.clear();
+  uaCache.set(ua, value);
+  return value;
+}
+
+export function enrich(e: IncomingEvent, req: RequestFacts, ipMode: IpMode): EventRow {
+  const ua = parseUa(req.userAgent);
+  let path: string | null = null;
+  const utm: Record<(typeof UTM)[number], string | null> = {
+    utm_source: null,
+    utm_medium: null,
+    utm_campaign: null,
+    utm_term: null,
+    utm_content: null,
+  };
+  if (e.url) {
+    try {
+      const u = new URL(e.url);
+      path = u.pathname;
+      for (const k of UTM) utm[k] = cap(u.searchParams.get(k), 500);
+    } catch {
+      // Not a URL: kept as given, without path or UTM.
+    }
+  }
+  const language = e.language ?? req.acceptLanguage?.split(',')[0]?.trim() ?? null;
+  return {
+    event_id: e.eventId,
+    event_type: e.eventType,
+    ts_millis: e.tsMillis,
+    received_millis: req.receivedMs,
+    organization_id: e.organizationId,
+    project_id: e.projectId,
+    pixel_id: e.pixelId,
+    visitor_id: e.visitorId,
+    session_id: e.sessionId,
+    url: cap(e.url, 4000),
+    path: cap(path, 2000),
+    referrer: cap(e.referrer, 4000),
+    title: cap(e.title, 1000),
+    user_agent: cap(req.userAgent, 1000) || null,
+    browser: ua.browser,
+    os: ua.os,
+    device_type: ua.device,
+    ip: ipFor(ipMode, req.ip),
+    language: cap(language, 50),
+    screen_width: e.screen?.[0] ?? null,
+    screen_height: e.screen?.[1] ?? null,
+    ...utm,
+    event_data: e.eventData,
+    is_bot: ua.bot,
+    resolved: e.hemSha256 !== null,
+    hem_sha256: e.hemSha256,
+  };
+}

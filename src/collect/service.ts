@@ -1,0 +1,105 @@
+// Ingest: checks each event (shape, pixel exists and belongs to the organization), enriches it, and
+// hands the good ones to the group committer. The caller answers only after the commit, so an
+// acknowledged event is durable. Pixel lookups are cached for two seconds: a deleted pixel stops
+// being accepted within that time on every process.
+import { randomUUID } from 'node:crypto';
+import type { GroupCommitter } from '../analytics/group-commit.js';
+import type { EventRow } from '../analytics/types.js';
+import type { CatalogStore, Pixel } from '../catalog/store.js';
+import type { IpMode } from '../platform/config.js';
+import type { Metrics } from '../platform/metrics.js';
+import { enrich, type RequestFacts } from './enrich.js';
+import { checkEvent, INGEST_LIMITS } from './validate.js';
+
+export type EventOutcome = { ok: true; eventId: string } | { ok: false; reason: string; code: 'invalid' | 'unknown_pixel' };
+
+const PIXEL_CACHE_MS = 2000;
+
+export class IngestService {
+  private readonly pixels = new Map<string, { pixel: Pixel | null; at: number }>();
+  private readonly seenFirstEvent = new Set<string>();
+
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly committer: GroupCommitter,
+    private readonly metrics: Metrics,
+    private readonly ipMode: IpMode,
+    private readonly now: () => number,
+  ) {}
+
+  async pixel(id: string): Promise<Pixel | null> {
+    const t = this.now();
+    const hit = this.pixels.get(id);
+    if (hit && t - hit.at < PIXEL_CACHE_MS) return hit.pixel;
+    const pixel = (await this.store.getPixel(id)) ?? null;
+    if (this.pixels.size > 10_000) this.pixels.clear();
+    this.pixels.set(id, { pixel, at: t });
+    return pixel;
+  }
+
+  /** Validates, enriches and commits; resolves when every accepted event is durable. */
+  async ingest(raw: readonly unknown[], facts: RequestFacts): Promise<EventOutcome[]> {
+    const outcomes: EventOutcome[] = [];
+    const rows: EventRow[] = [];
+    for (const item of raw) {
+      const checked = checkEvent(item);
+      if (!checked.ok) {
+        outcomes.push({ ok: false, reason: checked.reason, code: 'invalid' });
+        this.metrics.ingestRejected.inc({ reason: 'invalid' });
+        continue;
+      }
+      const e = checked.value;
+      const pixel = await this.pixel(e.pixelId);
+      if (!pixel || pixel.organization_id !== e.organizationId) {
+        outcomes.push({ ok: false, reason: 'unknown pixel_id for this organization_id', code: 'unknown_pixel' });
+        this.metrics.ingestRejected.inc({ reason: 'unknown_pixel' });
+        continue;
+      }
+      const skewOk = e.clientTs !== null && Math.abs(e.clientTs - facts.receivedMs) <= INGEST_LIMITS.maxClockSkewMs;
+      const row = enrich(
+        {
+          eventId: randomUUID(),
+          eventType: e.eventType,
+          tsMillis: skewOk && e.clientTs !== null ? e.clientTs : facts.receivedMs,
+          organizationId: pixel.organization_id,
+          projectId: pixel.project_id,
+          pixelId: pixel.id,
+          visitorId: e.visitorId,
+          sessionId: e.sessionId,
+          url: e.url,
+          referrer: e.referrer,
+          title: e.title,
+          language: e.language,
+          screen: e.screen,
+          eventData: e.eventData,
+          hemSha256: e.hemSha256,
+        },
+        facts,
+        this.ipMode,
+      );
+      rows.push(row);
+      outcomes.push({ ok: true, eventId: row.event_id });
+    }
+    if (rows.length > 0) {
+      await this.committer.submit(rows);
+      const committed = this.now();
+      for (const r of rows) {
+        this.metrics.ingestEvents.inc({ outcome: r.is_bot ? 'bot' : 'accepted' });
+        this.metrics.queryableLagSeconds.observe((committed - r.received_millis) / 1000);
+      }
+      await this.markFirstEvents(rows, committed);
+    }
+    const rejected = outcomes.length - rows.length;
+    if (rejected > 0) this.metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected);
+    return outcomes;
+  }
+
+  /** Lets the dashboard's install check turn green; one catalog write per pixel per process. */
+  private async markFirstEvents(rows: readonly EventRow[], at: number): Promise<void> {
+    for (const id of new Set(rows.map((r) => r.pixel_id))) {
+      if (this.seenFirstEvent.has(id)) continue;
+      this.seenFirstEvent.add(id);
+      await this.store.markPixelFirstEvent(id, at);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+// Shape checks for incoming events, written by hand because a batch must report each bad member by
+// index and still accept the good ones (a schema validator would reject the whole body). Limits are
+// published in docs/ingest.md.
+export const INGEST_LIMITS = {
+  bodyBytes: 256 * 1024,
+  batchEvents: 100,
+  eventDataBytes: 16 * 1024,
+  eventTypeLength: 100,
+  idLength: 100,
+  /** Client timestamps further than this from server time are replaced by server time. */
+  maxClockSkewMs: 24 * 3_600_000,
+} as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEM = /^[0-9a-f]{64}$/;
+
+export interface CheckedEvent {
+  eventType: string;
+  pixelId: string;
+  organizationId: string;
+  eventData: string | null;
+  url: string | null;
+  visitorId: string | null;
+  sessionId: string | null;
+  clientTs: number | null;
+  title: string | null;
+  referrer: string | null;
+  language: string | null;
+  screen: [number, number] | null;
+  hemSha256: string | null;
+}
+
+export type Checked = { ok: true; value: CheckedEvent } | { ok: false; reason: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function optString(o: Record<string, unknown>, key: string, max: number): string | null | Error {
+  const v = o[key];
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v !== 'string') return new Error(`${key} must be a string`);
+  if (v.length > max) return new Error(`${key} is longer than ${max} characters`);
+  return v;
+}
+
+/** Checks one event object; `event_data` may arrive as an object or as JSON text (GET form). */
+export function checkEvent(raw: unknown): Checked {
+  if (!isObject(raw)) return { ok: false, reason: 'event must be a JSON object' };
+  const type = raw.event_type;
+  if (typeof type !== 'string' || type.trim() === '') return { ok: false, reason: 'event_type must be a non-empty string' };
+  if (type.length > INGEST_LIMITS.eventTypeLength) return { ok: false, reason: `event_type is longer than ${INGEST_LIMITS.eventTypeLength} characters` };
+  if (typeof raw.pixel_id !== 'string' || !UUID.test(raw.pixel_id)) return { ok: false, reason: 'pixel_id must be a UUID' };
+  if (typeof raw.organization_id !== 'string' || !UUID.test(raw.organization_id)) {
+    return { ok: false, reason: 'organization_id must be a UUID' };
+  }
+  let data: unknown = raw.event_data;
+  if (typeof data === 'string') {
+    try {
+      data = JSON.parse(data);
+    } catch {
+      return { ok: false, reason: 'event_data is not valid JSON' };
+    }
+  }
+  if (data !== undefined && data !== null && !isObject(data)) return { ok: false, reason: 'event_data must be a JSON object' };
+  const eventData = data === undefined || data === null ? null : JSON.stringify(data);
+  if (eventData !== null && Buffer.byteLength(eventData) > INGEST_LIMITS.eventDataBytes) {
+    return { ok: false, reason: `event_data is larger than ${INGEST_LIMITS.eventDataBytes} bytes` };
+  }
+  const fields = {
+    event_url: optString(raw, 'event_url', 4000),
+    visitor_id: optString(raw, 'visitor_id', INGEST_LIMITS.idLength),
+    session_id: optString(raw, 'session_id', INGEST_LIMITS.idLength),
+    title: optString(raw, 'title', 1000),
+    referrer: optString(raw, 'referrer', 4000),
+    lang: optString(raw, 'lang', 50),
+    hem_sha256: optString(raw, 'hem_sha256', 64),
+  };
+  for (const v of Object.values(fields)) if (v instanceof Error) return { ok: false, reason: v.message };
+  const str = (v: string | null | Error): string | null => (v instanceof Error ? null : v);
+  const dataUrl = isObject(data) && typeof data.url === 'string' ? data.url.slice(0, 4000) : null;
+  const url = str(fields.event_url) ?? dataUrl;
+  if (url !== null && !/^https?:\/\//i.test(url)) return { ok: false, reason: 'event_url must be an http(s) URL' };
+  const hem = str(fields.hem_sha256);
+  if (hem !== null && !HEM.test(hem)) return { ok: false, reason: 'hem_sha256 must be 64 lowercase hex characters' };
+  let clientTs: number | null = null;
+  if (raw.ts !== undefined && raw.ts !== null) {
+    if (typeof raw.ts !== 'number' || !Number.isSafeInteger(raw.ts) || raw.ts < 0) return { ok: false, reason: 'ts must be epoch milliseconds' };
+    clientTs = raw.ts;
+  }
+  let screen: [number, number] | null = null;
+  if (raw.screen !== undefined && raw.screen !== null) {
+    const s = raw.screen;
+    const dim = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 100_000;
+    if (!Array.isArray(s) || s.length !== 2 || !dim(s[0]) || !dim(s[1])) return { ok: false, reason: 'screen must be [width, height]' };
+    screen = [s[0] as number, s[1] as number];
+  }
+  return {
+    ok: true,
+    value: {
+      eventType: type.trim(),
+      pixelId: raw.pixel_id.toLowerCase(),
+      organizationId: raw.organization_id.toLowerCase(),
+      eventData,
+      url,
+      visitorId: str(fields.visitor_id),
+      sessionId: str(fields.session_id),
+      clientTs,
+      title: str(fields.title),
+      referrer: str(fields.referrer),
+      language: str(fields.lang),
+      screen,
+      hemSha256: hem,
+    },
+  };
+}
+
+/** A body is one event or `{"events": [...]}`; text/plain bodies (beacons) hold the same JSON. */
+export function splitBody(body: unknown): { events: unknown[]; batch: boolean } | { error: string } {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return { error: 'body is not valid JSON' };
+    }
+  }
+  if (isObject(parsed) && Array.isArray(parsed.events)) {
+    if (parsed.events.length === 0) return { error: 'events must not be empty' };
+    if (parsed.events.length > INGEST_LIMITS.batchEvents) return { error: `a batch holds at most ${INGEST_LIMITS.batchEvents} events` };
+    return { events: parsed.events, batch: true };
+  }
+  if (isObject(parsed)) return { events: [parsed], batch: false };
+  return { error: 'body must be an event object or {"events": [...]}' };
+}

@@ -1,0 +1,41 @@
+// Prometheus metrics (prom-client), one registry per app so several apps in one test process do not
+// share counters. Ingest outcomes are counted by reason, so bots and unknown pixels are visible.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly ingestEvents = new Counter({
+    name: 'delivr_ingest_events_total',
+    help: 'Events received by the collect endpoints, by outcome (accepted, rejected, bot)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly ingestRejected = new Counter({
+    name: 'delivr_ingest_rejected_total',
+    help: 'Rejected events by reason (unknown_pixel, invalid, too_large, ...)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly commitSeconds = new Histogram({
+    name: 'delivr_ingest_commit_seconds',
+    help: 'Duration of one group commit to the analytics store',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly commitRows = new Histogram({
+    name: 'delivr_ingest_commit_rows',
+    help: 'Rows per group commit',
+    buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000],
+    registers: [this.registry],
+  });
+  readonly queryableLagSeconds = new Histogram({
+    name: 'delivr_ingest_event_to_queryable_seconds',
+    help: 'Time from an event reaching the server to it being committed and queryable',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}
