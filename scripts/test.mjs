@@ -2,6 +2,16 @@
 // web app), then every test. Backend suites that need a server (PostgreSQL, ClickHouse, Redis) run
 // when TEST_DATABASE_URL / CLICKHOUSE_URL / REDIS_URL are set and print why they skip otherwise.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+// Browser tests drive Debian's chromium; install it when missing and we may (root with apt-get).
+if (!existsSync('/usr/bin/chromium') && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+  process.stdout.write('installing chromium for the browser tests (apt-get)...\n');
+  spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium'], {
+    stdio: 'inherit',
+  });
+}
+if (!existsSync('/usr/bin/chromium')) process.stdout.write('note: /usr/bin/chromium is missing; the browser tests will be skipped\n');
 
 const steps = [
   ['lint', ['node_modules/@biomejs/biome/bin/biome', 'check', '.']],
