@@ -1,22 +1,24 @@
 // The composition root: builds every service once from config, choosing embedded or scale-out
 // infrastructure. buildApp() takes the result, so tests can build apps around their own services.
-import type { Logger } from 'pino';
+
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { AccountsService } from './accounts/service.js';
 import { ClickHouseAnalyticsStore } from './analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from './analytics/duckdb.js';
 import { GroupCommitter } from './analytics/group-commit.js';
 import type { AnalyticsStore } from './analytics/types.js';
-import { IngestService } from './collect/service.js';
 import { TokenService } from './auth/tokens.js';
 import { openCatalog } from './catalog/db.js';
 import { CatalogStore } from './catalog/store.js';
+import { IngestService } from './collect/service.js';
 import { AccessLogBuffer } from './credentials/access-log.js';
 import { CredentialsService } from './credentials/service.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config.js';
 import { type FailureCounter, MemoryFailureCounter, MemoryRateLimiter, type RateLimiter } from './platform/limits.js';
 import { Metrics } from './platform/metrics.js';
+import { connectRedis, RedisFailureCounter, RedisRateLimiter } from './platform/redis-limits.js';
 import { ProjectsService } from './projects/service.js';
 
 export interface Services {
@@ -49,14 +51,27 @@ export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir'>)
 export async function createServices(
   config: Config,
   log: Logger,
-  opts: { now?: () => number; defaultMetrics?: boolean } = {},
+  opts: { now?: () => number; defaultMetrics?: boolean; redisPrefix?: string } = {},
 ): Promise<Services> {
   const now = opts.now ?? Date.now;
   const catalog = await openCatalog({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const store = new CatalogStore(catalog.db, catalog.dialect);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log });
-  const loginFailures = new MemoryFailureCounter(config.loginThrottle.windowSeconds * 1000, now);
-  const rateLimiter = new MemoryRateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now);
+  // One process: in-memory limits. Several: Redis, so limits hold across the fleet.
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
+  const windowMs = config.loginThrottle.windowSeconds * 1000;
+  const loginFailures: FailureCounter = redis
+    ? new RedisFailureCounter(redis, windowMs, opts.redisPrefix ? `${opts.redisPrefix}fail:` : undefined, now)
+    : new MemoryFailureCounter(windowMs, now);
+  const rateLimiter: RateLimiter = redis
+    ? new RedisRateLimiter(
+        redis,
+        config.rateLimit.perSecond,
+        config.rateLimit.burst,
+        opts.redisPrefix ? `${opts.redisPrefix}rl:` : undefined,
+        now,
+      )
+    : new MemoryRateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now);
   const accessLog = new AccessLogBuffer(store, log);
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? false });
   const analytics = openAnalytics(config);
@@ -90,6 +105,7 @@ export async function createServices(
       await analytics.close();
       await accessLog.flush();
       mailer.close();
+      redis?.disconnect();
       await catalog.db.destroy();
     },
   };

@@ -24,6 +24,7 @@ export function toWellFormed(value: string): string {
 }
 
 // Backslash, quote, ASCII control characters and DEL. Everything else goes through raw.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const NEEDS_ESCAPE = /[\\'\u0000-\u001F\u007F]/g;
 
 function escapeChar(ch: string): string {
@@ -107,9 +108,7 @@ const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * without passing a whitelist; the pattern check keeps a bad whitelist from becoming an injection.
  */
 export function sqlIdentifier<T extends string>(name: string, allowed: ReadonlySet<T> | readonly T[]): string {
-  const permitted = Array.isArray(allowed)
-    ? (allowed as readonly string[]).includes(name)
-    : (allowed as ReadonlySet<string>).has(name);
+  const permitted = Array.isArray(allowed) ? (allowed as readonly string[]).includes(name) : (allowed as ReadonlySet<string>).has(name);
   if (!permitted) throw new SqlLiteralError(`identifier not allowed: ${JSON.stringify(name)}`);
   return quotePlainIdentifier(name);
 }

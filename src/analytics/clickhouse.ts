@@ -8,23 +8,15 @@
 // after a synchronous insert (never an async one); a kill -9 of this process loses nothing it
 // acknowledged.
 
-import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import {
-  sqlBool,
-  sqlConfiguredIdentifier,
-  sqlIdentifier,
-  sqlNumber,
-  sqlString,
-  sqlStringList,
-  toWellFormed,
-} from './clickhouse-sql.js';
+import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, sqlStringList, toWellFormed } from './clickhouse-sql.js';
 import { checkFilter, isFieldName, operandOf } from './filter.js';
 import {
-  EVENT_FIELDS,
   type AnalyticsStore,
   type ArrowType,
   type BucketCount,
   type Condition,
+  EVENT_FIELDS,
   type EventQuery,
   type EventRecord,
   type EventRow,
@@ -185,7 +177,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     let sql: string;
     if (q.distinct && q.distinct.length > 0) {
       const keys = checkFields(q.distinct, 'distinct');
-      const inner = unique<FieldName>([...fields, ...keys, 'ts_millis', 'event_id']).map(ident).join(', ');
+      const inner = unique<FieldName>([...fields, ...keys, 'ts_millis', 'event_id'])
+        .map(ident)
+        .join(', ');
       // First row per tuple over the whole range, then the keyset: a page boundary must not change
       // which row of a tuple comes first.
       sql =

@@ -47,7 +47,8 @@ export function checkEvent(raw: unknown): Checked {
   if (!isObject(raw)) return { ok: false, reason: 'event must be a JSON object' };
   const type = raw.event_type;
   if (typeof type !== 'string' || type.trim() === '') return { ok: false, reason: 'event_type must be a non-empty string' };
-  if (type.length > INGEST_LIMITS.eventTypeLength) return { ok: false, reason: `event_type is longer than ${INGEST_LIMITS.eventTypeLength} characters` };
+  if (type.length > INGEST_LIMITS.eventTypeLength)
+    return { ok: false, reason: `event_type is longer than ${INGEST_LIMITS.eventTypeLength} characters` };
   if (typeof raw.pixel_id !== 'string' || !UUID.test(raw.pixel_id)) return { ok: false, reason: 'pixel_id must be a UUID' };
   if (typeof raw.organization_id !== 'string' || !UUID.test(raw.organization_id)) {
     return { ok: false, reason: 'organization_id must be a UUID' };
@@ -83,7 +84,8 @@ export function checkEvent(raw: unknown): Checked {
   if (hem !== null && !HEM.test(hem)) return { ok: false, reason: 'hem_sha256 must be 64 lowercase hex characters' };
   let clientTs: number | null = null;
   if (raw.ts !== undefined && raw.ts !== null) {
-    if (typeof raw.ts !== 'number' || !Number.isSafeInteger(raw.ts) || raw.ts < 0) return { ok: false, reason: 'ts must be epoch milliseconds' };
+    if (typeof raw.ts !== 'number' || !Number.isSafeInteger(raw.ts) || raw.ts < 0)
+      return { ok: false, reason: 'ts must be epoch milliseconds' };
     clientTs = raw.ts;
   }
   let screen: [number, number] | null = null;

@@ -4,9 +4,9 @@
 // documented "Invalid parameters." message.
 import { checkCondition, parseFieldList, parseFilter } from '../analytics/filter.js';
 import type { EventQuery, FieldName, Filter } from '../analytics/types.js';
+import type { CatalogStore } from '../catalog/store.js';
 import { fail } from '../platform/errors.js';
 import type { ProjectsService } from '../projects/service.js';
-import type { CatalogStore } from '../catalog/store.js';
 
 export const HOUR_MS = 3_600_000;
 /** Delivr's window for offset paging. */
@@ -98,7 +98,9 @@ export async function resolveScope(
     if (p.organization_id !== organizationId) throw fail('organization_not_found');
     return (await store.listOrganizationPixels(organizationId)).map((x) => x.id);
   }
-  throw invalid(opts.v1 ? 'one of pixel_id, project_id or organization_id is required' : 'pixel_id or project_id is required with source=pixel');
+  throw invalid(
+    opts.v1 ? 'one of pixel_id, project_id or organization_id is required' : 'pixel_id or project_id is required with source=pixel',
+  );
 }
 
 /** Filter, projection, dedup and the default bot exclusion (include_bots=true keeps them). */

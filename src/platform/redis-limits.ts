@@ -1,0 +1,66 @@
+// Rate limits and login throttling shared by every server process through Redis (REDIS_URL). The
+// token bucket runs as one Lua script so concurrent processes never race on a read-modify-write;
+// the failure counter is a sorted set per key, trimmed to the window.
+import { Redis } from 'ioredis';
+import { type BucketResult, bucketResult, type FailureCounter, type RateLimiter } from './limits.js';
+
+const TAKE = `
+local key = KEYS[1]
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', key, 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil then tokens = burst; at = now end
+tokens = math.min(burst, tokens + ((now - at) / 1000) * rate)
+local allowed = 0
+if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
+redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
+return {allowed, tostring(tokens)}
+`;
+
+export function connectRedis(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+}
+
+export class RedisRateLimiter implements RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly prefix = 'delivr:rl:',
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async take(key: string): Promise<BucketResult> {
+    const r = (await this.redis.eval(TAKE, 1, this.prefix + key, this.perSecond, this.burst, this.now())) as [number, string];
+    return bucketResult(r[0] === 1, Number(r[1]), this.perSecond, this.burst);
+  }
+}
+
+export class RedisFailureCounter implements FailureCounter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly windowMs: number,
+    private readonly prefix = 'delivr:fail:',
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async count(key: string): Promise<number> {
+    const k = this.prefix + key;
+    await this.redis.zremrangebyscore(k, 0, this.now() - this.windowMs);
+    return this.redis.zcard(k);
+  }
+
+  async fail(key: string): Promise<void> {
+    const k = this.prefix + key;
+    const t = this.now();
+    await this.redis.multi().zadd(k, t, `${t}:${Math.random()}`).pexpire(k, this.windowMs).exec();
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.redis.del(this.prefix + key);
+  }
+}
