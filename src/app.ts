@@ -11,6 +11,7 @@ import { registerAccessLogHook } from './auth/guards.js';
 import { authRoutes } from './auth/routes.js';
 import { collectRoutes } from './collect/routes.js';
 import { clientRoutes } from './credentials/client-routes.js';
+import { dashboardEventsRoutes } from './dashboard/events-routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { eventsRoutes } from './events/routes.js';
 import { eventsSchemaRoutes } from './events/schema-routes.js';
@@ -80,6 +81,7 @@ export async function buildApp(s: Services): Promise<App> {
   partnerRoutes(app, s);
   adminRoutes(app, s);
   dashboardRoutes(app, s);
+  dashboardEventsRoutes(app, s);
   eventsSchemaRoutes(app, s);
   eventsRoutes(app, s);
   collectRoutes(app, s);

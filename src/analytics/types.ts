@@ -41,7 +41,7 @@ export interface EventRow {
   /** The event's own data as JSON text. */
   event_data: string | null;
   is_bot: boolean;
-  resolved: boolean;
+  resolved: boolean | null;
   hem_sha256: string | null;
 }
 

@@ -2,7 +2,7 @@
 // Delivr's 25-hour window, cursor paging and a streaming export for any range, and counts (with
 // optional hourly/daily buckets). Every call is scoped to the caller's organization.
 import { Readable } from 'node:stream';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { EVENT_FIELDS, type EventQuery, type EventRecord, type FieldName } from '../analytics/types.js';
 import { dataAuth } from '../auth/guards.js';
 import { fail } from '../platform/errors.js';
@@ -68,13 +68,54 @@ const LONG_HINT = 'the time range may span at most 400 days';
 const OFFSET_HINT =
   'end - start must be at most 25 hours for offset paging; use cursor paging (cursor, page_size) or /api/v2/events/export for longer ranges';
 
-export function eventsRoutes(app: App, s: Services): void {
-  async function baseQuery(organizationId: string, p: EventsParams, v1: boolean, maxWindowMs: number, hint: string): Promise<EventQuery> {
-    const range = timeRange(p, maxWindowMs, hint);
-    const pixelIds = await resolveScope(s.store, s.projects, organizationId, p, { v1 });
-    return { organizationId, pixelIds, ...range, ...queryShape(p) };
-  }
+async function baseQuery(
+  s: Services,
+  organizationId: string,
+  p: EventsParams,
+  v1: boolean,
+  maxWindowMs: number,
+  hint: string,
+): Promise<EventQuery> {
+  const range = timeRange(p, maxWindowMs, hint);
+  const pixelIds = await resolveScope(s.store, s.projects, organizationId, p, { v1 });
+  return { organizationId, pixelIds, ...range, ...queryShape(p) };
+}
 
+export type EventsQueryParams = Static<typeof EventsQuery>;
+export type CountsQueryParams = Static<typeof CountsQuery>;
+
+/** One page of events for an organization: offset paging within 25 hours, or cursor paging. */
+export async function listEvents(s: Services, organizationId: string, p: EventsQueryParams, v1: boolean) {
+  const cursorMode = p.cursor !== undefined || p.page_size !== undefined;
+  if (!cursorMode) {
+    const q = await baseQuery(s, organizationId, p, v1, OFFSET_WINDOW_MS, OFFSET_HINT);
+    const limit = p.limit ?? DEFAULT_LIMIT;
+    const offset = p.offset ?? 0;
+    const events = await s.analytics.queryEvents({ ...q, limit, offset });
+    return { events, count: events.length, limit, offset };
+  }
+  if (p.offset !== undefined) throw fail('invalid_parameters', 'use either offset or cursor, not both');
+  if (p.distinct !== undefined) throw fail('invalid_parameters', 'distinct is not available with cursor paging');
+  const q = await baseQuery(s, organizationId, p, v1, LONG_WINDOW_MS, LONG_HINT);
+  const limit = p.page_size ?? p.limit ?? DEFAULT_LIMIT;
+  const after = p.cursor ? decodeCursor(p.cursor) : undefined;
+  const { rows, next } = await keysetPage(s, q, limit, after);
+  return { events: rows, count: rows.length, limit, next_cursor: next ? encodeCursor(next) : null };
+}
+
+/** Count (or distinct count) with optional hourly/daily buckets. */
+export async function countEvents(s: Services, organizationId: string, p: CountsQueryParams, v1: boolean) {
+  const q = await baseQuery(s, organizationId, p, v1, LONG_WINDOW_MS, LONG_HINT);
+  const count = await s.analytics.countEvents(q);
+  if (!p.interval) return { count };
+  if (q.distinct) throw fail('invalid_parameters', 'interval and distinct cannot be combined');
+  const buckets = await s.analytics.countByBucket(q, p.interval);
+  return { count, buckets: buckets.map((b) => ({ start_ms: b.bucket_start_ms, count: b.count })) };
+}
+
+export { CountsOut, CountsQuery, EventsOut, EventsQuery };
+
+export function eventsRoutes(app: App, s: Services): void {
   for (const version of ['v1', 'v2'] as const) {
     app.get(
       `/api/${version}/events`,
@@ -89,22 +130,7 @@ export function eventsRoutes(app: App, s: Services): void {
       },
       async (req, reply) => {
         const who = await dataAuth(s, req, reply);
-        const p = req.query;
-        const cursorMode = p.cursor !== undefined || p.page_size !== undefined;
-        if (!cursorMode) {
-          const q = await baseQuery(who.organizationId, p, version === 'v1', OFFSET_WINDOW_MS, OFFSET_HINT);
-          const limit = p.limit ?? DEFAULT_LIMIT;
-          const offset = p.offset ?? 0;
-          const events = await s.analytics.queryEvents({ ...q, limit, offset });
-          return { events, count: events.length, limit, offset };
-        }
-        if (p.offset !== undefined) throw fail('invalid_parameters', 'use either offset or cursor, not both');
-        if (p.distinct !== undefined) throw fail('invalid_parameters', 'distinct is not available with cursor paging');
-        const q = await baseQuery(who.organizationId, p, version === 'v1', LONG_WINDOW_MS, LONG_HINT);
-        const limit = p.page_size ?? p.limit ?? DEFAULT_LIMIT;
-        const after = p.cursor ? decodeCursor(p.cursor) : undefined;
-        const { rows, next } = await keysetPage(s, q, limit, after);
-        return { events: rows, count: rows.length, limit, next_cursor: next ? encodeCursor(next) : null };
+        return listEvents(s, who.organizationId, req.query, version === 'v1');
       },
     );
 
@@ -121,12 +147,7 @@ export function eventsRoutes(app: App, s: Services): void {
       },
       async (req, reply) => {
         const who = await dataAuth(s, req, reply);
-        const q = await baseQuery(who.organizationId, req.query, version === 'v1', LONG_WINDOW_MS, LONG_HINT);
-        const count = await s.analytics.countEvents(q);
-        if (!req.query.interval) return { count };
-        if (q.distinct) throw fail('invalid_parameters', 'interval and distinct cannot be combined');
-        const buckets = await s.analytics.countByBucket(q, req.query.interval);
-        return { count, buckets: buckets.map((b) => ({ start_ms: b.bucket_start_ms, count: b.count })) };
+        return countEvents(s, who.organizationId, req.query, version === 'v1');
       },
     );
   }
@@ -145,7 +166,7 @@ export function eventsRoutes(app: App, s: Services): void {
     async (req, reply) => {
       const who = await dataAuth(s, req, reply);
       if (req.query.distinct !== undefined) throw fail('invalid_parameters', 'distinct is not available on exports');
-      const q = await baseQuery(who.organizationId, req.query, false, LONG_WINDOW_MS, LONG_HINT);
+      const q = await baseQuery(s, who.organizationId, req.query, false, LONG_WINDOW_MS, LONG_HINT);
       const format = req.query.format ?? 'ndjson';
       const columns: readonly FieldName[] = q.select ?? EVENT_FIELDS.map((f) => f.name as FieldName);
       async function* lines(): AsyncGenerator<string> {
