@@ -76,7 +76,12 @@ export async function createServices(
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? false });
   const analytics = openAnalytics(config);
   await analytics.init();
+  // DuckDB commits cheaply: flush every few ms. ClickHouse wants few, large inserts: wait longer so
+  // rows gather (an acknowledgement still waits for the insert that holds it).
+  const clickhouse = analytics.engine === 'clickhouse';
   const committer = new GroupCommitter(analytics, {
+    maxDelayMs: config.ingestMaxDelayMs ?? (clickhouse ? 200 : 5),
+    maxRows: config.ingestMaxRows ?? (clickhouse ? 20_000 : 5000),
     onFlush: (rows, ms) => {
       metrics.commitRows.observe(rows);
       metrics.commitSeconds.observe(ms / 1000);

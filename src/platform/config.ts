@@ -36,6 +36,9 @@ export interface Config {
   redisUrl: string | null;
   ipMode: IpMode;
   secureCookies: boolean;
+  /** Group commit: longest wait before a flush, and most rows per flush (engine defaults when null). */
+  ingestMaxDelayMs: number | null;
+  ingestMaxRows: number | null;
 }
 
 export class ConfigError extends Error {
@@ -149,5 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     ipMode: oneOf(env, 'IP_MODE', ['full', 'truncate', 'none'] as const, 'truncate'),
     secureCookies: bool(env, 'SECURE_COOKIES', publicUrl.startsWith('https:')),
+    ingestMaxDelayMs: env.INGEST_MAX_DELAY_MS ? int(env, 'INGEST_MAX_DELAY_MS', 5, 0, 10_000) : null,
+    ingestMaxRows: env.INGEST_MAX_ROWS ? int(env, 'INGEST_MAX_ROWS', 5000, 1, 1_000_000) : null,
   };
 }
