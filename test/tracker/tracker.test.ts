@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TrackerBody, TrackerEvent } from '../../tracker/payload.js';
 import { loadBuiltTracker, renderTracker } from '../../src/pixels/render.js';
+import type { TrackerBody, TrackerEvent } from '../../tracker/payload.js';
 import { buildTracker } from './build-tracker.js';
 
 const CHROMIUM = '/usr/bin/chromium';
