@@ -1,4 +1,4 @@
-// Builds everything `npm start` serves: the server (tsc → dist/) and the pixel tracker. Each step
+// Builds everything `npm start` serves: the server (tsc → dist/), the pixel tracker and the web dashboard. Each step
 // is skipped when its output is newer than its sources, so `npm start` stays fast after the first run.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -23,4 +23,8 @@ if (newest('src') > mtime('dist/server.js') || process.argv.includes('--force'))
 if (existsSync('tracker/build.mjs') && (newest('tracker') > mtime('tracker/dist/p.min.js') || process.argv.includes('--force'))) {
   process.stdout.write('building tracker...\n');
   run(process.execPath, ['tracker/build.mjs']);
+}
+if (newest('web') > mtime('web/dist/index.html') || process.argv.includes('--force')) {
+  process.stdout.write('building web dashboard (vite)...\n');
+  run(process.execPath, ['web/build.mjs']);
 }

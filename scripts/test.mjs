@@ -16,6 +16,7 @@ if (!existsSync('/usr/bin/chromium')) process.stdout.write('note: /usr/bin/chrom
 const steps = [
   ['lint', ['node_modules/@biomejs/biome/bin/biome', 'check', '.']],
   ['typecheck', ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']],
+  ['typecheck web', ['node_modules/typescript/bin/tsc', '-p', 'web']],
   ['build', ['scripts/build.mjs']],
   ['tests', ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)]],
 ];

@@ -12,6 +12,7 @@ import { authRoutes } from './auth/routes.js';
 import { collectRoutes } from './collect/routes.js';
 import { clientRoutes } from './credentials/client-routes.js';
 import { dashboardEventsRoutes } from './dashboard/events-routes.js';
+import { dashboardExtraRoutes } from './dashboard/extra-routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { eventsRoutes } from './events/routes.js';
 import { eventsSchemaRoutes } from './events/schema-routes.js';
@@ -21,6 +22,7 @@ import { pixelScriptRoutes } from './pixels/routes.js';
 import { ApiError } from './platform/errors.js';
 import { type App, ErrorSchema, errorHandler } from './platform/http.js';
 import type { Services } from './services.js';
+import { webRoutes } from './web/routes.js';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
@@ -82,10 +84,12 @@ export async function buildApp(s: Services): Promise<App> {
   adminRoutes(app, s);
   dashboardRoutes(app, s);
   dashboardEventsRoutes(app, s);
+  dashboardExtraRoutes(app, s);
   eventsSchemaRoutes(app, s);
   eventsRoutes(app, s);
   collectRoutes(app, s);
   pixelScriptRoutes(app, s);
+  webRoutes(app, s);
 
   app.addHook('onClose', async () => {
     await s.close();

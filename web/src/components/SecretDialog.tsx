@@ -1,0 +1,57 @@
+// Shows freshly created credentials exactly once. The values live only in this component's props:
+// when it closes they are gone from the page, and no API returns them again.
+import { useId } from 'react';
+import { CopyButton } from './CopyButton';
+import { Dialog } from './Dialog';
+
+export interface SecretValue {
+  label: string;
+  value: string;
+  secret: boolean;
+}
+
+export function SecretDialog({
+  title,
+  intro,
+  values,
+  onClose,
+}: {
+  title: string;
+  intro: string;
+  values: SecretValue[];
+  onClose: () => void;
+}) {
+  const id = useId();
+  return (
+    <Dialog title={title} onClose={onClose} wide>
+      <p>{intro}</p>
+      <div className="message message-warning" role="note">
+        <strong>Copy the secret now. This is the only time it is shown.</strong> Delivr stores only a hash of it, so nobody can show it to
+        you again. Keep it somewhere safe, like a password manager; if it is lost, rotate it to get a new one.
+      </div>
+      {values.map((v, i) => (
+        <div className="field" key={v.label}>
+          <label htmlFor={`${id}-${i}`}>{v.label}</label>
+          <div className="secret-row">
+            <input
+              id={`${id}-${i}`}
+              className="mono"
+              readOnly
+              value={v.value}
+              spellCheck={false}
+              autoComplete="off"
+              onFocus={(e) => e.currentTarget.select()}
+              data-secret={v.secret ? 'true' : undefined}
+            />
+            <CopyButton text={v.value} what={v.label} />
+          </div>
+        </div>
+      ))}
+      <div className="dialog-actions">
+        <button type="button" className="button-primary" onClick={onClose} data-autofocus>
+          I have saved it, close
+        </button>
+      </div>
+    </Dialog>
+  );
+}

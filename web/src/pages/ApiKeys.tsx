@@ -1,0 +1,288 @@
+// /{org_id}/settings/api-keys: the organization's API keys. Creating a key or rotating its secret
+// shows the secret once, in a dialog; afterwards only the key's prefix is ever shown. Owners and
+// admins only: the API answers 403 to members, and the page says so instead of calling it.
+import { useState } from 'react';
+import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
+import { Dialog } from '../components/Dialog';
+import { SecretDialog, type SecretValue } from '../components/SecretDialog';
+import { Badge, EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
+import { api } from '../lib/api';
+import { formatDate, formatDateSeconds } from '../lib/format';
+import { useResource } from '../lib/hooks';
+import { canManageKeys } from '../lib/permissions';
+import type { AccessLogEntry, ApiKey, OrganizationRef } from '../lib/types';
+
+type Dialogs =
+  | { kind: 'create' }
+  | { kind: 'secret'; title: string; intro: string; values: SecretValue[] }
+  | { kind: 'revoke' | 'rotate' | 'log'; key: ApiKey };
+
+export function ApiKeysPage({ org }: { org: OrganizationRef }) {
+  if (!canManageKeys(org.role)) {
+    return (
+      <>
+        <PageHeader title="API keys" />
+        <div className="message message-error" role="alert">
+          Only owners and admins of {org.name} can see and create API keys. Ask one of them for a key, or for the admin role.
+        </div>
+      </>
+    );
+  }
+  return <ApiKeysManager org={org} />;
+}
+
+function ApiKeysManager({ org }: { org: OrganizationRef }) {
+  const base = `/orgs/${org.organization_id}/api-keys`;
+  const list = useResource(() => api<{ keys: ApiKey[] }>('GET', base), [base]);
+  const [dialog, setDialog] = useState<Dialogs | null>(null);
+  const [name, setName] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const keys = list.data?.keys ?? [];
+
+  const createButton = (
+    <button
+      type="button"
+      className="button-primary"
+      onClick={() => {
+        setName('');
+        setDone(null);
+        setDialog({ kind: 'create' });
+      }}
+    >
+      Create key
+    </button>
+  );
+
+  return (
+    <>
+      <PageHeader
+        title="API keys"
+        description={
+          <>
+            An API key and its secret give code access to {org.name}'s data: events, audiences, taxonomy and identity lookup, for every
+            project. Send them as <code>X-Api-Key</code> and <code>X-Api-Secret</code> headers.
+          </>
+        }
+        actions={createButton}
+      />
+      {done ? <Notice>{done}</Notice> : null}
+      <ErrorMessage>{list.error}</ErrorMessage>
+      {list.loading && !list.data ? (
+        <Loading />
+      ) : keys.length === 0 && !list.error ? (
+        <EmptyState title="No API keys yet" action={createButton}>
+          Create a key to query events and audiences from your own code. You'll see its secret once, right after creating it.
+        </EmptyState>
+      ) : keys.length > 0 ? (
+        <table>
+          <caption className="visually-hidden">API keys</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Key</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((k) => (
+              <tr key={k.key_id}>
+                <th scope="row">{k.name}</th>
+                <td>
+                  <code>{k.key_prefix}</code>
+                </td>
+                <td>{formatDate(k.created_at)}</td>
+                <td>{k.last_used_at ? formatDate(k.last_used_at) : 'Never'}</td>
+                <td>
+                  {k.status === 'active' ? (
+                    <Badge tone="good">Active</Badge>
+                  ) : (
+                    <Badge tone="bad">Revoked{k.revoked_at ? ` ${formatDate(k.revoked_at)}` : ''}</Badge>
+                  )}
+                </td>
+                <td className="actions">
+                  <button
+                    type="button"
+                    className="button-secondary"
+                    onClick={() => setDialog({ kind: 'log', key: k })}
+                    aria-label={`Access log of ${k.name}`}
+                  >
+                    Access log
+                  </button>
+                  {k.status === 'active' ? (
+                    <>
+                      <button
+                        type="button"
+                        className="button-secondary"
+                        onClick={() => setDialog({ kind: 'rotate', key: k })}
+                        aria-label={`Rotate secret of ${k.name}`}
+                      >
+                        Rotate secret
+                      </button>
+                      <button
+                        type="button"
+                        className="button-danger-quiet"
+                        onClick={() => setDialog({ kind: 'revoke', key: k })}
+                        aria-label={`Revoke ${k.name}`}
+                      >
+                        Revoke
+                      </button>
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+
+      {dialog?.kind === 'create' ? (
+        <FormDialog
+          title="Create API key"
+          submitLabel="Create key"
+          onClose={() => setDialog(null)}
+          onSubmit={async () => {
+            const r = await api<{ key: ApiKey; api_key: string; api_secret: string }>('POST', base, { name: name.trim() });
+            setDialog({
+              kind: 'secret',
+              title: 'Your new API key',
+              intro: `Key "${r.key.name}" is ready. Use both values together on every data API request.`,
+              values: [
+                { label: 'API key', value: r.api_key, secret: false },
+                { label: 'API secret', value: r.api_secret, secret: true },
+              ],
+            });
+            await list.reload();
+          }}
+        >
+          <Field label="Key name" hint="Say where it is used, for example “CRM sync” or “Data warehouse”.">
+            {(p) => <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
+          </Field>
+        </FormDialog>
+      ) : null}
+
+      {dialog?.kind === 'secret' ? (
+        <SecretDialog title={dialog.title} intro={dialog.intro} values={dialog.values} onClose={() => setDialog(null)} />
+      ) : null}
+
+      {dialog?.kind === 'rotate' ? (
+        <ConfirmDialog
+          title={`Rotate the secret of ${dialog.key.name}?`}
+          confirmLabel="Rotate secret"
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            const r = await api<{ key: ApiKey; api_secret: string }>('POST', `${base}/${dialog.key.key_id}/rotate`);
+            setDialog({
+              kind: 'secret',
+              title: 'Your new API secret',
+              intro: `The secret of "${r.key.name}" is replaced. The API key stays the same (${r.key.key_prefix}).`,
+              values: [{ label: 'API secret', value: r.api_secret, secret: true }],
+            });
+            await list.reload();
+          }}
+        >
+          <p>
+            A new secret is made and the current one stops working right away. Update every place that uses this key with the new secret.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+
+      {dialog?.kind === 'revoke' ? (
+        <ConfirmDialog
+          title={`Revoke ${dialog.key.name}?`}
+          confirmLabel="Revoke key"
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await api('POST', `${base}/${dialog.key.key_id}/revoke`);
+            setDone(`Key ${dialog.key.name} is revoked. Requests with it are refused from now on.`);
+            setDialog(null);
+            await list.reload();
+          }}
+        >
+          <p>Requests with this key are refused from now on. This cannot be undone: to use the API again, create a new key.</p>
+        </ConfirmDialog>
+      ) : null}
+
+      {dialog?.kind === 'log' ? (
+        <AccessLogDialog
+          base={base}
+          apiKey={dialog.key}
+          onClose={() => {
+            setDialog(null);
+            // "Last used" may have moved on since the list loaded.
+            void list.reload();
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function AccessLogDialog({ base, apiKey, onClose }: { base: string; apiKey: ApiKey; onClose: () => void }) {
+  const log = useResource(
+    () => api<{ entries: AccessLogEntry[] }>('GET', `${base}/${apiKey.key_id}/access-log?limit=100`),
+    [base, apiKey.key_id],
+  );
+  // The log has no ids; its position is a stable key for one rendering of a fetched page.
+  const entries = (log.data?.entries ?? []).map((e, position) => ({ ...e, position }));
+  return (
+    <Dialog title={`Access log of ${apiKey.name}`} onClose={onClose} wide>
+      <p>The last 100 requests made with this key, newest first.</p>
+      <ErrorMessage>{log.error}</ErrorMessage>
+      {log.loading && !log.data ? (
+        <Loading />
+      ) : entries.length === 0 && !log.error ? (
+        <p className="empty-inline">No requests with this key yet.</p>
+      ) : entries.length > 0 ? (
+        <div className="table-scroll">
+          <table>
+            <caption className="visually-hidden">Requests made with {apiKey.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Request</th>
+                <th scope="col">Result</th>
+                <th scope="col">IP address</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.position}>
+                  <td>{formatDateSeconds(e.time)}</td>
+                  <td>
+                    <code>
+                      {e.method} {e.path}
+                    </code>
+                  </td>
+                  <td>
+                    <Badge tone={e.status < 400 ? 'good' : 'bad'}>{outcome(e.status)}</Badge>
+                  </td>
+                  <td>{e.ip ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <div className="dialog-actions">
+        <button type="button" className="button-secondary" onClick={() => void log.reload()}>
+          Refresh
+        </button>
+        <button type="button" className="button-primary" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function outcome(status: number): string {
+  if (status < 400) return `Answered (${status})`;
+  if (status === 401 || status === 403) return `Refused (${status})`;
+  if (status === 429) return `Rate limited (${status})`;
+  return `Failed (${status})`;
+}

@@ -1,0 +1,268 @@
+// Settings > Members: who is in the organization, with what role, and the pending invitations.
+// Owners and admins invite (only owners may invite owners); only owners change roles or remove
+// people. Anyone may leave.
+import { useState } from 'react';
+import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
+import { EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
+import { api, errorText } from '../lib/api';
+import { formatDate, fullName } from '../lib/format';
+import { useResource } from '../lib/hooks';
+import { canInvite, canManageMembers, ROLE_LABEL } from '../lib/permissions';
+import { navigate } from '../lib/router';
+import { useSession } from '../lib/session';
+import type { Invite, Member, OrganizationRef, Role } from '../lib/types';
+
+type Dialogs = { kind: 'invite' } | { kind: 'remove'; member: Member } | { kind: 'cancel'; invite: Invite };
+
+export function MembersPage({ org }: { org: OrganizationRef }) {
+  const { session, refresh } = useSession();
+  const base = `/orgs/${org.organization_id}`;
+  const list = useResource(() => api<{ your_role: Role; members: Member[]; invites: Invite[] }>('GET', `${base}/members`), [base]);
+  const [dialog, setDialog] = useState<Dialogs | null>(null);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const [done, setDone] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const inviter = canInvite(org.role);
+  const manager = canManageMembers(org.role);
+  const members = list.data?.members ?? [];
+  const invites = list.data?.invites ?? [];
+  const me = session.user.user_id;
+
+  const act = async (work: () => Promise<void>, message: string) => {
+    setError(null);
+    setDone(null);
+    try {
+      await work();
+      setDone(message);
+      await list.reload();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  const inviteButton = inviter ? (
+    <button
+      type="button"
+      className="button-primary"
+      onClick={() => {
+        setEmail('');
+        setRole('member');
+        setDone(null);
+        setDialog({ kind: 'invite' });
+      }}
+    >
+      Invite member
+    </button>
+  ) : null;
+
+  return (
+    <>
+      <PageHeader title="Members" description={`People who can sign in to ${org.name}.`} actions={inviteButton} />
+      {!inviter ? <Notice>Only owners and admins can invite people, and only owners can change roles or remove members.</Notice> : null}
+      {done ? <Notice>{done}</Notice> : null}
+      <ErrorMessage>{error ?? list.error}</ErrorMessage>
+      {list.loading && !list.data ? (
+        <Loading />
+      ) : (
+        <>
+          <table>
+            <caption className="table-caption">Members</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Joined</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.map((m) => (
+                <tr key={m.user_id}>
+                  <th scope="row">
+                    {fullName(m)}
+                    {m.user_id === me ? <span className="muted"> (you)</span> : null}
+                  </th>
+                  <td>{m.email}</td>
+                  <td>
+                    {manager ? (
+                      <select
+                        aria-label={`Role of ${fullName(m)}`}
+                        value={m.role}
+                        onChange={(e) => {
+                          const next = e.target.value as Role;
+                          void act(
+                            async () => {
+                              await api('PATCH', `${base}/members/${m.user_id}`, { role: next });
+                              if (m.user_id === me) await refresh();
+                            },
+                            `The role of ${fullName(m)} is now ${ROLE_LABEL[next]}.`,
+                          );
+                        }}
+                      >
+                        <option value="owner">Owner</option>
+                        <option value="admin">Admin</option>
+                        <option value="member">Member</option>
+                      </select>
+                    ) : (
+                      ROLE_LABEL[m.role]
+                    )}
+                  </td>
+                  <td>{formatDate(m.joined_at)}</td>
+                  <td className="actions">
+                    {manager || m.user_id === me ? (
+                      <button
+                        type="button"
+                        className="button-danger-quiet"
+                        onClick={() => setDialog({ kind: 'remove', member: m })}
+                        aria-label={m.user_id === me ? 'Leave organization' : `Remove ${fullName(m)}`}
+                      >
+                        {m.user_id === me ? 'Leave' : 'Remove'}
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+
+          {inviter ? (
+            <section aria-labelledby="pending-heading" className="section">
+              <h2 id="pending-heading">Pending invitations</h2>
+              {invites.length === 0 ? (
+                <EmptyState title="No pending invitations" action={inviteButton}>
+                  Invite teammates by email. They get a link to set their name and password, then land in {org.name}.
+                </EmptyState>
+              ) : (
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Email</th>
+                      <th scope="col">Role</th>
+                      <th scope="col">Sent</th>
+                      <th scope="col">Expires</th>
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {invites.map((i) => (
+                      <tr key={i.invite_id}>
+                        <th scope="row">{i.email}</th>
+                        <td>{ROLE_LABEL[i.role]}</td>
+                        <td>{formatDate(i.created_at)}</td>
+                        <td>{formatDate(i.expires_at)}</td>
+                        <td className="actions">
+                          <button
+                            type="button"
+                            className="button-secondary"
+                            aria-label={`Resend invitation to ${i.email}`}
+                            onClick={() =>
+                              void act(
+                                () => api('POST', `${base}/invites/${i.invite_id}/resend`),
+                                `Invitation sent again to ${i.email}, with a new link.`,
+                              )
+                            }
+                          >
+                            Resend
+                          </button>
+                          <button
+                            type="button"
+                            className="button-danger-quiet"
+                            aria-label={`Cancel invitation to ${i.email}`}
+                            onClick={() => setDialog({ kind: 'cancel', invite: i })}
+                          >
+                            Cancel
+                          </button>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </section>
+          ) : null}
+        </>
+      )}
+
+      {dialog?.kind === 'invite' ? (
+        <FormDialog
+          title="Invite member"
+          submitLabel="Send invitation"
+          onClose={() => setDialog(null)}
+          onSubmit={async () => {
+            const r = await api<{ invite: Invite }>('POST', `${base}/invites`, { email: email.trim(), role });
+            setDialog(null);
+            setDone(`Invitation sent to ${r.invite.email}. The link works for ${daysUntil(r.invite.expires_at)} days.`);
+            await list.reload();
+          }}
+        >
+          <Field label="Email address">
+            {(p) => <input {...p} type="email" required autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} />}
+          </Field>
+          <Field
+            label="Role"
+            hint="Members see data and settings. Admins also manage projects, pixels, API keys and invitations. Owners also manage roles."
+          >
+            {(p) => (
+              <select {...p} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+                <option value="member">Member</option>
+                <option value="admin">Admin</option>
+                {org.role === 'owner' ? <option value="owner">Owner</option> : null}
+              </select>
+            )}
+          </Field>
+        </FormDialog>
+      ) : null}
+
+      {dialog?.kind === 'remove' ? (
+        <ConfirmDialog
+          title={dialog.member.user_id === me ? `Leave ${org.name}?` : `Remove ${fullName(dialog.member)}?`}
+          confirmLabel={dialog.member.user_id === me ? 'Leave organization' : 'Remove member'}
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await api('DELETE', `${base}/members/${dialog.member.user_id}`);
+            if (dialog.member.user_id === me) {
+              await refresh();
+              navigate('/');
+              return;
+            }
+            setDialog(null);
+            setDone(`${fullName(dialog.member)} was removed from ${org.name}.`);
+            await list.reload();
+          }}
+        >
+          <p>
+            {dialog.member.user_id === me
+              ? `You lose access to ${org.name} at once. An owner or admin has to invite you again to come back.`
+              : `${fullName(dialog.member)} loses access to ${org.name} at once.`}
+          </p>
+        </ConfirmDialog>
+      ) : null}
+
+      {dialog?.kind === 'cancel' ? (
+        <ConfirmDialog
+          title={`Cancel the invitation to ${dialog.invite.email}?`}
+          confirmLabel="Cancel invitation"
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await api('DELETE', `${base}/invites/${dialog.invite.invite_id}`);
+            setDialog(null);
+            setDone(`The invitation to ${dialog.invite.email} is cancelled; its link no longer works.`);
+            await list.reload();
+          }}
+        >
+          <p>The link in the email stops working. You can invite the same address again later.</p>
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}
+
+function daysUntil(iso: string): number {
+  return Math.max(1, Math.round((Date.parse(iso) - Date.now()) / 86_400_000));
+}

@@ -1,0 +1,202 @@
+// Project > Settings > Pixels: create pixels, copy the install snippet, and a live install check
+// that polls the pixel's status until its first event arrives, then turns green.
+import { useEffect, useState } from 'react';
+import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
+import { CopyButton } from '../components/CopyButton';
+import { Badge, EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
+import { api } from '../lib/api';
+import { formatDate, formatDateSeconds } from '../lib/format';
+import { useResource } from '../lib/hooks';
+import { canWritePixels } from '../lib/permissions';
+import { Link } from '../lib/router';
+import type { OrganizationRef, Pixel, Project } from '../lib/types';
+import { NotFoundPage } from './NotFound';
+
+const POLL_MS = 2000;
+
+export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId: string }) {
+  const base = `/orgs/${org.organization_id}`;
+  const data = useResource(async () => {
+    const { projects } = await api<{ projects: Project[] }>('GET', `${base}/projects`);
+    const project = projects.find((p) => p.project_id === projectId) ?? null;
+    if (!project) return { project: null, pixels: [] };
+    const { pixels } = await api<{ pixels: Pixel[] }>('GET', `${base}/projects/${projectId}/pixels`);
+    return { project, pixels };
+  }, [base, projectId]);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<Pixel | null>(null);
+  const [title, setTitle] = useState('');
+  const [respectPrivacy, setRespectPrivacy] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const editable = canWritePixels(org.role);
+
+  if (data.data && !data.data.project) return <NotFoundPage what="project" />;
+  const project = data.data?.project;
+  const pixels = data.data?.pixels ?? [];
+
+  const createButton = editable ? (
+    <button
+      type="button"
+      className="button-primary"
+      onClick={() => {
+        setTitle('');
+        setRespectPrivacy(false);
+        setDone(null);
+        setCreating(true);
+      }}
+    >
+      Create pixel
+    </button>
+  ) : null;
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <ol>
+          <li>
+            <Link to={`/${org.organization_id}/settings/projects`}>Projects</Link>
+          </li>
+          <li>{project?.name ?? '…'}</li>
+          <li>Settings</li>
+          <li aria-current="page">Pixels</li>
+        </ol>
+      </nav>
+      <PageHeader
+        title={project ? `Pixels of ${project.name}` : 'Pixels'}
+        description="A pixel is the script that sends your site's visits and actions to Delivr. Create one per site."
+        actions={createButton}
+      />
+      {!editable ? <Notice>Only owners and admins can create or delete pixels. You can copy the install snippets.</Notice> : null}
+      {done ? <Notice>{done}</Notice> : null}
+      <ErrorMessage>{data.error}</ErrorMessage>
+      {data.loading && !data.data ? (
+        <Loading />
+      ) : pixels.length === 0 && !data.error ? (
+        <EmptyState title="No pixels yet" action={createButton}>
+          {editable
+            ? "Create a pixel to get the install snippet for your site. Paste it in your pages' <head> and this page shows when the first event arrives."
+            : 'An owner or admin of this organization needs to create a pixel for this project.'}
+        </EmptyState>
+      ) : (
+        <ul className="cards">
+          {pixels.map((p) => (
+            <li key={p.pixel_id}>
+              <PixelCard org={org} pixel={p} editable={editable} onDelete={() => setDeleting(p)} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {creating ? (
+        <FormDialog
+          title="Create pixel"
+          submitLabel="Create pixel"
+          onClose={() => setCreating(false)}
+          onSubmit={async () => {
+            const { pixel } = await api<{ pixel: Pixel }>('POST', `${base}/projects/${projectId}/pixels`, {
+              title: title.trim(),
+              respect_privacy_signals: respectPrivacy,
+            });
+            setCreating(false);
+            setDone(`Pixel ${pixel.title} created. Copy its snippet below into your site.`);
+            await data.reload();
+          }}
+        >
+          <Field label="Pixel name" hint="Usually the site it goes on, for example www.example.com.">
+            {(p) => <input {...p} required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />}
+          </Field>
+          <div className="checkbox">
+            <input id="respect-privacy" type="checkbox" checked={respectPrivacy} onChange={(e) => setRespectPrivacy(e.target.checked)} />
+            <label htmlFor="respect-privacy">Send nothing from browsers with Do Not Track or Global Privacy Control turned on</label>
+          </div>
+        </FormDialog>
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog
+          title={`Delete pixel ${deleting.title}?`}
+          confirmLabel="Delete pixel"
+          onClose={() => setDeleting(null)}
+          onConfirm={async () => {
+            await api('DELETE', `${base}/pixels/${deleting.pixel_id}`);
+            setDeleting(null);
+            setDone(`Pixel ${deleting.title} deleted.`);
+            await data.reload();
+          }}
+        >
+          <p>Sites with its snippet stop sending events within a few minutes. Events already collected stay queryable.</p>
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}
+
+function PixelCard({ org, pixel, editable, onDelete }: { org: OrganizationRef; pixel: Pixel; editable: boolean; onDelete: () => void }) {
+  const [firstEvent, setFirstEvent] = useState<string | null>(pixel.first_event_at);
+  const headingId = `pixel-${pixel.pixel_id}`;
+
+  useEffect(() => {
+    if (firstEvent !== null) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout>;
+    const check = async () => {
+      try {
+        const s = await api<{ first_event_at: string | null }>('GET', `/orgs/${org.organization_id}/pixels/${pixel.pixel_id}/status`);
+        if (stopped) return;
+        if (s.first_event_at !== null) return setFirstEvent(s.first_event_at);
+      } catch {
+        // A failed check is retried on the next tick; the card keeps saying it is waiting.
+      }
+      if (!stopped) timer = setTimeout(check, POLL_MS);
+    };
+    timer = setTimeout(check, POLL_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [firstEvent, org.organization_id, pixel.pixel_id]);
+
+  return (
+    <article className="card" aria-labelledby={headingId}>
+      <div className="card-head">
+        <h2 id={headingId}>{pixel.title}</h2>
+        <div className="install-status" role="status" aria-live="polite" data-installed={firstEvent !== null ? 'true' : 'false'}>
+          {firstEvent !== null ? (
+            <Badge tone="good">Installed · first event {formatDateSeconds(firstEvent)}</Badge>
+          ) : (
+            <Badge tone="wait">Waiting for the first event…</Badge>
+          )}
+        </div>
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>Pixel ID</dt>
+          <dd>
+            <code>{pixel.pixel_id}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{formatDate(pixel.created_at)}</dd>
+        </div>
+      </dl>
+      <h3>Install snippet</h3>
+      <p>
+        Paste this into the <code>&lt;head&gt;</code> of every page of your site. This page checks every few seconds and turns green when
+        the first event arrives.
+      </p>
+      <pre className="snippet">
+        <code>{pixel.snippet}</code>
+      </pre>
+      <div className="card-actions">
+        <CopyButton text={pixel.snippet} label="Copy snippet" what={`for ${pixel.title}`} />
+        <Link to={`/${org.organization_id}/events?pixel=${pixel.pixel_id}`} className="button-link">
+          See events
+        </Link>
+        {editable ? (
+          <button type="button" className="button-danger-quiet" onClick={onDelete} aria-label={`Delete pixel ${pixel.title}`}>
+            Delete
+          </button>
+        ) : null}
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,121 @@
+// Settings > Projects: list, create and rename the organization's projects. Members see the list;
+// owners and admins can change it.
+import { useState } from 'react';
+import { FormDialog } from '../components/ConfirmDialog';
+import { EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
+import { api } from '../lib/api';
+import { formatDate } from '../lib/format';
+import { useResource } from '../lib/hooks';
+import { canWriteProjects } from '../lib/permissions';
+import { Link } from '../lib/router';
+import type { OrganizationRef, Project } from '../lib/types';
+
+export function ProjectsPage({ org }: { org: OrganizationRef }) {
+  const base = `/orgs/${org.organization_id}/projects`;
+  const list = useResource(() => api<{ projects: Project[] }>('GET', base), [base]);
+  const [dialog, setDialog] = useState<{ kind: 'create' } | { kind: 'rename'; project: Project } | null>(null);
+  const [name, setName] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const editable = canWriteProjects(org.role);
+  const projects = list.data?.projects ?? [];
+
+  const open = (d: NonNullable<typeof dialog>) => {
+    setName(d.kind === 'rename' ? d.project.name : '');
+    setDone(null);
+    setDialog(d);
+  };
+
+  const createButton = editable ? (
+    <button type="button" className="button-primary" onClick={() => open({ kind: 'create' })}>
+      Create project
+    </button>
+  ) : null;
+
+  return (
+    <>
+      <PageHeader
+        title="Projects"
+        description="A project holds your pixels and audience data. Events and audiences are queried per project."
+        actions={createButton}
+      />
+      {!editable ? <Notice>Only owners and admins can create or rename projects. You can see them and their pixels.</Notice> : null}
+      {done ? <Notice>{done}</Notice> : null}
+      <ErrorMessage>{list.error}</ErrorMessage>
+      {list.loading && !list.data ? (
+        <Loading />
+      ) : projects.length === 0 && !list.error ? (
+        <EmptyState title="No projects yet" action={createButton}>
+          {editable
+            ? 'Create your first project, then add a pixel to it to start collecting events from your site.'
+            : 'An owner or admin of this organization needs to create the first project.'}
+        </EmptyState>
+      ) : projects.length > 0 ? (
+        <table>
+          <caption className="visually-hidden">Projects</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Project ID</th>
+              <th scope="col">Created</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {projects.map((p) => (
+              <tr key={p.project_id}>
+                <th scope="row">{p.name}</th>
+                <td>
+                  <code>{p.project_id}</code>
+                </td>
+                <td>{formatDate(p.created_at)}</td>
+                <td className="actions">
+                  <Link
+                    to={`/${org.organization_id}/projects/${p.project_id}/settings/pixels`}
+                    className="button-link"
+                    aria-label={`Pixels of ${p.name}`}
+                  >
+                    Pixels
+                  </Link>
+                  {editable ? (
+                    <button
+                      type="button"
+                      className="button-secondary"
+                      onClick={() => open({ kind: 'rename', project: p })}
+                      aria-label={`Rename ${p.name}`}
+                    >
+                      Rename
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {dialog ? (
+        <FormDialog
+          title={dialog.kind === 'create' ? 'Create project' : `Rename ${dialog.project.name}`}
+          submitLabel={dialog.kind === 'create' ? 'Create project' : 'Save name'}
+          onClose={() => setDialog(null)}
+          onSubmit={async () => {
+            if (dialog.kind === 'create') {
+              const { project } = await api<{ project: Project }>('POST', base, { name: name.trim() });
+              setDone(`Project ${project.name} created. Next, add a pixel to it.`);
+            } else {
+              await api('PATCH', `${base}/${dialog.project.project_id}`, { name: name.trim() });
+              setDone('Project renamed.');
+            }
+            setDialog(null);
+            await list.reload();
+          }}
+        >
+          <Field label="Project name" hint="For example the website or brand it tracks.">
+            {(p) => <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
+          </Field>
+        </FormDialog>
+      ) : null}
+    </>
+  );
+}

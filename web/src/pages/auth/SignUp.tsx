@@ -1,0 +1,86 @@
+// Self-service sign-up, only when the server says it is open (SIGNUP_MODE=open, or a fresh install
+// with no organization yet). Creates the person and their organization, then signs them in.
+import { useState } from 'react';
+import { ErrorMessage, Field, Loading } from '../../components/ui';
+import { api, errorText } from '../../lib/api';
+import { useResource } from '../../lib/hooks';
+import { Link } from '../../lib/router';
+import type { Session } from '../../lib/types';
+import { AuthFrame } from './AuthFrame';
+
+export function SignUpPage({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+  const status = useResource(() => api<{ open: boolean }>('GET', '/signup'), []);
+  const [form, setForm] = useState({ first_name: '', last_name: '', email: '', organization_name: '', password: '' });
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: e.target.value });
+
+  if (status.loading && !status.data) return <Loading />;
+  if (!status.data?.open) {
+    return (
+      <AuthFrame title="Sign-up is closed" footer={<Link to="/sign-in">Back to sign in</Link>}>
+        <p>
+          This Delivr server creates accounts by invitation. Ask your Delivr contact or an owner of your organization to invite you; the
+          email has a link to set your password.
+        </p>
+      </AuthFrame>
+    );
+  }
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onSignedIn(await api<Session>('POST', '/signup', form));
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthFrame
+      title="Create your account"
+      footer={
+        <p>
+          Already have an account? <Link to="/sign-in">Sign in</Link>
+        </p>
+      }
+    >
+      <form onSubmit={submit} className="stack">
+        <div className="row">
+          <Field label="First name">
+            {(p) => <input {...p} autoComplete="given-name" required value={form.first_name} onChange={set('first_name')} />}
+          </Field>
+          <Field label="Last name">
+            {(p) => <input {...p} autoComplete="family-name" required value={form.last_name} onChange={set('last_name')} />}
+          </Field>
+        </div>
+        <Field label="Work email">
+          {(p) => <input {...p} type="email" autoComplete="email" required value={form.email} onChange={set('email')} />}
+        </Field>
+        <Field label="Organization name" hint="Your company or team. You can invite teammates later.">
+          {(p) => <input {...p} autoComplete="organization" required value={form.organization_name} onChange={set('organization_name')} />}
+        </Field>
+        <Field label="Password" hint="At least 8 characters.">
+          {(p) => (
+            <input
+              {...p}
+              type="password"
+              autoComplete="new-password"
+              minLength={8}
+              required
+              value={form.password}
+              onChange={set('password')}
+            />
+          )}
+        </Field>
+        <ErrorMessage>{error}</ErrorMessage>
+        <button type="submit" className="button-primary button-block" disabled={busy}>
+          {busy ? 'Creating your account…' : 'Create account'}
+        </button>
+      </form>
+    </AuthFrame>
+  );
+}
