@@ -5,7 +5,9 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import { adminRoutes } from './admin/routes.js';
 import { registerAccessLogHook } from './auth/guards.js';
 import { authRoutes } from './auth/routes.js';
@@ -26,19 +28,45 @@ import { webRoutes } from './web/routes.js';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
+/** NUL is storable in SQLite but not in PostgreSQL: refused everywhere so both catalogs agree. */
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 20 || value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v, depth + 1));
+}
+
 export async function buildApp(s: Services): Promise<App> {
   const app = Fastify({
     loggerInstance: s.log as FastifyBaseLogger,
     bodyLimit: s.config.bodyLimitBytes,
-    trustProxy: process.env.TRUST_PROXY === 'true',
+    trustProxy: s.config.trustProxy,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     routerOptions: { maxParamLength: 200 },
+    // Malformed URLs and over-long path parameters answer from our catalogue, not Fastify's body.
+    frameworkErrors: (err, req, reply) => {
+      const e = new ApiError('invalid_parameters', err.message);
+      req.log.info({ code: err.code }, 'request rejected by the router');
+      void (reply as FastifyReply).status(e.status).send(e.body());
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Query strings, params and headers arrive as text, so they are coerced to the schema's types;
+  // JSON bodies are not: {"name": 42} is a wrong type, not a project called "42".
+  const textParts = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+  const bodies = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+  addFormats.default(textParts);
+  addFormats.default(bodies);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodies : textParts).compile(schema));
+  app.addHook('preValidation', async (req) => {
+    if (req.url.startsWith('/pixel/core/api/')) return;
+    if (containsNul(req.body) || containsNul(req.query) || containsNul(req.params)) {
+      throw new ApiError('invalid_parameters', 'text must not contain NUL characters');
+    }
+  });
 
   app.addSchema(ErrorSchema);
   app.setErrorHandler(errorHandler);

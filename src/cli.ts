@@ -1,11 +1,16 @@
 // The operator's command line: `delivr org create|list|resend-invite`. It uses the same config
-// (environment variables) and services as the server, so it works on a laptop's SQLite files and on
-// a production PostgreSQL alike.
+// (environment variables), catalog and accounts service as the server, so it works on a laptop's
+// SQLite files and on a production PostgreSQL alike. It opens only the catalog and the mailer, never
+// the analytics store: DuckDB allows one process per file, and the server is usually running.
 import { parseArgs } from 'node:util';
+import { AccountsService } from './accounts/service.js';
+import { openCatalog } from './catalog/db.js';
+import { CatalogStore } from './catalog/store.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
 import { ConfigError, loadConfig } from './platform/config.js';
 import { ApiError } from './platform/errors.js';
+import { MemoryFailureCounter } from './platform/limits.js';
 import { createLogger } from './platform/logger.js';
-import { createServices } from './services.js';
 
 const USAGE = `Usage:
   delivr org create --name <name> --owner-email <email>
@@ -15,40 +20,93 @@ const USAGE = `Usage:
 Settings come from the same environment variables as the server (DATA_DIR, DATABASE_URL,
 PUBLIC_URL, SMTP_URL, ...). Without SMTP_URL, invitations are written to DATA_DIR/outbox.`;
 
+const COMMANDS = ['create', 'list', 'resend-invite'] as const;
+type Command = (typeof COMMANDS)[number];
+
+class UsageError extends Error {}
+
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-export async function runCli(argv: string[]): Promise<number> {
+function parse(argv: string[]): { command: Command; values: Record<string, string | boolean | undefined> } {
   const [group, command, ...rest] = argv;
-  if (group !== 'org' || !command || command === 'help' || argv.includes('--help')) {
-    out(USAGE);
-    return group === undefined || argv.includes('--help') || command === 'help' ? 0 : 2;
+  if (group !== 'org') throw new UsageError(group === undefined ? 'missing command' : `unknown command "${group}"`);
+  if (!command || !(COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(command ? `unknown command "org ${command}"` : 'missing command after "org"');
   }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      name: { type: 'string' },
-      'owner-email': { type: 'string' },
-      org: { type: 'string' },
-      email: { type: 'string' },
-      json: { type: 'boolean', default: false },
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        name: { type: 'string' },
+        'owner-email': { type: 'string' },
+        org: { type: 'string' },
+        email: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (command === 'create' && (!values.name || !values['owner-email'])) throw new UsageError('org create needs --name and --owner-email');
+  if (command === 'resend-invite' && (!values.org || !values.email)) throw new UsageError('org resend-invite needs --org and --email');
+  return { command: command as Command, values };
+}
+
+/** In outbox mode the CLI prints the accept link, since nobody is reading the server's log for it. */
+function linkKeeping(mailer: Mailer): { mailer: Mailer; links: string[] } {
+  const links: string[] = [];
+  return {
+    links,
+    mailer: {
+      async send(message) {
+        await mailer.send(message);
+        links.push(message.link);
+      },
+      close: () => mailer.close(),
     },
-    strict: true,
-  });
+  };
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[1] === 'help') {
+    out(USAGE);
+    return 0;
+  }
+  const { command, values } = parse(argv);
   const config = loadConfig();
-  const services = await createServices(config, createLogger(process.env.LOG_LEVEL || 'warn'));
+  const log = createLogger(process.env.LOG_LEVEL || 'warn');
+  const catalog = await openCatalog({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  const store = new CatalogStore(catalog.db, catalog.dialect);
+  const { mailer, links } = linkKeeping(createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log }));
+  const printLinks = (): void => {
+    if (config.smtpUrl) return;
+    for (const link of links) out(`No SMTP_URL is set: the email is in ${config.dataDir}/outbox. Accept link: ${link}`);
+  };
+  const accounts = new AccountsService({
+    store,
+    mailer,
+    config,
+    failures: new MemoryFailureCounter(config.loginThrottle.windowSeconds * 1000),
+    log,
+    now: Date.now,
+  });
   try {
     if (command === 'create') {
-      if (!values.name || !values['owner-email']) throw new UsageError('org create needs --name and --owner-email');
-      const { organization, invite } = await services.accounts.createOrganization({ name: values.name, ownerEmail: values['owner-email'] });
+      const { organization, invite } = await accounts.createOrganization({
+        name: String(values.name),
+        ownerEmail: String(values['owner-email']),
+      });
       out(`Created organization "${organization.name}" (${organization.id}).`);
       out(`Invitation sent to ${invite.email}; it expires ${new Date(invite.expires_at).toISOString()}.`);
-      if (!config.smtpUrl) out(`No SMTP_URL is set: the email is in ${config.dataDir}/outbox.`);
+      printLinks();
       return 0;
     }
     if (command === 'list') {
-      const orgs = await services.store.listOrganizations();
+      const orgs = await store.listOrganizations();
       if (values.json) {
         out(
           JSON.stringify(
@@ -62,19 +120,15 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    if (command === 'resend-invite') {
-      if (!values.org || !values.email) throw new UsageError('org resend-invite needs --org and --email');
-      const invite = await services.accounts.resendInvite({ organizationId: values.org, email: values.email, actor: null });
-      out(`Invitation re-sent to ${invite.email}; the previous link no longer works.`);
-      return 0;
-    }
-    throw new UsageError(`unknown command "org ${command}"`);
+    const invite = await accounts.resendInvite({ organizationId: String(values.org), email: String(values.email), actor: null });
+    out(`Invitation re-sent to ${invite.email}; the previous link no longer works.`);
+    printLinks();
+    return 0;
   } finally {
-    await services.close();
+    mailer.close();
+    await catalog.db.destroy();
   }
 }
-
-class UsageError extends Error {}
 
 runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
@@ -82,8 +136,6 @@ runCli(process.argv.slice(2)).then(
     if (err instanceof UsageError) process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
     else if (err instanceof ConfigError) process.stderr.write(`delivr: configuration error: ${err.message}\n`);
     else if (err instanceof ApiError) process.stderr.write(`delivr: ${err.message}${err.details ? ` (${err.details})` : ''}\n`);
-    else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
-      process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
     else process.stderr.write(`delivr: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exit(err instanceof ApiError || err instanceof UsageError || err instanceof ConfigError ? 2 : 1);
   },

@@ -152,7 +152,13 @@ export class AccountsService {
     const existing = await this.d.store.findUserByEmail(invite.email);
     let passwordHash: string | null = null;
     if (existing?.password_hash) {
-      if (!(await verifyPassword(input.password, existing.password_hash))) throw fail('invalid_credentials');
+      // The same password check as login, so it gets the same per-account throttle.
+      const accountKey = `login:acct:${existing.email}`;
+      if ((await this.d.failures.count(accountKey)) >= this.d.config.loginThrottle.maxFailures) throw fail('too_many_attempts');
+      if (!(await verifyPassword(input.password, existing.password_hash))) {
+        await this.d.failures.fail(accountKey);
+        throw fail('invalid_credentials');
+      }
     } else {
       this.checkPassword(input.password);
       if (!input.firstName?.trim() || !input.lastName?.trim()) {
@@ -205,12 +211,16 @@ export class AccountsService {
     if (!orgName || !input.firstName.trim() || !input.lastName.trim()) {
       throw fail('invalid_parameters', 'first_name, last_name and organization_name must not be empty');
     }
-    if (this.d.config.signupMode !== 'open' && (await this.d.store.countOrganizations()) > 0) throw fail('signup_closed');
+    const closed = async (store: CatalogStore) => this.d.config.signupMode !== 'open' && (await store.countOrganizations()) > 0;
+    if (await closed(this.d.store)) throw fail('signup_closed');
     if (await this.d.store.findUserByEmail(email)) throw fail('email_taken');
     const passwordHash = await hashPassword(input.password);
     const now = this.d.now();
     try {
       return await this.d.store.transaction(async (tx) => {
+        // Checked again inside the transaction: two sign-ups racing on a fresh install must not both
+        // become "the first user" (SQLite runs transactions one at a time, so this settles it there).
+        if (await closed(tx)) throw fail('signup_closed');
         const user = await tx.createUser({
           email,
           firstName: input.firstName.trim(),
@@ -292,7 +302,7 @@ export class AccountsService {
     this.checkPassword(password);
     const now = this.d.now();
     const userId = await this.d.store.usePasswordReset(hashToken(token), now);
-    if (!userId) throw fail('invite_not_found', 'this reset link is unknown, used or expired');
+    if (!userId) throw fail('reset_link_invalid');
     await this.d.store.updateUser(userId, { password_hash: await hashPassword(password) }, now);
     await this.d.store.revokeUserSessions(userId, now);
     await this.d.failures.reset(`login:acct:${(await this.d.store.getUser(userId))?.email ?? ''}`);

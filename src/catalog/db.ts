@@ -14,6 +14,25 @@ export interface CatalogConnection {
 
 const INT8_OID = 20;
 
+/**
+ * Switching a new file to WAL needs an exclusive lock, and SQLite answers "busy" at once instead of
+ * waiting when another process (a CLI call, a second server) opens the same new file at that moment.
+ * Retry for a while; once one process has switched, WAL is a property of the file.
+ */
+async function enableWal(file: SQLite.Database): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      file.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      const busy = err instanceof SQLite.SqliteError && err.code.startsWith('SQLITE_BUSY');
+      if (!busy || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    }
+  }
+}
+
 export async function openCatalog(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<CatalogConnection> {
   let conn: CatalogConnection;
   if (opts.databaseUrl) {
@@ -30,12 +49,12 @@ export async function openCatalog(opts: { databaseUrl: string | null; dataDir: s
     conn = { db: new Kysely<CatalogDb>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
   } else {
     const file = new SQLite(join(opts.dataDir, 'catalog.sqlite'));
-    file.pragma('journal_mode = WAL');
+    file.pragma('busy_timeout = 5000');
+    await enableWal(file);
     file.pragma('synchronous = NORMAL');
     file.pragma('foreign_keys = ON');
-    file.pragma('busy_timeout = 5000');
     conn = { db: new Kysely<CatalogDb>({ dialect: new SqliteDialect({ database: file }) }), dialect: 'sqlite' };
   }
-  await migrateToLatest(conn.db);
+  await migrateToLatest(conn.db, conn.dialect);
   return conn;
 }

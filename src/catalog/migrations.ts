@@ -1,6 +1,6 @@
 // One list of migrations for SQLite and PostgreSQL, written with Kysely's schema builder so the same
-// code runs on both. Kysely's Migrator takes a lock table, so two processes starting at once apply
-// each migration exactly once.
+// code runs on both. Two processes starting at once apply each migration exactly once: PostgreSQL
+// through Kysely's advisory lock, SQLite through its database write lock (see migrateToLatest).
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
@@ -160,12 +160,33 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function migrateToLatest(db: AnyDb): Promise<void> {
-  const migrator = new Migrator({ db, provider });
+async function runMigrator(db: AnyDb, migrationTableSchema: string | undefined): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const reason = error instanceof Error ? error.message : String(error ?? failed?.migrationName);
     throw new Error(`catalog migration failed: ${reason}`);
+  }
+}
+
+export async function migrateToLatest(db: AnyDb, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  if (dialect === 'postgres') {
+    // Kysely looks for its migration table in every schema unless told which one, so a catalog in
+    // its own schema would take another schema's kysely_migration for its own. Name ours.
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    await runMigrator(db, rows[0]?.schema ?? undefined);
+    return;
+  }
+  // Kysely's SQLite adapter takes no lock and no transaction (it assumes one process). Hold SQLite's
+  // write lock for the whole run instead: a second process starting at the same moment waits
+  // (busy_timeout), then finds every migration applied; a failed migration leaves nothing half-done.
+  await sql`begin immediate`.execute(db);
+  try {
+    await runMigrator(db, undefined);
+    await sql`commit`.execute(db);
+  } catch (err) {
+    await sql`rollback`.execute(db).catch(() => undefined);
+    throw err;
   }
 }

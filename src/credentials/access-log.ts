@@ -7,6 +7,8 @@ import type { AccessLog, CatalogStore } from '../catalog/store.js';
 
 type Entry = Omit<AccessLog, 'id'>;
 
+const WRITE_SLICE = 100;
+
 export class AccessLogBuffer {
   private pending: Entry[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -36,7 +38,12 @@ export class AccessLogBuffer {
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await this.store.appendAccessLogs(batch);
+        // On SQLite a write blocks the event loop while it runs: write in slices and let requests in
+        // between, so a full batch costs a few short pauses instead of one long one.
+        for (let i = 0; i < batch.length; i += WRITE_SLICE) {
+          if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+          await this.store.appendAccessLogs(batch.slice(i, i + WRITE_SLICE));
+        }
         const latest = Math.max(...batch.map((e) => e.ts));
         await this.store.touchApiKeys([...new Set(batch.map((e) => e.key_id))], latest);
       } catch (err) {

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { can, type Permission, ROLES } from '../accounts/permissions.js';
 import { csrfTokenFor, organizationRole, SESSION_COOKIE, type SessionPrincipal, sessionAuth } from '../auth/guards.js';
-import type { ApiKey, Invite, Role, User } from '../catalog/store.js';
+import type { ApiKey, Invite, App as PartnerApp, Role, User } from '../catalog/store.js';
 import { displayPrefix } from '../credentials/service.js';
 import { pixelOut, projectOut } from '../partner/routes.js';
 import { hashToken, randomToken } from '../platform/crypto.js';
@@ -31,6 +31,13 @@ const keyOut = (k: ApiKey) => ({
   created_at: formatIso(k.created_at),
   last_used_at: k.last_used_at === null ? null : formatIso(k.last_used_at),
   revoked_at: k.revoked_at === null ? null : formatIso(k.revoked_at),
+});
+const appOut = (a: PartnerApp) => ({
+  app_id: a.id,
+  name: a.name,
+  client_id: a.client_id,
+  status: a.status,
+  created_at: formatIso(a.created_at),
 });
 const inviteOut = (i: Invite) => ({
   invite_id: i.id,
@@ -442,17 +449,9 @@ export function dashboardRoutes(app: App, s: Services): void {
 
   // Apps (account-level: Partner API credentials belong to the person)
 
-  const AppOut = (a: { id: string; name: string; client_id: string; status: string; created_at: number }) => ({
-    app_id: a.id,
-    name: a.name,
-    client_id: a.client_id,
-    status: a.status,
-    created_at: formatIso(a.created_at),
-  });
-
   app.get(`${P}/apps`, { schema: { tags, security } }, async (req) => {
     const who = await sessionAuth(s, req);
-    return { apps: (await s.store.listApps(who.user.id)).map(AppOut) };
+    return { apps: (await s.store.listApps(who.user.id)).map(appOut) };
   });
 
   app.post(
@@ -463,7 +462,7 @@ export function dashboardRoutes(app: App, s: Services): void {
       const name = req.body.name.trim();
       if (!name) throw fail('invalid_parameters', 'name must not be empty');
       const { app: created, clientSecret } = await s.credentials.createApp({ userId: who.user.id, name });
-      return reply.status(201).send({ app: AppOut(created), client_id: created.client_id, client_secret: clientSecret });
+      return reply.status(201).send({ app: appOut(created), client_id: created.client_id, client_secret: clientSecret });
     },
   );
 

@@ -1,7 +1,7 @@
 // Configuration, read once from the environment at start. Everything else receives a typed Config;
 // no module reads process.env on its own, so tests can build several apps with different settings.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export type SignupMode = 'invite' | 'open';
@@ -36,6 +36,8 @@ export interface Config {
   redisUrl: string | null;
   ipMode: IpMode;
   secureCookies: boolean;
+  /** Trust X-Forwarded-For from a load balancer for client IPs. */
+  trustProxy: boolean;
   /** Group commit: longest wait before a flush, and most rows per flush (engine defaults when null). */
   ingestMaxDelayMs: number | null;
   ingestMaxRows: number | null;
@@ -88,13 +90,31 @@ function bool(env: Env, key: string, dflt: boolean): boolean {
   throw new ConfigError(`${key} must be true or false, got "${raw}"`);
 }
 
-/** Reads DATA_DIR/jwt-secret, creating it (mode 600) on first start. */
+/**
+ * Reads DATA_DIR/jwt-secret, creating it (mode 600) on first start. The new secret is written to a
+ * temp file and linked into place, so two processes starting at once (server and CLI) both end up
+ * with the one complete secret that won, never a half-written or second one.
+ */
 function persistedJwtSecret(dataDir: string): string {
   const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  if (!existsSync(file)) {
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    writeFileSync(tmp, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    try {
+      chmodSync(tmp, 0o600);
+      linkSync(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < 32) {
+    throw new ConfigError(
+      `${file} holds a secret shorter than 32 characters; delete it to have a new one made (this signs everyone out) or set JWT_SECRET`,
+    );
+  }
   return secret;
 }
 
@@ -152,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     ipMode: oneOf(env, 'IP_MODE', ['full', 'truncate', 'none'] as const, 'truncate'),
     secureCookies: bool(env, 'SECURE_COOKIES', publicUrl.startsWith('https:')),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
     ingestMaxDelayMs: env.INGEST_MAX_DELAY_MS ? int(env, 'INGEST_MAX_DELAY_MS', 5, 0, 10_000) : null,
     ingestMaxRows: env.INGEST_MAX_ROWS ? int(env, 'INGEST_MAX_ROWS', 5000, 1, 1_000_000) : null,
   };

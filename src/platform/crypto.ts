@@ -46,11 +46,42 @@ export async function hashPassword(password: string): Promise<string> {
 /** A fixed hash verified when the user does not exist, so both paths cost the same. */
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
+interface ScryptHash {
+  N: number;
+  r: number;
+  p: number;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+const DIGITS = /^[1-9]\d{0,9}$/;
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+/** Parses `scrypt$N$r$p$salt$hash`; null for anything we did not write (wrong scheme, odd parameters, short parts). */
+function parseScryptHash(stored: string): ScryptHash | null {
+  const parts = stored.split('$');
+  if (parts.length !== 6) return null;
+  const [scheme, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
+  if (scheme !== 'scrypt' || !DIGITS.test(n) || !DIGITS.test(r) || !DIGITS.test(p) || !B64URL.test(salt) || !B64URL.test(hash)) {
+    return null;
+  }
+  const parsed = { N: Number(n), r: Number(r), p: Number(p), salt: Buffer.from(salt, 'base64url'), hash: Buffer.from(hash, 'base64url') };
+  const powerOfTwo = (parsed.N & (parsed.N - 1)) === 0;
+  if (!powerOfTwo || parsed.N < 2 || parsed.N > 2 ** 20 || parsed.r > 64 || parsed.p > 16) return null;
+  // An empty or short hash would make any password "match" a zero-length key: refuse it.
+  if (parsed.salt.length < 8 || parsed.hash.length < 16 || parsed.hash.length > 64) return null;
+  return parsed;
+}
+
+/** False for a wrong password, a missing user (`stored` null) and a malformed stored hash alike; never throws. */
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
-  const parts = (stored ?? DUMMY_HASH).split('$');
-  const [scheme, n, r, p, salt, hash] = parts;
-  if (parts.length !== 6 || scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p), expected.length);
-  return timingSafeEqual(key, expected) && stored !== null;
+  const parsed = parseScryptHash(stored ?? DUMMY_HASH);
+  if (!parsed) return false;
+  let key: Buffer;
+  try {
+    key = await scryptAsync(password, parsed.salt, parsed.N, parsed.r, parsed.p, parsed.hash.length);
+  } catch {
+    return false;
+  }
+  return timingSafeEqual(key, parsed.hash) && stored !== null;
 }

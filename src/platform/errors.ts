@@ -37,6 +37,7 @@ export const ERRORS = {
   app_not_found: { status: 404, message: 'App not found.' },
   member_not_found: { status: 404, message: 'Member not found.' },
   invite_not_found: { status: 404, message: 'Invitation not found or expired.' },
+  reset_link_invalid: { status: 404, message: 'This password reset link is unknown, used or expired.' },
   method_not_allowed: { status: 405, message: 'Method not allowed.' },
   email_taken: { status: 409, message: 'A user with this email already exists.' },
   already_member: { status: 409, message: 'This user is already a member of the organization.' },

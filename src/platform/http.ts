@@ -40,12 +40,19 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'invalid_parameters',
 };
 
+/**
+ * PostgreSQL's SQLSTATE for text it cannot hold: a NUL character in a path, header, query or body
+ * value. The request is at fault, on every route, so it answers 400 and not 500.
+ */
+const PG_UNSTORABLE_TEXT = '22021';
+
 export function toApiError(err: FastifyError | Error): ApiError {
   if (err instanceof ApiError) return err;
   const fe = err as FastifyError;
   if (fe.validation) return new ApiError('invalid_parameters', fe.message);
   const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
   if (mapped) return new ApiError(mapped);
+  if (fe.code === PG_UNSTORABLE_TEXT) return new ApiError('invalid_parameters', 'text must not contain NUL characters');
   if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return new ApiError('invalid_json');
   const status = fe.statusCode ?? 500;
   if (status === 413) return new ApiError('payload_too_large');
@@ -70,7 +77,18 @@ export const headerValue = (req: FastifyRequest, name: string): string | undefin
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** How many times the request carried a header, counted on the wire (Node merges or drops repeats). */
+const occurrences = (req: FastifyRequest, name: string): number => {
+  const raw = req.raw.rawHeaders;
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === name) n++;
+  return n;
+};
+
 export const bearerToken = (req: FastifyRequest): string | undefined => {
+  // Node keeps only the first of repeated Authorization headers, and a proxy in front may act on
+  // another one: two credentials in one request are refused rather than one picked.
+  if (occurrences(req, 'authorization') > 1) throw new ApiError('invalid_parameters', 'send one Authorization header');
   const h = headerValue(req, 'authorization');
   if (!h) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);

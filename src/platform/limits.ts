@@ -35,8 +35,9 @@ export class MemoryRateLimiter implements RateLimiter {
   async take(key: string): Promise<BucketResult> {
     const t = this.now();
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: t };
-    b.tokens = Math.min(this.burst, b.tokens + ((t - b.at) / 1000) * this.perSecond);
-    b.at = t;
+    // A clock that steps back (NTP) must not drain the bucket: elapsed time is never negative.
+    b.tokens = Math.min(this.burst, b.tokens + (Math.max(0, t - b.at) / 1000) * this.perSecond);
+    b.at = Math.max(b.at, t);
     const allowed = b.tokens >= 1;
     if (allowed) b.tokens -= 1;
     this.buckets.set(key, b);

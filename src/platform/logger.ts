@@ -16,6 +16,9 @@ export const REDACT = [
   '*.token',
 ];
 
+/** Emailed links carry their token in the path; logs keep the route, never the token. */
+export const redactPath = (url: string): string => (url.split('?')[0] ?? '').replace(/^\/(invite|reset-password)\/[^/]+/, '/$1/[redacted]');
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -25,7 +28,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         req: (req: { id: string; method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }) => ({
           id: req.id,
           method: req.method,
-          path: req.url.split('?')[0],
+          path: redactPath(req.url),
           ip: req.ip ?? req.socket?.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),

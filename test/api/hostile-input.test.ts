@@ -1,0 +1,826 @@
+// Acceptance: hostile input on every route. For each route the app serves (the list comes from the
+// app, so a new route fails the coverage test until it has a case here), a valid request is built
+// with real credentials, then varied one hostile aspect at a time: credentials missing, repeated or
+// garbled; bodies with the wrong JSON type in each field, missing required fields, broken JSON,
+// over BODY_LIMIT, the wrong content type; unicode, emoji, RTL, NUL and oversized strings in body
+// fields, query parameters, scope headers and path parameters. Field names, types and limits are read
+// from the route's own schema (the OpenAPI document). Malformed variants must be refused with a 4xx
+// and a JSON `{"error": string}`; odd-but-well-formed text must never cause a 5xx; nothing may hang.
+// Runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INGEST_LIMITS } from '../../src/collect/validate.js';
+import type { App } from '../../src/platform/http.js';
+import { ADMIN_TOKEN, makeTestApp, type TestApp } from '../support/app.js';
+import {
+  addMember,
+  createApp,
+  createKey,
+  dash,
+  dataToken,
+  json,
+  newTenant,
+  platformToken,
+  type Session,
+  sessionFrom,
+  type Tenant,
+} from '../support/tenant.js';
+
+type Res = LightMyRequestResponse;
+
+/** Every "METHOD /path" the app serves (HEAD only where it is not GET's automatic twin). */
+function appRoutes(app: App): string[] {
+  const found = new Map<string, Set<string>>();
+  const stack: string[] = [];
+  for (const line of app.printRoutes().split('\n')) {
+    const m = /^((?:[│ ] {3})*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    stack.length = (m[1] ?? '').length / 4;
+    stack.push(m[2] ?? '');
+    if (!m[3]) continue;
+    const path = stack.join('');
+    const methods = found.get(path) ?? new Set<string>();
+    for (const method of m[3].split(', ')) methods.add(method);
+    found.set(path, methods);
+  }
+  const out: string[] = [];
+  for (const [path, methods] of found) {
+    for (const method of methods) {
+      if (method === 'HEAD' && methods.has('GET')) continue;
+      if (!app.hasRoute({ method: method as 'GET', url: path })) throw new Error(`route list parse error: ${method} ${path}`);
+      out.push(`${method} ${path}`);
+    }
+  }
+  return out.sort();
+}
+
+// The parts of JSON Schema / OpenAPI this test reads.
+interface Schema {
+  type?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  anyOf?: Schema[];
+  maxLength?: number;
+}
+interface Operation {
+  requestBody?: { content?: Record<string, { schema: Schema }> };
+  parameters?: { in: string; name: string; required?: boolean; schema: Schema }[];
+}
+interface OpenApi {
+  paths: Record<string, Record<string, Operation>>;
+}
+
+type Auth = 'none' | 'session' | 'data' | 'jwt' | 'platform' | 'partner' | 'admin';
+
+interface Fixtures {
+  owner: Tenant;
+  spareSession: Session;
+  key: { keyId: string; apiKey: string; apiSecret: string };
+  spareKeyId: string;
+  rotateKeyId: string;
+  dataJwt: string;
+  platformJwt: string;
+  app: { clientId: string; clientSecret: string };
+  spareAppId: string;
+  appId: string;
+  clientId: string;
+  projectId: string;
+  pixelId: string;
+  sparePixelId: string;
+  partnerPixelId: string;
+  inviteId: string;
+  inviteEmail: string;
+  spareInviteId: string;
+  member: Tenant;
+  range: Record<string, string>;
+}
+
+interface Case {
+  auth: Auth;
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  /** Scope headers the route reads (organization_id, project_id, ...). */
+  headers?: Record<string, string>;
+  body?: Record<string, unknown>;
+  /** For routes that check their body by hand: its shape, in place of the route's schema. */
+  bodySchema?: Schema;
+  /** The status of the unaltered request when it is not a success (e.g. sign-up is closed). */
+  baseStatus?: number;
+  /** Use the spare session (the route ends the session it is called with). */
+  spareSession?: true;
+  /** The route's own body limit, when it differs from BODY_LIMIT. */
+  bodyLimit?: number;
+  /**
+   * For routes that use up their object (delete, revoke, sign out): a fresh one before each request,
+   * so every variant differs from a request that would succeed.
+   */
+  fresh?: (t: TestApp, f: Fixtures) => Promise<Partial<Fixtures>>;
+}
+
+const D = '/dashboard/api';
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const TOKEN = 'x'.repeat(43);
+const signup = (): Record<string, unknown> => ({
+  email: `new-${randomUUID()}@example.com`,
+  password: 'a long enough password',
+  first_name: 'New',
+  last_name: 'Person',
+  organization_name: 'New Org',
+});
+const org = (f: Fixtures) => ({ org_id: f.owner.orgId });
+const events = (f: Fixtures) => ({ source: 'pixel', pixel_id: f.pixelId, ...f.range });
+const EVENT_SCHEMA: Schema = {
+  type: 'object',
+  required: ['event_type', 'pixel_id', 'organization_id'],
+  properties: {
+    event_type: { type: 'string', maxLength: 100 },
+    pixel_id: { type: 'string' },
+    organization_id: { type: 'string' },
+    event_data: { type: 'object' },
+    event_url: { type: 'string', maxLength: 4000 },
+    visitor_id: { type: 'string', maxLength: 100 },
+    session_id: { type: 'string', maxLength: 100 },
+    title: { type: 'string', maxLength: 1000 },
+    ts: { type: 'integer' },
+  },
+};
+
+const CASES: Record<string, (f: Fixtures) => Case> = {
+  'GET /healthz': () => ({ auth: 'none' }),
+  'GET /readyz': () => ({ auth: 'none' }),
+  'GET /metrics': () => ({ auth: 'none' }),
+  'GET /openapi.json': () => ({ auth: 'none' }),
+  'GET /docs': () => ({ auth: 'none' }),
+  'GET /docs/': () => ({ auth: 'none' }),
+  'GET /docs/json': () => ({ auth: 'none' }),
+  'GET /docs/yaml': () => ({ auth: 'none' }),
+  'GET /docs/static/index.html': () => ({ auth: 'none' }),
+  'GET /docs/static/swagger-initializer.js': () => ({ auth: 'none' }),
+  'GET /docs/static/*': () => ({ auth: 'none', params: { '*': 'swagger-ui.css' } }),
+  'GET /': () => ({ auth: 'none' }),
+  'GET /*': (f) => ({ auth: 'none', params: { '*': `${f.owner.orgId}/settings/api-keys` } }),
+
+  'POST /auth/v1/login': (f) => ({ auth: 'none', body: { email: f.owner.email, password: f.owner.password } }),
+  'POST /auth/v1/register': () => ({ auth: 'none', body: signup(), baseStatus: 403 }),
+  'POST /data/core/v1/auth/register': () => ({ auth: 'none', body: signup(), baseStatus: 403 }),
+  'POST /public/core/auth/issue': (f) => ({ auth: 'none', body: { email: f.owner.email, password: f.owner.password } }),
+
+  'GET /client/v1': () => ({ auth: 'jwt' }),
+  'POST /client/v1': () => ({ auth: 'jwt', body: { name: 'hostile client' } }),
+  'DELETE /client/v1/:client_id': (f) => ({
+    auth: 'jwt',
+    params: { client_id: f.clientId },
+    fresh: async (t, f) => ({ clientId: await newClient(t, f) }),
+  }),
+
+  'GET /public/core/': () => ({ auth: 'none' }),
+  'GET /public/core/health': () => ({ auth: 'none' }),
+  'POST /public/core/api/app/create': () => ({ auth: 'platform', body: { name: 'hostile app' }, baseStatus: 201 }),
+  'GET /public/core/api/app/retrieve/:app_id': (f) => ({ auth: 'platform', params: { app_id: f.appId } }),
+  'GET /public/core/api/organization/get': () => ({ auth: 'platform' }),
+  'POST /public/core/api/organization/create': () => ({ auth: 'partner', body: { name: 'hostile org' } }),
+  'POST /public/core/api/project/create': (f) => ({
+    auth: 'partner',
+    headers: { organization_id: f.owner.orgId },
+    body: { project: { name: 'hostile project', email: 'p@example.com' } },
+  }),
+  'GET /public/core/api/project/get': (f) => ({ auth: 'partner', headers: { organization_id: f.owner.orgId } }),
+  'POST /public/core/api/pixel/create': (f) => ({
+    auth: 'partner',
+    headers: { project_id: f.projectId },
+    body: { title: 'hostile pixel' },
+  }),
+  'GET /public/core/api/pixel/get': (f) => ({ auth: 'partner', headers: { project_id: f.projectId } }),
+  'DELETE /public/core/api/pixel/delete': (f) => ({
+    auth: 'partner',
+    body: { pixel_id: f.partnerPixelId },
+    fresh: async (t, f) => ({ partnerPixelId: await newPixel(t, f) }),
+  }),
+
+  'GET /admin/v1/organizations': () => ({ auth: 'admin' }),
+  'POST /admin/v1/organizations': () => ({
+    auth: 'admin',
+    body: { name: 'hostile operator org', owner_email: `op-${randomUUID()}@example.com` },
+    baseStatus: 201,
+  }),
+  'POST /admin/v1/organizations/:organization_id/invites/resend': (f) => ({
+    auth: 'admin',
+    params: { organization_id: f.owner.orgId },
+    body: { email: f.inviteEmail },
+  }),
+
+  'POST /dashboard/api/session': (f) => ({ auth: 'none', body: { email: f.owner.email, password: f.owner.password } }),
+  'GET /dashboard/api/session': () => ({ auth: 'session' }),
+  'DELETE /dashboard/api/session': () => ({
+    auth: 'session',
+    spareSession: true,
+    fresh: async (t, f) => ({ spareSession: await newSession(t, f) }),
+  }),
+  'GET /dashboard/api/signup': () => ({ auth: 'none' }),
+  'POST /dashboard/api/signup': () => ({ auth: 'none', body: signup(), baseStatus: 403 }),
+  'POST /dashboard/api/invites/preview': () => ({ auth: 'none', body: { token: TOKEN }, baseStatus: 404 }),
+  'POST /dashboard/api/invites/accept': () => ({
+    auth: 'none',
+    body: { token: TOKEN, first_name: 'A', last_name: 'B', password: 'a long enough password' },
+    baseStatus: 404,
+  }),
+  'POST /dashboard/api/password/forgot': () => ({ auth: 'none', body: { email: 'nobody@example.com' }, baseStatus: 202 }),
+  'POST /dashboard/api/password/reset': () => ({
+    auth: 'none',
+    body: { token: TOKEN, password: 'a long enough password' },
+    baseStatus: 404,
+  }),
+  'GET /dashboard/api/orgs/:org_id/members': (f) => ({ auth: 'session', params: org(f) }),
+  'POST /dashboard/api/orgs/:org_id/invites': (f) => ({
+    auth: 'session',
+    params: org(f),
+    body: { email: 'invitee@example.com', role: 'member' },
+    baseStatus: 201,
+  }),
+  'POST /dashboard/api/orgs/:org_id/invites/:invite_id/resend': (f) => ({
+    auth: 'session',
+    params: { ...org(f), invite_id: f.inviteId },
+  }),
+  'DELETE /dashboard/api/orgs/:org_id/invites/:invite_id': (f) => ({
+    auth: 'session',
+    params: { ...org(f), invite_id: f.spareInviteId },
+    fresh: async (t, f) => ({ spareInviteId: await newInvite(t, f) }),
+  }),
+  'PATCH /dashboard/api/orgs/:org_id/members/:user_id': (f) => ({
+    auth: 'session',
+    params: { ...org(f), user_id: f.member.userId },
+    body: { role: 'member' },
+  }),
+  'DELETE /dashboard/api/orgs/:org_id/members/:user_id': (f) => ({
+    auth: 'session',
+    params: { ...org(f), user_id: f.member.userId },
+    fresh: async (t, f) => ({ member: await addMember(t, f.owner, 'member') }),
+  }),
+  'GET /dashboard/api/orgs/:org_id/api-keys': (f) => ({ auth: 'session', params: org(f) }),
+  'POST /dashboard/api/orgs/:org_id/api-keys': (f) => ({ auth: 'session', params: org(f), body: { name: 'hostile key' }, baseStatus: 201 }),
+  'POST /dashboard/api/orgs/:org_id/api-keys/:key_id/revoke': (f) => ({
+    auth: 'session',
+    params: { ...org(f), key_id: f.spareKeyId },
+    fresh: async (t, f) => ({ spareKeyId: (await createKey(t, f.owner, 'spare')).keyId }),
+  }),
+  'POST /dashboard/api/orgs/:org_id/api-keys/:key_id/rotate': (f) => ({ auth: 'session', params: { ...org(f), key_id: f.rotateKeyId } }),
+  'GET /dashboard/api/orgs/:org_id/api-keys/:key_id/access-log': (f) => ({
+    auth: 'session',
+    params: { ...org(f), key_id: f.key.keyId },
+    query: { limit: '10' },
+  }),
+  'GET /dashboard/api/orgs/:org_id/projects': (f) => ({ auth: 'session', params: org(f) }),
+  'POST /dashboard/api/orgs/:org_id/projects': (f) => ({ auth: 'session', params: org(f), body: { name: 'hostile' }, baseStatus: 201 }),
+  'PATCH /dashboard/api/orgs/:org_id/projects/:project_id': (f) => ({
+    auth: 'session',
+    params: { ...org(f), project_id: f.projectId },
+    body: { name: 'renamed' },
+  }),
+  'GET /dashboard/api/orgs/:org_id/projects/:project_id/pixels': (f) => ({
+    auth: 'session',
+    params: { ...org(f), project_id: f.projectId },
+  }),
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/pixels': (f) => ({
+    auth: 'session',
+    params: { ...org(f), project_id: f.projectId },
+    body: { title: 'hostile', respect_privacy_signals: false },
+    baseStatus: 201,
+  }),
+  'DELETE /dashboard/api/orgs/:org_id/pixels/:pixel_id': (f) => ({
+    auth: 'session',
+    params: { ...org(f), pixel_id: f.sparePixelId },
+    fresh: async (t, f) => ({ sparePixelId: await newPixel(t, f) }),
+  }),
+  'GET /dashboard/api/orgs/:org_id/pixels/:pixel_id/status': (f) => ({ auth: 'session', params: { ...org(f), pixel_id: f.pixelId } }),
+  'GET /dashboard/api/orgs/:org_id/events': (f) => ({ auth: 'session', params: org(f), query: f.range }),
+  'GET /dashboard/api/orgs/:org_id/event_counts': (f) => ({ auth: 'session', params: org(f), query: f.range }),
+  'GET /dashboard/api/orgs/:org_id/recent-events': (f) => ({ auth: 'session', params: org(f), query: { ...f.range, limit: '10' } }),
+  'GET /dashboard/api/apps': () => ({ auth: 'session' }),
+  'POST /dashboard/api/apps': () => ({ auth: 'session', body: { name: 'hostile app' }, baseStatus: 201 }),
+  'DELETE /dashboard/api/apps/:app_id': (f) => ({
+    auth: 'session',
+    params: { app_id: f.spareAppId },
+    fresh: async (t, f) => ({ spareAppId: (await createApp(t, f.owner)).appId }),
+  }),
+
+  'GET /api/v1/events_schema': () => ({ auth: 'data', query: { source: 'pixel' } }),
+  'GET /api/v2/events_schema': () => ({ auth: 'data', query: { source: 'pixel' } }),
+  'GET /api/v1/events': (f) => ({ auth: 'data', query: events(f) }),
+  'GET /api/v1/event_counts': (f) => ({ auth: 'data', query: events(f) }),
+  'GET /api/v2/events': (f) => ({ auth: 'data', query: events(f) }),
+  'GET /api/v2/event_counts': (f) => ({ auth: 'data', query: events(f) }),
+  'GET /api/v2/events/export': (f) => ({ auth: 'data', query: { ...events(f), format: 'csv' } }),
+
+  'OPTIONS /pixel/core/api/*': () => ({ auth: 'none', params: { '*': 'send-event' }, baseStatus: 204 }),
+  'POST /pixel/core/api/send-event': (f) => ({
+    auth: 'none',
+    body: {
+      event_type: 'page_view',
+      pixel_id: f.pixelId,
+      organization_id: f.owner.orgId,
+      event_url: 'https://site.example/',
+      ts: Date.now(),
+    },
+    bodySchema: EVENT_SCHEMA,
+    bodyLimit: INGEST_LIMITS.bodyBytes,
+  }),
+  'GET /pixel/core/api/send-event/get': (f) => ({
+    auth: 'none',
+    query: {
+      event_type: 'page_view',
+      event_data: '{}',
+      organization_id: f.owner.orgId,
+      pixel_id: f.pixelId,
+      event_url: 'https://site.example/',
+    },
+  }),
+  'GET /pixel/core/api/sync': () => ({ auth: 'none', query: { client_id: 'partner-1', client_uid: 'u-1' } }),
+  'GET /pixels/:pixel_id/p.js': (f) => ({ auth: 'none', params: { pixel_id: f.pixelId } }),
+};
+
+/** Strings that are odd but well formed: a route may accept them, never crash on them. */
+const ODD_TEXT: Record<string, string> = {
+  emoji: '🚀 launch 👩🏽‍💻',
+  'RTL override': '\u202Eevil\u202C name',
+  NUL: 'a\u0000b',
+  'zero-width': 'a\u200bb\ufeffc',
+  combining: 'e\u0301\u0301\u0301',
+  'lone surrogate': 'x\ud800y',
+  'control characters': '\u0007\u001b[31mred',
+  'SQL quote': "x' OR '1'='1",
+  'path traversal': '../../etc/passwd',
+};
+
+/** Path parameter values, already URL-encoded; no route has an object by these ids. */
+const ODD_PARAMS: Record<string, string> = {
+  ...Object.fromEntries(
+    Object.entries(ODD_TEXT)
+      .filter(([k]) => k !== 'lone surrogate')
+      .map(([k, v]) => [k, encodeURIComponent(v)]),
+  ),
+  'encoded slash': '..%2F..%2Fadmin',
+  'bad percent-encoding': '%E0%A4%A',
+  'encoded lone surrogate': '%ED%A0%80',
+  '150 characters': 'a'.repeat(150),
+  '5000 characters': 'a'.repeat(5000),
+};
+
+/** JSON values of the wrong type for a field (none of them coercible to the right type). */
+function wrongTypes(s: Schema): unknown[] {
+  const kind = s.type ?? (s.anyOf ? 'enum' : 'unknown');
+  if (kind === 'string') return [{ x: 1 }, ['a', 'b'], []];
+  if (kind === 'object') return ['text', 7, [], true];
+  if (kind === 'boolean') return [{ x: 1 }, 'maybe', ['a', 'b']];
+  if (kind === 'integer' || kind === 'number') return [{ x: 1 }, 'abc', 1.5, ['1', '2']];
+  if (kind === 'enum') return [{ x: 1 }, 'superuser', ['a', 'b'], 7];
+  throw new Error(`no wrong types for schema ${JSON.stringify(s)}`);
+}
+
+interface Field {
+  path: string[];
+  schema: Schema;
+  required: boolean;
+}
+
+function fieldsOf(schema: Schema, prefix: string[] = []): Field[] {
+  const out: Field[] = [];
+  for (const [name, s] of Object.entries(schema.properties ?? {})) {
+    const path = [...prefix, name];
+    out.push({ path, schema: s, required: schema.required?.includes(name) ?? false });
+    if (s.type === 'object' && s.properties) out.push(...fieldsOf(s, path));
+  }
+  return out;
+}
+
+/** Stands for "leave this field out" in withField. */
+const REMOVE = Symbol('remove');
+
+/** A copy of `body` with the field at `path` set to `value` (or removed). */
+function withField(body: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
+  const copy = structuredClone(body);
+  let node: Record<string, unknown> = copy;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = path[path.length - 1] as string;
+  if (value === REMOVE) delete node[last];
+  else node[last] = value;
+  return copy;
+}
+
+/** A request: path pattern with encoded params, query pairs, headers (arrays = sent more than once). */
+interface Req {
+  method: string;
+  pattern: string;
+  params: Record<string, string>;
+  query: [string, string][];
+  headers: Record<string, string | string[]>;
+  payload?: string | Buffer;
+}
+
+/** `reject`: 4xx with a JSON error. `survive`: any answer but a 5xx, and a JSON error if it fails. */
+type Expectation = 'reject' | 'survive' | 401 | 413;
+
+interface Variant {
+  label: string;
+  req: Req;
+  expect: Expectation;
+}
+
+/** encodeURIComponent, except that a lone surrogate (which it refuses) becomes its CESU-8 bytes. */
+const enc = (s: string): string =>
+  s
+    .split(/([\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])/)
+    .map((part) => (/^[\ud800-\udfff]$/.test(part) ? '%ED%A0%80' : encodeURIComponent(part)))
+    .join('');
+
+const urlOf = (r: Req): string => {
+  const path = r.pattern.replace(/:(\w+)|\*/g, (m, name: string | undefined) => r.params[name ?? '*'] ?? m);
+  const qs = r.query.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+  return qs ? `${path}?${qs}` : path;
+};
+
+/** Header values travel as bytes; a non-ASCII value arrives as its UTF-8 bytes read as latin1. */
+const asHeader = (v: string) => Buffer.from(v, 'utf8').toString('latin1');
+
+const AUTH_BOGUS: Record<string, string> = {
+  cookie: 'dlvr_session=bogus',
+  'x-csrf-token': 'bogus',
+  'x-api-key': `dlvr_${'0'.repeat(48)}`,
+  'x-api-secret': '0'.repeat(64),
+  authorization: 'Bearer bogus',
+  'x-delivr-client-id': 'client_000000000000000000000000',
+  'x-delivr-client-secret': 'secret_000000000000000000000000000000000000000000000000',
+};
+
+function authHeaders(auth: Auth, f: Fixtures, method: string, session: Session): Record<string, string> {
+  const bearer = (tok: string) => ({ authorization: `Bearer ${tok}` });
+  switch (auth) {
+    case 'none':
+      return {};
+    case 'session':
+      return method === 'GET' ? { cookie: session.cookie } : dash(session);
+    case 'data':
+      return { 'x-api-key': f.key.apiKey, 'x-api-secret': f.key.apiSecret };
+    case 'jwt':
+      return bearer(f.dataJwt);
+    case 'platform':
+      return bearer(f.platformJwt);
+    case 'partner':
+      return { ...bearer(f.platformJwt), 'x-delivr-client-id': f.app.clientId, 'x-delivr-client-secret': f.app.clientSecret };
+    case 'admin':
+      return bearer(ADMIN_TOKEN);
+  }
+}
+
+function variantsOf(route: string, c: Case, f: Fixtures, spec: OpenApi, bodyLimit: number): { base: Req; variants: Variant[] } {
+  const [method, pattern] = route.split(' ') as [string, string];
+  const op = spec.paths[pattern.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+  const auth = authHeaders(c.auth, f, method, c.spareSession ? f.spareSession : f.owner.session);
+  const jsonType = { 'content-type': 'application/json' };
+  const base: Req = {
+    method,
+    pattern,
+    params: Object.fromEntries(Object.entries(c.params ?? {}).map(([k, v]) => [k, k === '*' ? v : encodeURIComponent(v)])),
+    query: Object.entries(c.query ?? {}),
+    headers: {
+      'user-agent': BROWSER,
+      ...auth,
+      ...(c.headers ?? {}),
+      ...(c.body === undefined ? {} : jsonType),
+    },
+    ...(c.body === undefined ? {} : { payload: JSON.stringify(c.body) }),
+  };
+  const v: Variant[] = [];
+  const add = (label: string, expect: Expectation, change: Partial<Req>) => v.push({ label, expect, req: { ...base, ...change } });
+  const headersWith = (h: Record<string, string | string[] | undefined>) => {
+    const out: Record<string, string | string[]> = { ...base.headers };
+    for (const [k, val] of Object.entries(h)) {
+      if (val === undefined) delete out[k];
+      else out[k] = val;
+    }
+    return out;
+  };
+
+  // Credentials: missing, repeated, garbled.
+  if (c.auth !== 'none') {
+    add('no credentials', 401, { headers: headersWith(Object.fromEntries(Object.keys(auth).map((k) => [k, undefined]))) });
+    for (const [name, valid] of Object.entries(auth)) {
+      const bogus = AUTH_BOGUS[name] as string;
+      add(`${name} sent twice, bogus first`, 'reject', { headers: headersWith({ [name]: [bogus, valid] }) });
+      // Cookies are the exception: with one name twice, the first wins (RFC 6265 clients order them).
+      if (name !== 'cookie') add(`${name} sent twice, valid first`, 'reject', { headers: headersWith({ [name]: [valid, bogus] }) });
+      add(`${name} empty`, 'reject', { headers: headersWith({ [name]: '' }) });
+      add(`${name} garbled`, 'reject', { headers: headersWith({ [name]: asHeader(`${valid.slice(0, 12)}é🚀\u202E`) }) });
+    }
+  }
+
+  // Scope headers: they name objects, and nothing exists by these names.
+  for (const [name, valid] of Object.entries(c.headers ?? {})) {
+    add(`${name} header sent twice`, 'reject', { headers: headersWith({ [name]: [valid, randomUUID()] }) });
+    for (const [label, text] of Object.entries(ODD_TEXT)) {
+      add(`${name} header ${label}`, 'reject', { headers: headersWith({ [name]: asHeader(text) }) });
+    }
+    add(`${name} header 5000 characters`, 'reject', { headers: headersWith({ [name]: 'a'.repeat(5000) }) });
+  }
+
+  // Path parameters.
+  for (const name of Object.keys(c.params ?? {})) {
+    for (const [label, value] of Object.entries(ODD_PARAMS)) {
+      // A wildcard matches any path by design (the web app's client-side routes, static files).
+      add(`path ${name}: ${label}`, name === '*' ? 'survive' : 'reject', { params: { ...base.params, [name]: value } });
+    }
+  }
+
+  // Query parameters, from the route's schema.
+  const queryParams = (op?.parameters ?? []).filter((p) => p.in === 'query');
+  const setQuery = (name: string, values: string[] | null): [string, string][] => [
+    ...base.query.filter(([k]) => k !== name),
+    ...(values ?? []).map((x): [string, string] => [name, x]),
+  ];
+  for (const p of queryParams) {
+    if (p.required) add(`query ${p.name} missing`, 'reject', { query: setQuery(p.name, null) });
+    const current = c.query?.[p.name] ?? 'a';
+    add(`query ${p.name} repeated`, 'reject', { query: setQuery(p.name, [current, current]) });
+    const kind = p.schema.type ?? (p.schema.anyOf ? 'enum' : 'unknown');
+    if (kind === 'integer') {
+      for (const bad of ['abc', '1.5', '-1', '99999999999999999999', ''])
+        add(`query ${p.name}=${bad}`, 'reject', { query: setQuery(p.name, [bad]) });
+    } else if (kind === 'enum') {
+      for (const bad of ['superuser', '']) add(`query ${p.name}=${bad}`, 'reject', { query: setQuery(p.name, [bad]) });
+    } else {
+      for (const [label, text] of Object.entries(ODD_TEXT)) add(`query ${p.name} ${label}`, 'survive', { query: setQuery(p.name, [text]) });
+      if (p.schema.maxLength !== undefined) {
+        add(`query ${p.name} over maxLength`, 'reject', { query: setQuery(p.name, ['a'.repeat(p.schema.maxLength + 1)]) });
+      }
+    }
+  }
+  add('unknown query parameters', 'survive', { query: [...base.query, ['\u0000', '\u0000'], ['x🚀', '\u202E'], ['__proto__', '1']] });
+  add('100 kB query string', 'survive', { query: [...base.query, ['junk', 'j'.repeat(100_000)]] });
+
+  // Bodies.
+  if (method === 'GET') {
+    add('a body on a GET', 'survive', { headers: headersWith(jsonType), payload: '{"a":' });
+  } else if (method !== 'OPTIONS') {
+    add('broken JSON', 'reject', { headers: headersWith(jsonType), payload: '{"name": "x",' });
+    add('empty JSON body', 'reject', { headers: headersWith(jsonType), payload: '' });
+    add('__proto__ in JSON', 'reject', { headers: headersWith(jsonType), payload: '{"__proto__": {"admin": true}, "name": "x"}' });
+    const limit = c.bodyLimit ?? bodyLimit;
+    add('body over the limit', 413, { headers: headersWith(jsonType), payload: JSON.stringify({ name: 'x'.repeat(limit) }) });
+    add('XML', 'reject', { headers: headersWith({ 'content-type': 'application/xml' }), payload: '<name>x</name>' });
+    add('form', 'reject', { headers: headersWith({ 'content-type': 'application/x-www-form-urlencoded' }), payload: 'name=x' });
+    add('multipart', 'reject', {
+      headers: headersWith({ 'content-type': 'multipart/form-data; boundary=b' }),
+      payload: '--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n',
+    });
+    add('JSON labelled as text', c.body === undefined ? 'survive' : 'reject', {
+      headers: headersWith({ 'content-type': 'text/plain' }),
+      payload: 'not json at all',
+    });
+  }
+  const bodySchema = c.bodySchema ?? op?.requestBody?.content?.['application/json']?.schema;
+  if (c.body !== undefined) {
+    expect(bodySchema, `${route}: no body schema`).toBeDefined();
+    for (const top of ['null', '[]', '"text"', '7', 'true']) add(`body is ${top}`, 'reject', { payload: top });
+    for (const field of fieldsOf(bodySchema as Schema)) {
+      const at = field.path.join('.');
+      const body = (value: unknown) => JSON.stringify(withField(c.body as Record<string, unknown>, field.path, value));
+      if (field.required) add(`body ${at} missing`, 'reject', { payload: body(REMOVE) });
+      for (const wrong of wrongTypes(field.schema)) add(`body ${at} = ${JSON.stringify(wrong)}`, 'reject', { payload: body(wrong) });
+      if (field.schema.type === 'string') {
+        for (const [label, text] of Object.entries(ODD_TEXT)) add(`body ${at} ${label}`, 'survive', { payload: body(text) });
+        if (field.schema.maxLength !== undefined) {
+          add(`body ${at} over maxLength`, 'reject', { payload: body('a'.repeat(field.schema.maxLength + 1)) });
+        }
+      }
+    }
+  }
+  return { base, variants: v };
+}
+
+const ANSWER_WITHIN_MS = 5000;
+
+async function send(t: TestApp, r: Req, label: string): Promise<Res> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${label}: no answer within ${ANSWER_WITHIN_MS} ms`)), ANSWER_WITHIN_MS);
+  });
+  try {
+    return await Promise.race([
+      t.app.inject({
+        method: r.method as 'GET',
+        url: urlOf(r),
+        headers: r.headers,
+        ...(r.payload === undefined ? {} : { payload: r.payload }),
+      }),
+      hang,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function check(res: Res, v: Variant, route: string) {
+  const what = `${route} — ${v.label}: ${res.statusCode} ${res.body.slice(0, 200)}`;
+  expect(res.statusCode, what).toBeLessThan(500);
+  if (v.expect === 'survive' && res.statusCode < 400) return;
+  if (typeof v.expect === 'number') expect(res.statusCode, what).toBe(v.expect);
+  expect(res.statusCode, what).toBeGreaterThanOrEqual(400);
+  expect(String(res.headers['content-type']), what).toMatch(/^application\/json/);
+  let body: unknown;
+  try {
+    body = JSON.parse(res.body);
+  } catch {
+    throw new Error(`${what}: the body is not JSON`);
+  }
+  expect(typeof (body as { error?: unknown }).error, what).toBe('string');
+}
+
+const backends: [string, Record<string, string>, (() => Promise<void>) | undefined][] = [['sqlite', {}, undefined]];
+const pgUrl = process.env.TEST_DATABASE_URL;
+if (pgUrl) {
+  const db = `delivr_hostile_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const url = new URL(pgUrl);
+  url.pathname = `/${db}`;
+  backends.push([
+    'postgres',
+    { DATABASE_URL: url.toString() },
+    async () => {
+      const admin = new pg.Client({ connectionString: pgUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await admin.end();
+    },
+  ]);
+} else {
+  console.log('hostile-input: TEST_DATABASE_URL is not set; running on SQLite only');
+}
+
+describe.each(backends)('on %s', (name, env, cleanup) => {
+  let t: TestApp;
+  let f: Fixtures;
+  let spec: OpenApi;
+
+  beforeAll(async () => {
+    if (name === 'postgres' && pgUrl) {
+      const admin = new pg.Client({ connectionString: pgUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${new URL(env.DATABASE_URL as string).pathname.slice(1)}`);
+      await admin.end();
+    }
+    t = await makeTestApp({
+      ...env,
+      BODY_LIMIT_BYTES: '16384',
+      RATE_LIMIT_PER_SECOND: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+      LOGIN_MAX_FAILURES: '10000',
+    });
+    spec = t.app.swagger() as unknown as OpenApi;
+    f = await fixtures(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await cleanup?.();
+  });
+
+  it('has a case for every route the app serves, and no case for a route it does not', () => {
+    const routes = appRoutes(t.app);
+    expect(routes.length).toBeGreaterThan(40);
+    expect(
+      routes.filter((r) => !(r in CASES)),
+      'routes without a hostile-input case',
+    ).toEqual([]);
+    expect(
+      Object.keys(CASES).filter((k) => !routes.includes(k)),
+      'cases for routes that no longer exist',
+    ).toEqual([]);
+  });
+
+  it.each(Object.keys(CASES))(
+    '%s',
+    async (route) => {
+      const make = CASES[route] as (f: Fixtures) => Case;
+      const c = make(f);
+      const build = async () => {
+        const ff = c.fresh ? { ...f, ...(await c.fresh(t, f)) } : f;
+        return variantsOf(route, make(ff), ff, spec, t.services.config.bodyLimitBytes);
+      };
+      let built = await build();
+      expect(built.variants.length).toBeGreaterThan(1);
+      for (let i = 0; i < built.variants.length; i++) {
+        if (c.fresh && i > 0) built = await build();
+        const v = built.variants[i] as Variant;
+        check(await send(t, v.req, v.label), v, route);
+      }
+      // The unaltered request works, so each variant differed from a valid one in one respect only.
+      const { base } = c.fresh ? await build() : built;
+      const ok = await send(t, base, 'unaltered request');
+      if (c.baseStatus !== undefined) expect(ok.statusCode, ok.body.slice(0, 300)).toBe(c.baseStatus);
+      else expect(ok.statusCode, ok.body.slice(0, 300)).toBeLessThan(400);
+    },
+    90_000,
+  );
+
+  it('refuses numbers, booleans and one-element arrays for string body fields (no type coercion of bodies)', async () => {
+    const url = `/dashboard/api/orgs/${f.owner.orgId}/projects`;
+    for (const name of [42, true, ['x'], null]) {
+      const res = await t.app.inject({ method: 'POST', url, headers: dash(f.owner.session), payload: { name } });
+      expect(res.statusCode, `${JSON.stringify(name)} → ${res.body}`).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({ error: 'Invalid parameters.' });
+    }
+    const login = await t.app.inject({ method: 'POST', url: '/auth/v1/login', payload: { email: 12345, password: ['pw'] } });
+    expect(login.statusCode).toBe(400);
+    // Query strings stay coerced: limit=5 is the integer 5.
+    const ok = await t.app.inject({
+      url: `/dashboard/api/orgs/${f.owner.orgId}/api-keys/${f.key.keyId}/access-log?limit=5`,
+      headers: dash(f.owner.session),
+    });
+    expect(ok.statusCode).toBe(200);
+  });
+});
+
+async function fixtures(t: TestApp): Promise<Fixtures> {
+  const owner = await newTenant(t);
+  const member = await addMember(t, owner, 'member');
+  const post = async (url: string, payload: Record<string, unknown>, headers = dash(owner.session)) => {
+    const res = await t.app.inject({ method: 'POST', url, headers, payload });
+    if (res.statusCode >= 300) throw new Error(`${url}: ${res.body}`);
+    return json<Record<string, Record<string, string>>>(res);
+  };
+  const o = owner.orgId;
+  const projectId = (await post(`${D}/orgs/${o}/projects`, { name: 'hostile' })).project?.project_id as string;
+  const pixel = async () => (await post(`${D}/orgs/${o}/projects/${projectId}/pixels`, { title: 'p' })).pixel?.pixel_id as string;
+  const inviteEmail = `inv-${randomUUID()}@example.com`;
+  const invite = async (email = `inv-${randomUUID()}@example.com`) =>
+    (await post(`${D}/orgs/${o}/invites`, { email, role: 'member' })).invite?.invite_id as string;
+  const dataJwt = await dataToken(t, owner);
+  const client = await t.app.inject({
+    method: 'POST',
+    url: '/client/v1',
+    headers: { authorization: `Bearer ${dataJwt}` },
+    payload: { name: 'spare' },
+  });
+  const login = await t.app.inject({ method: 'POST', url: `${D}/session`, payload: { email: owner.email, password: owner.password } });
+  const now = Date.now();
+  return {
+    owner,
+    member,
+    spareSession: sessionFrom(login),
+    key: await createKey(t, owner),
+    spareKeyId: (await createKey(t, owner, 'spare')).keyId,
+    rotateKeyId: (await createKey(t, owner, 'rotating')).keyId,
+    dataJwt,
+    platformJwt: await platformToken(t, owner),
+    app: await createApp(t, owner),
+    appId: (await createApp(t, owner)).appId,
+    spareAppId: (await createApp(t, owner)).appId,
+    clientId: json<{ client_id: string }>(client).client_id,
+    projectId,
+    pixelId: await pixel(),
+    sparePixelId: await pixel(),
+    partnerPixelId: await pixel(),
+    inviteId: await invite(inviteEmail),
+    inviteEmail,
+    spareInviteId: await invite(),
+    range: { start_ms: String(now - 3_600_000), end_ms: String(now + 3_600_000) },
+  };
+}
+
+async function newPixel(t: TestApp, f: Fixtures): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `${D}/orgs/${f.owner.orgId}/projects/${f.projectId}/pixels`,
+    headers: dash(f.owner.session),
+    payload: { title: 'fresh' },
+  });
+  return json<{ pixel: { pixel_id: string } }>(res).pixel.pixel_id;
+}
+
+async function newInvite(t: TestApp, f: Fixtures): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `${D}/orgs/${f.owner.orgId}/invites`,
+    headers: dash(f.owner.session),
+    payload: { email: `fresh-${randomUUID()}@example.com`, role: 'member' },
+  });
+  return json<{ invite: { invite_id: string } }>(res).invite.invite_id;
+}
+
+async function newClient(t: TestApp, f: Fixtures): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/client/v1',
+    headers: { authorization: `Bearer ${f.dataJwt}` },
+    payload: { name: 'fresh' },
+  });
+  return json<{ client_id: string }>(res).client_id;
+}
+
+async function newSession(t: TestApp, f: Fixtures): Promise<Session> {
+  const res = await t.app.inject({ method: 'POST', url: `${D}/session`, payload: { email: f.owner.email, password: f.owner.password } });
+  return sessionFrom(res);
+}

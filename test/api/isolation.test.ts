@@ -1,0 +1,817 @@
+// Acceptance: tenant isolation and roles. Organization B, holding every kind of credential (session,
+// API key + secret, data-API JWT, platform JWT + app), calls every route of the app naming
+// organization A's objects: each answer is 403 or 404 and carries none of A's ids, names or emails,
+// and A's objects are unchanged afterwards. The route list comes from the app itself, so a new route
+// fails the coverage test until a case is added here. Then: what members and admins may not do,
+// the last owner, and a removed member losing access at once.
+import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/platform/http.js';
+import { makeTestApp, type TestApp } from '../support/app.js';
+import {
+  addMember,
+  createApp,
+  createKey,
+  dash,
+  dataToken,
+  json,
+  newTenant,
+  partnerHeaders,
+  platformToken,
+  sessionFrom,
+  type Tenant,
+} from '../support/tenant.js';
+
+type Res = LightMyRequestResponse;
+type Headers = Record<string, string>;
+
+/** Every "METHOD /path" the app serves (HEAD only where it is not GET's automatic twin). */
+function appRoutes(app: App): string[] {
+  const found = new Map<string, Set<string>>();
+  const stack: string[] = [];
+  for (const line of app.printRoutes().split('\n')) {
+    const m = /^((?:[│ ] {3})*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    stack.length = (m[1] ?? '').length / 4;
+    stack.push(m[2] ?? '');
+    if (!m[3]) continue;
+    const path = stack.join('');
+    const methods = found.get(path) ?? new Set<string>();
+    for (const method of m[3].split(', ')) methods.add(method);
+    found.set(path, methods);
+  }
+  const out: string[] = [];
+  for (const [path, methods] of found) {
+    for (const method of methods) {
+      if (method === 'HEAD' && methods.has('GET')) continue;
+      if (!app.hasRoute({ method: method as 'GET', url: path })) throw new Error(`route list parse error: ${method} ${path}`);
+      out.push(`${method} ${path}`);
+    }
+  }
+  return out.sort();
+}
+
+interface Victim {
+  owner: Tenant;
+  member: Tenant;
+  orgName: string;
+  key: { keyId: string; apiKey: string; apiSecret: string };
+  client: { clientId: string; apiKey: string; apiSecret: string };
+  app: { appId: string; clientId: string };
+  projectId: string;
+  pixelId: string;
+  inviteId: string;
+  /** Every id, name and email of A's that must never reach B. */
+  secrets: string[];
+}
+
+interface Attacker {
+  tenant: Tenant;
+  key: { apiKey: string; apiSecret: string };
+  jwt: string;
+  partner: Headers;
+  platformJwt: string;
+}
+
+interface Ctx {
+  a: Victim;
+  b: Attacker;
+  range: string;
+  /** B's requests, one per credential kind. */
+  dash(method: string, url: string, payload?: unknown): Promise<Res>;
+  key(url: string, headers?: Headers): Promise<Res>;
+  jwt(method: string, url: string, headers?: Headers, payload?: unknown): Promise<Res>;
+  partner(method: string, url: string, headers?: Headers, payload?: unknown): Promise<Res>;
+  anon(method: string, url: string, headers?: Headers, payload?: unknown): Promise<Res>;
+}
+
+type Probes = (c: Ctx) => Promise<Res>[];
+
+/**
+ * How a route is checked. `foreign`: B names A's objects; every answer is one of `status`
+ * (default 403/404). `caller`: the route acts only on the caller (nothing of another tenant can be
+ * named); B's answers carry nothing of A's. `public`: no tenant data by design, with the reason; the
+ * probes (if any) still must carry nothing of A's.
+ */
+type Case = { foreign: Probes; own?: Probes; status?: number[] } | { caller: Probes } | { public: string; probes?: Probes };
+
+const D = '/dashboard/api';
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const orgs = (org: string, rest = '') => `${D}/orgs/${org}${rest}`;
+
+const CASES: Record<string, Case> = {
+  // Operations and documentation: no tenant data.
+  'GET /healthz': { public: 'liveness', probes: (c) => [c.anon('GET', '/healthz')] },
+  'GET /readyz': { public: 'readiness', probes: (c) => [c.anon('GET', '/readyz')] },
+  'GET /metrics': { public: 'process metrics without tenant labels', probes: (c) => [c.anon('GET', '/metrics')] },
+  'GET /openapi.json': { public: 'the API description', probes: (c) => [c.anon('GET', '/openapi.json')] },
+  'GET /docs': { public: 'Swagger UI' },
+  'GET /docs/': { public: 'Swagger UI' },
+  'GET /docs/json': { public: 'the API description', probes: (c) => [c.anon('GET', '/docs/json')] },
+  'GET /docs/yaml': { public: 'the API description', probes: (c) => [c.anon('GET', '/docs/yaml')] },
+  'GET /docs/static/index.html': { public: 'Swagger UI' },
+  'GET /docs/static/swagger-initializer.js': { public: 'Swagger UI' },
+  'GET /docs/static/*': { public: 'Swagger UI static files' },
+
+  // The dashboard's web app: the same static files for everyone; data comes from /dashboard/api.
+  'GET /': { public: 'the web app shell', probes: (c) => [c.dash('GET', '/')] },
+  'GET /*': { public: 'the web app shell and its assets', probes: (c) => [c.dash('GET', `/${c.a.owner.orgId}/settings/api-keys`)] },
+
+  // Credential exchange: the caller's own email and password.
+  'POST /auth/v1/login': { public: 'exchanges the caller’s own password for a token' },
+  'POST /auth/v1/register': { public: 'sign-up (closed here) creates a new organization' },
+  'POST /data/core/v1/auth/register': { public: 'sign-up (closed here) creates a new organization' },
+  'POST /public/core/auth/issue': { public: 'exchanges the caller’s own password for a token' },
+  'POST /dashboard/api/session': { public: 'exchanges the caller’s own password for a session' },
+  'GET /dashboard/api/signup': { public: 'whether sign-up is open' },
+  'POST /dashboard/api/signup': { public: 'sign-up (closed here) creates a new organization' },
+  'POST /dashboard/api/invites/preview': {
+    public: 'the emailed token is the credential',
+    probes: (c) => [c.dash('POST', `${D}/invites/preview`, { token: c.a.inviteId })],
+  },
+  'POST /dashboard/api/invites/accept': {
+    public: 'the emailed token is the credential',
+    probes: (c) => [c.dash('POST', `${D}/invites/accept`, { token: c.a.inviteId, password: 'whatever-password' })],
+  },
+  'POST /dashboard/api/password/forgot': { public: 'answers the same for every email' },
+  'POST /dashboard/api/password/reset': { public: 'the emailed token is the credential' },
+
+  // Pixel ingest and script: public by design; an event naming A's pixel under B's organization is refused.
+  'OPTIONS /pixel/core/api/*': { public: 'CORS preflight' },
+  'GET /pixels/:pixel_id/p.js': { public: 'the pixel script is embedded in public web pages' },
+  'POST /pixel/core/api/send-event': {
+    foreign: (c) => [
+      c.anon(
+        'POST',
+        '/pixel/core/api/send-event',
+        {},
+        { event_type: 'page_view', pixel_id: c.a.pixelId, organization_id: c.b.tenant.orgId },
+      ),
+    ],
+    status: [404],
+  },
+  'GET /pixel/core/api/send-event/get': {
+    foreign: (c) => [
+      c.anon(
+        'GET',
+        `/pixel/core/api/send-event/get?event_type=x&event_data=%7B%7D&event_url=https%3A%2F%2Fb.example%2F&pixel_id=${c.a.pixelId}&organization_id=${c.b.tenant.orgId}`,
+      ),
+    ],
+    status: [404],
+  },
+  'GET /pixel/core/api/sync': { public: 'cookie sync holds no tenant data' },
+
+  // Operator API: B's credentials are not the operator's.
+  'GET /admin/v1/organizations': {
+    foreign: (c) => [
+      c.dash('GET', '/admin/v1/organizations'),
+      c.jwt('GET', '/admin/v1/organizations'),
+      c.anon('GET', '/admin/v1/organizations', { authorization: `Bearer ${c.b.platformJwt}` }),
+      c.anon('GET', '/admin/v1/organizations', { authorization: `Bearer ${c.b.key.apiKey}` }),
+    ],
+    status: [401],
+  },
+  'POST /admin/v1/organizations': {
+    foreign: (c) => [
+      c.jwt('POST', '/admin/v1/organizations', {}, { name: 'x', owner_email: c.a.owner.email }),
+      c.dash('POST', '/admin/v1/organizations', { name: 'x', owner_email: c.a.owner.email }),
+    ],
+    status: [401],
+  },
+  'POST /admin/v1/organizations/:organization_id/invites/resend': {
+    foreign: (c) => [
+      c.jwt('POST', `/admin/v1/organizations/${c.a.owner.orgId}/invites/resend`, {}, { email: `invitee-${c.a.inviteId}@example.com` }),
+      c.dash('POST', `/admin/v1/organizations/${c.a.owner.orgId}/invites/resend`, { email: c.a.member.email }),
+    ],
+    status: [401],
+  },
+
+  // Data API.
+  'GET /api/v1/events_schema': {
+    foreign: (c) => [c.jwt('GET', '/api/v1/events_schema', { 'x-organization-id': c.a.owner.orgId })],
+    own: (c) => [c.key('/api/v1/events_schema')],
+  },
+  'GET /api/v2/events_schema': {
+    foreign: (c) => [c.jwt('GET', '/api/v2/events_schema?source=pixel', { 'x-organization-id': c.a.owner.orgId })],
+    own: (c) => [c.key('/api/v2/events_schema?source=pixel')],
+  },
+  'GET /api/v1/events': { foreign: (c) => eventsProbes(c, '/api/v1/events', true) },
+  'GET /api/v1/event_counts': { foreign: (c) => eventsProbes(c, '/api/v1/event_counts', true) },
+  'GET /api/v2/events': { foreign: (c) => eventsProbes(c, '/api/v2/events', false) },
+  'GET /api/v2/event_counts': { foreign: (c) => eventsProbes(c, '/api/v2/event_counts', false) },
+  'GET /api/v2/events/export': { foreign: (c) => eventsProbes(c, '/api/v2/events/export', false) },
+  'GET /client/v1': {
+    foreign: (c) => [c.jwt('GET', '/client/v1', { 'x-organization-id': c.a.owner.orgId })],
+    own: (c) => [c.jwt('GET', '/client/v1')],
+  },
+  'POST /client/v1': {
+    foreign: (c) => [c.jwt('POST', '/client/v1', { 'x-organization-id': c.a.owner.orgId }, { name: 'b-intruder' })],
+    own: (c) => [c.jwt('POST', '/client/v1', {}, { name: 'b-own' })],
+  },
+  'DELETE /client/v1/:client_id': {
+    foreign: (c) => [
+      c.jwt('DELETE', `/client/v1/${c.a.client.clientId}`),
+      c.jwt('DELETE', `/client/v1/${c.a.client.clientId}`, { 'x-organization-id': c.a.owner.orgId }),
+    ],
+  },
+
+  // Partner API.
+  'GET /public/core/': { public: 'health' },
+  'GET /public/core/health': { public: 'health' },
+  'POST /public/core/api/app/create': { caller: (c) => [c.partner('POST', '/public/core/api/app/create', {}, { name: 'b-app' })] },
+  'GET /public/core/api/app/retrieve/:app_id': {
+    foreign: (c) => [c.partner('GET', `/public/core/api/app/retrieve/${c.a.app.appId}`)],
+  },
+  'GET /public/core/api/organization/get': {
+    caller: (c) => [
+      c.partner('GET', '/public/core/api/organization/get'),
+      c.anon('GET', '/public/core/api/organization/get', { authorization: `Bearer ${c.b.platformJwt}` }),
+    ],
+  },
+  'POST /public/core/api/organization/create': {
+    caller: (c) => [c.partner('POST', '/public/core/api/organization/create', { organization_id: c.a.owner.orgId }, { name: 'b-second' })],
+  },
+  'POST /public/core/api/project/create': {
+    foreign: (c) => [
+      c.partner('POST', '/public/core/api/project/create', { organization_id: c.a.owner.orgId }, { project: { name: 'b-intruder' } }),
+    ],
+  },
+  'GET /public/core/api/project/get': {
+    foreign: (c) => [
+      c.partner('GET', '/public/core/api/project/get', { organization_id: c.a.owner.orgId }),
+      // A's app credentials (say, leaked) with B's token: the app belongs to another person.
+      c.anon('GET', '/public/core/api/project/get', {
+        authorization: `Bearer ${c.b.platformJwt}`,
+        'x-delivr-client-id': c.a.app.clientId,
+        'x-delivr-client-secret': 'secret_0000',
+      }),
+    ],
+    status: [401, 403, 404],
+    own: (c) => [c.partner('GET', '/public/core/api/project/get')],
+  },
+  'POST /public/core/api/pixel/create': {
+    foreign: (c) => [c.partner('POST', '/public/core/api/pixel/create', { project_id: c.a.projectId }, { title: 'b-intruder' })],
+  },
+  'GET /public/core/api/pixel/get': {
+    foreign: (c) => [
+      c.partner('GET', '/public/core/api/pixel/get', { project_id: c.a.projectId }),
+      c.partner('GET', `/public/core/api/pixel/get?pixel_id=${c.a.pixelId}`),
+      c.partner('GET', '/public/core/api/pixel/get', { pixel_id: c.a.pixelId }),
+    ],
+  },
+  'DELETE /public/core/api/pixel/delete': {
+    foreign: (c) => [c.partner('DELETE', '/public/core/api/pixel/delete', { project_id: c.a.projectId }, { pixel_id: c.a.pixelId })],
+  },
+
+  // Dashboard.
+  'GET /dashboard/api/session': { caller: (c) => [c.dash('GET', `${D}/session`)] },
+  'DELETE /dashboard/api/session': { caller: (c) => [signOutFresh(c)] },
+  'GET /dashboard/api/orgs/:org_id/members': { foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/members'))] },
+  'POST /dashboard/api/orgs/:org_id/invites': {
+    foreign: (c) => [c.dash('POST', orgs(c.a.owner.orgId, '/invites'), { email: `b-${randomUUID()}@example.com`, role: 'owner' })],
+  },
+  'POST /dashboard/api/orgs/:org_id/invites/:invite_id/resend': {
+    foreign: (c) => [
+      c.dash('POST', orgs(c.a.owner.orgId, `/invites/${c.a.inviteId}/resend`)),
+      c.dash('POST', orgs(c.b.tenant.orgId, `/invites/${c.a.inviteId}/resend`)),
+    ],
+  },
+  'DELETE /dashboard/api/orgs/:org_id/invites/:invite_id': {
+    foreign: (c) => [
+      c.dash('DELETE', orgs(c.a.owner.orgId, `/invites/${c.a.inviteId}`)),
+      c.dash('DELETE', orgs(c.b.tenant.orgId, `/invites/${c.a.inviteId}`)),
+    ],
+  },
+  'PATCH /dashboard/api/orgs/:org_id/members/:user_id': {
+    foreign: (c) => [
+      c.dash('PATCH', orgs(c.a.owner.orgId, `/members/${c.a.member.userId}`), { role: 'owner' }),
+      c.dash('PATCH', orgs(c.a.owner.orgId, `/members/${c.b.tenant.userId}`), { role: 'owner' }),
+      c.dash('PATCH', orgs(c.b.tenant.orgId, `/members/${c.a.owner.userId}`), { role: 'member' }),
+    ],
+  },
+  'DELETE /dashboard/api/orgs/:org_id/members/:user_id': {
+    foreign: (c) => [
+      c.dash('DELETE', orgs(c.a.owner.orgId, `/members/${c.a.member.userId}`)),
+      c.dash('DELETE', orgs(c.a.owner.orgId, `/members/${c.a.owner.userId}`)),
+      c.dash('DELETE', orgs(c.b.tenant.orgId, `/members/${c.a.member.userId}`)),
+    ],
+  },
+  'GET /dashboard/api/orgs/:org_id/api-keys': { foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/api-keys'))] },
+  'POST /dashboard/api/orgs/:org_id/api-keys': {
+    foreign: (c) => [c.dash('POST', orgs(c.a.owner.orgId, '/api-keys'), { name: 'b-intruder' })],
+  },
+  'POST /dashboard/api/orgs/:org_id/api-keys/:key_id/revoke': { foreign: (c) => keyProbes(c, 'POST', '/revoke') },
+  'POST /dashboard/api/orgs/:org_id/api-keys/:key_id/rotate': { foreign: (c) => keyProbes(c, 'POST', '/rotate') },
+  'GET /dashboard/api/orgs/:org_id/api-keys/:key_id/access-log': { foreign: (c) => keyProbes(c, 'GET', '/access-log') },
+  'GET /dashboard/api/orgs/:org_id/projects': { foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/projects'))] },
+  'POST /dashboard/api/orgs/:org_id/projects': {
+    foreign: (c) => [c.dash('POST', orgs(c.a.owner.orgId, '/projects'), { name: 'b-intruder' })],
+  },
+  'PATCH /dashboard/api/orgs/:org_id/projects/:project_id': {
+    foreign: (c) => [
+      c.dash('PATCH', orgs(c.a.owner.orgId, `/projects/${c.a.projectId}`), { name: 'b-renamed' }),
+      c.dash('PATCH', orgs(c.b.tenant.orgId, `/projects/${c.a.projectId}`), { name: 'b-renamed' }),
+    ],
+  },
+  'GET /dashboard/api/orgs/:org_id/projects/:project_id/pixels': {
+    foreign: (c) => [
+      c.dash('GET', orgs(c.a.owner.orgId, `/projects/${c.a.projectId}/pixels`)),
+      c.dash('GET', orgs(c.b.tenant.orgId, `/projects/${c.a.projectId}/pixels`)),
+    ],
+  },
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/pixels': {
+    foreign: (c) => [
+      c.dash('POST', orgs(c.a.owner.orgId, `/projects/${c.a.projectId}/pixels`), { title: 'b-intruder' }),
+      c.dash('POST', orgs(c.b.tenant.orgId, `/projects/${c.a.projectId}/pixels`), { title: 'b-intruder' }),
+    ],
+  },
+  'DELETE /dashboard/api/orgs/:org_id/pixels/:pixel_id': {
+    foreign: (c) => [
+      c.dash('DELETE', orgs(c.a.owner.orgId, `/pixels/${c.a.pixelId}`)),
+      c.dash('DELETE', orgs(c.b.tenant.orgId, `/pixels/${c.a.pixelId}`)),
+    ],
+  },
+  'GET /dashboard/api/orgs/:org_id/pixels/:pixel_id/status': {
+    foreign: (c) => [
+      c.dash('GET', orgs(c.a.owner.orgId, `/pixels/${c.a.pixelId}/status`)),
+      c.dash('GET', orgs(c.b.tenant.orgId, `/pixels/${c.a.pixelId}/status`)),
+    ],
+  },
+  'GET /dashboard/api/orgs/:org_id/events': { foreign: (c) => dashEventsProbes(c, 'events'), own: (c) => dashEventsOwn(c, 'events') },
+  'GET /dashboard/api/orgs/:org_id/event_counts': {
+    foreign: (c) => dashEventsProbes(c, 'event_counts'),
+    own: (c) => dashEventsOwn(c, 'event_counts'),
+  },
+  'GET /dashboard/api/orgs/:org_id/recent-events': {
+    foreign: (c) => dashEventsProbes(c, 'recent-events'),
+    own: (c) => dashEventsOwn(c, 'recent-events'),
+  },
+  'GET /dashboard/api/apps': { caller: (c) => [c.dash('GET', `${D}/apps`)] },
+  'POST /dashboard/api/apps': { caller: (c) => [c.dash('POST', `${D}/apps`, { name: 'b-app' })] },
+  'DELETE /dashboard/api/apps/:app_id': { foreign: (c) => [c.dash('DELETE', `${D}/apps/${c.a.app.appId}`)] },
+};
+
+function eventsProbes(c: Ctx, path: string, v1: boolean): Promise<Res>[] {
+  const q = `${path}?source=pixel&${c.range}`;
+  const probes = [
+    c.key(`${q}&pixel_id=${c.a.pixelId}`),
+    c.key(`${q}&project_id=${c.a.projectId}`),
+    c.jwt('GET', `${q}&pixel_id=${c.a.pixelId}`),
+    c.jwt('GET', `${q}&pixel_id=${c.a.pixelId}`, { 'x-organization-id': c.a.owner.orgId }),
+    c.key(`${q}&pixel_id=${c.a.pixelId}`, { 'x-organization-id': c.a.owner.orgId }),
+  ];
+  if (v1) probes.push(c.key(`${q}&organization_id=${c.a.owner.orgId}`));
+  return probes;
+}
+
+function keyProbes(c: Ctx, method: string, rest: string): Promise<Res>[] {
+  return [
+    c.dash(method, orgs(c.a.owner.orgId, `/api-keys/${c.a.key.keyId}${rest}`)),
+    c.dash(method, orgs(c.b.tenant.orgId, `/api-keys/${c.a.key.keyId}${rest}`)),
+  ];
+}
+
+function dashEventsProbes(c: Ctx, what: string): Promise<Res>[] {
+  return [
+    c.dash('GET', orgs(c.a.owner.orgId, `/${what}?${c.range}`)),
+    c.dash('GET', orgs(c.b.tenant.orgId, `/${what}?${c.range}&pixel_id=${c.a.pixelId}`)),
+    c.dash('GET', orgs(c.b.tenant.orgId, `/${what}?${c.range}&project_id=${c.a.projectId}`)),
+  ];
+}
+
+function dashEventsOwn(c: Ctx, what: string): Promise<Res>[] {
+  return [c.dash('GET', orgs(c.b.tenant.orgId, `/${what}?${c.range}&organization_id=${c.a.owner.orgId}`))];
+}
+
+/** Signing out ends only the session that asks; a fresh one so B's main session survives. */
+async function signOutFresh(c: Ctx): Promise<Res> {
+  const login = await c.anon('POST', `${D}/session`, {}, { email: c.b.tenant.email, password: c.b.tenant.password });
+  const s = sessionFrom(login);
+  return c.anon('DELETE', `${D}/session`, dash(s));
+}
+
+describe('tenant isolation: organization B against organization A, route by route', () => {
+  let t: TestApp;
+  let ctx: Ctx;
+  let before: unknown;
+
+  async function victim(): Promise<Victim> {
+    const tag = randomUUID().slice(0, 8);
+    const orgName = `alpha-org-${tag}`;
+    const owner = await newTenant(t, { name: orgName });
+    const member = await addMember(t, owner, 'member');
+    const key = await createKey(t, owner, `alpha-key-${tag}`);
+    const jwt = await dataToken(t, owner);
+    const clientRes = await t.app.inject({
+      method: 'POST',
+      url: '/client/v1',
+      headers: { authorization: `Bearer ${jwt}` },
+      payload: { name: `alpha-client-${tag}` },
+    });
+    const client = json<{ client_id: string; api_key: string; api_secret: string }>(clientRes);
+    const appRes = await t.app.inject({
+      method: 'POST',
+      url: `${D}/apps`,
+      headers: dash(owner.session),
+      payload: { name: `alpha-app-${tag}` },
+    });
+    const app = json<{ app: { app_id: string }; client_id: string }>(appRes);
+    const project = await t.app.inject({
+      method: 'POST',
+      url: orgs(owner.orgId, '/projects'),
+      headers: dash(owner.session),
+      payload: { name: `alpha-project-${tag}` },
+    });
+    const projectId = json<{ project: { project_id: string } }>(project).project.project_id;
+    const pixel = await t.app.inject({
+      method: 'POST',
+      url: orgs(owner.orgId, `/projects/${projectId}/pixels`),
+      headers: dash(owner.session),
+      payload: { title: `alpha-pixel-${tag}` },
+    });
+    const pixelId = json<{ pixel: { pixel_id: string } }>(pixel).pixel.pixel_id;
+    const inviteEmail = `alpha-invitee-${tag}@example.com`;
+    const invite = await t.app.inject({
+      method: 'POST',
+      url: orgs(owner.orgId, '/invites'),
+      headers: dash(owner.session),
+      payload: { email: inviteEmail, role: 'admin' },
+    });
+    const inviteId = json<{ invite: { invite_id: string } }>(invite).invite.invite_id;
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: '/pixel/core/api/send-event',
+      headers: { 'user-agent': BROWSER },
+      payload: {
+        event_type: 'page_view',
+        pixel_id: pixelId,
+        organization_id: owner.orgId,
+        event_url: `https://alpha-${tag}.example/secret-page`,
+        visitor_id: `alpha-visitor-${tag}`,
+        ts: Date.now(),
+      },
+    });
+    expect(sent.statusCode, sent.body).toBe(200);
+    const eventId = json<{ event_ids: string[] }>(sent).event_ids[0] as string;
+    // A's key and client key leave entries in their access logs.
+    for (const k of [key, { apiKey: client.api_key, apiSecret: client.api_secret }]) {
+      const used = await t.app.inject({ url: '/api/v2/events_schema', headers: { 'x-api-key': k.apiKey, 'x-api-secret': k.apiSecret } });
+      expect(used.statusCode).toBe(200);
+    }
+    return {
+      owner,
+      member,
+      orgName,
+      key,
+      client: { clientId: client.client_id, apiKey: client.api_key, apiSecret: client.api_secret },
+      app: { appId: app.app.app_id, clientId: app.client_id },
+      projectId,
+      pixelId,
+      inviteId,
+      secrets: [
+        owner.orgId,
+        orgName,
+        owner.userId,
+        owner.email,
+        member.userId,
+        member.email,
+        key.keyId,
+        key.apiKey.slice(0, 12),
+        `alpha-key-${tag}`,
+        client.client_id,
+        client.api_key.slice(0, 12),
+        `alpha-client-${tag}`,
+        app.app.app_id,
+        app.client_id,
+        `alpha-app-${tag}`,
+        projectId,
+        `alpha-project-${tag}`,
+        pixelId,
+        `alpha-pixel-${tag}`,
+        inviteId,
+        inviteEmail,
+        eventId,
+        `alpha-${tag}.example`,
+        `alpha-visitor-${tag}`,
+        `Owner ${owner.email.slice(6, 14)}`,
+      ],
+    };
+  }
+
+  /** A's organization as its owner sees it, through the public surfaces. */
+  async function snapshot(a: Victim): Promise<unknown> {
+    const get = async (url: string, headers: Headers) => {
+      const res = await t.app.inject({ url, headers });
+      return { status: res.statusCode, body: res.statusCode === 200 ? (JSON.parse(res.body) as unknown) : res.body };
+    };
+    const owner = dash(a.owner.session);
+    const keys = (await get(orgs(a.owner.orgId, '/api-keys'), owner)) as { body: { keys: Record<string, unknown>[] } };
+    for (const k of keys.body.keys) delete k.last_used_at;
+    const jwt = await dataToken(t, a.owner);
+    const range = ctx.range;
+    return {
+      members: await get(orgs(a.owner.orgId, '/members'), owner),
+      keys,
+      projects: await get(orgs(a.owner.orgId, '/projects'), owner),
+      pixels: await get(orgs(a.owner.orgId, `/projects/${a.projectId}/pixels`), owner),
+      apps: await get(`${D}/apps`, owner),
+      clients: await get('/client/v1', { authorization: `Bearer ${jwt}` }),
+      events: await get(`/api/v2/event_counts?source=pixel&pixel_id=${a.pixelId}&${range}`, {
+        'x-api-key': a.key.apiKey,
+        'x-api-secret': a.key.apiSecret,
+      }),
+      clientKey: (
+        await get('/api/v2/events_schema', {
+          'x-api-key': a.client.apiKey,
+          'x-api-secret': a.client.apiSecret,
+        })
+      ).status,
+      script: (await t.app.inject({ url: `/pixels/${a.pixelId}/p.js` })).statusCode,
+      memberSession: (await get(orgs(a.owner.orgId, '/projects'), dash(a.member.session))).status,
+    };
+  }
+
+  beforeAll(async () => {
+    t = await makeTestApp({ RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
+    const a = await victim();
+    const bTenant = await newTenant(t, { name: `beta-${randomUUID().slice(0, 8)}` });
+    const b: Attacker = {
+      tenant: bTenant,
+      key: await createKey(t, bTenant),
+      jwt: await dataToken(t, bTenant),
+      partner: await partnerHeaders(t, bTenant),
+      platformJwt: await platformToken(t, bTenant),
+    };
+    // B has objects of its own, so "not found" is not just an empty organization.
+    await createApp(t, bTenant);
+    const now = Date.now();
+    const send = (method: string, url: string, headers: Headers, payload?: unknown) =>
+      t.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+    ctx = {
+      a,
+      b,
+      range: `start_ms=${now - 3_600_000}&end_ms=${now + 3_600_000}`,
+      dash: (method, url, payload) => send(method, url, dash(b.tenant.session), payload),
+      key: (url, headers = {}) => send('GET', url, { 'x-api-key': b.key.apiKey, 'x-api-secret': b.key.apiSecret, ...headers }),
+      jwt: (method, url, headers = {}, payload) => send(method, url, { authorization: `Bearer ${b.jwt}`, ...headers }, payload),
+      partner: (method, url, headers = {}, payload) => send(method, url, { ...b.partner, ...headers }, payload),
+      anon: (method, url, headers = {}, payload) => send(method, url, headers, payload),
+    };
+    before = await snapshot(a);
+  });
+  afterAll(async () => t?.close());
+
+  it('has a case for every route the app serves, and no case for a route it does not', () => {
+    const routes = appRoutes(t.app);
+    expect(routes.length).toBeGreaterThan(40);
+    expect(
+      routes.filter((r) => !(r in CASES)),
+      'routes without an isolation case',
+    ).toEqual([]);
+    expect(
+      Object.keys(CASES).filter((k) => !routes.includes(k)),
+      'cases for routes that no longer exist',
+    ).toEqual([]);
+  });
+
+  function expectNothingOfA(res: Res, label: string) {
+    for (const s of ctx.a.secrets) expect(res.body.includes(s), `${label}: answer reveals "${s}": ${res.body.slice(0, 300)}`).toBe(false);
+  }
+  function expectAnsweredWithNothingOfA(res: Res, label: string) {
+    expect(res.statusCode, `${label}: ${res.body.slice(0, 300)}`).toBeLessThan(500);
+    expectNothingOfA(res, label);
+  }
+
+  it.each(Object.keys(CASES))('%s', async (route) => {
+    const c = CASES[route] as Case;
+    if ('public' in c) {
+      expect(c.public.length).toBeGreaterThan(0);
+      for (const res of await Promise.all(c.probes?.(ctx) ?? [])) expectNothingOfA(res, `${route} (public)`);
+      return;
+    }
+    if ('caller' in c) {
+      for (const res of await Promise.all(c.caller(ctx))) expectAnsweredWithNothingOfA(res, `${route} (caller)`);
+      return;
+    }
+    const allowed = c.status ?? [403, 404];
+    const probes = c.foreign(ctx);
+    expect(probes.length).toBeGreaterThan(0);
+    for (const [i, res] of (await Promise.all(probes)).entries()) {
+      const label = `${route} probe ${i}`;
+      expect(allowed, `${label}: ${res.statusCode} ${res.body.slice(0, 300)}`).toContain(res.statusCode);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(typeof json(res).error).toBe('string');
+      expectNothingOfA(res, label);
+    }
+    for (const res of await Promise.all(c.own?.(ctx) ?? [])) expectAnsweredWithNothingOfA(res, `${route} (own)`);
+  });
+
+  it("leaves every one of A's objects as it was", async () => {
+    expect(await snapshot(ctx.a)).toEqual(before);
+    expect((before as { events: { body: { count: number } } }).events.body.count).toBe(1);
+  });
+});
+
+describe('roles inside one organization', () => {
+  let t: TestApp;
+  let owner: Tenant;
+  let admin: Tenant;
+  let member: Tenant;
+  let other: Tenant;
+  let keyId: string;
+  let projectId: string;
+  let pixelId: string;
+  let inviteId: string;
+
+  const call = (who: Tenant, method: string, url: string, payload?: unknown) =>
+    t.app.inject({
+      method: method as 'GET',
+      url,
+      headers: dash(who.session),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+
+  beforeAll(async () => {
+    t = await makeTestApp();
+    owner = await newTenant(t);
+    admin = await addMember(t, owner, 'admin');
+    member = await addMember(t, owner, 'member');
+    other = await addMember(t, owner, 'member');
+    keyId = (await createKey(t, owner)).keyId;
+    const p = await call(owner, 'POST', orgs(owner.orgId, '/projects'), { name: 'roles' });
+    projectId = json<{ project: { project_id: string } }>(p).project.project_id;
+    const px = await call(owner, 'POST', orgs(owner.orgId, `/projects/${projectId}/pixels`), { title: 'roles' });
+    pixelId = json<{ pixel: { pixel_id: string } }>(px).pixel.pixel_id;
+    const inv = await call(owner, 'POST', orgs(owner.orgId, '/invites'), { email: `pending-${randomUUID()}@example.com`, role: 'member' });
+    inviteId = json<{ invite: { invite_id: string } }>(inv).invite.invite_id;
+  });
+  afterAll(async () => t?.close());
+
+  const roleOf = async (userId: string) => {
+    const res = await call(owner, 'GET', orgs(owner.orgId, '/members'));
+    return json<{ members: { user_id: string; role: string }[] }>(res).members.find((m) => m.user_id === userId)?.role;
+  };
+
+  it('a member cannot invite, manage members, manage keys, or create projects and pixels (403)', async () => {
+    const o = owner.orgId;
+    const attempts: [string, string, unknown?][] = [
+      ['POST', orgs(o, '/invites'), { email: `x-${randomUUID()}@example.com`, role: 'member' }],
+      ['POST', orgs(o, `/invites/${inviteId}/resend`)],
+      ['DELETE', orgs(o, `/invites/${inviteId}`)],
+      ['PATCH', orgs(o, `/members/${other.userId}`), { role: 'admin' }],
+      ['PATCH', orgs(o, `/members/${member.userId}`), { role: 'owner' }],
+      ['DELETE', orgs(o, `/members/${other.userId}`)],
+      ['DELETE', orgs(o, `/members/${owner.userId}`)],
+      ['GET', orgs(o, '/api-keys')],
+      ['POST', orgs(o, '/api-keys'), { name: 'nope' }],
+      ['POST', orgs(o, `/api-keys/${keyId}/revoke`)],
+      ['POST', orgs(o, `/api-keys/${keyId}/rotate`)],
+      ['GET', orgs(o, `/api-keys/${keyId}/access-log`)],
+      ['POST', orgs(o, '/projects'), { name: 'nope' }],
+      ['PATCH', orgs(o, `/projects/${projectId}`), { name: 'nope' }],
+      ['POST', orgs(o, `/projects/${projectId}/pixels`), { title: 'nope' }],
+      ['DELETE', orgs(o, `/pixels/${pixelId}`)],
+    ];
+    for (const [method, url, payload] of attempts) {
+      const res = await call(member, method, url, payload);
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(403);
+      expect(json(res).code).toBe('forbidden');
+    }
+    // The legacy data API and the Partner API hold the same line.
+    const jwt = await dataToken(t, member);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/client/v1',
+      headers: { authorization: `Bearer ${jwt}` },
+      payload: { name: 'x' },
+    });
+    expect(created.statusCode, created.body).toBe(403);
+    const ph = await partnerHeaders(t, member);
+    const partner = [
+      await t.app.inject({
+        method: 'POST',
+        url: '/public/core/api/project/create',
+        headers: { ...ph, organization_id: o },
+        payload: { project: { name: 'x' } },
+      }),
+      await t.app.inject({
+        method: 'POST',
+        url: '/public/core/api/pixel/create',
+        headers: { ...ph, project_id: projectId },
+        payload: { title: 'x' },
+      }),
+      await t.app.inject({ method: 'DELETE', url: '/public/core/api/pixel/delete', headers: ph, payload: { pixel_id: pixelId } }),
+      await t.app.inject({ method: 'POST', url: '/public/core/api/organization/create', headers: ph, payload: { name: 'x' } }),
+    ];
+    for (const res of partner) expect(res.statusCode, res.body).toBe(403);
+    // Nothing changed: roles, key, invite, pixel, project.
+    expect(await roleOf(member.userId)).toBe('member');
+    expect(await roleOf(other.userId)).toBe('member');
+    const members = json<{ invites: { invite_id: string }[] }>(await call(owner, 'GET', orgs(o, '/members')));
+    expect(members.invites.map((i) => i.invite_id)).toContain(inviteId);
+    const keys = json<{ keys: { key_id: string; status: string }[] }>(await call(owner, 'GET', orgs(o, '/api-keys')));
+    expect(keys.keys.find((k) => k.key_id === keyId)?.status).toBe('active');
+    expect((await t.app.inject({ url: `/pixels/${pixelId}/p.js` })).statusCode).toBe(200);
+    // Members see who is in the organization, not the pending invitations.
+    const seen = json<{ your_role: string; invites: unknown[] }>(await call(member, 'GET', orgs(o, '/members')));
+    expect(seen.your_role).toBe('member');
+    expect(seen.invites).toEqual([]);
+  });
+
+  it('an admin manages keys and projects but cannot change roles, remove others or invite owners (403)', async () => {
+    const o = owner.orgId;
+    for (const [target, role] of [
+      [other.userId, 'admin'],
+      [admin.userId, 'owner'],
+      [owner.userId, 'member'],
+    ] as const) {
+      const res = await call(admin, 'PATCH', orgs(o, `/members/${target}`), { role });
+      expect(res.statusCode, res.body).toBe(403);
+    }
+    expect((await call(admin, 'DELETE', orgs(o, `/members/${other.userId}`))).statusCode).toBe(403);
+    expect((await call(admin, 'DELETE', orgs(o, `/members/${owner.userId}`))).statusCode).toBe(403);
+    const ownerInvite = await call(admin, 'POST', orgs(o, '/invites'), { email: `o-${randomUUID()}@example.com`, role: 'owner' });
+    expect(ownerInvite.statusCode, ownerInvite.body).toBe(403);
+    expect(await roleOf(admin.userId)).toBe('admin');
+    expect(await roleOf(other.userId)).toBe('member');
+    expect(await roleOf(owner.userId)).toBe('owner');
+    // What admins may do, so the 403s above are about roles and not a broken session.
+    expect((await call(admin, 'POST', orgs(o, '/api-keys'), { name: 'admin key' })).statusCode).toBe(201);
+    expect((await call(admin, 'POST', orgs(o, '/projects'), { name: 'admin project' })).statusCode).toBe(201);
+    expect((await call(admin, 'POST', orgs(o, '/invites'), { email: `m-${randomUUID()}@example.com`, role: 'member' })).statusCode).toBe(
+      201,
+    );
+  });
+
+  it('the last owner can be neither removed nor demoted (409); with two owners one may step down', async () => {
+    const o = owner.orgId;
+    for (const role of ['admin', 'member']) {
+      const res = await call(owner, 'PATCH', orgs(o, `/members/${owner.userId}`), { role });
+      expect(res.statusCode, res.body).toBe(409);
+      expect(json(res).code).toBe('last_owner');
+    }
+    const leave = await call(owner, 'DELETE', orgs(o, `/members/${owner.userId}`));
+    expect(leave.statusCode, leave.body).toBe(409);
+    expect(await roleOf(owner.userId)).toBe('owner');
+
+    const second = await addMember(t, owner, 'owner');
+    expect((await call(second, 'PATCH', orgs(o, `/members/${owner.userId}`), { role: 'admin' })).statusCode).toBe(200);
+    const demoteLast = await call(second, 'PATCH', orgs(o, `/members/${second.userId}`), { role: 'member' });
+    expect(demoteLast.statusCode, demoteLast.body).toBe(409);
+    const removeLast = await call(second, 'DELETE', orgs(o, `/members/${second.userId}`));
+    expect(removeLast.statusCode, removeLast.body).toBe(409);
+    expect(await roleOf(second.userId)).toBe('owner');
+    // Restore: the original owner is an owner again.
+    expect((await call(second, 'PATCH', orgs(o, `/members/${owner.userId}`), { role: 'owner' })).statusCode).toBe(200);
+  });
+
+  it("a removed member's session, data-API JWT and platform JWT stop working for the organization at once", async () => {
+    const gone = await addMember(t, owner, 'admin');
+    const jwt = await dataToken(t, gone);
+    const platform = await partnerHeaders(t, gone);
+    const o = owner.orgId;
+    // Working before.
+    expect((await call(gone, 'GET', orgs(o, '/projects'))).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/api/v2/events_schema', headers: { authorization: `Bearer ${jwt}` } })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/client/v1', headers: { authorization: `Bearer ${jwt}` } })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/public/core/api/project/get', headers: { ...platform, organization_id: o } })).statusCode).toBe(
+      200,
+    );
+
+    const removed = await call(owner, 'DELETE', orgs(o, `/members/${gone.userId}`));
+    expect(removed.statusCode, removed.body).toBe(200);
+
+    for (const [method, url, payload] of [
+      ['GET', orgs(o, '/projects')],
+      ['GET', orgs(o, '/members')],
+      ['POST', orgs(o, '/api-keys'), { name: 'after removal' }],
+      ['GET', orgs(o, `/projects/${projectId}/pixels`)],
+    ] as [string, string, unknown?][]) {
+      const res = await call(gone, method, url, payload);
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(404);
+    }
+    for (const url of ['/api/v2/events_schema', '/client/v1']) {
+      const res = await t.app.inject({ url, headers: { authorization: `Bearer ${jwt}` } });
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(401);
+    }
+    const events = await t.app.inject({
+      url: `/api/v2/event_counts?source=pixel&pixel_id=${pixelId}&start_ms=0&end_ms=${Date.now()}`,
+      headers: { authorization: `Bearer ${jwt}` },
+    });
+    expect(events.statusCode, events.body).toBe(401);
+    const partner = await t.app.inject({ url: '/public/core/api/project/get', headers: { ...platform, organization_id: o } });
+    expect(partner.statusCode, partner.body).toBe(404);
+    const list = await t.app.inject({ url: '/public/core/api/organization/get', headers: platform });
+    expect(json<{ response: { organizations: unknown[] } }>(list).response.organizations).toEqual([]);
+  });
+
+  it('a member may leave, and is then refused like a removed one', async () => {
+    const leaver = await addMember(t, owner, 'member');
+    const jwt = await dataToken(t, leaver);
+    const res = await call(leaver, 'DELETE', orgs(owner.orgId, `/members/${leaver.userId}`));
+    expect(res.statusCode, res.body).toBe(200);
+    expect((await call(leaver, 'GET', orgs(owner.orgId, '/projects'))).statusCode).toBe(404);
+    expect((await t.app.inject({ url: '/client/v1', headers: { authorization: `Bearer ${jwt}` } })).statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,94 @@
+// The in-process rate limiter (token bucket) and login failure counter, on an injected clock so the
+// refill, burst and window edges are exact.
+import { describe, expect, it } from 'vitest';
+import { bucketResult, MemoryFailureCounter, MemoryRateLimiter } from '../../src/platform/limits.js';
+
+const takeN = async (limiter: MemoryRateLimiter, key: string, n: number) => {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(await limiter.take(key));
+  return out;
+};
+
+describe('MemoryRateLimiter', () => {
+  it('allows a full burst at once, then refuses with the time until the next token', async () => {
+    const t = 1_000_000;
+    const limiter = new MemoryRateLimiter(10, 20, () => t);
+    const results = await takeN(limiter, 'org:a', 21);
+    expect(results.filter((r) => r.allowed)).toHaveLength(20);
+    expect(results[0]).toEqual({ allowed: true, limit: 10, remaining: 19, resetSeconds: 1, retryAfterSeconds: 0 });
+    expect(results[19]).toEqual({ allowed: true, limit: 10, remaining: 0, resetSeconds: 2, retryAfterSeconds: 0 });
+    expect(results[20]).toEqual({ allowed: false, limit: 10, remaining: 0, resetSeconds: 2, retryAfterSeconds: 1 });
+  });
+
+  it('refills at the configured rate, in fractions, and never above the burst', async () => {
+    let t = 5_000_000;
+    const limiter = new MemoryRateLimiter(2, 4, () => t);
+    await takeN(limiter, 'k', 4);
+    expect((await limiter.take('k')).allowed).toBe(false);
+    t += 250; // half a token
+    expect((await limiter.take('k')).allowed).toBe(false);
+    t += 250; // now one whole token
+    expect(await limiter.take('k')).toMatchObject({ allowed: true, remaining: 0 });
+    t += 60_000; // far longer than needed to fill up
+    const after = await takeN(limiter, 'k', 5);
+    expect(after.map((r) => r.allowed)).toEqual([true, true, true, true, false]);
+  });
+
+  it('keeps buckets apart per key', async () => {
+    const limiter = new MemoryRateLimiter(1, 1, () => 0);
+    expect((await limiter.take('org:a')).allowed).toBe(true);
+    expect((await limiter.take('org:a')).allowed).toBe(false);
+    expect((await limiter.take('org:b')).allowed).toBe(true);
+  });
+
+  it('gives Retry-After in whole seconds, at least 1, for slow refill rates', async () => {
+    const limiter = new MemoryRateLimiter(1, 3, () => 0);
+    const results = await takeN(limiter, 'k', 4);
+    expect(results[3]).toMatchObject({ allowed: false, retryAfterSeconds: 1, resetSeconds: 3 });
+  });
+
+  it('does not drain the bucket when the clock steps back', async () => {
+    let t = 10_000_000;
+    const limiter = new MemoryRateLimiter(1, 5, () => t);
+    await limiter.take('k');
+    t -= 60_000;
+    expect(await limiter.take('k')).toMatchObject({ allowed: true, remaining: 3 });
+    t += 60_000;
+    expect(await limiter.take('k')).toMatchObject({ allowed: true, remaining: 2 });
+  });
+});
+
+describe('bucketResult', () => {
+  it('rounds remaining down and reset up', () => {
+    expect(bucketResult(true, 2.9, 25, 50)).toEqual({ allowed: true, limit: 25, remaining: 2, resetSeconds: 2, retryAfterSeconds: 0 });
+    expect(bucketResult(false, 0.5, 1, 10)).toEqual({ allowed: false, limit: 1, remaining: 0, resetSeconds: 10, retryAfterSeconds: 1 });
+    expect(bucketResult(false, 0.2, 0.5, 1).retryAfterSeconds).toBe(2);
+    expect(bucketResult(true, 50, 25, 50).resetSeconds).toBe(0);
+  });
+});
+
+describe('MemoryFailureCounter', () => {
+  it('counts failures inside the window; one exactly a window old has expired', async () => {
+    let t = 1_000;
+    const counter = new MemoryFailureCounter(1000, () => t);
+    await counter.fail('login:acct:a');
+    t += 1;
+    await counter.fail('login:acct:a');
+    await counter.fail('login:acct:a');
+    expect(await counter.count('login:acct:a')).toBe(3);
+    t += 999; // the first failure is now exactly one window old
+    expect(await counter.count('login:acct:a')).toBe(2);
+    t += 1;
+    expect(await counter.count('login:acct:a')).toBe(0);
+  });
+
+  it('keeps keys apart and forgets a key on reset', async () => {
+    const counter = new MemoryFailureCounter(60_000, () => 0);
+    await counter.fail('login:ip:1.2.3.4');
+    await counter.fail('login:acct:b');
+    await counter.reset('login:acct:b');
+    expect(await counter.count('login:acct:b')).toBe(0);
+    expect(await counter.count('login:ip:1.2.3.4')).toBe(1);
+    expect(await counter.count('never-seen')).toBe(0);
+  });
+});
