@@ -64,9 +64,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 const inviteTokens = async (email: string): Promise<string[]> =>
-  (await outbox(dataDir))
-    .filter((m) => m.to === email)
-    .map((m) => /\/invite\/([A-Za-z0-9_-]+)/.exec(m.text)?.[1] ?? '');
+  (await outbox(dataDir)).filter((m) => m.to === email).map((m) => /\/invite\/([A-Za-z0-9_-]+)/.exec(m.text)?.[1] ?? '');
 
 const preview = (token: string) => app.inject({ method: 'POST', url: '/dashboard/api/invites/preview', payload: { token } });
 

@@ -87,11 +87,24 @@ export class AccountsService {
     return { invite, token };
   }
 
+  /**
+   * The invitation is committed before its email goes out (a slow mail server must not hold a
+   * transaction open). When sending fails, say so with a catalogued error that names what was saved,
+   * so the operator re-sends instead of creating the organization a second time.
+   */
   private async sendInvite(organization: Organization, r: InviteResult, inviter: User | null): Promise<void> {
     const inviterName = inviter ? [inviter.first_name, inviter.last_name].filter(Boolean).join(' ') || inviter.email : null;
-    await this.d.mailer.send(
-      inviteMessage({ to: r.invite.email, organizationName: organization.name, link: this.inviteLink(r.token), inviterName }),
-    );
+    try {
+      await this.d.mailer.send(
+        inviteMessage({ to: r.invite.email, organizationName: organization.name, link: this.inviteLink(r.token), inviterName }),
+      );
+    } catch (err) {
+      this.d.log.error({ err, organizationId: organization.id, inviteId: r.invite.id }, 'invitation email could not be sent');
+      throw fail(
+        'mail_failed',
+        `organization ${organization.id} and the invitation for ${r.invite.email} are saved; re-send the invitation`,
+      );
+    }
   }
 
   /** A member with `members.invite` invites someone (owners only may invite owners). */
@@ -295,13 +308,18 @@ export class AccountsService {
     const token = randomToken(32);
     const now = this.d.now();
     await this.d.store.createPasswordReset({ userId: user.id, tokenHash: hashToken(token), now, expiresAt: now + 3_600_000 });
-    await this.d.mailer.send(passwordResetMessage({ to: user.email, link: `${this.d.config.publicUrl}/reset-password/${token}` }));
+    try {
+      await this.d.mailer.send(passwordResetMessage({ to: user.email, link: `${this.d.config.publicUrl}/reset-password/${token}` }));
+    } catch (err) {
+      // Answering differently here would tell a caller which emails have accounts; the log says it.
+      this.d.log.error({ err, userId: user.id }, 'password reset email could not be sent');
+    }
   }
 
   async resetPassword(token: string, password: string): Promise<void> {
     this.checkPassword(password);
     const now = this.d.now();
-    const userId = await this.d.store.usePasswordReset(hashToken(token), now);
+    const userId = await this.d.store.consumePasswordReset(hashToken(token), now);
     if (!userId) throw fail('reset_link_invalid');
     await this.d.store.updateUser(userId, { password_hash: await hashPassword(password) }, now);
     await this.d.store.revokeUserSessions(userId, now);

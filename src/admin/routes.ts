@@ -1,5 +1,6 @@
 // The operator's HTTP API ("your Delivr contact"): create organizations with a first-owner invite,
 // list them, re-send an invite. Guarded by ADMIN_TOKEN and absent (404) when none is configured.
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { adminAuth } from '../auth/guards.js';
 import type { Invite, Organization } from '../catalog/store.js';
@@ -16,9 +17,14 @@ const orgOut = (o: Organization) => ({ organization_id: o.id, name: o.name, stat
 const inviteOut = (i: Invite) => ({ invite_id: i.id, email: i.email, role: i.role, expires_at: formatIso(i.expires_at) });
 
 export function adminRoutes(app: App, s: Services): void {
+  // The token is checked before the body is validated, so a caller without it learns nothing,
+  // not even the fields (and a server without ADMIN_TOKEN answers 404 to everything here).
+  const onRequest = async (req: FastifyRequest) => adminAuth(s, req);
+
   app.post(
     '/admin/v1/organizations',
     {
+      onRequest,
       schema: {
         tags,
         summary: 'Create an organization and email its first owner an invitation',
@@ -31,7 +37,6 @@ export function adminRoutes(app: App, s: Services): void {
       },
     },
     async (req, reply) => {
-      adminAuth(s, req);
       const { organization, invite } = await s.accounts.createOrganization({ name: req.body.name, ownerEmail: req.body.owner_email });
       return reply.status(201).send({ organization: orgOut(organization), invite: inviteOut(invite) });
     },
@@ -40,6 +45,7 @@ export function adminRoutes(app: App, s: Services): void {
   app.get(
     '/admin/v1/organizations',
     {
+      onRequest,
       schema: {
         tags,
         summary: 'List organizations',
@@ -47,8 +53,7 @@ export function adminRoutes(app: App, s: Services): void {
         response: { 200: Type.Object({ organizations: Type.Array(OrgOut), total: Type.Integer() }), ...errorResponses(401, 404) },
       },
     },
-    async (req) => {
-      adminAuth(s, req);
+    async () => {
       const orgs = await s.store.listOrganizations();
       return { organizations: orgs.map(orgOut), total: orgs.length };
     },
@@ -57,6 +62,7 @@ export function adminRoutes(app: App, s: Services): void {
   app.post(
     '/admin/v1/organizations/:organization_id/invites/resend',
     {
+      onRequest,
       schema: {
         tags,
         summary: 'Re-send a pending invitation with a fresh link',
@@ -67,7 +73,6 @@ export function adminRoutes(app: App, s: Services): void {
       },
     },
     async (req) => {
-      adminAuth(s, req);
       const invite = await s.accounts.resendInvite({ organizationId: req.params.organization_id, email: req.body.email, actor: null });
       return { invite: inviteOut(invite) };
     },

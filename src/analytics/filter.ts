@@ -12,7 +12,7 @@
 //   `not_null`, so `url:ne:x` does not return rows without a url.
 // - `like` patterns use `%` and `_`, with `\` escaping them (ClickHouse's default; DuckDB is told so).
 
-import { EVENT_FIELDS, type ArrowType, type Condition, type FieldName, type Filter, type FilterOp } from './types.js';
+import { type ArrowType, type Condition, EVENT_FIELDS, type FieldName, type Filter, type FilterOp } from './types.js';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -162,7 +162,8 @@ function parseCondition(input: string, start: number, n: number): ParseResult<Pa
   const fieldEnd = indexOfAny(input, start, ':,|');
   const field = input.slice(start, fieldEnd).trim();
   if (field === '') return fail(`${where}: missing field name`);
-  if (fieldEnd >= input.length || input[fieldEnd] !== ':') return fail(`${where}: expected <field>:<op>:<value>, got "${clip(input.slice(start, fieldEnd))}"`);
+  if (fieldEnd >= input.length || input[fieldEnd] !== ':')
+    return fail(`${where}: expected <field>:<op>:<value>, got "${clip(input.slice(start, fieldEnd))}"`);
   const opStart = fieldEnd + 1;
   const opEnd = indexOfAny(input, opStart, ':,|');
   const op = input.slice(opStart, opEnd).trim().toLowerCase();

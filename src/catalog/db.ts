@@ -2,7 +2,7 @@
 // postgres:// URL. Both return numbers for bigint columns so the rest of the code sees one shape.
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import type { CatalogDb } from './schema.js';
@@ -33,6 +33,29 @@ async function enableWal(file: SQLite.Database): Promise<void> {
   }
 }
 
+/**
+ * Kysely prepares every query anew, and on the per-request key lookup SQLite's prepare cost as much
+ * as running it. Keep the most recent statements; Kysely uses one connection at a time, so a cached
+ * statement is never run twice at once, and SQLite re-prepares it by itself after a schema change.
+ */
+function withStatementCache(file: SQLite.Database, size = 256): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    prepare(sql: string): SqliteStatement {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = file.prepare(sql);
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+    close: () => file.close(),
+  };
+}
+
 export async function openCatalog(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<CatalogConnection> {
   let conn: CatalogConnection;
   if (opts.databaseUrl) {
@@ -53,7 +76,7 @@ export async function openCatalog(opts: { databaseUrl: string | null; dataDir: s
     await enableWal(file);
     file.pragma('synchronous = NORMAL');
     file.pragma('foreign_keys = ON');
-    conn = { db: new Kysely<CatalogDb>({ dialect: new SqliteDialect({ database: file }) }), dialect: 'sqlite' };
+    conn = { db: new Kysely<CatalogDb>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) }), dialect: 'sqlite' };
   }
   await migrateToLatest(conn.db, conn.dialect);
   return conn;

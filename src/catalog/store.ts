@@ -2,7 +2,7 @@
 // pixels. One Kysely implementation runs on SQLite and PostgreSQL; test/catalog/contract.ts checks
 // it on both. Services hold the business rules; this file only stores and finds.
 import type { Kysely, Selectable } from 'kysely';
-import { uuid } from '../platform/crypto.js';
+import { uuid, uuidv7 } from '../platform/crypto.js';
 import type {
   AccessLogsTable,
   ApiClientsTable,
@@ -342,7 +342,7 @@ export class CatalogStore {
   }
 
   /** Consumes a reset token once; returns its user id, or undefined when unknown, used or expired. */
-  async usePasswordReset(tokenHash: string, now: number): Promise<string | undefined> {
+  async consumePasswordReset(tokenHash: string, now: number): Promise<string | undefined> {
     const row = await this.db
       .selectFrom('password_resets')
       .select(['id', 'user_id'])
@@ -488,11 +488,12 @@ export class CatalogStore {
     await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', 'in', ids).execute();
   }
 
+  /** Ids are UUIDv7, so entries with the same `ts` still list in the order they were appended. */
   async appendAccessLogs(entries: readonly Omit<AccessLog, 'id'>[]): Promise<void> {
     if (entries.length === 0) return;
     await this.db
       .insertInto('access_logs')
-      .values(entries.map((e) => ({ ...e, id: uuid() })))
+      .values(entries.map((e) => ({ ...e, id: uuidv7() })))
       .execute();
   }
 

@@ -50,6 +50,7 @@ export const ERRORS = {
   no_valid_events: { status: 400, message: 'No valid events in the request.' },
   internal: { status: 500, message: 'Internal server error.' },
   unavailable: { status: 503, message: 'Service unavailable.' },
+  mail_failed: { status: 503, message: 'The email could not be sent.' },
   ingest_overloaded: { status: 503, message: 'Ingest is overloaded; retry shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -64,7 +64,12 @@ const accessLog = async (tenant: Tenant, keyId: string, query = ''): Promise<Lig
 describe('creating and listing keys', () => {
   it('shows the secret once, at creation; the list shows only the prefix; new keys require the secret', async () => {
     const tenant = await newTenant(t);
-    const res = await t.app.inject({ method: 'POST', url: keysUrl(tenant), headers: dash(tenant.session), payload: { name: ' Production export ' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: keysUrl(tenant),
+      headers: dash(tenant.session),
+      payload: { name: ' Production export ' },
+    });
     expect(res.statusCode, res.body).toBe(201);
     const body = json<{ key: KeyOut; api_key: string; api_secret: string }>(res);
     expect(body.api_key).toMatch(/^dlvr_[0-9a-f]{48}$/);
@@ -105,7 +110,11 @@ describe('creating and listing keys', () => {
     const notFound = JSON.stringify({ error: 'Organization not found.', code: 'organization_not_found' });
     expect(statusBody(await create(stranger.session))).toEqual([404, notFound]);
     const key = await createKey(t, owner);
-    const foreignRevoke = await t.app.inject({ method: 'POST', url: `${keysUrl(owner)}/${key.keyId}/revoke`, headers: dash(stranger.session) });
+    const foreignRevoke = await t.app.inject({
+      method: 'POST',
+      url: `${keysUrl(owner)}/${key.keyId}/revoke`,
+      headers: dash(stranger.session),
+    });
     expect(statusBody(foreignRevoke)).toEqual([404, notFound]);
     expect((await call(pair(key.apiKey, key.apiSecret))).statusCode).toBe(200);
   });
@@ -142,7 +151,10 @@ describe('key + secret on the data API', () => {
     expect(statusBody(await call(pair(key.apiKey.toUpperCase(), key.apiSecret)))).toEqual([401, INVALID_KEY]);
     expect(statusBody(await call(pair('not-a-delivr-key', key.apiSecret)))).toEqual([401, INVALID_KEY]);
     expect(statusBody(await call({ 'x-api-key': `dlvr_${'0'.repeat(48)}` }))).toEqual([401, INVALID_KEY]);
-    expect(statusBody(await call({}))).toEqual([401, JSON.stringify({ error: 'Missing or invalid authentication.', code: 'missing_auth' })]);
+    expect(statusBody(await call({}))).toEqual([
+      401,
+      JSON.stringify({ error: 'Missing or invalid authentication.', code: 'missing_auth' }),
+    ]);
   });
 
   it("a key reads its own organization's pixels only: another tenant's pixel is 404", async () => {
@@ -154,13 +166,21 @@ describe('key + secret on the data API', () => {
       const project = json<{ project: { project_id: string } }>(
         await t.app.inject({ method: 'POST', url: base, headers: dash(tenant.session), payload: { name: 'p' } }),
       ).project.project_id;
-      const pixel = await t.app.inject({ method: 'POST', url: `${base}/${project}/pixels`, headers: dash(tenant.session), payload: { title: 'px' } });
+      const pixel = await t.app.inject({
+        method: 'POST',
+        url: `${base}/${project}/pixels`,
+        headers: dash(tenant.session),
+        payload: { title: 'px' },
+      });
       return json<{ pixel: { pixel_id: string } }>(pixel).pixel.pixel_id;
     };
     const events = (pixelId: string) =>
       call(pair(key.apiKey, key.apiSecret), t, { url: `/api/v2/events?source=pixel&pixel_id=${pixelId}&start_ms=0&end_ms=1000` });
     expect((await events(await pixelIn(mine))).statusCode).toBe(200);
-    expect(statusBody(await events(await pixelIn(theirs)))).toEqual([404, JSON.stringify({ error: 'Pixel not found.', code: 'pixel_not_found' })]);
+    expect(statusBody(await events(await pixelIn(theirs)))).toEqual([
+      404,
+      JSON.stringify({ error: 'Pixel not found.', code: 'pixel_not_found' }),
+    ]);
   });
 });
 
@@ -171,7 +191,12 @@ describe('rotate and revoke', () => {
     const res = await keyAction(tenant, key.keyId, 'rotate');
     expect(res.statusCode, res.body).toBe(200);
     const body = json<{ key: KeyOut; api_secret: string }>(res);
-    expect(body.key).toMatchObject({ key_id: key.keyId, status: 'active', secret_required: true, key_prefix: `${key.apiKey.slice(0, 12)}...` });
+    expect(body.key).toMatchObject({
+      key_id: key.keyId,
+      status: 'active',
+      secret_required: true,
+      key_prefix: `${key.apiKey.slice(0, 12)}...`,
+    });
     expect(body.api_secret).toMatch(/^[0-9a-f]{64}$/);
     expect(body.api_secret).not.toBe(key.apiSecret);
     expect(statusBody(await call(pair(key.apiKey, key.apiSecret)))).toEqual([401, INVALID_SECRET]);
@@ -228,7 +253,10 @@ describe('access log', () => {
     const before = Date.now();
     await call(pair(key.apiKey, key.apiSecret), t, { remoteAddress: '203.0.113.7' });
     await call(pair(key.apiKey, 'ab'.repeat(32)), t, { remoteAddress: '203.0.113.8' });
-    await call({ 'x-api-key': key.apiKey }, t, { remoteAddress: '203.0.113.9', url: `/api/v1/events_schema?source=pixel&x=${randomUUID()}` });
+    await call({ 'x-api-key': key.apiKey }, t, {
+      remoteAddress: '203.0.113.9',
+      url: `/api/v1/events_schema?source=pixel&x=${randomUUID()}`,
+    });
     await call(pair(other.apiKey, other.apiSecret), t, { remoteAddress: '198.51.100.1' });
     await call(pair(`dlvr_${'0'.repeat(48)}`, key.apiSecret), t, { remoteAddress: '203.0.113.10' });
 

@@ -124,7 +124,14 @@ export async function runCatalogContract(name: string, open: () => Promise<Catal
       });
 
       it('updates only the fields given, and updated_at', async () => {
-        const u = await s.createUser({ email: newEmail(), firstName: 'Ann', lastName: 'Lee', passwordHash: 'h1', status: 'invited', now: T0 });
+        const u = await s.createUser({
+          email: newEmail(),
+          firstName: 'Ann',
+          lastName: 'Lee',
+          passwordHash: 'h1',
+          status: 'invited',
+          now: T0,
+        });
         await s.updateUser(u.id, { password_hash: 'h2', status: 'active' }, T0 + 5);
         expect(await s.getUser(u.id)).toEqual({ ...u, password_hash: 'h2', status: 'active', updated_at: T0 + 5 });
         await s.updateUser(u.id, { first_name: null }, T0 + 6);
@@ -259,7 +266,15 @@ export async function runCatalogContract(name: string, open: () => Promise<Catal
         const o = await org();
         const i = await invite(o);
         await expect(
-          s.createInvite({ organizationId: o.id, email: newEmail(), role: 'admin', tokenHash: i.token_hash, invitedBy: null, now: T0, expiresAt: T0 + HOUR }),
+          s.createInvite({
+            organizationId: o.id,
+            email: newEmail(),
+            role: 'admin',
+            tokenHash: i.token_hash,
+            invitedBy: null,
+            now: T0,
+            expiresAt: T0 + HOUR,
+          }),
         ).rejects.toThrow();
       });
     });
@@ -298,17 +313,17 @@ export async function runCatalogContract(name: string, open: () => Promise<Catal
         const u = await user();
         const tokenHash = newHash();
         await s.createPasswordReset({ userId: u.id, tokenHash, now: T0, expiresAt: T0 + HOUR });
-        const results = await Promise.all([s.usePasswordReset(tokenHash, T0 + 1), s.usePasswordReset(tokenHash, T0 + 1)]);
+        const results = await Promise.all([s.consumePasswordReset(tokenHash, T0 + 1), s.consumePasswordReset(tokenHash, T0 + 1)]);
         expect(results.filter((r) => r !== undefined)).toEqual([u.id]);
-        expect(await s.usePasswordReset(tokenHash, T0 + 2)).toBeUndefined();
+        expect(await s.consumePasswordReset(tokenHash, T0 + 2)).toBeUndefined();
       });
 
       it('are refused once expired or unknown', async () => {
         const u = await user();
         const tokenHash = newHash();
         await s.createPasswordReset({ userId: u.id, tokenHash, now: T0, expiresAt: T0 + HOUR });
-        expect(await s.usePasswordReset(tokenHash, T0 + HOUR)).toBeUndefined();
-        expect(await s.usePasswordReset(newHash(), T0)).toBeUndefined();
+        expect(await s.consumePasswordReset(tokenHash, T0 + HOUR)).toBeUndefined();
+        expect(await s.consumePasswordReset(newHash(), T0)).toBeUndefined();
       });
     });
 
@@ -429,6 +444,24 @@ export async function runCatalogContract(name: string, open: () => Promise<Catal
         expect(newest).toEqual(entry(T0 + 3, { status: 401, ip: null }));
         expect((await s.listAccessLogs(o.id, k.id, 2)).map((e) => e.ts)).toEqual([T0 + 3, T0 + 2]);
         expect(await s.listAccessLogs(other.id, k2.id, 10)).toEqual([]);
+      });
+
+      it('lists entries with the same timestamp in the reverse of the order they were appended', async () => {
+        const o = await org();
+        const k = await key(o);
+        const at = (path: string): Omit<AccessLog, 'id'> => ({
+          key_id: k.id,
+          organization_id: o.id,
+          method: 'GET',
+          path,
+          status: 200,
+          ts: T0,
+          ip: null,
+        });
+        await s.appendAccessLogs(['/1', '/2', '/3'].map(at));
+        await s.appendAccessLogs(['/4'].map(at));
+        await s.appendAccessLogs(['/5', '/6'].map(at));
+        expect((await s.listAccessLogs(o.id, k.id, 10)).map((e) => e.path)).toEqual(['/6', '/5', '/4', '/3', '/2', '/1']);
       });
     });
 

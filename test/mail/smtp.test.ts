@@ -1,6 +1,7 @@
 // Outgoing mail both ways it can go: over SMTP to a real SMTP server started here (smtp-server,
 // parsed with mailparser), and, without SMTP_URL, as an .eml file in DATA_DIR/outbox with the link in
-// the log line, which is how a laptop operator finishes an invitation without a mail server.
+// the log line, which is how a laptop operator finishes an invitation without a mail server. A
+// refusing mail server is reported as such, and what was saved can be re-sent.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -28,6 +29,8 @@ const LINK = /http:\/\/delivr\.test\/invite\/([A-Za-z0-9_-]{43})/;
 
 describe('with SMTP_URL: delivered over SMTP', () => {
   const received: Received[] = [];
+  /** Recipients the server answers 550 for, as a mail server that is refusing mail would. */
+  const refused = new Set<string>();
   let server: SMTPServer;
   let t: TestApp;
 
@@ -39,6 +42,10 @@ describe('with SMTP_URL: delivered over SMTP', () => {
       onAuth(auth, _session, cb) {
         if (auth.username === 'mailer' && auth.password === 's3cret') cb(null, { user: auth.username });
         else cb(new Error('Invalid username or password'));
+      },
+      onRcptTo(address, _session, cb) {
+        if (refused.has(address.address)) cb(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
+        else cb();
       },
       onData(stream, session, cb) {
         simpleParser(stream)
@@ -91,6 +98,45 @@ describe('with SMTP_URL: delivered over SMTP', () => {
     // With a real mail server, the link travels only in the mail: never in a log line.
     expect(t.logs.some((l) => l.includes('"email sent"'))).toBe(true);
     expect(t.logs.filter((l) => l.includes(token as string))).toEqual([]);
+  });
+
+  it('when the mail server refuses, says so (503 mail_failed) and keeps the organization for a re-send', async () => {
+    const email = `smtp-refused-${Date.now()}@example.com`;
+    refused.add(email);
+    const res = await createOrg(t, 'Bounce Ltd', email);
+    expect(res.statusCode, res.body).toBe(503);
+    const orgId = (await t.services.store.listOrganizations()).find((o) => o.name === 'Bounce Ltd')?.id;
+    expect(JSON.parse(res.body)).toEqual({
+      error: 'The email could not be sent.',
+      code: 'mail_failed',
+      details: `organization ${orgId} and the invitation for ${email} are saved; re-send the invitation`,
+    });
+    expect(t.logs.some((l) => l.includes('"invitation email could not be sent"'))).toBe(true);
+
+    refused.delete(email);
+    const before = received.length;
+    const resend = await t.app.inject({
+      method: 'POST',
+      url: `/admin/v1/organizations/${orgId}/invites/resend`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { email },
+    });
+    expect(resend.statusCode, resend.body).toBe(200);
+    const token = LINK.exec(received[before]?.mail.text ?? '')?.[1];
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/invites/accept',
+      payload: { token, first_name: 'Bo', last_name: 'Unce', password: 'a long password' },
+    });
+    expect(accepted.statusCode, accepted.body).toBe(200);
+
+    // A reset request answers the same whether or not its email went out: no account oracle.
+    refused.add(email);
+    const forgot = await t.app.inject({ method: 'POST', url: '/dashboard/api/password/forgot', payload: { email } });
+    const unknown = await t.app.inject({ method: 'POST', url: '/dashboard/api/password/forgot', payload: { email: `x-${email}` } });
+    expect([forgot.statusCode, forgot.body]).toEqual([unknown.statusCode, unknown.body]);
+    expect(forgot.statusCode).toBe(202);
+    expect(t.logs.some((l) => l.includes('"password reset email could not be sent"'))).toBe(true);
   });
 });
 

@@ -59,6 +59,7 @@ describe('defaults', () => {
       redisUrl: null,
       ipMode: 'truncate',
       secureCookies: false,
+      trustProxy: false,
       ingestMaxDelayMs: null,
       ingestMaxRows: null,
     });
@@ -71,7 +72,10 @@ describe('defaults', () => {
 
   it('derives the public URL from the port, strips trailing slashes, and sets Secure cookies for https', () => {
     expect(load({ PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
-    expect(load({ PUBLIC_URL: 'https://delivr.example.com//' })).toMatchObject({ publicUrl: 'https://delivr.example.com', secureCookies: true });
+    expect(load({ PUBLIC_URL: 'https://delivr.example.com//' })).toMatchObject({
+      publicUrl: 'https://delivr.example.com',
+      secureCookies: true,
+    });
     expect(load({ PUBLIC_URL: 'https://delivr.example.com', SECURE_COOKIES: 'false' }).secureCookies).toBe(false);
     expect(load({ SECURE_COOKIES: 'yes' }).secureCookies).toBe(true);
   });
@@ -96,6 +100,7 @@ describe('defaults', () => {
       REDIS_URL: 'rediss://r:6380',
       INGEST_MAX_DELAY_MS: '0',
       INGEST_MAX_ROWS: '1',
+      TRUST_PROXY: 'true',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -115,6 +120,7 @@ describe('defaults', () => {
       redisUrl: 'rediss://r:6380',
       ingestMaxDelayMs: 0,
       ingestMaxRows: 1,
+      trustProxy: true,
     });
   });
 
@@ -152,6 +158,7 @@ describe('validation errors', () => {
     [{ REDIS_URL: 'http://redis' }, 'REDIS_URL must use redis: or rediss:, got http:'],
     [{ LOGIN_HIDE_UNKNOWN_USERS: 'maybe' }, 'LOGIN_HIDE_UNKNOWN_USERS must be true or false, got "maybe"'],
     [{ SECURE_COOKIES: '2' }, 'SECURE_COOKIES must be true or false, got "2"'],
+    [{ TRUST_PROXY: 'on' }, 'TRUST_PROXY must be true or false, got "on"'],
     [{ JWT_SECRET: 's'.repeat(31) }, 'JWT_SECRET must be at least 32 characters'],
     [{ ADMIN_TOKEN: 'short-token' }, 'ADMIN_TOKEN must be at least 16 characters'],
     [{ JWT_PREVIOUS_KEYS: 'no-colon' }, 'JWT_PREVIOUS_KEYS must look like kid:secret,kid:secret'],

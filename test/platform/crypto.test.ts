@@ -1,8 +1,18 @@
-// Password hashing and the constant-time helpers: right and wrong passwords, a missing user, and
-// stored hashes that are damaged or not ours, which must all answer "no" without throwing (a throw
-// would be a 500 at login; an empty hash once matched every password).
+// Password hashing, the constant-time helpers and time-ordered ids. Right and wrong passwords, a
+// missing user, and stored hashes that are damaged or not ours must all answer "no" without throwing
+// (a throw was a 500 at login; an empty stored hash once matched every password).
 import { describe, expect, it } from 'vitest';
-import { hashPassword, hashToken, randomHex, randomToken, safeEqual, sha256Hex, tokenMatches, verifyPassword } from '../../src/platform/crypto.js';
+import {
+  hashPassword,
+  hashToken,
+  randomHex,
+  randomToken,
+  safeEqual,
+  sha256Hex,
+  tokenMatches,
+  uuidv7,
+  verifyPassword,
+} from '../../src/platform/crypto.js';
 
 describe('hashPassword / verifyPassword', () => {
   it('stores scrypt with its parameters and a random salt, and verifies the right password only', async () => {
@@ -92,5 +102,28 @@ describe('tokens', () => {
     expect(randomToken(16)).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(randomHex(24)).toMatch(/^[0-9a-f]{48}$/);
     expect(new Set(Array.from({ length: 100 }, () => randomToken())).size).toBe(100);
+  });
+});
+
+describe('uuidv7', () => {
+  const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  it('is a version 7, variant 1 UUID carrying the millisecond time', () => {
+    const now = Date.UTC(2026, 0, 1);
+    const id = uuidv7(now + 1_000_000);
+    expect(id).toMatch(V7);
+    expect(Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16)).toBe(now + 1_000_000);
+  });
+
+  it('sorts in the order made, within one millisecond, past the counter, and when the clock steps back', () => {
+    const now = Date.UTC(2027, 0, 1);
+    const ids = [
+      ...Array.from({ length: 5000 }, () => uuidv7(now)),
+      ...Array.from({ length: 10 }, () => uuidv7(now - 60_000)),
+      uuidv7(now + 10_000),
+    ];
+    for (const id of ids) expect(id).toMatch(V7);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

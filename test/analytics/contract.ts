@@ -1,0 +1,510 @@
+// The one contract every AnalyticsStore adapter must pass (DuckDB here, ClickHouse later), so the
+// engines cannot drift apart the way hand-kept twin queries do. Engine-neutral: it talks only to the
+// interface, and each test writes under fresh organization and pixel ids, so suites may share a
+// database and run in any order.
+
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFilter } from '../../src/analytics/filter.js';
+import {
+  type AnalyticsStore,
+  EVENT_FIELDS,
+  type EventQuery,
+  type EventRow,
+  type FieldName,
+  type Filter,
+} from '../../src/analytics/types.js';
+
+const T0 = Date.UTC(2026, 0, 15, 0, 0, 0);
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/**
+ * Registers the suite. `makeStore` returns null when the backend is not configured (no server in
+ * this environment); the suite is then skipped with a line saying why. Await it at the top level.
+ */
+export async function runAnalyticsContract(name: string, makeStore: () => Promise<AnalyticsStore | null>): Promise<void> {
+  const store = await makeStore();
+  if (!store) {
+    console.log(`[analytics contract] ${name}: skipped, backend not configured`);
+    describe.skip(`analytics contract: ${name} (not configured)`, () => {
+      it('needs a configured backend', () => undefined);
+    });
+    return;
+  }
+  const s: AnalyticsStore = store;
+
+  describe(`analytics contract: ${name}`, () => {
+    beforeAll(async () => {
+      await s.init();
+      // A second init must be harmless: every process start calls it.
+      await s.init();
+    });
+    afterAll(async () => {
+      await s.close();
+    });
+
+    describe('appendEvents and queryEvents', () => {
+      it('round-trips every field type, including nulls and awkward strings', async () => {
+        const t = tenant();
+        const full = row(t, 0, {
+          visitor_id: 'visitor-ünïcødé-日本語-🦆',
+          session_id: 'sess "quoted" \'single\'',
+          url: 'https://example.com/a?b=1&c=%20,|:"',
+          path: 'C:\\windows\\path\\',
+          referrer: 'back\\slash and "quote" and \\" both',
+          title: 'x'.repeat(10_000),
+          user_agent: 'Mozilla/5.0 (X11; Linux x86_64)',
+          browser: 'Firefox',
+          os: 'Linux',
+          device_type: 'desktop',
+          ip: '2001:db8::1',
+          language: 'de-DE',
+          screen_width: 2147483647,
+          screen_height: -2147483648,
+          utm_source: "it's",
+          utm_medium: 'tab\there\nnewline',
+          utm_campaign: '',
+          utm_term: 'null',
+          utm_content: 'SELECT 1; --',
+          event_data: JSON.stringify({ nested: { a: [1, 2, 3] }, s: 'ü"\\' }),
+          is_bot: true,
+          resolved: true,
+          hem_sha256: 'a'.repeat(64),
+          received_millis: 9_007_199_254_740_991,
+        });
+        const empty = row(t, 1, nullsFor({ is_bot: false, resolved: null }));
+        const falsy = row(t, 2, { screen_width: 0, screen_height: 0, resolved: false, is_bot: false });
+        await s.appendEvents([full, empty, falsy]);
+
+        const got = await s.queryEvents({ ...t.q, limit: 10 });
+        expect(got).toEqual([full, empty, falsy]);
+        for (const record of got) expect(Object.keys(record).sort()).toEqual(EVENT_FIELDS.map((f) => f.name).sort());
+      });
+
+      it('treats an empty batch as a no-op', async () => {
+        const t = tenant();
+        await s.appendEvents([]);
+        expect(await s.countEvents(t.q)).toBe(0);
+      });
+
+      it('rejects a batch with an invalid row and stores none of it', async () => {
+        const t = tenant();
+        const bad = { ...row(t, 1), event_id: null } as unknown as EventRow;
+        await expect(s.appendEvents([row(t, 0), bad, row(t, 2)])).rejects.toThrow();
+        expect(await s.countEvents(t.q)).toBe(0);
+        await s.appendEvents([row(t, 3)]);
+        expect(await s.countEvents(t.q)).toBe(1);
+      });
+
+      it('appends a few thousand rows in one batch', async () => {
+        const t = tenant();
+        const rows = Array.from({ length: 5000 }, (_, i) => row(t, i));
+        await s.appendEvents(rows);
+        expect(await s.countEvents(t.q)).toBe(5000);
+        const last = await s.queryEvents({ ...t.q, limit: 1, offset: 4999, select: ['event_id'] });
+        expect(last).toEqual([{ event_id: rows[4999]?.event_id }]);
+      });
+
+      it('returns nothing for an organization or pixel without data', async () => {
+        const t = tenant();
+        expect(await s.queryEvents({ ...t.q, limit: 10 })).toEqual([]);
+        expect(await s.countEvents(t.q)).toBe(0);
+        expect(await s.countByBucket(t.q, 'day')).toEqual([]);
+        expect(await s.countEvents({ ...t.q, distinct: ['visitor_id'] })).toBe(0);
+      });
+    });
+
+    describe('scoping', () => {
+      it('never shows one organization the rows of another, even under the same pixel id', async () => {
+        const a = tenant();
+        const b = { ...tenant(), pixel: a.pixel };
+        b.q = { ...b.q, pixelIds: [a.pixel] };
+        await s.appendEvents([row(a, 0, { title: 'A' }), row(a, 1, { title: 'A' })]);
+        await s.appendEvents([row(b, 2, { title: 'B' })]);
+
+        const seenByB = await s.queryEvents({ ...b.q, limit: 10 });
+        expect(seenByB.map((r) => r.title)).toEqual(['B']);
+        expect(await s.countEvents(b.q)).toBe(1);
+        expect(await s.countEvents({ ...b.q, filter: must('title:eq:A') })).toBe(0);
+        expect(await s.countByBucket(b.q, 'day')).toEqual([{ bucket_start_ms: T0, count: 1 }]);
+        expect(await s.countEvents(a.q)).toBe(2);
+      });
+
+      it('returns only the pixels asked for', async () => {
+        const t = tenant();
+        const other = randomUUID();
+        await s.appendEvents([row(t, 0), row(t, 1, { pixel_id: other }), row(t, 2, { pixel_id: other })]);
+        expect(await s.countEvents(t.q)).toBe(1);
+        expect(await s.countEvents({ ...t.q, pixelIds: [other] })).toBe(2);
+        expect(await s.countEvents({ ...t.q, pixelIds: [t.pixel, other] })).toBe(3);
+        expect(await s.queryEvents({ ...t.q, pixelIds: [], limit: 10 })).toEqual([]);
+        expect(await s.countEvents({ ...t.q, pixelIds: [] })).toBe(0);
+        expect(await s.countByBucket({ ...t.q, pixelIds: [] }, 'hour')).toEqual([]);
+      });
+
+      it('includes both time bounds and nothing outside them', async () => {
+        const t = tenant();
+        const start = T0 + 10 * HOUR;
+        const end = start + 25 * HOUR;
+        await s.appendEvents([
+          row(t, 0, { ts_millis: start - 1, title: 'before' }),
+          row(t, 1, { ts_millis: start, title: 'start' }),
+          row(t, 2, { ts_millis: end, title: 'end' }),
+          row(t, 3, { ts_millis: end + 1, title: 'after' }),
+        ]);
+        const q = { ...t.q, startMs: start, endMs: end };
+        expect((await s.queryEvents({ ...q, limit: 10 })).map((r) => r.title)).toEqual(['start', 'end']);
+        expect(await s.countEvents(q)).toBe(2);
+        expect(await s.countEvents({ ...q, startMs: end, endMs: end })).toBe(1);
+        expect(await s.countEvents({ ...q, startMs: end, endMs: start })).toBe(0);
+      });
+    });
+
+    describe('filters', () => {
+      // Rows chosen so that each operator's answer differs from its neighbours' (and lexical order
+      // differs from numeric order for the integer fields).
+      const fixture = async () => {
+        const t = tenant();
+        await s.appendEvents([
+          row(t, 0, {
+            event_type: 'page_view',
+            url: 'https://a.example/x',
+            screen_width: 9,
+            browser: 'Chrome',
+            resolved: true,
+            utm_source: null,
+          }),
+          row(t, 1, {
+            event_type: 'page_view',
+            url: 'https://b.example/y',
+            screen_width: 10,
+            browser: 'Firefox',
+            resolved: false,
+            utm_source: '',
+          }),
+          row(t, 2, { event_type: 'click', url: null, screen_width: 100, browser: 'chrome', resolved: null, utm_source: 'news, letter|x' }),
+          row(t, 3, {
+            event_type: 'identify',
+            url: 'https://a.example/100% sure',
+            screen_width: null,
+            browser: null,
+            resolved: true,
+            utm_source: 'ads',
+          }),
+        ]);
+        const ids = async (filter: string): Promise<number[]> => {
+          const got = await s.queryEvents({ ...t.q, filter: must(filter), limit: 100, select: ['event_id'] });
+          return got.map((r) => Number(String(r.event_id).split('-').pop()));
+        };
+        return { t, ids };
+      };
+
+      it('eq and ne, with SQL null semantics', async () => {
+        const { ids } = await fixture();
+        expect(await ids('event_type:eq:page_view')).toEqual([0, 1]);
+        expect(await ids('event_type:ne:page_view')).toEqual([2, 3]);
+        expect(await ids('browser:eq:Chrome')).toEqual([0]);
+        expect(await ids('browser:ne:Chrome')).toEqual([1, 2]);
+        expect(await ids('url:eq:https://a.example/x')).toEqual([0]);
+        expect(await ids('utm_source:eq:""')).toEqual([1]);
+        expect(await ids('utm_source:ne:""')).toEqual([2, 3]);
+        expect(await ids('utm_source:eq:"news, letter|x"')).toEqual([2]);
+      });
+
+      it('null literal: eq:null is IS NULL, ne:null is IS NOT NULL', async () => {
+        const { ids } = await fixture();
+        expect(await ids('url:eq:null')).toEqual([2]);
+        expect(await ids('url:ne:null')).toEqual([0, 1, 3]);
+        expect(await ids('resolved:eq:null')).toEqual([2]);
+        expect(await ids('screen_width:eq:null')).toEqual([3]);
+        expect(await ids('utm_source:eq:"null"')).toEqual([]);
+      });
+
+      it('not_null', async () => {
+        const { ids } = await fixture();
+        expect(await ids('utm_source:not_null')).toEqual([1, 2, 3]);
+        expect(await ids('screen_width:not_null:')).toEqual([0, 1, 2]);
+      });
+
+      it('like, case-sensitive, with % and _ wildcards and \\ escapes', async () => {
+        const { ids } = await fixture();
+        expect(await ids('url:like:https://a.example/%')).toEqual([0, 3]);
+        expect(await ids('browser:like:%hrome')).toEqual([0, 2]);
+        expect(await ids('browser:like:C%')).toEqual([0]);
+        expect(await ids('browser:like:_hrome')).toEqual([0, 2]);
+        expect(await ids('url:like:%100\\% sure')).toEqual([3]);
+        expect(await ids('url:like:%10\\%%')).toEqual([]);
+      });
+
+      it('gt, gte, lt, lte compare integers numerically and text lexically', async () => {
+        const { ids } = await fixture();
+        expect(await ids('screen_width:gt:9')).toEqual([1, 2]);
+        expect(await ids('screen_width:gte:10')).toEqual([1, 2]);
+        expect(await ids('screen_width:lt:10')).toEqual([0]);
+        expect(await ids('screen_width:lte:100')).toEqual([0, 1, 2]);
+        expect(await ids('screen_width:gt:-1')).toEqual([0, 1, 2]);
+        expect(await ids('browser:gt:Chrome')).toEqual([1, 2]);
+        expect(await ids('browser:lt:Firefox')).toEqual([0]);
+        expect(await ids('browser:gte:chrome')).toEqual([2]);
+        expect(await ids('browser:lte:Firefox')).toEqual([0, 1]);
+        expect(await ids(`ts_millis:gte:${T0 + 2000}`)).toEqual([2, 3]);
+      });
+
+      it('booleans accept true and false, quoted or not', async () => {
+        const { ids } = await fixture();
+        expect(await ids('resolved:eq:true')).toEqual([0, 3]);
+        expect(await ids('resolved:eq:"false"')).toEqual([1]);
+        expect(await ids('resolved:ne:true')).toEqual([1]);
+        expect(await ids('is_bot:eq:false')).toEqual([0, 1, 2, 3]);
+      });
+
+      it('combines AND within a group and OR between groups', async () => {
+        const { ids } = await fixture();
+        expect(await ids('event_type:eq:page_view,resolved:eq:true')).toEqual([0]);
+        expect(await ids('event_type:eq:page_view,resolved:eq:true|event_type:eq:click')).toEqual([0, 2]);
+        expect(await ids('event_type:eq:click|event_type:eq:identify,screen_width:eq:null')).toEqual([2, 3]);
+        expect(await ids('browser:eq:Chrome|browser:eq:Firefox|browser:eq:null')).toEqual([0, 1, 3]);
+        expect(await ids('event_type:eq:page_view,event_type:eq:click')).toEqual([]);
+      });
+
+      it('applies the filter to counts and buckets too', async () => {
+        const { t } = await fixture();
+        const filter = must('event_type:eq:page_view');
+        expect(await s.countEvents({ ...t.q, filter })).toBe(2);
+        expect(await s.countByBucket({ ...t.q, filter }, 'hour')).toEqual([{ bucket_start_ms: T0, count: 2 }]);
+      });
+    });
+
+    describe('select and distinct', () => {
+      it('select returns exactly the fields asked for, in any order', async () => {
+        const t = tenant();
+        const r0 = row(t, 0, { screen_width: 5, is_bot: true, resolved: null });
+        await s.appendEvents([r0]);
+        const got = await s.queryEvents({ ...t.q, limit: 10, select: ['resolved', 'screen_width', 'ts_millis', 'is_bot', 'url'] });
+        expect(got).toEqual([{ resolved: null, screen_width: 5, ts_millis: r0.ts_millis, is_bot: true, url: r0.url }]);
+      });
+
+      it('distinct keeps the first row of each tuple in (ts_millis, event_id) order', async () => {
+        const t = tenant();
+        await s.appendEvents([
+          row(t, 5, { visitor_id: 'v1', title: 'v1 later' }),
+          row(t, 1, { visitor_id: 'v1', title: 'v1 first' }),
+          row(t, 2, { visitor_id: 'v2', title: 'v2 first' }),
+          row(t, 3, { visitor_id: null, title: 'null first' }),
+          row(t, 4, { visitor_id: null, title: 'null later' }),
+          row(t, 6, { visitor_id: 'v2', title: 'v2 later' }),
+        ]);
+        const got = await s.queryEvents({ ...t.q, limit: 10, distinct: ['visitor_id'], select: ['visitor_id', 'title'] });
+        expect(got).toEqual([
+          { visitor_id: 'v1', title: 'v1 first' },
+          { visitor_id: 'v2', title: 'v2 first' },
+          { visitor_id: null, title: 'null first' },
+        ]);
+        expect(await s.countEvents({ ...t.q, distinct: ['visitor_id'] })).toBe(3);
+        const all = await s.queryEvents({ ...t.q, limit: 10, distinct: ['visitor_id'] });
+        expect(all.map((r) => r.title)).toEqual(['v1 first', 'v2 first', 'null first']);
+      });
+
+      it('distinct breaks ties on ts_millis by event_id', async () => {
+        const t = tenant();
+        await s.appendEvents([
+          row(t, 0, { event_id: `${t.pixel}-b`, visitor_id: 'v', title: 'b' }),
+          row(t, 0, { event_id: `${t.pixel}-a`, visitor_id: 'v', title: 'a' }),
+        ]);
+        const got = await s.queryEvents({ ...t.q, limit: 10, distinct: ['visitor_id'], select: ['title'] });
+        expect(got).toEqual([{ title: 'a' }]);
+      });
+
+      it('distinct over several fields, with filter and paging', async () => {
+        const t = tenant();
+        const rows = Array.from({ length: 40 }, (_, i) =>
+          row(t, i, { visitor_id: `v${i % 4}`, event_type: i % 2 === 0 ? 'page_view' : 'click' }),
+        );
+        await s.appendEvents(rows);
+        const distinct: FieldName[] = ['visitor_id', 'event_type'];
+        expect(await s.countEvents({ ...t.q, distinct })).toBe(4);
+        expect(await s.countEvents({ ...t.q, distinct: ['event_type'] })).toBe(2);
+        expect(await s.countEvents({ ...t.q, distinct, filter: must('event_type:eq:click') })).toBe(2);
+        const first = await s.queryEvents({ ...t.q, distinct, limit: 2, select: ['event_id'] });
+        const second = await s.queryEvents({ ...t.q, distinct, limit: 2, offset: 2, select: ['event_id'] });
+        expect([...first, ...second].map((r) => r.event_id)).toEqual(rows.slice(0, 4).map((r) => r.event_id));
+        const afterKey = rows[1] as EventRow;
+        const keyset = await s.queryEvents({
+          ...t.q,
+          distinct,
+          limit: 10,
+          select: ['event_id'],
+          after: { ts_millis: afterKey.ts_millis, event_id: afterKey.event_id },
+        });
+        expect(keyset.map((r) => r.event_id)).toEqual(rows.slice(2, 4).map((r) => r.event_id));
+      });
+    });
+
+    describe('paging', () => {
+      const fixture = async () => {
+        const t = tenant();
+        // Ties on ts_millis, inserted out of order, so ordering must come from (ts_millis, event_id).
+        const rows = Array.from({ length: 25 }, (_, i) =>
+          row(t, Math.floor(i / 3), { event_id: `${t.pixel}-${String(i).padStart(3, '0')}` }),
+        );
+        await s.appendEvents([...rows].reverse());
+        return { t, rows };
+      };
+
+      it('orders by (ts_millis, event_id) and pages with limit and offset', async () => {
+        const { t, rows } = await fixture();
+        const ids = rows.map((r) => r.event_id);
+        const all = await s.queryEvents({ ...t.q, limit: 100, select: ['event_id'] });
+        expect(all.map((r) => r.event_id)).toEqual(ids);
+        const pages: unknown[] = [];
+        for (let offset = 0; offset < 30; offset += 7) {
+          const page = await s.queryEvents({ ...t.q, limit: 7, offset, select: ['event_id'] });
+          pages.push(...page.map((r) => r.event_id));
+        }
+        expect(pages).toEqual(ids);
+        expect(await s.queryEvents({ ...t.q, limit: 5, offset: 25 })).toEqual([]);
+        expect(await s.queryEvents({ ...t.q, limit: 0 })).toEqual([]);
+      });
+
+      it('pages with a keyset cursor strictly after (ts_millis, event_id)', async () => {
+        const { t, rows } = await fixture();
+        const seen: string[] = [];
+        let after: { ts_millis: number; event_id: string } | undefined;
+        for (;;) {
+          const page = await s.queryEvents({ ...t.q, limit: 4, select: ['event_id', 'ts_millis'], ...(after ? { after } : {}) });
+          if (page.length === 0) break;
+          seen.push(...page.map((r) => String(r.event_id)));
+          const last = page[page.length - 1];
+          after = { ts_millis: Number(last?.ts_millis), event_id: String(last?.event_id) };
+        }
+        expect(seen).toEqual(rows.map((r) => r.event_id));
+        const mid = rows[10] as EventRow;
+        const rest = await s.queryEvents({
+          ...t.q,
+          limit: 100,
+          select: ['event_id'],
+          after: { ts_millis: mid.ts_millis, event_id: mid.event_id },
+        });
+        expect(rest.map((r) => r.event_id)).toEqual(rows.slice(11).map((r) => r.event_id));
+      });
+    });
+
+    describe('countByBucket', () => {
+      it('counts per UTC hour and day, ascending, without empty buckets', async () => {
+        const t = tenant();
+        const times = [
+          T0, // day 0, hour 0
+          T0 + HOUR - 1, // day 0, hour 0
+          T0 + HOUR, // day 0, hour 1
+          T0 + DAY - 1, // day 0, hour 23
+          T0 + DAY, // day 1, hour 0
+          T0 + 3 * DAY + 5 * HOUR + 17, // day 3, hour 5
+          T0 + 3 * DAY + 5 * HOUR + 18,
+        ];
+        await s.appendEvents(times.map((ts, i) => row(t, 0, { ts_millis: ts, event_id: `${t.pixel}-${i}` })));
+        const q = { ...t.q, endMs: T0 + 10 * DAY };
+        expect(await s.countByBucket(q, 'day')).toEqual([
+          { bucket_start_ms: T0, count: 4 },
+          { bucket_start_ms: T0 + DAY, count: 1 },
+          { bucket_start_ms: T0 + 3 * DAY, count: 2 },
+        ]);
+        expect(await s.countByBucket(q, 'hour')).toEqual([
+          { bucket_start_ms: T0, count: 2 },
+          { bucket_start_ms: T0 + HOUR, count: 1 },
+          { bucket_start_ms: T0 + 23 * HOUR, count: 1 },
+          { bucket_start_ms: T0 + DAY, count: 1 },
+          { bucket_start_ms: T0 + 3 * DAY + 5 * HOUR, count: 2 },
+        ]);
+        // Buckets are UTC: a window starting mid-day still reports whole-day bucket starts.
+        expect(await s.countByBucket({ ...q, startMs: T0 + 12 * HOUR }, 'day')).toEqual([
+          { bucket_start_ms: T0, count: 1 },
+          { bucket_start_ms: T0 + DAY, count: 1 },
+          { bucket_start_ms: T0 + 3 * DAY, count: 2 },
+        ]);
+      });
+
+      it('with distinct, counts distinct tuples within each bucket', async () => {
+        const t = tenant();
+        await s.appendEvents([
+          row(t, 0, { ts_millis: T0 + 1, visitor_id: 'a' }),
+          row(t, 1, { ts_millis: T0 + 2, visitor_id: 'a' }),
+          row(t, 2, { ts_millis: T0 + 3, visitor_id: 'b' }),
+          row(t, 3, { ts_millis: T0 + DAY, visitor_id: 'a' }),
+          row(t, 4, { ts_millis: T0 + DAY + 1, visitor_id: null }),
+          row(t, 5, { ts_millis: T0 + DAY + 2, visitor_id: null }),
+        ]);
+        const q = { ...t.q, endMs: T0 + 5 * DAY, distinct: ['visitor_id'] as FieldName[] };
+        expect(await s.countByBucket(q, 'day')).toEqual([
+          { bucket_start_ms: T0, count: 2 },
+          { bucket_start_ms: T0 + DAY, count: 2 },
+        ]);
+        expect(await s.countEvents(q)).toBe(3);
+      });
+    });
+  });
+}
+
+interface Tenant {
+  org: string;
+  project: string;
+  pixel: string;
+  /** Scope over the first day after T0, which the default rows fall into. */
+  q: EventQuery;
+}
+
+function tenant(): Tenant {
+  const org = randomUUID();
+  const pixel = randomUUID();
+  return { org, project: randomUUID(), pixel, q: { organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + DAY - 1 } };
+}
+
+/** An event `i` seconds after T0 whose event_id sorts (and parses back) by i. */
+function row(t: Tenant, i: number, over: Partial<EventRow> = {}): EventRow {
+  return {
+    event_id: `${t.pixel}-${String(i).padStart(6, '0')}`,
+    event_type: 'page_view',
+    ts_millis: T0 + i * 1000,
+    received_millis: T0 + i * 1000 + 42,
+    organization_id: t.org,
+    project_id: t.project,
+    pixel_id: t.pixel,
+    visitor_id: 'visitor-1',
+    session_id: 'session-1',
+    url: 'https://example.com/',
+    path: '/',
+    referrer: null,
+    title: 'Home',
+    user_agent: 'Mozilla/5.0',
+    browser: 'Chrome',
+    os: 'macOS',
+    device_type: 'desktop',
+    ip: '203.0.113.7',
+    language: 'en-US',
+    screen_width: 1920,
+    screen_height: 1080,
+    utm_source: null,
+    utm_medium: null,
+    utm_campaign: null,
+    utm_term: null,
+    utm_content: null,
+    event_data: '{}',
+    is_bot: false,
+    resolved: false,
+    hem_sha256: null,
+    ...over,
+  };
+}
+
+/** Every nullable field set to null, plus the given non-null ones. */
+function nullsFor(over: Partial<EventRow>): Partial<EventRow> {
+  const nulls: Record<string, null> = {};
+  for (const f of EVENT_FIELDS) if (f.nullable) nulls[f.name] = null;
+  return { ...(nulls as Partial<EventRow>), ...over };
+}
+
+function must(filter: string): Filter {
+  const parsed = parseFilter(filter);
+  if (!parsed.ok) throw new Error(`test filter ${filter}: ${parsed.error}`);
+  return parsed.value;
+}
