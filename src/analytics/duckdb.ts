@@ -71,6 +71,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   readonly engine = 'duckdb' as const;
   private readonly path: string;
   private instance: DuckDBInstance | null = null;
+  private opening: Promise<void> | null = null;
   private writer: DuckDBConnection | null = null;
   private readers: ReaderPool | null = null;
   /** The table's column order, which the appender must follow (it may predate EVENT_FIELDS changes). */
@@ -88,7 +89,12 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
 
   async init(): Promise<void> {
     if (this.closed) throw new Error('analytics store is closed');
-    if (!this.instance) await this.open();
+    // Concurrent first calls share one open: a second instance on the file would be refused.
+    this.opening ??= this.open().catch((err: unknown) => {
+      this.opening = null;
+      throw err;
+    });
+    await this.opening;
     const writer = this.requireWriter();
     await this.serializeWrite(async () => {
       const columns = EVENT_FIELDS.map((f) => `${quoteIdent(f.name)} ${SQL_TYPES[f.data_type]}${f.nullable ? '' : ' NOT NULL'}`);
@@ -96,11 +102,19 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       // Fields added to EVENT_FIELDS after a file was created arrive as nullable columns at the end.
       const existing = await readColumns(writer);
       for (const f of EVENT_FIELDS) {
-        if (!existing.includes(f.name)) {
+        if (!existing.some((c) => c.name === f.name)) {
           await writer.run(`ALTER TABLE events ADD COLUMN ${quoteIdent(f.name)} ${SQL_TYPES[f.data_type]}`);
         }
       }
-      this.appendColumns = (await readColumns(writer)).map((name) => (isFieldName(name) ? name : null));
+      const table = await readColumns(writer);
+      // Columns this code does not know get NULLs in a VARCHAR vector: the appender does not cast.
+      const foreign = table.find((c) => !isFieldName(c.name) && (c.type !== 'VARCHAR' || !c.nullable));
+      if (foreign) {
+        throw new Error(
+          `events table has a column this version cannot fill: ${foreign.name} ${foreign.type}${foreign.nullable ? '' : ' NOT NULL'}`,
+        );
+      }
+      this.appendColumns = table.map((c) => (isFieldName(c.name) ? c.name : null));
     });
   }
 
@@ -109,10 +123,13 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     if (key !== ':memory:' && openPaths.has(key)) {
       throw new Error(`analytics store ${key} is already open in this process; share one DuckDbAnalyticsStore`);
     }
+    // Claimed before the await, so two stores opening the same path at once cannot both get in.
+    if (key !== ':memory:') openPaths.add(key);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(this.path, { ...DEFAULT_CONFIG, ...this.options.config });
     } catch (err) {
+      openPaths.delete(key);
       const message = err instanceof Error ? err.message : String(err);
       if (/lock/i.test(message)) {
         throw new Error(
@@ -122,7 +139,6 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       }
       throw err;
     }
-    if (key !== ':memory:') openPaths.add(key);
     this.instance = instance;
     this.writer = await instance.connect();
     this.readers = new ReaderPool(instance, Math.max(1, this.options.readers ?? 4));
@@ -402,11 +418,12 @@ function fromDuck(value: DuckDBValue): string | number | boolean | null {
   return String(value);
 }
 
-async function readColumns(conn: DuckDBConnection): Promise<string[]> {
+async function readColumns(conn: DuckDBConnection): Promise<{ name: string; type: string; nullable: boolean }[]> {
   const reader = await conn.runAndReadAll(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'events' ORDER BY ordinal_position`,
+    `SELECT column_name, data_type, is_nullable FROM information_schema.columns ` +
+      `WHERE table_schema = current_schema() AND table_name = 'events' ORDER BY ordinal_position`,
   );
-  return reader.getRows().map((row) => String(row[0]));
+  return reader.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]), nullable: row[2] === 'YES' }));
 }
 
 type ToDuck = (value: EventRow[FieldName], row: number) => DuckDBValue;

@@ -130,7 +130,10 @@ export interface AnalyticsStore {
   queryEvents(q: PageQuery): Promise<EventRecord[]>;
   /** Number of matching rows, or of distinct tuples when q.distinct is set. */
   countEvents(q: EventQuery): Promise<number>;
-  /** Counts per UTC hour or day bucket, ascending, empty buckets omitted. */
+  /**
+   * Counts per UTC hour or day bucket, ascending, empty buckets omitted. With q.distinct, the count
+   * of distinct tuples within each bucket (daily unique visitors), so buckets need not sum to countEvents.
+   */
   countByBucket(q: EventQuery, bucket: 'hour' | 'day'): Promise<BucketCount[]>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client), one registry per app so several apps in one test process do not
 // share counters. Ingest outcomes are counted by reason, so bots and unknown pixels are visible.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();

@@ -156,6 +156,25 @@ describe('DuckDbAnalyticsStore', () => {
     expect(await store.queryEvents({ organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + 10, limit: 5 })).toEqual([row]);
   });
 
+  it('refuses to open a file with a column it could not fill', async () => {
+    const path = tempPath();
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    await conn.run('CREATE TABLE events (event_id VARCHAR NOT NULL, mystery BIGINT NOT NULL)');
+    conn.closeSync();
+    instance.closeSync();
+    const store = new DuckDbAnalyticsStore(path);
+    open.push(store);
+    await expect(store.init()).rejects.toThrow(/cannot fill: mystery BIGINT NOT NULL/);
+  });
+
+  it('opens once when init is called concurrently', async () => {
+    const store = new DuckDbAnalyticsStore(tempPath());
+    open.push(store);
+    await Promise.all([store.init(), store.init(), store.init()]);
+    expect(await store.countEvents({ organizationId: 'o', pixelIds: ['p'], startMs: 0, endMs: 1 })).toBe(0);
+  });
+
   it('binds filter values, so SQL in a value is only text', async () => {
     const store = await openStore(tempPath());
     const org = randomUUID();
