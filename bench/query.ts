@@ -5,19 +5,22 @@
 //   npx tsx bench/query.ts                  10,000,000 events
 //   BENCH_EVENTS=1000000 npx tsx bench/query.ts
 //   BENCH_BATCH=245760 BENCH_RUNS=20 BENCH_KEEP=1 (keep the database file and print its path)
+//   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx bench/query.ts   also runs the same on ClickHouse
+//     (in a scratch database it drops afterwards) and prints the two engines side by side
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from '../src/analytics/duckdb.js';
 import { parseFilter } from '../src/analytics/filter.js';
-import type { EventQuery, EventRow } from '../src/analytics/types.js';
+import type { AnalyticsStore, EventQuery, EventRow } from '../src/analytics/types.js';
 
 const EVENTS = intEnv('BENCH_EVENTS', 10_000_000);
 // Two DuckDB row groups (122,880 rows each): batches this large are written straight to the data
 // file as compressed row groups instead of through the WAL, about twice as fast as 100,000 rows.
-const BATCH = intEnv('BENCH_BATCH', 245_760);
+const BATCH_DEFAULT = intEnv('BENCH_BATCH', 245_760);
 const RUNS = intEnv('BENCH_RUNS', 20);
 const DAYS = 60;
 const DAY = 86_400_000;
@@ -176,6 +179,9 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
+const medians = new Map<string, Map<string, number>>();
+let currentEngine = 'duckdb';
+
 async function time(label: string, runs: number, once: (run: number) => Promise<number>): Promise<void> {
   await once(-1);
   await once(-2);
@@ -187,6 +193,9 @@ async function time(label: string, runs: number, once: (run: number) => Promise<
     ms.push(performance.now() - started);
   }
   ms.sort((a, b) => a - b);
+  const byEngine = medians.get(label) ?? new Map<string, number>();
+  byEngine.set(currentEngine, percentile(ms, 0.5));
+  medians.set(label, byEngine);
   log(
     `${label.padEnd(46)} p50 ${percentile(ms, 0.5).toFixed(1).padStart(7)} ms   p90 ${percentile(ms, 0.9).toFixed(1).padStart(7)} ms   ` +
       `max ${(ms[ms.length - 1] ?? 0).toFixed(1).padStart(7)} ms   (avg ${Math.round(rows / runs)} rows)`,
@@ -197,13 +206,20 @@ function fileBytes(path: string): number {
   return [path, `${path}.wal`].filter((p) => existsSync(p)).reduce((a, p) => a + statSync(p).size, 0);
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'delivr-bench-'));
-  const path = join(dir, 'analytics.duckdb');
-  log(`delivr analytics bench: ${EVENTS.toLocaleString('en')} events, ${pixels.length} pixels in 3 organizations, ${DAYS} days`);
-  log(`DuckDB file ${path}, batches of ${BATCH.toLocaleString('en')}, ${availableParallelism()} CPUs`);
+interface Engine {
+  name: string;
+  batch: number;
+  open(): AnalyticsStore;
+  /** Bytes on disk after the insert, once the store is closed. */
+  bytes(): Promise<number>;
+  cleanup(): Promise<void>;
+}
 
-  let store = new DuckDbAnalyticsStore(path);
+async function runEngine(engine: Engine): Promise<void> {
+  currentEngine = engine.name;
+  const BATCH = engine.batch;
+  log(`\n== ${engine.name}: batches of ${BATCH.toLocaleString('en')}, ${availableParallelism()} CPUs`);
+  let store = engine.open();
   await store.init();
   const started = performance.now();
   let appendMs = 0;
@@ -229,12 +245,12 @@ async function main(): Promise<void> {
 
   const beforeClose = performance.now();
   await store.close();
-  const bytes = fileBytes(path);
+  const bytes = await engine.bytes();
   log(
     `close (final checkpoint) ${((performance.now() - beforeClose) / 1000).toFixed(1)} s; on disk ${(bytes / 1024 / 1024).toFixed(1)} MiB = ${(bytes / EVENTS).toFixed(1)} bytes/event`,
   );
 
-  store = new DuckDbAnalyticsStore(path);
+  store = engine.open();
   await store.init();
   const busiest = pixels[0] as Pixel;
   const scope = (startMs: number, endMs: number): EventQuery => ({
@@ -285,9 +301,59 @@ async function main(): Promise<void> {
     return 1;
   });
   await store.close();
+  await engine.cleanup();
+}
 
-  if (process.env.BENCH_KEEP) log(`kept ${path}`);
-  else rmSync(dir, { recursive: true, force: true });
+async function main(): Promise<void> {
+  log(`delivr analytics bench: ${EVENTS.toLocaleString('en')} events, ${pixels.length} pixels in 3 organizations, ${DAYS} days`);
+  const dir = mkdtempSync(join(tmpdir(), 'delivr-bench-'));
+  const path = join(dir, 'analytics.duckdb');
+  const engines: Engine[] = [
+    {
+      name: 'duckdb',
+      batch: BATCH_DEFAULT,
+      open: () => new DuckDbAnalyticsStore(path),
+      bytes: async () => fileBytes(path),
+      cleanup: async () => {
+        if (process.env.BENCH_KEEP) log(`kept ${path}`);
+        else rmSync(dir, { recursive: true, force: true });
+      },
+    },
+  ];
+  const ch = process.env.CLICKHOUSE_URL;
+  if (ch) {
+    const db = `delivr_bench_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+    const url = new URL(ch);
+    url.pathname = `/${db}`;
+    const sql = async (query: string): Promise<string> => {
+      const res = await fetch(`${url.origin}/?query=${encodeURIComponent(query)}`, { method: 'POST' });
+      return res.text();
+    };
+    engines.push({
+      name: 'clickhouse',
+      // One JSONEachRow insert per 50,000 rows keeps each request a few tens of MB.
+      batch: Math.min(BATCH_DEFAULT, 50_000),
+      open: () => new ClickHouseAnalyticsStore({ url: url.toString() }),
+      bytes: async () => {
+        await sql(`OPTIMIZE TABLE ${db}.events FINAL`);
+        return Number((await sql(`SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '${db}' AND active`)).trim());
+      },
+      cleanup: async () => {
+        await sql(`DROP DATABASE IF EXISTS ${db}`);
+      },
+    });
+  } else {
+    log('(CLICKHOUSE_URL is not set: DuckDB only)');
+  }
+  for (const e of engines) await runEngine(e);
+  if (engines.length > 1) {
+    log('\n== p50 side by side (ms)           duckdb   clickhouse   clickhouse/duckdb');
+    for (const [label, byEngine] of medians) {
+      const d = byEngine.get('duckdb') ?? Number.NaN;
+      const c = byEngine.get('clickhouse') ?? Number.NaN;
+      log(`${label.padEnd(46)} ${d.toFixed(1).padStart(8)} ${c.toFixed(1).padStart(10)} ${(c / d).toFixed(2).padStart(10)}`);
+    }
+  }
 }
 
 await main();
