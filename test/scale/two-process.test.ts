@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call as httpCall, onboardOwner } from '../support/http-tenant.js';
 import { latestToken } from '../support/mail.js';
 import { buildOnce, type ServerProcess, startServer } from '../support/server-process.js';
 
@@ -27,15 +28,8 @@ describe.skipIf(!pgUrl || !chUrl)('two processes on PostgreSQL + ClickHouse', ()
   let cookie = '';
   let csrf = '';
 
-  async function call(p: ServerProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(p.url + path, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
-  }
+  const call = (p: ServerProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    httpCall(p.url, method, path, body, headers);
   const dash = () => ({ cookie, 'x-csrf-token': csrf });
 
   beforeAll(async () => {
@@ -62,23 +56,10 @@ describe.skipIf(!pgUrl || !chUrl)('two processes on PostgreSQL + ClickHouse', ()
     dirs.push(d1, d2);
     // Started together: both run the migrations at once against the empty database.
     [p1, p2] = await Promise.all([startServer({ ...shared, DATA_DIR: d1 }), startServer({ ...shared, DATA_DIR: d2 })]);
-    const email = `owner-${randomUUID().slice(0, 8)}@example.com`;
-    const created = await call(
-      p1,
-      'POST',
-      '/admin/v1/organizations',
-      { name: 'Fleet', owner_email: email },
-      { authorization: `Bearer ${ADMIN}` },
-    );
-    orgId = (created.body.organization as { organization_id: string }).organization_id;
-    const token = await latestToken(d1, email, 'invite');
-    const accepted = await fetch(`${p2.url}/dashboard/api/invites/accept`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, first_name: 'Fay', last_name: 'Fleet', password: 'correct horse battery' }),
-    });
-    cookie = (accepted.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    csrf = ((await accepted.json()) as { csrf_token: string }).csrf_token;
+    const owner = await onboardOwner({ operatorBase: p1.url, acceptBase: p2.url, outboxDir: d1, adminToken: ADMIN });
+    orgId = owner.orgId;
+    cookie = owner.session.cookie;
+    csrf = owner.session['x-csrf-token'];
   }, 120_000);
 
   afterAll(async () => {

@@ -1,0 +1,109 @@
+// Acknowledged means stored: the real server process is killed with SIGKILL in the middle of
+// sustained concurrent ingest, restarted on the same data, and every event id it acknowledged with
+// a 2xx must be there. Ten trials on DuckDB; five on ClickHouse when CLICKHOUSE_URL is set.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { call, onboardOwner, pixelAndKey } from '../support/http-tenant.js';
+import { buildOnce, type ServerProcess, startServer } from '../support/server-process.js';
+
+const ADMIN = 'kill9-admin-token-0123456789';
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const chUrl = process.env.CLICKHOUSE_URL;
+if (!chUrl) console.log('kill9: CLICKHOUSE_URL is not set; the ClickHouse variant is skipped');
+
+interface Backend {
+  name: string;
+  trials: number;
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+const backends: Backend[] = [{ name: 'duckdb', trials: 10, env: {}, cleanup: async () => {} }];
+if (chUrl) {
+  const db = `delivr_kill9_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+  const url = new URL(chUrl);
+  url.pathname = `/${db}`;
+  backends.push({
+    name: 'clickhouse',
+    trials: 5,
+    env: { CLICKHOUSE_URL: url.toString() },
+    cleanup: async () => {
+      await fetch(`${url.origin}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${db}`)}`, { method: 'POST' });
+    },
+  });
+}
+
+describe.each(backends)('kill -9 during ingest on $name', (backend) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'delivr-kill9-'));
+  const env = { ...backend.env, DATA_DIR: dataDir, ADMIN_TOKEN: ADMIN, JWT_SECRET: `kill9-secret-${randomUUID()}` };
+  let server: ServerProcess | undefined;
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    await backend.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(`loses no acknowledged event over ${backend.trials} trials`, async () => {
+    buildOnce();
+    server = await startServer(env);
+    const owner = await onboardOwner({ operatorBase: server.url, outboxDir: dataDir, adminToken: ADMIN });
+    const { pixelId, key } = await pixelAndKey(server.url, owner);
+    const acked = new Set<string>();
+    let sent = 0;
+    for (let trial = 0; trial < backend.trials; trial++) {
+      if (!server) server = await startServer(env);
+      const target = server;
+      let stop = false;
+      const loop = async (worker: number) => {
+        let n = 0;
+        while (!stop) {
+          const size = 1 + ((worker * 7 + n++) % 20);
+          const events = Array.from({ length: size }, () => ({
+            event_type: 'page_view',
+            event_data: { url: 'https://shop.example/p' },
+            event_url: 'https://shop.example/p',
+            pixel_id: pixelId,
+            organization_id: owner.orgId,
+            visitor_id: `t${trial}-w${worker}`,
+          }));
+          sent += size;
+          try {
+            const res = await fetch(`${target.url}/pixel/core/api/send-event`, {
+              method: 'POST',
+              headers: { 'content-type': 'text/plain', 'user-agent': UA },
+              body: JSON.stringify({ events }),
+            });
+            if (res.ok) for (const id of ((await res.json()) as { event_ids: string[] }).event_ids) acked.add(id);
+          } catch {
+            return; // the process is gone: whatever was not answered was not acknowledged
+          }
+        }
+      };
+      const loops = Array.from({ length: 16 }, (_, w) => loop(w));
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 1300));
+      await target.stop('SIGKILL');
+      stop = true;
+      await Promise.all(loops);
+      server = undefined;
+    }
+    server = await startServer(env);
+    const stored = new Set<string>();
+    const res = await fetch(
+      `${server.url}/api/v2/events/export?source=pixel&pixel_id=${pixelId}&start_ms=${Date.now() - 3_600_000}&end_ms=${Date.now() + 60_000}&include_bots=true&select=event_id`,
+      { headers: key },
+    );
+    expect(res.status).toBe(200);
+    for (const line of (await res.text()).split('\n')) if (line) stored.add((JSON.parse(line) as { event_id: string }).event_id);
+    const lost = [...acked].filter((id) => !stored.has(id));
+    console.log(
+      `kill9 ${backend.name}: ${backend.trials} trials, ${sent} sent, ${acked.size} acknowledged, ${stored.size} stored, ${lost.length} lost, ${stored.size - acked.size} stored without acknowledgement`,
+    );
+    expect(acked.size).toBeGreaterThan(backend.trials * 50);
+    expect(lost).toEqual([]);
+    const health = await call(server.url, 'GET', '/readyz');
+    expect(health.status).toBe(200);
+  }, 240_000);
+});
