@@ -1,0 +1,148 @@
+// Ingest throughput: drives POST /pixel/core/api/send-event of the real server (a child process,
+// built dist/) with autocannon on loopback, and in the same run a bare node:http server answering
+// 204, so the ratio says what validation, enrichment and the durable group commit cost. Rounds
+// alternate between targets so machine noise hits all of them alike.
+//
+//   npx tsx bench/ingest.ts                          DuckDB (embedded)
+//   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx bench/ingest.ts   DuckDB, then ClickHouse
+//   BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { onboardOwner, pixelAndKey } from '../test/support/http-tenant.js';
+import { buildOnce, freePort, startServer } from '../test/support/server-process.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ADMIN = 'bench-admin-token-0123456789';
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function drive(url: string, body: string): Promise<Round> {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: { 'content-type': 'text/plain', 'user-agent': UA },
+    body,
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const code = `require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => { r.statusCode = 204; r.end(); }); }).listen(${port}, '127.0.0.1', () => console.log('up'));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+  return { url: `http://127.0.0.1:${port}/`, child };
+}
+
+function metric(text: string, name: string): number {
+  const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+async function benchEngine(name: string, env: Record<string, string>): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'delivr-bench-ingest-'));
+  const server = await startServer({
+    ...env,
+    DATA_DIR: dataDir,
+    ADMIN_TOKEN: ADMIN,
+    RATE_LIMIT_PER_SECOND: '1000000',
+    RATE_LIMIT_BURST: '1000000',
+  });
+  const baseline = await startBaseline();
+  try {
+    const owner = await onboardOwner({ operatorBase: server.url, outboxDir: dataDir, adminToken: ADMIN });
+    const { pixelId } = await pixelAndKey(server.url, owner);
+    const event = {
+      event_type: 'page_view',
+      event_data: { url: 'https://shop.example/pricing?utm_source=news', timestamp: new Date().toISOString(), title: 'Pricing' },
+      pixel_id: pixelId,
+      organization_id: owner.orgId,
+      visitor_id: randomUUID().replaceAll('-', ''),
+      session_id: randomUUID().replaceAll('-', ''),
+      event_url: 'https://shop.example/pricing?utm_source=news',
+      ts: Date.now(),
+      screen: [1280, 800],
+      lang: 'en-GB',
+      title: 'Pricing',
+      referrer: 'https://www.google.com/',
+    };
+    const single = JSON.stringify(event);
+    const batch = JSON.stringify({ events: Array.from({ length: 10 }, () => event) });
+    const ingestUrl = `${server.url}/pixel/core/api/send-event`;
+    log(`\n== ${name}: ${ROUNDS} rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, after a warm-up`);
+    await drive(ingestUrl, single);
+    await drive(baseline.url, single);
+    const results: Record<string, Round[]> = { baseline: [], single: [], batch10: [] };
+    for (let round = 1; round <= ROUNDS; round++) {
+      results.baseline?.push(await drive(baseline.url, single));
+      results.single?.push(await drive(ingestUrl, single));
+      results.batch10?.push(await drive(ingestUrl, batch));
+      const line = (k: string, perReq: number) => {
+        const r = results[k]?.[round - 1] as Round;
+        return `${k} ${Math.round(r.rps)} req/s (${Math.round(r.rps * perReq)} events/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.errors ? `, ${r.errors} errors` : ''})`;
+      };
+      log(`round ${round}: ${line('baseline', 1)} | ${line('single', 1)} | ${line('batch10', 10)}`);
+    }
+    const med = (k: string, f: (r: Round) => number) => median((results[k] ?? []).map(f));
+    const base = med('baseline', (r) => r.rps);
+    log(`medians (${name}):`);
+    log(
+      `  bare node:http 204     ${Math.round(base)} req/s, p50 ${med('baseline', (r) => r.p50)} ms, p99 ${med('baseline', (r) => r.p99)} ms`,
+    );
+    for (const [k, per] of [
+      ['single', 1],
+      ['batch10', 10],
+    ] as const) {
+      const rps = med(k, (r) => r.rps);
+      log(
+        `  delivr ${k.padEnd(15)} ${Math.round(rps)} req/s = ${Math.round(rps * per)} events/s, p50 ${med(k, (r) => r.p50)} ms, p99 ${med(k, (r) => r.p99)} ms, ratio to baseline ${(rps / base).toFixed(3)}`,
+      );
+    }
+    const m = await (await fetch(`${server.url}/metrics`)).text();
+    const commits = metric(m, 'delivr_ingest_commit_rows_count');
+    log(
+      `  group commit: ${commits} commits, ${(metric(m, 'delivr_ingest_commit_rows_sum') / commits).toFixed(1)} rows per commit, ${((1000 * metric(m, 'delivr_ingest_commit_seconds_sum')) / commits).toFixed(2)} ms per commit on average`,
+    );
+  } finally {
+    baseline.child.kill();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+buildOnce();
+await benchEngine('duckdb', {});
+const ch = process.env.CLICKHOUSE_URL;
+if (ch) {
+  const db = `delivr_bench_ingest_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
+  const url = new URL(ch);
+  url.pathname = `/${db}`;
+  try {
+    await benchEngine('clickhouse', { CLICKHOUSE_URL: url.toString() });
+  } finally {
+    await fetch(`${url.origin}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${db}`)}`, { method: 'POST' });
+  }
+} else {
+  log('\n(CLICKHOUSE_URL is not set: DuckDB only)');
+}
