@@ -80,7 +80,7 @@ export async function createServices(
   // rows gather (an acknowledgement still waits for the insert that holds it).
   const clickhouse = analytics.engine === 'clickhouse';
   const committer = new GroupCommitter(analytics, {
-    maxDelayMs: config.ingestMaxDelayMs ?? (clickhouse ? 200 : 5),
+    maxDelayMs: config.ingestMaxDelayMs ?? (clickhouse ? 500 : 5),
     maxRows: config.ingestMaxRows ?? (clickhouse ? 20_000 : 5000),
     onFlush: (rows, ms) => {
       metrics.commitRows.observe(rows);
