@@ -10,7 +10,7 @@
 
 import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
 import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, sqlStringList, toWellFormed } from './clickhouse-sql.js';
-import { checkFilter, isFieldName, operandOf } from './filter.js';
+import { BUCKET_MS, checkFields, checkFilter, fieldName, operandOf } from './filter.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -54,7 +54,6 @@ const COMPARISON: Record<Exclude<FilterOp, 'like' | 'not_null'>, string> = {
   lt: '<',
   lte: '<=',
 };
-const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 const ORDER_BY = 'ORDER BY `ts_millis`, `event_id`';
 /** Room for long filter values and IN lists; 18.16's default is 256 KiB. */
 const MAX_QUERY_SIZE = String(16 * 1024 * 1024);
@@ -335,19 +334,6 @@ function comparison(op: FilterOp): string {
 
 function ident(name: FieldName): string {
   return sqlIdentifier(name, FIELD_NAMES);
-}
-
-function checkFields(names: readonly string[], what: string): FieldName[] {
-  if (names.length === 0) throw new Error(`${what} is empty`);
-  return names.map((name) => {
-    if (!isFieldName(name)) throw new Error(`${what}: unknown field "${name}"`);
-    return name;
-  });
-}
-
-function fieldName(name: string): FieldName {
-  if (!isFieldName(name)) throw new Error(`unknown field "${name}"`);
-  return name;
 }
 
 function nonEmpty<T>(items: readonly T[]): [T, ...T[]] {

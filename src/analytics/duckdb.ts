@@ -20,7 +20,7 @@ import {
   INTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
-import { checkFilter, isFieldName, operandOf } from './filter.js';
+import { BUCKET_MS, checkFields, checkFilter, fieldName, isFieldName, operandOf } from './filter.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -52,7 +52,6 @@ const COMPARISON: Record<Exclude<FilterOp, 'like' | 'not_null'>, string> = {
   lt: '<',
   lte: '<=',
 };
-const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
 const ALL_FIELDS: readonly FieldName[] = EVENT_FIELDS.map((f) => fieldName(f.name));
@@ -387,19 +386,6 @@ function conditionSql(c: Condition, p: Params): string {
 function comparison(op: FilterOp): string {
   if (op === 'like' || op === 'not_null') throw new Error(`operator ${op} has no comparison form`);
   return COMPARISON[op];
-}
-
-function checkFields(names: readonly string[], what: string): FieldName[] {
-  if (names.length === 0) throw new Error(`${what} is empty`);
-  return names.map((name) => {
-    if (!isFieldName(name)) throw new Error(`${what}: unknown field "${name}"`);
-    return name;
-  });
-}
-
-function fieldName(name: string): FieldName {
-  if (!isFieldName(name)) throw new Error(`unknown field "${name}"`);
-  return name;
 }
 
 /** Field names come only from EVENT_FIELDS; quoting keeps words like `path` from meaning anything. */

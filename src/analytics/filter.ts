@@ -264,3 +264,20 @@ function fail(error: string): { ok: false; error: string } {
 function clip(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
+
+/** Width of the time buckets adapters count by (UTC hours and days). */
+export const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
+
+/** For adapters: field names reaching SQL must come from EVENT_FIELDS, whatever the caller's types claimed. */
+export function checkFields(names: readonly string[], what: string): FieldName[] {
+  if (names.length === 0) throw new Error(`${what} is empty`);
+  return names.map((name) => {
+    if (!isFieldName(name)) throw new Error(`${what}: unknown field "${name}"`);
+    return name;
+  });
+}
+
+export function fieldName(name: string): FieldName {
+  if (!isFieldName(name)) throw new Error(`unknown field "${name}"`);
+  return name;
+}
