@@ -20,7 +20,7 @@ if (newest('src') > mtime('dist/server.js') || process.argv.includes('--force'))
   process.stdout.write('building server (tsc)...\n');
   run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
 }
-if (existsSync('tracker/build.mjs') && (newest('tracker') > mtime('tracker/dist/p.min.js') || process.argv.includes('--force'))) {
+if (existsSync('tracker/build.mjs') && (newest('tracker') > mtime('tracker/dist/p.variants.json') || process.argv.includes('--force'))) {
   process.stdout.write('building tracker...\n');
   run(process.execPath, ['tracker/build.mjs']);
 }

@@ -156,12 +156,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('pixels_project').on('pixels').column('project_id').execute();
     },
   },
+  '0004_pixel_trackers': {
+    async up(db: AnyDb) {
+      // Optional trackers, comma-separated (src/pixels/trackers.ts). Pixels made before this column
+      // had every tracker: they keep them. New pixels get the default list from the service.
+      await db.schema
+        .alterTable('pixels')
+        .addColumn('trackers', 'text', (c) => c.notNull().defaultTo('spa,clicks,forms,downloads,scroll,exit,idle,copy,video'))
+        .execute();
+    },
+  },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 async function runMigrator(db: AnyDb, migrationTableSchema: string | undefined): Promise<void> {
-  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -124,6 +124,8 @@ export interface PixelsTable {
   title: string;
   status: 'active' | 'deleted';
   respect_privacy: number;
+  /** Enabled optional trackers, comma-separated in canonical order ('' for none). */
+  trackers: string;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;

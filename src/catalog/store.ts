@@ -603,6 +603,8 @@ export class CatalogStore {
     projectId: string;
     title: string;
     respectPrivacy?: boolean;
+    /** Comma-separated tracker names, already checked by the caller. */
+    trackers: string;
     now: number;
   }): Promise<Pixel> {
     const row: Pixel = {
@@ -612,6 +614,7 @@ export class CatalogStore {
       title: input.title,
       status: 'active',
       respect_privacy: input.respectPrivacy ? 1 : 0,
+      trackers: input.trackers,
       created_at: input.now,
       updated_at: input.now,
       deleted_at: null,
@@ -646,6 +649,28 @@ export class CatalogStore {
   /** A live pixel; deleted pixels are not found. */
   async getPixel(id: string): Promise<Pixel | undefined> {
     return this.db.selectFrom('pixels').selectAll().where('id', '=', id).where('status', '=', 'active').executeTakeFirst();
+  }
+
+  /** Changes a live pixel's settings; false when it is not (or no longer) there. */
+  async updatePixel(
+    organizationId: string,
+    id: string,
+    changes: { title?: string; respectPrivacy?: boolean; trackers?: string },
+    now: number,
+  ): Promise<boolean> {
+    const r = await this.db
+      .updateTable('pixels')
+      .set({
+        ...(changes.title === undefined ? {} : { title: changes.title }),
+        ...(changes.respectPrivacy === undefined ? {} : { respect_privacy: changes.respectPrivacy ? 1 : 0 }),
+        ...(changes.trackers === undefined ? {} : { trackers: changes.trackers }),
+        updated_at: now,
+      })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async deletePixel(organizationId: string, id: string, now: number): Promise<boolean> {

@@ -8,6 +8,8 @@ import { csrfTokenFor, organizationRole, SESSION_COOKIE, type SessionPrincipal, 
 import type { ApiKey, Invite, App as PartnerApp, Role, User } from '../catalog/store.js';
 import { displayPrefix } from '../credentials/service.js';
 import { pixelOut, projectOut } from '../partner/routes.js';
+import { trackerCatalog } from '../pixels/render.js';
+import { TrackersField } from '../pixels/trackers.js';
 import { hashToken, randomToken } from '../platform/crypto.js';
 import { fail } from '../platform/errors.js';
 import { type App, errorResponses } from '../platform/http.js';
@@ -426,14 +428,63 @@ export function dashboardRoutes(app: App, s: Services): void {
         tags,
         security,
         params: ProjectParams,
-        body: Type.Object({ title: Type.String({ minLength: 1, maxLength: 200 }), respect_privacy_signals: Type.Optional(Type.Boolean()) }),
+        body: Type.Object({
+          title: Type.String({ minLength: 1, maxLength: 200 }),
+          respect_privacy_signals: Type.Optional(Type.Boolean()),
+          trackers: Type.Optional(TrackersField),
+        }),
       },
     },
     async (req, reply) => {
       await orgAccess(req, req.params.org_id, 'pixels.write');
       const project = await s.projects.getProject(req.params.org_id, req.params.project_id);
-      const pixel = await s.projects.createPixel(project, req.body.title, req.body.respect_privacy_signals ?? false);
+      const pixel = await s.projects.createPixel(project, req.body.title, {
+        respectPrivacy: req.body.respect_privacy_signals,
+        trackers: req.body.trackers,
+      });
       return reply.status(201).send({ pixel: pixelOut(s, pixel) });
+    },
+  );
+
+  app.patch(
+    `${P}/orgs/:org_id/pixels/:pixel_id`,
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Change a pixel's title, privacy setting or trackers (its script follows within 5 minutes)",
+        params: Type.Object({ org_id: Id, pixel_id: Id }),
+        body: Type.Object({
+          title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          respect_privacy_signals: Type.Optional(Type.Boolean()),
+          trackers: Type.Optional(TrackersField),
+        }),
+      },
+    },
+    async (req) => {
+      await orgAccess(req, req.params.org_id, 'pixels.write');
+      const pixel = await s.projects.getPixelIn([req.params.org_id], req.params.pixel_id);
+      const updated = await s.projects.updatePixel(pixel, {
+        title: req.body.title,
+        respectPrivacy: req.body.respect_privacy_signals,
+        trackers: req.body.trackers,
+      });
+      return { pixel: pixelOut(s, updated) };
+    },
+  );
+
+  app.get(
+    `${P}/pixel-trackers`,
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The optional trackers a pixel can enable, and the gzipped size of the script for each combination',
+      },
+    },
+    async (req) => {
+      await sessionAuth(s, req);
+      return trackerCatalog();
     },
   );
 

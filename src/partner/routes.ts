@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { can } from '../accounts/permissions.js';
 import { organizationRole, platformAuth } from '../auth/guards.js';
 import type { App as PartnerApp, Pixel, Project } from '../catalog/store.js';
+import { parseStoredTrackers, TrackersField } from '../pixels/trackers.js';
 import { fail } from '../platform/errors.js';
 import { type App, errorResponses, headerValue } from '../platform/http.js';
 import { formatSqlTime } from '../platform/time.js';
@@ -22,6 +23,8 @@ const PixelOut = Type.Object({
   installation_url: Type.String(),
   status: Type.String(),
   created_at: Type.String(),
+  trackers: TrackersField,
+  respect_privacy_signals: Type.Boolean(),
 });
 const AppOut = Type.Object({
   app_id: Type.String(),
@@ -47,6 +50,8 @@ export function pixelOut(s: Services, p: Pixel) {
     installation_url: s.projects.installationUrl(p.id),
     status: p.status,
     created_at: formatSqlTime(p.created_at),
+    trackers: parseStoredTrackers(p.trackers),
+    respect_privacy_signals: p.respect_privacy === 1,
   };
 }
 
@@ -248,7 +253,12 @@ export function partnerRoutes(app: App, s: Services): void {
         tags,
         summary: 'Create a pixel in the project named by the project_id header',
         security,
-        body: Type.Object({ title: Type.String({ minLength: 1, maxLength: 200 }) }),
+        // Delivr documents {"title"}; trackers and respect_privacy_signals are our additions (optional).
+        body: Type.Object({
+          title: Type.String({ minLength: 1, maxLength: 200 }),
+          trackers: Type.Optional(TrackersField),
+          respect_privacy_signals: Type.Optional(Type.Boolean()),
+        }),
         response: { 200: wrap({ pixel_id: Type.String(), installation_url: Type.String() }), ...errorResponses(400, 401, 403, 404) },
       },
     },
@@ -257,7 +267,10 @@ export function partnerRoutes(app: App, s: Services): void {
       const { project } = await scopedProject(user.id, headerValue(req, 'project_id'));
       const role = await organizationRole(s, project.organization_id, user.id);
       if (!can(role, 'pixels.write')) throw fail('forbidden');
-      const pixel = await s.projects.createPixel(project, req.body.title);
+      const pixel = await s.projects.createPixel(project, req.body.title, {
+        trackers: req.body.trackers,
+        respectPrivacy: req.body.respect_privacy_signals,
+      });
       return { response: { pixel_id: pixel.id, installation_url: s.projects.installationUrl(pixel.id) } };
     },
   );

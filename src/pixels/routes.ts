@@ -1,15 +1,28 @@
-// GET /pixels/{pixel_id}/p.js: the tracker with this pixel's config inlined. Cached briefly by
-// browsers and CDNs (a deleted pixel stops being served within that time), with an ETag so
-// revalidation costs a 304. Unknown or deleted pixels answer 404.
+// GET /pixels/{pixel_id}/p.js: the tracker variant holding the pixel's trackers, with its config
+// inlined. Cached briefly by browsers and CDNs (a deleted pixel or a settings change takes effect
+// within that time), with an ETag so revalidation costs a 304, and gzipped for clients that take it:
+// the gzipped size is the size budget tracker/build.mjs enforces. Unknown or deleted pixels: 404.
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { Type } from 'typebox';
 import { fail } from '../platform/errors.js';
-import type { App } from '../platform/http.js';
+import { type App, acceptsGzip } from '../platform/http.js';
 import type { Services } from '../services.js';
-import { loadBuiltTracker, renderTracker } from './render.js';
+import { builtTracker, renderTracker } from './render.js';
+import { parseStoredTrackers, variantIndex } from './trackers.js';
+
+interface Rendered {
+  body: string;
+  gzip: Buffer;
+  etag: string;
+}
+
+/** Rendered scripts by body hash: each pixel's script is gzipped once, not on every request. */
+const MAX_CACHED = 5_000;
 
 export function pixelScriptRoutes(app: App, s: Services): void {
-  let built: string | null = null;
+  const cache = new Map<string, Rendered>();
+
   app.get(
     '/pixels/:pixel_id/p.js',
     {
@@ -22,21 +35,32 @@ export function pixelScriptRoutes(app: App, s: Services): void {
     async (req, reply) => {
       const pixel = /^[0-9a-f-]{36}$/i.test(req.params.pixel_id) ? await s.ingest.pixel(req.params.pixel_id.toLowerCase()) : null;
       if (!pixel) throw fail('pixel_not_found');
-      built ??= loadBuiltTracker();
-      const body = renderTracker(built, {
+      const body = renderTracker(builtTracker().variants[variantIndex(parseStoredTrackers(pixel.trackers))] as string, {
         pixelId: pixel.id,
         organizationId: pixel.organization_id,
         endpoint: `${s.config.publicUrl}/pixel/core/api/send-event`,
         respectPrivacySignals: pixel.respect_privacy === 1,
       });
       const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+      let rendered = cache.get(etag);
+      if (!rendered) {
+        if (cache.size >= MAX_CACHED) cache.clear();
+        rendered = { body, gzip: gzipSync(body, { level: 9 }), etag };
+        cache.set(etag, rendered);
+      }
+      // Each encoding is its own representation, with its own strong validator.
+      const gzip = acceptsGzip(req);
+      const tag = gzip ? `${etag.slice(0, -1)}-gz"` : etag;
       reply
         .header('Cache-Control', 'public, max-age=300, stale-while-revalidate=60')
-        .header('ETag', etag)
+        .header('ETag', tag)
+        .header('Vary', 'Accept-Encoding')
         .header('Access-Control-Allow-Origin', '*')
         .header('X-Content-Type-Options', 'nosniff');
-      if (req.headers['if-none-match'] === etag) return reply.status(304).send();
-      return reply.type('application/javascript; charset=utf-8').send(body);
+      if (req.headers['if-none-match'] === tag) return reply.status(304).send();
+      reply.type('application/javascript; charset=utf-8');
+      if (gzip) return reply.header('Content-Encoding', 'gzip').send(rendered.gzip);
+      return reply.send(rendered.body);
     },
   );
 }

@@ -77,6 +77,10 @@ export const headerValue = (req: FastifyRequest, name: string): string | undefin
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** Whether the client takes a gzip body (`Accept-Encoding: gzip`, not refused with q=0). */
+export const acceptsGzip = (req: FastifyRequest): boolean =>
+  /\bgzip\b(?!\s*;\s*q=0(?:\.0*)?\s*(?:,|$))/i.test(String(req.headers['accept-encoding'] ?? ''));
+
 /** How many times the request carried a header, counted on the wire (Node merges or drops repeats). */
 const occurrences = (req: FastifyRequest, name: string): number => {
   const raw = req.raw.rawHeaders;

@@ -1,6 +1,7 @@
 // Projects and pixels of an organization. Every read takes the caller's organization and answers
 // "not found" for another tenant's object, so ids from elsewhere reveal nothing.
 import type { CatalogStore, Pixel, Project } from '../catalog/store.js';
+import { DEFAULT_TRACKERS, normaliseTrackers } from '../pixels/trackers.js';
 import { fail } from '../platform/errors.js';
 
 export const NAME_MAX = 200;
@@ -49,14 +50,32 @@ export class ProjectsService {
     return this.store.listProjects(organizationId);
   }
 
-  async createPixel(project: Project, title: string, respectPrivacy = false): Promise<Pixel> {
+  async createPixel(
+    project: Project,
+    title: string,
+    options: { respectPrivacy?: boolean; trackers?: readonly string[] } = {},
+  ): Promise<Pixel> {
     return this.store.createPixel({
       organizationId: project.organization_id,
       projectId: project.id,
       title: ProjectsService.cleanName(title, 'title'),
-      respectPrivacy,
+      respectPrivacy: options.respectPrivacy ?? false,
+      trackers: normaliseTrackers(options.trackers ?? DEFAULT_TRACKERS).join(','),
       now: this.now(),
     });
+  }
+
+  /** Title, privacy setting and trackers; the script served for the pixel follows within its cache time. */
+  async updatePixel(pixel: Pixel, changes: { title?: string; respectPrivacy?: boolean; trackers?: readonly string[] }): Promise<Pixel> {
+    const stored = {
+      ...(changes.title === undefined ? {} : { title: ProjectsService.cleanName(changes.title, 'title') }),
+      ...(changes.respectPrivacy === undefined ? {} : { respectPrivacy: changes.respectPrivacy }),
+      ...(changes.trackers === undefined ? {} : { trackers: normaliseTrackers(changes.trackers).join(',') }),
+    };
+    if (!(await this.store.updatePixel(pixel.organization_id, pixel.id, stored, this.now()))) throw fail('pixel_not_found');
+    const updated = await this.store.getPixel(pixel.id);
+    if (!updated) throw fail('pixel_not_found');
+    return updated;
   }
 
   listPixels(project: Project): Promise<Pixel[]> {

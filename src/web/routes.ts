@@ -4,10 +4,10 @@
 // router can answer /{org_id}/settings/api-keys, /invite/{token} and the rest; API paths keep their
 // JSON 404. Text files are sent gzipped from the .gz the build writes next to them.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from '../platform/http.js';
+import { type App, acceptsGzip } from '../platform/http.js';
+import { PACKAGE_ROOT } from '../platform/paths.js';
 import type { Services } from '../services.js';
 
 /** Path roots that belong to the APIs: an unknown path under them is a JSON 404, never the app. */
@@ -60,16 +60,6 @@ const TYPES: Record<string, string> = {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the web routes');
-    dir = up;
-  }
-  return dir;
-}
-
 interface Loaded {
   body: Buffer;
   gzip: Buffer | null;
@@ -77,7 +67,7 @@ interface Loaded {
   mtimeMs: number;
 }
 
-export function webRoutes(app: App, _s: Services, distDir = join(packageRoot(), 'web', 'dist')): void {
+export function webRoutes(app: App, _s: Services, distDir = join(PACKAGE_ROOT, 'web', 'dist')): void {
   const root = resolve(distDir);
   const cache = new Map<string, Loaded>();
 
@@ -113,8 +103,7 @@ export function webRoutes(app: App, _s: Services, distDir = join(packageRoot(), 
       .header('X-Content-Type-Options', 'nosniff');
     if (f.gzip) reply.header('Vary', 'Accept-Encoding');
     if (req.headers['if-none-match'] === f.etag) return reply.status(304).send();
-    const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    if (f.gzip && accepts) return reply.header('Content-Encoding', 'gzip').send(f.gzip);
+    if (f.gzip && acceptsGzip(req)) return reply.header('Content-Encoding', 'gzip').send(f.gzip);
     return reply.send(f.body);
   }
 

@@ -63,6 +63,8 @@ interface Schema {
   required?: string[];
   anyOf?: Schema[];
   maxLength?: number;
+  items?: Schema;
+  maxItems?: number;
 }
 interface Operation {
   requestBody?: { content?: Record<string, { schema: Schema }> };
@@ -293,6 +295,12 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
     params: { ...org(f), pixel_id: f.sparePixelId },
     fresh: async (t, f) => ({ sparePixelId: await newPixel(t, f) }),
   }),
+  'PATCH /dashboard/api/orgs/:org_id/pixels/:pixel_id': (f) => ({
+    auth: 'session',
+    params: { ...org(f), pixel_id: f.pixelId },
+    body: { title: 'renamed', trackers: ['spa', 'clicks'], respect_privacy_signals: false },
+  }),
+  'GET /dashboard/api/pixel-trackers': () => ({ auth: 'session' }),
   'GET /dashboard/api/orgs/:org_id/pixels/:pixel_id/status': (f) => ({ auth: 'session', params: { ...org(f), pixel_id: f.pixelId } }),
   'GET /dashboard/api/orgs/:org_id/events': (f) => ({ auth: 'session', params: org(f), query: f.range }),
   'GET /dashboard/api/orgs/:org_id/event_counts': (f) => ({ auth: 'session', params: org(f), query: f.range }),
@@ -375,6 +383,7 @@ function wrongTypes(s: Schema): unknown[] {
   if (kind === 'boolean') return [{ x: 1 }, 'maybe', ['a', 'b']];
   if (kind === 'integer' || kind === 'number') return [{ x: 1 }, 'abc', 1.5, ['1', '2']];
   if (kind === 'enum') return [{ x: 1 }, 'superuser', ['a', 'b'], 7];
+  if (kind === 'array') return ['text', 7, { x: 1 }, true, ...wrongTypes(s.items ?? {}).map((item) => [item])];
   throw new Error(`no wrong types for schema ${JSON.stringify(s)}`);
 }
 
@@ -595,6 +604,12 @@ function variantsOf(route: string, c: Case, f: Fixtures, spec: OpenApi, bodyLimi
         for (const [label, text] of Object.entries(ODD_TEXT)) add(`body ${at} ${label}`, 'survive', { payload: body(text) });
         if (field.schema.maxLength !== undefined) {
           add(`body ${at} over maxLength`, 'reject', { payload: body('a'.repeat(field.schema.maxLength + 1)) });
+        }
+      }
+      if (field.schema.type === 'array' && field.schema.items?.type === 'string') {
+        for (const [label, text] of Object.entries(ODD_TEXT)) add(`body ${at} item ${label}`, 'survive', { payload: body([text]) });
+        if (field.schema.maxItems !== undefined) {
+          add(`body ${at} over maxItems`, 'reject', { payload: body(Array.from({ length: field.schema.maxItems + 1 }, () => 'spa')) });
         }
       }
     }

@@ -332,6 +332,13 @@ const CASES: Record<string, Case> = {
       c.dash('DELETE', orgs(c.b.tenant.orgId, `/pixels/${c.a.pixelId}`)),
     ],
   },
+  'PATCH /dashboard/api/orgs/:org_id/pixels/:pixel_id': {
+    foreign: (c) => [
+      c.dash('PATCH', orgs(c.a.owner.orgId, `/pixels/${c.a.pixelId}`), { title: 'b-renamed', trackers: [] }),
+      c.dash('PATCH', orgs(c.b.tenant.orgId, `/pixels/${c.a.pixelId}`), { title: 'b-renamed', trackers: [] }),
+    ],
+  },
+  'GET /dashboard/api/pixel-trackers': { caller: (c) => [c.dash('GET', `${D}/pixel-trackers`)] },
   'GET /dashboard/api/orgs/:org_id/pixels/:pixel_id/status': {
     foreign: (c) => [
       c.dash('GET', orgs(c.a.owner.orgId, `/pixels/${c.a.pixelId}/status`)),

@@ -7,9 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../src/catalog/db.js';
+import { migrationProvider } from '../../src/catalog/migrations.js';
 import { CatalogStore } from '../../src/catalog/store.js';
+import { TRACKER_NAMES } from '../../src/pixels/trackers.js';
 import { runCatalogContract } from './contract.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -85,9 +88,29 @@ describe('catalog migrations on SQLite', () => {
       const file = new SQLite(join(dir, 'catalog.sqlite'), { readonly: true });
       const names = file.prepare('select name from kysely_migration order by name').all() as { name: string }[];
       file.close();
-      expect(names.map((n) => n.name)).toEqual(['0001_accounts', '0002_credentials', '0003_projects']);
+      expect(names.map((n) => n.name)).toEqual(['0001_accounts', '0002_credentials', '0003_projects', '0004_pixel_trackers']);
     }
   }, 60_000);
+
+  it('pixels made before per-pixel trackers keep every tracker after the upgrade', async () => {
+    const dir = tempDir();
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SQLite(join(dir, 'catalog.sqlite')) }) });
+    const migrated = await new Migrator({ db: old, provider: migrationProvider }).migrateTo('0003_projects');
+    expect(migrated.error).toBeUndefined();
+    const row = { organization_id: 'o', project_id: 'p', title: 't', status: 'active', created_at: 1, updated_at: 1 };
+    await sql`insert into organizations (id, name, status, created_at) values ('o', 'o', 'active', 1)`.execute(old);
+    await sql`insert into projects (id, organization_id, name, status, created_at, updated_at) values ('p', 'o', 'p', 'active', 1, 1)`.execute(
+      old,
+    );
+    await sql`insert into pixels (id, organization_id, project_id, title, status, created_at, updated_at)
+      values ('x', ${row.organization_id}, ${row.project_id}, ${row.title}, ${row.status}, 1, 1)`.execute(old);
+    await old.destroy();
+
+    const upgraded = await openCatalog({ databaseUrl: null, dataDir: dir });
+    const pixel = await new CatalogStore(upgraded.db, upgraded.dialect).getPixel('x');
+    await upgraded.db.destroy();
+    expect(pixel?.trackers.split(',').sort()).toEqual([...TRACKER_NAMES].sort());
+  });
 
   it('opening an already migrated catalog again changes nothing', async () => {
     const dir = tempDir();

@@ -37,7 +37,8 @@ describe.skipIf(reason !== null)('pixel snippet → ingest → Events API', () =
         method: 'POST',
         url: `/dashboard/api/orgs/${orgId}/projects/${project}/pixels`,
         headers: dash(tenant.session),
-        payload: { title: 'www' },
+        // Clicks and forms are opt-in per pixel (a new pixel sends page views only).
+        payload: { title: 'www', trackers: ['spa', 'clicks', 'forms'] },
       }),
     ).pixel.pixel_id;
     const port = await freePort();

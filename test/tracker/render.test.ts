@@ -50,11 +50,15 @@ describe('renderTracker', () => {
     expect(() => renderTracker(stub + stub, config)).toThrow(CONFIG_PLACEHOLDER);
   });
 
-  it('renders the real build into a script that parses and holds the config', () => {
-    const rendered = renderTracker(loadBuiltTracker(), config);
-    expect(rendered).not.toContain(CONFIG_PLACEHOLDER);
-    expect(rendered).toContain(safeJson([config.pixelId, config.organizationId, config.endpoint, true]));
-    expect(() => new Function(rendered)).not.toThrow();
+  it('renders every variant of the real build into a script that parses and holds the config', () => {
+    const built = loadBuiltTracker();
+    expect(built.variants).toHaveLength(2 ** built.trackers.length);
+    for (const variant of built.variants) {
+      const rendered = renderTracker(variant, config);
+      expect(rendered).not.toContain(CONFIG_PLACEHOLDER);
+      expect(rendered).toContain(safeJson([config.pixelId, config.organizationId, config.endpoint, true]));
+      expect(() => new Function(rendered)).not.toThrow();
+    }
   });
 });
 

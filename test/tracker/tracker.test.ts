@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadBuiltTracker, renderTracker } from '../../src/pixels/render.js';
+import { type BuiltTracker, loadBuiltTracker, renderTracker } from '../../src/pixels/render.js';
+import { DEFAULT_TRACKERS, TRACKER_NAMES, variantIndex } from '../../src/pixels/trackers.js';
 import type { TrackerBody, TrackerEvent } from '../../tracker/payload.js';
 import { buildTracker } from './build-tracker.js';
 
@@ -17,6 +18,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const PIXEL = randomUUID();
 /** Served with respectPrivacySignals: true. */
 const PRIVATE_PIXEL = randomUUID();
+/** Served with the default trackers (a new pixel's); the others get every tracker. */
+const DEFAULT_PIXEL = randomUUID();
 const ORG = randomUUID();
 const INGEST_PATH = '/pixel/core/api/send-event';
 const TITLE = 'Delivr test page';
@@ -39,7 +42,7 @@ const failOnce = new Set<string>();
 
 let server: Server;
 let port = 0;
-let built = '';
+let built: BuiltTracker;
 let browser: Browser;
 let home = '';
 const contexts: BrowserContext[] = [];
@@ -98,8 +101,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (req.method === 'GET' && pixelScript?.[1]) {
     const pixelId = pixelScript[1];
     res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+    const trackers = pixelId === DEFAULT_PIXEL ? DEFAULT_TRACKERS : TRACKER_NAMES;
     res.end(
-      renderTracker(built, {
+      renderTracker(built.variants[variantIndex(trackers)] as string, {
         pixelId,
         organizationId: ORG,
         endpoint: `${api()}${INGEST_PATH}`,
@@ -265,9 +269,17 @@ describe('pixel tracker in Chromium', () => {
     expect(post?.origin).toBe(site());
     expect(JSON.parse(post?.body ?? '')).toEqual(first);
 
-    const stored = await page.evaluate(() => [localStorage.getItem('_dlvr_v'), sessionStorage.getItem('_dlvr_s')]);
-    expect(stored[0]).toBe(first?.visitor_id);
-    expect(stored[1]).toMatch(new RegExp(`^${first?.session_id}\\.\\d+$`));
+    // First-party cookies on the site's origin: the visitor for 400 days, the session for 30 minutes.
+    const cookies = await page.context().cookies(site());
+    const now = Date.now() / 1000;
+    const visitor = cookies.find((c) => c.name === '_dlvr_v');
+    const session = cookies.find((c) => c.name === '_dlvr_s');
+    expect(visitor?.value).toBe(first?.visitor_id);
+    expect(session?.value).toBe(first?.session_id);
+    expect(visitor?.expires).toBeGreaterThan(now + 399 * 86_400);
+    expect(session?.expires).toBeGreaterThan(now + 1_790);
+    expect(session?.expires).toBeLessThan(now + 1_810);
+    expect(await page.evaluate(() => [localStorage.length, sessionStorage.length])).toEqual([0, 0]);
 
     await page.reload();
     const events = await waitForEvents('load', 2);
@@ -434,7 +446,7 @@ describe('pixel tracker in Chromium', () => {
     await page.click('#buy');
     await expectNoMoreEvents('manual', 0);
     expect(posts.filter((p) => p.body.includes('t=manual'))).toEqual([]);
-    expect(await page.evaluate(() => localStorage.getItem('_dlvr_v'))).toBeNull();
+    expect(await page.evaluate(() => document.cookie)).not.toContain('_dlvr_');
 
     await page.evaluate(() => (window as unknown as { delivr: { init(): void } }).delivr.init());
     const events = await waitForEvents('manual', 2);
@@ -463,7 +475,7 @@ describe('pixel tracker in Chromium', () => {
       await page.click('#buy');
       await expectNoMoreEvents(tag, 0);
       expect(posts.filter((p) => p.body.includes(`t=${tag}`))).toEqual([]);
-      expect(await page.evaluate(() => localStorage.getItem('_dlvr_v'))).toBeNull();
+      expect(await page.evaluate(() => document.cookie)).not.toContain('_dlvr_');
     });
 
     it(`still sends under ${name} when the pixel does not respect privacy signals`, async () => {
@@ -520,39 +532,43 @@ describe('pixel tracker in Chromium', () => {
     ]);
   });
 
-  it('starts a new session after 30 minutes without events, and not before', async () => {
-    const page = await newPage();
-    await page.clock.install();
-    const url = `${site()}/page?t=session`;
-    await page.goto(url);
+  it('keeps one session while events come within 30 minutes of each other, then starts a new one', async () => {
+    const { page } = await open('session');
+    const [first] = await waitForEvents('session', 1);
     const track = (name: string) =>
       page.evaluate((n) => (window as unknown as { delivr: { track(n: string): void } }).delivr.track(n), name);
-    await page.clock.runFor(2_000);
-    // user_idle lands 30 s after load; 'same' comes 29 min after that, 'renewed' 31 min after 'same'.
-    await page.clock.runFor(30_000);
-    await page.clock.runFor(29 * 60_000);
+    const sessionCookie = async () => (await page.context().cookies(site())).find((c) => c.name === '_dlvr_s');
+    const before = await sessionCookie();
+    // Cookie expiry has one-second resolution: wait past it, then see the next event push it forward.
+    await sleep(1_100);
     await track('same');
-    await page.clock.runFor(31 * 60_000);
+    await waitForEvents('session', 2);
+    const after = await sessionCookie();
+    expect(after?.value).toBe(first?.session_id);
+    expect(after?.expires).toBeGreaterThan(before?.expires ?? Number.POSITIVE_INFINITY);
+    // 30 minutes without an event: the browser drops the cookie (cleared here rather than waited for).
+    await page.context().clearCookies({ name: '_dlvr_s' });
     await track('renewed');
-    await page.clock.runFor(2_000);
-    const events = await waitForEvents('session', 4, { oneSession: false });
-    expect(events.map((e) => e.event_type)).toEqual(['page_view', 'user_idle', 'same', 'renewed']);
-    expect(events[2]?.session_id).toBe(events[0]?.session_id);
-    expect(events[3]?.session_id).toEqual(ID);
-    expect(events[3]?.session_id).not.toBe(events[0]?.session_id);
-    expect(await page.evaluate(() => sessionStorage.getItem('_dlvr_s'))).toMatch(new RegExp(`^${events[3]?.session_id}\\.\\d+$`));
+    const events = await waitForEvents('session', 3, { oneSession: false });
+    expect(events.map((e) => e.event_type)).toEqual(['page_view', 'same', 'renewed']);
+    expect(events[2]?.session_id).toEqual(ID);
+    expect(events[2]?.session_id).not.toBe(first?.session_id);
+    expect(events[2]?.visitor_id).toBe(first?.visitor_id);
+    expect((await sessionCookie())?.value).toBe(events[2]?.session_id);
   });
 
-  it('keeps the visitor in the _dlvr_v cookie when storage is blocked', async () => {
-    const blockStorage = `for (const name of ['localStorage', 'sessionStorage'])
-      Object.defineProperty(window, name, { get() { throw new DOMException('blocked', 'SecurityError'); } });`;
-    const { page, url } = await open('cookie', '', blockStorage);
-    const [first] = await waitForEvents('cookie', 1);
-    expect(first).toEqual(expected('page_view', url, { referrer: null, title: TITLE }));
-    const cookies = await page.context().cookies();
-    expect(cookies.find((c) => c.name === '_dlvr_v')?.value).toBe(first?.visitor_id);
-    await page.reload();
-    const events = await waitForEvents('cookie', 2, { oneSession: false });
-    expect(events[1]?.visitor_id).toBe(first?.visitor_id);
+  it('a pixel with the default trackers sends page views (also on SPA navigation) and custom events, nothing else', async () => {
+    const { page, url } = await open('lean', `&pixel=${DEFAULT_PIXEL}`);
+    await page.click('#buy');
+    await page.evaluate(() => {
+      window.scrollTo(0, document.documentElement.scrollHeight);
+      document.dispatchEvent(new Event('copy', { bubbles: true }));
+      (window as unknown as { delivr: { track(n: string): void } }).delivr.track('custom');
+      history.pushState({}, '', '/app/next?t=lean');
+    });
+    const events = await waitForEvents('lean', 3);
+    expect(events[0]).toEqual(expected('page_view', url, { referrer: null, title: TITLE }, { pixel_id: DEFAULT_PIXEL }));
+    expect(events.map((e) => e.event_type)).toEqual(['page_view', 'custom', 'page_view']);
+    await expectNoMoreEvents('lean', 3);
   });
 });

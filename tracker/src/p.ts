@@ -36,9 +36,6 @@ let queue: TrackerEvent[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | 0 = 0;
 const globalParams: Params = {};
 let eventParams: Record<string, Params> = {};
-let visitorId: string;
-// [id, last activity (epoch ms)], saved to sessionStorage on flush so it spans the tab's pages.
-let session: (string | number)[] = [];
 let pageUrl = loc.href;
 let referrer: string | null = d.referrer || null;
 let scrolled: boolean | undefined;
@@ -50,8 +47,16 @@ const on = (type: string, listener: (e: Event) => void, target: EventTarget = d,
 const hex = (bytes: ArrayBuffer | ArrayLike<number>): string =>
   Array.from(new Uint8Array(bytes), (b) => (b + 256).toString(16).slice(1)).join('');
 
-// getRandomValues, unlike randomUUID, also exists on plain-http pages.
-const randomId = () => hex(crypto.getRandomValues(new Uint8Array(16)));
+// Ids live in first-party cookies `_dlvr_v` (visitor, 400 days) and `_dlvr_s` (session), rewritten
+// with every event: the session cookie's 30-minute max-age is the inactivity timeout, so the browser
+// expires it and the next event starts a new session. getRandomValues, unlike randomUUID, also
+// exists on plain-http pages.
+const cookie = (name: string, maxAge: number): string => {
+  const id = (RegExp(`_dlvr_${name}=(\\w+)`).exec(d.cookie) || [])[1] || hex(crypto.getRandomValues(new Uint8Array(16)));
+  // biome-ignore lint/suspicious/noDocumentCookie: synchronous and in every browser; cookieStore is neither.
+  d.cookie = `_dlvr_${name}=${id};max-age=${maxAge};path=/`;
+  return id;
+};
 
 // crypto.subtle only exists in secure contexts; elsewhere the email is dropped, never sent in clear.
 const sha256 = async (email: string): Promise<string | undefined> => {
@@ -71,9 +76,6 @@ const post = (body: string, attempt: number): void => {
 // A string body goes out as text/plain;charset=UTF-8 on both paths: a CORS-simple request.
 const flush = (): void => {
   flushTimer = 0;
-  try {
-    sessionStorage._dlvr_s = session.join('.');
-  } catch {}
   if (queue[0]) {
     const body = JSON.stringify(queue[1] ? { events: queue } : queue[0]);
     queue = [];
@@ -88,8 +90,6 @@ const send = (type: string, data?: Data, hem?: string): void => {
   }
   const now = new Date();
   const staticParams = assign({}, globalParams, eventParams[type]);
-  if (!(+now - +session[1]! < 18e5)) session = [randomId()];
-  session[1] = +now;
   // Keys holding undefined (static_params, hem_sha256) vanish in JSON.stringify.
   queue.push({
     event_type: type,
@@ -98,8 +98,8 @@ const send = (type: string, data?: Data, hem?: string): void => {
     }),
     pixel_id: pixelId,
     organization_id: organizationId,
-    visitor_id: visitorId,
-    session_id: session[0] as string,
+    visitor_id: cookie('v', 34560000),
+    session_id: cookie('s', 1800),
     event_url: loc.href,
     ts: +now,
     screen: [screen.width, screen.height],
@@ -117,16 +117,6 @@ const pageView = () => send('page_view', { referrer, title: d.title });
 const start = (): void => {
   if (started || blocked) return;
   started = true;
-  try {
-    visitorId = localStorage._dlvr_v ||= randomId();
-    session = (sessionStorage._dlvr_s || '').split('.');
-  } catch {
-    // Storage blocked: a first-party cookie keeps the visitor.
-    visitorId = (/_dlvr_v=(\w+)/.exec(d.cookie) || [])[1] || randomId();
-    // biome-ignore lint/suspicious/noDocumentCookie: the spec's fallback store; cookieStore is async and not in every browser.
-    d.cookie = `_dlvr_v=${visitorId};max-age=34560000;path=/`;
-  }
-
   pageView();
 
   if (FEATURE_SPA) {

@@ -75,6 +75,21 @@ export interface Pixel {
   created_at: string;
   snippet: string;
   first_event_at: string | null;
+  trackers: string[];
+  respect_privacy_signals: boolean;
+}
+
+export interface TrackerOption {
+  name: string;
+  label: string;
+  events: string[];
+  default: boolean;
+}
+
+/** GET /pixel-trackers: sizes[mask] is the gzipped script, bit i of mask = trackers[i]. */
+export interface TrackerCatalog {
+  trackers: TrackerOption[];
+  sizes: number[];
 }
 
 export interface PartnerApp {

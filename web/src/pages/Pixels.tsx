@@ -1,15 +1,16 @@
-// Project > Settings > Pixels: create pixels, copy the install snippet, and a live install check
-// that polls the pixel's status until its first event arrives, then turns green.
+// Project > Settings > Pixels: create pixels and choose what they track, copy the install snippet,
+// and a live install check that polls the pixel's status until its first event arrives.
 import { useEffect, useState } from 'react';
 import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
 import { CopyButton } from '../components/CopyButton';
+import { formatBytes, scriptSize, TrackerChoice } from '../components/TrackerChoice';
 import { Badge, EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate, formatDateSeconds } from '../lib/format';
 import { useResource } from '../lib/hooks';
 import { canWritePixels } from '../lib/permissions';
 import { Link } from '../lib/router';
-import type { OrganizationRef, Pixel, Project } from '../lib/types';
+import type { OrganizationRef, Pixel, Project, TrackerCatalog } from '../lib/types';
 import { NotFoundPage } from './NotFound';
 
 const POLL_MS = 2000;
@@ -19,20 +20,26 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
   const data = useResource(async () => {
     const { projects } = await api<{ projects: Project[] }>('GET', `${base}/projects`);
     const project = projects.find((p) => p.project_id === projectId) ?? null;
-    if (!project) return { project: null, pixels: [] };
-    const { pixels } = await api<{ pixels: Pixel[] }>('GET', `${base}/projects/${projectId}/pixels`);
-    return { project, pixels };
+    if (!project) return { project: null, pixels: [], catalog: null };
+    const [{ pixels }, catalog] = await Promise.all([
+      api<{ pixels: Pixel[] }>('GET', `${base}/projects/${projectId}/pixels`),
+      api<TrackerCatalog>('GET', '/pixel-trackers'),
+    ]);
+    return { project, pixels, catalog };
   }, [base, projectId]);
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Pixel | null>(null);
   const [deleting, setDeleting] = useState<Pixel | null>(null);
   const [title, setTitle] = useState('');
   const [respectPrivacy, setRespectPrivacy] = useState(false);
+  const [trackers, setTrackers] = useState<string[]>([]);
   const [done, setDone] = useState<string | null>(null);
   const editable = canWritePixels(org.role);
 
   if (data.data && !data.data.project) return <NotFoundPage what="project" />;
   const project = data.data?.project;
   const pixels = data.data?.pixels ?? [];
+  const catalog = data.data?.catalog ?? null;
 
   const createButton = editable ? (
     <button
@@ -41,6 +48,7 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
       onClick={() => {
         setTitle('');
         setRespectPrivacy(false);
+        setTrackers(catalog?.trackers.filter((t) => t.default).map((t) => t.name) ?? []);
         setDone(null);
         setCreating(true);
       }}
@@ -81,29 +89,50 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
         <ul className="cards">
           {pixels.map((p) => (
             <li key={p.pixel_id}>
-              <PixelCard org={org} pixel={p} editable={editable} onDelete={() => setDeleting(p)} />
+              <PixelCard
+                org={org}
+                pixel={p}
+                catalog={catalog}
+                editable={editable}
+                onEdit={() => {
+                  setTitle(p.title);
+                  setRespectPrivacy(p.respect_privacy_signals);
+                  setTrackers(p.trackers);
+                  setDone(null);
+                  setEditing(p);
+                }}
+                onDelete={() => setDeleting(p)}
+              />
             </li>
           ))}
         </ul>
       )}
-      {creating ? (
+      {creating || editing ? (
         <FormDialog
-          title="Create pixel"
-          submitLabel="Create pixel"
-          onClose={() => setCreating(false)}
-          onSubmit={async () => {
-            const { pixel } = await api<{ pixel: Pixel }>('POST', `${base}/projects/${projectId}/pixels`, {
-              title: title.trim(),
-              respect_privacy_signals: respectPrivacy,
-            });
+          title={editing ? `Edit pixel ${editing.title}` : 'Create pixel'}
+          submitLabel={editing ? 'Save changes' : 'Create pixel'}
+          onClose={() => {
             setCreating(false);
-            setDone(`Pixel ${pixel.title} created. Copy its snippet below into your site.`);
+            setEditing(null);
+          }}
+          onSubmit={async () => {
+            const body = { title: title.trim(), respect_privacy_signals: respectPrivacy, trackers };
+            if (editing) {
+              const { pixel } = await api<{ pixel: Pixel }>('PATCH', `${base}/pixels/${editing.pixel_id}`, body);
+              setEditing(null);
+              setDone(`Pixel ${pixel.title} saved. Sites with its snippet pick up the change within 5 minutes.`);
+            } else {
+              const { pixel } = await api<{ pixel: Pixel }>('POST', `${base}/projects/${projectId}/pixels`, body);
+              setCreating(false);
+              setDone(`Pixel ${pixel.title} created. Copy its snippet below into your site.`);
+            }
             await data.reload();
           }}
         >
           <Field label="Pixel name" hint="Usually the site it goes on, for example www.example.com.">
             {(p) => <input {...p} required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />}
           </Field>
+          {catalog ? <TrackerChoice catalog={catalog} chosen={trackers} onChange={setTrackers} /> : null}
           <div className="checkbox">
             <input id="respect-privacy" type="checkbox" checked={respectPrivacy} onChange={(e) => setRespectPrivacy(e.target.checked)} />
             <label htmlFor="respect-privacy">Send nothing from browsers with Do Not Track or Global Privacy Control turned on</label>
@@ -129,7 +158,21 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
   );
 }
 
-function PixelCard({ org, pixel, editable, onDelete }: { org: OrganizationRef; pixel: Pixel; editable: boolean; onDelete: () => void }) {
+function PixelCard({
+  org,
+  pixel,
+  catalog,
+  editable,
+  onEdit,
+  onDelete,
+}: {
+  org: OrganizationRef;
+  pixel: Pixel;
+  catalog: TrackerCatalog | null;
+  editable: boolean;
+  onEdit: () => void;
+  onDelete: () => void;
+}) {
   const [firstEvent, setFirstEvent] = useState<string | null>(pixel.first_event_at);
   const headingId = `pixel-${pixel.pixel_id}`;
 
@@ -177,6 +220,19 @@ function PixelCard({ org, pixel, editable, onDelete }: { org: OrganizationRef; p
           <dt>Created</dt>
           <dd>{formatDate(pixel.created_at)}</dd>
         </div>
+        <div>
+          <dt>Tracks</dt>
+          <dd data-testid="pixel-trackers">
+            {[
+              'page views',
+              ...(catalog?.trackers.filter((t) => pixel.trackers.includes(t.name)).map((t) => t.name) ?? pixel.trackers),
+            ].join(', ')}
+          </dd>
+        </div>
+        <div>
+          <dt>Script size</dt>
+          <dd>{catalog ? `${formatBytes(scriptSize(catalog, pixel.trackers))} gzipped` : '…'}</dd>
+        </div>
       </dl>
       <h3>Install snippet</h3>
       <p>
@@ -191,6 +247,11 @@ function PixelCard({ org, pixel, editable, onDelete }: { org: OrganizationRef; p
         <Link to={`/${org.organization_id}/events?pixel=${pixel.pixel_id}`} className="button-link">
           See events
         </Link>
+        {editable ? (
+          <button type="button" className="button-link" onClick={onEdit} aria-label={`Edit pixel ${pixel.title}`}>
+            Edit
+          </button>
+        ) : null}
         {editable ? (
           <button type="button" className="button-danger-quiet" onClick={onDelete} aria-label={`Delete pixel ${pixel.title}`}>
             Delete
