@@ -231,8 +231,9 @@ export class AccountsService {
     const now = this.d.now();
     try {
       return await this.d.store.transaction(async (tx) => {
-        // Checked again inside the transaction: two sign-ups racing on a fresh install must not both
-        // become "the first user" (SQLite runs transactions one at a time, so this settles it there).
+        // Checked again inside the transaction, behind a lock: two sign-ups racing on a fresh install,
+        // even through two processes, must not both become "the first user".
+        await tx.serializeOn('first_signup');
         if (await closed(tx)) throw fail('signup_closed');
         const user = await tx.createUser({
           email,

@@ -1,7 +1,7 @@
 // The catalog store: every read and write of organizations, people, credentials, projects and
 // pixels. One Kysely implementation runs on SQLite and PostgreSQL; test/catalog/contract.ts checks
 // it on both. Services hold the business rules; this file only stores and finds.
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { uuid, uuidv7 } from '../platform/crypto.js';
 import type {
   AccessLogsTable,
@@ -49,6 +49,16 @@ export class CatalogStore {
     readonly db: Kysely<CatalogDb>,
     readonly dialect: 'sqlite' | 'postgres',
   ) {}
+
+  /**
+   * Inside a transaction: waits for any other transaction holding the same lock, until it ends.
+   * PostgreSQL only (a transaction-scoped advisory lock, so several processes queue); SQLite runs
+   * one write transaction at a time already.
+   */
+  async serializeOn(lock: 'first_signup'): Promise<void> {
+    const keys = { first_signup: 7_350_001 };
+    if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${keys[lock]})`.execute(this.db);
+  }
 
   /** Runs `fn` in one transaction; the store passed in reads and writes inside it. */
   transaction<T>(fn: (tx: CatalogStore) => Promise<T>): Promise<T> {

@@ -58,7 +58,7 @@ export function loadBuiltTracker(): BuiltTracker {
 
 /**
  * Gzipped size of every variant as served, config inlined (index = mask). A pixel's real ids give
- * the same size within a byte or two: UUIDs compress alike. For the dashboard's size preview.
+ * the same size within about 20 B (random UUIDs gzip a little differently). For the dashboard's size preview.
  */
 export function servedSizes(built: BuiltTracker): number[] {
   const config: TrackerConfig = {

@@ -12,8 +12,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_LIMITS } from '../../src/collect/validate.js';
-import type { App } from '../../src/platform/http.js';
 import { ADMIN_TOKEN, makeTestApp, type TestApp } from '../support/app.js';
+import { appRoutes } from '../support/routes.js';
 import {
   addMember,
   createApp,
@@ -29,32 +29,6 @@ import {
 } from '../support/tenant.js';
 
 type Res = LightMyRequestResponse;
-
-/** Every "METHOD /path" the app serves (HEAD only where it is not GET's automatic twin). */
-function appRoutes(app: App): string[] {
-  const found = new Map<string, Set<string>>();
-  const stack: string[] = [];
-  for (const line of app.printRoutes().split('\n')) {
-    const m = /^((?:[│ ] {3})*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    stack.length = (m[1] ?? '').length / 4;
-    stack.push(m[2] ?? '');
-    if (!m[3]) continue;
-    const path = stack.join('');
-    const methods = found.get(path) ?? new Set<string>();
-    for (const method of m[3].split(', ')) methods.add(method);
-    found.set(path, methods);
-  }
-  const out: string[] = [];
-  for (const [path, methods] of found) {
-    for (const method of methods) {
-      if (method === 'HEAD' && methods.has('GET')) continue;
-      if (!app.hasRoute({ method: method as 'GET', url: path })) throw new Error(`route list parse error: ${method} ${path}`);
-      out.push(`${method} ${path}`);
-    }
-  }
-  return out.sort();
-}
 
 // The parts of JSON Schema / OpenAPI this test reads.
 interface Schema {

@@ -25,6 +25,8 @@ describe.skipIf(!pgUrl || !chUrl)('two processes on PostgreSQL + ClickHouse', ()
   let p1: ServerProcess;
   let p2: ServerProcess;
   let orgId = '';
+  let firstSignups: number[] = [];
+  let organizationsAfterSignups = -1;
   let cookie = '';
   let csrf = '';
 
@@ -56,6 +58,23 @@ describe.skipIf(!pgUrl || !chUrl)('two processes on PostgreSQL + ClickHouse', ()
     dirs.push(d1, d2);
     // Started together: both run the migrations at once against the empty database.
     [p1, p2] = await Promise.all([startServer({ ...shared, DATA_DIR: d1 }), startServer({ ...shared, DATA_DIR: d2 })]);
+    // A fresh install lets its first person register: six attempts through both processes at once.
+    const signups = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        call(i % 2 ? p2 : p1, 'POST', '/auth/v1/register', {
+          email: `first-${i}-${randomUUID().slice(0, 6)}@example.com`,
+          password: 'Password123!',
+          first_name: 'Sam',
+          last_name: 'Signup',
+          organization_name: `Race ${i}`,
+        }),
+      ),
+    );
+    firstSignups = signups.map((r) => r.status).sort();
+    const counted = new pg.Client({ connectionString: url.toString() });
+    await counted.connect();
+    organizationsAfterSignups = Number((await counted.query('SELECT count(*) AS n FROM organizations')).rows[0].n);
+    await counted.end();
     const owner = await onboardOwner({ operatorBase: p1.url, acceptBase: p2.url, outboxDir: d1, adminToken: ADMIN });
     orgId = owner.orgId;
     cookie = owner.session.cookie;
@@ -70,6 +89,11 @@ describe.skipIf(!pgUrl || !chUrl)('two processes on PostgreSQL + ClickHouse', ()
     await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
     await admin.end();
     await fetch(`${new URL(chUrl as string).origin}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${dbName}`)}`, { method: 'POST' });
+  });
+
+  it('first sign-ups racing through both processes on a fresh install make exactly one first user', () => {
+    expect(firstSignups).toEqual([201, 403, 403, 403, 403, 403]);
+    expect(organizationsAfterSignups).toBe(1);
   });
 
   it('a session made on one process works on the other', async () => {

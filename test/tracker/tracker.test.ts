@@ -7,14 +7,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltTracker, loadBuiltTracker, renderTracker } from '../../src/pixels/render.js';
 import { DEFAULT_TRACKERS, TRACKER_NAMES, variantIndex } from '../../src/pixels/trackers.js';
 import type { TrackerBody, TrackerEvent } from '../../tracker/payload.js';
+import { launchChromium } from '../web/support.js';
 import { buildTracker } from './build-tracker.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PIXEL = randomUUID();
 /** Served with respectPrivacySignals: true. */
 const PRIVATE_PIXEL = randomUUID();
@@ -232,20 +232,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   home = mkdtempSync(join(tmpdir(), 'delivr-tracker-home-'));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    env: { ...process.env, HOME: home },
-  });
+  browser = await launchChromium(home);
 });
 
 afterEach(async () => {

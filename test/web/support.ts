@@ -17,6 +17,24 @@ export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 /** Headless chromium says "HeadlessChrome", which the ingest rightly flags as a bot; visitors here are people. */
 export const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
+/** Debian's chromium, headless, with no network chatter of its own and its profile under `home`. */
+export function launchChromium(home: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    env: { ...process.env, HOME: home },
+  });
+}
+
 export function skipReason(): string | null {
   return HAS_CHROMIUM ? null : `${CHROMIUM} is missing; skipping the dashboard browser tests (CI installs Debian's chromium)`;
 }
@@ -89,20 +107,7 @@ export async function startDashboard(env: Record<string, string> = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
   const t = await makeTestApp({ PUBLIC_URL: url, LOG_LEVEL: 'warn', ...env });
   await t.app.listen({ port, host: '127.0.0.1' });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    env: { ...process.env, HOME: home },
-  });
+  const browser = await launchChromium(home);
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   return {

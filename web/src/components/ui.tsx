@@ -79,3 +79,58 @@ export function Field({
 export function Badge({ tone, children }: { tone: 'good' | 'bad' | 'neutral' | 'wait'; children: ReactNode }) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
 }
+
+/**
+ * A list page's body: its load error, a spinner on first load, `empty` when there is nothing, else
+ * `children` (the table). The pages differ only in what they list and say.
+ */
+export function ListStates<T>({
+  resource,
+  items,
+  empty,
+  children,
+}: {
+  resource: { loading: boolean; error: string | null; data: unknown };
+  items: readonly T[];
+  empty: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <ErrorMessage>{resource.error}</ErrorMessage>
+      {resource.loading && !resource.data ? <Loading /> : items.length === 0 ? resource.error ? null : empty : children}
+    </>
+  );
+}
+
+/** A table whose rows end with an actions cell: the header names the columns, then an unlabelled one. */
+export function DataTable({
+  caption,
+  showCaption,
+  columns,
+  children,
+}: {
+  caption?: string;
+  showCaption?: boolean;
+  columns: string[];
+  children: ReactNode;
+}) {
+  return (
+    <table>
+      {caption ? <caption className={showCaption ? 'table-caption' : 'visually-hidden'}>{caption}</caption> : null}
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ))}
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}

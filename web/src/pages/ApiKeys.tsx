@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
 import { Dialog } from '../components/Dialog';
 import { SecretDialog, type SecretValue } from '../components/SecretDialog';
-import { Badge, EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
+import { Badge, DataTable, EmptyState, ErrorMessage, Field, ListStates, Loading, Notice, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate, formatDateSeconds } from '../lib/format';
 import { useResource } from '../lib/hooks';
@@ -66,79 +66,65 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
         actions={createButton}
       />
       {done ? <Notice>{done}</Notice> : null}
-      <ErrorMessage>{list.error}</ErrorMessage>
-      {list.loading && !list.data ? (
-        <Loading />
-      ) : keys.length === 0 && !list.error ? (
-        <EmptyState title="No API keys yet" action={createButton}>
-          Create a key to query events and audiences from your own code. You'll see its secret once, right after creating it.
-        </EmptyState>
-      ) : keys.length > 0 ? (
-        <table>
-          <caption className="visually-hidden">API keys</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+      <ListStates
+        resource={list}
+        items={keys}
+        empty={
+          <EmptyState title="No API keys yet" action={createButton}>
+            Create a key to query events and audiences from your own code. You'll see its secret once, right after creating it.
+          </EmptyState>
+        }
+      >
+        <DataTable caption="API keys" columns={['Name', 'Key', 'Created', 'Last used', 'Status']}>
+          {keys.map((k) => (
+            <tr key={k.key_id}>
+              <th scope="row">{k.name}</th>
+              <td>
+                <code>{k.key_prefix}</code>
+              </td>
+              <td>{formatDate(k.created_at)}</td>
+              <td>{k.last_used_at ? formatDate(k.last_used_at) : 'Never'}</td>
+              <td>
+                {k.status === 'active' ? (
+                  <Badge tone="good">Active</Badge>
+                ) : (
+                  <Badge tone="bad">Revoked{k.revoked_at ? ` ${formatDate(k.revoked_at)}` : ''}</Badge>
+                )}
+              </td>
+              <td className="actions">
+                <button
+                  type="button"
+                  className="button-secondary"
+                  onClick={() => setDialog({ kind: 'log', key: k })}
+                  aria-label={`Access log of ${k.name}`}
+                >
+                  Access log
+                </button>
+                {k.status === 'active' ? (
+                  <>
+                    <button
+                      type="button"
+                      className="button-secondary"
+                      onClick={() => setDialog({ kind: 'rotate', key: k })}
+                      aria-label={`Rotate secret of ${k.name}`}
+                    >
+                      Rotate secret
+                    </button>
+                    <button
+                      type="button"
+                      className="button-danger-quiet"
+                      onClick={() => setDialog({ kind: 'revoke', key: k })}
+                      aria-label={`Revoke ${k.name}`}
+                    >
+                      Revoke
+                    </button>
+                  </>
+                ) : null}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k.key_id}>
-                <th scope="row">{k.name}</th>
-                <td>
-                  <code>{k.key_prefix}</code>
-                </td>
-                <td>{formatDate(k.created_at)}</td>
-                <td>{k.last_used_at ? formatDate(k.last_used_at) : 'Never'}</td>
-                <td>
-                  {k.status === 'active' ? (
-                    <Badge tone="good">Active</Badge>
-                  ) : (
-                    <Badge tone="bad">Revoked{k.revoked_at ? ` ${formatDate(k.revoked_at)}` : ''}</Badge>
-                  )}
-                </td>
-                <td className="actions">
-                  <button
-                    type="button"
-                    className="button-secondary"
-                    onClick={() => setDialog({ kind: 'log', key: k })}
-                    aria-label={`Access log of ${k.name}`}
-                  >
-                    Access log
-                  </button>
-                  {k.status === 'active' ? (
-                    <>
-                      <button
-                        type="button"
-                        className="button-secondary"
-                        onClick={() => setDialog({ kind: 'rotate', key: k })}
-                        aria-label={`Rotate secret of ${k.name}`}
-                      >
-                        Rotate secret
-                      </button>
-                      <button
-                        type="button"
-                        className="button-danger-quiet"
-                        onClick={() => setDialog({ kind: 'revoke', key: k })}
-                        aria-label={`Revoke ${k.name}`}
-                      >
-                        Revoke
-                      </button>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+          ))}
+        </DataTable>
+      </ListStates>
 
       {dialog?.kind === 'create' ? (
         <FormDialog

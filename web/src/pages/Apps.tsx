@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
 import { SecretDialog } from '../components/SecretDialog';
-import { Badge, EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
+import { Badge, DataTable, EmptyState, Field, ListStates, Notice, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
 import { useResource } from '../lib/hooks';
@@ -49,51 +49,38 @@ export function AppsPage() {
         actions={createButton}
       />
       {done ? <Notice>{done}</Notice> : null}
-      <ErrorMessage>{list.error}</ErrorMessage>
-      {list.loading && !list.data ? (
-        <Loading />
-      ) : apps.length === 0 && !list.error ? (
-        <EmptyState title="No apps yet" action={createButton}>
-          Create an app if you want to create projects or pixels from your own code. Its secret is shown once, right after you create it.
-        </EmptyState>
-      ) : apps.length > 0 ? (
-        <table>
-          <caption className="visually-hidden">Apps</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Client ID</th>
-              <th scope="col">Created</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+      <ListStates
+        resource={list}
+        items={apps}
+        empty={
+          <EmptyState title="No apps yet" action={createButton}>
+            Create an app if you want to create projects or pixels from your own code. Its secret is shown once, right after you create it.
+          </EmptyState>
+        }
+      >
+        <DataTable caption="Apps" columns={['Name', 'Client ID', 'Created', 'Status']}>
+          {apps.map((a) => (
+            <tr key={a.app_id}>
+              <th scope="row">{a.name}</th>
+              <td>
+                <code>{a.client_id}</code>
+              </td>
+              <td>{formatDate(a.created_at)}</td>
+              <td>{a.status === 'active' ? <Badge tone="good">Active</Badge> : <Badge tone="neutral">{a.status}</Badge>}</td>
+              <td className="actions">
+                <button
+                  type="button"
+                  className="button-danger-quiet"
+                  onClick={() => setDialog({ kind: 'delete', app: a })}
+                  aria-label={`Delete app ${a.name}`}
+                >
+                  Delete
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {apps.map((a) => (
-              <tr key={a.app_id}>
-                <th scope="row">{a.name}</th>
-                <td>
-                  <code>{a.client_id}</code>
-                </td>
-                <td>{formatDate(a.created_at)}</td>
-                <td>{a.status === 'active' ? <Badge tone="good">Active</Badge> : <Badge tone="neutral">{a.status}</Badge>}</td>
-                <td className="actions">
-                  <button
-                    type="button"
-                    className="button-danger-quiet"
-                    onClick={() => setDialog({ kind: 'delete', app: a })}
-                    aria-label={`Delete app ${a.name}`}
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+          ))}
+        </DataTable>
+      </ListStates>
 
       {dialog?.kind === 'create' ? (
         <FormDialog

@@ -3,7 +3,7 @@
 // people. Anyone may leave.
 import { useState } from 'react';
 import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
-import { EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
+import { DataTable, EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
 import { api, errorText } from '../lib/api';
 import { formatDate, fullName } from '../lib/format';
 import { useResource } from '../lib/hooks';
@@ -66,68 +66,54 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
         <Loading />
       ) : (
         <>
-          <table>
-            <caption className="table-caption">Members</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Joined</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+          <DataTable caption="Members" showCaption columns={['Name', 'Email', 'Role', 'Joined']}>
+            {members.map((m) => (
+              <tr key={m.user_id}>
+                <th scope="row">
+                  {fullName(m)}
+                  {m.user_id === me ? <span className="muted"> (you)</span> : null}
                 </th>
+                <td>{m.email}</td>
+                <td>
+                  {manager ? (
+                    <select
+                      aria-label={`Role of ${fullName(m)}`}
+                      value={m.role}
+                      onChange={(e) => {
+                        const next = e.target.value as Role;
+                        void act(
+                          async () => {
+                            await api('PATCH', `${base}/members/${m.user_id}`, { role: next });
+                            if (m.user_id === me) await refresh();
+                          },
+                          `The role of ${fullName(m)} is now ${ROLE_LABEL[next]}.`,
+                        );
+                      }}
+                    >
+                      <option value="owner">Owner</option>
+                      <option value="admin">Admin</option>
+                      <option value="member">Member</option>
+                    </select>
+                  ) : (
+                    ROLE_LABEL[m.role]
+                  )}
+                </td>
+                <td>{formatDate(m.joined_at)}</td>
+                <td className="actions">
+                  {manager || m.user_id === me ? (
+                    <button
+                      type="button"
+                      className="button-danger-quiet"
+                      onClick={() => setDialog({ kind: 'remove', member: m })}
+                      aria-label={m.user_id === me ? 'Leave organization' : `Remove ${fullName(m)}`}
+                    >
+                      {m.user_id === me ? 'Leave' : 'Remove'}
+                    </button>
+                  ) : null}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {members.map((m) => (
-                <tr key={m.user_id}>
-                  <th scope="row">
-                    {fullName(m)}
-                    {m.user_id === me ? <span className="muted"> (you)</span> : null}
-                  </th>
-                  <td>{m.email}</td>
-                  <td>
-                    {manager ? (
-                      <select
-                        aria-label={`Role of ${fullName(m)}`}
-                        value={m.role}
-                        onChange={(e) => {
-                          const next = e.target.value as Role;
-                          void act(
-                            async () => {
-                              await api('PATCH', `${base}/members/${m.user_id}`, { role: next });
-                              if (m.user_id === me) await refresh();
-                            },
-                            `The role of ${fullName(m)} is now ${ROLE_LABEL[next]}.`,
-                          );
-                        }}
-                      >
-                        <option value="owner">Owner</option>
-                        <option value="admin">Admin</option>
-                        <option value="member">Member</option>
-                      </select>
-                    ) : (
-                      ROLE_LABEL[m.role]
-                    )}
-                  </td>
-                  <td>{formatDate(m.joined_at)}</td>
-                  <td className="actions">
-                    {manager || m.user_id === me ? (
-                      <button
-                        type="button"
-                        className="button-danger-quiet"
-                        onClick={() => setDialog({ kind: 'remove', member: m })}
-                        aria-label={m.user_id === me ? 'Leave organization' : `Remove ${fullName(m)}`}
-                      >
-                        {m.user_id === me ? 'Leave' : 'Remove'}
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
 
           {inviter ? (
             <section aria-labelledby="pending-heading" className="section">
@@ -137,52 +123,39 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
                   Invite teammates by email. They get a link to set their name and password, then land in {org.name}.
                 </EmptyState>
               ) : (
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Email</th>
-                      <th scope="col">Role</th>
-                      <th scope="col">Sent</th>
-                      <th scope="col">Expires</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
+                <DataTable columns={['Email', 'Role', 'Sent', 'Expires']}>
+                  {invites.map((i) => (
+                    <tr key={i.invite_id}>
+                      <th scope="row">{i.email}</th>
+                      <td>{ROLE_LABEL[i.role]}</td>
+                      <td>{formatDate(i.created_at)}</td>
+                      <td>{formatDate(i.expires_at)}</td>
+                      <td className="actions">
+                        <button
+                          type="button"
+                          className="button-secondary"
+                          aria-label={`Resend invitation to ${i.email}`}
+                          onClick={() =>
+                            void act(
+                              () => api('POST', `${base}/invites/${i.invite_id}/resend`),
+                              `Invitation sent again to ${i.email}, with a new link.`,
+                            )
+                          }
+                        >
+                          Resend
+                        </button>
+                        <button
+                          type="button"
+                          className="button-danger-quiet"
+                          aria-label={`Cancel invitation to ${i.email}`}
+                          onClick={() => setDialog({ kind: 'cancel', invite: i })}
+                        >
+                          Cancel
+                        </button>
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {invites.map((i) => (
-                      <tr key={i.invite_id}>
-                        <th scope="row">{i.email}</th>
-                        <td>{ROLE_LABEL[i.role]}</td>
-                        <td>{formatDate(i.created_at)}</td>
-                        <td>{formatDate(i.expires_at)}</td>
-                        <td className="actions">
-                          <button
-                            type="button"
-                            className="button-secondary"
-                            aria-label={`Resend invitation to ${i.email}`}
-                            onClick={() =>
-                              void act(
-                                () => api('POST', `${base}/invites/${i.invite_id}/resend`),
-                                `Invitation sent again to ${i.email}, with a new link.`,
-                              )
-                            }
-                          >
-                            Resend
-                          </button>
-                          <button
-                            type="button"
-                            className="button-danger-quiet"
-                            aria-label={`Cancel invitation to ${i.email}`}
-                            onClick={() => setDialog({ kind: 'cancel', invite: i })}
-                          >
-                            Cancel
-                          </button>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  ))}
+                </DataTable>
               )}
             </section>
           ) : null}

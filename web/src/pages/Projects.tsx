@@ -2,7 +2,7 @@
 // owners and admins can change it.
 import { useState } from 'react';
 import { FormDialog } from '../components/ConfirmDialog';
-import { EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
+import { DataTable, EmptyState, Field, ListStates, Notice, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
 import { useResource } from '../lib/hooks';
@@ -40,60 +40,48 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
       />
       {!editable ? <Notice>Only owners and admins can create or rename projects. You can see them and their pixels.</Notice> : null}
       {done ? <Notice>{done}</Notice> : null}
-      <ErrorMessage>{list.error}</ErrorMessage>
-      {list.loading && !list.data ? (
-        <Loading />
-      ) : projects.length === 0 && !list.error ? (
-        <EmptyState title="No projects yet" action={createButton}>
-          {editable
-            ? 'Create your first project, then add a pixel to it to start collecting events from your site.'
-            : 'An owner or admin of this organization needs to create the first project.'}
-        </EmptyState>
-      ) : projects.length > 0 ? (
-        <table>
-          <caption className="visually-hidden">Projects</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Project ID</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {projects.map((p) => (
-              <tr key={p.project_id}>
-                <th scope="row">{p.name}</th>
-                <td>
-                  <code>{p.project_id}</code>
-                </td>
-                <td>{formatDate(p.created_at)}</td>
-                <td className="actions">
-                  <Link
-                    to={`/${org.organization_id}/projects/${p.project_id}/settings/pixels`}
-                    className="button-link"
-                    aria-label={`Pixels of ${p.name}`}
+      <ListStates
+        resource={list}
+        items={projects}
+        empty={
+          <EmptyState title="No projects yet" action={createButton}>
+            {editable
+              ? 'Create your first project, then add a pixel to it to start collecting events from your site.'
+              : 'An owner or admin of this organization needs to create the first project.'}
+          </EmptyState>
+        }
+      >
+        <DataTable caption="Projects" columns={['Name', 'Project ID', 'Created']}>
+          {projects.map((p) => (
+            <tr key={p.project_id}>
+              <th scope="row">{p.name}</th>
+              <td>
+                <code>{p.project_id}</code>
+              </td>
+              <td>{formatDate(p.created_at)}</td>
+              <td className="actions">
+                <Link
+                  to={`/${org.organization_id}/projects/${p.project_id}/settings/pixels`}
+                  className="button-link"
+                  aria-label={`Pixels of ${p.name}`}
+                >
+                  Pixels
+                </Link>
+                {editable ? (
+                  <button
+                    type="button"
+                    className="button-secondary"
+                    onClick={() => open({ kind: 'rename', project: p })}
+                    aria-label={`Rename ${p.name}`}
                   >
-                    Pixels
-                  </Link>
-                  {editable ? (
-                    <button
-                      type="button"
-                      className="button-secondary"
-                      onClick={() => open({ kind: 'rename', project: p })}
-                      aria-label={`Rename ${p.name}`}
-                    >
-                      Rename
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+                    Rename
+                  </button>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      </ListStates>
       {dialog ? (
         <FormDialog
           title={dialog.kind === 'create' ? 'Create project' : `Rename ${dialog.project.name}`}

@@ -1,5 +1,6 @@
 // The frame of the signed-out pages: a centered card with the brand.
 import type { ReactNode } from 'react';
+import { ErrorMessage, Field } from '../../components/ui';
 import { useTitle } from '../../lib/hooks';
 
 export function AuthFrame({ title, children, footer }: { title: string; children: ReactNode; footer?: ReactNode }) {
@@ -18,5 +19,51 @@ export function AuthFrame({ title, children, footer }: { title: string; children
       </div>
       {footer ? <div className="auth-footer">{footer}</div> : null}
     </main>
+  );
+}
+
+/** A password input in a labelled field; `new-password` ones require 8 characters, as the server does. */
+export function PasswordField({
+  label,
+  hint,
+  kind,
+  value,
+  onChange,
+  checkLength = kind === 'new-password',
+}: {
+  label: string;
+  hint?: string;
+  kind: 'new-password' | 'current-password';
+  value: string;
+  onChange: (value: string) => void;
+  /** Off for the confirmation field: its mismatch message is the one that helps. */
+  checkLength?: boolean;
+}) {
+  return (
+    <Field label={label} {...(hint ? { hint } : {})}>
+      {(p) => (
+        <input
+          {...p}
+          type="password"
+          autoComplete={kind}
+          {...(checkLength ? { minLength: 8 } : {})}
+          required
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** The end of every signed-out form: what went wrong, then the one full-width submit button. */
+export function SubmitRow({ error, busy, label, busyLabel }: { error: string | null; busy: boolean; label: string; busyLabel: string }) {
+  return (
+    <>
+      <ErrorMessage>{error}</ErrorMessage>
+      <button type="submit" className="button-primary button-block" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </>
   );
 }

@@ -7,7 +7,7 @@ import { useResource } from '../../lib/hooks';
 import { ROLE_LABEL } from '../../lib/permissions';
 import { Link } from '../../lib/router';
 import type { InvitePreview, Session } from '../../lib/types';
-import { AuthFrame } from './AuthFrame';
+import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
 
 export function InvitePage({ token, onAccepted }: { token: string; onAccepted: (s: Session, orgId: string) => void }) {
   const preview = useResource(() => api<InvitePreview>('POST', '/invites/preview', { token }), [token]);
@@ -56,18 +56,7 @@ export function InvitePage({ token, onAccepted }: { token: string; onAccepted: (
         {inv.existing_user ? (
           <>
             <p>You already have a Delivr account. Enter its password to join this organization.</p>
-            <Field label="Password">
-              {(p) => (
-                <input
-                  {...p}
-                  type="password"
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
+            <PasswordField label="Password" kind="current-password" value={password} onChange={setPassword} />
           </>
         ) : (
           <>
@@ -79,37 +68,22 @@ export function InvitePage({ token, onAccepted }: { token: string; onAccepted: (
                 {(p) => <input {...p} autoComplete="family-name" required value={last} onChange={(e) => setLast(e.target.value)} />}
               </Field>
             </div>
-            <Field label="Choose a password" hint="At least 8 characters.">
-              {(p) => (
-                <input
-                  {...p}
-                  type="password"
-                  autoComplete="new-password"
-                  minLength={8}
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
-            <Field label="Confirm password">
-              {(p) => (
-                <input
-                  {...p}
-                  type="password"
-                  autoComplete="new-password"
-                  required
-                  value={confirm}
-                  onChange={(e) => setConfirm(e.target.value)}
-                />
-              )}
-            </Field>
+            <PasswordField
+              label="Choose a password"
+              hint="At least 8 characters."
+              kind="new-password"
+              value={password}
+              onChange={setPassword}
+            />
+            <PasswordField label="Confirm password" kind="new-password" checkLength={false} value={confirm} onChange={setConfirm} />
           </>
         )}
-        <ErrorMessage>{error}</ErrorMessage>
-        <button type="submit" className="button-primary button-block" disabled={busy}>
-          {busy ? 'Joining…' : inv.existing_user ? 'Join organization' : 'Create account and join'}
-        </button>
+        <SubmitRow
+          error={error}
+          busy={busy}
+          busyLabel="Joining…"
+          label={inv.existing_user ? 'Join organization' : 'Create account and join'}
+        />
       </form>
     </AuthFrame>
   );

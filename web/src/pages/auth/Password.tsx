@@ -1,10 +1,10 @@
 // Forgotten password: ask for a link by email, then set a new password from the link
 // (/reset-password/{token}). A reset signs out every session, so the page drops its own too.
 import { useState } from 'react';
-import { ErrorMessage, Field, Notice } from '../../components/ui';
+import { Field, Notice } from '../../components/ui';
 import { api, errorText } from '../../lib/api';
 import { Link, navigate } from '../../lib/router';
-import { AuthFrame } from './AuthFrame';
+import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
 
 export function ForgotPasswordPage() {
   const [email, setEmail] = useState('');
@@ -36,10 +36,7 @@ export function ForgotPasswordPage() {
           <Field label="Email">
             {(p) => <input {...p} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />}
           </Field>
-          <ErrorMessage>{error}</ErrorMessage>
-          <button type="submit" className="button-primary button-block" disabled={busy}>
-            {busy ? 'Sending…' : 'Email me a reset link'}
-          </button>
+          <SubmitRow error={error} busy={busy} busyLabel="Sending…" label="Email me a reset link" />
         </form>
       )}
     </AuthFrame>
@@ -73,35 +70,15 @@ export function ResetPasswordPage({ token, onReset }: { token: string; onReset: 
   return (
     <AuthFrame title="Choose a new password" footer={<Link to="/forgot-password">Send a new link</Link>}>
       <form onSubmit={submit} className="stack">
-        <Field label="New password" hint="At least 8 characters. Every device signed in to your account is signed out.">
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="new-password"
-              minLength={8}
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Confirm new password">
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="new-password"
-              required
-              value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
-            />
-          )}
-        </Field>
-        <ErrorMessage>{error}</ErrorMessage>
-        <button type="submit" className="button-primary button-block" disabled={busy}>
-          {busy ? 'Saving…' : 'Set new password'}
-        </button>
+        <PasswordField
+          label="New password"
+          hint="At least 8 characters. Every device signed in to your account is signed out."
+          kind="new-password"
+          value={password}
+          onChange={setPassword}
+        />
+        <PasswordField label="Confirm new password" kind="new-password" checkLength={false} value={confirm} onChange={setConfirm} />
+        <SubmitRow error={error} busy={busy} busyLabel="Saving…" label="Set new password" />
       </form>
     </AuthFrame>
   );

@@ -1,11 +1,11 @@
 // Sign in with email and password; links to the forgotten-password flow and, when open, sign-up.
 import { useState } from 'react';
-import { ErrorMessage, Field, Notice } from '../../components/ui';
+import { Field, Notice } from '../../components/ui';
 import { api, errorText } from '../../lib/api';
 import { useResource } from '../../lib/hooks';
 import { Link } from '../../lib/router';
 import type { Session } from '../../lib/types';
-import { AuthFrame } from './AuthFrame';
+import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
 
 const NOTICES: Record<string, string> = {
   'password-reset': 'Your password is changed. Sign in with the new one.',
@@ -48,22 +48,8 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (s: Session) =>
         <Field label="Email">
           {(p) => <input {...p} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />}
         </Field>
-        <Field label="Password">
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
-        <ErrorMessage>{error}</ErrorMessage>
-        <button type="submit" className="button-primary button-block" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        <PasswordField label="Password" kind="current-password" value={password} onChange={setPassword} />
+        <SubmitRow error={error} busy={busy} busyLabel="Signing in…" label="Sign in" />
       </form>
       <p className="auth-aside">
         <Link to="/forgot-password">Forgot your password?</Link>

@@ -1,12 +1,12 @@
 // Self-service sign-up, only when the server says it is open (SIGNUP_MODE=open, or a fresh install
 // with no organization yet). Creates the person and their organization, then signs them in.
 import { useState } from 'react';
-import { ErrorMessage, Field, Loading } from '../../components/ui';
+import { Field, Loading } from '../../components/ui';
 import { api, errorText } from '../../lib/api';
 import { useResource } from '../../lib/hooks';
 import { Link } from '../../lib/router';
 import type { Session } from '../../lib/types';
-import { AuthFrame } from './AuthFrame';
+import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
 
 export function SignUpPage({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const status = useResource(() => api<{ open: boolean }>('GET', '/signup'), []);
@@ -63,23 +63,14 @@ export function SignUpPage({ onSignedIn }: { onSignedIn: (s: Session) => void })
         <Field label="Organization name" hint="Your company or team. You can invite teammates later.">
           {(p) => <input {...p} autoComplete="organization" required value={form.organization_name} onChange={set('organization_name')} />}
         </Field>
-        <Field label="Password" hint="At least 8 characters.">
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="new-password"
-              minLength={8}
-              required
-              value={form.password}
-              onChange={set('password')}
-            />
-          )}
-        </Field>
-        <ErrorMessage>{error}</ErrorMessage>
-        <button type="submit" className="button-primary button-block" disabled={busy}>
-          {busy ? 'Creating your account…' : 'Create account'}
-        </button>
+        <PasswordField
+          label="Password"
+          hint="At least 8 characters."
+          kind="new-password"
+          value={form.password}
+          onChange={(v) => setForm({ ...form, password: v })}
+        />
+        <SubmitRow error={error} busy={busy} busyLabel="Creating your account…" label="Create account" />
       </form>
     </AuthFrame>
   );
