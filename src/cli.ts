@@ -18,7 +18,10 @@ const USAGE = `Usage:
   delivr org resend-invite --org <organization_id> --email <email>
 
 Settings come from the same environment variables as the server (DATA_DIR, DATABASE_URL,
-PUBLIC_URL, SMTP_URL, ...). Without SMTP_URL, invitations are written to DATA_DIR/outbox.`;
+PUBLIC_URL, SMTP_URL, ...). Without SMTP_URL, invitations are written to DATA_DIR/outbox.
+
+Exit status: 0 done; 2 the command, a value or a setting is wrong (nothing was changed);
+1 the command was right but failed (database or mail server unreachable, ...).`;
 
 const COMMANDS = ['create', 'list', 'resend-invite'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -137,6 +140,9 @@ runCli(process.argv.slice(2)).then(
     else if (err instanceof ConfigError) process.stderr.write(`delivr: configuration error: ${err.message}\n`);
     else if (err instanceof ApiError) process.stderr.write(`delivr: ${err.message}${err.details ? ` (${err.details})` : ''}\n`);
     else process.stderr.write(`delivr: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(err instanceof ApiError || err instanceof UsageError || err instanceof ConfigError ? 2 : 1);
+    // 2: fix the command line (a refused value or an unknown organization is the caller's to fix);
+    // 1: the command was fine and something failed, a retry may work.
+    const callersFault = err instanceof UsageError || err instanceof ConfigError || (err instanceof ApiError && err.status < 500);
+    process.exit(callersFault ? 2 : 1);
   },
 );

@@ -185,6 +185,14 @@ describe('usage and errors', () => {
     expect(names.map((o) => o.name)).not.toContain('Bad');
   });
 
+  it('a right command that fails (database unreachable) exits 1, not 2', async () => {
+    const run = await cli(['org', 'list'], { DATABASE_URL: 'postgres://delivr@127.0.0.1:1/none' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^delivr: .*ECONNREFUSED/s);
+    expect(run.stderr).not.toContain('Usage:');
+  });
+
   it('a configuration error exits 2 and names the setting', async () => {
     const run = await cli(['org', 'list'], { PORT: 'eighty' });
     expect(run).toEqual({ code: 2, stdout: '', stderr: 'delivr: configuration error: PORT must be an integer, got "eighty"\n' });
