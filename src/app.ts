@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import { adminRoutes } from './admin/routes.js';
-import { registerAccessLogHook } from './auth/guards.js';
+import { checkSessionsBeforeValidation, registerAccessLogHook } from './auth/guards.js';
 import { authRoutes } from './auth/routes.js';
 import { collectRoutes } from './collect/routes.js';
 import { clientRoutes } from './credentials/client-routes.js';
@@ -110,6 +110,7 @@ export async function buildApp(s: Services): Promise<App> {
   clientRoutes(app, s);
   partnerRoutes(app, s);
   adminRoutes(app, s);
+  checkSessionsBeforeValidation(app, s);
   dashboardRoutes(app, s);
   dashboardEventsRoutes(app, s);
   dashboardExtraRoutes(app, s);

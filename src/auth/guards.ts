@@ -149,8 +149,13 @@ export interface SessionPrincipal {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Principals already checked for a request (by the preValidation hook), so handlers don't look twice. */
+const checked = new WeakMap<FastifyRequest, SessionPrincipal>();
+
 /** Dashboard: the session cookie, and on unsafe methods the X-CSRF-Token header bound to it. */
 export async function sessionAuth(s: Services, req: FastifyRequest): Promise<SessionPrincipal> {
+  const known = checked.get(req);
+  if (known) return known;
   const token = req.cookies[SESSION_COOKIE];
   if (!token || token.length > 200) throw fail('session_required');
   const session = await s.store.findLiveSession(hashToken(token), s.now());
@@ -159,7 +164,21 @@ export async function sessionAuth(s: Services, req: FastifyRequest): Promise<Ses
   if (!user || user.status !== 'active') throw fail('session_required');
   const csrfToken = csrfTokenFor(s.config.jwtSecret, token);
   if (UNSAFE.has(req.method) && !safeEqual(headerValue(req, CSRF_HEADER) ?? '', csrfToken)) throw fail('csrf_failed');
-  return { user, sessionId: session.id, csrfToken };
+  const principal = { user, sessionId: session.id, csrfToken };
+  checked.set(req, principal);
+  return principal;
+}
+
+/**
+ * Checks the session (and CSRF token) of every route whose schema declares the session cookie as
+ * its security, before the body is validated: a caller without a valid session or token learns
+ * nothing about what a body should look like (401/403, not 400).
+ */
+export function checkSessionsBeforeValidation(app: App, s: Services): void {
+  app.addHook('preValidation', async (req) => {
+    const security = req.routeOptions.schema?.security as Record<string, unknown>[] | undefined;
+    if (security?.some((scheme) => 'sessionCookie' in scheme)) await sessionAuth(s, req);
+  });
 }
 
 /** Operator API: `Authorization: Bearer <ADMIN_TOKEN>`; disabled (404) when no token is configured. */

@@ -743,6 +743,18 @@ describe('dashboard session', () => {
     expect((await get(`${base}/api-keys`, { cookie: tenant.session.cookie })).statusCode).toBe(200);
     expect((await get('/dashboard/api/session', { cookie: tenant.session.cookie })).statusCode).toBe(200);
   });
+
+  it('checks the session and CSRF token before the body: no session 401, no token 403, only then 400', async () => {
+    const tenant = await newTenant(t);
+    const url = `/dashboard/api/orgs/${tenant.orgId}/api-keys`;
+    const bad = { name: { not: 'a string' } };
+    const noSession = await t.app.inject({ method: 'POST', url, payload: bad });
+    expect(bodyOf(noSession)[0]).toBe(401);
+    const noToken = await t.app.inject({ method: 'POST', url, payload: bad, headers: { cookie: tenant.session.cookie } });
+    expect(bodyOf(noToken)).toEqual([403, { error: 'Missing or invalid CSRF token.', code: 'csrf_failed' }]);
+    const badBody = await t.app.inject({ method: 'POST', url, payload: bad, headers: dash(tenant.session) });
+    expect(bodyOf(badBody)[0]).toBe(400);
+  });
 });
 
 describe('password reset', () => {
