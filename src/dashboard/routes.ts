@@ -9,7 +9,7 @@ import type { ApiKey, Invite, App as PartnerApp, Role, User } from '../catalog/s
 import { displayPrefix } from '../credentials/service.js';
 import { pixelOut, projectOut } from '../partner/routes.js';
 import { trackerCatalog } from '../pixels/render.js';
-import { TrackersField } from '../pixels/trackers.js';
+import { PixelSettingsFields } from '../pixels/trackers.js';
 import { hashToken, randomToken } from '../platform/crypto.js';
 import { fail } from '../platform/errors.js';
 import { type App, errorResponses } from '../platform/http.js';
@@ -428,11 +428,7 @@ export function dashboardRoutes(app: App, s: Services): void {
         tags,
         security,
         params: ProjectParams,
-        body: Type.Object({
-          title: Type.String({ minLength: 1, maxLength: 200 }),
-          respect_privacy_signals: Type.Optional(Type.Boolean()),
-          trackers: Type.Optional(TrackersField),
-        }),
+        body: Type.Object({ title: Type.String({ minLength: 1, maxLength: 200 }), ...PixelSettingsFields }),
       },
     },
     async (req, reply) => {
@@ -454,11 +450,7 @@ export function dashboardRoutes(app: App, s: Services): void {
         security,
         summary: "Change a pixel's title, privacy setting or trackers (its script follows within 5 minutes)",
         params: Type.Object({ org_id: Id, pixel_id: Id }),
-        body: Type.Object({
-          title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-          respect_privacy_signals: Type.Optional(Type.Boolean()),
-          trackers: Type.Optional(TrackersField),
-        }),
+        body: Type.Object({ title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...PixelSettingsFields }),
       },
     },
     async (req) => {

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { can } from '../accounts/permissions.js';
 import { organizationRole, platformAuth } from '../auth/guards.js';
 import type { App as PartnerApp, Pixel, Project } from '../catalog/store.js';
-import { parseStoredTrackers, TrackersField } from '../pixels/trackers.js';
+import { PixelSettingsFields, parseStoredTrackers, TrackersField } from '../pixels/trackers.js';
 import { fail } from '../platform/errors.js';
 import { type App, errorResponses, headerValue } from '../platform/http.js';
 import { formatSqlTime } from '../platform/time.js';
@@ -254,11 +254,7 @@ export function partnerRoutes(app: App, s: Services): void {
         summary: 'Create a pixel in the project named by the project_id header',
         security,
         // Delivr documents {"title"}; trackers and respect_privacy_signals are our additions (optional).
-        body: Type.Object({
-          title: Type.String({ minLength: 1, maxLength: 200 }),
-          trackers: Type.Optional(TrackersField),
-          respect_privacy_signals: Type.Optional(Type.Boolean()),
-        }),
+        body: Type.Object({ title: Type.String({ minLength: 1, maxLength: 200 }), ...PixelSettingsFields }),
         response: { 200: wrap({ pixel_id: Type.String(), installation_url: Type.String() }), ...errorResponses(400, 401, 403, 404) },
       },
     },

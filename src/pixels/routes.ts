@@ -17,7 +17,7 @@ interface Rendered {
   etag: string;
 }
 
-/** Rendered scripts by body hash: each pixel's script is gzipped once, not on every request. */
+/** Rendered scripts kept (by pixel and settings version); past this many the cache starts over. */
 const MAX_CACHED = 5_000;
 
 export function pixelScriptRoutes(app: App, s: Services): void {
@@ -35,19 +35,23 @@ export function pixelScriptRoutes(app: App, s: Services): void {
     async (req, reply) => {
       const pixel = /^[0-9a-f-]{36}$/i.test(req.params.pixel_id) ? await s.ingest.pixel(req.params.pixel_id.toLowerCase()) : null;
       if (!pixel) throw fail('pixel_not_found');
-      const body = renderTracker(builtTracker().variants[variantIndex(parseStoredTrackers(pixel.trackers))] as string, {
-        pixelId: pixel.id,
-        organizationId: pixel.organization_id,
-        endpoint: `${s.config.publicUrl}/pixel/core/api/send-event`,
-        respectPrivacySignals: pixel.respect_privacy === 1,
-      });
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-      let rendered = cache.get(etag);
+      // A pixel's script changes only with its settings (updated_at) or a new build (a new process):
+      // rendered, hashed and gzipped once per settings version, not on every request.
+      const key = `${pixel.id}:${pixel.updated_at}`;
+      let rendered = cache.get(key);
       if (!rendered) {
+        const body = renderTracker(builtTracker().variants[variantIndex(parseStoredTrackers(pixel.trackers))] as string, {
+          pixelId: pixel.id,
+          organizationId: pixel.organization_id,
+          endpoint: `${s.config.publicUrl}/pixel/core/api/send-event`,
+          respectPrivacySignals: pixel.respect_privacy === 1,
+        });
+        const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
         if (cache.size >= MAX_CACHED) cache.clear();
         rendered = { body, gzip: gzipSync(body, { level: 9 }), etag };
-        cache.set(etag, rendered);
+        cache.set(key, rendered);
       }
+      const { etag } = rendered;
       // Each encoding is its own representation, with its own strong validator.
       const gzip = acceptsGzip(req);
       const tag = gzip ? `${etag.slice(0, -1)}-gz"` : etag;

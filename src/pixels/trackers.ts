@@ -43,3 +43,9 @@ export function parseStoredTrackers(stored: string): string[] {
 export function variantIndex(names: readonly string[]): number {
   return TRACKER_NAMES.reduce((mask, name, bit) => (names.includes(name) ? mask | (1 << bit) : mask), 0);
 }
+
+/** The settings a pixel is created or changed with, beside its title: one schema for every route. */
+export const PixelSettingsFields = {
+  trackers: Type.Optional(TrackersField),
+  respect_privacy_signals: Type.Optional(Type.Boolean({ description: 'Send nothing from browsers with Do Not Track or GPC on' })),
+};
