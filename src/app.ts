@@ -8,22 +8,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
-import { adminRoutes } from './admin/routes.js';
-import { checkSessionsBeforeValidation, registerAccessLogHook } from './auth/guards.js';
-import { authRoutes } from './auth/routes.js';
-import { collectRoutes } from './collect/routes.js';
-import { clientRoutes } from './credentials/client-routes.js';
-import { dashboardEventsRoutes } from './dashboard/events-routes.js';
-import { dashboardExtraRoutes } from './dashboard/extra-routes.js';
-import { dashboardRoutes } from './dashboard/routes.js';
-import { eventsRoutes } from './events/routes.js';
-import { eventsSchemaRoutes } from './events/schema-routes.js';
 import { opsRoutes } from './ops/routes.js';
-import { partnerRoutes } from './partner/routes.js';
-import { pixelScriptRoutes } from './pixels/routes.js';
 import { ApiError } from './platform/errors.js';
 import { type App, ErrorSchema, errorHandler } from './platform/http.js';
 import type { Services } from './services.js';
+import { adminSurface } from './surfaces/admin.js';
+import { dashboardSurface } from './surfaces/dashboard.js';
+import { dataSurface } from './surfaces/data.js';
+import { partnerSurface } from './surfaces/partner.js';
+import { pixelSurface } from './surfaces/pixel.js';
 import { webRoutes } from './web/routes.js';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
@@ -104,21 +97,14 @@ export async function buildApp(s: Services): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  registerAccessLogHook(app, s);
+  app.decorateRequest('accessKey', null);
   opsRoutes(app, s);
-  authRoutes(app, s);
-  clientRoutes(app, s);
-  partnerRoutes(app, s);
-  adminRoutes(app, s);
-  checkSessionsBeforeValidation(app, s);
-  dashboardRoutes(app, s);
-  dashboardEventsRoutes(app, s);
-  dashboardExtraRoutes(app, s);
-  eventsSchemaRoutes(app, s);
-  eventsRoutes(app, s);
-  collectRoutes(app, s);
-  pixelScriptRoutes(app, s);
-  webRoutes(app, s);
+  await dataSurface(app, s);
+  await partnerSurface(app, s);
+  await adminSurface(app, s);
+  await dashboardSurface(app, s);
+  await pixelSurface(app, s);
+  webRoutes(app);
 
   app.addHook('onClose', async () => {
     await s.close();

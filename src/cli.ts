@@ -1,16 +1,13 @@
 // The operator's command line: `delivr org create|list|resend-invite`. It uses the same config
-// (environment variables), catalog and accounts service as the server, so it works on a laptop's
+// (environment variables) and catalog services as the server, so it works on a laptop's
 // SQLite files and on a production PostgreSQL alike. It opens only the catalog and the mailer, never
 // the analytics store: DuckDB allows one process per file, and the server is usually running.
 import { parseArgs } from 'node:util';
-import { AccountsService } from './accounts/service.js';
-import { openCatalog } from './catalog/db.js';
-import { CatalogStore } from './catalog/store.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { ConfigError, loadConfig } from './platform/config.js';
 import { ApiError } from './platform/errors.js';
-import { MemoryFailureCounter } from './platform/limits.js';
 import { createLogger } from './platform/logger.js';
+import { createCatalogServices } from './services.js';
 
 const USAGE = `Usage:
   delivr org create --name <name> --owner-email <email>
@@ -82,24 +79,17 @@ export async function runCli(argv: string[]): Promise<number> {
   const { command, values } = parse(argv);
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL || 'warn');
-  const catalog = await openCatalog({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-  const store = new CatalogStore(catalog.db, catalog.dialect);
   const { mailer, links } = linkKeeping(createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log }));
   const printLinks = (): void => {
     if (config.smtpUrl) return;
     for (const link of links) out(`No SMTP_URL is set: the email is in ${config.dataDir}/outbox. Accept link: ${link}`);
   };
-  const accounts = new AccountsService({
-    store,
-    mailer,
-    config,
-    failures: new MemoryFailureCounter(config.loginThrottle.windowSeconds * 1000),
-    log,
-    now: Date.now,
-  });
+  // The CLI leaves the analytics store alone (DuckDB allows one process per file, and the server is
+  // usually running): the catalog services are all it needs.
+  const s = await createCatalogServices(config, log, { mailer, catalogPoolSize: 2 });
   try {
     if (command === 'create') {
-      const { organization, invite } = await accounts.createOrganization({
+      const { organization, invite } = await s.organizations.createWithOwnerInvite({
         name: String(values.name),
         ownerEmail: String(values['owner-email']),
       });
@@ -109,7 +99,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'list') {
-      const orgs = await store.listOrganizations();
+      const orgs = await s.organizations.list();
       if (values.json) {
         out(
           JSON.stringify(
@@ -123,13 +113,12 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    const invite = await accounts.resendInvite({ organizationId: String(values.org), email: String(values.email), actor: null });
+    const invite = await s.members.resendInvite({ organizationId: String(values.org), email: String(values.email), actor: null });
     out(`Invitation re-sent to ${invite.email}; the previous link no longer works.`);
     printLinks();
     return 0;
   } finally {
-    mailer.close();
-    await catalog.db.destroy();
+    await s.close();
   }
 }
 

@@ -1,44 +1,76 @@
 // The composition root: builds every service once from config, choosing embedded or scale-out
-// infrastructure. buildApp() takes the result, so tests can build apps around their own services.
+// infrastructure. Two stages share one builder: the catalog services (accounts, members,
+// organizations, credentials, projects, pixels) that the CLI and background workers use, and the
+// full set that adds the analytics store and ingest for the server. buildApp() takes the result.
 
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AccountsService } from './accounts/service.js';
+import { LoginThrottle } from './accounts/throttle.js';
 import { ClickHouseAnalyticsStore } from './analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from './analytics/duckdb.js';
 import { GroupCommitter } from './analytics/group-commit.js';
 import type { AnalyticsStore } from './analytics/types.js';
+import { AccessLogBuffer } from './api-keys/access-log.js';
+import { ApiKeysService } from './api-keys/service.js';
+import { AppsService } from './apps/service.js';
+import { Guards } from './auth/guards.js';
 import { TokenService } from './auth/tokens.js';
+import { Catalog } from './catalog/catalog.js';
 import { openCatalog } from './catalog/db.js';
-import { CatalogStore } from './catalog/store.js';
 import { IngestService } from './collect/service.js';
-import { AccessLogBuffer } from './credentials/access-log.js';
-import { CredentialsService } from './credentials/service.js';
+import { EventsService } from './events/service.js';
+import { LegacyClientsService } from './legacy-clients/service.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
+import { MembersService } from './members/service.js';
+import { OrganizationsService } from './organizations/service.js';
+import { PixelsService } from './pixels/service.js';
 import type { Config } from './platform/config.js';
 import { type FailureCounter, MemoryFailureCounter, MemoryRateLimiter, type RateLimiter } from './platform/limits.js';
 import { Metrics } from './platform/metrics.js';
 import { connectRedis, RedisFailureCounter, RedisRateLimiter } from './platform/redis-limits.js';
 import { ProjectsService } from './projects/service.js';
+import { SessionsService } from './sessions/service.js';
 
-export interface Services {
+export interface CatalogServices {
   config: Config;
   log: Logger;
   now: () => number;
-  store: CatalogStore;
-  tokens: TokenService;
+  /** The catalog's stores; services only. Routes never receive it (test/architecture.test.ts checks). */
+  catalog: Catalog;
   mailer: Mailer;
+  tokens: TokenService;
   accounts: AccountsService;
-  credentials: CredentialsService;
+  members: MembersService;
+  organizations: OrganizationsService;
+  sessions: SessionsService;
+  apiKeys: ApiKeysService;
+  legacyClients: LegacyClientsService;
+  apps: AppsService;
   projects: ProjectsService;
+  pixels: PixelsService;
   rateLimiter: RateLimiter;
-  loginFailures: FailureCounter;
-  accessLog: AccessLogBuffer;
+  auth: Guards;
+  close(): Promise<void>;
+}
+
+export interface Services extends CatalogServices {
   metrics: Metrics;
   analytics: AnalyticsStore;
   committer: GroupCommitter;
   ingest: IngestService;
-  close(): Promise<void>;
+  events: EventsService;
+  /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
+  health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
+}
+
+export interface ServiceOptions {
+  now?: () => number;
+  defaultMetrics?: boolean;
+  redisPrefix?: string;
+  /** Replaces the configured mailer (the CLI wraps it to print links). */
+  mailer?: Mailer;
+  catalogPoolSize?: number;
 }
 
 /** ClickHouse when CLICKHOUSE_URL is set, otherwise an embedded DuckDB file under DATA_DIR. */
@@ -48,31 +80,66 @@ export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir'>)
     : new DuckDbAnalyticsStore(join(config.dataDir, 'analytics.duckdb'));
 }
 
-export async function createServices(
-  config: Config,
-  log: Logger,
-  opts: { now?: () => number; defaultMetrics?: boolean; redisPrefix?: string } = {},
-): Promise<Services> {
+/** Everything that lives in the catalog: what the CLI and workers need, without the analytics store. */
+export async function createCatalogServices(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<CatalogServices> {
   const now = opts.now ?? Date.now;
-  const catalog = await openCatalog({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const store = new CatalogStore(catalog.db, catalog.dialect);
-  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log });
+  const conn = await openCatalog({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(opts.catalogPoolSize ? { poolSize: opts.catalogPoolSize } : {}),
+  });
+  const catalog = new Catalog(conn.db, conn.dialect);
+  const mailer = opts.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log });
   // One process: in-memory limits. Several: Redis, so limits hold across the fleet.
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
+  const prefixed = (name: string): string | undefined => (opts.redisPrefix ? `${opts.redisPrefix}${name}` : undefined);
   const windowMs = config.loginThrottle.windowSeconds * 1000;
   const loginFailures: FailureCounter = redis
-    ? new RedisFailureCounter(redis, windowMs, opts.redisPrefix ? `${opts.redisPrefix}fail:` : undefined, now)
+    ? new RedisFailureCounter(redis, windowMs, prefixed('fail:'), now)
     : new MemoryFailureCounter(windowMs, now);
   const rateLimiter: RateLimiter = redis
-    ? new RedisRateLimiter(
-        redis,
-        config.rateLimit.perSecond,
-        config.rateLimit.burst,
-        opts.redisPrefix ? `${opts.redisPrefix}rl:` : undefined,
-        now,
-      )
+    ? new RedisRateLimiter(redis, config.rateLimit.perSecond, config.rateLimit.burst, prefixed('rl:'), now)
     : new MemoryRateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now);
-  const accessLog = new AccessLogBuffer(store, log);
+
+  const throttle = new LoginThrottle(loginFailures, config);
+  const tokens = new TokenService(config);
+  const members = new MembersService({ catalog, mailer, config, throttle, log, now });
+  const organizations = new OrganizationsService(catalog, members, config, now);
+  const accounts = new AccountsService({ catalog, organizations, mailer, config, throttle, log, now });
+  const sessions = new SessionsService(catalog, accounts, config, now);
+  const accessLog = new AccessLogBuffer(catalog, log);
+  const apiKeys = new ApiKeysService(catalog, accessLog, now);
+  const apps = new AppsService(catalog, now);
+  const auth = new Guards({ config, tokens, accounts, members, sessions, apiKeys, apps, rateLimiter });
+  return {
+    config,
+    log,
+    now,
+    catalog,
+    mailer,
+    tokens,
+    accounts,
+    members,
+    organizations,
+    sessions,
+    apiKeys,
+    legacyClients: new LegacyClientsService(catalog, apiKeys, now),
+    apps,
+    projects: new ProjectsService(catalog, now),
+    pixels: new PixelsService(catalog, config, now),
+    rateLimiter,
+    auth,
+    async close() {
+      await accessLog.flush();
+      mailer.close();
+      redis?.disconnect();
+      await conn.db.destroy();
+    },
+  };
+}
+
+export async function createServices(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Services> {
+  const core = await createCatalogServices(config, log, opts);
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? false });
   const analytics = openAnalytics(config);
   await analytics.init();
@@ -87,31 +154,23 @@ export async function createServices(
       metrics.commitSeconds.observe(ms / 1000);
     },
   });
-  const ingest = new IngestService(store, committer, metrics, config.ipMode, now);
   return {
-    config,
-    log,
-    now,
-    store,
-    tokens: new TokenService(config),
-    mailer,
-    accounts: new AccountsService({ store, mailer, config, failures: loginFailures, log, now }),
-    credentials: new CredentialsService(store, now),
-    projects: new ProjectsService(store, config.publicUrl, now),
-    rateLimiter,
-    loginFailures,
-    accessLog,
+    ...core,
     metrics,
     analytics,
     committer,
-    ingest,
+    ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now),
+    events: new EventsService(analytics, core.projects, core.pixels),
+    health: {
+      catalog: () => core.catalog.ping(),
+      analytics: async () => {
+        await analytics.countEvents({ organizationId: '-', pixelIds: [], startMs: 0, endMs: 0 });
+      },
+    },
     async close() {
       await committer.close();
       await analytics.close();
-      await accessLog.flush();
-      mailer.close();
-      redis?.disconnect();
-      await catalog.db.destroy();
+      await core.close();
     },
   };
 }

@@ -1,11 +1,10 @@
 // Ingest: checks each event (shape, pixel exists and belongs to the organization), enriches it, and
 // hands the good ones to the group committer. The caller answers only after the commit, so an
-// acknowledged event is durable. Pixel lookups are cached for two seconds: a deleted pixel stops
-// being accepted within that time on every process.
+// acknowledged event is durable. Pixels come from the pixels service's short-lived cache.
 import { randomUUID } from 'node:crypto';
 import type { GroupCommitter } from '../analytics/group-commit.js';
 import type { EventRow } from '../analytics/types.js';
-import type { CatalogStore, Pixel } from '../catalog/store.js';
+import type { PixelsService } from '../pixels/service.js';
 import type { IpMode } from '../platform/config.js';
 import type { Metrics } from '../platform/metrics.js';
 import { enrich, type RequestFacts } from './enrich.js';
@@ -13,29 +12,14 @@ import { checkEvent, INGEST_LIMITS } from './validate.js';
 
 export type EventOutcome = { ok: true; eventId: string } | { ok: false; reason: string; code: 'invalid' | 'unknown_pixel' };
 
-const PIXEL_CACHE_MS = 2000;
-
 export class IngestService {
-  private readonly pixels = new Map<string, { pixel: Pixel | null; at: number }>();
-  private readonly seenFirstEvent = new Set<string>();
-
   constructor(
-    private readonly store: CatalogStore,
+    private readonly pixels: PixelsService,
     private readonly committer: GroupCommitter,
     private readonly metrics: Metrics,
     private readonly ipMode: IpMode,
     private readonly now: () => number,
   ) {}
-
-  async pixel(id: string): Promise<Pixel | null> {
-    const t = this.now();
-    const hit = this.pixels.get(id);
-    if (hit && t - hit.at < PIXEL_CACHE_MS) return hit.pixel;
-    const pixel = (await this.store.getPixel(id)) ?? null;
-    if (this.pixels.size > 10_000) this.pixels.clear();
-    this.pixels.set(id, { pixel, at: t });
-    return pixel;
-  }
 
   /** Validates, enriches and commits; resolves when every accepted event is durable. */
   async ingest(raw: readonly unknown[], facts: RequestFacts): Promise<EventOutcome[]> {
@@ -49,7 +33,7 @@ export class IngestService {
         continue;
       }
       const e = checked.value;
-      const pixel = await this.pixel(e.pixelId);
+      const pixel = await this.pixels.findLive(e.pixelId);
       if (!pixel || pixel.organization_id !== e.organizationId) {
         outcomes.push({ ok: false, reason: 'unknown pixel_id for this organization_id', code: 'unknown_pixel' });
         this.metrics.ingestRejected.inc({ reason: 'unknown_pixel' });
@@ -87,19 +71,13 @@ export class IngestService {
         this.metrics.ingestEvents.inc({ outcome: r.is_bot ? 'bot' : 'accepted' });
         this.metrics.queryableLagSeconds.observe((committed - r.received_millis) / 1000);
       }
-      await this.markFirstEvents(rows, committed);
+      await this.pixels.markFirstEvents(
+        rows.map((r) => r.pixel_id),
+        committed,
+      );
     }
     const rejected = outcomes.length - rows.length;
     if (rejected > 0) this.metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected);
     return outcomes;
-  }
-
-  /** Lets the dashboard's install check turn green; one catalog write per pixel per process. */
-  private async markFirstEvents(rows: readonly EventRow[], at: number): Promise<void> {
-    for (const id of new Set(rows.map((r) => r.pixel_id))) {
-      if (this.seenFirstEvent.has(id)) continue;
-      this.seenFirstEvent.add(id);
-      await this.store.markPixelFirstEvent(id, at);
-    }
   }
 }

@@ -4,7 +4,7 @@
 // documented "Invalid parameters." message.
 import { checkCondition, parseFieldList, parseFilter } from '../analytics/filter.js';
 import type { EventQuery, FieldName, Filter } from '../analytics/types.js';
-import type { CatalogStore } from '../catalog/store.js';
+import type { PixelsService } from '../pixels/service.js';
 import { fail } from '../platform/errors.js';
 import type { ProjectsService } from '../projects/service.js';
 
@@ -14,7 +14,6 @@ export const OFFSET_WINDOW_MS = 25 * HOUR_MS;
 /** Cursor paging, exports and counts may span up to this. */
 export const LONG_WINDOW_MS = 400 * 24 * HOUR_MS;
 export const DEFAULT_LIMIT = 300;
-export const MAX_LIMIT = 10_000;
 
 export interface EventsParams {
   source?: string;
@@ -79,8 +78,8 @@ export function timeRange(p: EventsParams, maxWindowMs: number, windowHint: stri
 
 /** Pixels the request may read: one pixel, a project's pixels, or the whole organization's. */
 export async function resolveScope(
-  store: CatalogStore,
   projects: ProjectsService,
+  pixels: PixelsService,
   organizationId: string,
   p: EventsParams,
   opts: { v1: boolean },
@@ -89,14 +88,14 @@ export async function resolveScope(
   if (source === 'dsp' || source === 'delivrdsp') throw invalid('source=dsp (ad impression events) is not available on this server');
   if (source !== 'pixel') throw invalid('source must be pixel or dsp');
   if (p.campaign_id !== undefined) throw invalid('campaign_id applies to source=dsp, which is not available on this server');
-  if (p.pixel_id) return [(await projects.getPixelIn([organizationId], p.pixel_id)).id];
+  if (p.pixel_id) return [(await pixels.getIn([organizationId], p.pixel_id)).id];
   if (p.project_id) {
-    const project = await projects.getProject(organizationId, p.project_id);
-    return (await projects.listPixels(project)).map((x) => x.id);
+    const project = await projects.get(organizationId, p.project_id);
+    return (await pixels.list(project)).map((x) => x.id);
   }
   if (opts.v1 && p.organization_id) {
     if (p.organization_id !== organizationId) throw fail('organization_not_found');
-    return (await store.listOrganizationPixels(organizationId)).map((x) => x.id);
+    return (await pixels.listForOrganization(organizationId)).map((x) => x.id);
   }
   throw invalid(
     opts.v1 ? 'one of pixel_id, project_id or organization_id is required' : 'pixel_id or project_id is required with source=pixel',

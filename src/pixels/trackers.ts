@@ -3,7 +3,6 @@
 // variant of a pixel's stored selection. Page views on load are always on and not in the list.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Type } from 'typebox';
 import { fail } from '../platform/errors.js';
 import { PACKAGE_ROOT } from '../platform/paths.js';
 
@@ -19,12 +18,6 @@ export interface TrackerOption {
 export const TRACKERS: readonly TrackerOption[] = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'tracker', 'trackers.json'), 'utf8'));
 export const TRACKER_NAMES: readonly string[] = TRACKERS.map((t) => t.name);
 export const DEFAULT_TRACKERS: readonly string[] = TRACKERS.filter((t) => t.default).map((t) => t.name);
-
-/** Request/response field: the enabled trackers, by name. */
-export const TrackersField = Type.Array(Type.String({ maxLength: 40 }), {
-  maxItems: 20,
-  description: `Optional trackers to enable, from: ${TRACKER_NAMES.join(', ')}. Page views on load are always sent.`,
-});
 
 /** Checks names (unknown ones are a 400 naming them) and returns them in canonical order, once each. */
 export function normaliseTrackers(names: readonly string[]): string[] {
@@ -43,9 +36,3 @@ export function parseStoredTrackers(stored: string): string[] {
 export function variantIndex(names: readonly string[]): number {
   return TRACKER_NAMES.reduce((mask, name, bit) => (names.includes(name) ? mask | (1 << bit) : mask), 0);
 }
-
-/** The settings a pixel is created or changed with, beside its title: one schema for every route. */
-export const PixelSettingsFields = {
-  trackers: Type.Optional(TrackersField),
-  respect_privacy_signals: Type.Optional(Type.Boolean({ description: 'Send nothing from browsers with Do Not Track or GPC on' })),
-};

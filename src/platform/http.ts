@@ -98,3 +98,9 @@ export const bearerToken = (req: FastifyRequest): string | undefined => {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
   return m?.[1];
 };
+
+/** Response schema of a body that is not JSON (a script, a CSV or NDJSON stream), for OpenAPI. */
+export const rawResponse = (description: string, ...mediaTypes: string[]) => ({
+  description,
+  content: Object.fromEntries(mediaTypes.map((t) => [t, { schema: { type: 'string' } }])),
+});

@@ -8,7 +8,6 @@ import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type App, acceptsGzip } from '../platform/http.js';
 import { PACKAGE_ROOT } from '../platform/paths.js';
-import type { Services } from '../services.js';
 
 /** Path roots that belong to the APIs: an unknown path under them is a JSON 404, never the app. */
 export const API_ROOTS = [
@@ -67,7 +66,7 @@ interface Loaded {
   mtimeMs: number;
 }
 
-export function webRoutes(app: App, _s: Services, distDir = join(PACKAGE_ROOT, 'web', 'dist')): void {
+export function webRoutes(app: App, distDir = join(PACKAGE_ROOT, 'web', 'dist')): void {
   const root = resolve(distDir);
   const cache = new Map<string, Loaded>();
 

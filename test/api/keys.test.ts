@@ -227,7 +227,7 @@ describe('rotate and revoke', () => {
 describe('legacy key-only keys', () => {
   it('work with X-Api-Key alone, are listed as not requiring a secret, and refuse a wrong secret', async () => {
     const tenant = await newTenant(t);
-    const legacy = await t.services.credentials.createLegacyKey({ organizationId: tenant.orgId, name: 'old integration' });
+    const legacy = await t.services.apiKeys.createLegacyKey({ organizationId: tenant.orgId, name: 'old integration' });
     expect((await call({ 'x-api-key': legacy.apiKey })).statusCode).toBe(200);
     expect((await call({ authorization: `Bearer ${legacy.apiKey}` })).statusCode).toBe(200);
     expect(statusBody(await call(pair(legacy.apiKey, 'ab'.repeat(32))))).toEqual([401, INVALID_SECRET]);
@@ -237,7 +237,7 @@ describe('legacy key-only keys', () => {
 
   it('rotating a legacy key gives it a secret and requires it from then on', async () => {
     const tenant = await newTenant(t);
-    const legacy = await t.services.credentials.createLegacyKey({ organizationId: tenant.orgId, name: 'migrating' });
+    const legacy = await t.services.apiKeys.createLegacyKey({ organizationId: tenant.orgId, name: 'migrating' });
     const rotated = json<{ key: KeyOut; api_secret: string }>(await keyAction(tenant, legacy.key.id, 'rotate'));
     expect(rotated.key.secret_required).toBe(true);
     expect(statusBody(await call({ 'x-api-key': legacy.apiKey }))).toEqual([401, SECRET_REQUIRED]);

@@ -15,7 +15,7 @@ beforeAll(async () => {
   tenant = await newTenant(t);
   const app = await createApp(t, tenant);
   const key = await createKey(t, tenant);
-  const legacy = await t.services.credentials.createLegacyKey({ organizationId: tenant.orgId, name: 'legacy' });
+  const legacy = await t.services.apiKeys.createLegacyKey({ organizationId: tenant.orgId, name: 'legacy' });
   Object.assign(vars, {
     YOUR_EMAIL: tenant.email,
     YOUR_PASSWORD: tenant.password,

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Catalog } from '../../src/catalog/catalog.js';
 import { openCatalog } from '../../src/catalog/db.js';
-import { CatalogStore } from '../../src/catalog/store.js';
 import { runCatalogContract } from './contract.js';
 
 const serverUrl = process.env.TEST_DATABASE_URL;
@@ -41,7 +41,7 @@ await runCatalogContract('postgres', async () => {
   if (!serverUrl) return null;
   await admin((c) => c.query(`CREATE SCHEMA ${contractSchema}`));
   const conn = await openCatalog({ databaseUrl: urlFor(contractSchema), dataDir: '/nonexistent' });
-  return new CatalogStore(conn.db, conn.dialect);
+  return new Catalog(conn.db, conn.dialect);
 });
 
 afterAll(async () => {

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Catalog } from '../../src/catalog/catalog.js';
 import { openCatalog } from '../../src/catalog/db.js';
 import { migrationProvider } from '../../src/catalog/migrations.js';
-import { CatalogStore } from '../../src/catalog/store.js';
 import { TRACKER_NAMES } from '../../src/pixels/trackers.js';
 import { runCatalogContract } from './contract.js';
 
@@ -28,7 +28,7 @@ afterAll(() => {
 
 await runCatalogContract('sqlite', async () => {
   const conn = await openCatalog({ databaseUrl: null, dataDir: tempDir() });
-  return new CatalogStore(conn.db, conn.dialect);
+  return new Catalog(conn.db, conn.dialect);
 });
 
 // Loads the catalog module, says "ready", waits for "go" on stdin, then opens (and so migrates).
@@ -107,7 +107,7 @@ describe('catalog migrations on SQLite', () => {
     await old.destroy();
 
     const upgraded = await openCatalog({ databaseUrl: null, dataDir: dir });
-    const pixel = await new CatalogStore(upgraded.db, upgraded.dialect).getPixel('x');
+    const pixel = await new Catalog(upgraded.db, upgraded.dialect).pixels.getPixel('x');
     await upgraded.db.destroy();
     expect(pixel?.trackers.split(',').sort()).toEqual([...TRACKER_NAMES].sort());
   });
@@ -115,11 +115,11 @@ describe('catalog migrations on SQLite', () => {
   it('opening an already migrated catalog again changes nothing', async () => {
     const dir = tempDir();
     const first = await openCatalog({ databaseUrl: null, dataDir: dir });
-    const store = new CatalogStore(first.db, first.dialect);
-    const org = await store.createOrganization({ name: 'kept', now: 1 });
+    const store = new Catalog(first.db, first.dialect);
+    const org = await store.organizations.createOrganization({ name: 'kept', now: 1 });
     await first.db.destroy();
     const again = await openCatalog({ databaseUrl: null, dataDir: dir });
-    expect(await new CatalogStore(again.db, again.dialect).getOrganization(org.id)).toEqual(org);
+    expect(await new Catalog(again.db, again.dialect).organizations.getOrganization(org.id)).toEqual(org);
     await again.db.destroy();
   });
 });

@@ -105,7 +105,7 @@ describe('with SMTP_URL: delivered over SMTP', () => {
     refused.add(email);
     const res = await createOrg(t, 'Bounce Ltd', email);
     expect(res.statusCode, res.body).toBe(503);
-    const orgId = (await t.services.store.listOrganizations()).find((o) => o.name === 'Bounce Ltd')?.id;
+    const orgId = (await t.services.organizations.list()).find((o) => o.name === 'Bounce Ltd')?.id;
     expect(JSON.parse(res.body)).toEqual({
       error: 'The email could not be sent.',
       code: 'mail_failed',

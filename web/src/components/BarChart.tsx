@@ -1,11 +1,9 @@
 // Events per hour or day as an SVG bar chart, with empty buckets filled in, and the same numbers
 // as a table for screen readers and anyone who wants exact values.
 import { useId } from 'react';
+import type { Bucket } from '../lib/types';
 
-export interface Bucket {
-  start_ms: number;
-  count: number;
-}
+export type { Bucket };
 
 const SIZE = { hour: 3_600_000, day: 86_400_000 } as const;
 const W = 800;

@@ -13,5 +13,5 @@ export function parseTime(value: string | number): Date {
 export const formatDate = (value: string | number): string => dateTime.format(parseTime(value));
 export const formatDateSeconds = (value: string | number): string => dateTimeSeconds.format(parseTime(value));
 
-export const fullName = (p: { first_name: string; last_name: string; email: string }): string =>
-  `${p.first_name} ${p.last_name}`.trim() || p.email;
+export const fullName = (p: { first_name: string | null; last_name: string | null; email: string }): string =>
+  [p.first_name, p.last_name].filter(Boolean).join(' ') || p.email;

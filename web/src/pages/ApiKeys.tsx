@@ -10,7 +10,7 @@ import { api } from '../lib/api';
 import { formatDate, formatDateSeconds } from '../lib/format';
 import { useResource } from '../lib/hooks';
 import { canManageKeys } from '../lib/permissions';
-import type { AccessLogEntry, ApiKey, OrganizationRef } from '../lib/types';
+import type { AccessLogBody, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody, OrganizationRef } from '../lib/types';
 
 type Dialogs =
   | { kind: 'create' }
@@ -33,7 +33,7 @@ export function ApiKeysPage({ org }: { org: OrganizationRef }) {
 
 function ApiKeysManager({ org }: { org: OrganizationRef }) {
   const base = `/orgs/${org.organization_id}/api-keys`;
-  const list = useResource(() => api<{ keys: ApiKey[] }>('GET', base), [base]);
+  const list = useResource(() => api<ApiKeyListBody>('GET', base), [base]);
   const [dialog, setDialog] = useState<Dialogs | null>(null);
   const [name, setName] = useState('');
   const [done, setDone] = useState<string | null>(null);
@@ -132,7 +132,7 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
           submitLabel="Create key"
           onClose={() => setDialog(null)}
           onSubmit={async () => {
-            const r = await api<{ key: ApiKey; api_key: string; api_secret: string }>('POST', base, { name: name.trim() });
+            const r = await api<ApiKeyCreatedBody>('POST', base, { name: name.trim() });
             setDialog({
               kind: 'secret',
               title: 'Your new API key',
@@ -161,7 +161,7 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
           confirmLabel="Rotate secret"
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            const r = await api<{ key: ApiKey; api_secret: string }>('POST', `${base}/${dialog.key.key_id}/rotate`);
+            const r = await api<ApiKeyRotatedBody>('POST', `${base}/${dialog.key.key_id}/rotate`);
             setDialog({
               kind: 'secret',
               title: 'Your new API secret',
@@ -209,10 +209,7 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
 }
 
 function AccessLogDialog({ base, apiKey, onClose }: { base: string; apiKey: ApiKey; onClose: () => void }) {
-  const log = useResource(
-    () => api<{ entries: AccessLogEntry[] }>('GET', `${base}/${apiKey.key_id}/access-log?limit=100`),
-    [base, apiKey.key_id],
-  );
+  const log = useResource(() => api<AccessLogBody>('GET', `${base}/${apiKey.key_id}/access-log?limit=100`), [base, apiKey.key_id]);
   // The log has no ids; its position is a stable key for one rendering of a fetched page.
   const entries = (log.data?.entries ?? []).map((e, position) => ({ ...e, position }));
   return (

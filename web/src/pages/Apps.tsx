@@ -7,7 +7,7 @@ import { Badge, DataTable, EmptyState, Field, ListStates, Notice, PageHeader } f
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
 import { useResource } from '../lib/hooks';
-import type { PartnerApp } from '../lib/types';
+import type { AppCreatedBody, AppListBody, PartnerApp } from '../lib/types';
 
 type Dialogs =
   | { kind: 'create' }
@@ -15,7 +15,7 @@ type Dialogs =
   | { kind: 'delete'; app: PartnerApp };
 
 export function AppsPage() {
-  const list = useResource(() => api<{ apps: PartnerApp[] }>('GET', '/apps'), []);
+  const list = useResource(() => api<AppListBody>('GET', '/apps'), []);
   const [dialog, setDialog] = useState<Dialogs | null>(null);
   const [name, setName] = useState('');
   const [done, setDone] = useState<string | null>(null);
@@ -88,7 +88,7 @@ export function AppsPage() {
           submitLabel="Create app"
           onClose={() => setDialog(null)}
           onSubmit={async () => {
-            const r = await api<{ app: PartnerApp; client_id: string; client_secret: string }>('POST', '/apps', { name: name.trim() });
+            const r = await api<AppCreatedBody>('POST', '/apps', { name: name.trim() });
             setDialog({ kind: 'secret', app: r.app, clientId: r.client_id, clientSecret: r.client_secret });
             await list.reload();
           }}

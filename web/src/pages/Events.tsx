@@ -2,7 +2,7 @@
 // chart of events per hour or day, and the full event on click. Filters live in the URL, so a
 // filtered view can be bookmarked or shared, and the pixel page links straight to its events.
 import { useEffect, useMemo, useState } from 'react';
-import { BarChart, type Bucket, fillBuckets } from '../components/BarChart';
+import { BarChart, fillBuckets } from '../components/BarChart';
 import { Dialog } from '../components/Dialog';
 import { Badge, EmptyState, ErrorMessage, Field, Loading, PageHeader } from '../components/ui';
 import { api, errorText } from '../lib/api';
@@ -10,7 +10,7 @@ import { buildFilter, type ResolvedFilter } from '../lib/filter';
 import { formatDateSeconds } from '../lib/format';
 import { useResource } from '../lib/hooks';
 import { Link, navigate, useLocation } from '../lib/router';
-import type { EventRecord, OrganizationRef, Pixel, Project } from '../lib/types';
+import type { DashboardPixelListBody, EventCounts, EventRecord, OrganizationRef, ProjectListBody, RecentEventsPage } from '../lib/types';
 
 const RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 type RangeKey = keyof typeof RANGES | 'custom';
@@ -85,14 +85,6 @@ function windowOf(f: Filters, now: number): { startMs: number; endMs: number } |
   return { startMs, endMs };
 }
 
-/** A page of /recent-events: newest first; page 0 is the newest. */
-interface Page {
-  events: EventRecord[];
-  count: number;
-  page: number;
-  has_more: boolean;
-}
-
 export function EventsPage({ org }: { org: OrganizationRef }) {
   const { path, search } = useLocation();
   const searchKey = search.toString();
@@ -107,8 +99,8 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
   useEffect(() => setForm(applied), [applied]);
 
   const catalog = useResource(async () => {
-    const { projects } = await api<{ projects: Project[] }>('GET', `${base}/projects`);
-    const lists = await Promise.all(projects.map((p) => api<{ pixels: Pixel[] }>('GET', `${base}/projects/${p.project_id}/pixels`)));
+    const { projects } = await api<ProjectListBody>('GET', `${base}/projects`);
+    const lists = await Promise.all(projects.map((p) => api<DashboardPixelListBody>('GET', `${base}/projects/${p.project_id}/pixels`)));
     return projects.map((project, i) => ({ project, pixels: lists[i]?.pixels ?? [] }));
   }, [base]);
   const pixelTitle = useMemo(() => {
@@ -144,8 +136,8 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
     const cq = query({ interval });
     if (!eq || !cq) return null;
     const [page, counts] = await Promise.all([
-      api<Page>('GET', `${base}/recent-events?${eq}`),
-      api<{ count: number; buckets?: Bucket[] }>('GET', `${base}/event_counts?${cq}`),
+      api<RecentEventsPage>('GET', `${base}/recent-events?${eq}`),
+      api<EventCounts>('GET', `${base}/event_counts?${cq}`),
     ]);
     return { page, counts };
   }, [key, interval, base]);
@@ -160,7 +152,7 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
     const q = more && query({ limit: String(PAGE_SIZE), page: String(more.page) });
     if (!q || !more) return;
     try {
-      const page = await api<Page>('GET', `${base}/recent-events?${q}`);
+      const page = await api<RecentEventsPage>('GET', `${base}/recent-events?${q}`);
       // Events that arrived since the first page shift the pages by a few rows: drop what is already shown.
       setRows((r) => {
         const seen = new Set(r.map((e) => e.event_id));

@@ -10,14 +10,14 @@ import { useResource } from '../lib/hooks';
 import { canInvite, canManageMembers, ROLE_LABEL } from '../lib/permissions';
 import { navigate } from '../lib/router';
 import { useSession } from '../lib/session';
-import type { Invite, Member, OrganizationRef, Role } from '../lib/types';
+import type { Invite, InviteBodyOut, Member, MembersList, OrganizationRef, Role } from '../lib/types';
 
 type Dialogs = { kind: 'invite' } | { kind: 'remove'; member: Member } | { kind: 'cancel'; invite: Invite };
 
 export function MembersPage({ org }: { org: OrganizationRef }) {
   const { session, refresh } = useSession();
   const base = `/orgs/${org.organization_id}`;
-  const list = useResource(() => api<{ your_role: Role; members: Member[]; invites: Invite[] }>('GET', `${base}/members`), [base]);
+  const list = useResource(() => api<MembersList>('GET', `${base}/members`), [base]);
   const [dialog, setDialog] = useState<Dialogs | null>(null);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
@@ -168,7 +168,7 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
           submitLabel="Send invitation"
           onClose={() => setDialog(null)}
           onSubmit={async () => {
-            const r = await api<{ invite: Invite }>('POST', `${base}/invites`, { email: email.trim(), role });
+            const r = await api<InviteBodyOut>('POST', `${base}/invites`, { email: email.trim(), role });
             setDialog(null);
             setDone(`Invitation sent to ${r.invite.email}. The link works for ${daysUntil(r.invite.expires_at)} days.`);
             await list.reload();

@@ -5,7 +5,7 @@ import { api } from '../lib/api';
 import { useResource } from '../lib/hooks';
 import { canManageKeys, canWriteProjects, ROLE_LABEL } from '../lib/permissions';
 import { Link } from '../lib/router';
-import type { ApiKey, OrganizationRef, Pixel, Project } from '../lib/types';
+import type { ApiKey, ApiKeyListBody, DashboardPixelListBody, OrganizationRef, Pixel, Project, ProjectListBody } from '../lib/types';
 
 interface Progress {
   projects: Project[];
@@ -16,11 +16,11 @@ interface Progress {
 export function OverviewPage({ org }: { org: OrganizationRef }) {
   const base = `/orgs/${org.organization_id}`;
   const progress = useResource(async (): Promise<Progress> => {
-    const { projects } = await api<{ projects: Project[] }>('GET', `${base}/projects`);
+    const { projects } = await api<ProjectListBody>('GET', `${base}/projects`);
     const pixels = (
-      await Promise.all(projects.map((p) => api<{ pixels: Pixel[] }>('GET', `${base}/projects/${p.project_id}/pixels`)))
+      await Promise.all(projects.map((p) => api<DashboardPixelListBody>('GET', `${base}/projects/${p.project_id}/pixels`)))
     ).flatMap((r) => r.pixels);
-    const keys = canManageKeys(org.role) ? (await api<{ keys: ApiKey[] }>('GET', `${base}/api-keys`)).keys : null;
+    const keys = canManageKeys(org.role) ? (await api<ApiKeyListBody>('GET', `${base}/api-keys`)).keys : null;
     return { projects, pixels, keys };
   }, [org.organization_id, org.role]);
 

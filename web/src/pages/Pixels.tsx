@@ -10,7 +10,15 @@ import { formatDate, formatDateSeconds } from '../lib/format';
 import { useResource } from '../lib/hooks';
 import { canWritePixels } from '../lib/permissions';
 import { Link } from '../lib/router';
-import type { OrganizationRef, Pixel, Project, TrackerCatalog } from '../lib/types';
+import type {
+  DashboardPixelListBody,
+  OrganizationRef,
+  Pixel,
+  PixelBodyOut,
+  PixelStatus,
+  ProjectListBody,
+  TrackerCatalog,
+} from '../lib/types';
 import { NotFoundPage } from './NotFound';
 
 const POLL_MS = 2000;
@@ -18,11 +26,11 @@ const POLL_MS = 2000;
 export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId: string }) {
   const base = `/orgs/${org.organization_id}`;
   const data = useResource(async () => {
-    const { projects } = await api<{ projects: Project[] }>('GET', `${base}/projects`);
+    const { projects } = await api<ProjectListBody>('GET', `${base}/projects`);
     const project = projects.find((p) => p.project_id === projectId) ?? null;
     if (!project) return { project: null, pixels: [], catalog: null };
     const [{ pixels }, catalog] = await Promise.all([
-      api<{ pixels: Pixel[] }>('GET', `${base}/projects/${projectId}/pixels`),
+      api<DashboardPixelListBody>('GET', `${base}/projects/${projectId}/pixels`),
       api<TrackerCatalog>('GET', '/pixel-trackers'),
     ]);
     return { project, pixels, catalog };
@@ -118,11 +126,11 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
           onSubmit={async () => {
             const body = { title: title.trim(), respect_privacy_signals: respectPrivacy, trackers };
             if (editing) {
-              const { pixel } = await api<{ pixel: Pixel }>('PATCH', `${base}/pixels/${editing.pixel_id}`, body);
+              const { pixel } = await api<PixelBodyOut>('PATCH', `${base}/pixels/${editing.pixel_id}`, body);
               setEditing(null);
               setDone(`Pixel ${pixel.title} saved. Sites with its snippet pick up the change within 5 minutes.`);
             } else {
-              const { pixel } = await api<{ pixel: Pixel }>('POST', `${base}/projects/${projectId}/pixels`, body);
+              const { pixel } = await api<PixelBodyOut>('POST', `${base}/projects/${projectId}/pixels`, body);
               setCreating(false);
               setDone(`Pixel ${pixel.title} created. Copy its snippet below into your site.`);
             }
@@ -182,7 +190,7 @@ function PixelCard({
     let timer: ReturnType<typeof setTimeout>;
     const check = async () => {
       try {
-        const s = await api<{ first_event_at: string | null }>('GET', `/orgs/${org.organization_id}/pixels/${pixel.pixel_id}/status`);
+        const s = await api<PixelStatus>('GET', `/orgs/${org.organization_id}/pixels/${pixel.pixel_id}/status`);
         if (stopped) return;
         if (s.first_event_at !== null) return setFirstEvent(s.first_event_at);
       } catch {

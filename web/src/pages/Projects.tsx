@@ -8,11 +8,11 @@ import { formatDate } from '../lib/format';
 import { useResource } from '../lib/hooks';
 import { canWriteProjects } from '../lib/permissions';
 import { Link } from '../lib/router';
-import type { OrganizationRef, Project } from '../lib/types';
+import type { OrganizationRef, Project, ProjectBodyOut, ProjectListBody } from '../lib/types';
 
 export function ProjectsPage({ org }: { org: OrganizationRef }) {
   const base = `/orgs/${org.organization_id}/projects`;
-  const list = useResource(() => api<{ projects: Project[] }>('GET', base), [base]);
+  const list = useResource(() => api<ProjectListBody>('GET', base), [base]);
   const [dialog, setDialog] = useState<{ kind: 'create' } | { kind: 'rename'; project: Project } | null>(null);
   const [name, setName] = useState('');
   const [done, setDone] = useState<string | null>(null);
@@ -89,7 +89,7 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
           onClose={() => setDialog(null)}
           onSubmit={async () => {
             if (dialog.kind === 'create') {
-              const { project } = await api<{ project: Project }>('POST', base, { name: name.trim() });
+              const { project } = await api<ProjectBodyOut>('POST', base, { name: name.trim() });
               setDone(`Project ${project.name} created. Next, add a pixel to it.`);
             } else {
               await api('PATCH', `${base}/${dialog.project.project_id}`, { name: name.trim() });

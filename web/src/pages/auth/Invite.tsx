@@ -6,7 +6,7 @@ import { api, errorText } from '../../lib/api';
 import { useResource } from '../../lib/hooks';
 import { ROLE_LABEL } from '../../lib/permissions';
 import { Link } from '../../lib/router';
-import type { InvitePreview, Session } from '../../lib/types';
+import type { InviteAccepted, InvitePreview, Session } from '../../lib/types';
 import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
 
 export function InvitePage({ token, onAccepted }: { token: string; onAccepted: (s: Session, orgId: string) => void }) {
@@ -39,7 +39,7 @@ export function InvitePage({ token, onAccepted }: { token: string; onAccepted: (
     setBusy(true);
     try {
       const body = inv.existing_user ? { token, password } : { token, password, first_name: first, last_name: last };
-      const res = await api<Session & { organization_id: string }>('POST', '/invites/accept', body);
+      const res = await api<InviteAccepted>('POST', '/invites/accept', body);
       onAccepted(res, res.organization_id);
     } catch (err) {
       setError(errorText(err));

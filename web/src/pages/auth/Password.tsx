@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { Field, Notice } from '../../components/ui';
 import { api, errorText } from '../../lib/api';
 import { Link, navigate } from '../../lib/router';
+import type { ForgotResult } from '../../lib/types';
 import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
 
 export function ForgotPasswordPage() {
@@ -17,7 +18,7 @@ export function ForgotPasswordPage() {
     setBusy(true);
     setError(null);
     try {
-      const res = await api<{ message: string }>('POST', '/password/forgot', { email });
+      const res = await api<ForgotResult>('POST', '/password/forgot', { email });
       setSent(res.message);
     } catch (err) {
       setError(errorText(err));

@@ -4,7 +4,7 @@ import { Field, Notice } from '../../components/ui';
 import { api, errorText } from '../../lib/api';
 import { useResource } from '../../lib/hooks';
 import { Link } from '../../lib/router';
-import type { Session } from '../../lib/types';
+import type { Session, SignupStatus } from '../../lib/types';
 import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
 
 const NOTICES: Record<string, string> = {
@@ -16,7 +16,7 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (s: Session) =>
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const signup = useResource(() => api<{ open: boolean }>('GET', '/signup'), []);
+  const signup = useResource(() => api<SignupStatus>('GET', '/signup'), []);
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();

@@ -5,11 +5,11 @@ import { Field, Loading } from '../../components/ui';
 import { api, errorText } from '../../lib/api';
 import { useResource } from '../../lib/hooks';
 import { Link } from '../../lib/router';
-import type { Session } from '../../lib/types';
+import type { Session, SignupStatus } from '../../lib/types';
 import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
 
 export function SignUpPage({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
-  const status = useResource(() => api<{ open: boolean }>('GET', '/signup'), []);
+  const status = useResource(() => api<SignupStatus>('GET', '/signup'), []);
   const [form, setForm] = useState({ first_name: '', last_name: '', email: '', organization_name: '', password: '' });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

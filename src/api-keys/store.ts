@@ -1,0 +1,119 @@
+// Organization API keys and their access logs in the catalog, keys found by the SHA-256 of the
+// presented key. Kysely, the same on SQLite and PostgreSQL; test/catalog/contract/api-keys.ts checks both.
+import type { Kysely, Selectable } from 'kysely';
+import type { AccessLogsTable, ApiKeysTable, CatalogDb } from '../catalog/schema.js';
+import { uuid, uuidv7 } from '../platform/crypto.js';
+
+export type ApiKey = Selectable<ApiKeysTable>;
+export type AccessLog = Selectable<AccessLogsTable>;
+
+export class ApiKeysStore {
+  constructor(private readonly db: Kysely<CatalogDb>) {}
+
+  async createApiKey(input: {
+    organizationId: string;
+    clientId: string | null;
+    name: string;
+    keyPrefix: string;
+    keyHash: string;
+    secretHash: string | null;
+    secretRequired: boolean;
+    createdBy: string | null;
+    now: number;
+  }): Promise<ApiKey> {
+    const row: ApiKey = {
+      id: uuid(),
+      organization_id: input.organizationId,
+      client_id: input.clientId,
+      name: input.name,
+      key_prefix: input.keyPrefix,
+      key_hash: input.keyHash,
+      secret_hash: input.secretHash,
+      secret_required: input.secretRequired ? 1 : 0,
+      status: 'active',
+      created_by: input.createdBy,
+      created_at: input.now,
+      last_used_at: null,
+      revoked_at: null,
+      secret_rotated_at: null,
+    };
+    await this.db.insertInto('api_keys').values(row).execute();
+    return row;
+  }
+
+  async listApiKeys(organizationId: string, opts: { clientIds?: readonly string[] } = {}): Promise<ApiKey[]> {
+    let q = this.db.selectFrom('api_keys').selectAll().where('organization_id', '=', organizationId);
+    if (opts.clientIds) {
+      if (opts.clientIds.length === 0) return [];
+      q = q.where('client_id', 'in', opts.clientIds);
+    }
+    return q.orderBy('created_at').orderBy('id').execute();
+  }
+
+  async getApiKey(organizationId: string, id: string): Promise<ApiKey | undefined> {
+    return this.db.selectFrom('api_keys').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Key lookup on every data-API request, by the SHA-256 of the presented key. */
+  async findApiKeyByHash(keyHash: string): Promise<(ApiKey & { organization_status: string }) | undefined> {
+    return this.db
+      .selectFrom('api_keys as k')
+      .innerJoin('organizations as o', 'o.id', 'k.organization_id')
+      .selectAll('k')
+      .select('o.status as organization_status')
+      .where('k.key_hash', '=', keyHash)
+      .executeTakeFirst();
+  }
+
+  async revokeApiKey(organizationId: string, id: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('api_keys')
+      .set({ status: 'revoked', revoked_at: now })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async rotateApiSecret(organizationId: string, id: string, secretHash: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('api_keys')
+      .set({ secret_hash: secretHash, secret_required: 1, secret_rotated_at: now })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async touchApiKeys(ids: readonly string[], now: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', 'in', ids).execute();
+  }
+}
+
+export class AccessLogsStore {
+  constructor(private readonly db: Kysely<CatalogDb>) {}
+
+  /** Ids are UUIDv7, so entries with the same `ts` still list in the order they were appended. */
+  async appendAccessLogs(entries: readonly Omit<AccessLog, 'id'>[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db
+      .insertInto('access_logs')
+      .values(entries.map((e) => ({ ...e, id: uuidv7() })))
+      .execute();
+  }
+
+  async listAccessLogs(organizationId: string, keyId: string, limit: number): Promise<AccessLog[]> {
+    return this.db
+      .selectFrom('access_logs')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('key_id', '=', keyId)
+      .orderBy('ts', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+}

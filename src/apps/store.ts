@@ -1,0 +1,57 @@
+// Partner API apps (client id + hashed secret, owned by a person) in the catalog. Kysely, the same on
+// SQLite and PostgreSQL; test/catalog/contract/apps.ts checks both.
+import type { Kysely, Selectable } from 'kysely';
+import type { AppsTable, CatalogDb } from '../catalog/schema.js';
+import { uuid } from '../platform/crypto.js';
+
+export type PartnerApp = Selectable<AppsTable>;
+
+export class AppsStore {
+  constructor(private readonly db: Kysely<CatalogDb>) {}
+
+  async createApp(input: { userId: string; name: string; clientId: string; secretHash: string; now: number }): Promise<PartnerApp> {
+    const row: PartnerApp = {
+      id: uuid(),
+      user_id: input.userId,
+      name: input.name,
+      client_id: input.clientId,
+      secret_hash: input.secretHash,
+      status: 'active',
+      created_at: input.now,
+      updated_at: input.now,
+      deleted_at: null,
+    };
+    await this.db.insertInto('apps').values(row).execute();
+    return row;
+  }
+
+  async listApps(userId: string): Promise<PartnerApp[]> {
+    return this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('status', '=', 'active')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  async getApp(id: string): Promise<PartnerApp | undefined> {
+    return this.db.selectFrom('apps').selectAll().where('id', '=', id).where('status', '=', 'active').executeTakeFirst();
+  }
+
+  async findAppByClientId(clientId: string): Promise<PartnerApp | undefined> {
+    return this.db.selectFrom('apps').selectAll().where('client_id', '=', clientId).where('status', '=', 'active').executeTakeFirst();
+  }
+
+  async deleteApp(userId: string, id: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('apps')
+      .set({ status: 'deleted', deleted_at: now, updated_at: now })
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}

@@ -1,0 +1,70 @@
+// Events for the dashboard's Events page, behind the session: the same
+// service as the Events API, scoped to the organization in the path. Every member may read events;
+// without pixel_id/project_id the whole organization is in scope.
+import { Type } from 'typebox';
+import { type App, errorResponses } from '../platform/http.js';
+import type { Services } from '../services.js';
+import { CountsOut, CountsQuery, EventsOut, EventsQuery, RecentOut, RecentQuery } from './schemas.js';
+
+const tags = ['Dashboard session API'];
+const security = [{ sessionCookie: [] }];
+const Id = Type.String({ minLength: 1, maxLength: 100 });
+const OrgParams = Type.Object({ org_id: Id });
+
+export function eventsDashboardRoutes(app: App, { auth, events }: Pick<Services, 'auth' | 'events'>): void {
+  app.get(
+    '/orgs/:org_id/events',
+    {
+      schema: {
+        tags,
+        summary: 'Events of the organization (Events API query parameters)',
+        security,
+        params: OrgParams,
+        querystring: EventsQuery,
+        response: { 200: EventsOut, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (req) => {
+      await auth.orgAccess(req, req.params.org_id, 'org.read');
+      const p = req.query.pixel_id || req.query.project_id ? req.query : { ...req.query, organization_id: req.params.org_id };
+      return events.list(req.params.org_id, p, true);
+    },
+  );
+
+  app.get(
+    '/orgs/:org_id/event_counts',
+    {
+      schema: {
+        tags,
+        summary: 'Event counts of the organization, with optional buckets',
+        security,
+        params: OrgParams,
+        querystring: CountsQuery,
+        response: { 200: CountsOut, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (req) => {
+      await auth.orgAccess(req, req.params.org_id, 'org.read');
+      const p = req.query.pixel_id || req.query.project_id ? req.query : { ...req.query, organization_id: req.params.org_id };
+      return events.count(req.params.org_id, p, true);
+    },
+  );
+
+  app.get(
+    '/orgs/:org_id/recent-events',
+    {
+      schema: {
+        tags,
+        summary: 'The newest events first, one page at a time (page 0 is the newest), for the Events page',
+        security,
+        params: OrgParams,
+        querystring: RecentQuery,
+        response: { 200: RecentOut, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (req) => {
+      await auth.orgAccess(req, req.params.org_id, 'org.read');
+      return events.recent(req.params.org_id, req.query);
+    },
+  );
+}

@@ -1,0 +1,49 @@
+// Organizations in the catalog: rows and the organizations a user belongs to. Kysely, so the same
+// queries run on SQLite and PostgreSQL; test/catalog/contract/organizations.ts checks both.
+import type { Kysely, Selectable } from 'kysely';
+import type { CatalogDb, OrganizationsTable, Role } from '../catalog/schema.js';
+import { uuid } from '../platform/crypto.js';
+
+export type Organization = Selectable<OrganizationsTable>;
+
+export interface UserOrganization extends Organization {
+  role: Role;
+}
+
+export class OrganizationsStore {
+  constructor(private readonly db: Kysely<CatalogDb>) {}
+
+  async createOrganization(input: { name: string; now: number }): Promise<Organization> {
+    const row: Organization = { id: uuid(), name: input.name, status: 'active', created_at: input.now };
+    await this.db.insertInto('organizations').values(row).execute();
+    return row;
+  }
+
+  async getOrganization(id: string): Promise<Organization | undefined> {
+    return this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async listOrganizations(): Promise<Organization[]> {
+    return this.db.selectFrom('organizations').selectAll().orderBy('created_at').orderBy('id').execute();
+  }
+
+  async countOrganizations(): Promise<number> {
+    const r = await this.db
+      .selectFrom('organizations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async listOrganizationsForUser(userId: string): Promise<UserOrganization[]> {
+    return this.db
+      .selectFrom('memberships as m')
+      .innerJoin('organizations as o', 'o.id', 'm.organization_id')
+      .selectAll('o')
+      .select('m.role')
+      .where('m.user_id', '=', userId)
+      .orderBy('m.created_at')
+      .orderBy('o.id')
+      .execute();
+  }
+}

@@ -1,0 +1,101 @@
+// Pixels in the catalog; deleted pixels are kept as rows but never found. Kysely, the same on SQLite
+// and PostgreSQL; test/catalog/contract/pixels.ts checks both.
+import type { Kysely, Selectable } from 'kysely';
+import type { CatalogDb, PixelsTable } from '../catalog/schema.js';
+import { uuid } from '../platform/crypto.js';
+
+export type Pixel = Selectable<PixelsTable>;
+
+export class PixelsStore {
+  constructor(private readonly db: Kysely<CatalogDb>) {}
+
+  async createPixel(input: {
+    organizationId: string;
+    projectId: string;
+    title: string;
+    respectPrivacy?: boolean;
+    /** Comma-separated tracker names, already checked by the caller. */
+    trackers: string;
+    now: number;
+  }): Promise<Pixel> {
+    const row: Pixel = {
+      id: uuid(),
+      organization_id: input.organizationId,
+      project_id: input.projectId,
+      title: input.title,
+      status: 'active',
+      respect_privacy: input.respectPrivacy ? 1 : 0,
+      trackers: input.trackers,
+      created_at: input.now,
+      updated_at: input.now,
+      deleted_at: null,
+      first_event_at: null,
+    };
+    await this.db.insertInto('pixels').values(row).execute();
+    return row;
+  }
+
+  async listPixels(projectId: string): Promise<Pixel[]> {
+    return this.db
+      .selectFrom('pixels')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('status', '=', 'active')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  async listOrganizationPixels(organizationId: string): Promise<Pixel[]> {
+    return this.db
+      .selectFrom('pixels')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('status', '=', 'active')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /** A live pixel; deleted pixels are not found. */
+  async getPixel(id: string): Promise<Pixel | undefined> {
+    return this.db.selectFrom('pixels').selectAll().where('id', '=', id).where('status', '=', 'active').executeTakeFirst();
+  }
+
+  /** Changes a live pixel's settings; false when it is not (or no longer) there. */
+  async updatePixel(
+    organizationId: string,
+    id: string,
+    changes: { title?: string; respectPrivacy?: boolean; trackers?: string },
+    now: number,
+  ): Promise<boolean> {
+    const r = await this.db
+      .updateTable('pixels')
+      .set({
+        ...(changes.title === undefined ? {} : { title: changes.title }),
+        ...(changes.respectPrivacy === undefined ? {} : { respect_privacy: changes.respectPrivacy ? 1 : 0 }),
+        ...(changes.trackers === undefined ? {} : { trackers: changes.trackers }),
+        updated_at: now,
+      })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async deletePixel(organizationId: string, id: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('pixels')
+      .set({ status: 'deleted', deleted_at: now, updated_at: now })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async markPixelFirstEvent(id: string, at: number): Promise<void> {
+    await this.db.updateTable('pixels').set({ first_event_at: at }).where('id', '=', id).where('first_event_at', 'is', null).execute();
+  }
+}
