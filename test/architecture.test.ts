@@ -71,3 +71,20 @@ describe('feature layout', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('web app wire types', () => {
+  const WEB = join(import.meta.dirname, '..', 'web', 'src');
+  const webFiles = readdirSync(WEB, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tsx?$/.test(f));
+
+  it('calls the API only with the server’s named response types, never an inline shape', () => {
+    const inline = webFiles.flatMap((f) => [...readFileSync(join(WEB, f), 'utf8').matchAll(/api<\s*\{/g)].map((m) => `${f} at ${m.index}`));
+    expect(webFiles.length).toBeGreaterThan(10);
+    expect(inline).toEqual([]);
+  });
+
+  it('declares no wire type of its own: lib/types.ts only re-exports src/wire.ts', () => {
+    const text = readFileSync(join(WEB, 'lib', 'types.ts'), 'utf8');
+    expect(text).toContain("from '../../../src/wire.js'");
+    expect(text).not.toMatch(/^export (interface|type \w+ = \{)/m);
+  });
+});

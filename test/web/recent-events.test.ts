@@ -1,4 +1,4 @@
-// The Events page's newest-first listing (src/dashboard/extra-routes.ts): exact pages counted from
+// The Events page's newest-first listing (EventsService.recent in src/events/service.ts): exact pages counted from
 // the newest event across hour buckets, filters, and the same access rules as the other dashboard
 // event routes (any member; other tenants 404; no session 401).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
