@@ -20,6 +20,7 @@ import { Catalog } from './catalog/catalog.js';
 import { openCatalog } from './catalog/db.js';
 import { IngestService } from './collect/service.js';
 import { EventsService } from './events/service.js';
+import { IdentityService } from './identity/service.js';
 import { LegacyClientsService } from './legacy-clients/service.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { MembersService } from './members/service.js';
@@ -60,6 +61,7 @@ export interface Services extends CatalogServices {
   committer: GroupCommitter;
   ingest: IngestService;
   events: EventsService;
+  identity: IdentityService;
   /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
 }
@@ -161,6 +163,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     committer,
     ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now),
     events: new EventsService(analytics, core.projects, core.pixels),
+    identity: new IdentityService(analytics),
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {

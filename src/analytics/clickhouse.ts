@@ -9,8 +9,22 @@
 // acknowledged.
 
 import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import type { Profile } from '../identity/fields.js';
+import {
+  applyPatch,
+  type HemKind,
+  mergeLinks,
+  mergePatches,
+  type NewLink,
+  PROFILE_COLUMNS,
+  type ProfilePatch,
+  profileRow,
+  type VisitorLink,
+} from '../identity/store-shared.js';
+import type { Erased, PersonSummary } from '../identity/types.js';
 import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, sqlStringList, toWellFormed } from './clickhouse-sql.js';
 import { BUCKET_MS, checkFields, checkFilter, fieldName, operandOf } from './filter.js';
+import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage, STORED_FIELDS } from './resolution.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -23,6 +37,8 @@ import {
   type FieldName,
   type FilterOp,
   type PageQuery,
+  QUERY_FIELDS,
+  type StoredFieldName,
 } from './types.js';
 
 export interface ClickHouseStoreOptions {
@@ -41,9 +57,25 @@ export interface ClickHouseStoreOptions {
 
 const DEFAULT_DATABASE = 'delivr';
 const CH_TYPES: Record<ArrowType, string> = { Utf8: 'String', Int64: 'Int64', Int32: 'Int32', Boolean: 'UInt8' };
-const FIELD_NAMES: ReadonlySet<FieldName> = new Set(EVENT_FIELDS.map((f) => fieldName(f.name)));
-const FIELD_TYPES: ReadonlyMap<FieldName, ArrowType> = new Map(EVENT_FIELDS.map((f) => [fieldName(f.name), f.data_type]));
-const ALL_FIELDS: readonly FieldName[] = EVENT_FIELDS.map((f) => fieldName(f.name));
+const FIELD_NAMES: ReadonlySet<FieldName> = new Set(QUERY_FIELDS.map((f) => fieldName(f.name)));
+const FIELD_TYPES: ReadonlyMap<FieldName, ArrowType> = new Map(QUERY_FIELDS.map((f) => [fieldName(f.name), f.data_type]));
+const ALL_FIELDS: readonly FieldName[] = STORED_FIELDS;
+/** Stored columns that resolution replaces (the join plan computes them). */
+const UNRESOLVED_FIELDS: readonly FieldName[] = STORED_FIELDS.filter((f) => f !== 'hem_sha256' && f !== 'resolved');
+/** Identity tables' column names, for identifier checks. */
+const IDENTITY_NAMES: ReadonlySet<string> = new Set([
+  ...PROFILE_COLUMNS.map((c) => c.name),
+  'organization_id',
+  'visitor_id',
+  'source',
+  'first_seen',
+  'last_seen',
+  'version',
+  'deleted',
+  'link_hem',
+  'own_hem',
+  'r_hem',
+]);
 /** Columns an insert names; the table may hold more (added by a newer version), filled by defaults. */
 const INSERT_COLUMNS = nonEmpty(ALL_FIELDS.map((name) => sqlIdentifier(name, FIELD_NAMES)));
 const COMPARISON: Record<Exclude<FilterOp, 'like' | 'not_null'>, string> = {
@@ -75,6 +107,10 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private readonly table: string;
   private readonly client: ClickHouseClient;
   private insertSettings: ClickHouseSettings = {};
+  /** `database`.`<table>_profiles` and `_links`: identity lives beside its events table. */
+  private readonly profiles: string;
+  private readonly links: string;
+  private version = 0;
   private readonly running = new Set<Promise<unknown>>();
   private initialized = false;
   private closed = false;
@@ -85,6 +121,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.database = database;
     this.tableName = opts.table ?? 'events';
     this.table = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(this.tableName)}`;
+    this.profiles = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_profiles`)}`;
+    this.links = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_links`)}`;
     this.client = createClient({
       url: clientUrl,
       request_timeout: opts.requestTimeoutMs ?? 30_000,
@@ -138,6 +176,20 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         );
       }
     }
+
+    // Identity: latest row per key wins (ReplacingMergeTree + FINAL); deletions are tombstone rows.
+    const profileColumns = PROFILE_COLUMNS.map((c) => `${sqlIdentifier(c.name, IDENTITY_NAMES)} ${columnType(c.data_type, c.nullable)}`);
+    await this.commandTolerant(
+      `CREATE TABLE IF NOT EXISTS ${this.profiles} (\`organization_id\` String, ${profileColumns.join(', ')}, \`deleted\` UInt8) ` +
+        'ENGINE = ReplacingMergeTree(`updated_at`) ORDER BY (`organization_id`, `hem_sha256`)',
+      [TABLE_ALREADY_EXISTS],
+    );
+    await this.commandTolerant(
+      `CREATE TABLE IF NOT EXISTS ${this.links} (\`organization_id\` String, \`visitor_id\` String, \`hem_sha256\` String, ` +
+        '`source` String, `first_seen` Int64, `last_seen` Int64, `version` Int64, `deleted` UInt8) ' +
+        'ENGINE = ReplacingMergeTree(`version`) ORDER BY (`organization_id`, `visitor_id`)',
+      [TABLE_ALREADY_EXISTS],
+    );
   }
 
   async appendEvents(rows: readonly EventRow[]): Promise<void> {
@@ -158,12 +210,15 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   async queryEvents(q: PageQuery): Promise<EventRecord[]> {
     this.requireReady();
-    const fields = checkFields(q.select ?? ALL_FIELDS, 'select');
+    const fields = checkFields(q.select ?? defaultFields(q), 'select');
     if (!Number.isSafeInteger(q.limit) || q.limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${q.limit}`);
     const offset = q.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
     const where = whereClause(q);
     if (where === null || q.limit === 0) return [];
+    const join = needsJoin(q);
+    const plan = join ? { read: [...fields], resolve: false } : pagePlan(fields, q.raw);
+    const source = join ? this.resolvedSource(q) : this.table;
 
     let keyset = '';
     if (q.after) {
@@ -171,35 +226,40 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       const id = sqlString(q.after.event_id);
       keyset = `(\`ts_millis\` > ${ts} OR (\`ts_millis\` = ${ts} AND \`event_id\` > ${id}))`;
     }
-    const projection = fields.map(ident).join(', ');
+    const projection = plan.read.map(ident).join(', ');
     const page = `LIMIT ${sqlNumber(offset)}, ${sqlNumber(q.limit)}`;
     let sql: string;
     if (q.distinct && q.distinct.length > 0) {
       const keys = checkFields(q.distinct, 'distinct');
-      const inner = unique<FieldName>([...fields, ...keys, 'ts_millis', 'event_id'])
+      const inner = unique<FieldName>([...plan.read, ...keys, 'ts_millis', 'event_id'])
         .map(ident)
         .join(', ');
       // First row per tuple over the whole range, then the keyset: a page boundary must not change
       // which row of a tuple comes first.
       sql =
-        `SELECT ${projection} FROM (SELECT ${inner} FROM ${this.table} WHERE ${where} ${ORDER_BY} ` +
+        `SELECT ${projection} FROM (SELECT ${inner} FROM ${source} WHERE ${where} ${ORDER_BY} ` +
         `LIMIT 1 BY ${keys.map(ident).join(', ')})${keyset ? ` WHERE ${keyset}` : ''} ${ORDER_BY} ${page}`;
     } else {
-      sql = `SELECT ${projection} FROM ${this.table} WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
+      sql = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
     }
-    const rows = await this.select(sql);
-    return rows.map((row) => {
+    const rows = await this.select(sql, join);
+    const records = rows.map((row) => {
       const record: EventRecord = {};
-      for (const name of fields) record[name] = fromJson(name, row[name] ?? null);
+      for (const name of plan.read) record[name] = fromJson(name, row[name] ?? null);
       return record;
     });
+    return resolvePage(this, q.organizationId, records, fields, plan);
   }
 
   async countEvents(q: EventQuery): Promise<number> {
     this.requireReady();
     const where = whereClause(q);
     if (where === null) return 0;
-    const rows = await this.select(`SELECT ${countExpression(q)} AS c FROM ${this.table} WHERE ${where}`);
+    const join = needsJoin(q);
+    const rows = await this.select(
+      `SELECT ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q) : this.table} WHERE ${where}`,
+      join,
+    );
     return toNumber(rows[0]?.c ?? 0, 'count');
   }
 
@@ -210,10 +270,224 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const size = sqlNumber(BUCKET_MS[bucket]);
     // Floor to the bucket also before 1970 (% keeps the dividend's sign). UTC by construction.
     const start = `(\`ts_millis\` - ((\`ts_millis\` % ${size}) + ${size}) % ${size})`;
+    const join = needsJoin(q);
     const rows = await this.select(
-      `SELECT ${start} AS b, ${countExpression(q)} AS c FROM ${this.table} WHERE ${where} GROUP BY b ORDER BY b`,
+      `SELECT ${start} AS b, ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q) : this.table} WHERE ${where} GROUP BY b ORDER BY b`,
+      join,
     );
     return rows.map((row) => ({ bucket_start_ms: toNumber(row.b ?? null, 'bucket'), count: toNumber(row.c ?? null, 'count') }));
+  }
+
+  /**
+   * Events with resolution applied in SQL (the join plan of analytics/resolution.ts): the visitor's
+   * current link, or the event's own HEM when it has no visitor id, and that person's profile. 18.16
+   * joins once per SELECT, hence the nesting; the scope narrows the events before any join.
+   */
+  private resolvedSource(q: EventQuery): string {
+    const scope = whereClause({ ...q, filter: [] });
+    if (scope === null) throw new Error('resolvedSource needs a scope');
+    const org = sqlString(q.organizationId);
+    const rest = UNRESOLVED_FIELDS.map(ident).join(', ');
+    const identity = IDENTITY_COLUMNS.map(ident).join(', ');
+    return (
+      `(SELECT ${rest}, \`r_hem\` AS \`hem_sha256\`, toUInt8(isNotNull(\`r_hem\`)) AS \`resolved\`, ${identity} FROM ` +
+      `(SELECT ${rest}, if(isNull(\`visitor_id\`), \`own_hem\`, \`link_hem\`) AS \`r_hem\` FROM ` +
+      `(SELECT ${rest}, \`hem_sha256\` AS \`own_hem\` FROM ${this.table} WHERE ${scope}) ` +
+      `ANY LEFT JOIN (SELECT toNullable(\`visitor_id\`) AS \`visitor_id\`, \`hem_sha256\` AS \`link_hem\` FROM ${this.links} FINAL ` +
+      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) USING \`visitor_id\`) ` +
+      `ANY LEFT JOIN (SELECT toNullable(\`hem_sha256\`) AS \`r_hem\`, ${identity} FROM ${this.profiles} FINAL ` +
+      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) USING \`r_hem\`)`
+    );
+  }
+
+  // Identity: profiles and visitor links (identity/types.ts has the contract).
+
+  /** Row versions for ReplacingMergeTree: increasing within this process, above the clock's milliseconds. */
+  private nextVersion(now: number): number {
+    this.version = Math.max(this.version + 1, now * 1000);
+    return this.version;
+  }
+
+  async mergeProfiles(organizationId: string, patches: readonly ProfilePatch[], now: number): Promise<void> {
+    this.requireReady();
+    const merged = mergePatches(patches);
+    if (merged.length === 0) return;
+    const stored = new Map(
+      (
+        await this.getProfiles(
+          organizationId,
+          merged.map((m) => m.hem_sha256),
+        )
+      ).map((x) => [x.hem_sha256, x]),
+    );
+    const rows: Record<string, InsertCell>[] = [];
+    for (const patch of merged) {
+      const before = stored.get(patch.hem_sha256);
+      const after = applyPatch(before, patch);
+      // Importing the same rows again changes nothing: no new version for an unchanged profile.
+      if (before && PROFILE_COLUMNS.every((c) => c.name === 'updated_at' || (before[c.name] ?? null) === (after[c.name] ?? null))) continue;
+      const row: Record<string, InsertCell> = { organization_id: organizationId, deleted: 0 };
+      for (const c of PROFILE_COLUMNS) {
+        const v = c.name === 'updated_at' ? this.nextVersion(now) : (after[c.name] ?? null);
+        row[c.name] = typeof v === 'string' ? toWellFormed(v) : v;
+      }
+      rows.push(row);
+    }
+    if (rows.length === 0) return;
+    await this.track(
+      this.client.insert({ table: this.profiles, values: rows, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }),
+    );
+  }
+
+  async getProfiles(organizationId: string, hems: readonly string[], kind: HemKind = 'sha256'): Promise<Profile[]> {
+    this.requireReady();
+    if (hems.length === 0) return [];
+    const columns = PROFILE_COLUMNS.map((c) => sqlIdentifier(c.name, IDENTITY_NAMES)).join(', ');
+    const rows = await this.select(
+      `SELECT ${columns} FROM ${this.profiles} FINAL WHERE \`organization_id\` = ${sqlString(organizationId)} ` +
+        `AND ${sqlIdentifier(`hem_${kind}`, IDENTITY_NAMES)} IN ${sqlStringList(hems)} AND \`deleted\` = 0`,
+    );
+    const types = new Map(PROFILE_COLUMNS.map((c) => [c.name, c.data_type]));
+    return rows.map((row) => profileRow(PROFILE_COLUMNS.map((c) => [c.name, cellOf(types.get(c.name), row[c.name] ?? null)])));
+  }
+
+  async linkVisitors(organizationId: string, links: readonly NewLink[]): Promise<void> {
+    this.requireReady();
+    const merged = mergeLinks(links);
+    if (merged.length === 0) return;
+    const stored = new Map(
+      (
+        await this.linksOfVisitors(
+          organizationId,
+          merged.map((l) => l.visitor_id),
+        )
+      ).map((l) => [l.visitor_id, l]),
+    );
+    const now = Date.now();
+    const rows = merged.map((l) => {
+      const prev = stored.get(l.visitor_id);
+      let next: VisitorLink = l;
+      if (prev && prev.hem_sha256 === l.hem_sha256) {
+        next = { ...prev, first_seen: Math.min(prev.first_seen, l.first_seen), last_seen: Math.max(prev.last_seen, l.last_seen) };
+      } else if (prev && l.last_seen < prev.last_seen) {
+        next = prev;
+      }
+      return { organization_id: organizationId, ...next, version: this.nextVersion(now), deleted: 0 };
+    });
+    await this.track(
+      this.client.insert({ table: this.links, values: rows, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }),
+    );
+  }
+
+  async linksOfVisitors(organizationId: string, visitorIds: readonly string[]): Promise<VisitorLink[]> {
+    if (visitorIds.length === 0) return [];
+    return this.readLinks(`\`organization_id\` = ${sqlString(organizationId)} AND \`visitor_id\` IN ${sqlStringList(visitorIds)}`);
+  }
+
+  async linksOfPerson(organizationId: string, hemSha256: string): Promise<VisitorLink[]> {
+    return this.readLinks(`\`organization_id\` = ${sqlString(organizationId)} AND \`hem_sha256\` = ${sqlString(hemSha256)}`);
+  }
+
+  private async readLinks(where: string): Promise<VisitorLink[]> {
+    this.requireReady();
+    // FINAL first, then the condition: a visitor that moved to another person must not show its old link.
+    const rows = await this.select(
+      `SELECT \`visitor_id\`, \`hem_sha256\`, \`source\`, \`first_seen\`, \`last_seen\` FROM ` +
+        `(SELECT * FROM ${this.links} FINAL WHERE \`organization_id\` IN (SELECT \`organization_id\` FROM ${this.links} WHERE ${where})) ` +
+        `WHERE ${where} AND \`deleted\` = 0 ORDER BY \`first_seen\`, \`visitor_id\``,
+    );
+    return rows.map((r) => ({
+      visitor_id: String(r.visitor_id),
+      hem_sha256: String(r.hem_sha256),
+      source: String(r.source) as VisitorLink['source'],
+      first_seen: toNumber(r.first_seen ?? null, 'first_seen'),
+      last_seen: toNumber(r.last_seen ?? null, 'last_seen'),
+    }));
+  }
+
+  async unlink(organizationId: string, hemSha256: string, visitorId: string): Promise<boolean> {
+    const [link] = (await this.linksOfVisitors(organizationId, [visitorId])).filter((l) => l.hem_sha256 === hemSha256);
+    if (!link) return false;
+    const row = { organization_id: organizationId, ...link, version: this.nextVersion(Date.now()), deleted: 1 };
+    await this.track(
+      this.client.insert({ table: this.links, values: [row], format: 'JSONEachRow', clickhouse_settings: this.insertSettings }),
+    );
+    return true;
+  }
+
+  async listPeople(organizationId: string, page: { limit: number; offset: number }): Promise<{ people: PersonSummary[]; total: number }> {
+    this.requireReady();
+    const live = `(SELECT * FROM ${this.links} FINAL WHERE \`organization_id\` = ${sqlString(organizationId)}) WHERE \`deleted\` = 0`;
+    const [rows, totals] = await Promise.all([
+      this.select(
+        `SELECT \`hem_sha256\`, count() AS n, max(\`last_seen\`) AS seen FROM ${live} GROUP BY \`hem_sha256\` ` +
+          `ORDER BY seen DESC, \`hem_sha256\` LIMIT ${sqlNumber(page.offset)}, ${sqlNumber(page.limit)}`,
+      ),
+      this.select(`SELECT uniqExact(\`hem_sha256\`) AS c FROM ${live}`),
+    ]);
+    const profiles = new Map(
+      (
+        await this.getProfiles(
+          organizationId,
+          rows.map((r) => String(r.hem_sha256)),
+        )
+      ).map((x) => [x.hem_sha256, x]),
+    );
+    return {
+      total: toNumber(totals[0]?.c ?? 0, 'count'),
+      people: rows.map((r) => ({
+        hem_sha256: String(r.hem_sha256),
+        visitors: toNumber(r.n ?? null, 'visitors'),
+        last_seen: toNumber(r.seen ?? null, 'last_seen'),
+        profile: profiles.get(String(r.hem_sha256)) ?? null,
+      })),
+    };
+  }
+
+  async erasePerson(organizationId: string, hemSha256: string): Promise<Erased> {
+    this.requireReady();
+    const org = sqlString(organizationId);
+    const hem = sqlString(hemSha256);
+    const [profiles, links, events] = await Promise.all([
+      this.getProfiles(organizationId, [hemSha256]).then((p) => p.length),
+      this.linksOfPerson(organizationId, hemSha256).then((l) => l.length),
+      this.select(`SELECT count() AS c FROM ${this.table} WHERE \`organization_id\` = ${org} AND \`hem_sha256\` = ${hem}`).then((r) =>
+        toNumber(r[0]?.c ?? 0, 'count'),
+      ),
+    ]);
+    // Mutations rewrite the parts that hold the person; wait for them so nothing is left when we answer.
+    const where = `\`organization_id\` = ${org} AND \`hem_sha256\` = ${hem}`;
+    await this.mutate(this.profiles, `DELETE WHERE ${where}`);
+    await this.mutate(this.links, `DELETE WHERE ${where}`);
+    if (events > 0) await this.mutate(this.table, `UPDATE \`hem_sha256\` = NULL WHERE ${where}`);
+    return { profiles, links, events };
+  }
+
+  async deleteEventsBefore(organizationId: string, pixelIds: readonly string[], beforeMs: number): Promise<number> {
+    this.requireReady();
+    if (pixelIds.length === 0) return 0;
+    const where =
+      `\`organization_id\` = ${sqlString(organizationId)} AND \`pixel_id\` IN ${sqlStringList(pixelIds)} ` +
+      `AND \`ts_millis\` < ${sqlNumber(checkMillis(beforeMs, 'beforeMs'))}`;
+    const [row] = await this.select(`SELECT count() AS c FROM ${this.table} WHERE ${where}`);
+    const n = toNumber(row?.c ?? 0, 'count');
+    if (n > 0) await this.mutate(this.table, `DELETE WHERE ${where}`);
+    return n;
+  }
+
+  /** ALTER TABLE ... DELETE/UPDATE, then waits until every mutation of the table is done (18.16 has no mutations_sync). */
+  private async mutate(table: string, mutation: string, timeoutMs = 60_000): Promise<void> {
+    await this.track(this.client.command({ query: `ALTER TABLE ${table} ${mutation}` }));
+    const [db, name] = table.split('.').map((x) => x.replaceAll('`', ''));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [row] = await this.select(
+        `SELECT count() AS c FROM system.mutations WHERE database = ${sqlString(db ?? '')} AND table = ${sqlString(name ?? '')} AND is_done = 0`,
+      );
+      if (toNumber(row?.c ?? 0, 'count') === 0) return;
+      if (Date.now() > deadline) throw new Error(`mutation on ${table} did not finish within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async close(): Promise<void> {
@@ -228,10 +502,15 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     if (!this.initialized) throw new Error('analytics store is not initialised; call init() first');
   }
 
-  private async select(sql: string): Promise<JsonRow[]> {
+  /** `joins`: the query joins links or profiles, whose missing rows must read as NULL (not ''). */
+  private async select(sql: string, joins = false): Promise<JsonRow[]> {
     return this.track(
       (async () => {
-        const result = await this.client.query({ query: sql, format: 'JSONEachRow' });
+        const result = await this.client.query({
+          query: sql,
+          format: 'JSONEachRow',
+          ...(joins ? { clickhouse_settings: { join_use_nulls: 1 } } : {}),
+        });
         return result.json<JsonRow>();
       })(),
     );
@@ -373,11 +652,18 @@ function fromJson(name: FieldName, value: JsonCell): string | number | boolean |
 
 type InsertCell = string | number | null;
 
+/** A profile cell read back as JSON: numbers for integer columns. */
+function cellOf(type: ArrowType | undefined, value: JsonCell): string | number | null {
+  if (value === null) return null;
+  if (type === 'Int64' || type === 'Int32') return toNumber(value, 'profile');
+  return typeof value === 'string' ? value : String(value);
+}
+
 /** One JSONEachRow object: booleans as 0/1, strings valid UTF-8 (ClickHouse refuses lone surrogates). */
 function toInsertRow(row: EventRow, index: number): Record<string, InsertCell> {
   const out: Record<string, InsertCell> = {};
   for (const f of EVENT_FIELDS) {
-    const name = fieldName(f.name);
+    const name = f.name as StoredFieldName;
     const value: unknown = row[name];
     const bad = (expected: string): never => {
       throw new TypeError(

@@ -20,7 +20,20 @@ import {
   INTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
-import { BUCKET_MS, checkFields, checkFilter, fieldName, isFieldName, operandOf } from './filter.js';
+import type { Profile } from '../identity/fields.js';
+import {
+  type HemKind,
+  mergeLinks,
+  mergePatches,
+  type NewLink,
+  PROFILE_COLUMNS,
+  type ProfilePatch,
+  profileRow,
+  type VisitorLink,
+} from '../identity/store-shared.js';
+import type { Erased, PersonSummary } from '../identity/types.js';
+import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, operandOf } from './filter.js';
+import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage } from './resolution.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -30,9 +43,9 @@ import {
   type EventQuery,
   type EventRecord,
   type EventRow,
-  type FieldName,
   type FilterOp,
   type PageQuery,
+  type StoredFieldName,
 } from './types.js';
 
 export interface DuckDbStoreOptions {
@@ -54,7 +67,6 @@ const COMPARISON: Record<Exclude<FilterOp, 'like' | 'not_null'>, string> = {
 };
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
-const ALL_FIELDS: readonly FieldName[] = EVENT_FIELDS.map((f) => fieldName(f.name));
 const ORDER_BY = 'ORDER BY ts_millis, event_id';
 
 /**
@@ -74,7 +86,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   private writer: DuckDBConnection | null = null;
   private readers: ReaderPool | null = null;
   /** The table's column order, which the appender must follow (it may predate EVENT_FIELDS changes). */
-  private appendColumns: readonly (FieldName | null)[] = [];
+  private appendColumns: readonly (StoredFieldName | null)[] = [];
   private writes: Promise<unknown> = Promise.resolve();
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
@@ -107,13 +119,15 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       }
       const table = await readColumns(writer);
       // Columns this code does not know get NULLs in a VARCHAR vector: the appender does not cast.
-      const foreign = table.find((c) => !isFieldName(c.name) && (c.type !== 'VARCHAR' || !c.nullable));
+      const foreign = table.find((c) => !isStoredFieldName(c.name) && (c.type !== 'VARCHAR' || !c.nullable));
       if (foreign) {
         throw new Error(
           `events table has a column this version cannot fill: ${foreign.name} ${foreign.type}${foreign.nullable ? '' : ' NOT NULL'}`,
         );
       }
-      this.appendColumns = table.map((c) => (isFieldName(c.name) ? c.name : null));
+      this.appendColumns = table.map((c) => (isStoredFieldName(c.name) ? c.name : null));
+      // Identity: profiles (one per organization and person) and visitor links (one per visitor).
+      for (const ddl of identityDdl()) await writer.run(ddl);
     });
   }
 
@@ -174,15 +188,18 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   }
 
   async queryEvents(q: PageQuery): Promise<EventRecord[]> {
-    const fields = checkFields(q.select ?? ALL_FIELDS, 'select');
+    const fields = checkFields(q.select ?? defaultFields(q), 'select');
     if (!Number.isSafeInteger(q.limit) || q.limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${q.limit}`);
     const offset = q.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
     const p = new Params();
     const where = whereClause(q, p);
     if (where === null || q.limit === 0) return [];
+    const join = needsJoin(q);
+    const plan = join ? { read: [...fields], resolve: false } : pagePlan(fields, q.raw);
+    const source = join ? resolvedSource(p, q.organizationId) : 'events';
 
-    const projection = fields.map(quoteIdent).join(', ');
+    const projection = plan.read.map(quoteIdent).join(', ');
     let keyset = '';
     if (q.after) {
       const ts = p.add(toBigInt(q.after.ts_millis, 'after.ts_millis'), BIGINT);
@@ -196,28 +213,30 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       // The keyset applies after deduplication, or a page boundary would change which row is first.
       sql =
         `SELECT ${projection} FROM (SELECT *, row_number() OVER (PARTITION BY ${keys} ${ORDER_BY}) AS delivr_rn ` +
-        `FROM events WHERE ${where}) WHERE delivr_rn = 1${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
+        `FROM ${source} WHERE ${where}) WHERE delivr_rn = 1${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
     } else {
-      sql = `SELECT ${projection} FROM events WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
+      sql = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
     }
     const rows = await this.read(sql, p);
-    return rows.map((row) => {
+    const records = rows.map((row) => {
       const record: EventRecord = {};
-      fields.forEach((name, i) => {
+      plan.read.forEach((name, i) => {
         record[name] = fromDuck(row[i] ?? null);
       });
       return record;
     });
+    return resolvePage(this, q.organizationId, records, fields, plan);
   }
 
   async countEvents(q: EventQuery): Promise<number> {
     const p = new Params();
     const where = whereClause(q, p);
     if (where === null) return 0;
+    const source = needsJoin(q) ? resolvedSource(p, q.organizationId) : 'events';
     const sql =
       q.distinct && q.distinct.length > 0
-        ? `SELECT count(*) FROM (SELECT DISTINCT ${checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ')} FROM events WHERE ${where})`
-        : `SELECT count(*) FROM events WHERE ${where}`;
+        ? `SELECT count(*) FROM (SELECT DISTINCT ${checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ')} FROM ${source} WHERE ${where})`
+        : `SELECT count(*) FROM ${source} WHERE ${where}`;
     const rows = await this.read(sql, p);
     return Number(rows[0]?.[0] ?? 0);
   }
@@ -227,15 +246,185 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const p = new Params();
     const where = whereClause(q, p);
     if (where === null) return [];
+    const source = needsJoin(q) ? resolvedSource(p, q.organizationId) : 'events';
     // Floor to the bucket also for times before 1970 (SQL % keeps the dividend's sign).
     const start = `(ts_millis - ((ts_millis % ${size}) + ${size}) % ${size})`;
     const sql =
       q.distinct && q.distinct.length > 0
         ? `SELECT b, count(*) FROM (SELECT DISTINCT ${start} AS b, ${checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ')} ` +
-          `FROM events WHERE ${where}) GROUP BY b ORDER BY b`
-        : `SELECT ${start} AS b, count(*) FROM events WHERE ${where} GROUP BY b ORDER BY b`;
+          `FROM ${source} WHERE ${where}) GROUP BY b ORDER BY b`
+        : `SELECT ${start} AS b, count(*) FROM ${source} WHERE ${where} GROUP BY b ORDER BY b`;
     const rows = await this.read(sql, p);
     return rows.map((row) => ({ bucket_start_ms: Number(row[0]), count: Number(row[1]) }));
+  }
+
+  // Identity: profiles and visitor links (identity/types.ts has the contract).
+
+  async mergeProfiles(organizationId: string, patches: readonly ProfilePatch[], now: number): Promise<void> {
+    const writer = this.requireWriter();
+    const rows = mergePatches(patches);
+    if (rows.length === 0) return;
+    const chunks = profileChunks(organizationId, rows, now);
+    const set = PROFILE_COLUMNS.filter((c) => c.name !== 'hem_sha256' && c.name !== 'updated_at');
+    const changed = set.map(
+      (c) => `COALESCE(excluded.${quoteIdent(c.name)}, profiles.${quoteIdent(c.name)}) IS DISTINCT FROM profiles.${quoteIdent(c.name)}`,
+    );
+    await this.serializeWrite(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        const appender = await writer.createAppender('profiles_stage');
+        for (const chunk of chunks) appender.appendDataChunk(chunk);
+        appender.closeSync();
+        // A later non-empty value wins, an empty one never erases; updated_at moves only on a change.
+        await writer.run(
+          `INSERT INTO profiles SELECT * FROM profiles_stage ON CONFLICT (organization_id, hem_sha256) DO UPDATE SET ` +
+            set.map((c) => `${quoteIdent(c.name)} = COALESCE(excluded.${quoteIdent(c.name)}, profiles.${quoteIdent(c.name)})`).join(', ') +
+            `, updated_at = CASE WHEN ${changed.join(' OR ')} THEN excluded.updated_at ELSE profiles.updated_at END`,
+        );
+        await writer.run('DELETE FROM profiles_stage');
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async getProfiles(organizationId: string, hems: readonly string[], kind: HemKind = 'sha256'): Promise<Profile[]> {
+    if (hems.length === 0) return [];
+    const p = new Params();
+    const sql =
+      `SELECT ${PROFILE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ')} FROM profiles ` +
+      `WHERE organization_id = ${p.add(organizationId, VARCHAR)} AND ${quoteIdent(`hem_${kind}`)} IN (${hems.map((h) => p.add(h, VARCHAR)).join(', ')})`;
+    const rows = await this.read(sql, p);
+    return rows.map((row) => profileRow(PROFILE_COLUMNS.map((c, i) => [c.name, fromDuck(row[i] ?? null)])));
+  }
+
+  async linkVisitors(organizationId: string, links: readonly NewLink[]): Promise<void> {
+    const writer = this.requireWriter();
+    const merged = mergeLinks(links);
+    if (merged.length === 0) return;
+    const p = new Params();
+    const org = p.add(organizationId, VARCHAR);
+    const values = merged
+      .map(
+        (l) =>
+          `(${org}, ${p.add(l.visitor_id, VARCHAR)}, ${p.add(l.hem_sha256, VARCHAR)}, ${p.add(l.source, VARCHAR)}, ` +
+          `${p.add(toBigInt(l.first_seen, 'first_seen'), BIGINT)}, ${p.add(toBigInt(l.last_seen, 'last_seen'), BIGINT)})`,
+      )
+      .join(', ');
+    // Same person: widen the seen range. Another person, seen later: the visitor moves to them.
+    const moves = 'excluded.hem_sha256 <> visitor_links.hem_sha256 AND excluded.last_seen >= visitor_links.last_seen';
+    const same = 'excluded.hem_sha256 = visitor_links.hem_sha256';
+    const sql =
+      `INSERT INTO visitor_links VALUES ${values} ON CONFLICT (organization_id, visitor_id) DO UPDATE SET ` +
+      `hem_sha256 = CASE WHEN ${moves} THEN excluded.hem_sha256 ELSE visitor_links.hem_sha256 END, ` +
+      `source = CASE WHEN ${moves} THEN excluded.source ELSE visitor_links.source END, ` +
+      `first_seen = CASE WHEN ${moves} THEN excluded.first_seen WHEN ${same} THEN least(visitor_links.first_seen, excluded.first_seen) ELSE visitor_links.first_seen END, ` +
+      `last_seen = CASE WHEN ${moves} THEN excluded.last_seen WHEN ${same} THEN greatest(visitor_links.last_seen, excluded.last_seen) ELSE visitor_links.last_seen END`;
+    await this.serializeWrite(() => writer.run(sql, p.values, p.types));
+  }
+
+  async linksOfVisitors(organizationId: string, visitorIds: readonly string[]): Promise<VisitorLink[]> {
+    if (visitorIds.length === 0) return [];
+    const p = new Params();
+    return this.readLinks(
+      `organization_id = ${p.add(organizationId, VARCHAR)} AND visitor_id IN (${visitorIds.map((v) => p.add(v, VARCHAR)).join(', ')})`,
+      p,
+    );
+  }
+
+  async linksOfPerson(organizationId: string, hemSha256: string): Promise<VisitorLink[]> {
+    const p = new Params();
+    return this.readLinks(`organization_id = ${p.add(organizationId, VARCHAR)} AND hem_sha256 = ${p.add(hemSha256, VARCHAR)}`, p);
+  }
+
+  private async readLinks(where: string, p: Params): Promise<VisitorLink[]> {
+    const rows = await this.read(
+      `SELECT visitor_id, hem_sha256, source, first_seen, last_seen FROM visitor_links WHERE ${where} ORDER BY first_seen, visitor_id`,
+      p,
+    );
+    return rows.map((r) => ({
+      visitor_id: String(r[0]),
+      hem_sha256: String(r[1]),
+      source: String(r[2]) as VisitorLink['source'],
+      first_seen: Number(r[3]),
+      last_seen: Number(r[4]),
+    }));
+  }
+
+  async unlink(organizationId: string, hemSha256: string, visitorId: string): Promise<boolean> {
+    const p = new Params();
+    const sql =
+      `DELETE FROM visitor_links WHERE organization_id = ${p.add(organizationId, VARCHAR)} AND hem_sha256 = ${p.add(hemSha256, VARCHAR)} ` +
+      `AND visitor_id = ${p.add(visitorId, VARCHAR)} RETURNING visitor_id`;
+    const rows = await this.write(sql, p);
+    return rows.length > 0;
+  }
+
+  async listPeople(organizationId: string, page: { limit: number; offset: number }): Promise<{ people: PersonSummary[]; total: number }> {
+    const p = new Params();
+    const org = p.add(organizationId, VARCHAR);
+    const [rows, totals] = await Promise.all([
+      this.read(
+        `SELECT hem_sha256, count(*), max(last_seen) FROM visitor_links WHERE organization_id = ${org} GROUP BY hem_sha256 ` +
+          `ORDER BY max(last_seen) DESC, hem_sha256 LIMIT ${p.add(BigInt(page.limit), BIGINT)} OFFSET ${p.add(BigInt(page.offset), BIGINT)}`,
+        p,
+      ),
+      this.read(`SELECT count(DISTINCT hem_sha256) FROM visitor_links WHERE organization_id = $1`, pick(p, 1)),
+    ]);
+    const profiles = new Map(
+      (
+        await this.getProfiles(
+          organizationId,
+          rows.map((r) => String(r[0])),
+        )
+      ).map((x) => [x.hem_sha256, x]),
+    );
+    return {
+      total: Number(totals[0]?.[0] ?? 0),
+      people: rows.map((r) => ({
+        hem_sha256: String(r[0]),
+        visitors: Number(r[1]),
+        last_seen: Number(r[2]),
+        profile: profiles.get(String(r[0])) ?? null,
+      })),
+    };
+  }
+
+  async erasePerson(organizationId: string, hemSha256: string): Promise<Erased> {
+    const writer = this.requireWriter();
+    const p = new Params();
+    const where = `organization_id = ${p.add(organizationId, VARCHAR)} AND hem_sha256 = ${p.add(hemSha256, VARCHAR)}`;
+    return this.serializeWrite(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        const count = async (sql: string) => (await writer.runAndReadAll(sql, p.values, p.types)).getRows().length;
+        const profiles = await count(`DELETE FROM profiles WHERE ${where} RETURNING hem_sha256`);
+        const links = await count(`DELETE FROM visitor_links WHERE ${where} RETURNING visitor_id`);
+        const events = await count(`UPDATE events SET hem_sha256 = NULL WHERE ${where} RETURNING event_id`);
+        await writer.run('COMMIT');
+        return { profiles, links, events };
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async deleteEventsBefore(organizationId: string, pixelIds: readonly string[], beforeMs: number): Promise<number> {
+    if (pixelIds.length === 0) return 0;
+    const p = new Params();
+    const sql =
+      `DELETE FROM events WHERE organization_id = ${p.add(organizationId, VARCHAR)} AND pixel_id IN (${pixelIds.map((x) => p.add(x, VARCHAR)).join(', ')}) ` +
+      `AND ts_millis < ${p.add(toBigInt(beforeMs, 'beforeMs'), BIGINT)} RETURNING event_id`;
+    return (await this.write(sql, p)).length;
+  }
+
+  /** One statement on the writer, in line with the other writes. */
+  private write(sql: string, p: Params): Promise<DuckDBValue[][]> {
+    const writer = this.requireWriter();
+    return this.serializeWrite(async () => (await writer.runAndReadAll(sql, p.values, p.types)).getRows());
   }
 
   async close(): Promise<void> {
@@ -412,7 +601,7 @@ async function readColumns(conn: DuckDBConnection): Promise<{ name: string; type
   return reader.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]), nullable: row[2] === 'YES' }));
 }
 
-type ToDuck = (value: EventRow[FieldName], row: number) => DuckDBValue;
+type ToDuck = (value: EventRow[StoredFieldName], row: number) => DuckDBValue;
 
 const CONVERTERS: ReadonlyMap<string, { type: DuckDBType; convert: ToDuck }> = new Map(
   EVENT_FIELDS.map((f) => [f.name, { type: DUCK_TYPES[f.data_type], convert: converterFor(f.name, f.data_type, f.nullable) }]),
@@ -446,7 +635,7 @@ function expectedFor(type: ArrowType): string {
 }
 
 /** Column-major chunks in the table's column order; columns the code does not know get nulls. */
-function toChunks(rows: readonly EventRow[], columns: readonly (FieldName | null)[]): DuckDBDataChunk[] {
+function toChunks(rows: readonly EventRow[], columns: readonly (StoredFieldName | null)[]): DuckDBDataChunk[] {
   if (columns.length === 0) throw new Error('analytics store is not initialised; call init() first');
   const plan = columns.map((name) => (name ? { name, ...(CONVERTERS.get(name) ?? unreachable(name)) } : null));
   const types = plan.map((c) => c?.type ?? VARCHAR);
@@ -469,4 +658,63 @@ function toChunks(rows: readonly EventRow[], columns: readonly (FieldName | null
 
 function unreachable(name: string): never {
   throw new Error(`no converter for field ${name}`);
+}
+
+/**
+ * Events with resolution applied in SQL (the join plan of analytics/resolution.ts): the visitor's
+ * current link, or the event's own HEM when it has no visitor id, and that person's profile.
+ * Aliased `events`, so every other clause reads it like the table.
+ */
+function resolvedSource(p: Params, organizationId: string): string {
+  const org = p.add(organizationId, VARCHAR);
+  const hem = 'CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END';
+  const identity = IDENTITY_COLUMNS.map((c) => `pr.${quoteIdent(c)}`).join(', ');
+  return (
+    `(SELECT e.* REPLACE (${hem} AS hem_sha256, (${hem}) IS NOT NULL AS resolved), ${identity} FROM events e ` +
+    `LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = e.visitor_id ` +
+    `LEFT JOIN profiles pr ON pr.organization_id = ${org} AND pr.hem_sha256 = ${hem}) AS events`
+  );
+}
+
+function identityDdl(): string[] {
+  const profileColumns = PROFILE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${SQL_TYPES[c.data_type]}${c.nullable ? '' : ' NOT NULL'}`);
+  return [
+    `CREATE TABLE IF NOT EXISTS profiles (organization_id VARCHAR NOT NULL, ${profileColumns.join(', ')}, PRIMARY KEY (organization_id, hem_sha256))`,
+    `CREATE TABLE IF NOT EXISTS profiles_stage (organization_id VARCHAR NOT NULL, ${profileColumns.join(', ')})`,
+    'CREATE INDEX IF NOT EXISTS profiles_md5 ON profiles (organization_id, hem_md5)',
+    'CREATE INDEX IF NOT EXISTS profiles_sha1 ON profiles (organization_id, hem_sha1)',
+    'CREATE TABLE IF NOT EXISTS visitor_links (organization_id VARCHAR NOT NULL, visitor_id VARCHAR NOT NULL, hem_sha256 VARCHAR NOT NULL, ' +
+      'source VARCHAR NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (organization_id, visitor_id))',
+    'CREATE INDEX IF NOT EXISTS visitor_links_hem ON visitor_links (organization_id, hem_sha256)',
+  ];
+}
+
+/** Profile rows as column-major chunks in profiles_stage's column order. */
+function profileChunks(organizationId: string, rows: readonly ProfilePatch[], now: number): DuckDBDataChunk[] {
+  const types: DuckDBType[] = [VARCHAR, ...PROFILE_COLUMNS.map((c) => DUCK_TYPES[c.data_type])];
+  const chunks: DuckDBDataChunk[] = [];
+  for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+    const count = Math.min(CHUNK_ROWS, rows.length - start);
+    const data: DuckDBValue[][] = types.map(() => new Array<DuckDBValue>(count));
+    for (let i = 0; i < count; i++) {
+      const row = rows[start + i] as ProfilePatch;
+      (data[0] as DuckDBValue[])[i] = organizationId;
+      PROFILE_COLUMNS.forEach((c, k) => {
+        const v = c.name === 'updated_at' ? now : (row[c.name] ?? null);
+        (data[k + 1] as DuckDBValue[])[i] =
+          v === null ? null : c.data_type === 'Int64' ? BigInt(v) : c.data_type === 'Int32' ? Number(v) : String(v);
+      });
+    }
+    const chunk = DuckDBDataChunk.create(types, count);
+    chunk.setColumns(data);
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
+/** A Params holding only the first `n` values of `p` (for a second statement reusing them). */
+function pick(p: Params, n: number): Params {
+  const out = new Params();
+  for (let i = 0; i < n; i++) out.add(p.values[i] as DuckDBValue, p.types[i] as DuckDBType);
+  return out;
 }

@@ -12,7 +12,16 @@
 //   `not_null`, so `url:ne:x` does not return rows without a url.
 // - `like` patterns use `%` and `_`, with `\` escaping them (ClickHouse's default; DuckDB is told so).
 
-import { type ArrowType, type Condition, EVENT_FIELDS, type FieldName, type Filter, type FilterOp } from './types.js';
+import {
+  type ArrowType,
+  type Condition,
+  EVENT_FIELDS,
+  type FieldName,
+  type Filter,
+  type FilterOp,
+  QUERY_FIELDS,
+  type StoredFieldName,
+} from './types.js';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -26,10 +35,17 @@ export const FILTER_LIMITS = {
 const FILTER_OPS: readonly FilterOp[] = ['eq', 'ne', 'like', 'not_null', 'gt', 'gte', 'lt', 'lte'];
 const ORDER_OPS: ReadonlySet<FilterOp> = new Set(['gt', 'gte', 'lt', 'lte']);
 
-export const FIELD_TYPES: ReadonlyMap<string, ArrowType> = new Map(EVENT_FIELDS.map((f) => [f.name, f.data_type]));
+export const FIELD_TYPES: ReadonlyMap<string, ArrowType> = new Map(QUERY_FIELDS.map((f) => [f.name, f.data_type]));
 
 export function isFieldName(name: string): name is FieldName {
   return FIELD_TYPES.has(name);
+}
+
+const STORED_NAMES: ReadonlySet<string> = new Set(EVENT_FIELDS.map((f) => f.name));
+
+/** Whether `name` is a stored event column (not one resolution adds). */
+export function isStoredFieldName(name: string): name is StoredFieldName {
+  return STORED_NAMES.has(name);
 }
 
 function isFilterOp(op: string): op is FilterOp {
@@ -268,7 +284,7 @@ function clip(s: string): string {
 /** Width of the time buckets adapters count by (UTC hours and days). */
 export const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 
-/** For adapters: field names reaching SQL must come from EVENT_FIELDS, whatever the caller's types claimed. */
+/** For adapters: field names reaching SQL must come from QUERY_FIELDS, whatever the caller's types claimed. */
 export function checkFields(names: readonly string[], what: string): FieldName[] {
   if (names.length === 0) throw new Error(`${what} is empty`);
   return names.map((name) => {

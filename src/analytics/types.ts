@@ -1,6 +1,9 @@
 // The analytics store contract: what every engine (DuckDB embedded, ClickHouse scale-out) must do
 // for events. Routes and services depend only on this file, never on an engine's SQL.
 
+import { IDENTITY_FIELDS, type IdentityFieldKey } from '../identity/fields.js';
+import type { IdentityStore } from '../identity/types.js';
+
 /** Arrow/DataFusion type names, as Delivr's events_schema reports them. */
 export type ArrowType = 'Utf8' | 'Int64' | 'Int32' | 'Boolean';
 
@@ -79,7 +82,24 @@ export const EVENT_FIELDS: readonly FieldDef[] = [
   { name: 'hem_sha256', data_type: 'Utf8', nullable: true },
 ];
 
-export type FieldName = keyof EventRow;
+/** The identity fields a resolved event carries (identity/fields.ts), typed for the query grammar. */
+export const IDENTITY_EVENT_FIELDS: readonly FieldDef[] = IDENTITY_FIELDS.map((f) => ({
+  name: f.key,
+  data_type: f.data_type,
+  nullable: true,
+}));
+
+/**
+ * Everything an events query can select, filter or deduplicate on, in events_schema order: the stored
+ * columns, then the identity fields that resolution adds.
+ */
+export const QUERY_FIELDS: readonly FieldDef[] = [...EVENT_FIELDS, ...IDENTITY_EVENT_FIELDS];
+
+/** Fields whose value comes from resolution (visitor links and profiles), not from the stored row alone. */
+export const RESOLVED_FIELDS: ReadonlySet<string> = new Set(['resolved', 'hem_sha256', ...IDENTITY_FIELDS.map((f) => f.key)]);
+
+export type StoredFieldName = keyof EventRow;
+export type FieldName = StoredFieldName | IdentityFieldKey;
 
 /** `filter` grammar: `<field>:<op>:<value>`, `,` = AND, `|` = OR (OR of AND-groups). */
 export type FilterOp = 'eq' | 'ne' | 'like' | 'not_null' | 'gt' | 'gte' | 'lt' | 'lte';
@@ -100,8 +120,13 @@ export interface EventQuery {
   startMs: number;
   endMs: number;
   filter?: Filter;
-  /** Projection; all EVENT_FIELDS when absent. */
+  /** Projection; all QUERY_FIELDS when absent. */
   select?: readonly FieldName[];
+  /**
+   * Stored rows as they are, without resolution (legacy user-JWT callers without x-organization-id):
+   * `resolved` and `hem_sha256` as stored, no identity fields.
+   */
+  raw?: boolean;
   /** Deduplicate rows on these fields (first row per distinct tuple, ordered by ts_millis, event_id). */
   distinct?: readonly FieldName[];
 }
@@ -120,13 +145,17 @@ export interface BucketCount {
   count: number;
 }
 
-export interface AnalyticsStore {
+export interface AnalyticsStore extends IdentityStore {
   readonly engine: 'duckdb' | 'clickhouse';
   /** Creates tables if missing. Idempotent, safe from several processes. */
   init(): Promise<void>;
   /** Appends rows. Resolves only when the rows are durable (survive a kill -9 of this process). */
   appendEvents(rows: readonly EventRow[]): Promise<void>;
-  /** Rows ordered by (ts_millis, event_id) ascending. */
+  /**
+   * Rows ordered by (ts_millis, event_id) ascending, resolved: `resolved`, `hem_sha256` and the
+   * identity fields come from the visitor's current link (or, for an event without a visitor id,
+   * its own HEM) and that person's profile, whenever the link was made.
+   */
   queryEvents(q: PageQuery): Promise<EventRecord[]>;
   /** Number of matching rows, or of distinct tuples when q.distinct is set. */
   countEvents(q: EventQuery): Promise<number>;

@@ -2,7 +2,7 @@
 // organization_id, always inside the caller's organization), time (start_ms/end_ms or
 // start_time/end_time), filter, select, distinct and paging. Every rejection says why, with the
 // documented "Invalid parameters." message.
-import { checkCondition, parseFieldList, parseFilter } from '../analytics/filter.js';
+import { checkCondition, isStoredFieldName, parseFieldList, parseFilter } from '../analytics/filter.js';
 import type { EventQuery, FieldName, Filter } from '../analytics/types.js';
 import type { PixelsService } from '../pixels/service.js';
 import { fail } from '../platform/errors.js';
@@ -103,8 +103,8 @@ export async function resolveScope(
 }
 
 /** Filter, projection, dedup and the default bot exclusion (include_bots=true keeps them). */
-export function queryShape(p: EventsParams): Pick<EventQuery, 'filter' | 'select' | 'distinct'> {
-  const out: Pick<EventQuery, 'filter' | 'select' | 'distinct'> = {};
+export function queryShape(p: EventsParams, raw = false): Pick<EventQuery, 'filter' | 'select' | 'distinct' | 'raw'> {
+  const out: Pick<EventQuery, 'filter' | 'select' | 'distinct' | 'raw'> = raw ? { raw } : {};
   let filter: Filter = [];
   if (p.filter !== undefined) {
     const r = parseFilter(p.filter);
@@ -126,6 +126,12 @@ export function queryShape(p: EventsParams): Pick<EventQuery, 'filter' | 'select
   };
   const select = fields(p.select, 'select');
   const distinct = fields(p.distinct, 'distinct');
+  if (raw) {
+    const named = [...(select ?? []), ...(distinct ?? []), ...filter.flat().map((c) => c.field)];
+    const identity = named.find((f) => !isStoredFieldName(f));
+    if (identity)
+      throw invalid(`"${identity}" is an identity field: send x-organization-id with a user token, or use an API key and secret`);
+  }
   if (select) out.select = select;
   if (distinct) out.distinct = distinct;
   return out;

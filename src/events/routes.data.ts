@@ -2,13 +2,21 @@
 // Delivr's 25-hour window, cursor paging and a streaming export for any range, counts (with optional
 // hourly/daily buckets) and events_schema. Every call is scoped to the caller's organization.
 import { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
+import type { DataPrincipal } from '../auth/guards.js';
 import { csvCell } from '../platform/csv.js';
-import { type App, errorResponses, rawResponse } from '../platform/http.js';
+import { type App, errorResponses, headerValue, rawResponse } from '../platform/http.js';
 import type { Services } from '../services.js';
 import { CountsOut, CountsQuery, EventsOut, EventsQuery, ExportQuery, FieldsOut, SchemaQuery } from './schemas.js';
 
 const tags = ['Events'];
 const security: { [label: string]: string[] }[] = [{ apiKey: [], apiSecret: [] }, { bearerAuth: [] }];
+
+/**
+ * Delivr's older events docs: a legacy user-JWT caller gets identity only when it names the
+ * organization with x-organization-id; without it, raw stored events. Key + secret callers always do.
+ */
+const rawFor = (who: DataPrincipal, req: FastifyRequest): boolean => who.kind === 'user_jwt' && !headerValue(req, 'x-organization-id');
 
 export function eventsDataRoutes(app: App, { auth, events }: Pick<Services, 'auth' | 'events'>): void {
   for (const version of ['v1', 'v2'] as const) {
@@ -25,7 +33,7 @@ export function eventsDataRoutes(app: App, { auth, events }: Pick<Services, 'aut
       },
       async (req, reply) => {
         const who = await auth.data(req, reply);
-        return events.list(who.organizationId, req.query, version === 'v1');
+        return events.list(who.organizationId, req.query, version === 'v1', rawFor(who, req));
       },
     );
 
@@ -42,7 +50,7 @@ export function eventsDataRoutes(app: App, { auth, events }: Pick<Services, 'aut
       },
       async (req, reply) => {
         const who = await auth.data(req, reply);
-        return events.count(who.organizationId, req.query, version === 'v1');
+        return events.count(who.organizationId, req.query, version === 'v1', rawFor(who, req));
       },
     );
 
@@ -81,7 +89,7 @@ export function eventsDataRoutes(app: App, { auth, events }: Pick<Services, 'aut
     async (req, reply) => {
       const who = await auth.data(req, reply);
       const format = req.query.format ?? 'ndjson';
-      const { columns, rows } = await events.export(who.organizationId, req.query);
+      const { columns, rows } = await events.export(who.organizationId, req.query, rawFor(who, req));
       async function* lines(): AsyncGenerator<string> {
         if (format === 'csv') yield `${columns.join(',')}\r\n`;
         for await (const page of rows) {

@@ -2,8 +2,9 @@
 // counts with buckets, the streaming export, and the dashboard's newest-first pages. Every read is
 // scoped to one organization; pixel and project ids from elsewhere are "not found".
 
+import { defaultFields } from '../analytics/resolution.js';
 import type { AnalyticsStore } from '../analytics/types.js';
-import { EVENT_FIELDS, type EventQuery, type EventRecord, type FieldName } from '../analytics/types.js';
+import { type EventQuery, type EventRecord, type FieldName, QUERY_FIELDS } from '../analytics/types.js';
 import type { PixelsService } from '../pixels/service.js';
 import { fail } from '../platform/errors.js';
 import type { ProjectsService } from '../projects/service.js';
@@ -42,17 +43,24 @@ export class EventsService {
     private readonly pixels: PixelsService,
   ) {}
 
-  private async baseQuery(organizationId: string, p: EventsParams, v1: boolean, maxWindowMs: number, hint: string): Promise<EventQuery> {
+  private async baseQuery(
+    organizationId: string,
+    p: EventsParams,
+    v1: boolean,
+    maxWindowMs: number,
+    hint: string,
+    raw: boolean,
+  ): Promise<EventQuery> {
     const range = timeRange(p, maxWindowMs, hint);
     const pixelIds = await resolveScope(this.projects, this.pixels, organizationId, p, { v1 });
-    return { organizationId, pixelIds, ...range, ...queryShape(p) };
+    return { organizationId, pixelIds, ...range, ...queryShape(p, raw) };
   }
 
   /** One page of events for an organization: offset paging within 25 hours, or cursor paging. */
-  async list(organizationId: string, p: EventsQueryParams, v1: boolean): Promise<EventsPage> {
+  async list(organizationId: string, p: EventsQueryParams, v1: boolean, raw = false): Promise<EventsPage> {
     const cursorMode = p.cursor !== undefined || p.page_size !== undefined;
     if (!cursorMode) {
-      const q = await this.baseQuery(organizationId, p, v1, OFFSET_WINDOW_MS, OFFSET_HINT);
+      const q = await this.baseQuery(organizationId, p, v1, OFFSET_WINDOW_MS, OFFSET_HINT, raw);
       const limit = p.limit ?? DEFAULT_LIMIT;
       const offset = p.offset ?? 0;
       const events = await this.analytics.queryEvents({ ...q, limit, offset });
@@ -60,7 +68,7 @@ export class EventsService {
     }
     if (p.offset !== undefined) throw fail('invalid_parameters', 'use either offset or cursor, not both');
     if (p.distinct !== undefined) throw fail('invalid_parameters', 'distinct is not available with cursor paging');
-    const q = await this.baseQuery(organizationId, p, v1, LONG_WINDOW_MS, LONG_HINT);
+    const q = await this.baseQuery(organizationId, p, v1, LONG_WINDOW_MS, LONG_HINT, raw);
     const limit = p.page_size ?? p.limit ?? DEFAULT_LIMIT;
     const after = p.cursor ? decodeCursor(p.cursor) : undefined;
     const { rows, next } = await this.keysetPage(q, limit, after);
@@ -68,8 +76,8 @@ export class EventsService {
   }
 
   /** Count (or distinct count) with optional hourly/daily buckets. */
-  async count(organizationId: string, p: CountsQueryParams, v1: boolean): Promise<EventCounts> {
-    const q = await this.baseQuery(organizationId, p, v1, LONG_WINDOW_MS, LONG_HINT);
+  async count(organizationId: string, p: CountsQueryParams, v1: boolean, raw = false): Promise<EventCounts> {
+    const q = await this.baseQuery(organizationId, p, v1, LONG_WINDOW_MS, LONG_HINT, raw);
     const count = await this.analytics.countEvents(q);
     if (!p.interval) return { count };
     if (q.distinct) throw fail('invalid_parameters', 'interval and distinct cannot be combined');
@@ -84,10 +92,11 @@ export class EventsService {
   async export(
     organizationId: string,
     p: ExportQueryParams,
+    raw = false,
   ): Promise<{ columns: readonly FieldName[]; rows: AsyncGenerator<EventRecord[]> }> {
     if (p.distinct !== undefined) throw fail('invalid_parameters', 'distinct is not available on exports');
-    const q = await this.baseQuery(organizationId, p, false, LONG_WINDOW_MS, LONG_HINT);
-    const columns: readonly FieldName[] = q.select ?? EVENT_FIELDS.map((f) => f.name as FieldName);
+    const q = await this.baseQuery(organizationId, p, false, LONG_WINDOW_MS, LONG_HINT, raw);
+    const columns: readonly FieldName[] = q.select ?? defaultFields(q);
     const page = (after: Keyset | undefined) => this.keysetPage(q, EXPORT_PAGE, after);
     async function* rows(): AsyncGenerator<EventRecord[]> {
       let after: Keyset | undefined;
@@ -149,7 +158,7 @@ export class EventsService {
     return { rows, next };
   }
 
-  /** events_schema: the stored event columns with Arrow type names. */
+  /** events_schema: every field a query can return (stored columns, then identity fields), with Arrow type names. */
   schema(source: string | undefined): { fields: { name: string; data_type: string; nullable: boolean }[] } {
     const s = source ?? 'pixel';
     if (s !== 'pixel') {
@@ -158,6 +167,6 @@ export class EventsService {
         s === 'dsp' || s === 'delivrdsp' ? 'source=dsp is not available on this server' : 'source must be pixel or dsp',
       );
     }
-    return { fields: EVENT_FIELDS.map((f) => ({ name: f.name, data_type: f.data_type, nullable: f.nullable })) };
+    return { fields: QUERY_FIELDS.map((f) => ({ name: f.name, data_type: f.data_type, nullable: f.nullable })) };
   }
 }

@@ -2,6 +2,8 @@
 // Each authenticated request is written to its key's access log when it completes.
 import { accountsDataRoutes } from '../accounts/routes.data.js';
 import { eventsDataRoutes } from '../events/routes.data.js';
+import { fieldCatalogDataRoutes } from '../field-catalog/routes.data.js';
+import { identityDataRoutes } from '../identity/routes.data.js';
 import { legacyClientsDataRoutes } from '../legacy-clients/routes.data.js';
 import type { App } from '../platform/http.js';
 import type { Services } from '../services.js';
@@ -24,5 +26,7 @@ export async function dataSurface(app: App, s: Services): Promise<void> {
     accountsDataRoutes(scope, s);
     legacyClientsDataRoutes(scope, s);
     eventsDataRoutes(scope, s);
+    identityDataRoutes(scope, s);
+    fieldCatalogDataRoutes(scope, s);
   });
 }

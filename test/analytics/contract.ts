@@ -456,7 +456,8 @@ interface Tenant {
 function tenant(): Tenant {
   const org = randomUUID();
   const pixel = randomUUID();
-  return { org, project: randomUUID(), pixel, q: { organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + DAY - 1 } };
+  // Stored rows as they are: these sections check storage and the query grammar; resolution has its own suite.
+  return { org, project: randomUUID(), pixel, q: { organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + DAY - 1, raw: true } };
 }
 
 /** An event `i` seconds after T0 whose event_id sorts (and parses back) by i. */

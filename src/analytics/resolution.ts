@@ -1,0 +1,82 @@
+// Resolution at query time, the engine-neutral half. An event is resolved when its visitor is linked
+// to a person (or, without a visitor id, when it carries a HEM itself); its `hem_sha256` is then that
+// person's and the identity fields come from their profile. Links made later resolve earlier events,
+// and removing a link unresolves them, because nothing of it is stored on the events.
+//
+// Two plans, chosen per query: when the filter or distinct name a resolved field, the engine joins
+// events with links and profiles in SQL (adapters build that source); otherwise the page is read
+// from the events alone and resolved afterwards with two point lookups for the page's visitors and
+// people, which keeps the common page as fast as an unresolved one.
+import type { IdentityStore } from '../identity/types.js';
+import {
+  EVENT_FIELDS,
+  type EventQuery,
+  type EventRecord,
+  type FieldName,
+  IDENTITY_EVENT_FIELDS,
+  QUERY_FIELDS,
+  RESOLVED_FIELDS,
+} from './types.js';
+
+export const ALL_QUERY_FIELDS: readonly FieldName[] = QUERY_FIELDS.map((f) => f.name as FieldName);
+export const STORED_FIELDS: readonly FieldName[] = EVENT_FIELDS.map((f) => f.name as FieldName);
+const STORED = new Set<string>(STORED_FIELDS);
+export const IDENTITY_COLUMNS: readonly FieldName[] = IDENTITY_EVENT_FIELDS.map((f) => f.name as FieldName);
+
+/** Whether the filter or distinct needs resolved values inside the engine (the join plan). */
+export function needsJoin(q: EventQuery): boolean {
+  if (q.raw) return false;
+  return Boolean(q.filter?.some((g) => g.some((c) => RESOLVED_FIELDS.has(c.field))) || q.distinct?.some((f) => RESOLVED_FIELDS.has(f)));
+}
+
+export interface PagePlan {
+  /** Stored columns to read from events. */
+  read: FieldName[];
+  /** Whether the page must be resolved after reading. */
+  resolve: boolean;
+}
+
+/** The fields a query returns when it names none. */
+export const defaultFields = (q: EventQuery): readonly FieldName[] => (q.raw ? STORED_FIELDS : ALL_QUERY_FIELDS);
+
+/** For the lookup plan: the stored columns to read for `fields`, adding what resolution needs. */
+export function pagePlan(fields: readonly FieldName[], raw = false): PagePlan {
+  const resolve = !raw && fields.some((f) => RESOLVED_FIELDS.has(f));
+  const read = fields.filter((f) => STORED.has(f));
+  if (resolve) for (const f of ['visitor_id', 'hem_sha256'] as const) if (!read.includes(f)) read.push(f);
+  return { read, resolve };
+}
+
+/**
+ * Resolves a page read with `pagePlan` in place and returns exactly `fields` per row: links of the
+ * page's visitors, then the profiles of their people.
+ */
+export async function resolvePage(
+  store: IdentityStore,
+  organizationId: string,
+  rows: EventRecord[],
+  fields: readonly FieldName[],
+  plan: PagePlan,
+): Promise<EventRecord[]> {
+  if (!plan.resolve) return rows;
+  const visitors = [...new Set(rows.map((r) => r.visitor_id).filter((v): v is string => typeof v === 'string'))];
+  const links = new Map((await store.linksOfVisitors(organizationId, visitors)).map((l) => [l.visitor_id, l.hem_sha256]));
+  const hemOf = (r: EventRecord): string | null =>
+    typeof r.visitor_id === 'string' ? (links.get(r.visitor_id) ?? null) : typeof r.hem_sha256 === 'string' ? r.hem_sha256 : null;
+  const wantsProfile = fields.some((f) => IDENTITY_COLUMNS.includes(f));
+  const hems = [...new Set(rows.map(hemOf).filter((h): h is string => h !== null))];
+  const profiles =
+    wantsProfile && hems.length > 0 ? new Map((await store.getProfiles(organizationId, hems)).map((p) => [p.hem_sha256, p])) : new Map();
+  return rows.map((r) => {
+    const hem = hemOf(r);
+    const profile = hem ? profiles.get(hem) : undefined;
+    const out: EventRecord = {};
+    for (const f of fields) {
+      if (f === 'hem_sha256') out[f] = hem;
+      else if (f === 'resolved') out[f] = hem !== null;
+      else if (STORED.has(f)) out[f] = r[f] ?? null;
+      else out[f] = (profile?.[f] as string | number | null | undefined) ?? null;
+    }
+    return out;
+  });
+}

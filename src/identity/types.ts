@@ -1,0 +1,70 @@
+// The identity half of the analytics store: profiles (one per organization and person, keyed by the
+// SHA-256 HEM) and visitor links (which person a first-party visitor id belongs to). Both engines
+// implement it; test/analytics/contract.ts checks them alike. Events are resolved through the links
+// at query time, so a link made today resolves the visitor's earlier events too, and removing it
+// unresolves them.
+import type { Profile } from './fields.js';
+
+export type LinkSource = 'form' | 'identify' | 'send_event' | 'sync' | 'import';
+export const LINK_SOURCES: readonly LinkSource[] = ['form', 'identify', 'send_event', 'sync', 'import'];
+
+export interface VisitorLink {
+  visitor_id: string;
+  hem_sha256: string;
+  source: LinkSource;
+  first_seen: number;
+  last_seen: number;
+}
+
+export interface NewLink {
+  visitor_id: string;
+  hem_sha256: string;
+  source: LinkSource;
+  /** When the signal was seen (epoch ms). */
+  at: number;
+}
+
+/** A profile write: its hashes, and the fields to set. null or absent fields keep their stored value. */
+export type ProfilePatch = { hem_sha256: string; hem_md5: string; hem_sha1: string | null } & Record<string, string | number | null>;
+
+export type HemKind = 'sha256' | 'md5' | 'sha1';
+
+export interface Erased {
+  profiles: number;
+  links: number;
+  events: number;
+}
+
+export interface PersonSummary {
+  hem_sha256: string;
+  visitors: number;
+  last_seen: number;
+  profile: Profile | null;
+}
+
+export interface IdentityStore {
+  /**
+   * Merges profiles: a non-null field overwrites, a null or absent one keeps what is stored (an
+   * empty cell never erases); writing the same rows again changes nothing.
+   */
+  mergeProfiles(organizationId: string, patches: readonly ProfilePatch[], now: number): Promise<void>;
+  /** Profiles of these SHA-256 HEMs (or MD5 / SHA-1 with `kind`), in no particular order. */
+  getProfiles(organizationId: string, hems: readonly string[], kind?: HemKind): Promise<Profile[]>;
+  /**
+   * Links visitors to people: one current person per visitor (a later signal for another person
+   * moves the visitor), first_seen kept, last_seen advanced.
+   */
+  linkVisitors(organizationId: string, links: readonly NewLink[]): Promise<void>;
+  /** The current links of these visitors. */
+  linksOfVisitors(organizationId: string, visitorIds: readonly string[]): Promise<VisitorLink[]>;
+  /** Every visitor currently linked to a person, oldest link first. */
+  linksOfPerson(organizationId: string, hemSha256: string): Promise<VisitorLink[]>;
+  /** Removes one link; false when there was none. */
+  unlink(organizationId: string, hemSha256: string, visitorId: string): Promise<boolean>;
+  /** Identified people, most recently seen first, with their profile when there is one. */
+  listPeople(organizationId: string, page: { limit: number; offset: number }): Promise<{ people: PersonSummary[]; total: number }>;
+  /** Removes the profile, the links and the HEM from stored events (every trace of the person). */
+  erasePerson(organizationId: string, hemSha256: string): Promise<Erased>;
+  /** Deletes the events of these pixels older than `beforeMs` (retention); returns how many. */
+  deleteEventsBefore(organizationId: string, pixelIds: readonly string[], beforeMs: number): Promise<number>;
+}
