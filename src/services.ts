@@ -11,9 +11,11 @@ import type { AnalyticsStore } from './analytics/types.js';
 import { TokenService } from './auth/tokens.js';
 import { openCatalog } from './catalog/db.js';
 import { CatalogStore } from './catalog/store.js';
+import { EventDeduper } from './collect/dedupe.js';
 import { IngestService } from './collect/service.js';
 import { AccessLogBuffer } from './credentials/access-log.js';
 import { CredentialsService } from './credentials/service.js';
+import { defaultIpDataPaths, openIpIntel } from './geo/service.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config.js';
 import { type FailureCounter, MemoryFailureCounter, MemoryRateLimiter, type RateLimiter } from './platform/limits.js';
@@ -87,7 +89,15 @@ export async function createServices(
       metrics.commitSeconds.observe(ms / 1000);
     },
   });
-  const ingest = new IngestService(store, committer, metrics, config.ipMode, now);
+  // DuckDB has one writing process, so its dedupe trusts what it has seen (collect/dedupe.ts).
+  const deduper = new EventDeduper(analytics, { soleWriter: !clickhouse, now });
+  await deduper.warm();
+  const shipped = config.ipData.location === 'default' || config.ipData.asn === 'default' ? defaultIpDataPaths() : null;
+  const pick = (v: readonly string[] | 'default' | null, d: readonly string[] | null | undefined) => (v === 'default' ? (d ?? null) : v);
+  const { location, asn } = config.ipData;
+  const intel =
+    location === null && asn === null ? null : openIpIntel({ location: pick(location, shipped?.location), asn: pick(asn, shipped?.asn) });
+  const ingest = new IngestService(store, committer, metrics, config.ipMode, now, deduper, intel);
   return {
     config,
     log,

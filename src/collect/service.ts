@@ -1,13 +1,16 @@
 // Ingest: checks each event (shape, pixel exists and belongs to the organization), enriches it, and
 // hands the good ones to the group committer. The caller answers only after the commit, so an
-// acknowledged event is durable. Pixel lookups are cached for two seconds: a deleted pixel stops
-// being accepted within that time on every process.
+// acknowledged event is durable. An event carrying its own event_id is stored once per pixel within
+// 24 hours (dedupe.ts); a copy is acknowledged with the first one's id. Pixel lookups are cached
+// for two seconds: a deleted pixel stops being accepted within that time on every process.
 import { randomUUID } from 'node:crypto';
 import type { GroupCommitter } from '../analytics/group-commit.js';
 import type { EventRow } from '../analytics/types.js';
 import type { CatalogStore, Pixel } from '../catalog/store.js';
+import type { IpIntel } from '../geo/service.js';
 import type { IpMode } from '../platform/config.js';
 import type { Metrics } from '../platform/metrics.js';
+import { derivedEventId, type EventDeduper } from './dedupe.js';
 import { enrich, type RequestFacts } from './enrich.js';
 import { checkEvent, INGEST_LIMITS } from './validate.js';
 
@@ -25,6 +28,8 @@ export class IngestService {
     private readonly metrics: Metrics,
     private readonly ipMode: IpMode,
     private readonly now: () => number,
+    private readonly deduper: EventDeduper,
+    private readonly intel: IpIntel | null,
   ) {}
 
   async pixel(id: string): Promise<Pixel | null> {
@@ -41,6 +46,7 @@ export class IngestService {
   async ingest(raw: readonly unknown[], facts: RequestFacts): Promise<EventOutcome[]> {
     const outcomes: EventOutcome[] = [];
     const rows: EventRow[] = [];
+    const clientTs: boolean[] = [];
     for (const item of raw) {
       const checked = checkEvent(item);
       if (!checked.ok) {
@@ -58,7 +64,7 @@ export class IngestService {
       const skewOk = e.clientTs !== null && Math.abs(e.clientTs - facts.receivedMs) <= INGEST_LIMITS.maxClockSkewMs;
       const row = enrich(
         {
-          eventId: randomUUID(),
+          eventId: e.clientEventId === null ? randomUUID() : derivedEventId(pixel.id, e.clientEventId),
           eventType: e.eventType,
           tsMillis: skewOk && e.clientTs !== null ? e.clientTs : facts.receivedMs,
           organizationId: pixel.organization_id,
@@ -73,17 +79,25 @@ export class IngestService {
           screen: e.screen,
           eventData: e.eventData,
           hemSha256: e.hemSha256,
+          userAgent: e.userAgent,
+          ip: e.ip,
         },
         facts,
         this.ipMode,
+        this.intel,
       );
       rows.push(row);
+      clientTs.push(skewOk);
       outcomes.push({ ok: true, eventId: row.event_id });
     }
     if (rows.length > 0) {
-      await this.committer.submit(rows);
+      const copies = await this.deduper.storeOnce(rows, clientTs, (fresh) => this.committer.submit(fresh));
       const committed = this.now();
-      for (const r of rows) {
+      for (const [i, r] of rows.entries()) {
+        if (copies.has(i)) {
+          this.metrics.ingestEvents.inc({ outcome: 'duplicate' });
+          continue;
+        }
         this.metrics.ingestEvents.inc({ outcome: r.is_bot ? 'bot' : 'accepted' });
         this.metrics.queryableLagSeconds.observe((committed - r.received_millis) / 1000);
       }

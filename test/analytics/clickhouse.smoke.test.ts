@@ -241,6 +241,12 @@ function row(t: Tenant, i: number, over: Partial<EventRow> = {}): EventRow {
     is_bot: false,
     resolved: false,
     hem_sha256: null,
+    country: null,
+    region: null,
+    city: null,
+    asn: null,
+    network_org: null,
+    network_type: null,
     ...over,
   };
 }

@@ -66,6 +66,12 @@ function event(org: string, pixel: string, i: number): EventRow {
     is_bot: false,
     resolved: i % 2 === 0,
     hem_sha256: null,
+    country: null,
+    region: null,
+    city: null,
+    asn: null,
+    network_org: null,
+    network_type: null,
   };
 }
 
