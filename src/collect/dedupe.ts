@@ -12,9 +12,9 @@
 //   first claims the id synchronously, the others wait for its commit and are then acknowledged.
 //   If that commit fails, they fail too and the client retries.
 // - Copies of an event already stored: on DuckDB, a single process owns the file, so this process
-//   has seen every write. It keeps the ids of the last 24 hours in a Bloom filter (about 1.8 bytes
+//   has seen every write. It keeps the ids of the last 24 hours in a Bloom filter (2 to 4 bytes
 //   per id, rebuilt from the store at start, so a restart or kill -9 forgets nothing), and asks
-//   the store only when the filter says "maybe": a true retry, or one time in ~1,000. On ClickHouse
+//   the store only when the filter says "maybe": a true retry, or a few new ids in a thousand. On ClickHouse
 //   several processes may write, so every id this process has not just stored is looked up in the
 //   store, coalesced into one query per round trip for all waiting requests.
 // Rejected alternative: ReplacingMergeTree or a `LIMIT 1 BY event_id` at query time. Duplicates of
@@ -27,7 +27,8 @@ export const DEDUPE_WINDOW_MS = 24 * 3_600_000;
 
 /** The stored id for a client's event id on a pixel: the same inputs always give the same UUIDv8. */
 export function derivedEventId(pixelId: string, clientEventId: string): string {
-  const h = createHash('sha256').update(pixelId).update('\n').update(clientEventId).digest('hex');
+  // Length-prefixed, so no (pixel, id) pair can spell another's input.
+  const h = createHash('sha256').update(`${pixelId.length}:${pixelId}${clientEventId}`).digest('hex');
   const variant = ((Number.parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -40,14 +41,20 @@ export function isDerivedEventId(id: string): boolean {
 /** What the dedupe needs from the analytics store. */
 export type DedupeStore = Pick<AnalyticsStore, 'findEventIds' | 'scanDerivedEventIds'>;
 
-/** A fixed-size Bloom filter; bits from the id's own (SHA-256) hex, so no hashing here. */
+/** The two hashes of an id, taken from its own (SHA-256) hex, so nothing is hashed here. */
+function hashesOf(id: string): [number, number] {
+  return [Number.parseInt(id.slice(0, 8), 16), (Number.parseInt(id.slice(24, 32), 16) | 1) >>> 0];
+}
+
+const PROBES = 10;
+
+/** A fixed-size Bloom filter at 0.1 % false positives: 14.4 bits per id, 10 probes. */
 class BloomBlock {
   private readonly bits: Uint32Array;
   private readonly m: number;
   count = 0;
 
   constructor(readonly capacity: number) {
-    // 0.1 % false positives: 14.4 bits per id, 10 probes.
     this.m = Math.ceil(capacity * 14.38);
     this.bits = new Uint32Array(Math.ceil(this.m / 32));
   }
@@ -56,23 +63,20 @@ class BloomBlock {
     return this.bits.byteLength;
   }
 
-  private positions(id: string, visit: (bit: number) => boolean): boolean {
-    const h1 = Number.parseInt(id.slice(0, 8), 16);
-    const h2 = (Number.parseInt(id.slice(24, 32), 16) | 1) >>> 0;
-    for (let i = 0; i < 10; i++) if (!visit((h1 + i * h2) % this.m)) return false;
-    return true;
-  }
-
-  add(id: string): void {
-    this.positions(id, (bit) => {
+  add(h1: number, h2: number): void {
+    for (let i = 0; i < PROBES; i++) {
+      const bit = (h1 + i * h2) % this.m;
       this.bits[bit >>> 5] = (this.bits[bit >>> 5] as number) | (1 << (bit & 31));
-      return true;
-    });
+    }
     this.count += 1;
   }
 
-  has(id: string): boolean {
-    return this.positions(id, (bit) => ((this.bits[bit >>> 5] as number) & (1 << (bit & 31))) !== 0);
+  has(h1: number, h2: number): boolean {
+    for (let i = 0; i < PROBES; i++) {
+      const bit = (h1 + i * h2) % this.m;
+      if (((this.bits[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false;
+    }
+    return true;
   }
 }
 
@@ -100,12 +104,14 @@ export class RecentIds {
       last = new BloomBlock(last ? last.capacity * 2 : 65_536);
       blocks.push(last);
     }
-    last.add(id);
+    const [h1, h2] = hashesOf(id);
+    last.add(h1, h2);
   }
 
   mightContain(id: string, nowMs: number): boolean {
     this.expire(nowMs);
-    for (const blocks of this.slices.values()) for (const b of blocks) if (b.has(id)) return true;
+    const [h1, h2] = hashesOf(id);
+    for (const blocks of this.slices.values()) for (const b of blocks) if (b.has(h1, h2)) return true;
     return false;
   }
 

@@ -89,7 +89,7 @@ const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'objec
 const englishName = (v: unknown): string | null => str(obj(obj(v)?.names)?.en);
 
 /** ip-location-db's flat layout (`country_code`, `state1`, `city`) or GeoIP2's nested one. */
-function location(r: MmdbRecord): Pick<IpFacts, 'country' | 'region' | 'city'> {
+export function locationOf(r: Record<string, unknown>): Pick<IpFacts, 'country' | 'region' | 'city'> {
   const flatCountry = str(r.country_code);
   if (flatCountry !== null || 'state1' in r) {
     return { country: flatCountry, region: str(r.state1), city: str(r.city) };
@@ -132,7 +132,7 @@ export class IpIntel {
       }
     }
     const facts: IpFacts = {
-      ...(loc ? location(loc) : { country: null, region: null, city: null }),
+      ...(loc ? locationOf(loc) : { country: null, region: null, city: null }),
       asn,
       network_org: org,
       network_type: asn === null ? null : networkType(asn, org),
