@@ -91,7 +91,12 @@ export async function createServices(
   });
   // DuckDB has one writing process, so its dedupe trusts what it has seen (collect/dedupe.ts).
   const deduper = new EventDeduper(analytics, { soleWriter: !clickhouse, now });
-  await deduper.warm();
+  // In the background: until it is done the dedupe asks the store, so starting need not wait.
+  const warmStarted = Date.now();
+  const warming = deduper
+    .warm()
+    .then((ids) => log.debug({ ids, ms: Date.now() - warmStarted }, 'ingest dedupe: recent event ids loaded'))
+    .catch((err: unknown) => log.warn({ err }, 'ingest dedupe: could not load recent event ids; asking the store for each'));
   const shipped = config.ipData.location === 'default' || config.ipData.asn === 'default' ? defaultIpDataPaths() : null;
   const pick = (v: readonly string[] | 'default' | null, d: readonly string[] | null | undefined) => (v === 'default' ? (d ?? null) : v);
   const { location, asn } = config.ipData;
@@ -116,6 +121,7 @@ export async function createServices(
     committer,
     ingest,
     async close() {
+      await warming;
       await committer.close();
       await analytics.close();
       await accessLog.flush();

@@ -14,9 +14,9 @@
 // - Copies of an event already stored: on DuckDB, a single process owns the file, so this process
 //   has seen every write. It keeps the ids of the last 24 hours in a Bloom filter (2 to 4 bytes
 //   per id, rebuilt from the store at start, so a restart or kill -9 forgets nothing), and asks
-//   the store only when the filter says "maybe": a true retry, or a few new ids in a thousand. On ClickHouse
-//   several processes may write, so every id this process has not just stored is looked up in the
-//   store, coalesced into one query per round trip for all waiting requests.
+//   the store only when the filter says "maybe": a true retry, or a few new ids in a thousand.
+//   On ClickHouse several processes may write, so every id this process has not just stored is
+//   looked up in the store, coalesced into one query per round trip for all waiting requests.
 // Rejected alternative: ReplacingMergeTree or a `LIMIT 1 BY event_id` at query time. Duplicates of
 // server-sent events differ in ts_millis (the table's sort key), so merges would not fold them, and
 // deduplicating at read time costs every query, on DuckDB too.
@@ -154,6 +154,8 @@ export class EventDeduper {
   private readonly windowMs: number;
   /** Ids claimed by a request whose commit has not finished, with that commit's outcome. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Until the window's ids are loaded, the filter cannot vouch for anything: the store is asked. */
+  private warmed = false;
   private lookups: LookupRequest[] = [];
   private lookupRunning = false;
 
@@ -165,7 +167,11 @@ export class EventDeduper {
     this.recent = new RecentIds(this.windowMs);
   }
 
-  /** Loads the ids stored in the window (DuckDB only: elsewhere the store is asked every time). */
+  /**
+   * Loads the ids stored in the window (DuckDB only: elsewhere the store is asked every time).
+   * Ingest may run meanwhile (a day of a busy store takes seconds: ~1.2 s per million ids); until
+   * this resolves, every id is looked up in the store, so nothing depends on waiting for it.
+   */
   async warm(): Promise<number> {
     if (!this.options.soleWriter) return 0;
     let n = 0;
@@ -173,6 +179,7 @@ export class EventDeduper {
       this.recent.add(id, at);
       n += 1;
     });
+    this.warmed = true;
     return n;
   }
 
@@ -215,7 +222,8 @@ export class EventDeduper {
     for (const i of claimed) this.inFlight.set((rows[i] as EventRow).event_id, committed);
     try {
       const now = this.options.now();
-      const ask = claimed.filter((i) => !this.options.soleWriter || this.recent.mightContain((rows[i] as EventRow).event_id, now));
+      const trusted = this.options.soleWriter && this.warmed;
+      const ask = claimed.filter((i) => !trusted || this.recent.mightContain((rows[i] as EventRow).event_id, now));
       if (ask.length > 0) {
         const found = await this.lookup(ask.map((i) => this.keyOf(rows[i] as EventRow, clientTs[i] === true, now)));
         for (const i of ask) if (found.has((rows[i] as EventRow).event_id)) copies.add(i);

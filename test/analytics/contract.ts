@@ -512,6 +512,9 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
             (fresh) => committer.submit(fresh),
           ),
         ).toEqual(new Set([0, 1, 2]));
+        // A deduper still loading the window (ingest starts before that is done) asks the store.
+        const loading = new EventDeduper(s, { soleWriter: s.engine === 'duckdb', now: clock });
+        expect(await loading.storeOnce([copy('four', 5)], [true], (fresh) => committer.submit(fresh))).toEqual(new Set([0]));
         await committer.close();
 
         const stored = await s.queryEvents({ ...t.q, limit: 100, select: ['event_id'] });
