@@ -170,6 +170,13 @@ function generate(k: number, n: number): EventRow[] {
       is_bot: Math.random() < 0.02,
       resolved: visitor.hem !== null,
       hem_sha256: visitor.hem,
+      // What IP enrichment fills in at ingest (src/geo/service.ts).
+      country: 'US',
+      region: 'California',
+      city: 'San Francisco',
+      asn: 7922,
+      network_org: 'Comcast Cable Communications, LLC',
+      network_type: 'isp',
     };
   }
   return out;

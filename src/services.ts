@@ -18,8 +18,10 @@ import { Guards } from './auth/guards.js';
 import { TokenService } from './auth/tokens.js';
 import { Catalog } from './catalog/catalog.js';
 import { openCatalog } from './catalog/db.js';
+import { EventDeduper } from './collect/dedupe.js';
 import { IngestService } from './collect/service.js';
 import { EventsService } from './events/service.js';
+import { defaultIpDataPaths, openIpIntel } from './geo/service.js';
 import { IdentityService } from './identity/service.js';
 import { LegacyClientsService } from './legacy-clients/service.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
@@ -156,14 +158,28 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
       metrics.commitSeconds.observe(ms / 1000);
     },
   });
+  // DuckDB has one writing process, so its dedupe trusts what it has seen (collect/dedupe.ts).
+  const deduper = new EventDeduper(analytics, { soleWriter: !clickhouse, now: core.now });
+  // In the background: until it is done the dedupe asks the store, so starting need not wait.
+  const warmStarted = Date.now();
+  const warming = deduper
+    .warm()
+    .then((ids) => core.log.debug({ ids, ms: Date.now() - warmStarted }, 'ingest dedupe: recent event ids loaded'))
+    .catch((err: unknown) => core.log.warn({ err }, 'ingest dedupe: could not load recent event ids; asking the store for each'));
+  const shipped = config.ipData.location === 'default' || config.ipData.asn === 'default' ? defaultIpDataPaths() : null;
+  const pick = (v: readonly string[] | 'default' | null, d: readonly string[] | null | undefined) => (v === 'default' ? (d ?? null) : v);
+  const { location, asn } = config.ipData;
+  const intel =
+    location === null && asn === null ? null : openIpIntel({ location: pick(location, shipped?.location), asn: pick(asn, shipped?.asn) });
+  const identity = new IdentityService(analytics);
   return {
     ...core,
     metrics,
     analytics,
     committer,
-    ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now),
+    ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now, deduper, intel, identity),
     events: new EventsService(analytics, core.projects, core.pixels),
-    identity: new IdentityService(analytics),
+    identity,
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {
@@ -171,6 +187,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
       },
     },
     async close() {
+      await warming;
       await committer.close();
       await analytics.close();
       await core.close();

@@ -16,6 +16,8 @@ export interface EventData {
 }
 
 export interface TrackerEvent {
+  /** 32 lowercase hex chars, new per event; retries repeat it, so the server stores the event once. */
+  event_id: string;
   event_type: string;
   event_data: EventData;
   pixel_id: string;

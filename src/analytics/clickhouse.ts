@@ -31,6 +31,7 @@ import {
   type BucketCount,
   type Condition,
   EVENT_FIELDS,
+  type EventIdQuery,
   type EventQuery,
   type EventRecord,
   type EventRow,
@@ -488,6 +489,40 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       if (Date.now() > deadline) throw new Error(`mutation on ${table} did not finish within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  async findEventIds(q: EventIdQuery): Promise<Set<string>> {
+    this.requireReady();
+    if (q.pixelIds.length === 0 || q.eventIds.length === 0 || q.startMs > q.endMs) return new Set();
+    // organization_id, pixel_id and ts_millis lead the sort key: the server reads only those ranges.
+    const rows = await this.select(
+      `SELECT DISTINCT \`event_id\` FROM ${this.table} WHERE \`organization_id\` = ${sqlString(q.organizationId)} ` +
+        `AND \`pixel_id\` IN ${sqlStringList(q.pixelIds)} ` +
+        `AND \`ts_millis\` >= ${sqlNumber(checkMillis(q.startMs, 'startMs'))} AND \`ts_millis\` <= ${sqlNumber(checkMillis(q.endMs, 'endMs'))} ` +
+        `AND \`event_id\` IN ${sqlStringList(q.eventIds)} ` +
+        `AND \`received_millis\` >= ${sqlNumber(checkMillis(q.receivedSinceMs, 'receivedSinceMs'))}`,
+    );
+    return new Set(rows.map((row) => String(row.event_id)));
+  }
+
+  async scanDerivedEventIds(receivedSinceMs: number, each: (eventId: string, receivedMs: number) => void): Promise<void> {
+    this.requireReady();
+    const since = sqlNumber(checkMillis(receivedSinceMs, 'receivedSinceMs'));
+    await this.track(
+      (async () => {
+        const result = await this.client.query({
+          query: `SELECT \`event_id\`, \`received_millis\` FROM ${this.table} WHERE \`received_millis\` >= ${since} AND substring(\`event_id\`, 15, 1) = '8'`,
+          format: 'JSONEachRow',
+        });
+        // Streamed: a busy day holds tens of millions of ids.
+        for await (const rows of result.stream<JsonRow>()) {
+          for (const row of rows) {
+            const r = row.json();
+            each(String(r.event_id), toNumber(r.received_millis ?? null, 'received_millis'));
+          }
+        }
+      })(),
+    );
   }
 
   async close(): Promise<void> {

@@ -40,6 +40,7 @@ import {
   type BucketCount,
   type Condition,
   EVENT_FIELDS,
+  type EventIdQuery,
   type EventQuery,
   type EventRecord,
   type EventRow,
@@ -425,6 +426,42 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   private write(sql: string, p: Params): Promise<DuckDBValue[][]> {
     const writer = this.requireWriter();
     return this.serializeWrite(async () => (await writer.runAndReadAll(sql, p.values, p.types)).getRows());
+  }
+
+  async findEventIds(q: EventIdQuery): Promise<Set<string>> {
+    if (q.pixelIds.length === 0 || q.eventIds.length === 0 || q.startMs > q.endMs) return new Set();
+    const p = new Params();
+    const list = (values: readonly string[]) => values.map((v) => p.add(v, VARCHAR)).join(', ');
+    // ts_millis and received_millis bound the scan through DuckDB's per-row-group min/max.
+    const sql =
+      `SELECT DISTINCT event_id FROM events WHERE organization_id = ${p.add(q.organizationId, VARCHAR)} ` +
+      `AND pixel_id IN (${list(q.pixelIds)}) AND event_id IN (${list(q.eventIds)}) ` +
+      `AND ts_millis BETWEEN ${p.add(toBigInt(q.startMs, 'startMs'), BIGINT)} AND ${p.add(toBigInt(q.endMs, 'endMs'), BIGINT)} ` +
+      `AND received_millis >= ${p.add(toBigInt(q.receivedSinceMs, 'receivedSinceMs'), BIGINT)}`;
+    const rows = await this.read(sql, p);
+    return new Set(rows.map((row) => String(row[0])));
+  }
+
+  async scanDerivedEventIds(receivedSinceMs: number, each: (eventId: string, receivedMs: number) => void): Promise<void> {
+    this.requireWriter();
+    const readers = this.readers;
+    if (!readers) throw new Error('analytics store is not initialised; call init() first');
+    const since = toBigInt(receivedSinceMs, 'receivedSinceMs');
+    await this.track(
+      readers.use(async (conn) => {
+        // Streamed chunk by chunk: a busy day holds tens of millions of ids.
+        const result = await conn.stream(
+          `SELECT event_id, received_millis FROM events WHERE received_millis >= $1 AND substr(event_id, 15, 1) = '8'`,
+          [since],
+          [BIGINT],
+        );
+        for (;;) {
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) break;
+          for (const row of chunk.getRows()) each(String(row[0]), Number(row[1]));
+        }
+      }),
+    );
   }
 
   async close(): Promise<void> {

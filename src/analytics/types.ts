@@ -46,6 +46,14 @@ export interface EventRow {
   is_bot: boolean;
   resolved: boolean | null;
   hem_sha256: string | null;
+  /** Location and network of the visitor's IP, looked up at ingest before IP_MODE applies. */
+  country: string | null;
+  region: string | null;
+  city: string | null;
+  asn: number | null;
+  network_org: string | null;
+  /** `isp`, `hosting` or `business` (src/geo/network-type.ts). */
+  network_type: string | null;
 }
 
 /** Stored column order; the single source for DDL, events_schema and inserts. */
@@ -80,6 +88,12 @@ export const EVENT_FIELDS: readonly FieldDef[] = [
   { name: 'is_bot', data_type: 'Boolean', nullable: false },
   { name: 'resolved', data_type: 'Boolean', nullable: true },
   { name: 'hem_sha256', data_type: 'Utf8', nullable: true },
+  { name: 'country', data_type: 'Utf8', nullable: true },
+  { name: 'region', data_type: 'Utf8', nullable: true },
+  { name: 'city', data_type: 'Utf8', nullable: true },
+  { name: 'asn', data_type: 'Int64', nullable: true },
+  { name: 'network_org', data_type: 'Utf8', nullable: true },
+  { name: 'network_type', data_type: 'Utf8', nullable: true },
 ];
 
 /** The identity fields a resolved event carries (identity/fields.ts), typed for the query grammar. */
@@ -145,6 +159,18 @@ export interface BucketCount {
   count: number;
 }
 
+/** Looks up stored event ids for the ingest dedupe (src/collect/dedupe.ts). */
+export interface EventIdQuery {
+  organizationId: string;
+  pixelIds: readonly string[];
+  eventIds: readonly string[];
+  /** Inclusive ts_millis bounds the stored copies must fall in (narrows the scan). */
+  startMs: number;
+  endMs: number;
+  /** Only rows received at or after this time count. */
+  receivedSinceMs: number;
+}
+
 export interface AnalyticsStore extends IdentityStore {
   readonly engine: 'duckdb' | 'clickhouse';
   /** Creates tables if missing. Idempotent, safe from several processes. */
@@ -164,5 +190,12 @@ export interface AnalyticsStore extends IdentityStore {
    * of distinct tuples within each bucket (daily unique visitors), so buckets need not sum to countEvents.
    */
   countByBucket(q: EventQuery, bucket: 'hour' | 'day'): Promise<BucketCount[]>;
+  /** The ids among q.eventIds stored for q's organization and pixels within its bounds. */
+  findEventIds(q: EventIdQuery): Promise<Set<string>>;
+  /**
+   * Calls `each` for every stored event id derived from a client's id (a UUID with version 8)
+   * received at or after `receivedSinceMs`, so a restarted process knows what it already stored.
+   */
+  scanDerivedEventIds(receivedSinceMs: number, each: (eventId: string, receivedMs: number) => void): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,8 +1,16 @@
 // Turns one validated incoming event into a stored EventRow: server time, parsed user agent, bot
-// flag (isbot), page path, UTM parameters, and the client IP kept, truncated or dropped per IP_MODE.
+// flag (isbot), page path, UTM parameters, location and network of the IP, and the IP itself kept,
+// truncated or dropped per IP_MODE.
+//
+// Whose agent and address: the visitor's. A browser sending for itself is the visitor; a server
+// sending on a visitor's behalf (spec 3.4, "without the pixel") passes the visitor's `user_agent`
+// and `ip` in the event, and its own agent (`node`, `curl/8.5`, `python-requests/2.31`) and address
+// say nothing about the visitor, so they are neither judged as a bot nor stored (docs/ingest.md).
 import { isbot } from 'isbot';
 import { UAParser } from 'ua-parser-js';
 import type { EventRow } from '../analytics/types.js';
+import { normalizeIp } from '../geo/ip.js';
+import { type IpFacts, type IpIntel, NO_IP_FACTS } from '../geo/service.js';
 import type { IpMode } from '../platform/config.js';
 
 /** IPv4 → last octet zeroed; IPv6 → first 48 bits kept. */
@@ -16,9 +24,24 @@ export function truncateIp(ip: string): string {
   return ip;
 }
 
-export function ipFor(mode: IpMode, ip: string): string | null {
-  if (mode === 'none') return null;
-  return mode === 'truncate' ? truncateIp(ip) : ip;
+export function ipFor(mode: IpMode, ip: string | null): string | null {
+  if (mode === 'none' || ip === null) return null;
+  const plain = normalizeIp(ip);
+  return mode === 'truncate' ? truncateIp(plain) : plain;
+}
+
+/**
+ * HTTP libraries and runtimes, i.e. a program rather than a browser or a crawler. With no `Origin`
+ * header such a request is a server-side send: its agent is the sender's, not the visitor's.
+ */
+const HTTP_CLIENT =
+  /^(?:node|undici|node-fetch|axios|got|ky|superagent|needle|curl|wget|python-requests|python-urllib|python-httpx|python\/|aiohttp|httpx|urllib3|go-http-client|okhttp|java\/|apache-httpclient|jakarta commons-httpclient|libwww-perl|lwp::|php|guzzlehttp|ruby|faraday|typhoeus|httpie|rest-client|restsharp|postmanruntime|insomnia|deno|bun\/|dart|reqwest|hyper\/|http\.rb|hackney|finch|mint|vert\.x|ktor-client|winhttp|\.net|microsoft\.net|powershell|aws-sdk|cloudflare-workers)(?:$|[\s/;(])/i;
+
+/** True for a request with no browser context: no `Origin` and no agent, or an HTTP library's. */
+export function isServerSend(req: Pick<RequestFacts, 'origin' | 'userAgent'>): boolean {
+  if (req.origin !== undefined) return false;
+  const ua = req.userAgent.trim();
+  return ua === '' || HTTP_CLIENT.test(ua);
 }
 
 const UTM = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
@@ -26,6 +49,8 @@ const UTM = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_conten
 export interface RequestFacts {
   userAgent: string;
   ip: string;
+  /** The `Origin` header: browsers send it on the tracker's cross-site sends. */
+  origin: string | undefined;
   acceptLanguage: string | undefined;
   receivedMs: number;
 }
@@ -46,6 +71,9 @@ export interface IncomingEvent {
   screen: [number, number] | null;
   eventData: string | null;
   hemSha256: string | null;
+  /** The visitor's agent and address as the sender reported them in the event. */
+  userAgent: string | null;
+  ip: string | null;
 }
 
 const cap = (s: string | null, n: number): string | null => (s === null ? null : s.slice(0, n));
@@ -69,8 +97,15 @@ function parseUa(ua: string) {
   return value;
 }
 
-export function enrich(e: IncomingEvent, req: RequestFacts, ipMode: IpMode): EventRow {
-  const ua = parseUa(req.userAgent);
+const NOT_JUDGED = { browser: null, os: null, device: null, bot: false } as const;
+
+export function enrich(e: IncomingEvent, req: RequestFacts, ipMode: IpMode, intel: IpIntel | null): EventRow {
+  const serverSend = isServerSend(req);
+  const userAgent = e.userAgent ?? (serverSend ? null : req.userAgent);
+  const ip = e.ip ?? (serverSend ? null : req.ip);
+  const ua = userAgent === null ? NOT_JUDGED : parseUa(userAgent);
+  // Looked up on the full address, before IP_MODE truncates or drops it.
+  const place: IpFacts = ip !== null && intel ? intel.lookup(ip) : NO_IP_FACTS;
   let path: string | null = null;
   const utm: Record<(typeof UTM)[number], string | null> = {
     utm_source: null,
@@ -103,11 +138,11 @@ export function enrich(e: IncomingEvent, req: RequestFacts, ipMode: IpMode): Eve
     path: cap(path, 2000),
     referrer: cap(e.referrer, 4000),
     title: cap(e.title, 1000),
-    user_agent: cap(req.userAgent, 1000) || null,
+    user_agent: cap(userAgent, 1000) || null,
     browser: ua.browser,
     os: ua.os,
     device_type: ua.device,
-    ip: ipFor(ipMode, req.ip),
+    ip: ipFor(ipMode, ip),
     language: cap(language, 50),
     screen_width: e.screen?.[0] ?? null,
     screen_height: e.screen?.[1] ?? null,
@@ -116,5 +151,11 @@ export function enrich(e: IncomingEvent, req: RequestFacts, ipMode: IpMode): Eve
     is_bot: ua.bot,
     resolved: e.hemSha256 !== null,
     hem_sha256: e.hemSha256,
+    country: place.country,
+    region: place.region,
+    city: place.city,
+    asn: place.asn,
+    network_org: place.network_org,
+    network_type: place.network_type,
   };
 }

@@ -31,6 +31,7 @@ function cors(req: FastifyRequest, reply: FastifyReply): void {
 const facts = (s: CollectDeps, req: FastifyRequest): RequestFacts => ({
   userAgent: headerValue(req, 'user-agent') ?? '',
   ip: req.ip,
+  origin: headerValue(req, 'origin'),
   acceptLanguage: headerValue(req, 'accept-language'),
   receivedMs: s.now(),
 });
@@ -111,6 +112,11 @@ export function collectRoutes(app: App, s: CollectDeps): void {
           pixel_id: Type.String({ maxLength: 100 }),
           event_url: Type.String({ maxLength: 4000 }),
           visitor_id: Type.Optional(Type.String({ maxLength: 100 })),
+          event_id: Type.Optional(
+            Type.String({ maxLength: 100, description: 'your id for this event: a retry with the same id is stored once' }),
+          ),
+          user_agent: Type.Optional(Type.String({ maxLength: 1000, description: "the visitor's user agent, for server-side sends" })),
+          ip: Type.Optional(Type.String({ maxLength: 45, description: "the visitor's IP address, for server-side sends" })),
           gdpr: Type.Optional(Type.String({ maxLength: 2000 })),
           gpp: Type.Optional(Type.String({ maxLength: 2000 })),
           redir: Type.Optional(Type.String({ maxLength: 4000 })),

@@ -1,12 +1,18 @@
 // Ingest: checks each event (shape, pixel exists and belongs to the organization), enriches it, and
 // hands the good ones to the group committer. The caller answers only after the commit, so an
-// acknowledged event is durable. Pixels come from the pixels service's short-lived cache.
+// acknowledged event is durable. An event carrying its own event_id is stored once per pixel within
+// 24 hours (dedupe.ts); a copy is acknowledged with the first one's id. Pixels come from the pixels
+// service's short-lived cache. An event with both a visitor id and a HEM links that visitor to the
+// person before the event is stored (identity/service.ts), so an acknowledged event's link is kept.
 import { randomUUID } from 'node:crypto';
 import type { GroupCommitter } from '../analytics/group-commit.js';
 import type { EventRow } from '../analytics/types.js';
+import type { IpIntel } from '../geo/service.js';
+import { IdentityService } from '../identity/service.js';
 import type { PixelsService } from '../pixels/service.js';
 import type { IpMode } from '../platform/config.js';
 import type { Metrics } from '../platform/metrics.js';
+import { derivedEventId, type EventDeduper } from './dedupe.js';
 import { enrich, type RequestFacts } from './enrich.js';
 import { checkEvent, INGEST_LIMITS } from './validate.js';
 
@@ -19,12 +25,16 @@ export class IngestService {
     private readonly metrics: Metrics,
     private readonly ipMode: IpMode,
     private readonly now: () => number,
+    private readonly deduper: EventDeduper,
+    private readonly intel: IpIntel | null,
+    private readonly identity: IdentityService,
   ) {}
 
   /** Validates, enriches and commits; resolves when every accepted event is durable. */
   async ingest(raw: readonly unknown[], facts: RequestFacts): Promise<EventOutcome[]> {
     const outcomes: EventOutcome[] = [];
     const rows: EventRow[] = [];
+    const clientTs: boolean[] = [];
     for (const item of raw) {
       const checked = checkEvent(item);
       if (!checked.ok) {
@@ -42,7 +52,7 @@ export class IngestService {
       const skewOk = e.clientTs !== null && Math.abs(e.clientTs - facts.receivedMs) <= INGEST_LIMITS.maxClockSkewMs;
       const row = enrich(
         {
-          eventId: randomUUID(),
+          eventId: e.clientEventId === null ? randomUUID() : derivedEventId(pixel.id, e.clientEventId),
           eventType: e.eventType,
           tsMillis: skewOk && e.clientTs !== null ? e.clientTs : facts.receivedMs,
           organizationId: pixel.organization_id,
@@ -57,17 +67,26 @@ export class IngestService {
           screen: e.screen,
           eventData: e.eventData,
           hemSha256: e.hemSha256,
+          userAgent: e.userAgent,
+          ip: e.ip,
         },
         facts,
         this.ipMode,
+        this.intel,
       );
       rows.push(row);
+      clientTs.push(skewOk);
       outcomes.push({ ok: true, eventId: row.event_id });
     }
     if (rows.length > 0) {
-      await this.committer.submit(rows);
+      for (const [organizationId, links] of linksByOrganization(rows)) await this.identity.learn(organizationId, links);
+      const copies = await this.deduper.storeOnce(rows, clientTs, (fresh) => this.committer.submit(fresh));
       const committed = this.now();
-      for (const r of rows) {
+      for (const [i, r] of rows.entries()) {
+        if (copies.has(i)) {
+          this.metrics.ingestEvents.inc({ outcome: 'duplicate' });
+          continue;
+        }
         this.metrics.ingestEvents.inc({ outcome: r.is_bot ? 'bot' : 'accepted' });
         this.metrics.queryableLagSeconds.observe((committed - r.received_millis) / 1000);
       }
@@ -80,4 +99,17 @@ export class IngestService {
     if (rejected > 0) this.metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected);
     return outcomes;
   }
+}
+
+/** The visitor links a batch's events carry, per organization. */
+function linksByOrganization(rows: readonly EventRow[]): Map<string, ReturnType<typeof IdentityService.linksOf>> {
+  const out = new Map<string, ReturnType<typeof IdentityService.linksOf>>();
+  for (const r of rows) {
+    const [link] = IdentityService.linksOf([r]);
+    if (!link) continue;
+    const list = out.get(r.organization_id) ?? [];
+    list.push(link);
+    out.set(r.organization_id, list);
+  }
+  return out;
 }

@@ -1,16 +1,21 @@
 // Shape checks for incoming events, written by hand because a batch must report each bad member by
 // index and still accept the good ones (a schema validator would reject the whole body). Limits are
 // published in docs/ingest.md.
+import { isIP } from 'node:net';
+
 export const INGEST_LIMITS = {
   bodyBytes: 256 * 1024,
   batchEvents: 100,
   eventDataBytes: 16 * 1024,
   eventTypeLength: 100,
   idLength: 100,
+  userAgentLength: 1000,
   /** Client timestamps further than this from server time are replaced by server time. */
   maxClockSkewMs: 24 * 3_600_000,
 } as const;
 
+/** A client's own event id: 1 to 100 printable ASCII characters (a UUID, a hex string, "order-42:view"). */
+const EVENT_ID = /^[\x21-\x7e]{1,100}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEM = /^[0-9a-f]{64}$/;
 
@@ -28,6 +33,11 @@ export interface CheckedEvent {
   language: string | null;
   screen: [number, number] | null;
   hemSha256: string | null;
+  /** The client's id for this event (retries carry the same one); null when it sent none. */
+  clientEventId: string | null;
+  /** The visitor's user agent and IP as a server-side sender reports them; null when not sent. */
+  userAgent: string | null;
+  ip: string | null;
 }
 
 export type Checked = { ok: true; value: CheckedEvent } | { ok: false; reason: string };
@@ -40,6 +50,12 @@ function optString(o: Record<string, unknown>, key: string, max: number): string
   if (typeof v !== 'string') return new Error(`${key} must be a string`);
   if (v.length > max) return new Error(`${key} is longer than ${max} characters`);
   return v;
+}
+
+/** A non-empty string kept inside event_data, cut to `max` characters (it is the sender's own data). */
+function dataString(data: unknown, key: string, max: number): string | null {
+  const v = isObject(data) ? data[key] : undefined;
+  return typeof v === 'string' && v !== '' ? v.slice(0, max) : null;
 }
 
 /** Checks one event object; `event_data` may arrive as an object or as JSON text (GET form). */
@@ -74,12 +90,21 @@ export function checkEvent(raw: unknown): Checked {
     referrer: optString(raw, 'referrer', 4000),
     lang: optString(raw, 'lang', 50),
     hem_sha256: optString(raw, 'hem_sha256', 64),
+    event_id: optString(raw, 'event_id', INGEST_LIMITS.idLength),
+    user_agent: optString(raw, 'user_agent', INGEST_LIMITS.userAgentLength),
+    ip: optString(raw, 'ip', 45),
   };
   for (const v of Object.values(fields)) if (v instanceof Error) return { ok: false, reason: v.message };
   const str = (v: string | null | Error): string | null => (v instanceof Error ? null : v);
   const dataUrl = isObject(data) && typeof data.url === 'string' ? data.url.slice(0, 4000) : null;
   const url = str(fields.event_url) ?? dataUrl;
   if (url !== null && !/^https?:\/\//i.test(url)) return { ok: false, reason: 'event_url must be an http(s) URL' };
+  const clientEventId = str(fields.event_id);
+  if (clientEventId !== null && !EVENT_ID.test(clientEventId)) {
+    return { ok: false, reason: 'event_id must be 1 to 100 printable ASCII characters without spaces' };
+  }
+  const ip = str(fields.ip);
+  if (ip !== null && isIP(ip) === 0) return { ok: false, reason: 'ip must be an IPv4 or IPv6 address' };
   const hem = str(fields.hem_sha256);
   if (hem !== null && !HEM.test(hem)) return { ok: false, reason: 'hem_sha256 must be 64 lowercase hex characters' };
   let clientTs: number | null = null;
@@ -87,6 +112,10 @@ export function checkEvent(raw: unknown): Checked {
     if (typeof raw.ts !== 'number' || !Number.isSafeInteger(raw.ts) || raw.ts < 0)
       return { ok: false, reason: 'ts must be epoch milliseconds' };
     clientTs = raw.ts;
+  } else if (isObject(data) && typeof data.timestamp === 'string') {
+    // Delivr's own p.js sends the time only as event_data.timestamp (ISO 8601); unreadable is ignored.
+    const parsed = Date.parse(data.timestamp);
+    if (Number.isSafeInteger(parsed) && parsed >= 0) clientTs = parsed;
   }
   let screen: [number, number] | null = null;
   if (raw.screen !== undefined && raw.screen !== null) {
@@ -106,11 +135,15 @@ export function checkEvent(raw: unknown): Checked {
       visitorId: str(fields.visitor_id),
       sessionId: str(fields.session_id),
       clientTs,
-      title: str(fields.title),
-      referrer: str(fields.referrer),
+      // Delivr's own p.js sends title and referrer only inside event_data (spec 3.2).
+      title: str(fields.title) ?? dataString(data, 'title', 1000),
+      referrer: str(fields.referrer) ?? dataString(data, 'referrer', 4000),
       language: str(fields.lang),
       screen,
       hemSha256: hem,
+      clientEventId,
+      userAgent: str(fields.user_agent),
+      ip,
     },
   };
 }

@@ -41,6 +41,8 @@ export interface Config {
   /** Group commit: longest wait before a flush, and most rows per flush (engine defaults when null). */
   ingestMaxDelayMs: number | null;
   ingestMaxRows: number | null;
+  /** IP location and ASN data files: 'default' = the npm packages', null = off (docs/ingest.md). */
+  ipData: { location: readonly string[] | 'default' | null; asn: readonly string[] | 'default' | null };
 }
 
 export class ConfigError extends Error {
@@ -175,5 +177,17 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: bool(env, 'TRUST_PROXY', false),
     ingestMaxDelayMs: env.INGEST_MAX_DELAY_MS ? int(env, 'INGEST_MAX_DELAY_MS', 5, 0, 10_000) : null,
     ingestMaxRows: env.INGEST_MAX_ROWS ? int(env, 'INGEST_MAX_ROWS', 5000, 1, 1_000_000) : null,
+    ipData: { location: fileList(env, 'GEO_LOCATION_DB'), asn: fileList(env, 'GEO_ASN_DB') },
   };
+}
+
+/** Unset: the shipped data; `off`: none; otherwise comma-separated files, which must exist. */
+function fileList(env: Env, key: string): readonly string[] | 'default' | null {
+  const raw = env[key]?.trim();
+  if (raw === undefined || raw === '') return 'default';
+  if (raw === 'off') return null;
+  const files = raw.split(',').map((f) => resolve(f.trim()));
+  const missing = files.find((f) => !existsSync(f));
+  if (missing) throw new ConfigError(`${key}: no such file ${missing}`);
+  return files;
 }

@@ -6,7 +6,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly ingestEvents = new Counter({
     name: 'delivr_ingest_events_total',
-    help: 'Events received by the collect endpoints, by outcome (accepted, rejected, bot)',
+    help: 'Events received by the collect endpoints, by outcome (accepted, rejected, bot, duplicate)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

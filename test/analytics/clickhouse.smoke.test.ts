@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseAnalyticsStore } from '../../src/analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from '../../src/analytics/duckdb.js';
 import { parseFilter } from '../../src/analytics/filter.js';
-import type { EventQuery, EventRow, FieldName, Filter, PageQuery } from '../../src/analytics/types.js';
+import { EVENT_FIELDS, type EventQuery, type EventRow, type FieldName, type Filter, type PageQuery } from '../../src/analytics/types.js';
 
 const T0 = Date.UTC(2026, 0, 15);
 const HOUR = 3_600_000;
@@ -136,7 +136,54 @@ describe.skipIf(!serverUrl)('ClickHouseAnalyticsStore on a real server', () => {
     const t = tenant();
     const r = row(t, 0, { hem_sha256: 'f'.repeat(64), resolved: true });
     await store.appendEvents([r]);
-    expect(await store.queryEvents({ ...t.q, limit: 1 })).toEqual([r]);
+    expect(await store.queryEvents({ ...t.q, limit: 1, raw: true })).toEqual([r]);
+    await store.close();
+  });
+
+  it('gives a table from before the location and network columns those columns, old rows reading null', async () => {
+    const db = freshDatabase('geo');
+    const added = ['country', 'region', 'city', 'asn', 'network_org', 'network_type'];
+    const before = EVENT_FIELDS.filter((f) => !added.includes(f.name));
+    const chType = (t: string, nullable: boolean) => {
+      const base = t === 'Utf8' ? 'String' : t === 'Int64' ? 'Int64' : t === 'Int32' ? 'Int32' : 'UInt8';
+      return nullable ? `Nullable(${base})` : base;
+    };
+    await admin.command({ query: `CREATE DATABASE \`${db}\`` });
+    await admin.command({
+      query:
+        `CREATE TABLE \`${db}\`.events (${before.map((f) => `\`${f.name}\` ${chType(f.data_type, f.nullable)}`).join(', ')}) ` +
+        'ENGINE = MergeTree PARTITION BY toYYYYMM(toDateTime(intDiv(ts_millis, 1000))) ORDER BY (organization_id, pixel_id, ts_millis, event_id)',
+    });
+    const t = tenant();
+    const old = row(t, 0);
+    const oldValues = Object.fromEntries(
+      before.map((f) => [
+        f.name,
+        typeof old[f.name as keyof EventRow] === 'boolean' ? Number(old[f.name as keyof EventRow]) : old[f.name as keyof EventRow],
+      ]),
+    );
+    await admin.insert({ table: `${db}.events`, values: [oldValues], format: 'JSONEachRow' });
+
+    const store = new ClickHouseAnalyticsStore(urlFor(db));
+    await store.init();
+    const fresh = row(t, 1, {
+      country: 'FR',
+      region: 'Ile-de-France',
+      city: 'Paris',
+      asn: 12322,
+      network_org: 'Free SAS',
+      network_type: 'isp',
+    });
+    await store.appendEvents([fresh]);
+    expect(await store.queryEvents({ ...t.q, limit: 5, raw: true })).toEqual([old, fresh]);
+    const columns = await admin.query({
+      query: `SELECT name, type FROM system.columns WHERE database = '${db}' AND table = 'events' AND name IN ('asn', 'network_type')`,
+      format: 'JSONEachRow',
+    });
+    expect(await columns.json()).toEqual([
+      { name: 'asn', type: 'Nullable(Int64)' },
+      { name: 'network_type', type: 'Nullable(String)' },
+    ]);
     await store.close();
   });
 
@@ -241,6 +288,12 @@ function row(t: Tenant, i: number, over: Partial<EventRow> = {}): EventRow {
     is_bot: false,
     resolved: false,
     hem_sha256: null,
+    country: null,
+    region: null,
+    city: null,
+    asn: null,
+    network_org: null,
+    network_type: null,
     ...over,
   };
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFilter } from '../../src/analytics/filter.js';
+import { GroupCommitter } from '../../src/analytics/group-commit.js';
 import {
   type AnalyticsStore,
   EVENT_FIELDS,
@@ -14,6 +15,7 @@ import {
   type FieldName,
   type Filter,
 } from '../../src/analytics/types.js';
+import { derivedEventId, EventDeduper } from '../../src/collect/dedupe.js';
 
 const T0 = Date.UTC(2026, 0, 15, 0, 0, 0);
 const HOUR = 3_600_000;
@@ -71,6 +73,12 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
           is_bot: true,
           resolved: true,
           hem_sha256: 'a'.repeat(64),
+          country: 'CI',
+          region: "Côte d'Ivoire \\ région",
+          city: 'São Paulo / 東京 "quoted"',
+          asn: 4_294_967_295,
+          network_org: 'Org, Inc. ("the" org)',
+          network_type: 'business',
           received_millis: 9_007_199_254_740_991,
         });
         const empty = row(t, 1, nullsFor({ is_bot: false, resolved: null }));
@@ -390,6 +398,138 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
       });
     });
 
+    describe('location and network columns', () => {
+      it('filters on country, region, city, asn, network_org and network_type like any other column', async () => {
+        const t = tenant();
+        await s.appendEvents([
+          row(t, 0),
+          row(t, 1, {
+            country: 'US',
+            region: 'California',
+            city: 'Mountain View',
+            asn: 15169,
+            network_org: 'Google LLC',
+            network_type: 'hosting',
+          }),
+          row(t, 2, {
+            country: 'US',
+            region: 'Massachusetts',
+            city: 'Cambridge',
+            asn: 3,
+            network_org: 'Massachusetts Institute of Technology',
+            network_type: 'business',
+          }),
+          row(t, 3, { country: null, region: null, city: null, asn: null, network_org: null, network_type: null }),
+        ]);
+        const ids = async (filter: string): Promise<number[]> => {
+          const got = await s.queryEvents({ ...t.q, filter: must(filter), limit: 100, select: ['event_id'] });
+          return got.map((r) => Number(String(r.event_id).split('-').pop()));
+        };
+        expect(await ids('country:eq:US')).toEqual([1, 2]);
+        expect(await ids('country:eq:null')).toEqual([3]);
+        expect(await ids('region:eq:Land Berlin')).toEqual([0]);
+        expect(await ids('city:like:%bridge')).toEqual([2]);
+        expect(await ids('asn:gt:3000')).toEqual([0, 1]);
+        expect(await ids('asn:eq:3')).toEqual([2]);
+        expect(await ids('network_org:eq:"Google LLC"')).toEqual([1]);
+        expect(await ids('network_type:eq:business|network_type:eq:isp')).toEqual([0, 2]);
+        expect(await ids('network_type:not_null')).toEqual([0, 1, 2]);
+        expect(await s.countEvents({ ...t.q, distinct: ['country'] })).toBe(3);
+        const got = await s.queryEvents({ ...t.q, limit: 1, offset: 1, select: ['asn', 'network_type', 'city'] });
+        expect(got).toEqual([{ asn: 15169, network_type: 'hosting', city: 'Mountain View' }]);
+      });
+    });
+
+    describe('event ids for the ingest dedupe', () => {
+      it('findEventIds answers which ids are stored for the organization and pixels, within the time bounds', async () => {
+        const t = tenant();
+        const a = derivedEventId(t.pixel, 'a');
+        const b = derivedEventId(t.pixel, 'b');
+        await s.appendEvents([row(t, 0, { event_id: a }), row(t, 5, { event_id: b })]);
+        const q = { organizationId: t.org, pixelIds: [t.pixel], startMs: T0, endMs: T0 + DAY, receivedSinceMs: T0 };
+        const missing = derivedEventId(t.pixel, 'missing');
+        expect(await s.findEventIds({ ...q, eventIds: [a, b, missing] })).toEqual(new Set([a, b]));
+        // ts bounds narrow it: b is at T0 + 5 s.
+        expect(await s.findEventIds({ ...q, eventIds: [a, b], startMs: T0 + 1000, endMs: T0 + 5000 })).toEqual(new Set([b]));
+        expect(await s.findEventIds({ ...q, eventIds: [a, b], startMs: T0, endMs: T0 })).toEqual(new Set([a]));
+        // So do arrival time, organization and pixel.
+        expect(await s.findEventIds({ ...q, eventIds: [a, b], receivedSinceMs: T0 + 1000 })).toEqual(new Set([b]));
+        expect(await s.findEventIds({ ...q, eventIds: [a, b], organizationId: randomUUID() })).toEqual(new Set());
+        expect(await s.findEventIds({ ...q, eventIds: [a, b], pixelIds: [randomUUID()] })).toEqual(new Set());
+        expect(await s.findEventIds({ ...q, eventIds: [] })).toEqual(new Set());
+        expect(await s.findEventIds({ ...q, eventIds: ["x' OR '1'='1"] })).toEqual(new Set());
+      });
+
+      it('scanDerivedEventIds lists the client-derived ids received since a time, and no server-made ones', async () => {
+        const t = tenant();
+        const early = derivedEventId(t.pixel, 'early');
+        const late = derivedEventId(t.pixel, 'late');
+        const serverMade = randomUUID();
+        await s.appendEvents([
+          row(t, 0, { event_id: early, received_millis: T0 - DAY }),
+          row(t, 1, { event_id: late, received_millis: T0 + 10 }),
+          row(t, 2, { event_id: serverMade, received_millis: T0 + 10 }),
+        ]);
+        const seen = new Map<string, number>();
+        await s.scanDerivedEventIds(T0, (id, at) => seen.set(id, at));
+        expect(seen.get(late)).toBe(T0 + 10);
+        expect(seen.has(early)).toBe(false);
+        expect(seen.has(serverMade)).toBe(false);
+        for (const id of seen.keys()) expect(id[14]).toBe('8');
+      });
+
+      it('stores an event once: copies in one batch, in concurrent batches and after a restart of the deduper', async () => {
+        const t = tenant();
+        let now = T0 + 60_000;
+        const clock = () => now;
+        const committer = new GroupCommitter(s, { maxDelayMs: 2, maxRows: 1000 });
+        const deduper = new EventDeduper(s, { soleWriter: s.engine === 'duckdb', now: clock });
+        await deduper.warm();
+        const copy = (clientId: string, i: number) => row(t, i, { event_id: derivedEventId(t.pixel, clientId), received_millis: now });
+        const store = (rows: EventRow[]) =>
+          deduper.storeOnce(
+            rows,
+            rows.map(() => true),
+            (fresh) => committer.submit(fresh),
+          );
+
+        // Two copies in one request, and a server-made id alongside.
+        expect(await store([copy('one', 1), copy('one', 1), row(t, 2, { event_id: randomUUID(), received_millis: now })])).toEqual(
+          new Set([1]),
+        );
+        // Copies in concurrent requests, which the group commit may put in one batch or in two.
+        const results = await Promise.all([store([copy('two', 3)]), store([copy('two', 3)]), store([copy('two', 3), copy('three', 4)])]);
+        expect(results.map((r) => r.size)).toEqual([0, 1, 1]);
+        // Again later, from a fresh deduper as after a restart (or on another process).
+        now += 3_600_000;
+        const restarted = new EventDeduper(s, { soleWriter: s.engine === 'duckdb', now: clock });
+        await restarted.warm();
+        const again = [copy('one', 1), copy('two', 3), copy('three', 4), copy('four', 5)];
+        expect(
+          await restarted.storeOnce(
+            again,
+            again.map(() => true),
+            (fresh) => committer.submit(fresh),
+          ),
+        ).toEqual(new Set([0, 1, 2]));
+        // A deduper still loading the window (ingest starts before that is done) asks the store.
+        const loading = new EventDeduper(s, { soleWriter: s.engine === 'duckdb', now: clock });
+        expect(await loading.storeOnce([copy('four', 5)], [true], (fresh) => committer.submit(fresh))).toEqual(new Set([0]));
+        await committer.close();
+
+        const stored = await s.queryEvents({ ...t.q, limit: 100, select: ['event_id'] });
+        expect(stored).toHaveLength(5);
+        expect(new Set(stored.map((r) => r.event_id)).size).toBe(5);
+        // Past the 24-hour window the same id is a new event.
+        now += DAY;
+        const late = new EventDeduper(s, { soleWriter: s.engine === 'duckdb', now: clock });
+        await late.warm();
+        const lateCommitter = new GroupCommitter(s, { maxDelayMs: 2 });
+        expect((await late.storeOnce([copy('one', 1)], [true], (fresh) => lateCommitter.submit(fresh))).size).toBe(0);
+        await lateCommitter.close();
+      });
+    });
+
     describe('countByBucket', () => {
       it('counts per UTC hour and day, ascending, without empty buckets', async () => {
         const t = tenant();
@@ -493,6 +633,12 @@ function row(t: Tenant, i: number, over: Partial<EventRow> = {}): EventRow {
     is_bot: false,
     resolved: false,
     hem_sha256: null,
+    country: 'DE',
+    region: 'Land Berlin',
+    city: 'Berlin',
+    asn: 3320,
+    network_org: 'Deutsche Telekom AG',
+    network_type: 'isp',
     ...over,
   };
 }

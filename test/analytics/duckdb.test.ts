@@ -66,6 +66,12 @@ function event(org: string, pixel: string, i: number): EventRow {
     is_bot: false,
     resolved: i % 2 === 0,
     hem_sha256: null,
+    country: null,
+    region: null,
+    city: null,
+    asn: null,
+    network_org: null,
+    network_type: null,
   };
 }
 
@@ -153,7 +159,44 @@ describe('DuckDbAnalyticsStore', () => {
     const pixel = randomUUID();
     const row = { ...event(org, pixel, 7), hem_sha256: 'f'.repeat(64) };
     await store.appendEvents([row]);
-    expect(await store.queryEvents({ organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + 10, limit: 5 })).toEqual([row]);
+    expect(await store.queryEvents({ organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + 10, limit: 5, raw: true })).toEqual([row]);
+  });
+
+  it('gives a file from before the location and network columns those columns, old rows reading null', async () => {
+    const path = tempPath();
+    const added = ['country', 'region', 'city', 'asn', 'network_org', 'network_type'];
+    const before = EVENT_FIELDS.filter((f) => !added.includes(f.name));
+    const sqlType = (t: string) => (t === 'Utf8' ? 'VARCHAR' : t === 'Int64' ? 'BIGINT' : t === 'Int32' ? 'INTEGER' : 'BOOLEAN');
+    const org = randomUUID();
+    const pixel = randomUUID();
+    const old = event(org, pixel, 1);
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    await conn.run(`CREATE TABLE events (${before.map((f) => `"${f.name}" ${sqlType(f.data_type)}`).join(', ')})`);
+    const values = before.map((f) => {
+      const v = old[f.name as keyof EventRow];
+      return v === null ? 'NULL' : typeof v === 'string' ? `'${v.replaceAll("'", "''")}'` : String(v);
+    });
+    await conn.run(`INSERT INTO events VALUES (${values.join(', ')})`);
+    conn.closeSync();
+    instance.closeSync();
+
+    const store = await openStore(path);
+    const fresh = {
+      ...event(org, pixel, 2),
+      country: 'FR',
+      region: 'Ile-de-France',
+      city: 'Paris',
+      asn: 12322,
+      network_org: 'Free SAS',
+      network_type: 'isp',
+    };
+    await store.appendEvents([fresh]);
+    const q = { organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + 10 };
+    expect(await store.queryEvents({ ...q, limit: 5, raw: true })).toEqual([old, fresh]);
+    const { filter } = { filter: parseFilter('asn:eq:12322') };
+    if (!filter.ok) throw new Error(filter.error);
+    expect(await store.countEvents({ ...q, filter: filter.value })).toBe(1);
   });
 
   it('refuses to open a file with a column it could not fill', async () => {

@@ -68,6 +68,12 @@ function rows(t: Tenant, n: number): EventRow[] {
       is_bot: false,
       resolved: null,
       hem_sha256: null,
+      country: null,
+      region: null,
+      city: null,
+      asn: null,
+      network_org: null,
+      network_type: null,
     };
   });
 }

@@ -120,6 +120,11 @@ const EVENT_SCHEMA: Schema = {
     session_id: { type: 'string', maxLength: 100 },
     title: { type: 'string', maxLength: 1000 },
     ts: { type: 'integer' },
+    // A server sending for its visitors (docs/ingest.md): the visitor's agent and address, and the
+    // client's own event id. A bad address or id is refused; the odd texts below are not addresses.
+    event_id: { type: 'string', maxLength: 100 },
+    user_agent: { type: 'string', maxLength: 1000 },
+    ip: { type: 'string', maxLength: 45 },
   },
 };
 
@@ -295,6 +300,17 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'GET /api/v2/event_counts': (f) => ({ auth: 'data', query: events(f) }),
   'GET /api/v2/events/export': (f) => ({ auth: 'data', query: { ...events(f), format: 'csv' } }),
 
+  'GET /api/v1/lookup': () => ({ auth: 'data', query: { email: 'nobody-here@example.com' }, baseStatus: 404 }),
+  'GET /api/v1/identities/:hem_sha256': () => ({ auth: 'data', params: { hem_sha256: 'ab'.repeat(32) }, baseStatus: 404 }),
+  'DELETE /api/v1/identities/:hem_sha256/links/:visitor_id': () => ({
+    auth: 'data',
+    params: { hem_sha256: 'ab'.repeat(32), visitor_id: 'nobody' },
+    baseStatus: 404,
+  }),
+  'DELETE /api/v1/identities/:hem_sha256': () => ({ auth: 'data', params: { hem_sha256: 'cd'.repeat(32) }, baseStatus: 404 }),
+  'DELETE /api/v1/identities': () => ({ auth: 'data', query: { email: 'nobody-here@example.com' }, baseStatus: 404 }),
+  'GET /api/v1/field-catalog': () => ({ auth: 'data', query: { include_options: 'true', schema_type: 'audience' } }),
+
   'OPTIONS /pixel/core/api/*': () => ({ auth: 'none', params: { '*': 'send-event' }, baseStatus: 204 }),
   'POST /pixel/core/api/send-event': (f) => ({
     auth: 'none',
@@ -304,6 +320,9 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
       organization_id: f.owner.orgId,
       event_url: 'https://site.example/',
       ts: Date.now(),
+      event_id: 'hostile-event-1',
+      user_agent: BROWSER,
+      ip: '203.0.113.9',
     },
     bodySchema: EVENT_SCHEMA,
     bodyLimit: INGEST_LIMITS.bodyBytes,
@@ -316,6 +335,9 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
       organization_id: f.owner.orgId,
       pixel_id: f.pixelId,
       event_url: 'https://site.example/',
+      event_id: 'hostile-get-1',
+      user_agent: BROWSER,
+      ip: '2001:db8::7',
     },
   }),
   'GET /pixel/core/api/sync': () => ({ auth: 'none', query: { client_id: 'partner-1', client_uid: 'u-1' } }),
@@ -713,6 +735,38 @@ describe.each(backends)('on %s', (name, env, cleanup) => {
     },
     90_000,
   );
+
+  it('refuses a bad ip, an over-long user_agent and a bad event_id on both send-event forms, with the reason', async () => {
+    const bad: [string, string, RegExp][] = [
+      ['ip', '300.1.2.3', /ip must be an IPv4 or IPv6 address/],
+      ['ip', '1.2.3.4\u0000', /ip must be an IPv4 or IPv6 address/],
+      ['ip', '::ffff:1.2.3.4/24', /ip must be an IPv4 or IPv6 address/],
+      ['user_agent', `Mozilla/5.0 ${'x'.repeat(1000)}`, /user_agent is longer than 1000|Invalid parameters/],
+      ['event_id', 'id with spaces', /event_id must be 1 to 100 printable ASCII/],
+      ['event_id', 'id-\u202e-rtl', /event_id must be 1 to 100 printable ASCII/],
+      ['event_id', 'e'.repeat(101), /event_id is longer than 100|Invalid parameters/],
+    ];
+    const post = CASES['POST /pixel/core/api/send-event']?.(f).body as Record<string, unknown>;
+    const get = CASES['GET /pixel/core/api/send-event/get']?.(f).query as Record<string, string>;
+    for (const [field, value, reason] of bad) {
+      const viaPost = await t.app.inject({
+        method: 'POST',
+        url: '/pixel/core/api/send-event',
+        headers: { 'content-type': 'application/json', 'user-agent': BROWSER },
+        payload: { ...post, [field]: value },
+      });
+      const viaGet = await t.app.inject({ url: `/pixel/core/api/send-event/get?${new URLSearchParams({ ...get, [field]: value })}` });
+      for (const [form, res] of [
+        ['POST', viaPost],
+        ['GET', viaGet],
+      ] as const) {
+        const what = `${form} ${field}=${JSON.stringify(value).slice(0, 40)}: ${res.statusCode} ${res.body.slice(0, 200)}`;
+        expect(res.statusCode, what).toBe(400);
+        const body = JSON.parse(res.body) as { error: string; details?: string };
+        expect(`${body.error} ${body.details ?? ''}`, what).toMatch(reason);
+      }
+    }
+  });
 
   it('refuses numbers, booleans and one-element arrays for string body fields (no type coercion of bodies)', async () => {
     const url = `/dashboard/api/orgs/${f.owner.orgId}/projects`;

@@ -4,7 +4,7 @@
 // and A's objects are unchanged afterwards. The route list comes from the app itself, so a new route
 // fails the coverage test until a case is added here. Then: what members and admins may not do,
 // the last owner, and a removed member losing access at once.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../support/app.js';
@@ -36,6 +36,8 @@ interface Victim {
   projectId: string;
   pixelId: string;
   inviteId: string;
+  /** A person A identified (a profile and a visitor link). */
+  person: { email: string; hem: string; visitorId: string };
   /** Every id, name and email of A's that must never reach B. */
   secrets: string[];
 }
@@ -55,6 +57,7 @@ interface Ctx {
   /** B's requests, one per credential kind. */
   dash(method: string, url: string, payload?: unknown): Promise<Res>;
   key(url: string, headers?: Headers): Promise<Res>;
+  keyDelete(url: string): Promise<Res>;
   jwt(method: string, url: string, headers?: Headers, payload?: unknown): Promise<Res>;
   partner(method: string, url: string, headers?: Headers, payload?: unknown): Promise<Res>;
   anon(method: string, url: string, headers?: Headers, payload?: unknown): Promise<Res>;
@@ -175,6 +178,38 @@ const CASES: Record<string, Case> = {
   'GET /api/v2/events': { foreign: (c) => eventsProbes(c, '/api/v2/events', false) },
   'GET /api/v2/event_counts': { foreign: (c) => eventsProbes(c, '/api/v2/event_counts', false) },
   'GET /api/v2/events/export': { foreign: (c) => eventsProbes(c, '/api/v2/events/export', false) },
+  // Identity: A's person, named by its hem, email or visitor, is not found from B.
+  'GET /api/v1/lookup': {
+    foreign: (c) => [
+      c.key(`/api/v1/lookup?hem=${c.a.person.hem}`),
+      c.key(`/api/v1/lookup?email=${encodeURIComponent(c.a.person.email)}`),
+      c.jwt('GET', `/api/v1/lookup?hem=${c.a.person.hem}`),
+      c.jwt('GET', `/api/v1/lookup?hem=${c.a.person.hem}`, { 'x-organization-id': c.a.owner.orgId }),
+    ],
+  },
+  'GET /api/v1/identities/:hem_sha256': {
+    foreign: (c) => [
+      c.key(`/api/v1/identities/${c.a.person.hem}`),
+      c.jwt('GET', `/api/v1/identities/${c.a.person.hem}`, { 'x-organization-id': c.a.owner.orgId }),
+    ],
+  },
+  'DELETE /api/v1/identities/:hem_sha256/links/:visitor_id': {
+    foreign: (c) => [
+      c.jwt('DELETE', `/api/v1/identities/${c.a.person.hem}/links/${c.a.person.visitorId}`),
+      c.jwt('DELETE', `/api/v1/identities/${c.a.person.hem}/links/${c.a.person.visitorId}`, { 'x-organization-id': c.a.owner.orgId }),
+      c.keyDelete(`/api/v1/identities/${c.a.person.hem}/links/${c.a.person.visitorId}`),
+    ],
+  },
+  'DELETE /api/v1/identities/:hem_sha256': {
+    foreign: (c) => [c.keyDelete(`/api/v1/identities/${c.a.person.hem}`), c.jwt('DELETE', `/api/v1/identities/${c.a.person.hem}`)],
+  },
+  'DELETE /api/v1/identities': {
+    foreign: (c) => [c.keyDelete(`/api/v1/identities?email=${encodeURIComponent(c.a.person.email)}`)],
+  },
+  'GET /api/v1/field-catalog': {
+    public: 'the field catalog is the same for every organization',
+    probes: (c) => [c.key('/api/v1/field-catalog?include_options=true')],
+  },
   'GET /client/v1': {
     foreign: (c) => [c.jwt('GET', '/client/v1', { 'x-organization-id': c.a.owner.orgId })],
     own: (c) => [c.jwt('GET', '/client/v1')],
@@ -435,6 +470,36 @@ describe('tenant isolation: organization B against organization A, route by rout
     });
     expect(sent.statusCode, sent.body).toBe(200);
     const eventId = json<{ event_ids: string[] }>(sent).event_ids[0] as string;
+    // A identifies a person: a profile of its own and a visitor link from an identify event.
+    const person = { email: `alpha-person-${tag}@example.com`, hem: '', visitorId: `alpha-visitor-${tag}` };
+    person.hem = createHash('sha256').update(person.email).digest('hex');
+    await t.services.analytics.mergeProfiles(
+      owner.orgId,
+      [
+        {
+          hem_sha256: person.hem,
+          hem_md5: createHash('md5').update(person.email).digest('hex'),
+          hem_sha1: null,
+          first_name: `alpha-first-${tag}`,
+        },
+      ],
+      Date.now(),
+    );
+    const identified = await t.app.inject({
+      method: 'POST',
+      url: '/pixel/core/api/send-event',
+      headers: { 'user-agent': BROWSER },
+      payload: {
+        event_type: 'identify',
+        pixel_id: pixelId,
+        organization_id: owner.orgId,
+        event_url: `https://alpha-${tag}.example/secret-page`,
+        visitor_id: person.visitorId,
+        hem_sha256: person.hem,
+        ts: Date.now(),
+      },
+    });
+    expect(identified.statusCode, identified.body).toBe(200);
     // A's key and client key leave entries in their access logs.
     for (const k of [key, { apiKey: client.api_key, apiSecret: client.api_secret }]) {
       const used = await t.app.inject({ url: '/api/v2/events_schema', headers: { 'x-api-key': k.apiKey, 'x-api-secret': k.apiSecret } });
@@ -450,7 +515,11 @@ describe('tenant isolation: organization B against organization A, route by rout
       projectId,
       pixelId,
       inviteId,
+      person,
       secrets: [
+        person.email,
+        person.hem,
+        `alpha-first-${tag}`,
         owner.orgId,
         orgName,
         owner.userId,
@@ -509,6 +578,7 @@ describe('tenant isolation: organization B against organization A, route by rout
         })
       ).status,
       script: (await t.app.inject({ url: `/pixels/${a.pixelId}/p.js` })).statusCode,
+      person: await get(`/api/v1/identities/${a.person.hem}`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
       memberSession: (await get(orgs(a.owner.orgId, '/projects'), dash(a.member.session))).status,
     };
   }
@@ -535,6 +605,7 @@ describe('tenant isolation: organization B against organization A, route by rout
       range: `start_ms=${now - 3_600_000}&end_ms=${now + 3_600_000}`,
       dash: (method, url, payload) => send(method, url, dash(b.tenant.session), payload),
       key: (url, headers = {}) => send('GET', url, { 'x-api-key': b.key.apiKey, 'x-api-secret': b.key.apiSecret, ...headers }),
+      keyDelete: (url) => send('DELETE', url, { 'x-api-key': b.key.apiKey, 'x-api-secret': b.key.apiSecret }),
       jwt: (method, url, headers = {}, payload) => send(method, url, { authorization: `Bearer ${b.jwt}`, ...headers }, payload),
       partner: (method, url, headers = {}, payload) => send(method, url, { ...b.partner, ...headers }, payload),
       anon: (method, url, headers = {}, payload) => send(method, url, headers, payload),
@@ -590,7 +661,8 @@ describe('tenant isolation: organization B against organization A, route by rout
 
   it("leaves every one of A's objects as it was", async () => {
     expect(await snapshot(ctx.a)).toEqual(before);
-    expect((before as { events: { body: { count: number } } }).events.body.count).toBe(1);
+    // A page view and the identify event.
+    expect((before as { events: { body: { count: number } } }).events.body.count).toBe(2);
   });
 });
 

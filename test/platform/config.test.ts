@@ -62,6 +62,7 @@ describe('defaults', () => {
       trustProxy: false,
       ingestMaxDelayMs: null,
       ingestMaxRows: null,
+      ipData: { location: 'default', asn: 'default' },
     });
   });
 

@@ -186,6 +186,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** The exact event, with only ids and times matched by pattern. */
 function expected(type: string, url: string, data: Record<string, unknown> = {}, top: Partial<Record<keyof TrackerEvent, unknown>> = {}) {
   return {
+    event_id: ID,
     event_type: type,
     event_data: { url, timestamp: ISO, ...data },
     pixel_id: PIXEL,
@@ -486,6 +487,7 @@ describe('pixel tracker in Chromium', () => {
     expect(event).toEqual(expected('page_view', url, { referrer: null, title: TITLE }));
     const attempts = posts.filter((p) => p.body.includes('t=retry'));
     expect(attempts.map((p) => p.status)).toEqual([503, 200]);
+    // The retry is the identical body, event_id included: the server stores the event once.
     expect(attempts[0]?.body).toBe(attempts[1]?.body);
     expect(attempts[1]?.contentType).toBe('text/plain;charset=UTF-8');
     expect(preflights).toEqual([]);
@@ -517,6 +519,8 @@ describe('pixel tracker in Chromium', () => {
       expected('video_complete', url, src),
       expected('user_idle', url),
     ]);
+    // Each event has its own id (only a retry repeats one).
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
   });
 
   it('keeps one session while events come within 30 minutes of each other, then starts a new one', async () => {

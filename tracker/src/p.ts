@@ -51,8 +51,10 @@ const hex = (bytes: ArrayBuffer | ArrayLike<number>): string =>
 // with every event: the session cookie's 30-minute max-age is the inactivity timeout, so the browser
 // expires it and the next event starts a new session. getRandomValues, unlike randomUUID, also
 // exists on plain-http pages.
+const randomId = (): string => hex(crypto.getRandomValues(new Uint8Array(16)));
+
 const cookie = (name: string, maxAge: number): string => {
-  const id = (RegExp(`_dlvr_${name}=(\\w+)`).exec(d.cookie) || [])[1] || hex(crypto.getRandomValues(new Uint8Array(16)));
+  const id = (RegExp(`_dlvr_${name}=(\\w+)`).exec(d.cookie) || [])[1] || randomId();
   // biome-ignore lint/suspicious/noDocumentCookie: synchronous and in every browser; cookieStore is neither.
   d.cookie = `_dlvr_${name}=${id};max-age=${maxAge};path=/`;
   return id;
@@ -92,6 +94,8 @@ const send = (type: string, data?: Data, hem?: string): void => {
   const staticParams = assign({}, globalParams, eventParams[type]);
   // Keys holding undefined (static_params, hem_sha256) vanish in JSON.stringify.
   queue.push({
+    // A retry resends the same body, so the server stores this event once (docs/ingest.md).
+    event_id: randomId(),
     event_type: type,
     event_data: assign({ url: loc.href, timestamp: now.toISOString() }, data, {
       static_params: Object.keys(staticParams)[0] ? staticParams : undefined,
