@@ -16,6 +16,7 @@ import {
   type Filter,
 } from '../../src/analytics/types.js';
 import { derivedEventId, EventDeduper } from '../../src/collect/dedupe.js';
+import { identityContract } from './identity-contract.js';
 
 const T0 = Date.UTC(2026, 0, 15, 0, 0, 0);
 const HOUR = 3_600_000;
@@ -582,10 +583,12 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
         expect(await s.countEvents(q)).toBe(3);
       });
     });
+
+    identityContract(s);
   });
 }
 
-interface Tenant {
+export interface Tenant {
   org: string;
   project: string;
   pixel: string;
@@ -593,7 +596,7 @@ interface Tenant {
   q: EventQuery;
 }
 
-function tenant(): Tenant {
+export function tenant(): Tenant {
   const org = randomUUID();
   const pixel = randomUUID();
   // Stored rows as they are: these sections check storage and the query grammar; resolution has its own suite.
@@ -601,7 +604,7 @@ function tenant(): Tenant {
 }
 
 /** An event `i` seconds after T0 whose event_id sorts (and parses back) by i. */
-function row(t: Tenant, i: number, over: Partial<EventRow> = {}): EventRow {
+export function row(t: Tenant, i: number, over: Partial<EventRow> = {}): EventRow {
   return {
     event_id: `${t.pixel}-${String(i).padStart(6, '0')}`,
     event_type: 'page_view',
