@@ -61,7 +61,7 @@ function respond(outcomes: EventOutcome[], batch: boolean) {
 
 const Redirected = Type.Null({ description: 'Redirect to redir, with its placeholders filled' });
 
-type CollectDeps = Pick<Services, 'ingest' | 'pixels' | 'now'>;
+type CollectDeps = Pick<Services, 'ingest' | 'pixels' | 'identity' | 'now'>;
 
 export function collectRoutes(app: App, s: CollectDeps): void {
   app.addHook('onRequest', async (req, reply) => {
@@ -131,9 +131,11 @@ export function collectRoutes(app: App, s: CollectDeps): void {
       const body = respond(outcomes, false);
       if (!redir) return body;
       const ts = String(s.now());
+      // The event was accepted, so the pixel is live and belongs to organization_id.
+      const hem = q.visitor_id ? await s.identity.hemOfVisitor(q.organization_id, q.visitor_id) : null;
       const target = redir
         .replaceAll('$DLVRCOOKIE', encodeURIComponent(q.visitor_id ?? ''))
-        .replaceAll('$DLVRHEM', '')
+        .replaceAll('$DLVRHEM', hem ?? '')
         .replaceAll('$REF', encodeURIComponent(headerValue(req, 'referer') ?? ''))
         .replaceAll('$EVENTTIME', ts);
       return reply.redirect(target, 302);
@@ -145,7 +147,8 @@ export function collectRoutes(app: App, s: CollectDeps): void {
     {
       schema: {
         tags,
-        summary: 'Cookie sync: substitutes $DLVRCOOKIE, $DLVRHEM, $REF, $EVENTTIME into redir and redirects',
+        summary:
+          'Cookie sync: with client_id = a pixel id, links client_uid to sha256_hem in its organization (or reads the link); substitutes $DLVRCOOKIE, $DLVRHEM, $REF, $EVENTTIME into redir and redirects',
         querystring: Type.Object({
           client_id: Type.String({ minLength: 1, maxLength: 200 }),
           client_uid: Type.Optional(Type.String({ maxLength: 500 })),
@@ -161,10 +164,18 @@ export function collectRoutes(app: App, s: CollectDeps): void {
     async (req, reply) => {
       const q = req.query;
       if (q.sha256_hem !== undefined && !/^[0-9a-f]{64}$/.test(q.sha256_hem)) throw fail('invalid_parameters', 'sha256_hem must be 64 hex');
-      if (!q.redir) return { status: 'ok' };
-      const target = checkRedirect(q.redir)
+      const redir = q.redir ? checkRedirect(q.redir) : null;
+      // client_id is the pixel the sync is for: its organization learns (or answers) who client_uid is.
+      const pixel = /^[0-9a-f-]{36}$/i.test(q.client_id) ? await s.pixels.findLive(q.client_id.toLowerCase()) : null;
+      let hem = q.sha256_hem ?? null;
+      if (pixel && q.client_uid) {
+        if (hem) await s.identity.learn(pixel.organization_id, [{ visitor_id: q.client_uid, hem_sha256: hem, source: 'sync', at: s.now() }]);
+        else hem = await s.identity.hemOfVisitor(pixel.organization_id, q.client_uid);
+      }
+      if (!redir) return { status: 'ok' };
+      const target = redir
         .replaceAll('$DLVRCOOKIE', encodeURIComponent(q.client_uid ?? ''))
-        .replaceAll('$DLVRHEM', q.sha256_hem ?? '')
+        .replaceAll('$DLVRHEM', hem ?? '')
         .replaceAll('$REF', encodeURIComponent(q.ref ?? headerValue(req, 'referer') ?? ''))
         .replaceAll('$EVENTTIME', String(s.now()));
       return reply.redirect(target, 302);

@@ -132,6 +132,12 @@ export class IdentityService {
     return out;
   }
 
+  /** The person a visitor is linked to, if any ($DLVRHEM of redirects). */
+  async hemOfVisitor(organizationId: string, visitorId: string): Promise<string | null> {
+    const [link] = await this.analytics.linksOfVisitors(organizationId, [visitorId]);
+    return link?.hem_sha256 ?? null;
+  }
+
   /** Links learned from events or a cookie sync, before the events that carry them are stored. */
   async learn(organizationId: string, links: readonly NewLink[]): Promise<void> {
     if (links.length > 0) await this.analytics.linkVisitors(organizationId, links);
