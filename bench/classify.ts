@@ -46,4 +46,6 @@ const t1 = performance.now();
 for (let i = 0; i < 200; i++) for (const p of pages) classifier.classify(p, null, 3);
 const cachedMs = performance.now() - t1;
 log('');
-log(`speed: ${((pages.length * ROUNDS) / (uncached / 1000)).toFixed(0)} pages/s uncached, ${((pages.length * 200) / (cachedMs / 1000)).toFixed(0)} pages/s from the URL cache`);
+log(
+  `speed: ${((pages.length * ROUNDS) / (uncached / 1000)).toFixed(0)} pages/s uncached, ${((pages.length * 200) / (cachedMs / 1000)).toFixed(0)} pages/s from the URL cache`,
+);

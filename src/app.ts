@@ -24,6 +24,9 @@ import { pixelScriptRoutes } from './pixels/routes.js';
 import { ApiError } from './platform/errors.js';
 import { type App, ErrorSchema, errorHandler } from './platform/http.js';
 import type { Services } from './services.js';
+import { taxonomyAdminRoutes } from './taxonomy/routes.admin.js';
+import { taxonomyDataRoutes } from './taxonomy/routes.data.js';
+import { taxonomyPartnerRoutes } from './taxonomy/routes.partner.js';
 import { webRoutes } from './web/routes.js';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
@@ -116,6 +119,9 @@ export async function buildApp(s: Services): Promise<App> {
   dashboardExtraRoutes(app, s);
   eventsSchemaRoutes(app, s);
   eventsRoutes(app, s);
+  taxonomyDataRoutes(app, { services: s, taxonomy: s.taxonomy });
+  taxonomyPartnerRoutes(app, { services: s, taxonomy: s.taxonomy });
+  taxonomyAdminRoutes(app, { services: s, taxonomy: s.taxonomy });
   collectRoutes(app, s);
   pixelScriptRoutes(app, s);
   webRoutes(app, s);

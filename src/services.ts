@@ -20,6 +20,8 @@ import { type FailureCounter, MemoryFailureCounter, MemoryRateLimiter, type Rate
 import { Metrics } from './platform/metrics.js';
 import { connectRedis, RedisFailureCounter, RedisRateLimiter } from './platform/redis-limits.js';
 import { ProjectsService } from './projects/service.js';
+import { TaxonomyService } from './taxonomy/service.js';
+import { TaxonomyStore } from './taxonomy/store.js';
 
 export interface Services {
   config: Config;
@@ -38,6 +40,7 @@ export interface Services {
   analytics: AnalyticsStore;
   committer: GroupCommitter;
   ingest: IngestService;
+  taxonomy: TaxonomyService;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,8 @@ export async function createServices(
   const now = opts.now ?? Date.now;
   const catalog = await openCatalog({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const store = new CatalogStore(catalog.db, catalog.dialect);
+  const taxonomy = new TaxonomyService(new TaxonomyStore(catalog.db, catalog.dialect), now);
+  await taxonomy.start();
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log });
   // One process: in-memory limits. Several: Redis, so limits hold across the fleet.
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
@@ -105,6 +110,7 @@ export async function createServices(
     analytics,
     committer,
     ingest,
+    taxonomy,
     async close() {
       await committer.close();
       await analytics.close();

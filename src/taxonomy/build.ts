@@ -202,7 +202,13 @@ export function buildCatalog(nodes: SourceNode[], synonyms: Record<string, reado
   const topics: BuiltTopic[] = [];
   const contentNames = new Set(nodes.filter((n) => n.source === 'iab_ct').map((n) => n.name.toLowerCase()));
 
-  const addTopic = (n: SourceNode, chain: SourceNode[], category: BuiltCategory, subcategory: BuiltSubcategory, kind: 'content' | 'interest' | 'purchase') => {
+  const addTopic = (
+    n: SourceNode,
+    chain: SourceNode[],
+    category: BuiltCategory,
+    subcategory: BuiltSubcategory,
+    kind: 'content' | 'interest' | 'purchase',
+  ) => {
     const id = topicIdOf(n);
     const parents = chain.slice(0, -1).map((c) => c.name);
     // In the audience branches the first name is the branch itself ("Interest", "Purchase Intent").
@@ -244,7 +250,12 @@ export function buildCatalog(nodes: SourceNode[], synonyms: Record<string, reado
     categories.push(category);
     const seconds = tree.children.get(refOf(top)) ?? [];
     if (seconds.length === 0) {
-      const sub: BuiltSubcategory = { ...category, id: subcategoryIdOf(top), category_id: category.id, description: `Pages about ${top.name}.` };
+      const sub: BuiltSubcategory = {
+        ...category,
+        id: subcategoryIdOf(top),
+        category_id: category.id,
+        description: `Pages about ${top.name}.`,
+      };
       subcategories.push(sub);
       addTopic(top, [top], category, sub, 'content');
       continue;

@@ -145,7 +145,11 @@ export class TopicClassifier {
     return result;
   }
 
-  private rank(p: Required<PageInput> & { description: string; heading: string }, organizationId: string | null, limit: number): TopicMatch[] {
+  private rank(
+    p: Required<PageInput> & { description: string; heading: string },
+    organizationId: string | null,
+    limit: number,
+  ): TopicMatch[] {
     const fields: [keyof typeof FIELD_WEIGHTS, string][] = [
       ['title', p.title],
       ['heading', p.heading],

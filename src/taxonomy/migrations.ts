@@ -74,7 +74,11 @@ export const taxonomyMigrations: Record<string, Migration> = {
         .on('taxonomy_topic_requests')
         .columns(['organization_id', 'created_at'])
         .execute();
-      await db.schema.createIndex('taxonomy_topic_requests_status').on('taxonomy_topic_requests').columns(['status', 'created_at']).execute();
+      await db.schema
+        .createIndex('taxonomy_topic_requests_status')
+        .on('taxonomy_topic_requests')
+        .columns(['status', 'created_at'])
+        .execute();
       await db.schema
         .createTable('taxonomy_topic_reviews')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -85,7 +89,11 @@ export const taxonomyMigrations: Record<string, Migration> = {
         .addColumn('note', 'text')
         .addColumn('created_at', ms, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('taxonomy_topic_reviews_topic').on('taxonomy_topic_reviews').columns(['topic_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('taxonomy_topic_reviews_topic')
+        .on('taxonomy_topic_reviews')
+        .columns(['topic_id', 'created_at'])
+        .execute();
       await db.schema
         .createTable('taxonomy_builds')
         .addColumn('name', 'text', (c) => c.primaryKey())

@@ -31,7 +31,13 @@ export function words(text: string): string[] {
     const w = m[0];
     const expanded = CASE_SENSITIVE[w];
     if (expanded) out.push(...expanded);
-    else out.push(w.toLowerCase().replace(/['’]s$/, '').replace(/['’]/g, ''));
+    else
+      out.push(
+        w
+          .toLowerCase()
+          .replace(/['’]s$/, '')
+          .replace(/['’]/g, ''),
+      );
   }
   return out;
 }
