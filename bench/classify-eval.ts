@@ -34,6 +34,7 @@ export interface PageResult {
 }
 
 export const LABELLED_FILE = join(import.meta.dirname, '..', 'test', 'taxonomy', 'labelled-pages.json');
+export const HOLDOUT_FILE = join(import.meta.dirname, '..', 'test', 'taxonomy', 'labelled-pages-holdout.json');
 
 export function loadLabelled(file = LABELLED_FILE): LabelledPage[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as { pages: LabelledPage[] }).pages;

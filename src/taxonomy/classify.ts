@@ -53,6 +53,8 @@ const FIELD_WEIGHTS = { title: 1, heading: 0.8, path: 0.6, description: 0.55 } a
 const INDEX_BOOST = { name: 3, keywords: 2, description: 1, context: 0.25 };
 /** A Purchase Intent topic on a page with no sign of buying: kept only if nothing else fits. */
 const NON_COMMERCIAL_PURCHASE_FACTOR = 0.15;
+/** Share of a name or keyword phrase a page must contain: both words of a two-word name, two of three. */
+const MIN_COVERAGE = 0.6;
 /** Keep results scoring at least this share of the best one. */
 const KEEP_RATIO = 0.45;
 /** Below this, nothing is said about the page. */
@@ -175,7 +177,7 @@ export class TopicClassifier {
     for (const [id, raw] of scores) {
       const info = this.info.get(id) as TopicInfo;
       const coverage = Math.max(0, ...info.phrases.map((ph) => coverageOf(ph, pageTerms)));
-      if (coverage < 0.5) continue;
+      if (coverage < MIN_COVERAGE) continue;
       let score = raw * coverage * coverage;
       if (info.topic.purchase_intent && !commercial) score *= NON_COMMERCIAL_PURCHASE_FACTOR;
       ranked.push({ info, score });
