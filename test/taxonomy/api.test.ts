@@ -62,11 +62,12 @@ describe('catalog endpoints', () => {
     const legacy = await t.services.credentials.createLegacyKey({ organizationId: a.orgId, name: 'legacy' });
     const jwt = await dataToken(t, a);
     const expected = await count('/taxonomy/topics/count');
-    for (const headers of [
+    const credentials: Record<string, string>[] = [
       { 'x-api-key': legacy.apiKey },
       { authorization: `Bearer ${jwt}` },
       { authorization: `Bearer ${legacy.apiKey}` },
-    ]) {
+    ];
+    for (const headers of credentials) {
       expect(await count('/taxonomy/topics/count', headers)).toBe(expected);
     }
     const none = await get('/taxonomy/categories', {});
