@@ -387,6 +387,14 @@ describe('topic requests', () => {
   });
 });
 
+describe('attribution', () => {
+  it('the API description credits IAB Tech Lab under CC BY 3.0, as the licence requires', async () => {
+    const doc = (await t.app.inject({ url: '/openapi.json' })).body;
+    expect(doc).toContain('IAB Tech Lab Content Taxonomy 3.1 and Audience Taxonomy 1.1');
+    expect(doc).toContain('Creative Commons Attribution 3.0');
+  });
+});
+
 describe('hostile input', () => {
   it('bad limit, offset, enum values → 400 with the documented body', async () => {
     for (const q of ['limit=0', 'limit=1001', 'limit=abc', 'offset=-1', 'topic_type=B2B2C', 'status=deleted', 'limit=1.5']) {
