@@ -31,8 +31,9 @@ export const shippedCatalog = (): BuiltCatalog => {
 };
 
 export class TaxonomyService {
+  private built: BuiltCatalog | null = null;
   private classifier: TopicClassifier | null = null;
-  private customLoadedAt = 0;
+  private customLoadedAt = Number.NEGATIVE_INFINITY;
   private customIds = new Set<string>();
   private refreshing: Promise<void> | null = null;
 
@@ -44,8 +45,7 @@ export class TaxonomyService {
   /** Builds the catalog from the shipped IAB files and brings the database in line; cheap when nothing changed. */
   async start(built: BuiltCatalog = shippedCatalog()): Promise<{ changed: boolean }> {
     const result = await this.store.syncCatalog(built, this.now());
-    this.classifier = new TopicClassifier(built.topics.map(classifiableOf));
-    await this.refreshCustomTopics();
+    this.built = built;
     return result;
   }
 
@@ -62,8 +62,12 @@ export class TaxonomyService {
     this.customLoadedAt = this.now();
   }
 
+  /** The index is built on first use (about 0.2 s), so processes and tests that never classify do not pay for it. */
   private requireClassifier(): TopicClassifier {
-    if (!this.classifier) throw new Error('TaxonomyService.start() has not run');
+    if (!this.classifier) {
+      if (!this.built) throw new Error('TaxonomyService.start() has not run');
+      this.classifier = new TopicClassifier(this.built.topics.map(classifiableOf));
+    }
     return this.classifier;
   }
 
