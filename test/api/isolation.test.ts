@@ -269,9 +269,13 @@ const CASES: Record<string, Case> = {
     own: (c) => [c.key('/taxonomy/topics/iab_ct_620')],
   },
   'POST /taxonomy/topic-requests': {
-    caller: (c) => [c.jwt('POST', '/taxonomy/topic-requests', { 'x-organization-id': c.b.tenant.orgId }, { name: 'b-topic', topic_type: 'B2B' })],
+    caller: (c) => [
+      c.jwt('POST', '/taxonomy/topic-requests', { 'x-organization-id': c.b.tenant.orgId }, { name: 'b-topic', topic_type: 'B2B' }),
+    ],
   },
-  'GET /taxonomy/topic-requests': { caller: (c) => [c.key('/taxonomy/topic-requests?limit=1000'), c.jwt('GET', '/taxonomy/topic-requests')] },
+  'GET /taxonomy/topic-requests': {
+    caller: (c) => [c.key('/taxonomy/topic-requests?limit=1000'), c.jwt('GET', '/taxonomy/topic-requests')],
+  },
   'GET /taxonomy/topic-requests/count': { caller: (c) => [c.key('/taxonomy/topic-requests/count')] },
   'GET /taxonomy/topic-requests/:topic_request_id': {
     foreign: (c) => [
@@ -294,7 +298,10 @@ const CASES: Record<string, Case> = {
     own: (c) => [c.partner('GET', '/taxonomy/core/api/intent/topic/get')],
   },
   'GET /admin/v1/topic-requests': {
-    foreign: (c) => [c.jwt('GET', '/admin/v1/topic-requests'), c.anon('GET', '/admin/v1/topic-requests', { authorization: `Bearer ${c.b.key.apiKey}` })],
+    foreign: (c) => [
+      c.jwt('GET', '/admin/v1/topic-requests'),
+      c.anon('GET', '/admin/v1/topic-requests', { authorization: `Bearer ${c.b.key.apiKey}` }),
+    ],
     status: [401],
   },
   'POST /admin/v1/topic-requests/:topic_request_id/accept': {
