@@ -8,11 +8,13 @@ import { ConfigError, loadConfig } from './platform/config.js';
 import { ApiError } from './platform/errors.js';
 import { createLogger } from './platform/logger.js';
 import { createCatalogServices } from './services.js';
+import { runTopicsCli, TOPICS_USAGE, TopicsUsageError } from './taxonomy/cli.js';
 
 const USAGE = `Usage:
   delivr org create --name <name> --owner-email <email>
   delivr org list [--json]
   delivr org resend-invite --org <organization_id> --email <email>
+${TOPICS_USAGE}
 
 Settings come from the same environment variables as the server (DATA_DIR, DATABASE_URL,
 PUBLIC_URL, SMTP_URL, ...). Without SMTP_URL, invitations are written to DATA_DIR/outbox.
@@ -76,6 +78,10 @@ export async function runCli(argv: string[]): Promise<number> {
     out(USAGE);
     return 0;
   }
+  if (argv[0] === 'topics') {
+    const services = await createCatalogServices(loadConfig(), createLogger(process.env.LOG_LEVEL || 'warn'), { catalogPoolSize: 2 });
+    return runTopicsCli(argv.slice(1), services.taxonomy, out).finally(() => services.close());
+  }
   const { command, values } = parse(argv);
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL || 'warn');
@@ -125,13 +131,17 @@ export async function runCli(argv: string[]): Promise<number> {
 runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError) process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
+    if (err instanceof UsageError || err instanceof TopicsUsageError) process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
     else if (err instanceof ConfigError) process.stderr.write(`delivr: configuration error: ${err.message}\n`);
     else if (err instanceof ApiError) process.stderr.write(`delivr: ${err.message}${err.details ? ` (${err.details})` : ''}\n`);
     else process.stderr.write(`delivr: ${err instanceof Error ? err.stack : String(err)}\n`);
     // 2: fix the command line (a refused value or an unknown organization is the caller's to fix);
     // 1: the command was fine and something failed, a retry may work.
-    const callersFault = err instanceof UsageError || err instanceof ConfigError || (err instanceof ApiError && err.status < 500);
+    const callersFault =
+      err instanceof UsageError ||
+      err instanceof TopicsUsageError ||
+      err instanceof ConfigError ||
+      (err instanceof ApiError && err.status < 500);
     process.exit(callersFault ? 2 : 1);
   },
 );

@@ -34,6 +34,8 @@ import { Metrics } from './platform/metrics.js';
 import { connectRedis, RedisFailureCounter, RedisRateLimiter } from './platform/redis-limits.js';
 import { ProjectsService } from './projects/service.js';
 import { SessionsService } from './sessions/service.js';
+import { TaxonomyService } from './taxonomy/service.js';
+import { TaxonomyStore } from './taxonomy/store.js';
 
 export interface CatalogServices {
   config: Config;
@@ -54,6 +56,7 @@ export interface CatalogServices {
   pixels: PixelsService;
   rateLimiter: RateLimiter;
   auth: Guards;
+  taxonomy: TaxonomyService;
   close(): Promise<void>;
 }
 
@@ -93,6 +96,9 @@ export async function createCatalogServices(config: Config, log: Logger, opts: S
     ...(opts.catalogPoolSize ? { poolSize: opts.catalogPoolSize } : {}),
   });
   const catalog = new Catalog(conn.db, conn.dialect);
+  // The topic catalog is brought in line with the shipped IAB files at start (cheap when unchanged).
+  const taxonomy = new TaxonomyService(new TaxonomyStore(conn.db, conn.dialect), now);
+  await taxonomy.start();
   const mailer = opts.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log });
   // One process: in-memory limits. Several: Redis, so limits hold across the fleet.
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : null;
@@ -133,6 +139,7 @@ export async function createCatalogServices(config: Config, log: Logger, opts: S
     pixels: new PixelsService(catalog, config, now),
     rateLimiter,
     auth,
+    taxonomy,
     async close() {
       await accessLog.flush();
       mailer.close();

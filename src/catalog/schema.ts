@@ -1,5 +1,7 @@
 // Table shapes of the catalog, shared by SQLite and PostgreSQL. Times are epoch ms (bigint),
 // flags are integers 0/1 so both engines store and return the same values.
+import type { TaxonomyTables } from '../taxonomy/tables.js';
+
 export type Role = 'owner' | 'admin' | 'member';
 
 export interface OrganizationsTable {
@@ -132,7 +134,7 @@ export interface PixelsTable {
   first_event_at: number | null;
 }
 
-export interface CatalogDb {
+export interface CatalogDb extends TaxonomyTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;

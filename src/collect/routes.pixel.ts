@@ -169,7 +169,8 @@ export function collectRoutes(app: App, s: CollectDeps): void {
       const pixel = /^[0-9a-f-]{36}$/i.test(q.client_id) ? await s.pixels.findLive(q.client_id.toLowerCase()) : null;
       let hem = q.sha256_hem ?? null;
       if (pixel && q.client_uid) {
-        if (hem) await s.identity.learn(pixel.organization_id, [{ visitor_id: q.client_uid, hem_sha256: hem, source: 'sync', at: s.now() }]);
+        if (hem)
+          await s.identity.learn(pixel.organization_id, [{ visitor_id: q.client_uid, hem_sha256: hem, source: 'sync', at: s.now() }]);
         else hem = await s.identity.hemOfVisitor(pixel.organization_id, q.client_uid);
       }
       if (!redir) return { status: 'ok' };

@@ -5,6 +5,7 @@ import { membersAdminRoutes } from '../members/routes.admin.js';
 import { organizationsAdminRoutes } from '../organizations/routes.admin.js';
 import type { App } from '../platform/http.js';
 import type { Services } from '../services.js';
+import { taxonomyAdminRoutes } from '../taxonomy/routes.admin.js';
 import { surface } from './scope.js';
 
 export async function adminSurface(app: App, s: Services): Promise<void> {
@@ -12,5 +13,6 @@ export async function adminSurface(app: App, s: Services): Promise<void> {
     scope.addHook('onRequest', async (req) => s.auth.admin(req));
     organizationsAdminRoutes(scope, s);
     membersAdminRoutes(scope, s);
+    taxonomyAdminRoutes(scope, s);
   });
 }

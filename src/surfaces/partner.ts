@@ -1,6 +1,7 @@
 // The Partner API (/public/core): a person's platform JWT plus their app's client id/secret headers.
 // Bodies are wrapped in {"response": ...}; scope arrives in the `organization_id` / `project_id`
-// headers, always checked against the caller's memberships by the feature routes.
+// headers, always checked against the caller's memberships by the feature routes. The partner host's
+// taxonomy-core paths (/taxonomy/core/...) share its credentials.
 import { Type } from 'typebox';
 import { accountsPartnerRoutes } from '../accounts/routes.partner.js';
 import { appsPartnerRoutes } from '../apps/routes.partner.js';
@@ -10,6 +11,7 @@ import type { App } from '../platform/http.js';
 import { wrap } from '../platform/schemas.js';
 import { projectsPartnerRoutes } from '../projects/routes.partner.js';
 import type { Services } from '../services.js';
+import { taxonomyPartnerRoutes } from '../taxonomy/routes.partner.js';
 import { surface } from './scope.js';
 
 export async function partnerSurface(app: App, s: Services): Promise<void> {
@@ -30,5 +32,9 @@ export async function partnerSurface(app: App, s: Services): Promise<void> {
     organizationsPartnerRoutes(scope, s);
     projectsPartnerRoutes(scope, s);
     pixelsPartnerRoutes(scope, s);
+  });
+  // Delivr's partner host also serves the intent topics of taxonomy-core.
+  await surface(app, '/taxonomy/core', (scope) => {
+    taxonomyPartnerRoutes(scope, s);
   });
 }

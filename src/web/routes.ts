@@ -25,6 +25,7 @@ export const API_ROOTS = [
   '/healthz',
   '/readyz',
   '/data',
+  '/taxonomy',
 ] as const;
 
 export const isApiPath = (path: string): boolean => API_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));

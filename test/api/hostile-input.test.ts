@@ -71,6 +71,12 @@ interface Fixtures {
   spareInviteId: string;
   member: Tenant;
   range: Record<string, string>;
+  /** A topic request still waiting for approval (owner's organization), and a fresh one for each review. */
+  topicRequestId: string;
+  reviewRequestId: string;
+  topicId: string;
+  categoryId: string;
+  subcategoryId: string;
 }
 
 interface Case {
@@ -310,6 +316,43 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'DELETE /api/v1/identities/:hem_sha256': () => ({ auth: 'data', params: { hem_sha256: 'cd'.repeat(32) }, baseStatus: 404 }),
   'DELETE /api/v1/identities': () => ({ auth: 'data', query: { email: 'nobody-here@example.com' }, baseStatus: 404 }),
   'GET /api/v1/field-catalog': () => ({ auth: 'data', query: { include_options: 'true', schema_type: 'audience' } }),
+  'GET /taxonomy/categories': () => ({ auth: 'data', query: { limit: '5', search: 'tech' } }),
+  'GET /taxonomy/categories/count': () => ({ auth: 'data', query: { status: 'active' } }),
+  'GET /taxonomy/categories/:category_id': (f) => ({ auth: 'data', params: { category_id: f.categoryId } }),
+  'GET /taxonomy/subcategories': (f) => ({ auth: 'data', query: { category_id: f.categoryId, limit: '5' } }),
+  'GET /taxonomy/subcategories/count': (f) => ({ auth: 'data', query: { category_id: f.categoryId } }),
+  'GET /taxonomy/subcategories/:subcategory_id': (f) => ({ auth: 'data', params: { subcategory_id: f.subcategoryId } }),
+  'GET /taxonomy/topics': (f) => ({ auth: 'data', query: { category_id: f.categoryId, topic_type: 'B2B', search: 'cloud', limit: '5' } }),
+  'GET /taxonomy/topics/count': (f) => ({ auth: 'data', query: { subcategory_id: f.subcategoryId, topic_type: 'B2C' } }),
+  'GET /taxonomy/topics/:topic_id': () => ({ auth: 'data', params: { topic_id: 'iab_ct_620' } }),
+  'POST /taxonomy/topic-requests': () => ({
+    auth: 'data',
+    body: { name: 'Hostile topic', description: 'From the hostile-input suite.', keywords: ['hostile'], topic_type: 'B2B' },
+    baseStatus: 201,
+  }),
+  'GET /taxonomy/topic-requests': () => ({ auth: 'data', query: { status: 'waiting_for_approval', limit: '5' } }),
+  'GET /taxonomy/topic-requests/count': () => ({ auth: 'data', query: { status: 'accepted' } }),
+  'GET /taxonomy/topic-requests/:topic_request_id': (f) => ({ auth: 'data', params: { topic_request_id: f.topicRequestId } }),
+  'PUT /taxonomy/topic-requests/:topic_request_id': (f) => ({
+    auth: 'data',
+    params: { topic_request_id: f.topicRequestId },
+    body: { name: 'Renamed topic', keywords: ['renamed'], topic_type: 'B2C' },
+  }),
+  'GET /taxonomy/topic-reviews/:topic_id': (f) => ({ auth: 'data', params: { topic_id: f.topicId } }),
+  'GET /taxonomy/core/api/intent/topic/get': (f) => ({ auth: 'partner', headers: { organization_id: f.owner.orgId } }),
+  'GET /admin/v1/topic-requests': () => ({ auth: 'admin', query: { status: 'accepted', limit: '5' } }),
+  'POST /admin/v1/topic-requests/:topic_request_id/accept': (f) => ({
+    auth: 'admin',
+    params: { topic_request_id: f.reviewRequestId },
+    body: { note: 'ok' },
+    fresh: async (t, f) => ({ reviewRequestId: await newTopicRequest(t, f) }),
+  }),
+  'POST /admin/v1/topic-requests/:topic_request_id/reject': (f) => ({
+    auth: 'admin',
+    params: { topic_request_id: f.reviewRequestId },
+    body: { note: 'no' },
+    fresh: async (t, f) => ({ reviewRequestId: await newTopicRequest(t, f) }),
+  }),
 
   'OPTIONS /pixel/core/api/*': () => ({ auth: 'none', params: { '*': 'send-event' }, baseStatus: 204 }),
   'POST /pixel/core/api/send-event': (f) => ({
@@ -809,11 +852,17 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
   });
   const login = await t.app.inject({ method: 'POST', url: `${D}/session`, payload: { email: owner.email, password: owner.password } });
   const now = Date.now();
+  const key = await createKey(t, owner);
+  const dataHeaders = { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret };
+  const cloud = json<{ response: { category_id: string; subcategory_id: string } }>(
+    await t.app.inject({ url: '/taxonomy/topics/iab_ct_620', headers: dataHeaders }),
+  ).response;
+  const request = await post('/taxonomy/topic-requests', { name: 'Fixture topic', topic_type: 'B2B' }, dataHeaders);
   return {
     owner,
     member,
     spareSession: sessionFrom(login),
-    key: await createKey(t, owner),
+    key,
     spareKeyId: (await createKey(t, owner, 'spare')).keyId,
     rotateKeyId: (await createKey(t, owner, 'rotating')).keyId,
     dataJwt,
@@ -830,7 +879,22 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
     inviteEmail,
     spareInviteId: await invite(),
     range: { start_ms: String(now - 3_600_000), end_ms: String(now + 3_600_000) },
+    topicRequestId: request.response?.topic_request_id as string,
+    reviewRequestId: '',
+    topicId: request.response?.topic_id as string,
+    categoryId: cloud.category_id,
+    subcategoryId: cloud.subcategory_id,
   };
+}
+
+async function newTopicRequest(t: TestApp, f: Fixtures): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/taxonomy/topic-requests',
+    headers: { 'x-api-key': f.key.apiKey, 'x-api-secret': f.key.apiSecret },
+    payload: { name: `Fresh topic ${randomUUID()}`, topic_type: 'B2C' },
+  });
+  return json<{ response: { topic_request_id: string } }>(res).response.topic_request_id;
 }
 
 async function newPixel(t: TestApp, f: Fixtures): Promise<string> {

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../support/app.js';
+import { ADMIN_TOKEN, makeTestApp, type TestApp } from '../support/app.js';
 import { appRoutes } from '../support/routes.js';
 import {
   addMember,
@@ -38,6 +38,11 @@ interface Victim {
   inviteId: string;
   /** A person A identified (a profile and a visitor link). */
   person: { email: string; hem: string; visitorId: string };
+  /** A's custom topic requests: one accepted (its topic exists, for A only) and one still waiting. */
+  acceptedRequestId: string;
+  customTopicId: string;
+  waitingRequestId: string;
+  waitingTopicId: string;
   /** Every id, name and email of A's that must never reach B. */
   secrets: string[];
 }
@@ -76,6 +81,8 @@ type Case = { foreign: Probes; own?: Probes; status?: number[] } | { caller: Pro
 const D = '/dashboard/api';
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const orgs = (org: string, rest = '') => `${D}/orgs/${org}${rest}`;
+/** A word only A's custom topic and topic requests contain. */
+const TOPIC_WORD = 'zyxalphaquantum';
 
 const CASES: Record<string, Case> = {
   // Operations and documentation: no tenant data.
@@ -271,6 +278,74 @@ const CASES: Record<string, Case> = {
   },
   'DELETE /public/core/api/pixel/delete': {
     foreign: (c) => [c.partner('DELETE', '/public/core/api/pixel/delete', { project_id: c.a.projectId }, { pixel_id: c.a.pixelId })],
+  },
+
+  // Taxonomy: the shared catalog is the same for everyone; custom topics and requests are A's alone.
+  'GET /taxonomy/categories': { caller: (c) => [c.key('/taxonomy/categories?limit=1000'), c.jwt('GET', '/taxonomy/categories')] },
+  'GET /taxonomy/categories/count': { caller: (c) => [c.key('/taxonomy/categories/count')] },
+  'GET /taxonomy/categories/:category_id': { public: 'the shared IAB catalog' },
+  'GET /taxonomy/subcategories': { caller: (c) => [c.key('/taxonomy/subcategories?limit=1000')] },
+  'GET /taxonomy/subcategories/count': { caller: (c) => [c.key('/taxonomy/subcategories/count')] },
+  'GET /taxonomy/subcategories/:subcategory_id': { public: 'the shared IAB catalog' },
+  'GET /taxonomy/topics': {
+    caller: (c) => [
+      c.key(`/taxonomy/topics?search=${encodeURIComponent(TOPIC_WORD)}`),
+      c.key('/taxonomy/topics?limit=1000&offset=1000'),
+      c.jwt('GET', `/taxonomy/topics?search=${TOPIC_WORD}`, { 'x-organization-id': c.a.owner.orgId }),
+    ],
+  },
+  'GET /taxonomy/topics/count': { caller: (c) => [c.key(`/taxonomy/topics/count?search=${TOPIC_WORD}`)] },
+  'GET /taxonomy/topics/:topic_id': {
+    foreign: (c) => [
+      c.key(`/taxonomy/topics/${c.a.customTopicId}`),
+      c.jwt('GET', `/taxonomy/topics/${c.a.customTopicId}`),
+      c.key(`/taxonomy/topics/${c.a.waitingTopicId}`),
+    ],
+    own: (c) => [c.key('/taxonomy/topics/iab_ct_620')],
+  },
+  'POST /taxonomy/topic-requests': {
+    caller: (c) => [
+      c.jwt('POST', '/taxonomy/topic-requests', { 'x-organization-id': c.b.tenant.orgId }, { name: 'b-topic', topic_type: 'B2B' }),
+    ],
+  },
+  'GET /taxonomy/topic-requests': {
+    caller: (c) => [c.key('/taxonomy/topic-requests?limit=1000'), c.jwt('GET', '/taxonomy/topic-requests')],
+  },
+  'GET /taxonomy/topic-requests/count': { caller: (c) => [c.key('/taxonomy/topic-requests/count')] },
+  'GET /taxonomy/topic-requests/:topic_request_id': {
+    foreign: (c) => [
+      c.key(`/taxonomy/topic-requests/${c.a.acceptedRequestId}`),
+      c.key(`/taxonomy/topic-requests/${c.a.waitingRequestId}`),
+      c.jwt('GET', `/taxonomy/topic-requests/${c.a.waitingRequestId}`, { 'x-organization-id': c.a.owner.orgId }),
+    ],
+  },
+  'PUT /taxonomy/topic-requests/:topic_request_id': {
+    foreign: (c) => [
+      c.jwt('PUT', `/taxonomy/topic-requests/${c.a.waitingRequestId}`, {}, { name: 'b-renamed' }),
+      c.jwt('PUT', `/taxonomy/topic-requests/${c.a.acceptedRequestId}`, {}, { name: 'b-renamed' }),
+    ],
+  },
+  'GET /taxonomy/topic-reviews/:topic_id': {
+    foreign: (c) => [c.key(`/taxonomy/topic-reviews/${c.a.customTopicId}`), c.key(`/taxonomy/topic-reviews/${c.a.waitingTopicId}`)],
+  },
+  'GET /taxonomy/core/api/intent/topic/get': {
+    foreign: (c) => [c.partner('GET', '/taxonomy/core/api/intent/topic/get', { organization_id: c.a.owner.orgId })],
+    own: (c) => [c.partner('GET', '/taxonomy/core/api/intent/topic/get')],
+  },
+  'GET /admin/v1/topic-requests': {
+    foreign: (c) => [
+      c.jwt('GET', '/admin/v1/topic-requests'),
+      c.anon('GET', '/admin/v1/topic-requests', { authorization: `Bearer ${c.b.key.apiKey}` }),
+    ],
+    status: [401],
+  },
+  'POST /admin/v1/topic-requests/:topic_request_id/accept': {
+    foreign: (c) => [c.jwt('POST', `/admin/v1/topic-requests/${c.a.waitingRequestId}/accept`, {}, {})],
+    status: [401],
+  },
+  'POST /admin/v1/topic-requests/:topic_request_id/reject': {
+    foreign: (c) => [c.jwt('POST', `/admin/v1/topic-requests/${c.a.waitingRequestId}/reject`, {}, {})],
+    status: [401],
   },
 
   // Dashboard.
@@ -505,6 +580,26 @@ describe('tenant isolation: organization B against organization A, route by rout
       const used = await t.app.inject({ url: '/api/v2/events_schema', headers: { 'x-api-key': k.apiKey, 'x-api-secret': k.apiSecret } });
       expect(used.statusCode).toBe(200);
     }
+    const keyHeaders = { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret };
+    const requestTopic = async (name: string) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/taxonomy/topic-requests',
+        headers: keyHeaders,
+        payload: { name, keywords: [TOPIC_WORD], topic_type: 'B2B' },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return json<{ response: { topic_request_id: string; topic_id: string } }>(res).response;
+    };
+    const accepted = await requestTopic(`alpha-topic-${tag}`);
+    const acceptRes = await t.app.inject({
+      method: 'POST',
+      url: `/admin/v1/topic-requests/${accepted.topic_request_id}/accept`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: {},
+    });
+    expect(acceptRes.statusCode, acceptRes.body).toBe(200);
+    const waiting = await requestTopic(`alpha-waiting-topic-${tag}`);
     return {
       owner,
       member,
@@ -516,10 +611,20 @@ describe('tenant isolation: organization B against organization A, route by rout
       pixelId,
       inviteId,
       person,
+      acceptedRequestId: accepted.topic_request_id,
+      customTopicId: accepted.topic_id,
+      waitingRequestId: waiting.topic_request_id,
+      waitingTopicId: waiting.topic_id,
       secrets: [
         person.email,
         person.hem,
         `alpha-first-${tag}`,
+        accepted.topic_request_id,
+        accepted.topic_id,
+        waiting.topic_request_id,
+        waiting.topic_id,
+        `alpha-topic-${tag}`,
+        TOPIC_WORD,
         owner.orgId,
         orgName,
         owner.userId,
@@ -579,6 +684,8 @@ describe('tenant isolation: organization B against organization A, route by rout
       ).status,
       script: (await t.app.inject({ url: `/pixels/${a.pixelId}/p.js` })).statusCode,
       person: await get(`/api/v1/identities/${a.person.hem}`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
+      topicRequests: await get('/taxonomy/topic-requests', { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
+      customTopic: await get(`/taxonomy/topics/${a.customTopicId}`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
       memberSession: (await get(orgs(a.owner.orgId, '/projects'), dash(a.member.session))).status,
     };
   }

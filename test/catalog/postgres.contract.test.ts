@@ -63,7 +63,13 @@ describe.skipIf(!serverUrl)('catalog migrations on PostgreSQL', () => {
       const applied = await admin((c) =>
         c.query<{ name: string }>(`SELECT name FROM ${migrationSchema}.kysely_migration ORDER BY name`).then((r) => r.rows),
       );
-      expect(applied.map((r) => r.name)).toEqual(['0001_accounts', '0002_credentials', '0003_projects', '0004_pixel_trackers']);
+      expect(applied.map((r) => r.name)).toEqual([
+        '0001_accounts',
+        '0002_credentials',
+        '0003_projects',
+        '0004_pixel_trackers',
+        '0005_taxonomy',
+      ]);
       // The catalog's tables live in its own schema, not in public.
       const tables = await admin((c) =>
         c.query<{ table_schema: string }>(`SELECT table_schema FROM information_schema.tables WHERE table_name = 'organizations'`),
