@@ -1,5 +1,5 @@
 // The operator's command line: `delivr org create|list|resend-invite`. It uses the same config
-// (environment variables), catalog and accounts service as the server, so it works on a laptop's
+// (environment variables and ./.env), catalog and accounts service as the server, so it works on a laptop's
 // SQLite files and on a production PostgreSQL alike. It opens only the catalog and the mailer, never
 // the analytics store: DuckDB allows one process per file, and the server is usually running.
 import { parseArgs } from 'node:util';
@@ -8,6 +8,7 @@ import { openCatalog } from './catalog/db.js';
 import { CatalogStore } from './catalog/store.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { ConfigError, loadConfig } from './platform/config.js';
+import { loadEnvFile } from './platform/env-file.js';
 import { ApiError } from './platform/errors.js';
 import { MemoryFailureCounter } from './platform/limits.js';
 import { createLogger } from './platform/logger.js';
@@ -18,7 +19,8 @@ const USAGE = `Usage:
   delivr org resend-invite --org <organization_id> --email <email>
 
 Settings come from the same environment variables as the server (DATA_DIR, DATABASE_URL,
-PUBLIC_URL, SMTP_URL, ...). Without SMTP_URL, invitations are written to DATA_DIR/outbox.
+PORT, PUBLIC_URL, SMTP_URL, ...), and from a .env file in the working directory for those the
+environment does not set. Without SMTP_URL, invitations are written to DATA_DIR/outbox.
 
 Exit status: 0 done; 2 the command, a value or a setting is wrong (nothing was changed);
 1 the command was right but failed (database or mail server unreachable, ...).`;
@@ -80,6 +82,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   }
   const { command, values } = parse(argv);
+  loadEnvFile();
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL || 'warn');
   const catalog = await openCatalog({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });

@@ -1,12 +1,15 @@
 // Entry point: read config, build services and the app, listen, and shut down cleanly on signals.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './platform/config.js';
+import { loadEnvFile } from './platform/env-file.js';
 import { createLogger } from './platform/logger.js';
 import { createServices } from './services.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
+  let envFile: string | null;
   try {
+    envFile = loadEnvFile();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -22,6 +25,7 @@ async function main(): Promise<void> {
   log.info(
     {
       catalog: config.databaseUrl ? 'postgres' : 'sqlite',
+      envFile,
       dataDir: config.dataDir,
       publicUrl: config.publicUrl,
       signupMode: config.signupMode,
