@@ -1,7 +1,9 @@
 // Turns one validated incoming event into a stored EventRow: server time, parsed user agent, bot
 // flag (isbot), page path, UTM parameters, and the client IP kept, truncated or dropped per IP_MODE.
+// User agents are parsed by ua-parser-js 1.0 (MIT; 2.x is AGPL-3.0, which this Apache-2.0 project
+// cannot run on every request), with its two outdated OS names replaced by the current ones.
 import { isbot } from 'isbot';
-import { UAParser } from 'ua-parser-js';
+import UAParser from 'ua-parser-js';
 import type { EventRow } from '../analytics/types.js';
 import type { IpMode } from '../platform/config.js';
 
@@ -50,17 +52,20 @@ export interface IncomingEvent {
 
 const cap = (s: string | null, n: number): string | null => (s === null ? null : s.slice(0, n));
 
+/** ua-parser-js 1.0 still says "Mac OS" and "Chromium OS"; Apple and Google call them macOS and Chrome OS. */
+const OS_NAMES: Record<string, string> = { 'Mac OS': 'macOS', 'Chromium OS': 'Chrome OS' };
+
 /** Parsed user agents repeat heavily; a small cache keeps parsing off the hot path. */
 const uaCache = new Map<string, { browser: string | null; os: string | null; device: string; bot: boolean }>();
 
-function parseUa(ua: string) {
+export function parseUa(ua: string): { browser: string | null; os: string | null; device: string; bot: boolean } {
   const hit = uaCache.get(ua);
   if (hit) return hit;
   const r = new UAParser(ua).getResult();
   const bot = ua === '' || isbot(ua);
   const value = {
     browser: r.browser.name ?? null,
-    os: r.os.name ?? null,
+    os: r.os.name === undefined ? null : (OS_NAMES[r.os.name] ?? r.os.name),
     device: bot ? 'bot' : (r.device.type ?? 'desktop'),
     bot,
   };
