@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { type Static, Type } from 'typebox';
 import { EVENT_FIELDS, type EventQuery, type EventRecord, type FieldName } from '../analytics/types.js';
 import { dataAuth } from '../auth/guards.js';
+import { csvLines } from '../platform/csv.js';
 import { fail } from '../platform/errors.js';
 import { type App, errorResponses } from '../platform/http.js';
 import type { Services } from '../services.js';
@@ -170,12 +171,12 @@ export function eventsRoutes(app: App, s: Services): void {
       const format = req.query.format ?? 'ndjson';
       const columns: readonly FieldName[] = q.select ?? EVENT_FIELDS.map((f) => f.name as FieldName);
       async function* lines(): AsyncGenerator<string> {
-        if (format === 'csv') yield `${columns.join(',')}\r\n`;
+        if (format === 'csv') yield csvLines([columns]);
         let after: { ts_millis: number; event_id: string } | undefined;
         for (;;) {
           const { rows, next } = await keysetPage(s, q, 5000, after);
-          let chunk = '';
-          for (const r of rows) chunk += format === 'csv' ? `${columns.map((c) => csvCell(r[c])).join(',')}\r\n` : `${JSON.stringify(r)}\n`;
+          const chunk =
+            format === 'csv' ? csvLines(rows.map((r) => columns.map((c) => r[c]))) : rows.map((r) => `${JSON.stringify(r)}\n`).join('');
           if (chunk) yield chunk;
           if (!next) return;
           after = next;
@@ -205,10 +206,4 @@ async function keysetPage(
     for (const r of rows) for (const k of Object.keys(r) as FieldName[]) if (!keep.has(k)) delete r[k];
   }
   return { rows, next };
-}
-
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
