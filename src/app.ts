@@ -18,6 +18,7 @@ import { dashboardExtraRoutes } from './dashboard/extra-routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { eventsRoutes } from './events/routes.js';
 import { eventsSchemaRoutes } from './events/schema-routes.js';
+import { docsUiOptions } from './ops/docs.js';
 import { opsRoutes } from './ops/routes.js';
 import { partnerRoutes } from './partner/routes.js';
 import { pixelScriptRoutes } from './pixels/routes.js';
@@ -101,7 +102,7 @@ export async function buildApp(s: Services): Promise<App> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, docsUiOptions);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerAccessLogHook(app, s);

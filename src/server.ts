@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const services = await createServices(config, log);
+  // Node's process metrics (CPU, memory, event loop lag, GC) on /metrics; tests build apps without them.
+  const services = await createServices(config, log, { defaultMetrics: true });
   const app = await buildApp(services);
   await app.listen({ port: config.port, host: config.host });
   log.info(
