@@ -12,6 +12,7 @@ import { loadEnvFile } from './platform/env-file.js';
 import { ApiError } from './platform/errors.js';
 import { MemoryFailureCounter } from './platform/limits.js';
 import { createLogger } from './platform/logger.js';
+import { unsupportedNode } from './platform/runtime.js';
 
 const USAGE = `Usage:
   delivr org create --name <name> --owner-email <email>
@@ -82,6 +83,8 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   }
   const { command, values } = parse(argv);
+  const oldNode = unsupportedNode();
+  if (oldNode) throw new ConfigError(oldNode);
   loadEnvFile();
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL || 'warn');

@@ -3,9 +3,15 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './platform/config.js';
 import { loadEnvFile } from './platform/env-file.js';
 import { createLogger } from './platform/logger.js';
+import { unsupportedNode } from './platform/runtime.js';
 import { createServices } from './services.js';
 
 async function main(): Promise<void> {
+  const oldNode = unsupportedNode();
+  if (oldNode) {
+    process.stderr.write(`delivr: ${oldNode}\n`);
+    process.exit(2);
+  }
   let config: ReturnType<typeof loadConfig>;
   let envFile: string | null;
   try {
