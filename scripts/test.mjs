@@ -13,6 +13,13 @@ if (!existsSync('/usr/bin/chromium') && process.getuid?.() === 0 && existsSync('
 }
 if (!existsSync('/usr/bin/chromium')) process.stdout.write('note: /usr/bin/chromium is missing; the browser tests will be skipped\n');
 
+// The SQLite driver crashes (segmentation fault) on Node older than 22: say so before anything runs.
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  process.stdout.write(`npm test: delivr needs Node.js 22 or 24, this is ${process.version}; run scripts/with-node.sh 22 npm test\n`);
+  process.exit(1);
+}
+process.stdout.write(`Node.js ${process.version}\n`);
+
 const steps = [
   ['lint', ['node_modules/@biomejs/biome/bin/biome', 'check', '.']],
   ['typecheck', ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']],

@@ -1,12 +1,14 @@
 // The operator's command line: `delivr org create|list|resend-invite`. It uses the same config
-// (environment variables) and catalog services as the server, so it works on a laptop's
+// (environment variables and ./.env) and catalog services as the server, so it works on a laptop's
 // SQLite files and on a production PostgreSQL alike. It opens only the catalog and the mailer, never
 // the analytics store: DuckDB allows one process per file, and the server is usually running.
 import { parseArgs } from 'node:util';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { ConfigError, loadConfig } from './platform/config.js';
+import { loadEnvFile } from './platform/env-file.js';
 import { ApiError } from './platform/errors.js';
 import { createLogger } from './platform/logger.js';
+import { unsupportedNode } from './platform/runtime.js';
 import { createCatalogServices } from './services.js';
 import { runTopicsCli, TOPICS_USAGE, TopicsUsageError } from './taxonomy/cli.js';
 
@@ -17,7 +19,8 @@ const USAGE = `Usage:
 ${TOPICS_USAGE}
 
 Settings come from the same environment variables as the server (DATA_DIR, DATABASE_URL,
-PUBLIC_URL, SMTP_URL, ...). Without SMTP_URL, invitations are written to DATA_DIR/outbox.
+PORT, PUBLIC_URL, SMTP_URL, ...), and from a .env file in the working directory for those the
+environment does not set. Without SMTP_URL, invitations are written to DATA_DIR/outbox.
 
 Exit status: 0 done; 2 the command, a value or a setting is wrong (nothing was changed);
 1 the command was right but failed (database or mail server unreachable, ...).`;
@@ -83,6 +86,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return runTopicsCli(argv.slice(1), services.taxonomy, out).finally(() => services.close());
   }
   const { command, values } = parse(argv);
+  const oldNode = unsupportedNode();
+  if (oldNode) throw new ConfigError(oldNode);
+  loadEnvFile();
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL || 'warn');
   const { mailer, links } = linkKeeping(createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log }));

@@ -1,12 +1,21 @@
 // Entry point: read config, build services and the app, listen, and shut down cleanly on signals.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './platform/config.js';
+import { loadEnvFile } from './platform/env-file.js';
 import { createLogger } from './platform/logger.js';
+import { unsupportedNode } from './platform/runtime.js';
 import { createServices } from './services.js';
 
 async function main(): Promise<void> {
+  const oldNode = unsupportedNode();
+  if (oldNode) {
+    process.stderr.write(`delivr: ${oldNode}\n`);
+    process.exit(2);
+  }
   let config: ReturnType<typeof loadConfig>;
+  let envFile: string | null;
   try {
+    envFile = loadEnvFile();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -16,12 +25,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const services = await createServices(config, log);
+  // Node's process metrics (CPU, memory, event loop lag, GC) on /metrics; tests build apps without them.
+  const services = await createServices(config, log, { defaultMetrics: true });
   const app = await buildApp(services);
   await app.listen({ port: config.port, host: config.host });
   log.info(
     {
       catalog: config.databaseUrl ? 'postgres' : 'sqlite',
+      envFile,
       dataDir: config.dataDir,
       publicUrl: config.publicUrl,
       signupMode: config.signupMode,

@@ -2,7 +2,7 @@
 // DATA_DIR pointing at a temp directory that a running app (built in this test) also uses, so what
 // the CLI writes is checked through the app, and the CLI is shown to work while the server runs.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { createLogger } from '../src/platform/logger.js';
 import { createServices } from '../src/services.js';
 import { ADMIN_TOKEN } from './support/app.js';
 import { outbox } from './support/mail.js';
-import { buildOnce } from './support/server-process.js';
+import { buildOnce, freePort } from './support/server-process.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -43,11 +43,14 @@ interface Run {
 let dataDir: string;
 let app: App;
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+const BASE_ENV = (): Record<string, string> => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' });
+
+/** Runs the CLI in `cwd` (by default the data directory, which holds no `.env`, so a developer's own file cannot leak in). */
+function cli(args: string[], env: Record<string, string> = {}, cwd?: string, baseEnv?: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'delivr.js'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, PUBLIC_URL: 'http://delivr.test', ...env },
+      cwd: cwd ?? dataDir,
+      env: { ...(baseEnv ?? { ...BASE_ENV(), DATA_DIR: dataDir, PUBLIC_URL: 'http://delivr.test' }), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -196,6 +199,90 @@ describe('usage and errors', () => {
   it('a configuration error exits 2 and names the setting', async () => {
     const run = await cli(['org', 'list'], { PORT: 'eighty' });
     expect(run).toEqual({ code: 2, stdout: '', stderr: 'delivr: configuration error: PORT must be an integer, got "eighty"\n' });
+  });
+});
+
+describe('settings from a .env file in the working directory', () => {
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'delivr-envfile-'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  const linkOf = (run: Run): URL => new URL(/Accept link: (\S+)/.exec(run.stdout)?.[1] ?? 'http://missing.invalid/');
+
+  it('the CLI writes invitation links for the PORT of .env, and the real environment wins over the file', async () => {
+    const dir = join(work, 'cli');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.env'), '# the port the server runs on\nPORT=9123\nDATA_DIR=./state\n');
+    const fromFile = await cli(['org', 'create', '--name', 'Env Co', '--owner-email', 'env@env.example'], {}, dir, BASE_ENV());
+    expect(fromFile.stderr).toBe('');
+    expect(fromFile.code).toBe(0);
+    expect(linkOf(fromFile).origin).toBe('http://localhost:9123');
+    expect(readdirSync(join(dir, 'state', 'outbox'))).toHaveLength(1);
+
+    const overridden = await cli(
+      ['org', 'create', '--name', 'Env Two', '--owner-email', 'two@env.example'],
+      { PORT: '9124' },
+      dir,
+      BASE_ENV(),
+    );
+    expect(overridden.code).toBe(0);
+    expect(linkOf(overridden).origin).toBe('http://localhost:9124');
+  });
+
+  it('the server started in the same folder listens on that PORT, and the CLI link opens its invitation', async () => {
+    const dir = join(work, 'both');
+    mkdirSync(dir);
+    const port = await freePort();
+    writeFileSync(join(dir, '.env'), `PORT=${port}\nHOST=127.0.0.1\nDATA_DIR=./state\nLOG_LEVEL=warn\n`);
+    const server = spawn(process.execPath, [join(ROOT, 'dist', 'server.js')], {
+      cwd: dir,
+      env: BASE_ENV(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    server.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    server.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}: ${out}`);
+        const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (up) break;
+        if (Date.now() > deadline) throw new Error(`server did not listen on the .env port ${port}: ${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const run = await cli(['org', 'create', '--name', 'Both Co', '--owner-email', 'both@env.example'], {}, dir, BASE_ENV());
+      expect(run.code, run.stderr).toBe(0);
+      const link = linkOf(run);
+      expect(link.origin).toBe(`http://localhost:${port}`);
+      const token = link.pathname.split('/').pop() ?? '';
+      const previewed = await fetch(`http://127.0.0.1:${port}/dashboard/api/invites/preview`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+      expect(previewed.status).toBe(200);
+      expect(await previewed.json()).toMatchObject({ organization_name: 'Both Co', role: 'owner' });
+    } finally {
+      await new Promise<void>((resolve) => {
+        if (server.exitCode !== null) return resolve();
+        server.once('exit', () => resolve());
+        server.kill('SIGTERM');
+      });
+    }
+  });
+
+  it('an unreadable .env is a configuration error naming the file (exit 2)', async () => {
+    const dir = join(work, 'unreadable');
+    mkdirSync(join(dir, '.env'), { recursive: true });
+    const run = await cli(['org', 'list'], {}, dir, BASE_ENV());
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toMatch(/^delivr: configuration error: cannot read .*\/unreadable\/\.env: EISDIR/);
   });
 });
 

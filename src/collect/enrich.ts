@@ -6,8 +6,11 @@
 // sending on a visitor's behalf (spec 3.4, "without the pixel") passes the visitor's `user_agent`
 // and `ip` in the event, and its own agent (`node`, `curl/8.5`, `python-requests/2.31`) and address
 // say nothing about the visitor, so they are neither judged as a bot nor stored (docs/ingest.md).
+//
+// User agents are parsed by ua-parser-js 1.0 (MIT; 2.x is AGPL-3.0, which this Apache-2.0 project
+// cannot run on every request), with its two outdated OS names replaced by the current ones.
 import { isbot } from 'isbot';
-import { UAParser } from 'ua-parser-js';
+import UAParser from 'ua-parser-js';
 import type { EventRow } from '../analytics/types.js';
 import { normalizeIp } from '../geo/ip.js';
 import { type IpFacts, type IpIntel, NO_IP_FACTS } from '../geo/service.js';
@@ -78,17 +81,20 @@ export interface IncomingEvent {
 
 const cap = (s: string | null, n: number): string | null => (s === null ? null : s.slice(0, n));
 
+/** ua-parser-js 1.0 still says "Mac OS" and "Chromium OS"; Apple and Google call them macOS and Chrome OS. */
+const OS_NAMES: Record<string, string> = { 'Mac OS': 'macOS', 'Chromium OS': 'Chrome OS' };
+
 /** Parsed user agents repeat heavily; a small cache keeps parsing off the hot path. */
 const uaCache = new Map<string, { browser: string | null; os: string | null; device: string; bot: boolean }>();
 
-function parseUa(ua: string) {
+export function parseUa(ua: string): { browser: string | null; os: string | null; device: string; bot: boolean } {
   const hit = uaCache.get(ua);
   if (hit) return hit;
   const r = new UAParser(ua).getResult();
   const bot = ua === '' || isbot(ua);
   const value = {
     browser: r.browser.name ?? null,
-    os: r.os.name ?? null,
+    os: r.os.name === undefined ? null : (OS_NAMES[r.os.name] ?? r.os.name),
     device: bot ? 'bot' : (r.device.type ?? 'desktop'),
     bot,
   };

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { DataPrincipal } from '../auth/guards.js';
-import { csvCell } from '../platform/csv.js';
+import { csvLines } from '../platform/csv.js';
 import { type App, errorResponses, headerValue, rawResponse } from '../platform/http.js';
 import type { Services } from '../services.js';
 import { CountsOut, CountsQuery, EventsOut, EventsQuery, ExportQuery, FieldsOut, SchemaQuery } from './schemas.js';
@@ -91,11 +91,9 @@ export function eventsDataRoutes(app: App, { auth, events }: Pick<Services, 'aut
       const format = req.query.format ?? 'ndjson';
       const { columns, rows } = await events.export(who.organizationId, req.query, rawFor(who, req));
       async function* lines(): AsyncGenerator<string> {
-        if (format === 'csv') yield `${columns.join(',')}\r\n`;
+        if (format === 'csv') yield csvLines([columns]);
         for await (const page of rows) {
-          let chunk = '';
-          for (const r of page) chunk += format === 'csv' ? `${columns.map((c) => csvCell(r[c])).join(',')}\r\n` : `${JSON.stringify(r)}\n`;
-          yield chunk;
+          yield format === 'csv' ? csvLines(page.map((r) => columns.map((c) => r[c]))) : page.map((r) => `${JSON.stringify(r)}\n`).join('');
         }
       }
       reply

@@ -24,6 +24,8 @@ export interface Config {
   mailFrom: string;
   signupMode: SignupMode;
   adminToken: string | null;
+  /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | null;
   /** Answer 401 instead of the documented 404 "User not found." for unknown emails at login. */
   hideUnknownUsers: boolean;
   rateLimit: { perSecond: number; burst: number };
@@ -143,6 +145,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminToken !== null && adminToken.length < 16) {
     throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
   }
+  const metricsToken = env.METRICS_TOKEN || null;
+  if (metricsToken !== null && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  }
   return {
     port,
     host,
@@ -157,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: env.MAIL_FROM || 'Delivr <no-reply@localhost>',
     signupMode: oneOf(env, 'SIGNUP_MODE', ['invite', 'open'] as const, 'invite'),
     adminToken,
+    metricsToken,
     hideUnknownUsers: bool(env, 'LOGIN_HIDE_UNKNOWN_USERS', false),
     rateLimit: {
       perSecond: int(env, 'RATE_LIMIT_PER_SECOND', 25, 1, 1_000_000),

@@ -19,6 +19,7 @@ export const ERRORS = {
   invalid_client_credentials: { status: 401, message: 'Invalid client credentials.' },
   session_required: { status: 401, message: 'Sign in required.' },
   admin_token_required: { status: 401, message: 'A valid admin token is required.' },
+  metrics_token_required: { status: 401, message: 'A valid metrics token is required.' },
   forbidden: { status: 403, message: 'Forbidden.' },
   csrf_failed: { status: 403, message: 'Missing or invalid CSRF token.' },
   signup_closed: {

@@ -13,10 +13,14 @@ local state = redis.call('HMGET', key, 'tokens', 'at')
 local tokens = tonumber(state[1])
 local at = tonumber(state[2])
 if tokens == nil then tokens = burst; at = now end
-tokens = math.min(burst, tokens + ((now - at) / 1000) * rate)
+-- Processes' clocks differ and step back (NTP): elapsed time is never negative, and the bucket keeps
+-- the latest time any process saw, so a server running behind is never refused where the memory
+-- limiter would allow.
+tokens = math.min(burst, tokens + (math.max(0, now - at) / 1000) * rate)
+at = math.max(at, now)
 local allowed = 0
 if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
-redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(at))
 redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
 return {allowed, tostring(tokens)}
 `;

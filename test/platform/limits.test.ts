@@ -1,18 +1,51 @@
-// The in-process rate limiter (token bucket) and login failure counter, on an injected clock so the
-// refill, burst and window edges are exact.
-import { describe, expect, it } from 'vitest';
-import { bucketResult, MemoryFailureCounter, MemoryRateLimiter } from '../../src/platform/limits.js';
+// One suite for every rate limiter and login failure counter: the in-process versions always, the
+// Redis versions too when REDIS_URL is set (CI), so both keep the same behaviour: token bucket
+// refill, burst and window edges on an injected clock, and no drain when a clock steps back.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bucketResult, type FailureCounter, MemoryFailureCounter, MemoryRateLimiter, type RateLimiter } from '../../src/platform/limits.js';
+import { connectRedis, RedisFailureCounter, RedisRateLimiter } from '../../src/platform/redis-limits.js';
 
-const takeN = async (limiter: MemoryRateLimiter, key: string, n: number) => {
+type Clock = () => number;
+interface Backend {
+  name: string;
+  limiter(perSecond: number, burst: number, clock: Clock): RateLimiter;
+  counter(windowMs: number, clock: Clock): FailureCounter;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'memory',
+    limiter: (perSecond, burst, clock) => new MemoryRateLimiter(perSecond, burst, clock),
+    counter: (windowMs, clock) => new MemoryFailureCounter(windowMs, clock),
+  },
+];
+let redis: Redis | null = null;
+if (process.env.REDIS_URL) {
+  const r = connectRedis(process.env.REDIS_URL);
+  redis = r;
+  // A fresh key prefix per limiter, so the tests share nothing through the server.
+  backends.push({
+    name: 'redis',
+    limiter: (perSecond, burst, clock) => new RedisRateLimiter(r, perSecond, burst, `delivr-test:${randomUUID()}:`, clock),
+    counter: (windowMs, clock) => new RedisFailureCounter(r, windowMs, `delivr-test:${randomUUID()}:`, clock),
+  });
+} else {
+  console.log('limits: REDIS_URL is not set; the limiter suite runs on the in-process limiter only');
+}
+afterAll(() => redis?.disconnect());
+
+const takeN = async (limiter: RateLimiter, key: string, n: number) => {
   const out = [];
   for (let i = 0; i < n; i++) out.push(await limiter.take(key));
   return out;
 };
 
-describe('MemoryRateLimiter', () => {
+describe.each(backends)('rate limiter ($name)', ({ limiter: make }) => {
   it('allows a full burst at once, then refuses with the time until the next token', async () => {
     const t = 1_000_000;
-    const limiter = new MemoryRateLimiter(10, 20, () => t);
+    const limiter = make(10, 20, () => t);
     const results = await takeN(limiter, 'org:a', 21);
     expect(results.filter((r) => r.allowed)).toHaveLength(20);
     expect(results[0]).toEqual({ allowed: true, limit: 10, remaining: 19, resetSeconds: 1, retryAfterSeconds: 0 });
@@ -22,7 +55,7 @@ describe('MemoryRateLimiter', () => {
 
   it('refills at the configured rate, in fractions, and never above the burst', async () => {
     let t = 5_000_000;
-    const limiter = new MemoryRateLimiter(2, 4, () => t);
+    const limiter = make(2, 4, () => t);
     await takeN(limiter, 'k', 4);
     expect((await limiter.take('k')).allowed).toBe(false);
     t += 250; // half a token
@@ -35,21 +68,21 @@ describe('MemoryRateLimiter', () => {
   });
 
   it('keeps buckets apart per key', async () => {
-    const limiter = new MemoryRateLimiter(1, 1, () => 0);
+    const limiter = make(1, 1, () => 0);
     expect((await limiter.take('org:a')).allowed).toBe(true);
     expect((await limiter.take('org:a')).allowed).toBe(false);
     expect((await limiter.take('org:b')).allowed).toBe(true);
   });
 
   it('gives Retry-After in whole seconds, at least 1, for slow refill rates', async () => {
-    const limiter = new MemoryRateLimiter(1, 3, () => 0);
+    const limiter = make(1, 3, () => 0);
     const results = await takeN(limiter, 'k', 4);
     expect(results[3]).toMatchObject({ allowed: false, retryAfterSeconds: 1, resetSeconds: 3 });
   });
 
-  it('does not drain the bucket when the clock steps back', async () => {
+  it('does not drain the bucket when the clock steps back, nor refill twice when it catches up', async () => {
     let t = 10_000_000;
-    const limiter = new MemoryRateLimiter(1, 5, () => t);
+    const limiter = make(1, 5, () => t);
     await limiter.take('k');
     t -= 60_000;
     expect(await limiter.take('k')).toMatchObject({ allowed: true, remaining: 3 });
@@ -58,19 +91,10 @@ describe('MemoryRateLimiter', () => {
   });
 });
 
-describe('bucketResult', () => {
-  it('rounds remaining down and reset up', () => {
-    expect(bucketResult(true, 2.9, 25, 50)).toEqual({ allowed: true, limit: 25, remaining: 2, resetSeconds: 2, retryAfterSeconds: 0 });
-    expect(bucketResult(false, 0.5, 1, 10)).toEqual({ allowed: false, limit: 1, remaining: 0, resetSeconds: 10, retryAfterSeconds: 1 });
-    expect(bucketResult(false, 0.2, 0.5, 1).retryAfterSeconds).toBe(2);
-    expect(bucketResult(true, 50, 25, 50).resetSeconds).toBe(0);
-  });
-});
-
-describe('MemoryFailureCounter', () => {
+describe.each(backends)('failure counter ($name)', ({ counter: make }) => {
   it('counts failures inside the window; one exactly a window old has expired', async () => {
     let t = 1_000;
-    const counter = new MemoryFailureCounter(1000, () => t);
+    const counter = make(1000, () => t);
     await counter.fail('login:acct:a');
     t += 1;
     await counter.fail('login:acct:a');
@@ -83,12 +107,21 @@ describe('MemoryFailureCounter', () => {
   });
 
   it('keeps keys apart and forgets a key on reset', async () => {
-    const counter = new MemoryFailureCounter(60_000, () => 0);
+    const counter = make(60_000, () => 0);
     await counter.fail('login:ip:1.2.3.4');
     await counter.fail('login:acct:b');
     await counter.reset('login:acct:b');
     expect(await counter.count('login:acct:b')).toBe(0);
     expect(await counter.count('login:ip:1.2.3.4')).toBe(1);
     expect(await counter.count('never-seen')).toBe(0);
+  });
+});
+
+describe('bucketResult', () => {
+  it('rounds remaining down and reset up', () => {
+    expect(bucketResult(true, 2.9, 25, 50)).toEqual({ allowed: true, limit: 25, remaining: 2, resetSeconds: 2, retryAfterSeconds: 0 });
+    expect(bucketResult(false, 0.5, 1, 10)).toEqual({ allowed: false, limit: 1, remaining: 0, resetSeconds: 10, retryAfterSeconds: 1 });
+    expect(bucketResult(false, 0.2, 0.5, 1).retryAfterSeconds).toBe(2);
+    expect(bucketResult(true, 50, 25, 50).resetSeconds).toBe(0);
   });
 });

@@ -1,11 +1,18 @@
 // The Redis limiter and failure counter, shared by two independent clients as two server processes
-// would share them. Runs when REDIS_URL is set (CI); otherwise says it skipped.
+// would share them. Runs when REDIS_URL is set (CI); otherwise says it skipped. The behaviour both
+// limiters share (burst, refill, clock steps) is the suite in limits.test.ts, run on Redis there too.
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedis, RedisFailureCounter, RedisRateLimiter } from '../../src/platform/redis-limits.js';
 
 const url = process.env.REDIS_URL;
 if (!url) console.log('redis-limits: REDIS_URL is not set; skipping the Redis limiter tests');
+
+const takeN = async (limiter: RedisRateLimiter, key: string, n: number) => {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(await limiter.take(key));
+  return out;
+};
 
 describe.skipIf(!url)('Redis rate limiter and failure counter', () => {
   const a = url ? connectRedis(url) : null;
@@ -29,6 +36,15 @@ describe.skipIf(!url)('Redis rate limiter and failure counter', () => {
     t += 500; // 5 tokens back
     const after = await Promise.all(Array.from({ length: 6 }, () => p2.take('org:x')));
     expect(after.filter((r) => r.allowed)).toHaveLength(5);
+  });
+
+  it('a process whose clock runs behind another is refused only when the shared bucket is empty', async () => {
+    const t = 20_000_000;
+    const ahead = new RedisRateLimiter(a!, 1, 5, prefix, () => t + 30_000);
+    const behind = new RedisRateLimiter(b!, 1, 5, prefix, () => t);
+    expect((await takeN(ahead, 'org:skew', 3)).every((r) => r.allowed)).toBe(true);
+    // Two tokens are left; the slower clock must neither drain them nor see a refill it has not lived.
+    expect((await takeN(behind, 'org:skew', 3)).map((r) => r.allowed)).toEqual([true, true, false]);
   });
 
   it('failure counter: counts within the window from either process, forgets after it, resets', async () => {

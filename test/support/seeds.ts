@@ -1,9 +1,7 @@
-// Extracts the curl examples from the seed documents, with the response each one documents, so a
-// test can replay them against the local server exactly as a reader of the docs would type them.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-export const SEEDS_DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'seeds');
+// The curl examples of the seed documents, with the response each one documents, so a test can
+// replay them against the local server exactly as a reader of the docs would type them. The
+// examples are facts kept in test/fixtures/seeds.ts (see its header for where they come from).
+import { SEED_EXAMPLES, type SeedFile } from '../fixtures/seeds.js';
 
 export interface CurlExample {
   seed: string;
@@ -16,100 +14,8 @@ export interface CurlExample {
   documentedStatus?: number;
 }
 
-function balancedJson(text: string, start: number): { json: string; end: number } | null {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{') depth++;
-    else if (c === '}') {
-      depth--;
-      if (depth === 0) return { json: text.slice(start, i + 1), end: i + 1 };
-    }
-  }
-  return null;
-}
-
-/** Splits a shell command line into words, honouring single and double quotes. */
-function shellWords(cmd: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let quote: string | null = null;
-  let has = false;
-  for (let i = 0; i < cmd.length; i++) {
-    const c = cmd[i] as string;
-    if (quote) {
-      if (c === quote) quote = null;
-      else cur += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      has = true;
-    } else if (c === '\\' && cmd[i + 1] === '\n') {
-      i++;
-    } else if (/\s/.test(c)) {
-      if (has || cur) words.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += c;
-    }
-  }
-  if (has || cur) words.push(cur);
-  return words;
-}
-
-export function curlExamples(seedFile: string): CurlExample[] {
-  const text = readFileSync(join(SEEDS_DIR, seedFile), 'utf8');
-  const out: CurlExample[] = [];
-  const re = /curl\s/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    // The command runs while lines end in a backslash, or a quoted -d body is still open.
-    let i = m.index;
-    let quote: string | null = null;
-    for (; i < text.length; i++) {
-      const c = text[i];
-      if (quote) {
-        if (c === quote) quote = null;
-      } else if (c === "'" || c === '"') quote = c;
-      else if (c === '\n' && text[i - 1] !== '\\') break;
-      else if (c === 'R' && text.startsWith('Response', i)) break;
-    }
-    const cmd = text.slice(m.index, i).trim();
-    const words = shellWords(cmd).slice(1);
-    const ex: CurlExample = { seed: seedFile, method: 'GET', url: '', headers: {} };
-    for (let w = 0; w < words.length; w++) {
-      const word = words[w] as string;
-      if (word === '-X') ex.method = words[++w] as string;
-      else if (word === '-H') {
-        const h = words[++w] as string;
-        const colon = h.indexOf(':');
-        ex.headers[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim();
-      } else if (word === '-d') {
-        // The seed pages were flattened from HTML, so prose can run into the closing quote ("}'Or").
-        const raw = words[++w] as string;
-        ex.body = raw.slice(0, raw.lastIndexOf('}') + 1) || raw;
-        if (ex.method === 'GET') ex.method = 'POST';
-      } else if (/^https?:\/\//.test(word)) ex.url = word;
-    }
-    // A documented response follows directly under a "Response" heading.
-    const after = text.slice(i, i + 200);
-    const heading = /^\s*Response(?:\s*\((\d{3})[^)]*\))?\s*/.exec(after);
-    if (heading) {
-      const start = text.indexOf('{', i);
-      const found = start >= 0 ? balancedJson(text, start) : null;
-      if (found) {
-        ex.documented = JSON.parse(found.json);
-        if (heading[1]) ex.documentedStatus = Number(heading[1]);
-      }
-    }
-    out.push(ex);
-    re.lastIndex = i;
-  }
-  return out;
+export function curlExamples(seedFile: SeedFile): CurlExample[] {
+  return structuredClone(SEED_EXAMPLES[seedFile]);
 }
 
 const UUID_PREFIX = /^[0-9a-f]{8}-[0-9a-f]{4}-/;

@@ -164,8 +164,30 @@ ${snippet}
     const edit = page.getByRole('dialog', { name: 'Edit pixel www.shop.example' });
     expect(await edit.getByRole('checkbox', { name: /^Clicks:/ }).isChecked()).toBe(true);
     await edit.getByRole('checkbox', { name: /^Form submissions:/ }).check();
+    // The "saved" notice must describe what the page shows: hold the reload of the pixel list after
+    // the save, and the notice may not appear until that list (and so the card) is the new one.
+    const saved = page.getByRole('status').filter({ hasText: 'Pixel www.shop.example saved' });
+    const list = `**/dashboard/api/orgs/${orgId}/projects/${projectId}/pixels`;
+    let release: () => void = () => undefined;
+    let seen: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const reloading = new Promise<void>((r) => {
+      seen = r;
+    });
+    await page.route(list, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      seen();
+      await held;
+      await route.continue();
+    });
     await edit.getByRole('button', { name: 'Save changes' }).click();
-    await page.getByRole('status').filter({ hasText: 'Pixel www.shop.example saved' }).waitFor();
+    await reloading;
+    expect(await saved.count()).toBe(0);
+    release();
+    await saved.waitFor();
+    await page.unroute(list);
     expect(await card.getByTestId('pixel-trackers').textContent()).toBe('page views, spa, clicks, forms');
     await expect(card.getByRole('status').first().textContent()).resolves.toContain('Waiting for the first event');
     pixelId = (await card.locator('dd code').textContent()) ?? '';
@@ -179,15 +201,24 @@ ${snippet}
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, 'pixels-waiting');
 
-    // A visitor on the customer's site, in another browser profile.
+    // A visitor on the customer's site, in another browser profile. Each page's events are waited
+    // for until the ingest has acknowledged them (stored): a beacon sent while the page unloads
+    // carries chromium's own "HeadlessChrome" user agent instead of the context's, and the ingest
+    // files it as a bot, so nothing may be left in the tracker's batch when the page changes.
     const visitor = await d.newPage();
+    const stored = (type: string) =>
+      visitor.waitForResponse(
+        (r) =>
+          r.url().includes('/pixel/core/api/send-event') && r.ok() && (r.request().postData() ?? '').includes(`"event_type":"${type}"`),
+      );
+    const pricingView = stored('page_view');
     await visitor.goto(`${siteUrl}/pricing?utm_source=news`);
+    const click = stored('click');
     await visitor.click('#buy');
-    // Past the tracker's 1 s batch window: a beacon sent while the page unloads carries chromium's
-    // own "HeadlessChrome" user agent instead of the context's, and the ingest files it as a bot.
-    await visitor.waitForTimeout(1500);
+    await Promise.all([pricingView, click]);
+    const checkoutView = stored('page_view');
     await visitor.goto(`${siteUrl}/checkout`);
-    await visitor.waitForTimeout(1500);
+    await checkoutView;
     await visitor.close();
   });
 
@@ -196,11 +227,8 @@ ${snippet}
     await page.getByRole('heading', { name: 'Events', exact: true }).waitFor();
     expect(new URL(page.url()).searchParams.get('pixel')).toBe(pixelId);
     const table = page.locator('table.events-table');
-    // Events are stored before the collect call answers; the table shows them on (re)load.
-    for (let i = 0; i < 20 && (await table.locator('tbody tr').count()) < 3; i++) {
-      await page.getByRole('button', { name: 'Refresh' }).click();
-      await page.waitForTimeout(500);
-    }
+    // The visitor's events were acknowledged, so stored, before this page loaded: all three are there.
+    await table.locator('tbody tr').nth(2).waitFor();
     const types = await table.locator('tbody tr td:nth-child(2)').allTextContents();
     expect(types.filter((t) => t === 'page_view')).toHaveLength(2);
     expect(types).toContain('click');

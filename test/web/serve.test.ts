@@ -1,6 +1,7 @@
 // How the platform serves the built dashboard: caching (hashed assets forever, index.html
 // revalidated), the Content-Security-Policy on HTML, the SPA fallback that leaves API paths their
-// JSON 404s, precompressed responses, and the initial-load budget (under 300 KB gzipped).
+// JSON 404s, precompressed responses, conditional and range requests, and the initial-load budget
+// (under 300 KB gzipped).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -125,6 +126,26 @@ describe('the dashboard shell', () => {
       const again = await get(asset, { 'if-none-match': String(plain.headers.etag) });
       expect(again.statusCode, asset).toBe(304);
     }
+  });
+
+  it('answers conditional, range and HEAD requests as a static file server (@fastify/static) does', async () => {
+    const asset = assets.find((a) => a.endsWith('.js')) as string;
+    const full = await get(asset);
+    const lastModified = String(full.headers['last-modified']);
+    expect(Date.parse(lastModified)).toBeGreaterThan(0);
+    expect((await get(asset, { 'if-modified-since': lastModified })).statusCode).toBe(304);
+    const part = await get(asset, { range: 'bytes=0-99' });
+    expect(part.statusCode).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 0-99/${full.rawPayload.length}`);
+    expect(part.rawPayload.equals(full.rawPayload.subarray(0, 100))).toBe(true);
+    const head = await t.app.inject({ method: 'HEAD', url: asset });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-length']).toBe(String(full.rawPayload.length));
+    expect(head.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(head.body).toBe('');
+    const index = await t.app.inject({ method: 'HEAD', url: '/sign-in' });
+    expect(index.statusCode).toBe(200);
+    expect(index.headers['content-security-policy']).toBeDefined();
   });
 
   it('404s missing files instead of answering them with HTML, and never leaves web/dist', async () => {

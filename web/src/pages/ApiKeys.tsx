@@ -184,9 +184,9 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
           onClose={() => setDialog(null)}
           onConfirm={async () => {
             await api('POST', `${base}/${dialog.key.key_id}/revoke`);
-            setDone(`Key ${dialog.key.name} is revoked. Requests with it are refused from now on.`);
             setDialog(null);
             await list.reload();
+            setDone(`Key ${dialog.key.name} is revoked. Requests with it are refused from now on.`);
           }}
         >
           <p>Requests with this key are refused from now on. This cannot be undone: to use the API again, create a new key.</p>

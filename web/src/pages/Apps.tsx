@@ -118,9 +118,9 @@ export function AppsPage() {
           onClose={() => setDialog(null)}
           onConfirm={async () => {
             await api('DELETE', `/apps/${dialog.app.app_id}`);
-            setDone(`App ${dialog.app.name} deleted. Its credentials no longer work.`);
             setDialog(null);
             await list.reload();
+            setDone(`App ${dialog.app.name} deleted. Its credentials no longer work.`);
           }}
         >
           <p>Partner API calls with its client ID and secret are refused from now on. This cannot be undone.</p>

@@ -34,8 +34,9 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
     setDone(null);
     try {
       await work();
-      setDone(message);
+      // The notice comes after the reload, so the list it points at already shows the change.
       await list.reload();
+      setDone(message);
     } catch (err) {
       setError(errorText(err));
     }
@@ -170,8 +171,8 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
           onSubmit={async () => {
             const r = await api<InviteBodyOut>('POST', `${base}/invites`, { email: email.trim(), role });
             setDialog(null);
-            setDone(`Invitation sent to ${r.invite.email}. The link works for ${daysUntil(r.invite.expires_at)} days.`);
             await list.reload();
+            setDone(`Invitation sent to ${r.invite.email}. The link works for ${daysUntil(r.invite.expires_at)} days.`);
           }}
         >
           <Field label="Email address">
@@ -205,8 +206,8 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
               return;
             }
             setDialog(null);
-            setDone(`${fullName(dialog.member)} was removed from ${org.name}.`);
             await list.reload();
+            setDone(`${fullName(dialog.member)} was removed from ${org.name}.`);
           }}
         >
           <p>
@@ -225,8 +226,8 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
           onConfirm={async () => {
             await api('DELETE', `${base}/invites/${dialog.invite.invite_id}`);
             setDialog(null);
-            setDone(`The invitation to ${dialog.invite.email} is cancelled; its link no longer works.`);
             await list.reload();
+            setDone(`The invitation to ${dialog.invite.email} is cancelled; its link no longer works.`);
           }}
         >
           <p>The link in the email stops working. You can invite the same address again later.</p>

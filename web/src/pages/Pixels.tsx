@@ -125,16 +125,18 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
           }}
           onSubmit={async () => {
             const body = { title: title.trim(), respect_privacy_signals: respectPrivacy, trackers };
+            // The notice comes after the reload, so the cards it points at already show the change.
             if (editing) {
               const { pixel } = await api<PixelBodyOut>('PATCH', `${base}/pixels/${editing.pixel_id}`, body);
               setEditing(null);
+              await data.reload();
               setDone(`Pixel ${pixel.title} saved. Sites with its snippet pick up the change within 5 minutes.`);
             } else {
               const { pixel } = await api<PixelBodyOut>('POST', `${base}/projects/${projectId}/pixels`, body);
               setCreating(false);
+              await data.reload();
               setDone(`Pixel ${pixel.title} created. Copy its snippet below into your site.`);
             }
-            await data.reload();
           }}
         >
           <Field label="Pixel name" hint="Usually the site it goes on, for example www.example.com.">
@@ -155,8 +157,8 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
           onConfirm={async () => {
             await api('DELETE', `${base}/pixels/${deleting.pixel_id}`);
             setDeleting(null);
-            setDone(`Pixel ${deleting.title} deleted.`);
             await data.reload();
+            setDone(`Pixel ${deleting.title} deleted.`);
           }}
         >
           <p>Sites with its snippet stop sending events within a few minutes. Events already collected stay queryable.</p>

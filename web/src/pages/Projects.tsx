@@ -88,15 +88,17 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
           submitLabel={dialog.kind === 'create' ? 'Create project' : 'Save name'}
           onClose={() => setDialog(null)}
           onSubmit={async () => {
+            // The notice comes after the reload, so the list it points at already shows the change.
+            let message = 'Project renamed.';
             if (dialog.kind === 'create') {
               const { project } = await api<ProjectBodyOut>('POST', base, { name: name.trim() });
-              setDone(`Project ${project.name} created. Next, add a pixel to it.`);
+              message = `Project ${project.name} created. Next, add a pixel to it.`;
             } else {
               await api('PATCH', `${base}/${dialog.project.project_id}`, { name: name.trim() });
-              setDone('Project renamed.');
             }
             setDialog(null);
             await list.reload();
+            setDone(message);
           }}
         >
           <Field label="Project name" hint="For example the website or brand it tracks.">
