@@ -29,14 +29,7 @@ export function accountsDashboardRoutes(app: App, deps: Pick<Services, 'accounts
       },
     },
     async (req, reply) => {
-      const b = req.body;
-      const { user } = await accounts.register({
-        email: b.email,
-        password: b.password,
-        firstName: b.first_name,
-        lastName: b.last_name,
-        organizationName: b.organization_name,
-      });
+      const { user } = await accounts.register(req.body);
       return reply.status(201).send(await signIn(deps, reply, user));
     },
   );

@@ -37,14 +37,7 @@ export function accountsDataRoutes(app: App, { accounts, tokens }: Pick<Services
         },
       },
       async (req, reply) => {
-        const b = req.body;
-        const { user, organization } = await accounts.register({
-          email: b.email,
-          password: b.password,
-          firstName: b.first_name,
-          lastName: b.last_name,
-          organizationName: b.organization_name,
-        });
+        const { user, organization } = await accounts.register(req.body);
         return reply.status(201).send({ message: 'Successfully registered.', user_id: user.id, organization_id: organization.id });
       },
     );

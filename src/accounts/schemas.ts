@@ -28,5 +28,6 @@ export const ForgotBody = Type.Object({ email: Email });
 export const ForgotOut = Type.Object({ message: Type.String() });
 export const ResetBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Password });
 
+export type RegisterInput = Static<typeof RegisterBody>;
 export type SignupStatus = Static<typeof SignupStatusOut>;
 export type ForgotResult = Static<typeof ForgotOut>;

@@ -10,7 +10,7 @@ import type { Config } from '../platform/config.js';
 import { hashPassword, hashToken, randomToken, verifyPassword } from '../platform/crypto.js';
 import { ApiError, fail } from '../platform/errors.js';
 import { requireName } from '../platform/names.js';
-import { PASSWORD_MAX_LENGTH } from './schemas.js';
+import { PASSWORD_MAX_LENGTH, type RegisterInput } from './schemas.js';
 import type { User } from './store.js';
 import type { LoginThrottle } from './throttle.js';
 
@@ -55,18 +55,13 @@ export class AccountsService {
     return this.d.config.signupMode === 'open' || (await catalog.organizations.countOrganizations()) === 0;
   }
 
-  async register(input: {
-    email: string;
-    password: string;
-    firstName: string;
-    lastName: string;
-    organizationName: string;
-  }): Promise<{ user: User; organization: Organization }> {
+  /** Takes the sign-up body as both surfaces (data API and dashboard) receive it. */
+  async register(input: RegisterInput): Promise<{ user: User; organization: Organization }> {
     const email = checkEmail(input.email);
     checkPassword(input.password);
-    const firstName = requireName(input.firstName, 'first_name');
-    const lastName = requireName(input.lastName, 'last_name');
-    const orgName = requireName(input.organizationName, 'organization_name');
+    const firstName = requireName(input.first_name, 'first_name');
+    const lastName = requireName(input.last_name, 'last_name');
+    const orgName = requireName(input.organization_name, 'organization_name');
     if (!(await this.signupOpen())) throw fail('signup_closed');
     if (await this.d.catalog.users.findUserByEmail(email)) throw fail('email_taken');
     const passwordHash = await hashPassword(input.password);
