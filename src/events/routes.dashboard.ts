@@ -11,6 +11,11 @@ const security = [{ sessionCookie: [] }];
 const Id = Type.String({ minLength: 1, maxLength: 100 });
 const OrgParams = Type.Object({ org_id: Id });
 
+/** Without pixel_id or project_id, a query covers the whole organization of the path. */
+function inScope<Q extends { pixel_id?: string; project_id?: string; organization_id?: string }>(query: Q, orgId: string): Q {
+  return query.pixel_id || query.project_id ? query : { ...query, organization_id: orgId };
+}
+
 export function eventsDashboardRoutes(app: App, { auth, events }: Pick<Services, 'auth' | 'events'>): void {
   app.get(
     '/orgs/:org_id/events',
@@ -26,8 +31,7 @@ export function eventsDashboardRoutes(app: App, { auth, events }: Pick<Services,
     },
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'org.read');
-      const p = req.query.pixel_id || req.query.project_id ? req.query : { ...req.query, organization_id: req.params.org_id };
-      return events.list(req.params.org_id, p, true);
+      return events.list(req.params.org_id, inScope(req.query, req.params.org_id), true);
     },
   );
 
@@ -45,8 +49,7 @@ export function eventsDashboardRoutes(app: App, { auth, events }: Pick<Services,
     },
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'org.read');
-      const p = req.query.pixel_id || req.query.project_id ? req.query : { ...req.query, organization_id: req.params.org_id };
-      return events.count(req.params.org_id, p, true);
+      return events.count(req.params.org_id, inScope(req.query, req.params.org_id), true);
     },
   );
 
