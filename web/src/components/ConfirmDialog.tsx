@@ -1,8 +1,9 @@
-// "Are you sure?" for destructive actions, with the consequence spelled out and errors shown inline.
+// "Are you sure?" for destructive actions, with the consequence spelled out and errors shown inline;
+// and the small form dialogs (one name to type, or a few fields) that create and rename things.
 import { type ReactNode, useState } from 'react';
-import { errorText } from '../lib/api';
+import { useAction } from '../lib/hooks';
 import { Dialog } from './Dialog';
-import { ErrorMessage } from './ui';
+import { ErrorMessage, Field } from './ui';
 
 export function ConfirmDialog({
   title,
@@ -19,18 +20,7 @@ export function ConfirmDialog({
   onConfirm: () => Promise<void>;
   onClose: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
   return (
     <Dialog title={title} onClose={onClose}>
       <div className="dialog-body">{children}</div>
@@ -39,7 +29,12 @@ export function ConfirmDialog({
         <button type="button" className="button-secondary" onClick={onClose} data-autofocus>
           Cancel
         </button>
-        <button type="button" className={destructive ? 'button-danger' : 'button-primary'} onClick={confirm} disabled={busy}>
+        <button
+          type="button"
+          className={destructive ? 'button-danger' : 'button-primary'}
+          onClick={() => void run(onConfirm)}
+          disabled={busy}
+        >
           {busy ? 'Working…' : confirmLabel}
         </button>
       </div>
@@ -61,21 +56,13 @@ export function FormDialog({
   onClose: () => void;
   children: ReactNode;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   return (
     <Dialog title={title} onClose={onClose}>
       <form
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
-          setBusy(true);
-          setError(null);
-          try {
-            await onSubmit();
-          } catch (err) {
-            setError(errorText(err));
-            setBusy(false);
-          }
+          void run(onSubmit);
         }}
       >
         {children}
@@ -90,5 +77,33 @@ export function FormDialog({
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** A form dialog asking for one name (of a key, an app, a project); `onSubmit` gets it trimmed. */
+export function NameDialog({
+  title,
+  submitLabel,
+  label,
+  hint,
+  initial = '',
+  onSubmit,
+  onClose,
+}: {
+  title: string;
+  submitLabel: string;
+  label: string;
+  hint: string;
+  initial?: string;
+  onSubmit: (name: string) => Promise<void>;
+  onClose: () => void;
+}) {
+  const [name, setName] = useState(initial);
+  return (
+    <FormDialog title={title} submitLabel={submitLabel} onClose={onClose} onSubmit={() => onSubmit(name.trim())}>
+      <Field label={label} hint={hint}>
+        {(p) => <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+    </FormDialog>
   );
 }

@@ -1,6 +1,8 @@
-// Shows freshly created credentials exactly once. The values live only in this component's props:
-// when it closes they are gone from the page, and no API returns them again.
-import { useId } from 'react';
+// Shows freshly created credentials exactly once. The values live only in this component's props
+// (or in the creating dialog's state): when it closes they are gone from the page, and no API
+// returns them again.
+import { useId, useState } from 'react';
+import { NameDialog } from './ConfirmDialog';
 import { CopyButton } from './CopyButton';
 import { Dialog } from './Dialog';
 
@@ -10,17 +12,14 @@ export interface SecretValue {
   secret: boolean;
 }
 
-export function SecretDialog({
-  title,
-  intro,
-  values,
-  onClose,
-}: {
+/** What a secret dialog shows: a page keeps it in its dialog state between creating and showing. */
+export interface SecretShown {
   title: string;
   intro: string;
   values: SecretValue[];
-  onClose: () => void;
-}) {
+}
+
+export function SecretDialog({ title, intro, values, onClose }: SecretShown & { onClose: () => void }) {
   const id = useId();
   return (
     <Dialog title={title} onClose={onClose} wide>
@@ -53,5 +52,39 @@ export function SecretDialog({
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/**
+ * Creating something that comes with a secret (an API key, an app): asks for its name, creates it,
+ * then shows its credentials once in place of the form.
+ */
+export function CreateWithSecretDialog({
+  create,
+  onCreated,
+  onClose,
+  ...form
+}: {
+  title: string;
+  submitLabel: string;
+  label: string;
+  hint: string;
+  /** Creates it and says what to show. */
+  create: (name: string) => Promise<SecretShown>;
+  /** After the credentials are on screen (reload the list). */
+  onCreated: () => Promise<void>;
+  onClose: () => void;
+}) {
+  const [shown, setShown] = useState<SecretShown | null>(null);
+  if (shown) return <SecretDialog {...shown} onClose={onClose} />;
+  return (
+    <NameDialog
+      {...form}
+      onClose={onClose}
+      onSubmit={async (name) => {
+        setShown(await create(name));
+        await onCreated();
+      }}
+    />
   );
 }

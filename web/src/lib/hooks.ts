@@ -1,4 +1,6 @@
-// Loading data for a page: the result, the error in words, and a way to load again after a change.
+// The state every page repeats: loading its data (the result, the error in words, a way to load
+// again after a change), running an action with a busy control and its failure in words, and which
+// dialog is open with the notice the last finished one left.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText } from './api';
 
@@ -44,4 +46,65 @@ export function useTitle(title: string): void {
   useEffect(() => {
     document.title = `${title} · Delivr`;
   }, [title]);
+}
+
+export interface Action {
+  busy: boolean;
+  error: string | null;
+  /**
+   * Runs `work` with the control busy. A failure becomes `error` in words and frees the control; on
+   * success it stays busy, because the page moves on (it navigates, closes the dialog, or replaces the form).
+   */
+  run: (work: () => Promise<void>) => Promise<void>;
+  /** Shows a problem found before sending (two passwords that differ). */
+  setError: (message: string | null) => void;
+}
+
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+  return { busy, error, run, setError };
+}
+
+export interface Dialogs<D> {
+  /** The open dialog, or null. */
+  dialog: D | null;
+  /** What the last finished action did, shown until the page starts a new one. */
+  done: string | null;
+  /** A new action from the page (its Create button): opens its dialog and clears the last notice. */
+  start: (dialog: D) => void;
+  /** Opens a dialog, or moves on to the next one (a new secret after creating), keeping the notice. */
+  open: (dialog: D) => void;
+  close: () => void;
+  /** Closes the dialog and says what was done. */
+  finish: (message: string) => void;
+}
+
+export function useDialogs<D>(): Dialogs<D> {
+  const [dialog, setDialog] = useState<D | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  return {
+    dialog,
+    done,
+    start: (d) => {
+      setDone(null);
+      setDialog(d);
+    },
+    open: setDialog,
+    close: () => setDialog(null),
+    finish: (message) => {
+      setDone(message);
+      setDialog(null);
+    },
+  };
 }

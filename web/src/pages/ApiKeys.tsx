@@ -1,21 +1,17 @@
 // /{org_id}/settings/api-keys: the organization's API keys. Creating a key or rotating its secret
 // shows the secret once, in a dialog; afterwards only the key's prefix is ever shown. Owners and
 // admins only: the API answers 403 to members, and the page says so instead of calling it.
-import { useState } from 'react';
-import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Dialog } from '../components/Dialog';
-import { SecretDialog, type SecretValue } from '../components/SecretDialog';
-import { Badge, DataTable, EmptyState, ErrorMessage, Field, ListStates, Loading, Notice, PageHeader } from '../components/ui';
+import { CreateWithSecretDialog, SecretDialog, type SecretShown } from '../components/SecretDialog';
+import { Badge, DataTable, EmptyState, ErrorMessage, ListStates, Loading, Notice, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate, formatDateSeconds } from '../lib/format';
-import { useResource } from '../lib/hooks';
+import { useDialogs, useResource } from '../lib/hooks';
 import { canManageKeys } from '../lib/permissions';
 import type { AccessLogBody, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody, OrganizationRef } from '../lib/types';
 
-type Dialogs =
-  | { kind: 'create' }
-  | { kind: 'secret'; title: string; intro: string; values: SecretValue[] }
-  | { kind: 'revoke' | 'rotate' | 'log'; key: ApiKey };
+type Dialogs = { kind: 'create' } | { kind: 'secret'; shown: SecretShown } | { kind: 'revoke' | 'rotate' | 'log'; key: ApiKey };
 
 export function ApiKeysPage({ org }: { org: OrganizationRef }) {
   if (!canManageKeys(org.role)) {
@@ -34,21 +30,11 @@ export function ApiKeysPage({ org }: { org: OrganizationRef }) {
 function ApiKeysManager({ org }: { org: OrganizationRef }) {
   const base = `/orgs/${org.organization_id}/api-keys`;
   const list = useResource(() => api<ApiKeyListBody>('GET', base), [base]);
-  const [dialog, setDialog] = useState<Dialogs | null>(null);
-  const [name, setName] = useState('');
-  const [done, setDone] = useState<string | null>(null);
+  const { dialog, done, start, open, close, finish } = useDialogs<Dialogs>();
   const keys = list.data?.keys ?? [];
 
   const createButton = (
-    <button
-      type="button"
-      className="button-primary"
-      onClick={() => {
-        setName('');
-        setDone(null);
-        setDialog({ kind: 'create' });
-      }}
-    >
+    <button type="button" className="button-primary" onClick={() => start({ kind: 'create' })}>
       Create key
     </button>
   );
@@ -95,7 +81,7 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
                 <button
                   type="button"
                   className="button-secondary"
-                  onClick={() => setDialog({ kind: 'log', key: k })}
+                  onClick={() => open({ kind: 'log', key: k })}
                   aria-label={`Access log of ${k.name}`}
                 >
                   Access log
@@ -105,7 +91,7 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
                     <button
                       type="button"
                       className="button-secondary"
-                      onClick={() => setDialog({ kind: 'rotate', key: k })}
+                      onClick={() => open({ kind: 'rotate', key: k })}
                       aria-label={`Rotate secret of ${k.name}`}
                     >
                       Rotate secret
@@ -113,7 +99,7 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
                     <button
                       type="button"
                       className="button-danger-quiet"
-                      onClick={() => setDialog({ kind: 'revoke', key: k })}
+                      onClick={() => open({ kind: 'revoke', key: k })}
                       aria-label={`Revoke ${k.name}`}
                     >
                       Revoke
@@ -127,46 +113,43 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
       </ListStates>
 
       {dialog?.kind === 'create' ? (
-        <FormDialog
+        <CreateWithSecretDialog
           title="Create API key"
           submitLabel="Create key"
-          onClose={() => setDialog(null)}
-          onSubmit={async () => {
-            const r = await api<ApiKeyCreatedBody>('POST', base, { name: name.trim() });
-            setDialog({
-              kind: 'secret',
+          label="Key name"
+          hint="Say where it is used, for example “CRM sync” or “Data warehouse”."
+          create={async (name) => {
+            const r = await api<ApiKeyCreatedBody>('POST', base, { name });
+            return {
               title: 'Your new API key',
               intro: `Key "${r.key.name}" is ready. Use both values together on every data API request.`,
               values: [
                 { label: 'API key', value: r.api_key, secret: false },
                 { label: 'API secret', value: r.api_secret, secret: true },
               ],
-            });
-            await list.reload();
+            };
           }}
-        >
-          <Field label="Key name" hint="Say where it is used, for example “CRM sync” or “Data warehouse”.">
-            {(p) => <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
-          </Field>
-        </FormDialog>
+          onCreated={list.reload}
+          onClose={close}
+        />
       ) : null}
 
-      {dialog?.kind === 'secret' ? (
-        <SecretDialog title={dialog.title} intro={dialog.intro} values={dialog.values} onClose={() => setDialog(null)} />
-      ) : null}
+      {dialog?.kind === 'secret' ? <SecretDialog {...dialog.shown} onClose={close} /> : null}
 
       {dialog?.kind === 'rotate' ? (
         <ConfirmDialog
           title={`Rotate the secret of ${dialog.key.name}?`}
           confirmLabel="Rotate secret"
-          onClose={() => setDialog(null)}
+          onClose={close}
           onConfirm={async () => {
             const r = await api<ApiKeyRotatedBody>('POST', `${base}/${dialog.key.key_id}/rotate`);
-            setDialog({
+            open({
               kind: 'secret',
-              title: 'Your new API secret',
-              intro: `The secret of "${r.key.name}" is replaced. The API key stays the same (${r.key.key_prefix}).`,
-              values: [{ label: 'API secret', value: r.api_secret, secret: true }],
+              shown: {
+                title: 'Your new API secret',
+                intro: `The secret of "${r.key.name}" is replaced. The API key stays the same (${r.key.key_prefix}).`,
+                values: [{ label: 'API secret', value: r.api_secret, secret: true }],
+              },
             });
             await list.reload();
           }}
@@ -181,12 +164,12 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
         <ConfirmDialog
           title={`Revoke ${dialog.key.name}?`}
           confirmLabel="Revoke key"
-          onClose={() => setDialog(null)}
+          onClose={close}
           onConfirm={async () => {
             await api('POST', `${base}/${dialog.key.key_id}/revoke`);
-            setDialog(null);
+            close();
             await list.reload();
-            setDone(`Key ${dialog.key.name} is revoked. Requests with it are refused from now on.`);
+            finish(`Key ${dialog.key.name} is revoked. Requests with it are refused from now on.`);
           }}
         >
           <p>Requests with this key are refused from now on. This cannot be undone: to use the API again, create a new key.</p>
@@ -198,7 +181,7 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
           base={base}
           apiKey={dialog.key}
           onClose={() => {
-            setDialog(null);
+            close();
             // "Last used" may have moved on since the list loaded.
             void list.reload();
           }}

@@ -1,36 +1,22 @@
 // /account/apps: the signed-in person's apps, the Partner API credentials (client_id +
 // client_secret). The secret is shown once, when the app is created.
-import { useState } from 'react';
-import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
-import { SecretDialog } from '../components/SecretDialog';
-import { Badge, DataTable, EmptyState, Field, ListStates, Notice, PageHeader } from '../components/ui';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { CreateWithSecretDialog } from '../components/SecretDialog';
+import { Badge, DataTable, EmptyState, ListStates, Notice, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
-import { useResource } from '../lib/hooks';
+import { useDialogs, useResource } from '../lib/hooks';
 import type { AppCreatedBody, AppListBody, PartnerApp } from '../lib/types';
 
-type Dialogs =
-  | { kind: 'create' }
-  | { kind: 'secret'; app: PartnerApp; clientId: string; clientSecret: string }
-  | { kind: 'delete'; app: PartnerApp };
+type Dialogs = { kind: 'create' } | { kind: 'delete'; app: PartnerApp };
 
 export function AppsPage() {
   const list = useResource(() => api<AppListBody>('GET', '/apps'), []);
-  const [dialog, setDialog] = useState<Dialogs | null>(null);
-  const [name, setName] = useState('');
-  const [done, setDone] = useState<string | null>(null);
+  const { dialog, done, start, open, close, finish } = useDialogs<Dialogs>();
   const apps = list.data?.apps ?? [];
 
   const createButton = (
-    <button
-      type="button"
-      className="button-primary"
-      onClick={() => {
-        setName('');
-        setDone(null);
-        setDialog({ kind: 'create' });
-      }}
-    >
+    <button type="button" className="button-primary" onClick={() => start({ kind: 'create' })}>
       Create app
     </button>
   );
@@ -71,7 +57,7 @@ export function AppsPage() {
                 <button
                   type="button"
                   className="button-danger-quiet"
-                  onClick={() => setDialog({ kind: 'delete', app: a })}
+                  onClick={() => open({ kind: 'delete', app: a })}
                   aria-label={`Delete app ${a.name}`}
                 >
                   Delete
@@ -83,31 +69,24 @@ export function AppsPage() {
       </ListStates>
 
       {dialog?.kind === 'create' ? (
-        <FormDialog
+        <CreateWithSecretDialog
           title="Create app"
           submitLabel="Create app"
-          onClose={() => setDialog(null)}
-          onSubmit={async () => {
-            const r = await api<AppCreatedBody>('POST', '/apps', { name: name.trim() });
-            setDialog({ kind: 'secret', app: r.app, clientId: r.client_id, clientSecret: r.client_secret });
-            await list.reload();
+          label="App name"
+          hint="For example the integration that will use it."
+          create={async (name) => {
+            const r = await api<AppCreatedBody>('POST', '/apps', { name });
+            return {
+              title: 'Your new app credentials',
+              intro: `App "${r.app.name}" is ready. Send these as the X-Delivr-Client-ID and X-Delivr-Client-Secret headers on Partner API calls, with a platform JWT from POST /public/core/auth/issue.`,
+              values: [
+                { label: 'Client ID', value: r.client_id, secret: false },
+                { label: 'Client secret', value: r.client_secret, secret: true },
+              ],
+            };
           }}
-        >
-          <Field label="App name" hint="For example the integration that will use it.">
-            {(p) => <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
-          </Field>
-        </FormDialog>
-      ) : null}
-
-      {dialog?.kind === 'secret' ? (
-        <SecretDialog
-          title="Your new app credentials"
-          intro={`App "${dialog.app.name}" is ready. Send these as the X-Delivr-Client-ID and X-Delivr-Client-Secret headers on Partner API calls, with a platform JWT from POST /public/core/auth/issue.`}
-          values={[
-            { label: 'Client ID', value: dialog.clientId, secret: false },
-            { label: 'Client secret', value: dialog.clientSecret, secret: true },
-          ]}
-          onClose={() => setDialog(null)}
+          onCreated={list.reload}
+          onClose={close}
         />
       ) : null}
 
@@ -115,12 +94,12 @@ export function AppsPage() {
         <ConfirmDialog
           title={`Delete app ${dialog.app.name}?`}
           confirmLabel="Delete app"
-          onClose={() => setDialog(null)}
+          onClose={close}
           onConfirm={async () => {
             await api('DELETE', `/apps/${dialog.app.app_id}`);
-            setDialog(null);
+            close();
             await list.reload();
-            setDone(`App ${dialog.app.name} deleted. Its credentials no longer work.`);
+            finish(`App ${dialog.app.name} deleted. Its credentials no longer work.`);
           }}
         >
           <p>Partner API calls with its client ID and secret are refused from now on. This cannot be undone.</p>

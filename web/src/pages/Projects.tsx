@@ -1,11 +1,10 @@
 // Settings > Projects: list, create and rename the organization's projects. Members see the list;
 // owners and admins can change it.
-import { useState } from 'react';
-import { FormDialog } from '../components/ConfirmDialog';
-import { DataTable, EmptyState, Field, ListStates, Notice, PageHeader } from '../components/ui';
+import { NameDialog } from '../components/ConfirmDialog';
+import { DataTable, EmptyState, ListStates, Notice, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
-import { useResource } from '../lib/hooks';
+import { useDialogs, useResource } from '../lib/hooks';
 import { canWriteProjects } from '../lib/permissions';
 import { Link } from '../lib/router';
 import type { OrganizationRef, Project, ProjectBodyOut, ProjectListBody } from '../lib/types';
@@ -13,20 +12,12 @@ import type { OrganizationRef, Project, ProjectBodyOut, ProjectListBody } from '
 export function ProjectsPage({ org }: { org: OrganizationRef }) {
   const base = `/orgs/${org.organization_id}/projects`;
   const list = useResource(() => api<ProjectListBody>('GET', base), [base]);
-  const [dialog, setDialog] = useState<{ kind: 'create' } | { kind: 'rename'; project: Project } | null>(null);
-  const [name, setName] = useState('');
-  const [done, setDone] = useState<string | null>(null);
+  const { dialog, done, start, close, finish } = useDialogs<{ kind: 'create' } | { kind: 'rename'; project: Project }>();
   const editable = canWriteProjects(org.role);
   const projects = list.data?.projects ?? [];
 
-  const open = (d: NonNullable<typeof dialog>) => {
-    setName(d.kind === 'rename' ? d.project.name : '');
-    setDone(null);
-    setDialog(d);
-  };
-
   const createButton = editable ? (
-    <button type="button" className="button-primary" onClick={() => open({ kind: 'create' })}>
+    <button type="button" className="button-primary" onClick={() => start({ kind: 'create' })}>
       Create project
     </button>
   ) : null;
@@ -71,7 +62,7 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
                   <button
                     type="button"
                     className="button-secondary"
-                    onClick={() => open({ kind: 'rename', project: p })}
+                    onClick={() => start({ kind: 'rename', project: p })}
                     aria-label={`Rename ${p.name}`}
                   >
                     Rename
@@ -83,28 +74,27 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
         </DataTable>
       </ListStates>
       {dialog ? (
-        <FormDialog
+        <NameDialog
           title={dialog.kind === 'create' ? 'Create project' : `Rename ${dialog.project.name}`}
           submitLabel={dialog.kind === 'create' ? 'Create project' : 'Save name'}
-          onClose={() => setDialog(null)}
-          onSubmit={async () => {
+          label="Project name"
+          hint="For example the website or brand it tracks."
+          initial={dialog.kind === 'rename' ? dialog.project.name : ''}
+          onClose={close}
+          onSubmit={async (name) => {
             // The notice comes after the reload, so the list it points at already shows the change.
             let message = 'Project renamed.';
             if (dialog.kind === 'create') {
-              const { project } = await api<ProjectBodyOut>('POST', base, { name: name.trim() });
+              const { project } = await api<ProjectBodyOut>('POST', base, { name });
               message = `Project ${project.name} created. Next, add a pixel to it.`;
             } else {
-              await api('PATCH', `${base}/${dialog.project.project_id}`, { name: name.trim() });
+              await api('PATCH', `${base}/${dialog.project.project_id}`, { name });
             }
-            setDialog(null);
+            close();
             await list.reload();
-            setDone(message);
+            finish(message);
           }}
-        >
-          <Field label="Project name" hint="For example the website or brand it tracks.">
-            {(p) => <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
-          </Field>
-        </FormDialog>
+        />
       ) : null}
     </>
   );

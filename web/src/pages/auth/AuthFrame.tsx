@@ -1,5 +1,6 @@
-// The frame of the signed-out pages: a centered card with the brand.
-import type { ReactNode } from 'react';
+// The frame of the signed-out pages (a centered card with the brand) and the pieces their forms
+// share: a password field, a new password typed twice, the error line and submit button.
+import { type ReactNode, useState } from 'react';
 import { ErrorMessage, Field } from '../../components/ui';
 import { useTitle } from '../../lib/hooks';
 
@@ -54,6 +55,29 @@ export function PasswordField({
       )}
     </Field>
   );
+}
+
+/**
+ * A new password typed twice: the two fields, the password, and the message to show instead of
+ * sending while the two differ.
+ */
+export function useNewPassword({ label, confirmLabel, hint }: { label: string; confirmLabel: string; hint: string }): {
+  password: string;
+  mismatch: string | null;
+  fields: ReactNode;
+} {
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  return {
+    password,
+    mismatch: password === confirm ? null : 'The two passwords are different. Type the same password twice.',
+    fields: (
+      <>
+        <PasswordField label={label} hint={hint} kind="new-password" value={password} onChange={setPassword} />
+        <PasswordField label={confirmLabel} kind="new-password" checkLength={false} value={confirm} onChange={setConfirm} />
+      </>
+    ),
+  };
 }
 
 /** The end of every signed-out form: what went wrong, then the one full-width submit button. */

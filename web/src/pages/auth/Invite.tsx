@@ -2,21 +2,21 @@
 // person sets their name and password, and someone with an account confirms their password.
 import { useState } from 'react';
 import { ErrorMessage, Field, Loading } from '../../components/ui';
-import { api, errorText } from '../../lib/api';
-import { useResource } from '../../lib/hooks';
+import { api } from '../../lib/api';
+import { useAction, useResource } from '../../lib/hooks';
 import { ROLE_LABEL } from '../../lib/permissions';
 import { Link } from '../../lib/router';
 import type { InviteAccepted, InvitePreview, Session } from '../../lib/types';
-import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
+import { AuthFrame, PasswordField, SubmitRow, useNewPassword } from './AuthFrame';
 
 export function InvitePage({ token, onAccepted }: { token: string; onAccepted: (s: Session, orgId: string) => void }) {
   const preview = useResource(() => api<InvitePreview>('POST', '/invites/preview', { token }), [token]);
   const [first, setFirst] = useState('');
   const [last, setLast] = useState('');
-  const [password, setPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  // An existing account confirms its current password; a new person chooses one, typed twice.
+  const [current, setCurrent] = useState('');
+  const chosen = useNewPassword({ label: 'Choose a password', confirmLabel: 'Confirm password', hint: 'At least 8 characters.' });
+  const { busy, error, run, setError } = useAction();
 
   if (preview.loading && !preview.data) return <Loading label="Checking your invitation…" />;
   const inv = preview.data;
@@ -29,22 +29,16 @@ export function InvitePage({ token, onAccepted }: { token: string; onAccepted: (
     );
   }
 
-  const submit = async (e: React.FormEvent) => {
+  const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    setError(null);
-    if (!inv.existing_user && password !== confirm) {
-      setError('The two passwords are different. Type the same password twice.');
-      return;
-    }
-    setBusy(true);
-    try {
-      const body = inv.existing_user ? { token, password } : { token, password, first_name: first, last_name: last };
+    if (!inv.existing_user && chosen.mismatch) return setError(chosen.mismatch);
+    void run(async () => {
+      const body = inv.existing_user
+        ? { token, password: current }
+        : { token, password: chosen.password, first_name: first, last_name: last };
       const res = await api<InviteAccepted>('POST', '/invites/accept', body);
       onAccepted(res, res.organization_id);
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -56,7 +50,7 @@ export function InvitePage({ token, onAccepted }: { token: string; onAccepted: (
         {inv.existing_user ? (
           <>
             <p>You already have a Delivr account. Enter its password to join this organization.</p>
-            <PasswordField label="Password" kind="current-password" value={password} onChange={setPassword} />
+            <PasswordField label="Password" kind="current-password" value={current} onChange={setCurrent} />
           </>
         ) : (
           <>
@@ -68,14 +62,7 @@ export function InvitePage({ token, onAccepted }: { token: string; onAccepted: (
                 {(p) => <input {...p} autoComplete="family-name" required value={last} onChange={(e) => setLast(e.target.value)} />}
               </Field>
             </div>
-            <PasswordField
-              label="Choose a password"
-              hint="At least 8 characters."
-              kind="new-password"
-              value={password}
-              onChange={setPassword}
-            />
-            <PasswordField label="Confirm password" kind="new-password" checkLength={false} value={confirm} onChange={setConfirm} />
+            {chosen.fields}
           </>
         )}
         <SubmitRow

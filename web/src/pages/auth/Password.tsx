@@ -2,29 +2,23 @@
 // (/reset-password/{token}). A reset signs out every session, so the page drops its own too.
 import { useState } from 'react';
 import { Field, Notice } from '../../components/ui';
-import { api, errorText } from '../../lib/api';
+import { api } from '../../lib/api';
+import { useAction } from '../../lib/hooks';
 import { Link, navigate } from '../../lib/router';
 import type { ForgotResult } from '../../lib/types';
-import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
+import { AuthFrame, SubmitRow, useNewPassword } from './AuthFrame';
 
 export function ForgotPasswordPage() {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  const submit = async (e: React.FormEvent) => {
+  const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const res = await api<ForgotResult>('POST', '/password/forgot', { email });
       setSent(res.message);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -45,40 +39,27 @@ export function ForgotPasswordPage() {
 }
 
 export function ResetPasswordPage({ token, onReset }: { token: string; onReset: () => void }) {
-  const [password, setPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const chosen = useNewPassword({
+    label: 'New password',
+    confirmLabel: 'Confirm new password',
+    hint: 'At least 8 characters. Every device signed in to your account is signed out.',
+  });
+  const { busy, error, run, setError } = useAction();
 
-  const submit = async (e: React.FormEvent) => {
+  const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    setError(null);
-    if (password !== confirm) {
-      setError('The two passwords are different. Type the same password twice.');
-      return;
-    }
-    setBusy(true);
-    try {
-      await api('POST', '/password/reset', { token, password });
+    if (chosen.mismatch) return setError(chosen.mismatch);
+    void run(async () => {
+      await api('POST', '/password/reset', { token, password: chosen.password });
       onReset();
       navigate('/sign-in?notice=password-reset', { replace: true });
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <AuthFrame title="Choose a new password" footer={<Link to="/forgot-password">Send a new link</Link>}>
       <form onSubmit={submit} className="stack">
-        <PasswordField
-          label="New password"
-          hint="At least 8 characters. Every device signed in to your account is signed out."
-          kind="new-password"
-          value={password}
-          onChange={setPassword}
-        />
-        <PasswordField label="Confirm new password" kind="new-password" checkLength={false} value={confirm} onChange={setConfirm} />
+        {chosen.fields}
         <SubmitRow error={error} busy={busy} busyLabel="Saving…" label="Set new password" />
       </form>
     </AuthFrame>

@@ -1,8 +1,8 @@
 // Sign in with email and password; links to the forgotten-password flow and, when open, sign-up.
 import { useState } from 'react';
 import { Field, Notice } from '../../components/ui';
-import { api, errorText } from '../../lib/api';
-import { useResource } from '../../lib/hooks';
+import { api } from '../../lib/api';
+import { useAction, useResource } from '../../lib/hooks';
 import { Link } from '../../lib/router';
 import type { Session, SignupStatus } from '../../lib/types';
 import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
@@ -14,20 +14,12 @@ const NOTICES: Record<string, string> = {
 export function SignInPage({ onSignedIn, notice }: { onSignedIn: (s: Session) => void; notice: string | null }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const signup = useResource(() => api<SignupStatus>('GET', '/signup'), []);
 
-  const submit = async (e: React.FormEvent) => {
+  const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onSignedIn(await api<Session>('POST', '/session', { email, password }));
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    void run(async () => onSignedIn(await api<Session>('POST', '/session', { email, password })));
   };
 
   return (

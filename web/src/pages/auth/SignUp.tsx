@@ -2,8 +2,8 @@
 // with no organization yet). Creates the person and their organization, then signs them in.
 import { useState } from 'react';
 import { Field, Loading } from '../../components/ui';
-import { api, errorText } from '../../lib/api';
-import { useResource } from '../../lib/hooks';
+import { api } from '../../lib/api';
+import { useAction, useResource } from '../../lib/hooks';
 import { Link } from '../../lib/router';
 import type { Session, SignupStatus } from '../../lib/types';
 import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
@@ -11,8 +11,7 @@ import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
 export function SignUpPage({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const status = useResource(() => api<SignupStatus>('GET', '/signup'), []);
   const [form, setForm] = useState({ first_name: '', last_name: '', email: '', organization_name: '', password: '' });
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: e.target.value });
 
   if (status.loading && !status.data) return <Loading />;
@@ -27,16 +26,9 @@ export function SignUpPage({ onSignedIn }: { onSignedIn: (s: Session) => void })
     );
   }
 
-  const submit = async (e: React.FormEvent) => {
+  const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onSignedIn(await api<Session>('POST', '/signup', form));
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    void run(async () => onSignedIn(await api<Session>('POST', '/signup', form)));
   };
 
   return (
