@@ -81,10 +81,57 @@ export function Badge({ tone, children }: { tone: 'good' | 'bad' | 'neutral' | '
 }
 
 /**
- * A list page's body: its load error, a spinner on first load, `empty` when there is nothing, else
- * `children` (the table). The pages differ only in what they list and say.
+ * A page that lists things and may create them: the header with its create button, the notices (the
+ * last action's result), then the list's load error, a spinner on first load, the empty state (with
+ * the create button again) when there is nothing, else `children` (the table). The pages differ only
+ * in what they list and say.
  */
-export function ListStates<T>({
+export function ListPage<T>({
+  title,
+  description,
+  create,
+  notices = [],
+  resource,
+  items,
+  empty,
+  children,
+}: {
+  title: string;
+  description: ReactNode;
+  /** None for people who may not create. */
+  create?: { label: string; onClick: () => void };
+  /** Shown in order under the header; empty ones are skipped. */
+  notices?: readonly (string | null | false)[];
+  resource: { loading: boolean; error: string | null; data: unknown };
+  items: readonly T[];
+  empty: { title: string; text: ReactNode };
+  children: ReactNode;
+}) {
+  const createButton = create ? (
+    <button type="button" className="button-primary" onClick={create.onClick}>
+      {create.label}
+    </button>
+  ) : null;
+  return (
+    <>
+      <PageHeader title={title} description={description} actions={createButton} />
+      {notices.map((notice) => (notice ? <Notice key={notice}>{notice}</Notice> : null))}
+      <ListStates
+        resource={resource}
+        items={items}
+        empty={
+          <EmptyState title={empty.title} action={createButton}>
+            {empty.text}
+          </EmptyState>
+        }
+      >
+        {children}
+      </ListStates>
+    </>
+  );
+}
+
+function ListStates<T>({
   resource,
   items,
   empty,

@@ -4,7 +4,7 @@
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Dialog } from '../components/Dialog';
 import { CreateWithSecretDialog, SecretDialog, type SecretShown } from '../components/SecretDialog';
-import { Badge, DataTable, EmptyState, ErrorMessage, ListStates, Loading, Notice, PageHeader } from '../components/ui';
+import { Badge, DataTable, ErrorMessage, ListPage, Loading, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate, formatDateSeconds } from '../lib/format';
 import { useDialogs, useResource } from '../lib/hooks';
@@ -33,15 +33,9 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
   const { dialog, done, start, open, close, finish } = useDialogs<Dialogs>();
   const keys = list.data?.keys ?? [];
 
-  const createButton = (
-    <button type="button" className="button-primary" onClick={() => start({ kind: 'create' })}>
-      Create key
-    </button>
-  );
-
   return (
     <>
-      <PageHeader
+      <ListPage
         title="API keys"
         description={
           <>
@@ -49,17 +43,14 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
             project. Send them as <code>X-Api-Key</code> and <code>X-Api-Secret</code> headers.
           </>
         }
-        actions={createButton}
-      />
-      {done ? <Notice>{done}</Notice> : null}
-      <ListStates
+        create={{ label: 'Create key', onClick: () => start({ kind: 'create' }) }}
+        notices={[done]}
         resource={list}
         items={keys}
-        empty={
-          <EmptyState title="No API keys yet" action={createButton}>
-            Create a key to query events and audiences from your own code. You'll see its secret once, right after creating it.
-          </EmptyState>
-        }
+        empty={{
+          title: 'No API keys yet',
+          text: "Create a key to query events and audiences from your own code. You'll see its secret once, right after creating it.",
+        }}
       >
         <DataTable caption="API keys" columns={['Name', 'Key', 'Created', 'Last used', 'Status']}>
           {keys.map((k) => (
@@ -110,7 +101,7 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
             </tr>
           ))}
         </DataTable>
-      </ListStates>
+      </ListPage>
 
       {dialog?.kind === 'create' ? (
         <CreateWithSecretDialog

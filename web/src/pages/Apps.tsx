@@ -2,7 +2,7 @@
 // client_secret). The secret is shown once, when the app is created.
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { CreateWithSecretDialog } from '../components/SecretDialog';
-import { Badge, DataTable, EmptyState, ListStates, Notice, PageHeader } from '../components/ui';
+import { Badge, DataTable, ListPage } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
 import { useDialogs, useResource } from '../lib/hooks';
@@ -15,15 +15,9 @@ export function AppsPage() {
   const { dialog, done, start, open, close, finish } = useDialogs<Dialogs>();
   const apps = list.data?.apps ?? [];
 
-  const createButton = (
-    <button type="button" className="button-primary" onClick={() => start({ kind: 'create' })}>
-      Create app
-    </button>
-  );
-
   return (
     <>
-      <PageHeader
+      <ListPage
         title="Apps"
         description={
           <>
@@ -32,17 +26,14 @@ export function AppsPage() {
             need an organization API key.
           </>
         }
-        actions={createButton}
-      />
-      {done ? <Notice>{done}</Notice> : null}
-      <ListStates
+        create={{ label: 'Create app', onClick: () => start({ kind: 'create' }) }}
+        notices={[done]}
         resource={list}
         items={apps}
-        empty={
-          <EmptyState title="No apps yet" action={createButton}>
-            Create an app if you want to create projects or pixels from your own code. Its secret is shown once, right after you create it.
-          </EmptyState>
-        }
+        empty={{
+          title: 'No apps yet',
+          text: 'Create an app if you want to create projects or pixels from your own code. Its secret is shown once, right after you create it.',
+        }}
       >
         <DataTable caption="Apps" columns={['Name', 'Client ID', 'Created', 'Status']}>
           {apps.map((a) => (
@@ -66,7 +57,7 @@ export function AppsPage() {
             </tr>
           ))}
         </DataTable>
-      </ListStates>
+      </ListPage>
 
       {dialog?.kind === 'create' ? (
         <CreateWithSecretDialog

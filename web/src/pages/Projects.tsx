@@ -1,7 +1,7 @@
 // Settings > Projects: list, create and rename the organization's projects. Members see the list;
 // owners and admins can change it.
 import { NameDialog } from '../components/ConfirmDialog';
-import { DataTable, EmptyState, ListStates, Notice, PageHeader } from '../components/ui';
+import { DataTable, ListPage } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
 import { useDialogs, useResource } from '../lib/hooks';
@@ -16,31 +16,21 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
   const editable = canWriteProjects(org.role);
   const projects = list.data?.projects ?? [];
 
-  const createButton = editable ? (
-    <button type="button" className="button-primary" onClick={() => start({ kind: 'create' })}>
-      Create project
-    </button>
-  ) : null;
-
   return (
     <>
-      <PageHeader
+      <ListPage
         title="Projects"
         description="A project holds your pixels and audience data. Events and audiences are queried per project."
-        actions={createButton}
-      />
-      {!editable ? <Notice>Only owners and admins can create or rename projects. You can see them and their pixels.</Notice> : null}
-      {done ? <Notice>{done}</Notice> : null}
-      <ListStates
+        create={editable ? { label: 'Create project', onClick: () => start({ kind: 'create' }) } : undefined}
+        notices={[!editable && 'Only owners and admins can create or rename projects. You can see them and their pixels.', done]}
         resource={list}
         items={projects}
-        empty={
-          <EmptyState title="No projects yet" action={createButton}>
-            {editable
-              ? 'Create your first project, then add a pixel to it to start collecting events from your site.'
-              : 'An owner or admin of this organization needs to create the first project.'}
-          </EmptyState>
-        }
+        empty={{
+          title: 'No projects yet',
+          text: editable
+            ? 'Create your first project, then add a pixel to it to start collecting events from your site.'
+            : 'An owner or admin of this organization needs to create the first project.',
+        }}
       >
         <DataTable caption="Projects" columns={['Name', 'Project ID', 'Created']}>
           {projects.map((p) => (
@@ -72,7 +62,7 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
             </tr>
           ))}
         </DataTable>
-      </ListStates>
+      </ListPage>
       {dialog ? (
         <NameDialog
           title={dialog.kind === 'create' ? 'Create project' : `Rename ${dialog.project.name}`}
