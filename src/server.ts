@@ -2,6 +2,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './platform/config.js';
 import { createLogger } from './platform/logger.js';
+import { startRetentionScheduler } from './retention/scheduler.js';
 import { createServices } from './services.js';
 
 async function main(): Promise<void> {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const services = await createServices(config, log);
   const app = await buildApp(services);
   await app.listen({ port: config.port, host: config.host });
+  const retention = startRetentionScheduler(services.retention, config.retentionIntervalSeconds * 1000, log);
   log.info(
     {
       catalog: config.databaseUrl ? 'postgres' : 'sqlite',
@@ -34,13 +36,16 @@ async function main(): Promise<void> {
       if (closing) return;
       closing = true;
       log.info({ signal }, 'shutting down');
-      app.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      retention
+        .stop()
+        .then(() => app.close())
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     });
   }
 }

@@ -115,6 +115,8 @@ export interface ProjectsTable {
   status: 'active' | 'archived';
   created_at: number;
   updated_at: number;
+  /** Events older than this many days are deleted by the retention pass; null keeps them forever. */
+  retention_days: number | null;
 }
 
 export interface PixelsTable {
@@ -132,6 +134,14 @@ export interface PixelsTable {
   first_event_at: number | null;
 }
 
+/** One periodic task's lease (src/retention/store.ts). */
+export interface TaskLeasesTable {
+  name: string;
+  holder: string | null;
+  lease_until: number;
+  last_started_at: number | null;
+}
+
 export interface CatalogDb {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -145,4 +155,5 @@ export interface CatalogDb {
   apps: AppsTable;
   projects: ProjectsTable;
   pixels: PixelsTable;
+  task_leases: TaskLeasesTable;
 }
