@@ -89,7 +89,8 @@ export class RetentionService {
         }
         const days = project.retention_days;
         if (days === null) continue;
-        const before = this.d.now() - days * DAY_MS;
+        // One "now" for the whole pass: projects that keep the same number of days share one cutoff.
+        const before = started - days * DAY_MS;
         try {
           const pixelIds = await this.d.pixels.pixelIdsEver(project.id);
           const deleted = pixelIds.length === 0 ? 0 : await this.d.analytics.deleteEventsBefore(project.organization_id, pixelIds, before);

@@ -191,7 +191,7 @@ describe.each(backends)('retention on %s', (_name, env, cleanup) => {
     await project(a, 5);
     await project(a, 6);
     const clock = { now: T0 + 800 * DAY };
-    // Lease of one millisecond and a clock that jumps past it as soon as the first project is done.
+    // Lease of one millisecond and a clock that jumps past it once the pass has started.
     let calls = 0;
     const jumpy = new RetentionService({
       catalog: t.services.catalog,
@@ -200,7 +200,7 @@ describe.each(backends)('retention on %s', (_name, env, cleanup) => {
       analytics: t.services.analytics,
       metrics: t.services.metrics,
       log: pino({ level: 'silent' }),
-      now: () => clock.now + (calls++ > 1 ? 1000 : 0),
+      now: () => clock.now + (calls++ > 0 ? 1000 : 0),
       intervalMs: HOUR,
       leaseMs: 1,
       holder: 'jumpy',
