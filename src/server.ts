@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './platform/config.js';
 import { loadEnvFile } from './platform/env-file.js';
 import { createLogger } from './platform/logger.js';
 import { unsupportedNode } from './platform/runtime.js';
+import { startRetentionScheduler } from './retention/scheduler.js';
 import { createServices } from './services.js';
 
 async function main(): Promise<void> {
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const services = await createServices(config, log, { defaultMetrics: true });
   const app = await buildApp(services);
   await app.listen({ port: config.port, host: config.host });
+  const retention = startRetentionScheduler(services.retention, config.retentionIntervalSeconds * 1000, log);
   log.info(
     {
       catalog: config.databaseUrl ? 'postgres' : 'sqlite',
@@ -45,13 +47,16 @@ async function main(): Promise<void> {
       if (closing) return;
       closing = true;
       log.info({ signal }, 'shutting down');
-      app.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      retention
+        .stop()
+        .then(() => app.close())
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     });
   }
 }

@@ -33,6 +33,7 @@ import { type FailureCounter, MemoryFailureCounter, MemoryRateLimiter, type Rate
 import { Metrics } from './platform/metrics.js';
 import { connectRedis, RedisFailureCounter, RedisRateLimiter } from './platform/redis-limits.js';
 import { ProjectsService } from './projects/service.js';
+import { RetentionService } from './retention/service.js';
 import { SessionsService } from './sessions/service.js';
 import { TaxonomyService } from './taxonomy/service.js';
 import { TaxonomyStore } from './taxonomy/store.js';
@@ -67,6 +68,8 @@ export interface Services extends CatalogServices {
   ingest: IngestService;
   events: EventsService;
   identity: IdentityService;
+  /** Deletes events older than their project's retention; the server runs it on a timer (retention/scheduler.ts). */
+  retention: RetentionService;
   /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
 }
@@ -120,6 +123,7 @@ export async function createCatalogServices(config: Config, log: Logger, opts: S
   const accessLog = new AccessLogBuffer(catalog, log);
   const apiKeys = new ApiKeysService(catalog, accessLog, now);
   const apps = new AppsService(catalog, now);
+  const pixels = new PixelsService(catalog, config, now);
   const auth = new Guards({ config, tokens, accounts, members, sessions, apiKeys, apps, rateLimiter });
   return {
     config,
@@ -135,8 +139,9 @@ export async function createCatalogServices(config: Config, log: Logger, opts: S
     apiKeys,
     legacyClients: new LegacyClientsService(catalog, apiKeys, now),
     apps,
-    projects: new ProjectsService(catalog, now),
-    pixels: new PixelsService(catalog, config, now),
+    // Archiving stops a project's pixels collecting: at once on this process, within 2 s on others.
+    projects: new ProjectsService(catalog, now, () => pixels.forgetLive()),
+    pixels,
     rateLimiter,
     auth,
     taxonomy,
@@ -187,6 +192,16 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now, deduper, intel, identity),
     events: new EventsService(analytics, core.projects, core.pixels),
     identity,
+    retention: new RetentionService({
+      catalog: core.catalog,
+      projects: core.projects,
+      pixels: core.pixels,
+      analytics,
+      metrics,
+      log: core.log,
+      now: core.now,
+      intervalMs: config.retentionIntervalSeconds * 1000,
+    }),
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {

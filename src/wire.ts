@@ -15,5 +15,5 @@ export type {
   TrackerCatalog,
   TrackerOption,
 } from './pixels/schemas.js';
-export type { Project, ProjectBodyOut, ProjectListBody } from './projects/schemas.js';
+export type { Project, ProjectBodyOut, ProjectCreateInput, ProjectListBody, ProjectUpdateInput } from './projects/schemas.js';
 export type { OrganizationRef, Role, Session, User } from './sessions/schemas.js';

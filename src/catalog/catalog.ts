@@ -11,6 +11,7 @@ import { InvitesStore, MembersStore } from '../members/store.js';
 import { OrganizationsStore } from '../organizations/store.js';
 import { PixelsStore } from '../pixels/store.js';
 import { ProjectsStore } from '../projects/store.js';
+import { TaskLeasesStore } from '../retention/store.js';
 import { SessionsStore } from '../sessions/store.js';
 import type { CatalogDb } from './schema.js';
 
@@ -27,6 +28,7 @@ export class Catalog {
   readonly apps: AppsStore;
   readonly projects: ProjectsStore;
   readonly pixels: PixelsStore;
+  readonly taskLeases: TaskLeasesStore;
 
   constructor(
     readonly db: Kysely<CatalogDb>,
@@ -44,6 +46,7 @@ export class Catalog {
     this.apps = new AppsStore(db);
     this.projects = new ProjectsStore(db);
     this.pixels = new PixelsStore(db);
+    this.taskLeases = new TaskLeasesStore(db);
   }
 
   /**

@@ -117,6 +117,8 @@ export interface ProjectsTable {
   status: 'active' | 'archived';
   created_at: number;
   updated_at: number;
+  /** Events older than this many days are deleted by the retention pass; null keeps them forever. */
+  retention_days: number | null;
 }
 
 export interface PixelsTable {
@@ -134,6 +136,14 @@ export interface PixelsTable {
   first_event_at: number | null;
 }
 
+/** One periodic task's lease (src/retention/store.ts). */
+export interface TaskLeasesTable {
+  name: string;
+  holder: string | null;
+  lease_until: number;
+  last_started_at: number | null;
+}
+
 export interface CatalogDb extends TaxonomyTables {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -147,4 +157,5 @@ export interface CatalogDb extends TaxonomyTables {
   apps: AppsTable;
   projects: ProjectsTable;
   pixels: PixelsTable;
+  task_leases: TaskLeasesTable;
 }

@@ -42,7 +42,7 @@ export function pixelsDashboardRoutes(app: App, { auth, projects, pixels }: Pick
         security,
         params: ProjectParams,
         body: PixelCreateBody,
-        response: { 201: PixelEnvelope, ...errorResponses(400, 401, 403, 404) },
+        response: { 201: PixelEnvelope, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req, reply) => {

@@ -38,7 +38,7 @@ export function pixelsPartnerRoutes(
         summary: 'Create a pixel in the project named by the project_id header',
         security,
         body: PixelCreateBody,
-        response: { 200: PartnerPixelCreated, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: PartnerPixelCreated, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req) => {

@@ -1,8 +1,9 @@
 // Pixels: created in a project, each with its own tracker choice and privacy setting, served as a
 // script at its installation URL and accepted by ingest while live. Reads take the caller's
 // organization(s) and answer "not found" for another tenant's pixel. The live-pixel lookup on the
-// ingest and script paths is cached for two seconds: a deleted pixel stops being accepted within
-// that time on every process.
+// ingest and script paths is cached for two seconds: a deleted pixel, or one whose project is
+// archived, stops being accepted (and its script answers 404) within that time on every process,
+// at once on the process that made the change.
 import type { Catalog } from '../catalog/catalog.js';
 import type { Config } from '../platform/config.js';
 import { fail } from '../platform/errors.js';
@@ -44,6 +45,8 @@ export class PixelsService {
   }
 
   async create(project: Project, title: string, settings: Omit<PixelSettings, 'title'> = {}): Promise<Pixel> {
+    // A pixel made in an archived project could never collect: say so rather than hand out a dead snippet.
+    if (project.status !== 'active') throw fail('project_inactive');
     return this.catalog.pixels.createPixel({
       organizationId: project.organization_id,
       projectId: project.id,
@@ -85,15 +88,28 @@ export class PixelsService {
     if (!(await this.catalog.pixels.deletePixel(pixel.organization_id, pixel.id, this.now()))) throw fail('pixel_not_found');
   }
 
-  /** A live pixel by id, from a two-second cache (public ingest and script paths, any tenant). */
+  /**
+   * A pixel that may collect (live, in an active project) by id, from a two-second cache (public
+   * ingest and script paths, any tenant). Archived projects' pixels answer as unknown.
+   */
   async findLive(id: string): Promise<Pixel | null> {
     const t = this.now();
     const hit = this.live.get(id);
     if (hit && t - hit.at < PIXEL_CACHE_MS) return hit.pixel;
-    const pixel = (await this.catalog.pixels.getPixel(id)) ?? null;
+    const pixel = (await this.catalog.pixels.getCollectingPixel(id)) ?? null;
     if (this.live.size > PIXEL_CACHE_MAX) this.live.clear();
     this.live.set(id, { pixel, at: t });
     return pixel;
+  }
+
+  /** Drops this process's cached lookups, after a change that stops or restarts collection (archiving). */
+  forgetLive(): void {
+    this.live.clear();
+  }
+
+  /** Ids of every pixel the project ever had, deleted ones too: whose events retention removes. */
+  pixelIdsEver(projectId: string): Promise<string[]> {
+    return this.catalog.pixels.listPixelIdsEver(projectId);
   }
 
   /** Lets the dashboard's install check turn green; one catalog write per pixel per process. */

@@ -62,6 +62,24 @@ export class PixelsStore {
     return this.db.selectFrom('pixels').selectAll().where('id', '=', id).where('status', '=', 'active').executeTakeFirst();
   }
 
+  /** A live pixel whose project is active: one that may collect. Archived projects' pixels are not found. */
+  async getCollectingPixel(id: string): Promise<Pixel | undefined> {
+    return this.db
+      .selectFrom('pixels')
+      .innerJoin('projects', 'projects.id', 'pixels.project_id')
+      .selectAll('pixels')
+      .where('pixels.id', '=', id)
+      .where('pixels.status', '=', 'active')
+      .where('projects.status', '=', 'active')
+      .executeTakeFirst();
+  }
+
+  /** Ids of every pixel ever made in the project, deleted ones too (their events are still stored). */
+  async listPixelIdsEver(projectId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('pixels').select('id').where('project_id', '=', projectId).orderBy('id').execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Changes a live pixel's settings; false when it is not (or no longer) there. */
   async updatePixel(
     organizationId: string,

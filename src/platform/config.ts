@@ -45,6 +45,8 @@ export interface Config {
   ingestMaxRows: number | null;
   /** IP location and ASN data files: 'default' = the npm packages', null = off (docs/ingest.md). */
   ipData: { location: readonly string[] | 'default' | null; asn: readonly string[] | 'default' | null };
+  /** Seconds between retention passes (src/retention/); 0 switches them off. */
+  retentionIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     ingestMaxDelayMs: env.INGEST_MAX_DELAY_MS ? int(env, 'INGEST_MAX_DELAY_MS', 5, 0, 10_000) : null,
     ingestMaxRows: env.INGEST_MAX_ROWS ? int(env, 'INGEST_MAX_ROWS', 5000, 1, 1_000_000) : null,
     ipData: { location: fileList(env, 'GEO_LOCATION_DB'), asn: fileList(env, 'GEO_ASN_DB') },
+    retentionIntervalSeconds: int(env, 'RETENTION_INTERVAL_SECONDS', 3600, 0, 30 * 86_400),
   };
 }
 

@@ -34,6 +34,17 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly retentionDeleted = new Counter({
+    name: 'delivr_retention_events_deleted_total',
+    help: 'Events deleted because they were older than their project keeps (retention_days)',
+    registers: [this.registry],
+  });
+  readonly retentionPasses = new Counter({
+    name: 'delivr_retention_passes_total',
+    help: 'Retention passes run by this process, by outcome (completed, incomplete, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });

@@ -1,14 +1,16 @@
-// Dashboard projects: list, create and rename in the organization of the path.
+// Dashboard projects: list, create, change (name, retention) and archive or unarchive in the
+// organization of the path.
 import { Type } from 'typebox';
 import { type App, errorResponses } from '../platform/http.js';
 import { Id } from '../platform/schemas.js';
 import type { Services } from '../services.js';
-import { ProjectBody, ProjectEnvelope, ProjectList } from './schemas.js';
+import { ProjectBody, ProjectEnvelope, ProjectList, ProjectUpdateBody } from './schemas.js';
 import { projectView } from './views.js';
 
 const tags = ['Dashboard session API'];
 const security = [{ sessionCookie: [], csrfToken: [] }];
 const OrgParams = Type.Object({ org_id: Id });
+const ProjectParams = Type.Object({ org_id: Id, project_id: Id });
 
 export function projectsDashboardRoutes(app: App, { auth, projects }: Pick<Services, 'auth' | 'projects'>): void {
   app.get(
@@ -33,7 +35,7 @@ export function projectsDashboardRoutes(app: App, { auth, projects }: Pick<Servi
     {
       schema: {
         tags,
-        summary: 'Create a project',
+        summary: 'Create a project, optionally with a retention period',
         security,
         params: OrgParams,
         body: ProjectBody,
@@ -42,7 +44,8 @@ export function projectsDashboardRoutes(app: App, { auth, projects }: Pick<Servi
     },
     async (req, reply) => {
       await auth.orgAccess(req, req.params.org_id, 'projects.write');
-      return reply.status(201).send({ project: projectView(await projects.create(req.params.org_id, req.body.name)) });
+      const project = await projects.create(req.params.org_id, req.body.name, req.body.retention_days ?? null);
+      return reply.status(201).send({ project: projectView(project) });
     },
   );
 
@@ -51,16 +54,53 @@ export function projectsDashboardRoutes(app: App, { auth, projects }: Pick<Servi
     {
       schema: {
         tags,
-        summary: 'Rename a project',
+        summary: 'Rename a project or change its retention (retention_days: null keeps events forever)',
         security,
-        params: Type.Object({ org_id: Id, project_id: Id }),
-        body: ProjectBody,
+        params: ProjectParams,
+        body: ProjectUpdateBody,
         response: { 200: ProjectEnvelope, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'projects.write');
-      return { project: projectView(await projects.rename(req.params.org_id, req.params.project_id, req.body.name)) };
+      const { name, retention_days } = req.body;
+      return {
+        project: projectView(await projects.update(req.params.org_id, req.params.project_id, { name, retentionDays: retention_days })),
+      };
+    },
+  );
+
+  app.post(
+    '/orgs/:org_id/projects/:project_id/archive',
+    {
+      schema: {
+        tags,
+        summary: 'Archive a project: its data is kept, its pixels stop collecting (scripts and ingest answer 404)',
+        security,
+        params: ProjectParams,
+        response: { 200: ProjectEnvelope, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      await auth.orgAccess(req, req.params.org_id, 'projects.write');
+      return { project: projectView(await projects.archive(req.params.org_id, req.params.project_id)) };
+    },
+  );
+
+  app.post(
+    '/orgs/:org_id/projects/:project_id/unarchive',
+    {
+      schema: {
+        tags,
+        summary: 'Unarchive a project: its pixels collect again',
+        security,
+        params: ProjectParams,
+        response: { 200: ProjectEnvelope, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      await auth.orgAccess(req, req.params.org_id, 'projects.write');
+      return { project: projectView(await projects.unarchive(req.params.org_id, req.params.project_id)) };
     },
   );
 }

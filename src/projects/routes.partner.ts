@@ -1,8 +1,19 @@
-// Partner API projects: create in the organization named by the `organization_id` header, and list
-// them (one organization's, or all of the caller's without the header).
+// Partner API projects: create in the organization named by the `organization_id` header, list them
+// (one organization's, or all of the caller's without the header), change name and retention, and
+// archive or unarchive. The project routes that name a project in their body check it against the
+// caller's memberships like every Partner route: another organization's project is "not found".
+import type { User } from '../accounts/store.js';
 import { type App, errorResponses, headerValue } from '../platform/http.js';
 import type { Services } from '../services.js';
-import { PartnerProjectCreateBody, PartnerProjectCreated, PartnerProjects } from './schemas.js';
+import {
+  PartnerProjectCreateBody,
+  PartnerProjectCreated,
+  PartnerProjectOut,
+  PartnerProjectRef,
+  PartnerProjects,
+  PartnerProjectUpdateBody,
+} from './schemas.js';
+import type { Project } from './store.js';
 import { projectView } from './views.js';
 
 const tags = ['Partner API'];
@@ -12,12 +23,20 @@ export function projectsPartnerRoutes(
   app: App,
   { auth, members, organizations, projects }: Pick<Services, 'auth' | 'members' | 'organizations' | 'projects'>,
 ): void {
+  /** The project, if the caller belongs to its organization and may change projects there. */
+  async function writableProject(user: User, projectId: string): Promise<Project> {
+    const mine = (await organizations.listForUser(user.id)).map((o) => o.id);
+    const project = await projects.getIn(mine, projectId);
+    await members.require(project.organization_id, user.id, 'projects.write');
+    return project;
+  }
+
   app.post(
     '/api/project/create',
     {
       schema: {
         tags,
-        summary: 'Create a project in the organization named by the organization_id header',
+        summary: 'Create a project in the organization named by the organization_id header (optional retention_days)',
         security,
         body: PartnerProjectCreateBody,
         response: { 200: PartnerProjectCreated, ...errorResponses(400, 401, 403, 404) },
@@ -27,7 +46,8 @@ export function projectsPartnerRoutes(
       const { user } = await auth.platform(req, { requireApp: true });
       const organizationId = headerValue(req, 'organization_id');
       await members.require(organizationId, user.id, 'projects.write');
-      const project = await projects.create(organizationId as string, req.body.project.name);
+      const { name, retention_days } = req.body.project;
+      const project = await projects.create(organizationId as string, name, retention_days ?? null);
       return { response: { project_id: project.id } };
     },
   );
@@ -54,6 +74,62 @@ export function projectsPartnerRoutes(
       }
       const all = (await Promise.all(orgIds.map((id) => projects.list(id)))).flat();
       return { response: { projects: all.map(projectView) } };
+    },
+  );
+
+  app.post(
+    '/api/project/update',
+    {
+      schema: {
+        tags,
+        summary: "Change a project's name or retention_days (null keeps events forever); body {project_id, name?, retention_days?}",
+        security,
+        body: PartnerProjectUpdateBody,
+        response: { 200: PartnerProjectOut, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const { user } = await auth.platform(req, { requireApp: true });
+      const project = await writableProject(user, req.body.project_id);
+      const { name, retention_days } = req.body;
+      const updated = await projects.update(project.organization_id, project.id, { name, retentionDays: retention_days });
+      return { response: { project: projectView(updated) } };
+    },
+  );
+
+  app.post(
+    '/api/project/archive',
+    {
+      schema: {
+        tags,
+        summary: 'Archive a project: data kept, its pixels stop collecting (scripts and ingest answer 404); body {project_id}',
+        security,
+        body: PartnerProjectRef,
+        response: { 200: PartnerProjectOut, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const { user } = await auth.platform(req, { requireApp: true });
+      const project = await writableProject(user, req.body.project_id);
+      return { response: { project: projectView(await projects.archive(project.organization_id, project.id)) } };
+    },
+  );
+
+  app.post(
+    '/api/project/unarchive',
+    {
+      schema: {
+        tags,
+        summary: 'Unarchive a project: its pixels collect again; body {project_id}',
+        security,
+        body: PartnerProjectRef,
+        response: { 200: PartnerProjectOut, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      const { user } = await auth.platform(req, { requireApp: true });
+      const project = await writableProject(user, req.body.project_id);
+      return { response: { project: projectView(await projects.unarchive(project.organization_id, project.id)) } };
     },
   );
 }

@@ -8,4 +8,5 @@ export const projectView = (p: Project): ProjectWire => ({
   name: p.name,
   status: p.status,
   created_at: formatSqlTime(p.created_at),
+  retention_days: p.retention_days,
 });

@@ -531,6 +531,40 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
       });
     });
 
+    describe('retention: deleteEventsBefore', () => {
+      it('deletes only the given pixels’ events before the instant, in the given organization, and says how many', async () => {
+        const t = tenant();
+        const other = randomUUID();
+        const stranger = tenant();
+        const cut = T0 + 10 * DAY;
+        const at = (ts: number, i: number, over: Partial<EventRow> = {}) =>
+          row(t, i, { ts_millis: ts, event_id: `${t.pixel}-${i}`, ...over });
+        await s.appendEvents([
+          at(T0, 1),
+          at(cut - 1, 2),
+          at(cut, 3), // exactly at the instant: kept
+          at(cut + DAY, 4),
+          at(T0, 5, { pixel_id: other }), // another pixel of the same organization: not asked for
+        ]);
+        // Another organization's event under the same pixel id, also old.
+        await s.appendEvents([row(stranger, 1, { ts_millis: T0, pixel_id: t.pixel, event_id: `${stranger.pixel}-x` })]);
+        const all = { organizationId: t.org, pixelIds: [t.pixel, other], startMs: 0, endMs: cut + 2 * DAY, raw: true } as const;
+        expect(await s.countEvents(all)).toBe(5);
+
+        expect(await s.deleteEventsBefore(t.org, [t.pixel], cut)).toBe(2);
+        const left = await s.queryEvents({ ...all, limit: 100, offset: 0 });
+        expect(left.map((r) => r.event_id).sort()).toEqual([`${t.pixel}-3`, `${t.pixel}-4`, `${t.pixel}-5`].sort());
+        expect(await s.countEvents({ ...all, organizationId: stranger.org, pixelIds: [t.pixel] })).toBe(1);
+        // Nothing left to delete: a second pass is a no-op, and no pixels means nothing at all.
+        expect(await s.deleteEventsBefore(t.org, [t.pixel], cut)).toBe(0);
+        expect(await s.deleteEventsBefore(t.org, [], cut + 10 * DAY)).toBe(0);
+        expect(await s.countEvents(all)).toBe(3);
+        // Several pixels in one call.
+        expect(await s.deleteEventsBefore(t.org, [t.pixel, other], cut + 10 * DAY)).toBe(3);
+        expect(await s.countEvents(all)).toBe(0);
+      });
+    });
+
     describe('countByBucket', () => {
       it('counts per UTC hour and day, ascending, without empty buckets', async () => {
         const t = tenant();

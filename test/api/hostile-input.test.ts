@@ -37,6 +37,9 @@ interface Schema {
   required?: string[];
   anyOf?: Schema[];
   maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  nullable?: boolean;
   items?: Schema;
   maxItems?: number;
 }
@@ -63,6 +66,8 @@ interface Fixtures {
   appId: string;
   clientId: string;
   projectId: string;
+  /** A project the archive routes may archive and unarchive at will. */
+  spareProjectId: string;
   pixelId: string;
   sparePixelId: string;
   partnerPixelId: string;
@@ -171,8 +176,14 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'POST /public/core/api/project/create': (f) => ({
     auth: 'partner',
     headers: { organization_id: f.owner.orgId },
-    body: { project: { name: 'hostile project', email: 'p@example.com' } },
+    body: { project: { name: 'hostile project', email: 'p@example.com', retention_days: 30 } },
   }),
+  'POST /public/core/api/project/update': (f) => ({
+    auth: 'partner',
+    body: { project_id: f.spareProjectId, name: 'hostile renamed', retention_days: 30 },
+  }),
+  'POST /public/core/api/project/archive': (f) => ({ auth: 'partner', body: { project_id: f.spareProjectId } }),
+  'POST /public/core/api/project/unarchive': (f) => ({ auth: 'partner', body: { project_id: f.spareProjectId } }),
   'GET /public/core/api/project/get': (f) => ({ auth: 'partner', headers: { organization_id: f.owner.orgId } }),
   'POST /public/core/api/pixel/create': (f) => ({
     auth: 'partner',
@@ -259,11 +270,25 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
     query: { limit: '10' },
   }),
   'GET /dashboard/api/orgs/:org_id/projects': (f) => ({ auth: 'session', params: org(f) }),
-  'POST /dashboard/api/orgs/:org_id/projects': (f) => ({ auth: 'session', params: org(f), body: { name: 'hostile' }, baseStatus: 201 }),
+  'POST /dashboard/api/orgs/:org_id/projects': (f) => ({
+    auth: 'session',
+    params: org(f),
+    body: { name: 'hostile', retention_days: 30 },
+    baseStatus: 201,
+  }),
   'PATCH /dashboard/api/orgs/:org_id/projects/:project_id': (f) => ({
     auth: 'session',
     params: { ...org(f), project_id: f.projectId },
-    body: { name: 'renamed' },
+    body: { name: 'renamed', retention_days: 30 },
+  }),
+  // On a project of its own: the shared one must stay active for the pixel routes.
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/archive': (f) => ({
+    auth: 'session',
+    params: { ...org(f), project_id: f.spareProjectId },
+  }),
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/unarchive': (f) => ({
+    auth: 'session',
+    params: { ...org(f), project_id: f.spareProjectId },
   }),
   'GET /dashboard/api/orgs/:org_id/projects/:project_id/pixels': (f) => ({
     auth: 'session',
@@ -639,6 +664,9 @@ function variantsOf(route: string, c: Case, f: Fixtures, spec: OpenApi, bodyLimi
       const body = (value: unknown) => JSON.stringify(withField(c.body as Record<string, unknown>, field.path, value));
       if (field.required) add(`body ${at} missing`, 'reject', { payload: body(REMOVE) });
       for (const wrong of wrongTypes(field.schema)) add(`body ${at} = ${JSON.stringify(wrong)}`, 'reject', { payload: body(wrong) });
+      if (field.schema.minimum !== undefined) add(`body ${at} below minimum`, 'reject', { payload: body(field.schema.minimum - 1) });
+      if (field.schema.maximum !== undefined) add(`body ${at} above maximum`, 'reject', { payload: body(field.schema.maximum + 1) });
+      if (field.schema.nullable) add(`body ${at} = null`, 'survive', { payload: body(null) });
       if (field.schema.type === 'string') {
         for (const [label, text] of Object.entries(ODD_TEXT)) add(`body ${at} ${label}`, 'survive', { payload: body(text) });
         if (field.schema.maxLength !== undefined) {
@@ -872,6 +900,7 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
     spareAppId: (await createApp(t, owner)).appId,
     clientId: json<{ client_id: string }>(client).client_id,
     projectId,
+    spareProjectId: (await post(`${D}/orgs/${o}/projects`, { name: 'spare' })).project?.project_id as string,
     pixelId: await pixel(),
     sparePixelId: await pixel(),
     partnerPixelId: await pixel(),

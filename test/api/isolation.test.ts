@@ -266,6 +266,28 @@ const CASES: Record<string, Case> = {
     status: [401, 403, 404],
     own: (c) => [c.partner('GET', '/public/core/api/project/get')],
   },
+  'POST /public/core/api/project/update': {
+    foreign: (c) => [
+      c.partner('POST', '/public/core/api/project/update', {}, { project_id: c.a.projectId, name: 'b-renamed', retention_days: 1 }),
+      c.partner(
+        'POST',
+        '/public/core/api/project/update',
+        { organization_id: c.a.owner.orgId },
+        { project_id: c.a.projectId, retention_days: 1 },
+      ),
+    ],
+  },
+  'POST /public/core/api/project/archive': {
+    foreign: (c) => [
+      c.partner('POST', '/public/core/api/project/archive', {}, { project_id: c.a.projectId }),
+      c.partner('POST', '/public/core/api/project/archive', { organization_id: c.a.owner.orgId }, { project_id: c.a.projectId }),
+    ],
+  },
+  'POST /public/core/api/project/unarchive': {
+    foreign: (c) => [
+      c.partner('POST', '/public/core/api/project/unarchive', { organization_id: c.a.owner.orgId }, { project_id: c.a.projectId }),
+    ],
+  },
   'POST /public/core/api/pixel/create': {
     foreign: (c) => [c.partner('POST', '/public/core/api/pixel/create', { project_id: c.a.projectId }, { title: 'b-intruder' })],
   },
@@ -396,6 +418,19 @@ const CASES: Record<string, Case> = {
     foreign: (c) => [
       c.dash('PATCH', orgs(c.a.owner.orgId, `/projects/${c.a.projectId}`), { name: 'b-renamed' }),
       c.dash('PATCH', orgs(c.b.tenant.orgId, `/projects/${c.a.projectId}`), { name: 'b-renamed' }),
+      c.dash('PATCH', orgs(c.b.tenant.orgId, `/projects/${c.a.projectId}`), { retention_days: 1 }),
+    ],
+  },
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/archive': {
+    foreign: (c) => [
+      c.dash('POST', orgs(c.a.owner.orgId, `/projects/${c.a.projectId}/archive`)),
+      c.dash('POST', orgs(c.b.tenant.orgId, `/projects/${c.a.projectId}/archive`)),
+    ],
+  },
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/unarchive': {
+    foreign: (c) => [
+      c.dash('POST', orgs(c.a.owner.orgId, `/projects/${c.a.projectId}/unarchive`)),
+      c.dash('POST', orgs(c.b.tenant.orgId, `/projects/${c.a.projectId}/unarchive`)),
     ],
   },
   'GET /dashboard/api/orgs/:org_id/projects/:project_id/pixels': {
@@ -830,6 +865,9 @@ describe('roles inside one organization', () => {
       ['GET', orgs(o, `/api-keys/${keyId}/access-log`)],
       ['POST', orgs(o, '/projects'), { name: 'nope' }],
       ['PATCH', orgs(o, `/projects/${projectId}`), { name: 'nope' }],
+      ['PATCH', orgs(o, `/projects/${projectId}`), { retention_days: 1 }],
+      ['POST', orgs(o, `/projects/${projectId}/archive`)],
+      ['POST', orgs(o, `/projects/${projectId}/unarchive`)],
       ['POST', orgs(o, `/projects/${projectId}/pixels`), { title: 'nope' }],
       ['DELETE', orgs(o, `/pixels/${pixelId}`)],
     ];
@@ -862,6 +900,13 @@ describe('roles inside one organization', () => {
         payload: { title: 'x' },
       }),
       await t.app.inject({ method: 'DELETE', url: '/public/core/api/pixel/delete', headers: ph, payload: { pixel_id: pixelId } }),
+      await t.app.inject({
+        method: 'POST',
+        url: '/public/core/api/project/update',
+        headers: ph,
+        payload: { project_id: projectId, retention_days: 1 },
+      }),
+      await t.app.inject({ method: 'POST', url: '/public/core/api/project/archive', headers: ph, payload: { project_id: projectId } }),
       await t.app.inject({ method: 'POST', url: '/public/core/api/organization/create', headers: ph, payload: { name: 'x' } }),
     ];
     for (const res of partner) expect(res.statusCode, res.body).toBe(403);

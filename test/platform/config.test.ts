@@ -64,6 +64,7 @@ describe('defaults', () => {
       ingestMaxDelayMs: null,
       ingestMaxRows: null,
       ipData: { location: 'default', asn: 'default' },
+      retentionIntervalSeconds: 3600,
     });
   });
 
@@ -103,6 +104,7 @@ describe('defaults', () => {
       INGEST_MAX_DELAY_MS: '0',
       INGEST_MAX_ROWS: '1',
       TRUST_PROXY: 'true',
+      RETENTION_INTERVAL_SECONDS: '0',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -123,6 +125,7 @@ describe('defaults', () => {
       ingestMaxDelayMs: 0,
       ingestMaxRows: 1,
       trustProxy: true,
+      retentionIntervalSeconds: 0,
     });
   });
 
@@ -149,6 +152,8 @@ describe('validation errors', () => {
     [{ BODY_LIMIT_BYTES: '1023' }, 'BODY_LIMIT_BYTES must be between 1024 and 67108864, got 1023'],
     [{ INGEST_MAX_DELAY_MS: '10001' }, 'INGEST_MAX_DELAY_MS must be between 0 and 10000, got 10001'],
     [{ INGEST_MAX_ROWS: '0' }, 'INGEST_MAX_ROWS must be between 1 and 1000000, got 0'],
+    [{ RETENTION_INTERVAL_SECONDS: '-5' }, 'RETENTION_INTERVAL_SECONDS must be an integer, got "-5"'],
+    [{ RETENTION_INTERVAL_SECONDS: '2592001' }, 'RETENTION_INTERVAL_SECONDS must be between 0 and 2592000, got 2592001'],
     [{ SIGNUP_MODE: 'closed' }, 'SIGNUP_MODE must be one of invite, open, got "closed"'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     [{ IP_MODE: 'partial' }, 'IP_MODE must be one of full, truncate, none, got "partial"'],

@@ -1,4 +1,5 @@
 // Catalog contract, pixels: run on every catalog backend by test/catalog/contract.ts.
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type ContractContext, T0 } from './context.js';
 
@@ -53,6 +54,37 @@ export function pixelsContract(c: ContractContext): void {
       });
       await s.pixels.deletePixel(o.id, x.id, T0 + 4);
       expect(await s.pixels.updatePixel(o.id, x.id, { title: 'ghost' }, T0 + 5)).toBe(false);
+    });
+
+    it('finds a collecting pixel only while it is live and its project is active', async () => {
+      const o = await org();
+      const p = await s.projects.createProject({ organizationId: o.id, name: 'p', now: T0 });
+      const x = await s.pixels.createPixel({ organizationId: o.id, projectId: p.id, title: 'x', trackers: 'spa', now: T0 });
+      const y = await s.pixels.createPixel({ organizationId: o.id, projectId: p.id, title: 'y', trackers: 'spa', now: T0 + 1 });
+      expect(await s.pixels.getCollectingPixel(x.id)).toEqual(x);
+      await s.projects.setProjectStatus(o.id, p.id, 'archived', T0 + 1);
+      expect(await s.pixels.getCollectingPixel(x.id)).toBeUndefined();
+      // The pixel itself is still there for the dashboard and the Partner API.
+      expect(await s.pixels.getPixel(x.id)).toEqual(x);
+      expect((await s.pixels.listPixels(p.id)).map((px) => px.id)).toEqual([x.id, y.id]);
+      await s.projects.setProjectStatus(o.id, p.id, 'active', T0 + 2);
+      expect(await s.pixels.getCollectingPixel(x.id)).toEqual(x);
+      await s.pixels.deletePixel(o.id, y.id, T0 + 3);
+      expect(await s.pixels.getCollectingPixel(y.id)).toBeUndefined();
+    });
+
+    it("lists the ids of every pixel a project ever had, deleted ones too, and no other project's", async () => {
+      const o = await org();
+      const [p, q] = [
+        await s.projects.createProject({ organizationId: o.id, name: 'p', now: T0 }),
+        await s.projects.createProject({ organizationId: o.id, name: 'q', now: T0 }),
+      ];
+      const x = await s.pixels.createPixel({ organizationId: o.id, projectId: p.id, title: 'x', trackers: 'spa', now: T0 });
+      const gone = await s.pixels.createPixel({ organizationId: o.id, projectId: p.id, title: 'gone', trackers: 'spa', now: T0 });
+      await s.pixels.createPixel({ organizationId: o.id, projectId: q.id, title: 'other', trackers: 'spa', now: T0 });
+      await s.pixels.deletePixel(o.id, gone.id, T0 + 1);
+      expect(await s.pixels.listPixelIdsEver(p.id)).toEqual([x.id, gone.id].sort());
+      expect(await s.pixels.listPixelIdsEver(randomUUID())).toEqual([]);
     });
 
     it('marks the first event once; later events do not move it', async () => {

@@ -131,7 +131,7 @@ export function ListPage<T>({
   );
 }
 
-function ListStates<T>({
+export function ListStates<T>({
   resource,
   items,
   empty,

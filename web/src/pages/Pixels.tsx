@@ -48,22 +48,25 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
   const project = data.data?.project;
   const pixels = data.data?.pixels ?? [];
   const catalog = data.data?.catalog ?? null;
+  // An archived project's pixels do not collect, and the API refuses new ones (409 project_inactive).
+  const archived = project?.status === 'archived';
 
-  const createButton = editable ? (
-    <button
-      type="button"
-      className="button-primary"
-      onClick={() => {
-        setTitle('');
-        setRespectPrivacy(false);
-        setTrackers(catalog?.trackers.filter((t) => t.default).map((t) => t.name) ?? []);
-        setDone(null);
-        setCreating(true);
-      }}
-    >
-      Create pixel
-    </button>
-  ) : null;
+  const createButton =
+    editable && !archived ? (
+      <button
+        type="button"
+        className="button-primary"
+        onClick={() => {
+          setTitle('');
+          setRespectPrivacy(false);
+          setTrackers(catalog?.trackers.filter((t) => t.default).map((t) => t.name) ?? []);
+          setDone(null);
+          setCreating(true);
+        }}
+      >
+        Create pixel
+      </button>
+    ) : null;
 
   return (
     <>
@@ -82,6 +85,12 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
         description="A pixel is the script that sends your site's visits and actions to Delivr. Create one per site."
         actions={createButton}
       />
+      {archived ? (
+        <p className="message message-warning" role="status">
+          This project is archived: its pixels do not collect events and their script is not served. Unarchive it in{' '}
+          <Link to={`/${org.organization_id}/settings/projects`}>Settings › Projects</Link> to collect again.
+        </p>
+      ) : null}
       {!editable ? <Notice>Only owners and admins can create or delete pixels. You can copy the install snippets.</Notice> : null}
       {done ? <Notice>{done}</Notice> : null}
       <ErrorMessage>{data.error}</ErrorMessage>

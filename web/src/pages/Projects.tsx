@@ -1,41 +1,133 @@
-// Settings > Projects: list, create and rename the organization's projects. Members see the list;
-// owners and admins can change it.
-import { NameDialog } from '../components/ConfirmDialog';
-import { DataTable, ListPage } from '../components/ui';
+// Settings > Projects: list, create and rename the organization's projects, set how long each keeps
+// its events (retention), and archive or unarchive them. Members see the list; owners and admins
+// can change it. Archiving asks first and says what it does: the pixels stop collecting, the data
+// stays.
+import { useState } from 'react';
+import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
+import { Badge, DataTable, EmptyState, Field, ListStates, Notice, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
-import { useDialogs, useResource } from '../lib/hooks';
+import { useResource } from '../lib/hooks';
 import { canWriteProjects } from '../lib/permissions';
 import { Link } from '../lib/router';
-import type { OrganizationRef, Project, ProjectBodyOut, ProjectListBody } from '../lib/types';
+import type { OrganizationRef, Project, ProjectBodyOut, ProjectCreateInput, ProjectListBody, ProjectUpdateInput } from '../lib/types';
+
+/** The API's bounds for retention_days (src/projects/schemas.ts). */
+const RETENTION_MIN = 1;
+const RETENTION_MAX = 3650;
+
+type Dialog =
+  | { kind: 'create' }
+  | { kind: 'rename'; project: Project }
+  | { kind: 'retention'; project: Project }
+  | { kind: 'archive'; project: Project }
+  | { kind: 'unarchive'; project: Project };
+
+const retentionText = (days: number | null): string => (days === null ? 'Keep forever' : days === 1 ? '1 day' : `${days} days`);
+
+/** The input's text → retention_days: empty keeps events forever. The input's min/max/step have checked the rest. */
+const parseRetention = (text: string): number | null => (text.trim() === '' ? null : Number(text));
+
+/** What the chosen retention will do, in words, under the input. */
+const retentionHint = (text: string): string => {
+  const days = parseRetention(text);
+  if (days === null) return 'Empty: events are kept forever.';
+  if (!Number.isInteger(days) || days < RETENTION_MIN || days > RETENTION_MAX) {
+    return `Enter a whole number of days from ${RETENTION_MIN} to ${RETENTION_MAX}, or leave it empty to keep events forever.`;
+  }
+  return `Events older than ${retentionText(days)} are deleted automatically, about once an hour. Deleted events cannot be recovered.`;
+};
 
 export function ProjectsPage({ org }: { org: OrganizationRef }) {
   const base = `/orgs/${org.organization_id}/projects`;
   const list = useResource(() => api<ProjectListBody>('GET', base), [base]);
-  const { dialog, done, start, close, finish } = useDialogs<{ kind: 'create' } | { kind: 'rename'; project: Project }>();
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [name, setName] = useState('');
+  const [retention, setRetention] = useState('');
+  const [done, setDone] = useState<string | null>(null);
   const editable = canWriteProjects(org.role);
   const projects = list.data?.projects ?? [];
 
+  const open = (d: Dialog) => {
+    setName(d.kind === 'create' ? '' : d.project.name);
+    setRetention(d.kind === 'create' || d.project.retention_days === null ? '' : String(d.project.retention_days));
+    setDone(null);
+    setDialog(d);
+  };
+  /** Closes the dialog, reloads the list, then says what happened (so the list already shows it). */
+  const finish = async (message: string) => {
+    setDialog(null);
+    await list.reload();
+    setDone(message);
+  };
+
+  const createButton = editable ? (
+    <button type="button" className="button-primary" onClick={() => open({ kind: 'create' })}>
+      Create project
+    </button>
+  ) : null;
+
+  const retentionField = (
+    <Field label="Delete events older than (days)" hint={retentionHint(retention)}>
+      {(p) => (
+        <input
+          {...p}
+          type="number"
+          inputMode="numeric"
+          min={RETENTION_MIN}
+          max={RETENTION_MAX}
+          step={1}
+          placeholder="Keep forever"
+          value={retention}
+          onChange={(e) => setRetention(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+
   return (
     <>
-      <ListPage
+      <PageHeader
         title="Projects"
         description="A project holds your pixels and audience data. Events and audiences are queried per project."
-        create={editable ? { label: 'Create project', onClick: () => start({ kind: 'create' }) } : undefined}
-        notices={[!editable && 'Only owners and admins can create or rename projects. You can see them and their pixels.', done]}
+        actions={createButton}
+      />
+      {!editable ? (
+        <Notice>Only owners and admins can create, change or archive projects. You can see them and their pixels.</Notice>
+      ) : null}
+      {done ? <Notice>{done}</Notice> : null}
+      <ListStates
         resource={list}
         items={projects}
-        empty={{
-          title: 'No projects yet',
-          text: editable
-            ? 'Create your first project, then add a pixel to it to start collecting events from your site.'
-            : 'An owner or admin of this organization needs to create the first project.',
-        }}
+        empty={
+          <EmptyState title="No projects yet" action={createButton}>
+            {editable
+              ? 'Create your first project, then add a pixel to it to start collecting events from your site.'
+              : 'An owner or admin of this organization needs to create the first project.'}
+          </EmptyState>
+        }
       >
-        <DataTable caption="Projects" columns={['Name', 'Project ID', 'Created']}>
+        <DataTable caption="Projects" columns={['Name', 'Status', 'Event retention', 'Project ID', 'Created']}>
           {projects.map((p) => (
             <tr key={p.project_id}>
               <th scope="row">{p.name}</th>
+              <td>{p.status === 'archived' ? <Badge tone="neutral">Archived</Badge> : <Badge tone="good">Active</Badge>}</td>
+              <td>
+                {retentionText(p.retention_days)}
+                {editable ? (
+                  <>
+                    {' '}
+                    <button
+                      type="button"
+                      className="button-link"
+                      onClick={() => open({ kind: 'retention', project: p })}
+                      aria-label={`Change retention of ${p.name}`}
+                    >
+                      Change
+                    </button>
+                  </>
+                ) : null}
+              </td>
               <td>
                 <code>{p.project_id}</code>
               </td>
@@ -49,42 +141,125 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
                   Pixels
                 </Link>
                 {editable ? (
-                  <button
-                    type="button"
-                    className="button-secondary"
-                    onClick={() => start({ kind: 'rename', project: p })}
-                    aria-label={`Rename ${p.name}`}
-                  >
-                    Rename
-                  </button>
+                  <>
+                    <button
+                      type="button"
+                      className="button-secondary"
+                      onClick={() => open({ kind: 'rename', project: p })}
+                      aria-label={`Rename ${p.name}`}
+                    >
+                      Rename
+                    </button>
+                    {p.status === 'archived' ? (
+                      <button
+                        type="button"
+                        className="button-secondary"
+                        onClick={() => open({ kind: 'unarchive', project: p })}
+                        aria-label={`Unarchive ${p.name}`}
+                      >
+                        Unarchive
+                      </button>
+                    ) : (
+                      <button
+                        type="button"
+                        className="button-secondary"
+                        onClick={() => open({ kind: 'archive', project: p })}
+                        aria-label={`Archive ${p.name}`}
+                      >
+                        Archive
+                      </button>
+                    )}
+                  </>
                 ) : null}
               </td>
             </tr>
           ))}
         </DataTable>
-      </ListPage>
-      {dialog ? (
-        <NameDialog
-          title={dialog.kind === 'create' ? 'Create project' : `Rename ${dialog.project.name}`}
-          submitLabel={dialog.kind === 'create' ? 'Create project' : 'Save name'}
-          label="Project name"
-          hint="For example the website or brand it tracks."
-          initial={dialog.kind === 'rename' ? dialog.project.name : ''}
-          onClose={close}
-          onSubmit={async (name) => {
-            // The notice comes after the reload, so the list it points at already shows the change.
-            let message = 'Project renamed.';
-            if (dialog.kind === 'create') {
-              const { project } = await api<ProjectBodyOut>('POST', base, { name });
-              message = `Project ${project.name} created. Next, add a pixel to it.`;
-            } else {
-              await api('PATCH', `${base}/${dialog.project.project_id}`, { name });
-            }
-            close();
-            await list.reload();
-            finish(message);
+      </ListStates>
+      {dialog?.kind === 'create' ? (
+        <FormDialog
+          title="Create project"
+          submitLabel="Create project"
+          onClose={() => setDialog(null)}
+          onSubmit={async () => {
+            const body: ProjectCreateInput = { name: name.trim(), retention_days: parseRetention(retention) };
+            const { project } = await api<ProjectBodyOut>('POST', base, body);
+            await finish(`Project ${project.name} created. Next, add a pixel to it.`);
           }}
-        />
+        >
+          <Field label="Project name" hint="For example the website or brand it tracks.">
+            {(p) => <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
+          </Field>
+          {retentionField}
+        </FormDialog>
+      ) : null}
+      {dialog?.kind === 'rename' ? (
+        <FormDialog
+          title={`Rename ${dialog.project.name}`}
+          submitLabel="Save name"
+          onClose={() => setDialog(null)}
+          onSubmit={async () => {
+            const body: ProjectUpdateInput = { name: name.trim() };
+            await api<ProjectBodyOut>('PATCH', `${base}/${dialog.project.project_id}`, body);
+            await finish('Project renamed.');
+          }}
+        >
+          <Field label="Project name" hint="For example the website or brand it tracks.">
+            {(p) => <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
+          </Field>
+        </FormDialog>
+      ) : null}
+      {dialog?.kind === 'retention' ? (
+        <FormDialog
+          title={`Event retention of ${dialog.project.name}`}
+          submitLabel="Save retention"
+          onClose={() => setDialog(null)}
+          onSubmit={async () => {
+            const body: ProjectUpdateInput = { retention_days: parseRetention(retention) };
+            const { project } = await api<ProjectBodyOut>('PATCH', `${base}/${dialog.project.project_id}`, body);
+            await finish(
+              project.retention_days === null
+                ? `${project.name} now keeps its events forever.`
+                : `${project.name} now keeps events for ${retentionText(project.retention_days)}; older ones are deleted automatically.`,
+            );
+          }}
+        >
+          <p>
+            How long this project keeps the events its pixels collect. It applies to all of its pixels, also while the project is archived.
+          </p>
+          {retentionField}
+        </FormDialog>
+      ) : null}
+      {dialog?.kind === 'archive' ? (
+        <ConfirmDialog
+          title={`Archive ${dialog.project.name}?`}
+          confirmLabel="Archive project"
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await api<ProjectBodyOut>('POST', `${base}/${dialog.project.project_id}/archive`);
+            await finish(`${dialog.project.name} is archived. Its pixels no longer collect events.`);
+          }}
+        >
+          <p>
+            Its pixels stop collecting at once: events sent to them are refused and their script is no longer served (a browser that loaded
+            it in the last few minutes may still run its copy, but what it sends is refused). No new pixel can be added to it.
+          </p>
+          <p>Its events, pixels and settings are kept. You can unarchive it at any time to collect again.</p>
+        </ConfirmDialog>
+      ) : null}
+      {dialog?.kind === 'unarchive' ? (
+        <ConfirmDialog
+          title={`Unarchive ${dialog.project.name}?`}
+          confirmLabel="Unarchive project"
+          destructive={false}
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await api<ProjectBodyOut>('POST', `${base}/${dialog.project.project_id}/unarchive`);
+            await finish(`${dialog.project.name} is active again. Its pixels collect events from the next visit.`);
+          }}
+        >
+          <p>Its pixels start collecting events again from the next visit to a site with their snippet.</p>
+        </ConfirmDialog>
       ) : null}
     </>
   );
