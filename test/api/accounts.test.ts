@@ -576,6 +576,9 @@ describe('sign-up mode', () => {
       expect(mail?.subject).toBe('Finish signing up for Delivr');
       const token = /http:\/\/delivr\.test\/confirm-signup\/([A-Za-z0-9_-]{43})\n/.exec(mail?.text ?? '')?.[1] as string;
       expect(token).toBeDefined();
+      // Opening the link (the web page) leaves its token out of the request log.
+      await hidden.app.inject({ url: `/confirm-signup/${token}` });
+      expect(hidden.logs.filter((l) => l.includes(token))).toEqual([]);
       const confirmed = await post('/dashboard/api/signup/confirm', { token }, {}, hidden);
       expect(confirmed.statusCode, confirmed.body).toBe(201);
       expect(confirmed.headers['cache-control']).toBe('no-store');
