@@ -29,9 +29,17 @@ import { MembersService } from './members/service.js';
 import { OrganizationsService } from './organizations/service.js';
 import { PixelsService } from './pixels/service.js';
 import type { Config } from './platform/config.js';
-import { type FailureCounter, MemoryFailureCounter, MemoryRateLimiter, type RateLimiter } from './platform/limits.js';
+import {
+  type FailureCounter,
+  type Marks,
+  MemoryFailureCounter,
+  MemoryMarks,
+  MemoryRateLimiter,
+  type RateLimiter,
+} from './platform/limits.js';
 import { Metrics } from './platform/metrics.js';
-import { connectRedis, RedisFailureCounter, RedisRateLimiter } from './platform/redis-limits.js';
+import { connectRedis, RedisFailureCounter, RedisMarks, RedisRateLimiter } from './platform/redis-limits.js';
+import { createThrottles, type Throttles } from './platform/throttles.js';
 import { ProjectsService } from './projects/service.js';
 import { RetentionService } from './retention/service.js';
 import { SessionsService } from './sessions/service.js';
@@ -56,6 +64,8 @@ export interface CatalogServices {
   projects: ProjectsService;
   pixels: PixelsService;
   rateLimiter: RateLimiter;
+  /** Budgets of the cheap abuse paths (reset mail, sign-up, per-person API use, wrong secrets). */
+  throttles: Throttles;
   auth: Guards;
   taxonomy: TaxonomyService;
   close(): Promise<void>;
@@ -114,17 +124,19 @@ export async function createCatalogServices(config: Config, log: Logger, opts: S
     ? new RedisRateLimiter(redis, config.rateLimit.perSecond, config.rateLimit.burst, prefixed('rl:'), now)
     : new MemoryRateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now);
 
-  const throttle = new LoginThrottle(loginFailures, config);
+  const familiar: Marks = redis ? new RedisMarks(redis, prefixed('mark:')) : new MemoryMarks(now);
+  const throttles = createThrottles(config.limits, redis, prefixed('budget:') ?? 'delivr:budget:', now);
+  const throttle = new LoginThrottle({ failures: loginFailures, familiar, throttles, config, now });
   const tokens = new TokenService(config);
   const members = new MembersService({ catalog, mailer, config, throttle, log, now });
   const organizations = new OrganizationsService(catalog, members, config, now);
-  const accounts = new AccountsService({ catalog, organizations, mailer, config, throttle, log, now });
+  const accounts = new AccountsService({ catalog, organizations, mailer, config, throttle, throttles, log, now });
   const sessions = new SessionsService(catalog, accounts, config, now);
   const accessLog = new AccessLogBuffer(catalog, log);
   const apiKeys = new ApiKeysService(catalog, accessLog, now);
   const apps = new AppsService(catalog, now);
   const pixels = new PixelsService(catalog, config, now);
-  const auth = new Guards({ config, tokens, accounts, members, sessions, apiKeys, apps, rateLimiter });
+  const auth = new Guards({ config, tokens, accounts, members, sessions, apiKeys, apps, rateLimiter, throttles });
   return {
     config,
     log,
@@ -143,6 +155,7 @@ export async function createCatalogServices(config: Config, log: Logger, opts: S
     projects: new ProjectsService(catalog, now, () => pixels.forgetLive()),
     pixels,
     rateLimiter,
+    throttles,
     auth,
     taxonomy,
     async close() {
@@ -157,6 +170,7 @@ export async function createCatalogServices(config: Config, log: Logger, opts: S
 export async function createServices(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Services> {
   const core = await createCatalogServices(config, log, opts);
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? false });
+  metrics.registry.registerMetric(core.throttles.refused);
   const analytics = openAnalytics(config);
   await analytics.init();
   // DuckDB commits cheaply: flush every few ms. ClickHouse wants few, large inserts: wait longer so

@@ -1,11 +1,12 @@
 // The wire types of every API body, built from the route schemas (src/<feature>/schemas.ts). The web
 // app imports its types from here (web/src/lib/types.ts), so a server change that breaks the web
 // app's reading of a response fails `tsc -p web`. Type-only: importing it pulls in no server code.
-export type { ForgotResult, SignupStatus } from './accounts/schemas.js';
+export type { ForgotResult, SignupPending, SignupStatus } from './accounts/schemas.js';
 export type { AccessLogBody, AccessLogEntry, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody } from './api-keys/schemas.js';
-export type { AppCreatedBody, AppListBody, PartnerApp } from './apps/schemas.js';
+export type { AppCreatedBody, AppListBody, AppRotatedBody, PartnerApp } from './apps/schemas.js';
 export type { EventCounts, EventRecord, EventsPage, RecentEventsPage } from './events/schemas.js';
 export type { Invite, InviteAccepted, InviteBodyOut, InvitePreview, Member, MembersList } from './members/schemas.js';
+export type { ApiKeySettings } from './organizations/schemas.js';
 export type {
   DashboardPixel,
   DashboardPixelListBody,

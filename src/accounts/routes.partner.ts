@@ -1,5 +1,5 @@
 // The Partner API's token endpoint: a platform JWT for email + password.
-import { type App, errorResponses } from '../platform/http.js';
+import { type App, errorResponses, noStore } from '../platform/http.js';
 import type { Services } from '../services.js';
 import { Credentials, PlatformTokenOut } from './schemas.js';
 
@@ -14,9 +14,11 @@ export function accountsPartnerRoutes(app: App, { accounts, tokens }: Pick<Servi
         response: { 200: PlatformTokenOut, ...errorResponses(400, 401, 404, 429) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { user } = await accounts.login({ email: req.body.email, password: req.body.password, ip: req.ip });
-      return { response: { user_id: user.id, token: await tokens.sign('platform', { userId: user.id }) } };
+      const token = await tokens.sign('platform', { userId: user.id, credentialsVersion: user.credentials_version });
+      noStore(reply);
+      return { response: { user_id: user.id, token } };
     },
   );
 }

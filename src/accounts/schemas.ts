@@ -24,10 +24,14 @@ export const RegisterOut = Type.Object({ message: Type.String(), user_id: Type.S
 export const PlatformTokenOut = Type.Object({ response: Type.Object({ user_id: Type.String(), token: Type.String() }) });
 
 export const SignupStatusOut = Type.Object({ open: Type.Boolean() });
+/** Registration with LOGIN_HIDE_UNKNOWN_USERS=true: the same answer for every address; the email finishes it. */
+export const SignupPendingOut = Type.Object({ message: Type.String() });
+export const SignupConfirmBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
 export const ForgotBody = Type.Object({ email: Email });
 export const ForgotOut = Type.Object({ message: Type.String() });
 export const ResetBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Password });
 
 export type RegisterInput = Static<typeof RegisterBody>;
 export type SignupStatus = Static<typeof SignupStatusOut>;
+export type SignupPending = Static<typeof SignupPendingOut>;
 export type ForgotResult = Static<typeof ForgotOut>;

@@ -1,10 +1,13 @@
-// People's accounts in the catalog: users and their password-reset tokens. Kysely, the same on
-// SQLite and PostgreSQL; test/catalog/contract/accounts.ts checks both.
+// People's accounts in the catalog: users, their password-reset tokens, and sign-ups waiting for
+// their emailed confirmation. Kysely, the same on SQLite and PostgreSQL;
+// test/catalog/contract/accounts.ts checks both.
 import type { Kysely, Selectable } from 'kysely';
 import type { CatalogDb, UsersTable } from '../catalog/schema.js';
 import { uuid } from '../platform/crypto.js';
+import type { SignupRequestsTable } from './tables.js';
 
 export type User = Selectable<UsersTable>;
+export type SignupRequest = Selectable<SignupRequestsTable>;
 
 export class UsersStore {
   constructor(private readonly db: Kysely<CatalogDb>) {}
@@ -26,6 +29,7 @@ export class UsersStore {
       status: input.status,
       created_at: input.now,
       updated_at: input.now,
+      credentials_version: 0,
     };
     await this.db.insertInto('users').values(row).execute();
     return row;
@@ -51,6 +55,15 @@ export class UsersStore {
       .where('id', '=', id)
       .execute();
   }
+
+  /** Every JWT and session issued before this carries an older version and is refused from now on. */
+  async bumpCredentialsVersion(id: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set((eb) => ({ credentials_version: eb('credentials_version', '+', 1), updated_at: now }))
+      .where('id', '=', id)
+      .execute();
+  }
 }
 
 export class PasswordResetsStore {
@@ -70,6 +83,23 @@ export class PasswordResetsStore {
       .execute();
   }
 
+  /** The user of a reset token still usable at `now` (not consumed: see consumePasswordReset). */
+  async findOpenPasswordReset(tokenHash: string, now: number): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('password_resets')
+      .select('user_id')
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return row?.user_id;
+  }
+
+  /** Ends every reset link of the user still open (after a reset, only the one used was consumed). */
+  async closeUserPasswordResets(userId: string, now: number): Promise<void> {
+    await this.db.updateTable('password_resets').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  }
+
   /** Consumes a reset token once; returns its user id, or undefined when unknown, used or expired. */
   async consumePasswordReset(tokenHash: string, now: number): Promise<string | undefined> {
     const row = await this.db
@@ -87,5 +117,34 @@ export class PasswordResetsStore {
       .where('used_at', 'is', null)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0 ? row.user_id : undefined;
+  }
+}
+
+export class SignupRequestsStore {
+  constructor(private readonly db: Kysely<CatalogDb>) {}
+
+  async createSignupRequest(input: Omit<SignupRequest, 'id' | 'used_at'>): Promise<SignupRequest> {
+    const row: SignupRequest = { id: uuid(), ...input, used_at: null };
+    await this.db.insertInto('signup_requests').values(row).execute();
+    return row;
+  }
+
+  /** Consumes a confirmation token once; the request, or undefined when unknown, used or expired. */
+  async consumeSignupRequest(tokenHash: string, now: number): Promise<SignupRequest | undefined> {
+    const row = await this.db
+      .selectFrom('signup_requests')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const r = await this.db
+      .updateTable('signup_requests')
+      .set({ used_at: now })
+      .where('id', '=', row.id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0 ? { ...row, used_at: now } : undefined;
   }
 }

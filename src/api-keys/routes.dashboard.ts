@@ -1,7 +1,7 @@
 // Dashboard organization API keys: list, create (key + secret shown once: "Credential generation is
 // dashboard-only", the seeds say), revoke, rotate the secret, and each key's access log.
 import { Type } from 'typebox';
-import { type App, errorResponses } from '../platform/http.js';
+import { type App, errorResponses, noStore } from '../platform/http.js';
 import { Id } from '../platform/schemas.js';
 import { formatIso } from '../platform/time.js';
 import type { Services } from '../services.js';
@@ -67,6 +67,7 @@ export function apiKeysDashboardRoutes(app: App, { auth, apiKeys }: Pick<Service
     async (req, reply) => {
       const who = await auth.orgAccess(req, req.params.org_id, 'keys.manage');
       const created = await apiKeys.createKey({ organizationId: req.params.org_id, name: req.body.name, createdBy: who.user.id });
+      noStore(reply);
       return reply.status(201).send({ key: keyView(created.key), api_key: created.apiKey, api_secret: created.apiSecret });
     },
   );
@@ -99,9 +100,10 @@ export function apiKeysDashboardRoutes(app: App, { auth, apiKeys }: Pick<Service
         response: { 200: ApiKeyRotated, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       await auth.orgAccess(req, req.params.org_id, 'keys.manage');
       const { key, apiSecret } = await apiKeys.rotateSecret(req.params.org_id, req.params.key_id);
+      noStore(reply);
       return { key: keyView(key), api_secret: apiSecret };
     },
   );

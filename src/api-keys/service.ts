@@ -112,7 +112,9 @@ export class ApiKeysService {
 
   /**
    * The seed's rules, in order: unknown or revoked key → "Invalid API key"; a secret that does not
-   * match → "Invalid API secret"; no secret on a key that requires one → "API secret is required".
+   * match → "Invalid API secret"; no secret on a key that has one, in an organization that requires
+   * it (secret_required, on by default: seed v2) → "API secret is required". An organization that
+   * turned secret_required off accepts its keys alone (seed v1's X-Api-Key-only calls).
    */
   async verify(apiKey: string, apiSecret: string | undefined): Promise<KeyVerification> {
     const key =
@@ -120,7 +122,7 @@ export class ApiKeysService {
     if (!key || key.status !== 'active' || key.organization_status !== 'active') return { ok: false, code: 'invalid_api_key' };
     if (apiSecret !== undefined && apiSecret !== '') {
       if (!key.secret_hash || !safeEqual(hashToken(apiSecret), key.secret_hash)) return { ok: false, code: 'invalid_api_secret', key };
-    } else if (key.secret_required) {
+    } else if (key.secret_required && key.organization_secret_required) {
       return { ok: false, code: 'api_secret_required', key };
     }
     return { ok: true, key };

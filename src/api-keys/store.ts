@@ -55,12 +55,14 @@ export class ApiKeysStore {
   }
 
   /** Key lookup on every data-API request, by the SHA-256 of the presented key. */
-  async findApiKeyByHash(keyHash: string): Promise<(ApiKey & { organization_status: string }) | undefined> {
+  async findApiKeyByHash(
+    keyHash: string,
+  ): Promise<(ApiKey & { organization_status: string; organization_secret_required: number }) | undefined> {
     return this.db
       .selectFrom('api_keys as k')
       .innerJoin('organizations as o', 'o.id', 'k.organization_id')
       .selectAll('k')
-      .select('o.status as organization_status')
+      .select(['o.status as organization_status', 'o.secret_required as organization_secret_required'])
       .where('k.key_hash', '=', keyHash)
       .executeTakeFirst();
   }

@@ -1,11 +1,11 @@
 // Dashboard apps (account-level: Partner API credentials belong to the person): list, create (the
-// secret shown once), delete.
+// secret shown once), rotate the secret (the new one shown once), delete.
 import { Type } from 'typebox';
-import { type App, errorResponses } from '../platform/http.js';
+import { type App, errorResponses, noStore } from '../platform/http.js';
 import { Id, Ok } from '../platform/schemas.js';
 import { formatIso } from '../platform/time.js';
 import type { Services } from '../services.js';
-import { AppBody, DashboardAppCreated, DashboardAppList, type PartnerApp as PartnerAppWire } from './schemas.js';
+import { AppBody, DashboardAppCreated, DashboardAppList, DashboardAppRotated, type PartnerApp as PartnerAppWire } from './schemas.js';
 import type { PartnerApp } from './store.js';
 
 const tags = ['Dashboard session API'];
@@ -43,7 +43,27 @@ export function appsDashboardRoutes(app: App, { auth, apps }: Pick<Services, 'au
     async (req, reply) => {
       const who = await auth.session(req);
       const { app: created, clientSecret } = await apps.create({ userId: who.user.id, name: req.body.name });
+      noStore(reply);
       return reply.status(201).send({ app: appView(created), client_id: created.client_id, client_secret: clientSecret });
+    },
+  );
+
+  app.post(
+    '/apps/:app_id/rotate',
+    {
+      schema: {
+        tags,
+        summary: 'A new client secret for the app (shown only here); the old one stops working at once',
+        security,
+        params: Type.Object({ app_id: Id }),
+        response: { 200: DashboardAppRotated, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req, reply) => {
+      const who = await auth.session(req);
+      const { app: rotated, clientSecret } = await apps.rotateSecret(who.user.id, req.params.app_id);
+      noStore(reply);
+      return { app: appView(rotated), client_id: rotated.client_id, client_secret: clientSecret };
     },
   );
 

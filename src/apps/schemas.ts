@@ -6,6 +6,8 @@ import { NameField, wrap } from '../platform/schemas.js';
 export const AppBody = Type.Object({ name: NameField });
 
 export const PartnerAppCreated = wrap({ app_id: Type.String(), client_id: Type.String(), client_secret: Type.String() });
+/** Rotation answers as creation does: the same client id with its new secret, shown only here. */
+export const PartnerAppRotated = PartnerAppCreated;
 export const PartnerAppOut = Type.Object({
   app_id: Type.String(),
   created_by_user: Type.Object({ user_id: Type.String(), first_name: Type.String(), last_name: Type.String(), email: Type.String() }),
@@ -25,9 +27,11 @@ export const DashboardAppOut = Type.Object({
   created_at: Type.String(),
 });
 export const DashboardAppList = Type.Object({ apps: Type.Array(DashboardAppOut) });
-/** The only dashboard response that carries the client secret in plaintext. */
+/** The dashboard responses that carry the client secret in plaintext: creation and rotation. */
 export const DashboardAppCreated = Type.Object({ app: DashboardAppOut, client_id: Type.String(), client_secret: Type.String() });
+export const DashboardAppRotated = DashboardAppCreated;
 
 export type PartnerApp = Static<typeof DashboardAppOut>;
 export type AppListBody = Static<typeof DashboardAppList>;
 export type AppCreatedBody = Static<typeof DashboardAppCreated>;
+export type AppRotatedBody = Static<typeof DashboardAppRotated>;

@@ -1,5 +1,6 @@
-// Apps: Partner API credentials (client id + secret) owned by a person, shown once at creation and
-// checked on every Partner API call together with the person's platform JWT.
+// Apps: Partner API credentials (client id + secret) owned by a person, shown once at creation (and
+// at each rotation, which replaces a lost or leaked secret) and checked on every Partner API call
+// together with the person's platform JWT.
 import type { Catalog } from '../catalog/catalog.js';
 import { hashToken, randomHex, safeEqual } from '../platform/crypto.js';
 import { fail } from '../platform/errors.js';
@@ -36,6 +37,13 @@ export class AppsService {
     const app = await this.catalog.apps.getApp(appId);
     if (!app || app.user_id !== userId) throw fail('app_not_found');
     return app;
+  }
+
+  /** A new secret for one of the person's apps; the client id stays, the old secret stops working at once. */
+  async rotateSecret(userId: string, appId: string): Promise<{ app: PartnerApp; clientSecret: string }> {
+    const clientSecret = newClientSecret();
+    if (!(await this.catalog.apps.rotateAppSecret(userId, appId, hashToken(clientSecret), this.now()))) throw fail('app_not_found');
+    return { app: await this.getOwned(userId, appId), clientSecret };
   }
 
   async delete(userId: string, appId: string): Promise<void> {

@@ -44,6 +44,18 @@ export class AppsStore {
     return this.db.selectFrom('apps').selectAll().where('client_id', '=', clientId).where('status', '=', 'active').executeTakeFirst();
   }
 
+  /** A new secret hash for the person's live app; the old secret stops matching at once. */
+  async rotateAppSecret(userId: string, id: string, secretHash: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('apps')
+      .set({ secret_hash: secretHash, updated_at: now })
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async deleteApp(userId: string, id: string, now: number): Promise<boolean> {
     const r = await this.db
       .updateTable('apps')

@@ -1,11 +1,14 @@
 // The four ways in, one method each, called at the top of a handler so the credential a route
 // needs is visible where it is used:
-//  - data: organization API key + secret (current), key alone (legacy), or a data-API user JWT;
-//    applies the per-organization rate limit and marks the request for the per-key access log.
-//  - platform: Partner API platform JWT, plus the app's client id/secret headers.
+//  - data: organization API key + secret (current), key alone (legacy, or when the organization
+//    allows it), or a data-API user JWT; applies the per-organization rate limit and marks the
+//    request for the per-key access log. Wrong secrets for a real key are budgeted per key and
+//    client address (429 past it) and only so many a key are logged, so nobody floods its log.
+//  - platform: Partner API platform JWT, plus the app's client id/secret headers; budgeted per person.
 //  - session / orgAccess: dashboard cookie session with CSRF protection on unsafe methods, and the
-//    caller's role in the organization of the path.
+//    caller's role in the organization of the path; budgeted per person.
 //  - admin: the operator's ADMIN_TOKEN.
+// JWTs name their user's credentials version: one issued before a password reset is refused.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Permission } from '../accounts/permissions.js';
 import type { AccountsService } from '../accounts/service.js';
@@ -20,6 +23,7 @@ import { safeEqual } from '../platform/crypto.js';
 import { ApiError, fail } from '../platform/errors.js';
 import { bearerToken, headerValue } from '../platform/http.js';
 import type { RateLimiter } from '../platform/limits.js';
+import type { Throttles } from '../platform/throttles.js';
 import { CSRF_HEADER, SESSION_COOKIE, type SessionPrincipal, type SessionsService } from '../sessions/service.js';
 import type { TokenService } from './tokens.js';
 
@@ -48,6 +52,7 @@ export interface GuardDeps {
   apiKeys: ApiKeysService;
   apps: AppsService;
   rateLimiter: RateLimiter;
+  throttles: Throttles;
 }
 
 /** Principals already checked for a request (by the dashboard's preValidation hook), so handlers don't look twice. */
@@ -61,7 +66,10 @@ export class Guards {
     reply.header('X-RateLimit-Limit', r.limit);
     reply.header('X-RateLimit-Remaining', r.remaining);
     reply.header('X-RateLimit-Reset', r.resetSeconds);
-    if (!r.allowed) throw new ApiError('rate_limited', undefined, { 'Retry-After': String(r.retryAfterSeconds) });
+    if (!r.allowed) {
+      this.d.throttles.count('organization');
+      throw new ApiError('rate_limited', undefined, { 'Retry-After': String(r.retryAfterSeconds) });
+    }
   }
 
   /** Data APIs (events, audiences, taxonomy, lookup, /client/v1 reads). */
@@ -74,7 +82,12 @@ export class Guards {
       if (opts.allowApiKey === false) throw fail('forbidden', 'this endpoint needs a user token, not an API key');
       const v = await this.d.apiKeys.verify(apiKey, headerValue(req, 'x-api-secret'));
       if (!v.ok) {
-        if ('key' in v) req.accessKey = { keyId: v.key.id, organizationId: v.key.organization_id };
+        if ('key' in v) {
+          const { throttles } = this.d;
+          await throttles.take('wrongSecretPerSource', `${v.key.id}:${req.ip}`, 'too many failed secrets for this key; try again later');
+          if (await throttles.allows('wrongSecretLogPerKey', v.key.id))
+            req.accessKey = { keyId: v.key.id, organizationId: v.key.organization_id };
+        }
         throw fail(v.code);
       }
       req.accessKey = { keyId: v.key.id, organizationId: v.key.organization_id };
@@ -83,7 +96,7 @@ export class Guards {
       const claims = await this.d.tokens.verify('data', bearer);
       if (claims === 'wrong_kind') throw fail('wrong_token_type', 'use the token from POST /auth/v1/login');
       if (!claims) throw fail('invalid_token');
-      const user = await this.d.accounts.activeUser(claims.userId);
+      const user = await this.d.accounts.currentUser(claims.userId, claims.credentialsVersion);
       if (!user) throw fail('invalid_token');
       // x-organization-id selects among the user's organizations; default is the one login returned.
       const wanted = headerValue(req, 'x-organization-id') || claims.organizationId;
@@ -119,8 +132,9 @@ export class Guards {
     const claims = await this.d.tokens.verify('platform', token);
     if (claims === 'wrong_kind') throw fail('wrong_token_type', 'use the token from POST /public/core/auth/issue');
     if (!claims) throw fail('invalid_token');
-    const user = await this.d.accounts.activeUser(claims.userId);
+    const user = await this.d.accounts.currentUser(claims.userId, claims.credentialsVersion);
     if (!user) throw fail('invalid_token');
+    await this.d.throttles.take('partnerPerUser', user.id);
     if (!opts.requireApp) return { user, app: null };
     const clientId = headerValue(req, 'x-delivr-client-id');
     const clientSecret = headerValue(req, 'x-delivr-client-secret');
@@ -136,6 +150,7 @@ export class Guards {
     const known = checkedSessions.get(req);
     if (known) return known;
     const principal = await this.d.sessions.authenticate(req.cookies[SESSION_COOKIE], req.method, headerValue(req, CSRF_HEADER));
+    await this.d.throttles.take('dashboardPerUser', principal.user.id);
     checkedSessions.set(req, principal);
     return principal;
   }

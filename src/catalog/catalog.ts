@@ -3,7 +3,7 @@
 // connection, so a transaction can hand every store the same transaction. Services receive the
 // stores they need; routes never see the catalog.
 import { type Kysely, sql } from 'kysely';
-import { PasswordResetsStore, UsersStore } from '../accounts/store.js';
+import { PasswordResetsStore, SignupRequestsStore, UsersStore } from '../accounts/store.js';
 import { AccessLogsStore, ApiKeysStore } from '../api-keys/store.js';
 import { AppsStore } from '../apps/store.js';
 import { ApiClientsStore } from '../legacy-clients/store.js';
@@ -19,6 +19,7 @@ export class Catalog {
   readonly organizations: OrganizationsStore;
   readonly users: UsersStore;
   readonly passwordResets: PasswordResetsStore;
+  readonly signupRequests: SignupRequestsStore;
   readonly members: MembersStore;
   readonly invites: InvitesStore;
   readonly sessions: SessionsStore;
@@ -37,6 +38,7 @@ export class Catalog {
     this.organizations = new OrganizationsStore(db);
     this.users = new UsersStore(db);
     this.passwordResets = new PasswordResetsStore(db);
+    this.signupRequests = new SignupRequestsStore(db);
     this.members = new MembersStore(db);
     this.invites = new InvitesStore(db);
     this.sessions = new SessionsStore(db);

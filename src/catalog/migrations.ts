@@ -2,6 +2,7 @@
 // code runs on both. Two processes starting at once apply each migration exactly once: PostgreSQL
 // through Kysely's advisory lock, SQLite through its database write lock (see migrateToLatest).
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { accountSecurityMigrations } from '../accounts/migrations.js';
 import { retentionMigrations } from '../retention/migrations.js';
 import { taxonomyMigrations } from '../taxonomy/migrations.js';
 
@@ -170,6 +171,7 @@ const migrations: Record<string, Migration> = {
   },
   ...taxonomyMigrations,
   ...retentionMigrations,
+  ...accountSecurityMigrations,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,5 +1,6 @@
 // Table shapes of the catalog, shared by SQLite and PostgreSQL. Times are epoch ms (bigint),
 // flags are integers 0/1 so both engines store and return the same values.
+import type { AccountTables } from '../accounts/tables.js';
 import type { TaxonomyTables } from '../taxonomy/tables.js';
 
 export type Role = 'owner' | 'admin' | 'member';
@@ -9,6 +10,8 @@ export interface OrganizationsTable {
   name: string;
   status: string;
   created_at: number;
+  /** 1: API keys must send their secret (the default); 0: key-only calls are allowed (legacy integrations). */
+  secret_required: number;
 }
 
 export interface UsersTable {
@@ -20,6 +23,8 @@ export interface UsersTable {
   status: 'invited' | 'active' | 'disabled';
   created_at: number;
   updated_at: number;
+  /** Bumped by a password reset: JWTs and sessions carrying an older version are refused. */
+  credentials_version: number;
 }
 
 export interface MembershipsTable {
@@ -49,6 +54,8 @@ export interface SessionsTable {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  /** The user's credentials version when the session began. */
+  credentials_version: number;
 }
 
 export interface PasswordResetsTable {
@@ -144,7 +151,7 @@ export interface TaskLeasesTable {
   last_started_at: number | null;
 }
 
-export interface CatalogDb extends TaxonomyTables {
+export interface CatalogDb extends TaxonomyTables, AccountTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;

@@ -1,10 +1,11 @@
 // Legacy JWT-created API clients (/client/v1), kept wire-compatible while on the deprecation path.
-// Only a person's data-API JWT may manage them: an API key can never mint another key.
+// Only a person's data-API JWT may manage them: an API key can never mint another key. Listing shows
+// key prefixes, so it needs keys.manage like creating and deleting (members get 403).
 import { Type } from 'typebox';
 import { can } from '../accounts/permissions.js';
 import { displayPrefix } from '../api-keys/service.js';
 import { fail } from '../platform/errors.js';
-import { type App, errorResponses } from '../platform/http.js';
+import { type App, errorResponses, noStore } from '../platform/http.js';
 import { formatSqlTime } from '../platform/time.js';
 import type { Services } from '../services.js';
 import { ClientBody, ClientCreated, ClientDeleted, ClientList } from './schemas.js';
@@ -32,6 +33,7 @@ export function legacyClientsDataRoutes(app: App, { auth, legacyClients }: Pick<
         name: req.body.name,
         createdBy: who.user.id,
       });
+      noStore(reply);
       return reply.status(201).send({
         client_id: client.id,
         api_key: created.apiKey,
@@ -53,6 +55,7 @@ export function legacyClientsDataRoutes(app: App, { auth, legacyClients }: Pick<
     },
     async (req, reply) => {
       const who = await auth.userJwt(req, reply);
+      if (!can(who.role, 'keys.manage')) throw fail('forbidden');
       const clients = await legacyClients.list(who.organizationId);
       return {
         clients: clients.map(({ client, keys }) => ({

@@ -66,6 +66,7 @@ export function membersDashboardRoutes(app: App, deps: Pick<Services, 'auth' | '
         firstName: b.first_name,
         lastName: b.last_name,
         password: b.password,
+        ip: req.ip,
       });
       return { ...(await signIn(deps, reply, user)), organization_id: organization.id };
     },

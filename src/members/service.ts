@@ -157,7 +157,7 @@ export class MembersService {
    * Accepts an invitation. A new person sets name and password; someone who already has an account
    * (invited to a second organization) proves it with their current password.
    */
-  async acceptInvite(input: { token: string; firstName?: string; lastName?: string; password: string }): Promise<{
+  async acceptInvite(input: { token: string; firstName?: string; lastName?: string; password: string; ip: string }): Promise<{
     user: User;
     organization: Organization;
   }> {
@@ -168,12 +168,13 @@ export class MembersService {
     const existing = await catalog.users.findUserByEmail(invite.email);
     let passwordHash: string | null = null;
     if (existing?.password_hash) {
-      // The same password check as sign-in, so it gets the same per-account throttle.
-      await this.d.throttle.assertOpen(existing.email);
+      // The same password check as sign-in, so it gets the same throttle (per account and address).
+      await this.d.throttle.assertOpen(existing.email, input.ip);
       if (!(await verifyPassword(input.password, existing.password_hash))) {
-        await this.d.throttle.recordFailure({ email: existing.email });
+        await this.d.throttle.recordFailure(existing.email, input.ip);
         throw fail('invalid_credentials');
       }
+      await this.d.throttle.recordSuccess(existing.email, input.ip);
     } else {
       checkPassword(input.password);
       if (!input.firstName?.trim() || !input.lastName?.trim()) {

@@ -1,6 +1,6 @@
 // Wire schemas of organizations (Partner API and operator API). Pure TypeBox, so the web app
 // imports the types.
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { AdminInviteOut } from '../members/schemas.js';
 import { NameField, wrap } from '../platform/schemas.js';
 
@@ -32,3 +32,12 @@ export const AdminCreateBody = Type.Object({
 });
 export const AdminCreated = Type.Object({ organization: AdminOrganizationOut, invite: AdminInviteOut });
 export const AdminOrganizations = Type.Object({ organizations: Type.Array(AdminOrganizationOut), total: Type.Integer() });
+
+/** The organization's API key policy (dashboard, Settings > API keys). */
+export const ApiKeySettingsOut = Type.Object({
+  secret_required: Type.Boolean({
+    description: 'true (the default): a request with an API key must send its X-Api-Secret. false: the key alone is accepted.',
+  }),
+});
+export const ApiKeySettingsBody = Type.Object({ secret_required: Type.Boolean() });
+export type ApiKeySettings = Static<typeof ApiKeySettingsOut>;

@@ -62,6 +62,19 @@ export class OrganizationsService {
     return { organization, project };
   }
 
+  /** Whether the organization's API keys must send their secret (seed v2: on unless an owner turned it off). */
+  async apiKeySettings(organizationId: string): Promise<{ secretRequired: boolean }> {
+    const organization = await this.catalog.organizations.getOrganization(organizationId);
+    if (!organization) throw fail('organization_not_found');
+    return { secretRequired: organization.secret_required === 1 };
+  }
+
+  /** Turning it off lets every key of the organization work without its secret, for integrations that cannot send one. */
+  async setSecretRequired(organizationId: string, required: boolean): Promise<{ secretRequired: boolean }> {
+    if (!(await this.catalog.organizations.setSecretRequired(organizationId, required))) throw fail('organization_not_found');
+    return { secretRequired: required };
+  }
+
   listForUser(userId: string): Promise<UserOrganization[]> {
     return this.catalog.organizations.listOrganizationsForUser(userId);
   }

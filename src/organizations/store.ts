@@ -14,13 +14,23 @@ export class OrganizationsStore {
   constructor(private readonly db: Kysely<CatalogDb>) {}
 
   async createOrganization(input: { name: string; now: number }): Promise<Organization> {
-    const row: Organization = { id: uuid(), name: input.name, status: 'active', created_at: input.now };
+    const row: Organization = { id: uuid(), name: input.name, status: 'active', created_at: input.now, secret_required: 1 };
     await this.db.insertInto('organizations').values(row).execute();
     return row;
   }
 
   async getOrganization(id: string): Promise<Organization | undefined> {
     return this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Sets whether the organization's API keys must send their secret; false when there is no such organization. */
+  async setSecretRequired(id: string, required: boolean): Promise<boolean> {
+    const r = await this.db
+      .updateTable('organizations')
+      .set({ secret_required: required ? 1 : 0 })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async listOrganizations(): Promise<Organization[]> {

@@ -2,10 +2,32 @@
 // no module reads process.env on its own, so tests can build several apps with different settings.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export type SignupMode = 'invite' | 'open';
 export type IpMode = 'full' | 'truncate' | 'none';
+
+/** A request budget: `count` requests at once, refilled evenly over `perSeconds` (a token bucket). */
+export interface Budget {
+  count: number;
+  perSeconds: number;
+}
+
+/** The budgets of the cheap abuse paths (src/platform/throttles.ts), each set by a `LIMIT_*` variable. */
+export interface AbuseLimits {
+  /** Password-reset emails per email address, and per client address. */
+  resetMailPerAddress: Budget;
+  resetMailPerSource: Budget;
+  /** Sign-up attempts per client address. */
+  signupPerSource: Budget;
+  /** Session API requests per signed-in person; Partner API requests per person. */
+  dashboardPerUser: Budget;
+  partnerPerUser: Budget;
+  /** Wrong or missing secrets for a real API key, per key and client address; and how many of them its access log keeps. */
+  wrongSecretPerSource: Budget;
+  wrongSecretLogPerKey: Budget;
+}
 
 export interface Config {
   port: number;
@@ -29,7 +51,12 @@ export interface Config {
   /** Answer 401 instead of the documented 404 "User not found." for unknown emails at login. */
   hideUnknownUsers: boolean;
   rateLimit: { perSecond: number; burst: number };
+  /**
+   * Failed sign-ins allowed per account and client address before each further attempt from there
+   * waits (1 s, doubling, up to the window); the window failures are counted in (accounts/throttle.ts).
+   */
   loginThrottle: { maxFailures: number; windowSeconds: number };
+  limits: AbuseLimits;
   sessionTtlSeconds: number;
   inviteTtlHours: number;
   bodyLimitBytes: number;
@@ -38,8 +65,12 @@ export interface Config {
   redisUrl: string | null;
   ipMode: IpMode;
   secureCookies: boolean;
-  /** Trust X-Forwarded-For from a load balancer for client IPs. */
-  trustProxy: boolean;
+  /**
+   * Whose X-Forwarded-For to believe for the client address: false (nobody, the default), the
+   * addresses/CIDR ranges of the proxies in front, or true (any peer: only when nothing but the proxy
+   * can reach the server).
+   */
+  trustProxy: boolean | string[];
   /** Group commit: longest wait before a flush, and most rows per flush (engine defaults when null). */
   ingestMaxDelayMs: number | null;
   ingestMaxRows: number | null;
@@ -94,6 +125,46 @@ function bool(env: Env, key: string, dflt: boolean): boolean {
   if (['1', 'true', 'yes'].includes(raw)) return true;
   if (['0', 'false', 'no'].includes(raw)) return false;
   throw new ConfigError(`${key} must be true or false, got "${raw}"`);
+}
+
+const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86_400 };
+
+/** `N/period` (period: second, minute, hour or day), e.g. `3/hour`: N requests at once, refilled over the period. */
+function budget(env: Env, key: string, dflt: Budget): Budget {
+  const raw = env[key]?.trim();
+  if (raw === undefined || raw === '') return dflt;
+  const m = /^(\d{1,9})\/(second|minute|hour|day)$/.exec(raw);
+  const count = Number(m?.[1]);
+  if (!m || count < 1)
+    throw new ConfigError(`${key} must look like 3/hour (a count of at least 1 per second, minute, hour or day), got "${raw}"`);
+  return { count, perSeconds: PERIODS[m[2] as string] as number };
+}
+
+/** Names proxy-addr (Fastify's trustProxy) knows for the private ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: unset or false trusts no X-Forwarded-For; true trusts any peer; otherwise a
+ * comma-separated list of proxy addresses and CIDR ranges (and loopback, linklocal, uniquelocal).
+ */
+function trustProxy(env: Env): boolean | string[] {
+  const raw = env.TRUST_PROXY?.trim();
+  if (raw === undefined || raw === '' || ['0', 'false', 'no'].includes(raw)) return false;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  const entries = raw.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    if (PROXY_RANGE_NAMES.has(entry)) continue;
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(
+        `TRUST_PROXY must be true, false or a comma-separated list of proxy addresses or CIDR ranges (e.g. 10.0.0.0/8,::1), got "${entry}"`,
+      );
+    }
+  }
+  return entries;
 }
 
 /**
@@ -172,8 +243,17 @@ export function loadConfig(env: Env = process.env): Config {
       burst: int(env, 'RATE_LIMIT_BURST', 50, 1, 1_000_000),
     },
     loginThrottle: {
-      maxFailures: int(env, 'LOGIN_MAX_FAILURES', 10, 1, 10_000),
+      maxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
       windowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 900, 1, 86_400),
+    },
+    limits: {
+      resetMailPerAddress: budget(env, 'LIMIT_RESET_MAIL_PER_ADDRESS', { count: 3, perSeconds: 3600 }),
+      resetMailPerSource: budget(env, 'LIMIT_RESET_MAIL_PER_SOURCE', { count: 20, perSeconds: 3600 }),
+      signupPerSource: budget(env, 'LIMIT_SIGNUP_PER_SOURCE', { count: 10, perSeconds: 3600 }),
+      dashboardPerUser: budget(env, 'LIMIT_DASHBOARD_PER_USER', { count: 600, perSeconds: 60 }),
+      partnerPerUser: budget(env, 'LIMIT_PARTNER_PER_USER', { count: 600, perSeconds: 60 }),
+      wrongSecretPerSource: budget(env, 'LIMIT_WRONG_SECRET_PER_SOURCE', { count: 10, perSeconds: 60 }),
+      wrongSecretLogPerKey: budget(env, 'LIMIT_WRONG_SECRET_LOG_PER_KEY', { count: 100, perSeconds: 3600 }),
     },
     sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 7 * 86_400, 60, 90 * 86_400),
     inviteTtlHours: int(env, 'INVITE_TTL_HOURS', 7 * 24, 1, 90 * 24),
@@ -183,7 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     ipMode: oneOf(env, 'IP_MODE', ['full', 'truncate', 'none'] as const, 'truncate'),
     secureCookies: bool(env, 'SECURE_COOKIES', publicUrl.startsWith('https:')),
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     ingestMaxDelayMs: env.INGEST_MAX_DELAY_MS ? int(env, 'INGEST_MAX_DELAY_MS', 5, 0, 10_000) : null,
     ingestMaxRows: env.INGEST_MAX_ROWS ? int(env, 'INGEST_MAX_ROWS', 5000, 1, 1_000_000) : null,
     ipData: { location: fileList(env, 'GEO_LOCATION_DB'), asn: fileList(env, 'GEO_ASN_DB') },

@@ -43,6 +43,7 @@ export const ERRORS = {
   topic_request_not_found: { status: 404, message: 'Topic request not found.' },
   invite_not_found: { status: 404, message: 'Invitation not found or expired.' },
   reset_link_invalid: { status: 404, message: 'This password reset link is unknown, used or expired.' },
+  signup_link_invalid: { status: 404, message: 'This sign-up link is unknown, used or expired.' },
   identity_not_found: { status: 404, message: 'Identity not found.' },
   link_not_found: { status: 404, message: 'Link not found.' },
   lookup_invalid: {

@@ -31,6 +31,19 @@ export const ErrorSchema = Type.Object(
 export const errorResponses = (...statuses: number[]): Record<number, typeof ErrorSchema> =>
   Object.fromEntries(statuses.map((s) => [s, ErrorSchema]));
 
+/**
+ * Adds 429 to the documented responses of the routes of `scope` whose security `applies` (routes
+ * that share one request budget, such as every session route's per-person limit). Call it before
+ * the routes are added.
+ */
+export function documentsThrottle(scope: App, applies: (security: readonly Record<string, unknown>[]) => boolean): void {
+  scope.addHook('onRoute', (route) => {
+    const schema = route.schema as { security?: Record<string, unknown>[]; response?: Record<number, unknown> } | undefined;
+    if (!schema?.security || !schema.response || !applies(schema.security)) return;
+    schema.response[429] ??= ErrorSchema;
+  });
+}
+
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
@@ -71,6 +84,14 @@ export function errorHandler(this: FastifyInstance, err: FastifyError | Error, r
     .type('application/json; charset=utf-8')
     .send(apiError.body() satisfies ErrorBody);
 }
+
+/**
+ * For a response that carries a secret (a token, an API or app secret, a session's CSRF token): no
+ * cache, shared or private, may keep a copy of it.
+ */
+export const noStore = (reply: FastifyReply): void => {
+  reply.header('cache-control', 'no-store');
+};
 
 export const headerValue = (req: FastifyRequest, name: string): string | undefined => {
   const v = req.headers[name];

@@ -19,8 +19,21 @@ export interface RateLimiter {
 export interface FailureCounter {
   /** Failures recorded for `key` within the window. */
   count(key: string): Promise<number>;
+  /** The count and the time of the latest failure (null when none), for delays that grow with each failure. */
+  state(key: string): Promise<FailureState>;
   fail(key: string): Promise<void>;
   reset(key: string): Promise<void>;
+}
+
+export interface FailureState {
+  count: number;
+  lastAt: number | null;
+}
+
+/** Keys remembered for a while (a client address that signed in to an account before). */
+export interface Marks {
+  mark(key: string, ttlMs: number): Promise<void>;
+  has(key: string): Promise<boolean>;
 }
 
 /** Token bucket: `perSecond` refill, `burst` capacity. */
@@ -64,6 +77,7 @@ export function bucketResult(allowed: boolean, tokens: number, perSecond: number
 /** Sliding-window failure counter kept in memory. */
 export class MemoryFailureCounter implements FailureCounter {
   private readonly failures = new Map<string, number[]>();
+  private sweepAt = 100_000;
   constructor(
     private readonly windowMs: number,
     private readonly now: () => number = Date.now,
@@ -73,10 +87,21 @@ export class MemoryFailureCounter implements FailureCounter {
     return this.live(key).length;
   }
 
+  async state(key: string): Promise<FailureState> {
+    const list = this.live(key);
+    return { count: list.length, lastAt: list.at(-1) ?? null };
+  }
+
   async fail(key: string): Promise<void> {
     const list = this.live(key);
     list.push(this.now());
     this.failures.set(key, list);
+    // Keys nobody asks about again (a sprayed list of emails) would otherwise stay forever. Sweeping
+    // only when the map has doubled keeps the cost per failure constant.
+    if (this.failures.size > this.sweepAt) {
+      for (const k of [...this.failures.keys()]) this.live(k);
+      this.sweepAt = Math.max(100_000, this.failures.size * 2);
+    }
   }
 
   async reset(key: string): Promise<void> {
@@ -88,5 +113,30 @@ export class MemoryFailureCounter implements FailureCounter {
     const list = (this.failures.get(key) ?? []).filter((t) => t > since);
     if (list.length === 0) this.failures.delete(key);
     return list;
+  }
+}
+
+/** Marks kept in memory until they expire. */
+export class MemoryMarks implements Marks {
+  private readonly marks = new Map<string, number>();
+  private sweepAt = 100_000;
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async mark(key: string, ttlMs: number): Promise<void> {
+    this.marks.delete(key);
+    this.marks.set(key, this.now() + ttlMs);
+    if (this.marks.size > this.sweepAt) {
+      const t = this.now();
+      for (const [k, until] of this.marks) if (until <= t) this.marks.delete(k);
+      this.sweepAt = Math.max(100_000, this.marks.size * 2);
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    const until = this.marks.get(key);
+    if (until === undefined) return false;
+    if (until > this.now()) return true;
+    this.marks.delete(key);
+    return false;
   }
 }

@@ -17,7 +17,8 @@ export const REDACT = [
 ];
 
 /** Emailed links carry their token in the path; logs keep the route, never the token. */
-export const redactPath = (url: string): string => (url.split('?')[0] ?? '').replace(/^\/(invite|reset-password)\/[^/]+/, '/$1/[redacted]');
+export const redactPath = (url: string): string =>
+  (url.split('?')[0] ?? '').replace(/^\/(invite|reset-password|confirm-signup)\/[^/]+/, '/$1/[redacted]');
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(

@@ -2,7 +2,7 @@
 // token bucket runs as one Lua script so concurrent processes never race on a read-modify-write;
 // the failure counter is a sorted set per key, trimmed to the window.
 import { Redis } from 'ioredis';
-import { type BucketResult, bucketResult, type FailureCounter, type RateLimiter } from './limits.js';
+import { type BucketResult, bucketResult, type FailureCounter, type FailureState, type Marks, type RateLimiter } from './limits.js';
 
 const TAKE = `
 local key = KEYS[1]
@@ -58,6 +58,19 @@ export class RedisFailureCounter implements FailureCounter {
     return this.redis.zcard(k);
   }
 
+  async state(key: string): Promise<FailureState> {
+    const k = this.prefix + key;
+    const r = await this.redis
+      .multi()
+      .zremrangebyscore(k, 0, this.now() - this.windowMs)
+      .zcard(k)
+      .zrange(k, '-1', '-1', 'WITHSCORES')
+      .exec();
+    const count = Number(r?.[1]?.[1] ?? 0);
+    const last = (r?.[2]?.[1] ?? []) as string[];
+    return { count, lastAt: last[1] === undefined ? null : Number(last[1]) };
+  }
+
   async fail(key: string): Promise<void> {
     const k = this.prefix + key;
     const t = this.now();
@@ -66,5 +79,20 @@ export class RedisFailureCounter implements FailureCounter {
 
   async reset(key: string): Promise<void> {
     await this.redis.del(this.prefix + key);
+  }
+}
+
+export class RedisMarks implements Marks {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'delivr:mark:',
+  ) {}
+
+  async mark(key: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.prefix + key, '1', 'PX', Math.max(1, Math.round(ttlMs)));
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await this.redis.exists(this.prefix + key)) === 1;
   }
 }

@@ -1,7 +1,9 @@
 // Signing a person in on the dashboard: a new session, its httpOnly SameSite cookie, and the body
-// with their organizations and CSRF token. Every sign-in path (password, sign-up, invitation) ends here.
+// with their organizations and CSRF token (never cached). Every sign-in path (password, sign-up,
+// sign-up confirmation, invitation) ends here.
 import type { FastifyReply } from 'fastify';
 import type { User } from '../accounts/store.js';
+import { noStore } from '../platform/http.js';
 import type { Services } from '../services.js';
 import type { Session } from './schemas.js';
 import { SESSION_COOKIE } from './service.js';
@@ -20,6 +22,7 @@ export async function signIn(
     path: '/',
     maxAge: maxAgeSeconds,
   });
+  noStore(reply);
   return sessionView(user, await organizations.listForUser(user.id), csrfToken);
 }
 

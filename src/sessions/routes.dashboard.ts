@@ -1,5 +1,5 @@
 // Dashboard sessions: sign in with a password (sets the session cookie), who is signed in, sign out.
-import { type App, errorResponses } from '../platform/http.js';
+import { type App, errorResponses, noStore } from '../platform/http.js';
 import { Ok } from '../platform/schemas.js';
 import type { Services } from '../services.js';
 import { signIn, signOut } from './cookie.js';
@@ -41,8 +41,9 @@ export function sessionsDashboardRoutes(
         response: { 200: SessionOut, ...errorResponses(401) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const who = await auth.session(req);
+      noStore(reply);
       return sessionView(who.user, await organizations.listForUser(who.user.id), who.csrfToken);
     },
   );

@@ -35,7 +35,13 @@ export class SessionsService {
     const token = randomToken(32);
     const now = this.now();
     const maxAgeSeconds = this.config.sessionTtlSeconds;
-    await this.catalog.sessions.createSession({ userId: user.id, tokenHash: hashToken(token), now, expiresAt: now + maxAgeSeconds * 1000 });
+    await this.catalog.sessions.createSession({
+      userId: user.id,
+      tokenHash: hashToken(token),
+      now,
+      expiresAt: now + maxAgeSeconds * 1000,
+      credentialsVersion: user.credentials_version,
+    });
     return { token, csrfToken: this.csrfTokenFor(token), maxAgeSeconds };
   }
 
@@ -44,7 +50,9 @@ export class SessionsService {
     if (!token || token.length > 200) throw fail('session_required');
     const session = await this.catalog.sessions.findLiveSession(hashToken(token), this.now());
     if (!session) throw fail('session_required');
-    const user = await this.accounts.activeUser(session.user_id);
+    // A session begun before a password reset is revoked by it; the version also ends one whose
+    // sign-in checked the old password while the reset ran.
+    const user = await this.accounts.currentUser(session.user_id, session.credentials_version);
     if (!user) throw fail('session_required');
     const csrfToken = this.csrfTokenFor(token);
     if (UNSAFE.has(method) && !safeEqual(csrfHeader ?? '', csrfToken)) throw fail('csrf_failed');

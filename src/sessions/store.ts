@@ -9,7 +9,14 @@ export type Session = Selectable<SessionsTable>;
 export class SessionsStore {
   constructor(private readonly db: Kysely<CatalogDb>) {}
 
-  async createSession(input: { userId: string; tokenHash: string; now: number; expiresAt: number }): Promise<Session> {
+  async createSession(input: {
+    userId: string;
+    tokenHash: string;
+    now: number;
+    expiresAt: number;
+    /** The user's credentials version as the sign-in saw it. */
+    credentialsVersion?: number;
+  }): Promise<Session> {
     const row: Session = {
       id: uuid(),
       token_hash: input.tokenHash,
@@ -17,6 +24,7 @@ export class SessionsStore {
       created_at: input.now,
       expires_at: input.expiresAt,
       revoked_at: null,
+      credentials_version: input.credentialsVersion ?? 0,
     };
     await this.db.insertInto('sessions').values(row).execute();
     return row;

@@ -7,8 +7,9 @@ import { apiKeysDashboardRoutes } from '../api-keys/routes.dashboard.js';
 import { appsDashboardRoutes } from '../apps/routes.dashboard.js';
 import { eventsDashboardRoutes } from '../events/routes.dashboard.js';
 import { membersDashboardRoutes } from '../members/routes.dashboard.js';
+import { organizationsDashboardRoutes } from '../organizations/routes.dashboard.js';
 import { pixelsDashboardRoutes } from '../pixels/routes.dashboard.js';
-import type { App } from '../platform/http.js';
+import { type App, documentsThrottle } from '../platform/http.js';
 import { projectsDashboardRoutes } from '../projects/routes.dashboard.js';
 import type { Services } from '../services.js';
 import { sessionsDashboardRoutes } from '../sessions/routes.dashboard.js';
@@ -20,10 +21,13 @@ export async function dashboardSurface(app: App, s: Services): Promise<void> {
       const security = req.routeOptions.schema?.security as Record<string, unknown>[] | undefined;
       if (security?.some((scheme) => 'sessionCookie' in scheme)) await s.auth.session(req);
     });
+    // Every session route spends the person's LIMIT_DASHBOARD_PER_USER budget.
+    documentsThrottle(scope, (security) => security.some((scheme) => 'sessionCookie' in scheme));
     sessionsDashboardRoutes(scope, s);
     accountsDashboardRoutes(scope, s);
     membersDashboardRoutes(scope, s);
     apiKeysDashboardRoutes(scope, s);
+    organizationsDashboardRoutes(scope, s);
     appsDashboardRoutes(scope, s);
     projectsDashboardRoutes(scope, s);
     pixelsDashboardRoutes(scope, s);

@@ -7,7 +7,7 @@ import { accountsPartnerRoutes } from '../accounts/routes.partner.js';
 import { appsPartnerRoutes } from '../apps/routes.partner.js';
 import { organizationsPartnerRoutes } from '../organizations/routes.partner.js';
 import { pixelsPartnerRoutes } from '../pixels/routes.partner.js';
-import type { App } from '../platform/http.js';
+import { type App, documentsThrottle } from '../platform/http.js';
 import { wrap } from '../platform/schemas.js';
 import { projectsPartnerRoutes } from '../projects/routes.partner.js';
 import type { Services } from '../services.js';
@@ -16,6 +16,8 @@ import { surface } from './scope.js';
 
 export async function partnerSurface(app: App, s: Services): Promise<void> {
   await surface(app, '/public/core', (scope) => {
+    // Every route with a platform JWT spends the person's LIMIT_PARTNER_PER_USER budget.
+    documentsThrottle(scope, (security) => security.some((scheme) => 'bearerAuth' in scheme));
     // `/public/core/` (with its slash, as Delivr has it) and `/public/core/health`.
     for (const path of ['/', '/health']) {
       scope.get(
@@ -35,6 +37,7 @@ export async function partnerSurface(app: App, s: Services): Promise<void> {
   });
   // Delivr's partner host also serves the intent topics of taxonomy-core.
   await surface(app, '/taxonomy/core', (scope) => {
+    documentsThrottle(scope, (security) => security.some((scheme) => 'bearerAuth' in scheme));
     taxonomyPartnerRoutes(scope, s);
   });
 }

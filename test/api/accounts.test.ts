@@ -15,7 +15,18 @@ import { createLogger } from '../../src/platform/logger.js';
 import { createServices } from '../../src/services.js';
 import { ADMIN_TOKEN, makeTestApp, type TestApp } from '../support/app.js';
 import { outbox } from '../support/mail.js';
-import { addMember, dash, json, newTenant, type Session, sessionFrom, type Tenant } from '../support/tenant.js';
+import {
+  addMember,
+  createKey,
+  dash,
+  dataToken,
+  json,
+  newTenant,
+  platformToken,
+  type Session,
+  sessionFrom,
+  type Tenant,
+} from '../support/tenant.js';
 
 interface ClockApp extends TestApp {
   /** Moves the app's clock forward; it keeps running from there. */
@@ -534,6 +545,97 @@ describe('sign-up mode', () => {
       await open.close();
     }
   });
+
+  it('with LOGIN_HIDE_UNKNOWN_USERS=true every address gets 202 "check your email"; the link finishes a new sign-up, a known address is told instead', async () => {
+    const hidden = await makeTestApp({ SIGNUP_MODE: 'open', LOGIN_HIDE_UNKNOWN_USERS: 'true' });
+    try {
+      const existing = await newTenant(hidden);
+      const pending = [202, { message: 'Check your email to finish signing up.' }];
+      const fresh: string[] = [];
+      for (const path of ['/auth/v1/register', '/data/core/v1/auth/register', '/dashboard/api/signup']) {
+        const email = newEmail('hidden');
+        fresh.push(email);
+        const known = await register(hidden, path, existing.email, 'another password');
+        const unknown = await register(hidden, path, email, 'Password123!');
+        expect(bodyOf(known)).toEqual(pending);
+        expect([unknown.statusCode, unknown.body]).toEqual([known.statusCode, known.body]);
+        expect(unknown.headers['set-cookie']).toBeUndefined();
+        // Nothing exists until the link is opened.
+        expect((await post('/auth/v1/login', { email, password: 'Password123!' }, {}, hidden)).statusCode).toBe(401);
+      }
+      // The known address is told it has an account, with no link that changes anything; its password stands.
+      const told = (await outbox(hidden.dataDir)).filter(
+        (m) => m.to.includes(existing.email) && m.subject === 'You already have a Delivr account',
+      );
+      expect(told).toHaveLength(3);
+      expect(told[0]?.text).toContain('http://delivr.test/sign-in');
+      expect(told[0]?.text).not.toMatch(/confirm-signup|reset-password\//);
+      expect((await post('/auth/v1/login', { email: existing.email, password: existing.password }, {}, hidden)).statusCode).toBe(200);
+
+      const mail = (await outbox(hidden.dataDir)).find((m) => m.to.includes(fresh[0] as string));
+      expect(mail?.subject).toBe('Finish signing up for Delivr');
+      const token = /http:\/\/delivr\.test\/confirm-signup\/([A-Za-z0-9_-]{43})\n/.exec(mail?.text ?? '')?.[1] as string;
+      expect(token).toBeDefined();
+      // Opening the link (the web page) leaves its token out of the request log.
+      await hidden.app.inject({ url: `/confirm-signup/${token}` });
+      expect(hidden.logs.filter((l) => l.includes(token))).toEqual([]);
+      const confirmed = await post('/dashboard/api/signup/confirm', { token }, {}, hidden);
+      expect(confirmed.statusCode, confirmed.body).toBe(201);
+      expect(confirmed.headers['cache-control']).toBe('no-store');
+      const session = json<{ user: { email: string; first_name: string }; organizations: { role: string; name: string }[] }>(confirmed);
+      expect(session.user).toMatchObject({ email: fresh[0], first_name: 'Sam' });
+      expect(session.organizations).toEqual([expect.objectContaining({ role: 'owner', name: expect.stringMatching(/^Self /) })]);
+      expect(cookieLine(confirmed)).toMatch(/^dlvr_session=/);
+      expect((await post('/auth/v1/login', { email: fresh[0], password: 'Password123!' }, {}, hidden)).statusCode).toBe(200);
+      const used = { error: 'This sign-up link is unknown, used or expired.', code: 'signup_link_invalid' };
+      expect(bodyOf(await post('/dashboard/api/signup/confirm', { token }, {}, hidden))).toEqual([404, used]);
+      expect(bodyOf(await post('/dashboard/api/signup/confirm', { token: 'made-up' }, {}, hidden))).toEqual([404, used]);
+    } finally {
+      await hidden.close();
+    }
+  });
+
+  it('a sign-up link expires after 24 hours', async () => {
+    const hidden = await makeClockApp({ SIGNUP_MODE: 'open', LOGIN_HIDE_UNKNOWN_USERS: 'true' });
+    try {
+      const email = newEmail('late');
+      expect((await register(hidden, '/dashboard/api/signup', email)).statusCode).toBe(202);
+      const mail = (await outbox(hidden.dataDir)).find((m) => m.to.includes(email));
+      const token = /\/confirm-signup\/([A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1] as string;
+      hidden.advance(24 * HOUR);
+      expect((await post('/dashboard/api/signup/confirm', { token }, {}, hidden)).statusCode).toBe(404);
+    } finally {
+      await hidden.close();
+    }
+  });
+
+  it('limits sign-up attempts per client address (LIMIT_SIGNUP_PER_SOURCE), open or closed, with a 429 and Retry-After', async () => {
+    const limited = await makeTestApp({ SIGNUP_MODE: 'open', LIMIT_SIGNUP_PER_SOURCE: '2/hour' });
+    try {
+      const from = (ip: string, path = '/auth/v1/register') =>
+        limited.app.inject({
+          method: 'POST',
+          url: path,
+          remoteAddress: ip,
+          payload: { email: newEmail(), password: 'Password123!', first_name: 'A', last_name: 'B', organization_name: 'Limited' },
+        });
+      expect((await from('10.9.0.1')).statusCode).toBe(201);
+      expect((await from('10.9.0.1', '/dashboard/api/signup')).statusCode).toBe(201);
+      for (const path of ['/auth/v1/register', '/data/core/v1/auth/register', '/dashboard/api/signup']) {
+        const refused = await from('10.9.0.1', path);
+        expect(bodyOf(refused)).toEqual([
+          429,
+          { error: 'Rate limit exceeded.', code: 'rate_limited', details: 'too many sign-ups from this address; try again later' },
+        ]);
+        expect(refused.headers['retry-after']).toBe('1800');
+      }
+      expect((await from('10.9.0.2')).statusCode).toBe(201);
+      const metrics = (await limited.app.inject({ url: '/metrics' })).body;
+      expect(metrics).toContain('delivr_throttled_total{limit="signup_source"} 3');
+    } finally {
+      await limited.close();
+    }
+  });
 });
 
 describe('login', () => {
@@ -563,49 +665,102 @@ describe('login', () => {
   });
 
   describe('throttling', () => {
+    // 3 free failures per account and address; 12 per account from unfamiliar addresses; 30 per address.
     let th: ClockApp;
     beforeAll(async () => {
       th = await makeClockApp({ LOGIN_MAX_FAILURES: '3', LOGIN_WINDOW_SECONDS: '60' });
     });
     afterAll(async () => th?.close());
-    const login = (email: string, password: string, ip = '10.0.0.1') =>
-      th.app.inject({ method: 'POST', url: '/auth/v1/login', payload: { email, password }, remoteAddress: ip });
-    const tooMany = { error: 'Too many failed attempts. Try again later.', code: 'too_many_attempts' };
+    const LOGIN_PATHS = ['/auth/v1/login', '/public/core/auth/issue', '/dashboard/api/session'] as const;
+    const login = (email: string, password: string, ip: string, path: (typeof LOGIN_PATHS)[number] = '/auth/v1/login') =>
+      th.app.inject({ method: 'POST', url: path, payload: { email, password }, remoteAddress: ip });
+    const waitFor = (seconds: number) => ({
+      error: 'Too many failed attempts. Try again later.',
+      code: 'too_many_attempts',
+      details: `try again in ${seconds} s`,
+    });
+    const refusal = (res: LightMyRequestResponse) => [res.statusCode, JSON.parse(res.body), res.headers['retry-after']];
 
-    it('per account: after the limit even the right password is refused, from any IP, until the window passes', async () => {
+    it('a guesser at one address waits longer after each failure, on every login path; the person signs in from elsewhere', async () => {
       const tenant = await newTenant(th);
-      const bystander = await newTenant(th);
-      for (let i = 0; i < 3; i++) expect((await login(tenant.email, 'wrong password', `10.1.0.${i}`)).statusCode).toBe(401);
-      expect(bodyOf(await login(tenant.email, tenant.password, '10.1.1.1'))).toEqual([429, tooMany]);
-      expect(bodyOf(await login(tenant.email.toUpperCase(), tenant.password, '10.1.1.2'))).toEqual([429, tooMany]);
-      const issue = await th.app.inject({
-        method: 'POST',
-        url: '/public/core/auth/issue',
-        payload: { email: tenant.email, password: tenant.password },
-        remoteAddress: '10.1.1.3',
-      });
-      expect(issue.statusCode).toBe(429);
-      expect((await login(bystander.email, bystander.password, '10.1.1.1')).statusCode).toBe(200);
-      th.advance(60_000);
-      expect((await login(tenant.email, tenant.password, '10.1.1.1')).statusCode).toBe(200);
+      const guesser = '10.1.0.1';
+      for (const path of LOGIN_PATHS) expect((await login(tenant.email, 'wrong password', guesser, path)).statusCode).toBe(401);
+      for (const path of LOGIN_PATHS) {
+        expect(refusal(await login(tenant.email, tenant.password, guesser, path))).toEqual([429, waitFor(1), '1']);
+      }
+      th.advance(1000);
+      expect((await login(tenant.email, 'wrong password', guesser)).statusCode).toBe(401);
+      expect(refusal(await login(tenant.email, tenant.password, guesser))).toEqual([429, waitFor(2), '2']);
+      th.advance(1000);
+      expect(refusal(await login(tenant.email, tenant.password, guesser))).toEqual([429, waitFor(1), '1']);
+      // Meanwhile the person, at an address they never used before, is not held up at all.
+      for (const path of LOGIN_PATHS) expect((await login(tenant.email, tenant.password, '10.1.9.9', path)).statusCode).toBe(200);
+      th.advance(1000);
+      expect((await login(tenant.email, tenant.password, guesser)).statusCode).toBe(200);
     });
 
-    it('per account: a successful login clears the failures', async () => {
+    it('a successful login forgives that address its failures', async () => {
       const tenant = await newTenant(th);
+      // Two failures a round: without the forgiving, the second round's would pass the three free ones.
       for (let round = 0; round < 3; round++) {
         for (let i = 0; i < 2; i++) expect((await login(tenant.email, 'wrong password', '10.2.0.1')).statusCode).toBe(401);
         expect((await login(tenant.email, tenant.password, '10.2.0.1')).statusCode).toBe(200);
       }
     });
 
-    it('per IP: many failures across accounts from one address lock that address only', async () => {
+    it('many addresses guessing one account slow down unfamiliar addresses only: the person at a familiar one is never locked out', async () => {
       const tenant = await newTenant(th);
-      for (let i = 0; i < 15; i++) expect((await login(newEmail('spray'), 'whatever1', '10.3.0.1')).statusCode).toBe(404);
-      expect(bodyOf(await login(tenant.email, tenant.password, '10.3.0.1'))).toEqual([429, tooMany]);
-      expect((await login(tenant.email, tenant.password, '10.3.0.2')).statusCode).toBe(200);
+      const familiar = '10.3.9.9';
+      expect((await login(tenant.email, tenant.password, familiar)).statusCode).toBe(200);
+      for (let i = 0; i < 12; i++) expect((await login(tenant.email, 'wrong password', `10.3.0.${i}`)).statusCode).toBe(401);
+      // 12 failures, each from its own address: an address new to the account now waits, then longer after each failure.
+      expect(refusal(await login(tenant.email, 'wrong password', '10.3.0.99'))).toEqual([429, waitFor(1), '1']);
+      th.advance(1000);
+      expect((await login(tenant.email, 'wrong password', '10.3.0.99')).statusCode).toBe(401);
+      expect(refusal(await login(tenant.email, tenant.password, '10.3.8.8'))).toEqual([429, waitFor(2), '2']);
+      for (const path of LOGIN_PATHS) expect((await login(tenant.email, tenant.password, familiar, path)).statusCode).toBe(200);
+      th.advance(2000);
+      expect((await login(tenant.email, tenant.password, '10.3.8.8')).statusCode).toBe(200);
     });
 
-    it('accepting an invitation with an existing password counts toward the same per-account limit', async () => {
+    it('one address trying many accounts slows down for accounts it never signed in to, not for the people behind it who did', async () => {
+      const regular = await newTenant(th);
+      const stranger = await newTenant(th);
+      const proxy = '10.4.0.1';
+      expect((await login(regular.email, regular.password, proxy)).statusCode).toBe(200);
+      for (let i = 0; i < 30; i++) expect((await login(newEmail('spray'), 'whatever1', proxy)).statusCode).toBe(404);
+      expect(refusal(await login(stranger.email, stranger.password, proxy))).toEqual([429, waitFor(1), '1']);
+      expect((await login(regular.email, regular.password, proxy)).statusCode).toBe(200);
+      expect((await login(stranger.email, stranger.password, '10.4.0.2')).statusCode).toBe(200);
+    });
+
+    it('with LOGIN_HIDE_UNKNOWN_USERS=true an unknown email is throttled exactly like a known one: same answers, same Retry-After', async () => {
+      const hidden = await makeClockApp({ LOGIN_MAX_FAILURES: '3', LOGIN_WINDOW_SECONDS: '60', LOGIN_HIDE_UNKNOWN_USERS: 'true' });
+      try {
+        const tenant = await newTenant(hidden);
+        const attempts = async (email: string, ip: string) => {
+          const seen: unknown[] = [];
+          for (let i = 0; i < 6; i++) {
+            const res = await hidden.app.inject({
+              method: 'POST',
+              url: '/auth/v1/login',
+              payload: { email, password: 'wrong password' },
+              remoteAddress: ip,
+            });
+            seen.push(refusal(res));
+          }
+          return seen;
+        };
+        const known = await attempts(tenant.email, '10.5.0.1');
+        const unknown = await attempts(newEmail('ghost'), '10.5.0.2');
+        expect(known).toEqual(unknown);
+        expect(known.map((r) => (r as unknown[])[0])).toEqual([401, 401, 401, 429, 429, 429]);
+      } finally {
+        await hidden.close();
+      }
+    });
+
+    it('accepting an invitation with an existing password counts toward the same account-and-address throttle', async () => {
       const first = await newTenant(th);
       const other = await newTenant(th);
       await th.app.inject({
@@ -616,25 +771,38 @@ describe('login', () => {
       });
       const token = (await tokensFor(th.dataDir, first.email, 'invite')).at(-1) as string;
       const tryAccept = (password: string) =>
-        th.app.inject({ method: 'POST', url: '/dashboard/api/invites/accept', payload: { token, password } });
+        th.app.inject({ method: 'POST', url: '/dashboard/api/invites/accept', payload: { token, password }, remoteAddress: '10.6.0.1' });
       for (let i = 0; i < 3; i++) expect((await tryAccept('wrong password')).statusCode).toBe(401);
-      expect(bodyOf(await tryAccept(first.password))).toEqual([429, tooMany]);
-      expect((await login(first.email, first.password, '10.4.0.1')).statusCode).toBe(429);
+      expect(refusal(await tryAccept(first.password))).toEqual([429, waitFor(1), '1']);
+      expect((await login(first.email, first.password, '10.6.0.1')).statusCode).toBe(429);
+      expect((await login(first.email, first.password, '10.6.0.2')).statusCode).toBe(200);
     });
 
-    it('a password reset lifts an account lock', async () => {
+    it('a password reset forgives the account and the address it was made from', async () => {
       const tenant = await newTenant(th);
-      for (let i = 0; i < 3; i++) await login(tenant.email, 'wrong password', '10.5.0.1');
-      expect((await login(tenant.email, tenant.password, '10.5.0.2')).statusCode).toBe(429);
-      await th.app.inject({ method: 'POST', url: '/dashboard/api/password/forgot', payload: { email: tenant.email } });
+      for (let i = 0; i < 6; i++) await login(tenant.email, 'wrong password', '10.7.0.1');
+      expect((await login(tenant.email, tenant.password, '10.7.0.1')).statusCode).toBe(429);
+      await th.app.inject({
+        method: 'POST',
+        url: '/dashboard/api/password/forgot',
+        payload: { email: tenant.email },
+        remoteAddress: '10.7.0.1',
+      });
       const token = await newToken(th.dataDir, tenant.email, 'reset-password');
       const reset = await th.app.inject({
         method: 'POST',
         url: '/dashboard/api/password/reset',
         payload: { token, password: 'brand new pw' },
+        remoteAddress: '10.7.0.1',
       });
       expect(reset.statusCode).toBe(200);
-      expect((await login(tenant.email, 'brand new pw', '10.5.0.3')).statusCode).toBe(200);
+      expect((await login(tenant.email, 'brand new pw', '10.7.0.1')).statusCode).toBe(200);
+    });
+
+    it('counts the delays in /metrics', async () => {
+      const metrics = await th.app.inject({ method: 'GET', url: '/metrics' });
+      const line = metrics.body.split('\n').find((l) => l.startsWith('delivr_throttled_total{limit="login"}'));
+      expect(Number(line?.split(' ')[1])).toBeGreaterThan(5);
     });
   });
 });
@@ -781,6 +949,80 @@ describe('password reset', () => {
     for (const s of [tenant.session, second]) expect((await get('/dashboard/api/session', { cookie: s.cookie })).statusCode).toBe(401);
     expect((await post('/auth/v1/login', { email: tenant.email, password: tenant.password })).statusCode).toBe(401);
     expect((await post('/auth/v1/login', { email: tenant.email, password: 'a new long password' })).statusCode).toBe(200);
+  });
+
+  it('ends every session and every data and platform JWT issued before it, and every other reset link', async () => {
+    const tenant = await newTenant(t);
+    const other = sessionFrom(await post('/dashboard/api/session', { email: tenant.email, password: tenant.password }));
+    const dataJwt = await dataToken(t, tenant);
+    const platformJwt = await platformToken(t, tenant);
+    const key = await createKey(t, tenant);
+    const asData = (jwt: string) => get('/api/v2/events_schema?source=pixel', { authorization: `Bearer ${jwt}` });
+    const asPartner = (jwt: string) => get('/public/core/api/organization/get', { authorization: `Bearer ${jwt}` });
+    const asKey = () => get('/api/v2/events_schema?source=pixel', { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret });
+    expect((await asData(dataJwt)).statusCode).toBe(200);
+    expect((await asPartner(platformJwt)).statusCode).toBe(200);
+
+    await post('/dashboard/api/password/forgot', { email: tenant.email }, {}, t);
+    const first = await newToken(t.dataDir, tenant.email, 'reset-password');
+    await post('/dashboard/api/password/forgot', { email: tenant.email }, {}, t);
+    const second = await newToken(t.dataDir, tenant.email, 'reset-password', [first]);
+    expect(bodyOf(await reset(second, 'the new password'))).toEqual([200, { ok: true }]);
+
+    const invalidToken = [401, { error: 'Invalid or expired token.', code: 'invalid_token' }];
+    expect(bodyOf(await asData(dataJwt))).toEqual(invalidToken);
+    expect(bodyOf(await asPartner(platformJwt))).toEqual(invalidToken);
+    for (const s of [tenant.session, other]) expect((await get('/dashboard/api/session', { cookie: s.cookie })).statusCode).toBe(401);
+    // The other link, unused and unexpired, is dead too.
+    expect(bodyOf(await reset(first, 'yet another password'))).toEqual([404, invalidLink]);
+    // API keys belong to the organization, not to the person: they keep working.
+    expect((await asKey()).statusCode).toBe(200);
+    // Signing in again gives tokens that work.
+    const fresh = { ...tenant, password: 'the new password' };
+    expect((await asData(await dataToken(t, fresh))).statusCode).toBe(200);
+    expect((await asPartner(await platformToken(t, fresh))).statusCode).toBe(200);
+  });
+
+  it('limits reset emails per address and per client address with a 429 and Retry-After, alike for known and unknown emails', async () => {
+    const limited = await makeTestApp({ LIMIT_RESET_MAIL_PER_SOURCE: '5/hour' });
+    try {
+      const known = await newTenant(limited);
+      const ghost = newEmail('ghost');
+      const ask = (email: string, ip: string) =>
+        limited.app.inject({ method: 'POST', url: '/dashboard/api/password/forgot', payload: { email }, remoteAddress: ip });
+      const perAddress = {
+        error: 'Rate limit exceeded.',
+        code: 'rate_limited',
+        details: 'a reset link was sent to this email recently; use it or try again later',
+      };
+      const answers = async (email: string, ips: string[]) => {
+        const out: unknown[] = [];
+        for (const ip of ips) {
+          const res = await ask(email, ip);
+          out.push([...bodyOf(res), res.headers['retry-after'] ?? null]);
+        }
+        return out;
+      };
+      const ips = ['10.8.0.1', '10.8.0.2', '10.8.0.3', '10.8.0.4', '10.8.0.5'];
+      const forKnown = await answers(known.email, ips);
+      expect(forKnown).toEqual([...Array(3).fill([...accepted, null]), [429, perAddress, '1200'], [429, perAddress, '1200']]);
+      expect(await answers(ghost, ips)).toEqual(forKnown);
+      expect(await tokensFor(limited.dataDir, known.email, 'reset-password')).toHaveLength(3);
+
+      // Per client address: five requests an hour, whatever the emails.
+      for (let i = 0; i < 5; i++) expect((await ask(newEmail('spray'), '10.8.1.1')).statusCode).toBe(202);
+      const refused = await ask(newEmail('spray'), '10.8.1.1');
+      expect(bodyOf(refused)).toEqual([
+        429,
+        { error: 'Rate limit exceeded.', code: 'rate_limited', details: 'too many reset requests from this address; try again later' },
+      ]);
+      expect(refused.headers['retry-after']).toBe('720');
+      const metrics = (await limited.app.inject({ url: '/metrics' })).body;
+      expect(metrics).toContain('delivr_throttled_total{limit="reset_mail_address"} 4');
+      expect(metrics).toContain('delivr_throttled_total{limit="reset_mail_source"} 1');
+    } finally {
+      await limited.close();
+    }
   });
 
   it('answers 202 for an unknown email too, and sends nothing', async () => {

@@ -171,6 +171,7 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'GET /public/core/health': () => ({ auth: 'none' }),
   'POST /public/core/api/app/create': () => ({ auth: 'platform', body: { name: 'hostile app' }, baseStatus: 201 }),
   'GET /public/core/api/app/retrieve/:app_id': (f) => ({ auth: 'platform', params: { app_id: f.appId } }),
+  'POST /public/core/api/app/rotate/:app_id': (f) => ({ auth: 'platform', params: { app_id: f.appId } }),
   'GET /public/core/api/organization/get': () => ({ auth: 'platform' }),
   'POST /public/core/api/organization/create': () => ({ auth: 'partner', body: { name: 'hostile org' } }),
   'POST /public/core/api/project/create': (f) => ({
@@ -224,6 +225,7 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
     body: { token: TOKEN, first_name: 'A', last_name: 'B', password: 'a long enough password' },
     baseStatus: 404,
   }),
+  'POST /dashboard/api/signup/confirm': () => ({ auth: 'none', body: { token: TOKEN }, baseStatus: 404 }),
   'POST /dashboard/api/password/forgot': () => ({ auth: 'none', body: { email: 'nobody@example.com' }, baseStatus: 202 }),
   'POST /dashboard/api/password/reset': () => ({
     auth: 'none',
@@ -269,6 +271,8 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
     params: { ...org(f), key_id: f.key.keyId },
     query: { limit: '10' },
   }),
+  'GET /dashboard/api/orgs/:org_id/api-key-settings': (f) => ({ auth: 'session', params: org(f) }),
+  'PATCH /dashboard/api/orgs/:org_id/api-key-settings': (f) => ({ auth: 'session', params: org(f), body: { secret_required: true } }),
   'GET /dashboard/api/orgs/:org_id/projects': (f) => ({ auth: 'session', params: org(f) }),
   'POST /dashboard/api/orgs/:org_id/projects': (f) => ({
     auth: 'session',
@@ -317,6 +321,7 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'GET /dashboard/api/orgs/:org_id/recent-events': (f) => ({ auth: 'session', params: org(f), query: { ...f.range, limit: '10' } }),
   'GET /dashboard/api/apps': () => ({ auth: 'session' }),
   'POST /dashboard/api/apps': () => ({ auth: 'session', body: { name: 'hostile app' }, baseStatus: 201 }),
+  'POST /dashboard/api/apps/:app_id/rotate': (f) => ({ auth: 'session', params: { app_id: f.appId } }),
   'DELETE /dashboard/api/apps/:app_id': (f) => ({
     auth: 'session',
     params: { app_id: f.spareAppId },
@@ -759,7 +764,13 @@ describe.each(backends)('on %s', (name, env, cleanup) => {
       BODY_LIMIT_BYTES: '16384',
       RATE_LIMIT_PER_SECOND: '1000000',
       RATE_LIMIT_BURST: '1000000',
-      LOGIN_MAX_FAILURES: '10000',
+      LOGIN_MAX_FAILURES: '100000',
+      LIMIT_RESET_MAIL_PER_ADDRESS: '1000000/second',
+      LIMIT_RESET_MAIL_PER_SOURCE: '1000000/second',
+      LIMIT_SIGNUP_PER_SOURCE: '1000000/second',
+      LIMIT_DASHBOARD_PER_USER: '1000000/second',
+      LIMIT_PARTNER_PER_USER: '1000000/second',
+      LIMIT_WRONG_SECRET_PER_SOURCE: '1000000/second',
     });
     spec = t.app.swagger() as unknown as OpenApi;
     f = await fixtures(t);

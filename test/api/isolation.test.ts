@@ -120,6 +120,10 @@ const CASES: Record<string, Case> = {
   },
   'POST /dashboard/api/password/forgot': { public: 'answers the same for every email' },
   'POST /dashboard/api/password/reset': { public: 'the emailed token is the credential' },
+  'POST /dashboard/api/signup/confirm': {
+    public: 'the emailed token is the credential',
+    probes: (c) => [c.dash('POST', `${D}/signup/confirm`, { token: c.a.inviteId })],
+  },
 
   // Pixel ingest and script: public by design; an event naming A's pixel under B's organization is refused.
   'OPTIONS /pixel/core/api/*': { public: 'CORS preflight' },
@@ -238,6 +242,12 @@ const CASES: Record<string, Case> = {
   'POST /public/core/api/app/create': { caller: (c) => [c.partner('POST', '/public/core/api/app/create', {}, { name: 'b-app' })] },
   'GET /public/core/api/app/retrieve/:app_id': {
     foreign: (c) => [c.partner('GET', `/public/core/api/app/retrieve/${c.a.app.appId}`)],
+  },
+  'POST /public/core/api/app/rotate/:app_id': {
+    foreign: (c) => [
+      c.partner('POST', `/public/core/api/app/rotate/${c.a.app.appId}`),
+      c.anon('POST', `/public/core/api/app/rotate/${c.a.app.appId}`, { authorization: `Bearer ${c.b.platformJwt}` }),
+    ],
   },
   'GET /public/core/api/organization/get': {
     caller: (c) => [
@@ -410,6 +420,10 @@ const CASES: Record<string, Case> = {
   'POST /dashboard/api/orgs/:org_id/api-keys/:key_id/revoke': { foreign: (c) => keyProbes(c, 'POST', '/revoke') },
   'POST /dashboard/api/orgs/:org_id/api-keys/:key_id/rotate': { foreign: (c) => keyProbes(c, 'POST', '/rotate') },
   'GET /dashboard/api/orgs/:org_id/api-keys/:key_id/access-log': { foreign: (c) => keyProbes(c, 'GET', '/access-log') },
+  'GET /dashboard/api/orgs/:org_id/api-key-settings': { foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/api-key-settings'))] },
+  'PATCH /dashboard/api/orgs/:org_id/api-key-settings': {
+    foreign: (c) => [c.dash('PATCH', orgs(c.a.owner.orgId, '/api-key-settings'), { secret_required: false })],
+  },
   'GET /dashboard/api/orgs/:org_id/projects': { foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/projects'))] },
   'POST /dashboard/api/orgs/:org_id/projects': {
     foreign: (c) => [c.dash('POST', orgs(c.a.owner.orgId, '/projects'), { name: 'b-intruder' })],
@@ -476,6 +490,7 @@ const CASES: Record<string, Case> = {
   'GET /dashboard/api/apps': { caller: (c) => [c.dash('GET', `${D}/apps`)] },
   'POST /dashboard/api/apps': { caller: (c) => [c.dash('POST', `${D}/apps`, { name: 'b-app' })] },
   'DELETE /dashboard/api/apps/:app_id': { foreign: (c) => [c.dash('DELETE', `${D}/apps/${c.a.app.appId}`)] },
+  'POST /dashboard/api/apps/:app_id/rotate': { foreign: (c) => [c.dash('POST', `${D}/apps/${c.a.app.appId}/rotate`)] },
 };
 
 function eventsProbes(c: Ctx, path: string, v1: boolean): Promise<Res>[] {
@@ -703,6 +718,9 @@ describe('tenant isolation: organization B against organization A, route by rout
     return {
       members: await get(orgs(a.owner.orgId, '/members'), owner),
       keys,
+      keySettings: await get(orgs(a.owner.orgId, '/api-key-settings'), owner),
+      // updated_at moves when the app's secret is rotated.
+      app: await get(`/public/core/api/app/retrieve/${a.app.appId}`, { authorization: `Bearer ${await platformToken(t, a.owner)}` }),
       projects: await get(orgs(a.owner.orgId, '/projects'), owner),
       pixels: await get(orgs(a.owner.orgId, `/projects/${a.projectId}/pixels`), owner),
       apps: await get(`${D}/apps`, owner),
@@ -863,6 +881,8 @@ describe('roles inside one organization', () => {
       ['POST', orgs(o, `/api-keys/${keyId}/revoke`)],
       ['POST', orgs(o, `/api-keys/${keyId}/rotate`)],
       ['GET', orgs(o, `/api-keys/${keyId}/access-log`)],
+      ['GET', orgs(o, '/api-key-settings')],
+      ['PATCH', orgs(o, '/api-key-settings'), { secret_required: false }],
       ['POST', orgs(o, '/projects'), { name: 'nope' }],
       ['PATCH', orgs(o, `/projects/${projectId}`), { name: 'nope' }],
       ['PATCH', orgs(o, `/projects/${projectId}`), { retention_days: 1 }],
@@ -885,6 +905,9 @@ describe('roles inside one organization', () => {
       payload: { name: 'x' },
     });
     expect(created.statusCode, created.body).toBe(403);
+    // Listing legacy clients shows key prefixes: not for members either.
+    const listed = await t.app.inject({ url: '/client/v1', headers: { authorization: `Bearer ${jwt}` } });
+    expect(listed.statusCode, listed.body).toBe(403);
     const ph = await partnerHeaders(t, member);
     const partner = [
       await t.app.inject({
@@ -938,6 +961,10 @@ describe('roles inside one organization', () => {
     expect((await call(admin, 'DELETE', orgs(o, `/members/${owner.userId}`))).statusCode).toBe(403);
     const ownerInvite = await call(admin, 'POST', orgs(o, '/invites'), { email: `o-${randomUUID()}@example.com`, role: 'owner' });
     expect(ownerInvite.statusCode, ownerInvite.body).toBe(403);
+    // Whether keys must send their secret is the owners' call; admins may read it.
+    const policy = await call(admin, 'PATCH', orgs(o, '/api-key-settings'), { secret_required: false });
+    expect(policy.statusCode, policy.body).toBe(403);
+    expect(json(await call(admin, 'GET', orgs(o, '/api-key-settings')))).toEqual({ secret_required: true });
     expect(await roleOf(admin.userId)).toBe('admin');
     expect(await roleOf(other.userId)).toBe('member');
     expect(await roleOf(owner.userId)).toBe('owner');

@@ -113,6 +113,17 @@ describe.each(TARGETS)('$name', (target) => {
     await expect401(target, await sign({ ...claims, nbf: now() + 3600 }), 'a token valid only from next hour');
   });
 
+  it('refuses a token without exp, whatever else it carries, and one whose credentials version is not a number', async () => {
+    const { exp: _exp, ...claims } = claimsOf(genuine(target.api));
+    // Signed with the real key: only the missing expiry stands between it and the data.
+    const res = await callWith(target, `Bearer ${await sign({ ...claims, exp: now() + 3600 })}`);
+    expect(res.statusCode, res.body).toBe(200);
+    await expect401(target, await sign(claims), 'a token without exp');
+    await expect401(target, await sign({ ...claims, iat: now() }), 'a token without exp, with iat');
+    await expect401(target, await sign({ ...claims, exp: now() + 3600, cv: '0' }), 'cv as a string');
+    await expect401(target, await sign({ ...claims, exp: now() + 3600, cv: 1 }), 'a credentials version the user does not have');
+  });
+
   it('refuses a tampered payload that keeps the original signature', async () => {
     const g = genuine(target.api);
     await expect401(

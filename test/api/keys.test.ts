@@ -1,7 +1,9 @@
 // Organization API keys through the dashboard and their use on the data API, as the
 // authentication-v2 seed describes them: created in the dashboard with the secret shown once,
 // key + secret on every request (exact 401 bodies), rotate and revoke taking effect at once, legacy
-// key-only keys, the per-key access log, and the per-organization rate limit with its headers.
+// key-only keys, the organization's secret_required setting (seed v2; off for legacy integrations),
+// the per-key access log with wrong secrets budgeted, the per-organization rate limit with its
+// headers, and legacy API clients hidden from members.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,7 @@ import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createServices } from '../../src/services.js';
 import { ADMIN_TOKEN, makeTestApp, type TestApp } from '../support/app.js';
-import { addMember, createKey, dash, json, newTenant, type Tenant } from '../support/tenant.js';
+import { addMember, createKey, dash, dataToken, json, newTenant, type Tenant } from '../support/tenant.js';
 
 const SCHEMA = '/api/v2/events_schema';
 const INVALID_KEY = '{"error":"Invalid API key"}';
@@ -242,6 +244,124 @@ describe('legacy key-only keys', () => {
     expect(rotated.key.secret_required).toBe(true);
     expect(statusBody(await call({ 'x-api-key': legacy.apiKey }))).toEqual([401, SECRET_REQUIRED]);
     expect((await call(pair(legacy.apiKey, rotated.api_secret))).statusCode).toBe(200);
+  });
+});
+
+describe("the organization's secret_required setting", () => {
+  const settingsUrl = (tenant: Tenant) => `/dashboard/api/orgs/${tenant.orgId}/api-key-settings`;
+  const read = (tenant: Tenant, session = tenant.session) =>
+    t.app.inject({ method: 'GET', url: settingsUrl(tenant), headers: { cookie: session.cookie } });
+  const change = (tenant: Tenant, secretRequired: boolean, session = tenant.session) =>
+    t.app.inject({ method: 'PATCH', url: settingsUrl(tenant), headers: dash(session), payload: { secret_required: secretRequired } });
+
+  it('is on by default; owners and admins read it, only owners change it, members get 403, other organizations 404', async () => {
+    const owner = await newTenant(t);
+    const admin = await addMember(t, owner, 'admin');
+    const member = await addMember(t, owner, 'member');
+    const stranger = await newTenant(t);
+    const forbidden = JSON.stringify({ error: 'Forbidden.', code: 'forbidden' });
+    const notFound = JSON.stringify({ error: 'Organization not found.', code: 'organization_not_found' });
+    expect(statusBody(await read(owner))).toEqual([200, '{"secret_required":true}']);
+    expect(statusBody(await read(owner, admin.session))).toEqual([200, '{"secret_required":true}']);
+    expect(statusBody(await read(owner, member.session))).toEqual([403, forbidden]);
+    expect(statusBody(await change(owner, false, admin.session))).toEqual([403, forbidden]);
+    expect(statusBody(await change(owner, false, member.session))).toEqual([403, forbidden]);
+    expect(statusBody(await change(owner, false, stranger.session))).toEqual([404, notFound]);
+    expect(statusBody(await read(owner, stranger.session))).toEqual([404, notFound]);
+    expect(statusBody(await read(owner))).toEqual([200, '{"secret_required":true}']);
+    expect(statusBody(await change(owner, false))).toEqual([200, '{"secret_required":false}']);
+    expect(statusBody(await read(owner, admin.session))).toEqual([200, '{"secret_required":false}']);
+    expect((await t.app.inject({ method: 'PATCH', url: settingsUrl(owner), headers: dash(owner.session), payload: {} })).statusCode).toBe(
+      400,
+    );
+  });
+
+  it('off: every key of that organization works with X-Api-Key alone, a wrong secret still fails; on again: "API secret is required"', async () => {
+    const tenant = await newTenant(t);
+    const other = await newTenant(t);
+    const key = await createKey(t, tenant);
+    const othersKey = await createKey(t, other);
+    expect(statusBody(await call({ 'x-api-key': key.apiKey }))).toEqual([401, SECRET_REQUIRED]);
+    expect((await change(tenant, false)).statusCode).toBe(200);
+    expect((await call({ 'x-api-key': key.apiKey })).statusCode).toBe(200);
+    expect((await call({ authorization: `Bearer ${key.apiKey}` })).statusCode).toBe(200);
+    expect((await call(pair(key.apiKey, key.apiSecret))).statusCode).toBe(200);
+    expect(statusBody(await call(pair(key.apiKey, 'ab'.repeat(32))))).toEqual([401, INVALID_SECRET]);
+    // Another organization keeps the default.
+    expect(statusBody(await call({ 'x-api-key': othersKey.apiKey }))).toEqual([401, SECRET_REQUIRED]);
+    expect((await change(tenant, true)).statusCode).toBe(200);
+    expect(statusBody(await call({ 'x-api-key': key.apiKey }))).toEqual([401, SECRET_REQUIRED]);
+  });
+});
+
+describe('wrong secrets for a real key', () => {
+  it('are limited per key and client address (429 with Retry-After) and only so many reach the access log; the right secret still works', async () => {
+    const limited = await makeTestApp({ LIMIT_WRONG_SECRET_PER_SOURCE: '3/minute', LIMIT_WRONG_SECRET_LOG_PER_KEY: '5/hour' });
+    try {
+      const tenant = await newTenant(limited);
+      const key = await createKey(limited, tenant);
+      const wrong = pair(key.apiKey, 'ab'.repeat(32));
+      const from = (headers: Record<string, string>, ip: string) => call(headers, limited, { remoteAddress: ip });
+      for (let i = 0; i < 3; i++) expect(statusBody(await from(wrong, '203.0.113.1'))).toEqual([401, INVALID_SECRET]);
+      for (const headers of [wrong, { 'x-api-key': key.apiKey }]) {
+        const refused = await from(headers, '203.0.113.1');
+        expect(statusBody(refused)).toEqual([
+          429,
+          JSON.stringify({
+            error: 'Rate limit exceeded.',
+            code: 'rate_limited',
+            details: 'too many failed secrets for this key; try again later',
+          }),
+        ]);
+        expect(refused.headers['retry-after']).toBe('20');
+      }
+      expect((await from(pair(key.apiKey, key.apiSecret), '203.0.113.1')).statusCode).toBe(200);
+      for (let i = 0; i < 3; i++) expect(statusBody(await from(wrong, '203.0.113.2'))).toEqual([401, INVALID_SECRET]);
+      expect((await from(pair(key.apiKey, key.apiSecret), '203.0.113.3')).statusCode).toBe(200);
+
+      const res = await limited.app.inject({
+        method: 'GET',
+        url: `${keysUrl(tenant)}/${key.keyId}/access-log`,
+        headers: { cookie: tenant.session.cookie },
+      });
+      const entries = json<{ entries: LogEntry[] }>(res).entries;
+      // Six wrong secrets answered 401, five logged; the 429s are not logged; every success is.
+      expect(entries.filter((e) => e.status === 401)).toHaveLength(5);
+      expect(entries.filter((e) => e.status === 429)).toHaveLength(0);
+      expect(entries.filter((e) => e.status === 200).map((e) => e.ip)).toEqual(['203.0.113.3', '203.0.113.1']);
+      const metrics = (await limited.app.inject({ url: '/metrics' })).body;
+      expect(metrics).toContain('delivr_throttled_total{limit="wrong_secret_source"} 2');
+      expect(metrics).toContain('delivr_throttled_total{limit="wrong_secret_log_key"} 1');
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('legacy API clients (/client/v1)', () => {
+  it('members see no clients or key prefixes (403), as they see no API keys; admins and owners do', async () => {
+    const owner = await newTenant(t);
+    const admin = await addMember(t, owner, 'admin');
+    const member = await addMember(t, owner, 'member');
+    const list = async (who: Tenant) =>
+      t.app.inject({ method: 'GET', url: '/client/v1', headers: { authorization: `Bearer ${await dataToken(t, who)}` } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/client/v1',
+      headers: { authorization: `Bearer ${await dataToken(t, owner)}` },
+      payload: { name: 'legacy' },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.headers['cache-control']).toBe('no-store');
+    const prefix = json<{ api_key: string }>(created).api_key.slice(0, 12);
+    const forbidden = await list(member);
+    expect(statusBody(forbidden)).toEqual([403, JSON.stringify({ error: 'Forbidden.', code: 'forbidden' })]);
+    expect(forbidden.body).not.toContain(prefix);
+    for (const who of [owner, admin]) {
+      const res = await list(who);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain(`${prefix}...`);
+    }
   });
 });
 

@@ -2,8 +2,8 @@
 // secret the platform hands out (passwords, API keys and secrets including rotated ones, app client
 // secrets, session and CSRF tokens, invitation and password-reset tokens, JWTs), use them, and then
 // the SQLite catalog files (database, WAL and shared memory, read as bytes) and every captured log
-// line are searched for each plaintext. Mail goes to a real SMTP server started here: in outbox mode
-// the mailer logs the link on purpose (it is the mail), so this test runs with SMTP_URL set.
+// line are searched for each plaintext. Mail goes to a real SMTP server started here (outbox mode,
+// which keeps links out of the log too, is checked in test/mail/smtp.test.ts).
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -199,9 +199,23 @@ async function runEveryFlow(): Promise<void> {
   expectStatus(partnerApp, 201, 'create app (Partner API)');
   const pa = json<{ response: { app_id: string; client_id: string; client_secret: string } }>(partnerApp).response;
   stored.apps.push({ clientId: pa.client_id, clientSecret: keep('app client secret (Partner API)', pa.client_secret) });
+  // Rotate it: the secret it had and the one it gets are both secrets.
+  const rotatedApp = await inject('POST', `/public/core/api/app/rotate/${pa.app_id}`, { authorization: `Bearer ${platformJwt}` });
+  expectStatus(rotatedApp, 200, 'rotate app (Partner API)');
+  const paRotated = json<{ response: { client_secret: string } }>(rotatedApp).response.client_secret;
+  // The catalog now holds the hash of the new secret only.
+  stored.apps.splice(
+    stored.apps.findIndex((x) => x.clientId === pa.client_id),
+    1,
+    {
+      clientId: pa.client_id,
+      clientSecret: keep('app client secret after rotation', paRotated),
+    },
+  );
   const retrieved = await inject('GET', `/public/core/api/app/retrieve/${pa.app_id}`, { authorization: `Bearer ${platformJwt}` });
   expectStatus(retrieved, 200, 'retrieve app');
   expect(retrieved.body).not.toContain(pa.client_secret);
+  expect(retrieved.body).not.toContain(paRotated);
 
   // Use everything, rightly and wrongly, so the request paths and failure paths are logged too.
   const schema = '/api/v2/events_schema?source=pixel';

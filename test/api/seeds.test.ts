@@ -15,7 +15,6 @@ beforeAll(async () => {
   tenant = await newTenant(t);
   const app = await createApp(t, tenant);
   const key = await createKey(t, tenant);
-  const legacy = await t.services.apiKeys.createLegacyKey({ organizationId: tenant.orgId, name: 'legacy' });
   Object.assign(vars, {
     YOUR_EMAIL: tenant.email,
     YOUR_PASSWORD: tenant.password,
@@ -26,8 +25,6 @@ beforeAll(async () => {
     YOUR_CLIENT_SECRET: app.clientSecret,
     YOUR_API_KEY: key.apiKey,
     YOUR_API_SECRET: key.apiSecret,
-    // The v1 page's key-only example predates secrets: a legacy key is what it describes.
-    'dlvr_74ce9b3f761368ede79ec2db...': legacy.apiKey,
   });
 });
 afterAll(async () => t?.close());
@@ -125,28 +122,47 @@ describe('authentication-v1 seed', () => {
     expect(json(refused)).toEqual({ error: 'Invalid API key' });
   });
 
-  it('events with X-Api-Key alone: works for a legacy key, and a new key answers "API secret is required"', async () => {
+  it('step 4, the step-3 key with X-Api-Key alone: "API secret is required" by default (seed v2), events once an owner allows keys alone', async () => {
+    const token = json<{ token: string }>(await replay(find('POST', '/auth/v1/login'))).token;
+    const created = await replay(find('POST', '/client/v1'), { YOUR_JWT_TOKEN: token });
+    expect(created.statusCode, created.body).toBe(201);
+    const { api_key } = json<{ api_key: string }>(created);
     const events = examples.find((e) => new URL(e.url).pathname === '/api/v1/events') as CurlExample;
-    const pixel = await t.app.inject({
+    expect(events.headers).toEqual({ 'x-api-key': 'dlvr_74ce9b3f761368ede79ec2db...' });
+    const project = await t.app.inject({
       method: 'POST',
       url: `/dashboard/api/orgs/${tenant.orgId}/projects`,
       headers: dash(tenant.session),
       payload: { name: 'seed events' },
     });
-    const projectId = json<{ project: { project_id: string } }>(pixel).project.project_id;
+    const projectId = json<{ project: { project_id: string } }>(project).project.project_id;
     const px = await t.app.inject({
       method: 'POST',
       url: `/dashboard/api/orgs/${tenant.orgId}/projects/${projectId}/pixels`,
       headers: dash(tenant.session),
       payload: { title: 'seed pixel' },
     });
-    const pixelId = json<{ pixel: { pixel_id: string } }>(px).pixel.pixel_id;
-    const legacy = await replay(events, { YOUR_PIXEL_ID: pixelId });
-    expect(legacy.statusCode, legacy.body).toBe(200);
-    expect(Array.isArray(json(legacy).events)).toBe(true);
-    const modern = await replay(events, { YOUR_PIXEL_ID: pixelId, 'dlvr_74ce9b3f761368ede79ec2db...': vars.YOUR_API_KEY as string });
-    expect(modern.statusCode).toBe(401);
-    expect(json(modern)).toEqual({ error: 'API secret is required' });
+    const local = { YOUR_PIXEL_ID: json<{ pixel: { pixel_id: string } }>(px).pixel.pixel_id, 'dlvr_74ce9b3f761368ede79ec2db...': api_key };
+    const secretRequired = (on: boolean) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/dashboard/api/orgs/${tenant.orgId}/api-key-settings`,
+        headers: dash(tenant.session),
+        payload: { secret_required: on },
+      });
+
+    const required = await replay(events, local);
+    expect([required.statusCode, required.body]).toEqual([401, '{"error":"API secret is required"}']);
+    expect((await secretRequired(false)).statusCode).toBe(200);
+    try {
+      const legacy = await replay(events, local);
+      expect(legacy.statusCode, legacy.body).toBe(200);
+      expect(Array.isArray(json(legacy).events)).toBe(true);
+    } finally {
+      expect((await secretRequired(true)).statusCode).toBe(200);
+    }
+    const again = await replay(events, local);
+    expect([again.statusCode, again.body]).toEqual([401, '{"error":"API secret is required"}']);
   });
 
   it('platform token from /public/core/auth/issue, then organization/get with the JWT alone', async () => {

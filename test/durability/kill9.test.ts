@@ -95,8 +95,13 @@ describe.each(backends)('kill -9 during ingest on $name', (backend) => {
           }
         }
       };
+      const ackedBefore = acked.size;
       const loops = Array.from({ length: 16 }, (_, w) => loop(w));
-      await new Promise((r) => setTimeout(r, 200 + Math.random() * 1300));
+      // Kill mid-stream once this trial has had acknowledgements (however slow a loaded machine is),
+      // at a random moment after that.
+      const deadline = Date.now() + 30_000;
+      while (acked.size - ackedBefore < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, Math.random() * 1000));
       await target.stop('SIGKILL');
       stop = true;
       await Promise.all(loops);

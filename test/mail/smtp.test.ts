@@ -1,13 +1,15 @@
 // Outgoing mail both ways it can go: over SMTP to a real SMTP server started here (smtp-server,
-// parsed with mailparser), and, without SMTP_URL, as an .eml file in DATA_DIR/outbox with the link in
-// the log line, which is how a laptop operator finishes an invitation without a mail server. A
-// refusing mail server is reported as such, and what was saved can be re-sent.
+// parsed with mailparser), and, without SMTP_URL, as an .eml file in DATA_DIR/outbox, which is how a
+// laptop operator finishes an invitation without a mail server: the log names the file but never
+// carries the link (a credential), and the link stands whole on one line of the file, ready to copy.
+// A refusing mail server is reported as such, and what was saved can be re-sent.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wrapProse } from '../../src/mail/mailer.js';
 import { ADMIN_TOKEN, makeTestApp, type TestApp } from '../support/app.js';
 
 interface Received {
@@ -143,13 +145,15 @@ describe('with SMTP_URL: delivered over SMTP', () => {
 describe('without SMTP_URL: written to DATA_DIR/outbox', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await makeTestApp();
+    // A long public URL: its links pass 76 characters, where quoted-printable would cut them.
+    t = await makeTestApp({ PUBLIC_URL: 'https://delivr-dashboard.analytics.example-company.com' });
   });
   afterAll(async () => t?.close());
+  const LONG_LINK = /https:\/\/delivr-dashboard\.analytics\.example-company\.com\/invite\/([A-Za-z0-9_-]{43})/;
 
-  it('writes an .eml only its owner can read, and logs the accept link with the file', async () => {
+  it('writes an .eml only its owner can read, and logs the file but never the link', async () => {
     const email = `outbox-owner-${Date.now()}@example.com`;
-    const res = await createOrg(t, 'Laptop Co', email);
+    const res = await createOrg(t, 'Laptop Ünïcode Co', email);
     expect(res.statusCode, res.body).toBe(201);
 
     const dir = join(t.dataDir, 'outbox');
@@ -162,15 +166,60 @@ describe('without SMTP_URL: written to DATA_DIR/outbox', () => {
     const mail = await simpleParser(readFileSync(file));
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : '').toBe(email);
     expect(mail.from?.value).toEqual([{ name: 'Delivr', address: 'no-reply@localhost' }]);
-    expect(mail.subject).toBe('Join Laptop Co on Delivr');
-    const link = LINK.exec(mail.text ?? '')?.[0];
-    expect(link).toBeDefined();
+    expect(mail.subject).toBe('Join Laptop Ünïcode Co on Delivr');
+    expect(mail.text).toContain('You have been invited to join Laptop Ünïcode Co on Delivr.');
+    const link = LONG_LINK.exec(mail.text ?? '')?.[0] as string;
+    expect(link.length).toBeGreaterThan(76);
+
+    // Copyable from the file as it is: the whole link on a line of its own, no transfer encoding.
+    const raw = readFileSync(file, 'utf8');
+    expect(raw.split('\n')).toContain(link);
+    expect(raw).toMatch(/Content-Transfer-Encoding: 8bit/i);
 
     const line = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'email written to outbox (no SMTP_URL)');
-    expect(line).toMatchObject({ to: email, subject: 'Join Laptop Co on Delivr', file, link });
+    expect(line).toMatchObject({ to: email, subject: 'Join Laptop Ünïcode Co on Delivr', file });
+    const token = link.split('/').at(-1) as string;
+    expect(t.logs.filter((l) => l.includes(token))).toEqual([]);
 
-    const token = (link as string).split('/').at(-1);
     const preview = await t.app.inject({ method: 'POST', url: '/dashboard/api/invites/preview', payload: { token } });
     expect(preview.statusCode).toBe(200);
+  });
+
+  it('a password reset link is kept out of the log the same way', async () => {
+    const email = `outbox-reset-${Date.now()}@example.com`;
+    await createOrg(t, 'Reset Co', email);
+    const outboxLines = () =>
+      readdirSync(join(t.dataDir, 'outbox')).flatMap((f) => readFileSync(join(t.dataDir, 'outbox', f), 'utf8').split('\n'));
+    const linkLine = (kind: string) =>
+      outboxLines().filter((l) => l.startsWith(`https://delivr-dashboard.analytics.example-company.com/${kind}/`));
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: '/dashboard/api/invites/accept',
+      payload: { token: linkLine('invite').at(-1)?.split('/').at(-1), first_name: 'R', last_name: 'S', password: 'a long password' },
+    });
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: '/dashboard/api/password/forgot', payload: { email } })).statusCode).toBe(202);
+    const [reset] = linkLine('reset-password');
+    expect(reset).toMatch(/\/reset-password\/[A-Za-z0-9_-]{43}$/);
+    const token = (reset as string).split('/').at(-1) as string;
+    expect(t.logs.filter((l) => l.includes(token))).toEqual([]);
+  });
+});
+
+describe('wrapProse', () => {
+  it('wraps prose at 76 characters on spaces and leaves a link whole', () => {
+    const link = `https://example.com/${'x'.repeat(120)}`;
+    const out = wrapProse(`${'word '.repeat(40).trim()}\n${link}\n`);
+    const lines = out.split('\n');
+    expect(lines.every((l) => l.length <= 76 || l === link)).toBe(true);
+    expect(lines).toContain(link);
+    expect(lines.join(' ').replace(/\s+/g, ' ')).toBe(`${'word '.repeat(40)}${link} `.replace(/\s+/g, ' '));
+  });
+
+  it('cuts only what would pass the protocol line limit (998 bytes), never inside a character', () => {
+    const long = '🚀'.repeat(400);
+    const lines = wrapProse(long).split('\n');
+    expect(lines.every((l) => Buffer.byteLength(l) <= 998)).toBe(true);
+    expect(lines.join('')).toBe(long);
   });
 });

@@ -51,7 +51,16 @@ describe('defaults', () => {
       metricsToken: null,
       hideUnknownUsers: false,
       rateLimit: { perSecond: 25, burst: 50 },
-      loginThrottle: { maxFailures: 10, windowSeconds: 900 },
+      loginThrottle: { maxFailures: 5, windowSeconds: 900 },
+      limits: {
+        resetMailPerAddress: { count: 3, perSeconds: 3600 },
+        resetMailPerSource: { count: 20, perSeconds: 3600 },
+        signupPerSource: { count: 10, perSeconds: 3600 },
+        dashboardPerUser: { count: 600, perSeconds: 60 },
+        partnerPerUser: { count: 600, perSeconds: 60 },
+        wrongSecretPerSource: { count: 10, perSeconds: 60 },
+        wrongSecretLogPerKey: { count: 100, perSeconds: 3600 },
+      },
       sessionTtlSeconds: 7 * 86_400,
       inviteTtlHours: 7 * 24,
       bodyLimitBytes: 1_048_576,
@@ -136,6 +145,52 @@ describe('defaults', () => {
   });
 });
 
+const TRUST_PROXY_REFUSED =
+  'TRUST_PROXY must be true, false or a comma-separated list of proxy addresses or CIDR ranges (e.g. 10.0.0.0/8,::1), got ';
+const BUDGET_REFUSED = 'must look like 3/hour (a count of at least 1 per second, minute, hour or day), got ';
+
+describe('TRUST_PROXY', () => {
+  it('is off by default and for false/0/no; true/1/yes trusts any peer (only when nothing but the proxy reaches the server)', () => {
+    for (const v of ['', 'false', '0', 'no']) expect(load({ TRUST_PROXY: v }).trustProxy).toBe(false);
+    for (const v of ['true', '1', 'yes']) expect(load({ TRUST_PROXY: v }).trustProxy).toBe(true);
+  });
+
+  it('takes a list of proxy addresses and CIDR ranges, IPv4 and IPv6, and the named private ranges', () => {
+    expect(load({ TRUST_PROXY: ' 10.0.0.0/8, 192.168.1.7,2001:db8::/32 ,::1,loopback,uniquelocal' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      '2001:db8::/32',
+      '::1',
+      'loopback',
+      'uniquelocal',
+    ]);
+    expect(load({ TRUST_PROXY: '0.0.0.0/0' }).trustProxy).toEqual(['0.0.0.0/0']);
+  });
+});
+
+describe('LIMIT_* budgets', () => {
+  it('read N/second, N/minute, N/hour and N/day', () => {
+    const { limits } = load({
+      LIMIT_RESET_MAIL_PER_ADDRESS: '1/day',
+      LIMIT_RESET_MAIL_PER_SOURCE: '7/hour',
+      LIMIT_SIGNUP_PER_SOURCE: '2/minute',
+      LIMIT_DASHBOARD_PER_USER: '50/second',
+      LIMIT_PARTNER_PER_USER: '1000000/second',
+      LIMIT_WRONG_SECRET_PER_SOURCE: '3/minute',
+      LIMIT_WRONG_SECRET_LOG_PER_KEY: '5/hour',
+    });
+    expect(limits).toEqual({
+      resetMailPerAddress: { count: 1, perSeconds: 86_400 },
+      resetMailPerSource: { count: 7, perSeconds: 3600 },
+      signupPerSource: { count: 2, perSeconds: 60 },
+      dashboardPerUser: { count: 50, perSeconds: 1 },
+      partnerPerUser: { count: 1_000_000, perSeconds: 1 },
+      wrongSecretPerSource: { count: 3, perSeconds: 60 },
+      wrongSecretLogPerKey: { count: 5, perSeconds: 3600 },
+    });
+  });
+});
+
 describe('validation errors', () => {
   it.each([
     [{ PORT: '80a' }, 'PORT must be an integer, got "80a"'],
@@ -145,7 +200,7 @@ describe('validation errors', () => {
     [{ JWT_TTL_SECONDS: '59' }, 'JWT_TTL_SECONDS must be between 60 and 2592000, got 59'],
     [{ RATE_LIMIT_PER_SECOND: '0' }, 'RATE_LIMIT_PER_SECOND must be between 1 and 1000000, got 0'],
     [{ RATE_LIMIT_BURST: '1000001' }, 'RATE_LIMIT_BURST must be between 1 and 1000000, got 1000001'],
-    [{ LOGIN_MAX_FAILURES: '0' }, 'LOGIN_MAX_FAILURES must be between 1 and 10000, got 0'],
+    [{ LOGIN_MAX_FAILURES: '0' }, 'LOGIN_MAX_FAILURES must be between 1 and 1000000, got 0'],
     [{ LOGIN_WINDOW_SECONDS: '86401' }, 'LOGIN_WINDOW_SECONDS must be between 1 and 86400, got 86401'],
     [{ SESSION_TTL_SECONDS: '59' }, 'SESSION_TTL_SECONDS must be between 60 and 7776000, got 59'],
     [{ INVITE_TTL_HOURS: '0' }, 'INVITE_TTL_HOURS must be between 1 and 2160, got 0'],
@@ -165,7 +220,17 @@ describe('validation errors', () => {
     [{ REDIS_URL: 'http://redis' }, 'REDIS_URL must use redis: or rediss:, got http:'],
     [{ LOGIN_HIDE_UNKNOWN_USERS: 'maybe' }, 'LOGIN_HIDE_UNKNOWN_USERS must be true or false, got "maybe"'],
     [{ SECURE_COOKIES: '2' }, 'SECURE_COOKIES must be true or false, got "2"'],
-    [{ TRUST_PROXY: 'on' }, 'TRUST_PROXY must be true or false, got "on"'],
+    [{ TRUST_PROXY: 'on' }, `${TRUST_PROXY_REFUSED}"on"`],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, `${TRUST_PROXY_REFUSED}"10.0.0.0/33"`],
+    [{ TRUST_PROXY: '10.0.0.1,2001:db8::/129' }, `${TRUST_PROXY_REFUSED}"2001:db8::/129"`],
+    [{ TRUST_PROXY: '10.0.0.0/8/8' }, `${TRUST_PROXY_REFUSED}"10.0.0.0/8/8"`],
+    [{ TRUST_PROXY: '10.0.0.1,' }, `${TRUST_PROXY_REFUSED}""`],
+    [{ TRUST_PROXY: '300.1.1.1' }, `${TRUST_PROXY_REFUSED}"300.1.1.1"`],
+    [{ TRUST_PROXY: '10.0.0.0/x' }, `${TRUST_PROXY_REFUSED}"10.0.0.0/x"`],
+    [{ LIMIT_RESET_MAIL_PER_ADDRESS: '3' }, `LIMIT_RESET_MAIL_PER_ADDRESS ${BUDGET_REFUSED}"3"`],
+    [{ LIMIT_SIGNUP_PER_SOURCE: '0/hour' }, `LIMIT_SIGNUP_PER_SOURCE ${BUDGET_REFUSED}"0/hour"`],
+    [{ LIMIT_DASHBOARD_PER_USER: '10/week' }, `LIMIT_DASHBOARD_PER_USER ${BUDGET_REFUSED}"10/week"`],
+    [{ LIMIT_PARTNER_PER_USER: '-1/minute' }, `LIMIT_PARTNER_PER_USER ${BUDGET_REFUSED}"-1/minute"`],
     [{ JWT_SECRET: 's'.repeat(31) }, 'JWT_SECRET must be at least 32 characters'],
     [{ ADMIN_TOKEN: 'short-token' }, 'ADMIN_TOKEN must be at least 16 characters'],
     [{ METRICS_TOKEN: 'short-token' }, 'METRICS_TOKEN must be at least 16 characters'],

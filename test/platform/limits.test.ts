@@ -4,14 +4,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bucketResult, type FailureCounter, MemoryFailureCounter, MemoryRateLimiter, type RateLimiter } from '../../src/platform/limits.js';
-import { connectRedis, RedisFailureCounter, RedisRateLimiter } from '../../src/platform/redis-limits.js';
+import {
+  bucketResult,
+  type FailureCounter,
+  type Marks,
+  MemoryFailureCounter,
+  MemoryMarks,
+  MemoryRateLimiter,
+  type RateLimiter,
+} from '../../src/platform/limits.js';
+import { connectRedis, RedisFailureCounter, RedisMarks, RedisRateLimiter } from '../../src/platform/redis-limits.js';
 
 type Clock = () => number;
 interface Backend {
   name: string;
   limiter(perSecond: number, burst: number, clock: Clock): RateLimiter;
   counter(windowMs: number, clock: Clock): FailureCounter;
+  marks(clock: Clock): Marks;
 }
 
 const backends: Backend[] = [
@@ -19,6 +28,7 @@ const backends: Backend[] = [
     name: 'memory',
     limiter: (perSecond, burst, clock) => new MemoryRateLimiter(perSecond, burst, clock),
     counter: (windowMs, clock) => new MemoryFailureCounter(windowMs, clock),
+    marks: (clock) => new MemoryMarks(clock),
   },
 ];
 let redis: Redis | null = null;
@@ -30,6 +40,8 @@ if (process.env.REDIS_URL) {
     name: 'redis',
     limiter: (perSecond, burst, clock) => new RedisRateLimiter(r, perSecond, burst, `delivr-test:${randomUUID()}:`, clock),
     counter: (windowMs, clock) => new RedisFailureCounter(r, windowMs, `delivr-test:${randomUUID()}:`, clock),
+    // Redis expires marks on its own clock.
+    marks: () => new RedisMarks(r, `delivr-test:${randomUUID()}:`),
   });
 } else {
   console.log('limits: REDIS_URL is not set; the limiter suite runs on the in-process limiter only');
@@ -106,6 +118,20 @@ describe.each(backends)('failure counter ($name)', ({ counter: make }) => {
     expect(await counter.count('login:acct:a')).toBe(0);
   });
 
+  it('gives the count and the time of the latest failure inside the window', async () => {
+    let t = 5_000;
+    const counter = make(1000, () => t);
+    expect(await counter.state('k')).toEqual({ count: 0, lastAt: null });
+    await counter.fail('k');
+    t += 300;
+    await counter.fail('k');
+    expect(await counter.state('k')).toEqual({ count: 2, lastAt: 5_300 });
+    t += 800; // the first has expired, the second has not
+    expect(await counter.state('k')).toEqual({ count: 1, lastAt: 5_300 });
+    t += 200;
+    expect(await counter.state('k')).toEqual({ count: 0, lastAt: null });
+  });
+
   it('keeps keys apart and forgets a key on reset', async () => {
     const counter = make(60_000, () => 0);
     await counter.fail('login:ip:1.2.3.4');
@@ -114,6 +140,23 @@ describe.each(backends)('failure counter ($name)', ({ counter: make }) => {
     expect(await counter.count('login:acct:b')).toBe(0);
     expect(await counter.count('login:ip:1.2.3.4')).toBe(1);
     expect(await counter.count('never-seen')).toBe(0);
+  });
+});
+
+describe.each(backends)('marks ($name)', ({ name, marks: make }) => {
+  it('remembers a key until its time is up, and keeps keys apart', async () => {
+    let t = 1_000;
+    const marks = make(() => t);
+    const ttl = name === 'redis' ? 50 : 1000;
+    await marks.mark('login:pair:1.2.3.4:a@example.com', ttl);
+    expect(await marks.has('login:pair:1.2.3.4:a@example.com')).toBe(true);
+    expect(await marks.has('login:pair:1.2.3.5:a@example.com')).toBe(false);
+    t += 1000;
+    // Redis keeps time itself: wait (bounded) until it has expired the mark.
+    for (let i = 0; name === 'redis' && i < 100 && (await marks.has('login:pair:1.2.3.4:a@example.com')); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await marks.has('login:pair:1.2.3.4:a@example.com')).toBe(false);
   });
 });
 

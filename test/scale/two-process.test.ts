@@ -51,6 +51,10 @@ describe.skipIf(!pgUrl || !chUrl)('two processes on PostgreSQL + ClickHouse', ()
       ADMIN_TOKEN: ADMIN,
       RATE_LIMIT_PER_SECOND: '1',
       RATE_LIMIT_BURST: '40',
+      // Every request here comes from 127.0.0.1 and Redis outlives the run: budgets per client address
+      // would carry over from earlier runs, so they are opened wide (the per-address ones are tested).
+      LIMIT_SIGNUP_PER_SOURCE: '1000000/second',
+      LIMIT_RESET_MAIL_PER_SOURCE: '1000000/second',
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     };
     const d1 = mkdtempSync(join(tmpdir(), 'delivr-p1-'));
@@ -129,10 +133,51 @@ describe.skipIf(!pgUrl || !chUrl)('two processes on PostgreSQL + ClickHouse', ()
     const memberId = ((await accepted.json()) as { user: { user_id: string } }).user.user_id;
     const jwt = (await call(p1, 'POST', '/auth/v1/login', { email, password: 'member password 1' })).body.token as string;
     expect((await call(p1, 'GET', `/dashboard/api/orgs/${orgId}/projects`, undefined, { cookie: memberCookie })).status).toBe(200);
-    expect((await call(p1, 'GET', '/client/v1', undefined, { authorization: `Bearer ${jwt}` })).status).toBe(200);
+    const schema = '/api/v2/events_schema?source=pixel';
+    expect((await call(p1, 'GET', schema, undefined, { authorization: `Bearer ${jwt}` })).status).toBe(200);
     expect((await call(p2, 'DELETE', `/dashboard/api/orgs/${orgId}/members/${memberId}`, undefined, dash())).status).toBe(200);
     expect((await call(p1, 'GET', `/dashboard/api/orgs/${orgId}/projects`, undefined, { cookie: memberCookie })).status).toBe(404);
-    expect((await call(p1, 'GET', '/client/v1', undefined, { authorization: `Bearer ${jwt}` })).status).toBe(401);
+    expect((await call(p1, 'GET', schema, undefined, { authorization: `Bearer ${jwt}` })).status).toBe(401);
+  });
+
+  it("a password reset through process 2 ends the person's session and JWTs on process 1 at once", async () => {
+    const email = `reset-${randomUUID().slice(0, 8)}@example.com`;
+    await call(p1, 'POST', `/dashboard/api/orgs/${orgId}/invites`, { email, role: 'admin' }, dash());
+    const invite = await latestToken(dirs[0] as string, email, 'invite');
+    const accepted = await fetch(`${p1.url}/dashboard/api/invites/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: invite, first_name: 'Re', last_name: 'Set', password: 'old password 1' }),
+    });
+    const sessionCookie = (accepted.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const dataJwt = (await call(p1, 'POST', '/auth/v1/login', { email, password: 'old password 1' })).body.token as string;
+    const platformJwt = (
+      (await call(p1, 'POST', '/public/core/auth/issue', { email, password: 'old password 1' })).body.response as { token: string }
+    ).token;
+    const checks = async () => [
+      (await call(p1, 'GET', '/dashboard/api/session', undefined, { cookie: sessionCookie })).status,
+      (await call(p1, 'GET', '/api/v2/events_schema?source=pixel', undefined, { authorization: `Bearer ${dataJwt}` })).status,
+      (await call(p1, 'GET', '/public/core/api/organization/get', undefined, { authorization: `Bearer ${platformJwt}` })).status,
+    ];
+    expect(await checks()).toEqual([200, 200, 200]);
+    expect((await call(p2, 'POST', '/dashboard/api/password/forgot', { email })).status).toBe(202);
+    const reset = await latestToken(dirs[1] as string, email, 'reset-password');
+    expect((await call(p2, 'POST', '/dashboard/api/password/reset', { token: reset, password: 'new password 1' })).status).toBe(200);
+    expect(await checks()).toEqual([401, 401, 401]);
+    expect((await call(p1, 'POST', '/auth/v1/login', { email, password: 'new password 1' })).status).toBe(200);
+  });
+
+  it.skipIf(!redisUrl)('the sign-in throttle and the reset-mail budget hold across processes (Redis)', async () => {
+    const email = `guess-${randomUUID().slice(0, 8)}@example.com`;
+    // Unknown emails are counted like known ones: five free failures for this email and address, split over both processes.
+    for (let i = 0; i < 5; i++)
+      expect((await call(i % 2 ? p1 : p2, 'POST', '/auth/v1/login', { email, password: 'guess' })).status).toBe(404);
+    const delayed = await call(p1, 'POST', '/auth/v1/login', { email, password: 'guess' });
+    expect(delayed.status).toBe(429);
+    expect(delayed.headers.get('retry-after')).toBe('1');
+    const asked = [];
+    for (const p of [p1, p2, p1, p2]) asked.push((await call(p, 'POST', '/dashboard/api/password/forgot', { email })).status);
+    expect(asked).toEqual([202, 202, 202, 429]);
   });
 
   it('events sent to both processes are queryable from either', async () => {

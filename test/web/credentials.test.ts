@@ -1,8 +1,9 @@
 // Credentials in the browser: an organization API key (create → the dialog's key and secret work
-// on /api/v2/events_schema → access log → rotate → revoke → 401), an app (its credentials plus a
-// platform JWT work on the Partner API, then delete), and that a secret never shows again once its
-// dialog is closed: not in the page, its source, or any API response. All by keyboard where a
-// person could use one.
+// on /api/v2/events_schema → access log → rotate → revoke → 401), the organization's "require the
+// API secret" switch (an owner turns it off after a warning, and on again), an app (its credentials
+// plus a platform JWT work on the Partner API, rotate its secret, then delete), and that a secret
+// never shows again once its dialog is closed: not in the page, its source, or any API response. All
+// by keyboard where a person could use one.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTenant, type Tenant } from '../support/tenant.js';
@@ -174,7 +175,44 @@ describe.skipIf(skip !== null)('credentials in the browser', () => {
     await expect(row.textContent()).resolves.toContain('Active');
   });
 
-  it('creates an app whose credentials work on the Partner API, shown once, then deletes it', async () => {
+  it('an owner lets keys work without their secret only after a warning, and requires it again', async () => {
+    const made = await sessionFetch(page, 'POST', `/orgs/${owner.orgId}/api-keys`, { name: 'Legacy ETL' });
+    const apiKey = (JSON.parse(made.text) as { api_key: string }).api_key;
+    const keyOnly = () => fetch(`${d.url}/api/v2/events_schema`, { headers: { 'x-api-key': apiKey } });
+    await page.goto(keyPage);
+    const toggle = page.getByRole('switch', { name: 'Every request must send X-Api-Secret with its X-Api-Key' });
+    await toggle.waitFor();
+    expect(await toggle.isChecked()).toBe(true);
+    await expect(page.getByRole('region', { name: 'Require the API secret' }).textContent()).resolves.toContain('Required');
+    expect((await keyOnly()).status).toBe(401);
+
+    await toggle.click();
+    const warn = page.getByRole('dialog', { name: 'Let keys work without their secret?' });
+    await expect(warn.textContent()).resolves.toContain("Anyone who has seen one of Keys Inc's API keys could then read its data.");
+    // Cancel is the default and changes nothing.
+    expect(await focusedName(page)).toBe('Cancel');
+    await warn.getByRole('button', { name: 'Cancel' }).click();
+    await warn.waitFor({ state: 'detached' });
+    expect(await toggle.isChecked()).toBe(true);
+    expect((await keyOnly()).status).toBe(401);
+
+    await toggle.click();
+    await screenshot(page, 'api-keys-secret-warning');
+    await warn.getByRole('button', { name: 'Allow keys without the secret' }).click();
+    await page.getByRole('status').filter({ hasText: 'now work without their secret' }).waitFor();
+    expect(await toggle.isChecked()).toBe(false);
+    await expect(page.getByRole('region', { name: 'Require the API secret' }).textContent()).resolves.toContain('Not required');
+    expect((await keyOnly()).status).toBe(200);
+
+    await toggle.click();
+    await page.getByRole('dialog', { name: 'Require the secret again?' }).getByRole('button', { name: 'Require the secret' }).click();
+    await page.getByRole('status').filter({ hasText: 'Every request now needs the API secret' }).waitFor();
+    expect(await toggle.isChecked()).toBe(true);
+    expect((await keyOnly()).status).toBe(401);
+    expect(await unlabelledControls(page)).toEqual([]);
+  });
+
+  it('creates an app whose credentials work on the Partner API, shown once, rotates its secret, then deletes it', async () => {
     await page.getByRole('link', { name: 'Apps' }).click();
     await page.getByRole('heading', { name: 'No apps yet' }).waitFor();
     await page.getByRole('button', { name: 'Create app' }).first().click();
@@ -216,10 +254,24 @@ describe.skipIf(skip !== null)('credentials in the browser', () => {
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, 'apps');
 
+    await page.getByRole('button', { name: 'Rotate secret of app Provisioning' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Rotate the secret of Provisioning?' });
+    await expect(confirm.textContent()).resolves.toContain('stops working right away');
+    await confirm.getByRole('button', { name: 'Rotate secret' }).click();
+    const rotated = page.getByRole('dialog', { name: 'Your new client secret' });
+    const newSecret = await rotated.getByLabel('Client secret', { exact: true }).inputValue();
+    expect(newSecret).not.toBe(clientSecret);
+    await expect(rotated.textContent()).resolves.toContain(clientId);
+    await rotated.getByRole('button', { name: 'I have saved it, close' }).click();
+    await rotated.waitFor({ state: 'detached' });
+    expect((await partner(clientId, clientSecret)).status).toBe(401);
+    expect((await partner(clientId, newSecret)).status).toBe(200);
+    await expectGone(newSecret);
+
     await page.getByRole('button', { name: 'Delete app Provisioning' }).click();
     await page.getByRole('dialog', { name: 'Delete app Provisioning?' }).getByRole('button', { name: 'Delete app' }).click();
     await page.getByRole('heading', { name: 'No apps yet' }).waitFor();
-    expect((await partner(clientId, clientSecret)).status).toBe(401);
+    expect((await partner(clientId, newSecret)).status).toBe(401);
   });
 
   it('logged no script errors, CSP violations or React warnings in the browser', () => {

@@ -148,8 +148,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
-/** The newest link of a kind (`invite` or `reset-password`) in the emails to `email`, as sent. */
-export async function emailedLink(dataDir: string, email: string, kind: 'invite' | 'reset-password'): Promise<string> {
+/** The newest link of a kind (`invite`, `reset-password` or `confirm-signup`) in the emails to `email`, as sent. */
+export async function emailedLink(dataDir: string, email: string, kind: 'invite' | 'reset-password' | 'confirm-signup'): Promise<string> {
   const mails = (await outbox(dataDir)).filter((m) => m.to.toLowerCase().includes(email.toLowerCase()));
   const re = new RegExp(`https?://\\S+/${kind}/[A-Za-z0-9_-]+`);
   for (const m of mails.reverse()) {

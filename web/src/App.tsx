@@ -1,5 +1,6 @@
 // The dashboard's routes and session. URLs follow the seeds: /{org_id}/settings/api-keys,
-// /account/apps, plus the links the server emails (/invite/{token}, /reset-password/{token}).
+// /account/apps, plus the links the server emails (/invite/{token}, /reset-password/{token},
+// /confirm-signup/{token}).
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Layout } from './components/Layout';
 import { Loading } from './components/ui';
@@ -9,6 +10,7 @@ import { SessionContext, type SessionState } from './lib/session';
 import type { Session } from './lib/types';
 import { ApiKeysPage } from './pages/ApiKeys';
 import { AppsPage } from './pages/Apps';
+import { ConfirmSignupPage } from './pages/auth/ConfirmSignup';
 import { InvitePage } from './pages/auth/Invite';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/auth/Password';
 import { SignInPage } from './pages/auth/SignIn';
@@ -22,11 +24,11 @@ import { ProjectsPage } from './pages/Projects';
 
 type Route =
   | { name: 'sign-in' | 'sign-up' | 'forgot-password' | 'home' | 'apps' | 'not-found' }
-  | { name: 'reset-password' | 'invite'; token: string }
+  | { name: 'reset-password' | 'invite' | 'confirm-signup'; token: string }
   | { name: 'overview' | 'events' | 'projects' | 'members' | 'api-keys'; org: string }
   | { name: 'pixels'; org: string; project: string };
 
-const PUBLIC = new Set(['sign-in', 'sign-up', 'forgot-password', 'reset-password', 'invite']);
+const PUBLIC = new Set(['sign-in', 'sign-up', 'forgot-password', 'reset-password', 'invite', 'confirm-signup']);
 
 export function matchRoute(path: string): Route {
   let parts: string[];
@@ -39,7 +41,7 @@ export function matchRoute(path: string): Route {
   const n = parts.length;
   if (n === 0) return { name: 'home' };
   if (n === 1 && (a === 'sign-in' || a === 'sign-up' || a === 'forgot-password')) return { name: a };
-  if (n === 2 && (a === 'reset-password' || a === 'invite') && b) return { name: a, token: b };
+  if (n === 2 && (a === 'reset-password' || a === 'invite' || a === 'confirm-signup') && b) return { name: a, token: b };
   if (n === 2 && a === 'account' && b === 'apps') return { name: 'apps' };
   if (!a || a === 'account') return { name: 'not-found' };
   if (n === 1) return { name: 'overview', org: a };
@@ -112,6 +114,8 @@ export function App() {
       return <ForgotPasswordPage />;
     case 'reset-password':
       return <ResetPasswordPage token={route.token} onReset={() => setSession(null)} />;
+    case 'confirm-signup':
+      return <ConfirmSignupPage token={route.token} onSignedIn={(s) => onSignedIn(s, `/${s.organizations[0]?.organization_id ?? ''}`)} />;
     case 'invite':
       return <InvitePage token={route.token} onAccepted={(s, orgId) => onSignedIn(s, `/${orgId}`)} />;
   }

@@ -1,5 +1,6 @@
 // Catalog contract, API keys, legacy clients and access logs: run on every catalog backend by test/catalog/contract.ts.
 
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { AccessLog } from '../../../src/api-keys/store.js';
 import { type ContractContext, newHash, T0 } from './context.js';
@@ -41,10 +42,17 @@ export function apiKeysContract(c: ContractContext): void {
       expect(await s.apiKeys.getApiKey(o.id, loose.id)).toMatchObject({ status: 'active' });
     });
 
-    it('finds a key by hash together with its organization status', async () => {
+    it('finds a key by hash together with its organization status and secret policy', async () => {
       const o = await org();
       const k = await key(o);
-      expect(await s.apiKeys.findApiKeyByHash(k.key_hash)).toEqual({ ...k, organization_status: 'active' });
+      expect(await s.apiKeys.findApiKeyByHash(k.key_hash)).toEqual({
+        ...k,
+        organization_status: 'active',
+        organization_secret_required: 1,
+      });
+      expect(await s.organizations.setSecretRequired(o.id, false)).toBe(true);
+      expect(await s.apiKeys.findApiKeyByHash(k.key_hash)).toMatchObject({ id: k.id, organization_secret_required: 0 });
+      expect(await s.organizations.setSecretRequired(randomUUID(), false)).toBe(false);
       expect(await s.apiKeys.findApiKeyByHash(newHash())).toBeUndefined();
       await s.db.updateTable('organizations').set({ status: 'suspended' }).where('id', '=', o.id).execute();
       expect(await s.apiKeys.findApiKeyByHash(k.key_hash)).toMatchObject({ id: k.id, organization_status: 'suspended' });

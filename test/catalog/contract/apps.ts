@@ -32,6 +32,18 @@ export function appsContract(c: ContractContext): void {
       expect((await s.apps.listApps(u.id)).map((x) => x.id)).toEqual([b.id]);
     });
 
+    it("rotates a live app's secret for its owner only; a deleted app keeps none", async () => {
+      const [u, other] = [await user(), await user()];
+      const a = await s.apps.createApp({ userId: u.id, name: 'one', clientId: `client_${tag()}${tag()}`, secretHash: newHash(), now: T0 });
+      const next = newHash();
+      expect(await s.apps.rotateAppSecret(other.id, a.id, next, T0 + 1)).toBe(false);
+      expect(await s.apps.getApp(a.id)).toEqual(a);
+      expect(await s.apps.rotateAppSecret(u.id, a.id, next, T0 + 2)).toBe(true);
+      expect(await s.apps.getApp(a.id)).toEqual({ ...a, secret_hash: next, updated_at: T0 + 2 });
+      await s.apps.deleteApp(u.id, a.id, T0 + 3);
+      expect(await s.apps.rotateAppSecret(u.id, a.id, newHash(), T0 + 4)).toBe(false);
+    });
+
     it('refuses two apps with the same client id', async () => {
       const u = await user();
       const clientId = `client_${tag()}${tag()}`;

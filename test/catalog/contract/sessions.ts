@@ -10,10 +10,23 @@ export function sessionsContract(c: ContractContext): void {
       const u = await user();
       const tokenHash = newHash();
       const session = await s.sessions.createSession({ userId: u.id, tokenHash, now: T0, expiresAt: T0 + HOUR });
-      expect(session).toMatchObject({ user_id: u.id, token_hash: tokenHash, revoked_at: null, expires_at: T0 + HOUR });
+      expect(session).toMatchObject({
+        user_id: u.id,
+        token_hash: tokenHash,
+        revoked_at: null,
+        expires_at: T0 + HOUR,
+        credentials_version: 0,
+      });
       expect(await s.sessions.findLiveSession(tokenHash, T0 + HOUR - 1)).toEqual(session);
       expect(await s.sessions.findLiveSession(tokenHash, T0 + HOUR)).toBeUndefined();
       expect(await s.sessions.findLiveSession(newHash(), T0)).toBeUndefined();
+    });
+
+    it("keeps the user's credentials version the session began under", async () => {
+      const u = await user();
+      const tokenHash = newHash();
+      await s.sessions.createSession({ userId: u.id, tokenHash, now: T0, expiresAt: T0 + HOUR, credentialsVersion: 3 });
+      expect(await s.sessions.findLiveSession(tokenHash, T0)).toMatchObject({ credentials_version: 3 });
     });
 
     it('revokes one session, or every session of one user and no one else', async () => {

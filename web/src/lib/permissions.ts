@@ -3,6 +3,8 @@
 import type { Role } from './types';
 
 export const canManageKeys = (r: Role): boolean => r === 'owner' || r === 'admin';
+/** Whether API keys must send their secret: the organization's owners decide. */
+export const canChangeKeyPolicy = (r: Role): boolean => r === 'owner';
 export const canInvite = (r: Role): boolean => r === 'owner' || r === 'admin';
 export const canManageMembers = (r: Role): boolean => r === 'owner';
 export const canWriteProjects = (r: Role): boolean => r === 'owner' || r === 'admin';

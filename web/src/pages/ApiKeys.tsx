@@ -1,6 +1,8 @@
 // /{org_id}/settings/api-keys: the organization's API keys. Creating a key or rotating its secret
 // shows the secret once, in a dialog; afterwards only the key's prefix is ever shown. Owners and
-// admins only: the API answers 403 to members, and the page says so instead of calling it.
+// admins only: the API answers 403 to members, and the page says so instead of calling it. Below the
+// keys, the organization's policy: whether a key must send its secret (on by default; an owner may
+// turn it off, after a warning, for an integration that can only send the key).
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Dialog } from '../components/Dialog';
 import { CreateWithSecretDialog, SecretDialog, type SecretShown } from '../components/SecretDialog';
@@ -8,8 +10,16 @@ import { Badge, DataTable, ErrorMessage, ListPage, Loading, PageHeader } from '.
 import { api } from '../lib/api';
 import { formatDate, formatDateSeconds } from '../lib/format';
 import { useDialogs, useResource } from '../lib/hooks';
-import { canManageKeys } from '../lib/permissions';
-import type { AccessLogBody, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody, OrganizationRef } from '../lib/types';
+import { canChangeKeyPolicy, canManageKeys } from '../lib/permissions';
+import type {
+  AccessLogBody,
+  ApiKey,
+  ApiKeyCreatedBody,
+  ApiKeyListBody,
+  ApiKeyRotatedBody,
+  ApiKeySettings,
+  OrganizationRef,
+} from '../lib/types';
 
 type Dialogs = { kind: 'create' } | { kind: 'secret'; shown: SecretShown } | { kind: 'revoke' | 'rotate' | 'log'; key: ApiKey };
 
@@ -167,6 +177,8 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
         </ConfirmDialog>
       ) : null}
 
+      <SecretPolicy org={org} />
+
       {dialog?.kind === 'log' ? (
         <AccessLogDialog
           base={base}
@@ -179,6 +191,101 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
         />
       ) : null}
     </>
+  );
+}
+
+/** The organization's secret_required setting: shown to owners and admins, changed by owners after a confirmation. */
+function SecretPolicy({ org }: { org: OrganizationRef }) {
+  const url = `/orgs/${org.organization_id}/api-key-settings`;
+  const settings = useResource(() => api<ApiKeySettings>('GET', url), [url]);
+  const { dialog, done, open, close, finish } = useDialogs<{ kind: 'off' | 'on' }>();
+  const required = settings.data?.secret_required;
+  const mayChange = canChangeKeyPolicy(org.role);
+
+  const change = async (secretRequired: boolean) => {
+    await api<ApiKeySettings>('PATCH', url, { secret_required: secretRequired });
+    await settings.reload();
+    finish(
+      secretRequired
+        ? 'Every request now needs the API secret. Requests with a key alone are refused.'
+        : `Keys of ${org.name} now work without their secret. Turn this back on once your integration sends it.`,
+    );
+  };
+
+  return (
+    <section className="section card" aria-labelledby="secret-policy-title">
+      <div className="card-head">
+        <h2 id="secret-policy-title">Require the API secret</h2>
+        {required === undefined ? null : required ? <Badge tone="good">Required</Badge> : <Badge tone="bad">Not required</Badge>}
+      </div>
+      <ErrorMessage>{settings.error}</ErrorMessage>
+      {done ? (
+        <p className="message message-info" role="status">
+          {done}
+        </p>
+      ) : null}
+      {required === undefined ? (
+        settings.loading ? (
+          <Loading />
+        ) : null
+      ) : (
+        <>
+          <div className="checkbox">
+            <input
+              id="secret-required"
+              type="checkbox"
+              role="switch"
+              aria-checked={required}
+              checked={required}
+              disabled={!mayChange}
+              aria-describedby="secret-required-hint"
+              onChange={(e) => open({ kind: e.target.checked ? 'on' : 'off' })}
+            />
+            <label htmlFor="secret-required">Every request must send X-Api-Secret with its X-Api-Key</label>
+          </div>
+          <p className="hint" id="secret-required-hint">
+            {required
+              ? 'Recommended. A request with a key but no secret is refused with 401 “API secret is required”.'
+              : `Off: a key alone reads ${org.name}'s data. Keep this off only while an older integration cannot send the secret.`}
+            {mayChange ? '' : ' Only owners can change this.'}
+          </p>
+        </>
+      )}
+
+      {dialog?.kind === 'off' ? (
+        <ConfirmDialog
+          title="Let keys work without their secret?"
+          confirmLabel="Allow keys without the secret"
+          onClose={close}
+          onConfirm={() => change(false)}
+        >
+          <div className="message message-warning" role="note">
+            <strong>Anyone who has seen one of {org.name}'s API keys could then read its data.</strong> Keys are not secret: they show up in
+            logs, dashboards, screenshots and support tickets. With this off, the key alone is enough for events, audiences and identity
+            lookups.
+          </div>
+          <p>
+            Do this only for an integration written for the older, key-only API that cannot send <code>X-Api-Secret</code>, and turn it back
+            on as soon as it can. Every key of the organization is affected.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+
+      {dialog?.kind === 'on' ? (
+        <ConfirmDialog
+          title="Require the secret again?"
+          confirmLabel="Require the secret"
+          destructive={false}
+          onClose={close}
+          onConfirm={() => change(true)}
+        >
+          <p>
+            From now on a request that sends only <code>X-Api-Key</code> is refused with 401 “API secret is required”. Make sure every
+            integration sends <code>X-Api-Secret</code> too.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </section>
   );
 }
 

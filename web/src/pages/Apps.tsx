@@ -1,14 +1,15 @@
 // /account/apps: the signed-in person's apps, the Partner API credentials (client_id +
-// client_secret). The secret is shown once, when the app is created.
+// client_secret). The secret is shown once, when the app is created or its secret rotated (the way
+// to replace a lost or leaked one).
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { CreateWithSecretDialog } from '../components/SecretDialog';
+import { CreateWithSecretDialog, SecretDialog, type SecretShown } from '../components/SecretDialog';
 import { Badge, DataTable, ListPage } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
 import { useDialogs, useResource } from '../lib/hooks';
-import type { AppCreatedBody, AppListBody, PartnerApp } from '../lib/types';
+import type { AppCreatedBody, AppListBody, AppRotatedBody, PartnerApp } from '../lib/types';
 
-type Dialogs = { kind: 'create' } | { kind: 'delete'; app: PartnerApp };
+type Dialogs = { kind: 'create' } | { kind: 'secret'; shown: SecretShown } | { kind: 'delete' | 'rotate'; app: PartnerApp };
 
 export function AppsPage() {
   const list = useResource(() => api<AppListBody>('GET', '/apps'), []);
@@ -47,6 +48,14 @@ export function AppsPage() {
               <td className="actions">
                 <button
                   type="button"
+                  className="button-secondary"
+                  onClick={() => open({ kind: 'rotate', app: a })}
+                  aria-label={`Rotate secret of app ${a.name}`}
+                >
+                  Rotate secret
+                </button>
+                <button
+                  type="button"
                   className="button-danger-quiet"
                   onClick={() => open({ kind: 'delete', app: a })}
                   aria-label={`Delete app ${a.name}`}
@@ -79,6 +88,33 @@ export function AppsPage() {
           onCreated={list.reload}
           onClose={close}
         />
+      ) : null}
+
+      {dialog?.kind === 'secret' ? <SecretDialog {...dialog.shown} onClose={close} /> : null}
+
+      {dialog?.kind === 'rotate' ? (
+        <ConfirmDialog
+          title={`Rotate the secret of ${dialog.app.name}?`}
+          confirmLabel="Rotate secret"
+          onClose={close}
+          onConfirm={async () => {
+            const r = await api<AppRotatedBody>('POST', `/apps/${dialog.app.app_id}/rotate`);
+            open({
+              kind: 'secret',
+              shown: {
+                title: 'Your new client secret',
+                intro: `The secret of "${r.app.name}" is replaced. The client ID stays the same (${r.client_id}).`,
+                values: [{ label: 'Client secret', value: r.client_secret, secret: true }],
+              },
+            });
+            await list.reload();
+          }}
+        >
+          <p>
+            A new client secret is made and the current one stops working right away. Update every integration that uses this app with the
+            new secret.
+          </p>
+        </ConfirmDialog>
       ) : null}
 
       {dialog?.kind === 'delete' ? (

@@ -1,17 +1,20 @@
 // Self-service sign-up, only when the server says it is open (SIGNUP_MODE=open, or a fresh install
-// with no organization yet). Creates the person and their organization, then signs them in.
+// with no organization yet). Creates the person and their organization, then signs them in; on a
+// server that hides which emails have accounts (LOGIN_HIDE_UNKNOWN_USERS) it says to check the
+// email instead, whose link (/confirm-signup/{token}) finishes the sign-up.
 import { useState } from 'react';
-import { Field, Loading } from '../../components/ui';
+import { Field, Loading, Notice } from '../../components/ui';
 import { api } from '../../lib/api';
 import { useAction, useResource } from '../../lib/hooks';
 import { Link } from '../../lib/router';
-import type { Session, SignupStatus } from '../../lib/types';
+import type { Session, SignupPending, SignupStatus } from '../../lib/types';
 import { AuthFrame, PasswordField, SubmitRow } from './AuthFrame';
 
 export function SignUpPage({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const status = useResource(() => api<SignupStatus>('GET', '/signup'), []);
   const [form, setForm] = useState({ first_name: '', last_name: '', email: '', organization_name: '', password: '' });
   const { busy, error, run } = useAction();
+  const [pending, setPending] = useState<string | null>(null);
   const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: e.target.value });
 
   if (status.loading && !status.data) return <Loading />;
@@ -26,9 +29,25 @@ export function SignUpPage({ onSignedIn }: { onSignedIn: (s: Session) => void })
     );
   }
 
+  if (pending) {
+    return (
+      <AuthFrame title="Check your email" footer={<Link to="/sign-in">Back to sign in</Link>}>
+        <Notice>{pending}</Notice>
+        <p>
+          We sent a message to <strong>{form.email}</strong>. Open the link in it within 24 hours to finish creating your account. If you
+          already have an account, the message says so.
+        </p>
+      </AuthFrame>
+    );
+  }
+
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    void run(async () => onSignedIn(await api<Session>('POST', '/signup', form)));
+    void run(async () => {
+      const done = await api<Session | SignupPending>('POST', '/signup', form);
+      if ('csrf_token' in done) onSignedIn(done);
+      else setPending(done.message);
+    });
   };
 
   return (
