@@ -63,6 +63,8 @@ export class IngestService {
           url: e.url,
           referrer: e.referrer,
           title: e.title,
+          description: e.description,
+          heading: e.heading,
           language: e.language,
           screen: e.screen,
           eventData: e.eventData,
