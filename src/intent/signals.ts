@@ -1,0 +1,117 @@
+// From stored activity to scores, engine-neutral: reads the daily counts of a subject (a person, a
+// company, or all of them) from the IntentStore, the organization's usual rate per topic, and runs
+// score.ts on each subject and topic. The engines return integers only (views, Σ relevance in
+// percent), and everything after that happens here in a fixed order, so a score is the same number
+// on DuckDB and on ClickHouse.
+import { type DailyActivity, type IntentScore, intentScore } from './score.js';
+import type { IntentStore, IntentSubject, TopicDay } from './types.js';
+
+/** Days before the window that make a baseline (8 weeks), as score.ts defaults. */
+export const BASELINE_DAYS = 56;
+
+export interface ScoreRequest {
+  organizationId: string;
+  subject: IntentSubject;
+  /** Last day of the window (days since 1970-01-01 UTC), usually today. */
+  asOfDay: number;
+  /** 1-14. */
+  windowDays: number;
+  /** Only these topics; all the subject read when absent. */
+  topicIds?: readonly string[];
+}
+
+export interface SubjectTopicScore extends IntentScore {
+  /** HEM or company domain. */
+  subject: string;
+  topic_id: string;
+  /** The organization's weighted views per reader per day on the topic before the window. */
+  organization_daily_rate: number;
+}
+
+export interface Windows {
+  windowStart: number;
+  baselineStart: number;
+}
+
+export const windowsOf = (asOfDay: number, windowDays: number): Windows => {
+  const windowStart = asOfDay - windowDays + 1;
+  return { windowStart, baselineStart: windowStart - BASELINE_DAYS };
+};
+
+/**
+ * The organization's usual weighted views per reader per day, per topic, over the baseline days
+ * before the window: what a subject with no history of their own is measured against.
+ */
+export async function organizationRates(
+  store: IntentStore,
+  organizationId: string,
+  w: Windows,
+  topicIds?: readonly string[],
+): Promise<Map<string, number>> {
+  const activity = await store.organizationActivity(organizationId, w.baselineStart, w.windowStart - 1, topicIds);
+  const rates = new Map<string, number>();
+  if (activity.readers === 0) return rates;
+  for (const t of activity.topics) rates.set(t.topic_id, t.weighted / 100 / activity.readers / BASELINE_DAYS);
+  return rates;
+}
+
+/** Daily activity (relevance back to 0..1) of each subject and topic, days ascending. */
+export function groupDays(rows: readonly TopicDay[]): Map<string, Map<string, DailyActivity[]>> {
+  const sorted = [...rows].sort((a, b) => cmp(a.subject, b.subject) || cmp(a.topic_id, b.topic_id) || a.day - b.day);
+  const out = new Map<string, Map<string, DailyActivity[]>>();
+  for (const r of sorted) {
+    const topics = out.get(r.subject) ?? new Map<string, DailyActivity[]>();
+    out.set(r.subject, topics);
+    const days = topics.get(r.topic_id) ?? [];
+    topics.set(r.topic_id, days);
+    days.push({ day: r.day, views: r.views, weighted: r.weighted / 100 });
+  }
+  return out;
+}
+
+/**
+ * Scores every subject and topic with page views in the window, best first (score, then views,
+ * then ids). One query each for the activity, the first days and the organization's rates, however
+ * many subjects there are.
+ */
+export async function scoreSubjects(store: IntentStore, req: ScoreRequest): Promise<SubjectTopicScore[]> {
+  const w = windowsOf(req.asOfDay, req.windowDays);
+  const range = {
+    organizationId: req.organizationId,
+    subject: req.subject,
+    fromDay: w.baselineStart,
+    toDay: req.asOfDay,
+    ...(req.topicIds ? { topicIds: req.topicIds } : {}),
+  };
+  const [days, firsts, rates] = await Promise.all([
+    store.topicDays(range),
+    store.firstDays(range),
+    organizationRates(store, req.organizationId, w, req.topicIds),
+  ]);
+  const firstSeen = new Map(firsts.map((f) => [f.subject, f.day]));
+  const out: SubjectTopicScore[] = [];
+  for (const [subject, topics] of groupDays(days)) {
+    for (const [topicId, activity] of topics) {
+      if (!activity.some((d) => d.day >= w.windowStart && d.views > 0)) continue;
+      const rate = rates.get(topicId) ?? 0;
+      const score = intentScore({
+        days: activity,
+        asOfDay: req.asOfDay,
+        windowDays: req.windowDays,
+        baselineDays: BASELINE_DAYS,
+        firstSeenDay: firstSeen.get(subject) ?? null,
+        organizationDailyRate: rate,
+      });
+      out.push({ ...score, subject, topic_id: topicId, organization_daily_rate: rate });
+    }
+  }
+  return out.sort(
+    (a, b) =>
+      b.intent_score - a.intent_score ||
+      b.intent_frequency - a.intent_frequency ||
+      cmp(a.subject, b.subject) ||
+      cmp(a.topic_id, b.topic_id),
+  );
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
