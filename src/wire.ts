@@ -5,6 +5,7 @@ export type { ForgotResult, SignupStatus } from './accounts/schemas.js';
 export type { AccessLogBody, AccessLogEntry, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody } from './api-keys/schemas.js';
 export type { AppCreatedBody, AppListBody, PartnerApp } from './apps/schemas.js';
 export type { EventCounts, EventRecord, EventsPage, RecentEventsPage } from './events/schemas.js';
+export type { IntentBody, IntentExplanation, IntentTopicScore, PersonIntentBody } from './intent/schemas.js';
 export type { Invite, InviteAccepted, InviteBodyOut, InvitePreview, Member, MembersList } from './members/schemas.js';
 export type {
   DashboardPixel,
@@ -17,3 +18,13 @@ export type {
 } from './pixels/schemas.js';
 export type { Project, ProjectBodyOut, ProjectListBody } from './projects/schemas.js';
 export type { OrganizationRef, Role, Session, User } from './sessions/schemas.js';
+export type {
+  DashboardCategoriesBody,
+  DashboardTopicRequestBody,
+  DashboardTopicRequestsBody,
+  DashboardTopicsBody,
+  TaxonomyCategory,
+  TaxonomyTopic,
+  TopicRequest,
+  TopicRequestInputBody,
+} from './taxonomy/schemas.js';

@@ -3,8 +3,8 @@
 // score.ts on each subject and topic. The engines return integers only (views, Σ relevance in
 // percent), and everything after that happens here in a fixed order, so a score is the same number
 // on DuckDB and on ClickHouse.
-import { type DailyActivity, type IntentScore, intentScore } from './score.js';
-import type { IntentStore, IntentSubject, TopicDay } from './types.js';
+import { type DailyActivity, type IntentScore, intentScore, PRIOR_DAYS } from './score.js';
+import type { IntentStore, IntentSubject, TopicDay, TopicPageViews } from './types.js';
 
 /** Days before the window that make a baseline (8 weeks), as score.ts defaults. */
 export const BASELINE_DAYS = 56;
@@ -115,3 +115,54 @@ export async function scoreSubjects(store: IntentStore, req: ScoreRequest): Prom
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export interface TopicExplanation {
+  score: IntentScore;
+  organization_daily_rate: number;
+  windows: Windows;
+  /** Days of the window with page views on the topic, ascending (relevance-weighted views in 0..n). */
+  window_days: DailyActivity[];
+  /** Page views and weighted views on the topic in the baseline days before the window. */
+  baseline: { views: number; weighted: number };
+  /** Days of the baseline the subject existed (0 for someone new), as the score counts them. */
+  known_days: number;
+  /** The pages viewed in the window that count for the topic, most viewed first. */
+  pages: TopicPageViews[];
+}
+
+/** One subject's score on one topic with what made it: the same numbers scoreSubjects gives, and their sources. */
+export async function explainTopic(
+  store: IntentStore,
+  req: ScoreRequest & { subject: Extract<IntentSubject, { kind: 'person' | 'company' }>; topicId: string; pageLimit: number },
+): Promise<TopicExplanation> {
+  const w = windowsOf(req.asOfDay, req.windowDays);
+  const range = { organizationId: req.organizationId, subject: req.subject, fromDay: w.baselineStart, toDay: req.asOfDay };
+  const [rows, firsts, rates, pages] = await Promise.all([
+    store.topicDays({ ...range, topicIds: [req.topicId] }),
+    store.firstDays(range),
+    organizationRates(store, req.organizationId, w, [req.topicId]),
+    store.topicPages({ ...range, fromDay: w.windowStart, topicId: req.topicId, limit: req.pageLimit }),
+  ]);
+  const key = req.subject.kind === 'person' ? req.subject.hem : req.subject.domain;
+  const activity = groupDays(rows).get(key)?.get(req.topicId) ?? [];
+  const rate = rates.get(req.topicId) ?? 0;
+  const firstSeenDay = firsts.find((f) => f.subject === key)?.day ?? null;
+  const score = intentScore({
+    days: activity,
+    asOfDay: req.asOfDay,
+    windowDays: req.windowDays,
+    baselineDays: BASELINE_DAYS,
+    firstSeenDay,
+    organizationDailyRate: rate,
+  });
+  const before = activity.filter((d) => d.day < w.windowStart);
+  return {
+    score,
+    organization_daily_rate: rate,
+    windows: w,
+    window_days: activity.filter((d) => d.day >= w.windowStart && d.day <= req.asOfDay),
+    baseline: { views: before.reduce((n, d) => n + d.views, 0), weighted: before.reduce((n, d) => n + d.weighted, 0) },
+    known_days: Math.round((score.baseline_own_share * PRIOR_DAYS) / (1 - score.baseline_own_share)),
+    pages,
+  };
+}
