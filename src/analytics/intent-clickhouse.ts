@@ -113,17 +113,22 @@ export class ClickHouseIntent implements IntentStore {
     topicIds?: readonly string[],
   ): Promise<OrganizationActivity> {
     const scope = pageViewScope(organizationId, fromDay, toDay);
-    const [readers] = await this.ch.select(
-      `SELECT uniqExact(ifNull(\`visitor_id\`, \`hem_sha256\`)) AS \`readers\` FROM ${this.ch.tables.events} WHERE ${scope}`,
-    );
-    if (topicIds?.length === 0) return { readers: num(readers?.readers ?? 0), topics: [] };
-    const rows = await this.ch.select(
+    const [[readers], rows] = await Promise.all([
+      this.ch.select(
+        `SELECT uniqExact(ifNull(\`visitor_id\`, \`hem_sha256\`)) AS \`readers\` FROM ${this.ch.tables.events} WHERE ${scope}`,
+      ),
+      topicIds?.length === 0 ? [] : this.topicActivity(organizationId, scope, topicIds),
+    ]);
+    return { readers: num(readers?.readers ?? 0), topics: rows.map((r) => ({ topic_id: String(r.topic_id), weighted: num(r.weighted) })) };
+  }
+
+  private topicActivity(organizationId: string, scope: string, topicIds: readonly string[] | undefined): Promise<JsonRow[]> {
+    return this.ch.select(
       `SELECT \`topic_id\`, sum(\`rel\`) AS \`weighted\` FROM (SELECT \`topic_ids\`, \`relevances\` FROM ` +
         `(SELECT assumeNotNull(\`url\`) AS \`page_url\` FROM ${this.ch.tables.events} WHERE ${scope}) ` +
         `ANY INNER JOIN (${this.pageTopics(organizationId, topicIds)}) USING \`page_url\`) ` +
         `ARRAY JOIN \`topic_ids\` AS \`topic_id\`, \`relevances\` AS \`rel\`${topicWhere(topicIds)} GROUP BY \`topic_id\` ORDER BY \`topic_id\``,
     );
-    return { readers: num(readers?.readers ?? 0), topics: rows.map((r) => ({ topic_id: String(r.topic_id), weighted: num(r.weighted) })) };
   }
 
   async topicPages(q: IntentRange & { topicId: string; limit: number }): Promise<TopicPageViews[]> {

@@ -139,16 +139,19 @@ export class DuckDbIntent implements IntentStore {
   ): Promise<OrganizationActivity> {
     const p = new Params();
     const scope = pageViewScope(organizationId, fromDay, toDay, p);
-    const readers = await this.read(`SELECT count(DISTINCT coalesce(e.visitor_id, e.hem_sha256)) FROM events e WHERE ${scope}`, p);
-    if (topicIds?.length === 0) return { readers: num(readers[0]?.[0]), topics: [] };
     const t = new Params();
     const tScope = pageViewScope(organizationId, fromDay, toDay, t);
-    const rows = await this.read(
-      `SELECT pt.topic_id, CAST(sum(pt.relevance) AS BIGINT) FROM events e JOIN intent_page_topics pt ` +
-        `ON pt.organization_id = ${t.add(organizationId, VARCHAR)} AND pt.url = e.url WHERE ${tScope}` +
-        `${topicFilter(topicIds, t, 'AND', 'pt')} GROUP BY pt.topic_id ORDER BY pt.topic_id`,
-      t,
-    );
+    const [readers, rows] = await Promise.all([
+      this.read(`SELECT count(DISTINCT coalesce(e.visitor_id, e.hem_sha256)) FROM events e WHERE ${scope}`, p),
+      topicIds?.length === 0
+        ? []
+        : this.read(
+            `SELECT pt.topic_id, CAST(sum(pt.relevance) AS BIGINT) FROM events e JOIN intent_page_topics pt ` +
+              `ON pt.organization_id = ${t.add(organizationId, VARCHAR)} AND pt.url = e.url WHERE ${tScope}` +
+              `${topicFilter(topicIds, t, 'AND', 'pt')} GROUP BY pt.topic_id ORDER BY pt.topic_id`,
+            t,
+          ),
+    ]);
     return { readers: num(readers[0]?.[0]), topics: rows.map((r) => ({ topic_id: String(r[0]), weighted: num(r[1]) })) };
   }
 

@@ -16,7 +16,7 @@ import type { TaxonomyService } from '../taxonomy/service.js';
 import { isDomain, normalizeDomain } from './domain.js';
 import type { IntentBody, IntentExplanation, IntentTopicScore, PersonIntentBody } from './schemas.js';
 import { epochDay } from './score.js';
-import { BASELINE_DAYS, explainTopic, scoreSubjects } from './signals.js';
+import { BASELINE_DAYS, explainTopic, organizationRates, scoreSubjects, windowsOf } from './signals.js';
 import { type ClassifiedPage, DAY_MS, type IntentSubject, type PageText } from './types.js';
 
 export const DEFAULT_WINDOW_DAYS = 7;
@@ -28,6 +28,11 @@ const PANEL_EXPLAINED = 5;
 const CURRENT_TTL_MS = 60_000;
 /** Stale pages classified again per round trip. */
 const RECLASSIFY_BATCH = 500;
+/**
+ * How long an organization's rates (its activity in the baseline days, all before the window) are
+ * reused: they move only with late events and day changes (the key has the day).
+ */
+const RATES_TTL_MS = 10 * 60_000;
 
 type Subject = Extract<IntentSubject, { kind: 'person' | 'company' }>;
 
@@ -53,6 +58,7 @@ export class IntentService {
   private readonly stored = new QuickLRU<string, string>({ maxSize: 50_000 });
   private readonly current = new Map<string, { version: string; at: number }>();
   private readonly reclassifying = new Map<string, Promise<void>>();
+  private readonly rates = new QuickLRU<string, Promise<Map<string, number>>>({ maxSize: 2000, maxAge: RATES_TTL_MS });
 
   constructor(
     private readonly store: AnalyticsStore,
@@ -129,6 +135,8 @@ export class IntentService {
       await this.store.savePages(organizationId, await this.classifyAll(organizationId, stale, version));
       for (const p of stale) done.add(p.url);
     }
+    // Pages' topics changed: the organization's rates are computed again.
+    if (done.size > 0) for (const key of [...this.rates.keys()]) if (key.startsWith(`${organizationId}:`)) this.rates.delete(key);
     this.current.set(organizationId, { version, at: started });
   }
 
@@ -156,6 +164,19 @@ export class IntentService {
     return epochDay(this.now());
   }
 
+  /** The organization's rate per topic for a window (every topic at once), shared by requests for a while. */
+  private ratesFor(organizationId: string, asOfDay: number, windowDays: number): Promise<Map<string, number>> {
+    const w = windowsOf(asOfDay, windowDays);
+    const key = `${organizationId}:${w.baselineStart}:${w.windowStart}`;
+    let rates = this.rates.get(key);
+    if (!rates) {
+      rates = organizationRates(this.store, organizationId, w);
+      rates.catch(() => this.rates.delete(key));
+      this.rates.set(key, rates);
+    }
+    return rates;
+  }
+
   /** The subject's topics with page views in the window, best first. */
   async topics(organizationId: string, p: SubjectParams, windowDays = DEFAULT_WINDOW_DAYS): Promise<IntentBody> {
     const subject = await this.subjectOf(organizationId, p);
@@ -165,7 +186,11 @@ export class IntentService {
   private async topicsOf(organizationId: string, subject: Subject, windowDays: number): Promise<IntentBody> {
     await this.ensureCurrent(organizationId);
     const asOfDay = this.today();
-    const scores = await scoreSubjects(this.store, { organizationId, subject, asOfDay, windowDays });
+    const scores = await scoreSubjects(
+      this.store,
+      { organizationId, subject, asOfDay, windowDays },
+      this.ratesFor(organizationId, asOfDay, windowDays),
+    );
     const names = await this.names(
       organizationId,
       scores.map((s) => s.topic_id),
@@ -206,7 +231,11 @@ export class IntentService {
     windowDays: number,
   ): Promise<IntentExplanation> {
     const asOfDay = this.today();
-    const e = await explainTopic(this.store, { organizationId, subject, asOfDay, windowDays, topicId: topic.id, pageLimit: EXPLAIN_PAGES });
+    const e = await explainTopic(
+      this.store,
+      { organizationId, subject, asOfDay, windowDays, topicId: topic.id, pageLimit: EXPLAIN_PAGES },
+      this.ratesFor(organizationId, asOfDay, windowDays),
+    );
     return {
       ...subjectOut(subject),
       topic_id: topic.id,
@@ -263,13 +292,12 @@ export class IntentService {
   ): Promise<PersonTopicScore[]> {
     if (q.topicIds.length === 0) return [];
     await this.ensureCurrent(organizationId);
-    const scores = await scoreSubjects(this.store, {
-      organizationId,
-      subject: { kind: 'people' },
-      asOfDay: q.asOfDay ?? this.today(),
-      windowDays: q.windowDays,
-      topicIds: q.topicIds,
-    });
+    const asOfDay = q.asOfDay ?? this.today();
+    const scores = await scoreSubjects(
+      this.store,
+      { organizationId, subject: { kind: 'people' }, asOfDay, windowDays: q.windowDays, topicIds: q.topicIds },
+      this.ratesFor(organizationId, asOfDay, q.windowDays),
+    );
     return scores
       .filter((s) => s.intent_score >= q.minScore)
       .map((s) => ({

@@ -74,7 +74,12 @@ export function groupDays(rows: readonly TopicDay[]): Map<string, Map<string, Da
  * then ids). One query each for the activity, the first days and the organization's rates, however
  * many subjects there are.
  */
-export async function scoreSubjects(store: IntentStore, req: ScoreRequest): Promise<SubjectTopicScore[]> {
+export async function scoreSubjects(
+  store: IntentStore,
+  req: ScoreRequest,
+  /** The organization's rates for these windows when the caller already has them (a cache); read otherwise. */
+  knownRates?: Promise<Map<string, number>>,
+): Promise<SubjectTopicScore[]> {
   const w = windowsOf(req.asOfDay, req.windowDays);
   const range = {
     organizationId: req.organizationId,
@@ -86,7 +91,7 @@ export async function scoreSubjects(store: IntentStore, req: ScoreRequest): Prom
   const [days, firsts, rates] = await Promise.all([
     store.topicDays(range),
     store.firstDays(range),
-    organizationRates(store, req.organizationId, w, req.topicIds),
+    knownRates ?? organizationRates(store, req.organizationId, w, req.topicIds),
   ]);
   const firstSeen = new Map(firsts.map((f) => [f.subject, f.day]));
   const out: SubjectTopicScore[] = [];
@@ -134,13 +139,14 @@ export interface TopicExplanation {
 export async function explainTopic(
   store: IntentStore,
   req: ScoreRequest & { subject: Extract<IntentSubject, { kind: 'person' | 'company' }>; topicId: string; pageLimit: number },
+  knownRates?: Promise<Map<string, number>>,
 ): Promise<TopicExplanation> {
   const w = windowsOf(req.asOfDay, req.windowDays);
   const range = { organizationId: req.organizationId, subject: req.subject, fromDay: w.baselineStart, toDay: req.asOfDay };
   const [rows, firsts, rates, pages] = await Promise.all([
     store.topicDays({ ...range, topicIds: [req.topicId] }),
     store.firstDays(range),
-    organizationRates(store, req.organizationId, w, [req.topicId]),
+    knownRates ?? organizationRates(store, req.organizationId, w, [req.topicId]),
     store.topicPages({ ...range, fromDay: w.windowStart, topicId: req.topicId, limit: req.pageLimit }),
   ]);
   const key = req.subject.kind === 'person' ? req.subject.hem : req.subject.domain;
