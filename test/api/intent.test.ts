@@ -228,6 +228,23 @@ describe.each(backends)('intent on %s', (_name, env) => {
     ]);
   });
 
+  it('a page whose text changes is classified again, and its views count under its latest topics', async () => {
+    const dan = `dan-${randomUUID().slice(0, 6)}@acme.example`;
+    await t.services.analytics.mergeProfiles(a.orgId, [{ hem_sha256: sha256(dan), hem_md5: md5(dan), hem_sha1: null }], Date.now());
+    const page = {
+      path: `/changing-${randomUUID().slice(0, 6)}`,
+      title: 'Cloud computing basics',
+      description: 'Cloud hosting explained.',
+      heading: 'Cloud',
+    };
+    await send([view('v-dan', page), identify('v-dan', dan)]);
+    expect((await intent(`hem=${sha256(dan)}`)).topics.map((x) => x.topic_id)).toEqual([CLOUD]);
+    await send([
+      view('v-dan', { ...page, title: 'Improve your golf swing', description: 'Tips for a better golf swing.', heading: 'Golf' }),
+    ]);
+    expect((await intent(`hem=${sha256(dan)}`)).topics).toMatchObject([{ name: 'Golf', intent_frequency: 2 }]);
+  });
+
   it('every error is the documented body', async () => {
     const b = await newTenant(t);
     const bKey = await createKey(t, b);
