@@ -46,6 +46,9 @@ export class TaxonomyService {
   /** Accepted custom topics by id: their owner and name (for intent's answers and classifier versions). */
   private customTopics = new Map<string, { organization_id: string; name: string }>();
   private catalogFingerprint = '';
+  /** classifierVersion's answers, valid for one `customTopics` map (a refresh or a review replaces it). */
+  private versions = new Map<string, string>();
+  private versionsOf: ReadonlyMap<string, unknown> | null = null;
   private refreshing: Promise<void> | null = null;
 
   constructor(
@@ -112,9 +115,20 @@ export class TaxonomyService {
    */
   async classifierVersion(organizationId: string): Promise<string> {
     await this.freshCustomTopics();
-    const own = [...this.customTopics].filter(([, t]) => t.organization_id === organizationId).map(([id]) => id);
-    if (own.length === 0) return this.catalogFingerprint;
-    return `${this.catalogFingerprint}:${createHash('sha256').update(own.sort().join(',')).digest('hex').slice(0, 12)}`;
+    if (this.versionsOf !== this.customTopics) {
+      this.versions.clear();
+      this.versionsOf = this.customTopics;
+    }
+    let version = this.versions.get(organizationId);
+    if (version === undefined) {
+      const own = [...this.customTopics].filter(([, t]) => t.organization_id === organizationId).map(([id]) => id);
+      version =
+        own.length === 0
+          ? this.catalogFingerprint
+          : `${this.catalogFingerprint}:${createHash('sha256').update(own.sort().join(',')).digest('hex').slice(0, 12)}`;
+      this.versions.set(organizationId, version);
+    }
+    return version;
   }
 
   /** Names of topics the organization sees, from memory (the catalog, its custom topics); unknown ids are left out. */
@@ -208,7 +222,11 @@ export class TaxonomyService {
       this.classifier.upsert(customOf(result.topic));
       this.customIds.add(result.topic.id);
       if (result.topic.organization_id) {
-        this.customTopics.set(result.topic.id, { organization_id: result.topic.organization_id, name: result.topic.name });
+        // A new map, so classifierVersion's answers are computed again.
+        this.customTopics = new Map(this.customTopics).set(result.topic.id, {
+          organization_id: result.topic.organization_id,
+          name: result.topic.name,
+        });
       }
     }
     return result;
