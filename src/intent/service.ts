@@ -68,9 +68,9 @@ export class IntentService {
   ) {}
 
   /**
-   * At ingest, before the events are stored: classifies the pages of non-bot page views that are new
-   * or changed (or were classified under another version) and stores their topics. A failure here
-   * never fails ingest: it is logged, and the page is classified on its next view.
+   * At ingest, while the events commit (the answer waits for both): classifies the pages of non-bot
+   * page views that are new or changed (or were classified under another version) and stores their
+   * topics. A failure here never fails ingest: it is logged, and the page is classified on its next view.
    */
   async learnPages(rows: readonly EventRow[]): Promise<void> {
     const byOrganization = new Map<string, Map<string, PageText>>();
