@@ -177,6 +177,8 @@ function generate(k: number, n: number): EventRow[] {
       asn: 7922,
       network_org: 'Comcast Cable Communications, LLC',
       network_type: 'isp',
+      description: null,
+      heading: null,
     };
   }
   return out;

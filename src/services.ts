@@ -23,6 +23,7 @@ import { IngestService } from './collect/service.js';
 import { EventsService } from './events/service.js';
 import { defaultIpDataPaths, openIpIntel } from './geo/service.js';
 import { IdentityService } from './identity/service.js';
+import { IntentService } from './intent/service.js';
 import { LegacyClientsService } from './legacy-clients/service.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { MembersService } from './members/service.js';
@@ -80,6 +81,7 @@ export interface Services extends CatalogServices {
   identity: IdentityService;
   /** Deletes events older than their project's retention; the server runs it on a timer (retention/scheduler.ts). */
   retention: RetentionService;
+  intent: IntentService;
   /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
 }
@@ -198,12 +200,13 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
   const intel =
     location === null && asn === null ? null : openIpIntel({ location: pick(location, shipped?.location), asn: pick(asn, shipped?.asn) });
   const identity = new IdentityService(analytics);
+  const intent = new IntentService(analytics, core.taxonomy, core.now, core.log);
   return {
     ...core,
     metrics,
     analytics,
     committer,
-    ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now, deduper, intel, identity),
+    ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now, deduper, intel, identity, intent),
     events: new EventsService(analytics, core.projects, core.pixels),
     identity,
     retention: new RetentionService({
@@ -216,6 +219,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
       now: core.now,
       intervalMs: config.retentionIntervalSeconds * 1000,
     }),
+    intent,
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {

@@ -5,6 +5,7 @@ export type { ForgotResult, SignupPending, SignupStatus } from './accounts/schem
 export type { AccessLogBody, AccessLogEntry, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody } from './api-keys/schemas.js';
 export type { AppCreatedBody, AppListBody, AppRotatedBody, PartnerApp } from './apps/schemas.js';
 export type { EventCounts, EventRecord, EventsPage, RecentEventsPage } from './events/schemas.js';
+export type { IntentBody, IntentExplanation, IntentTopicScore, PersonIntentBody } from './intent/schemas.js';
 export type { Invite, InviteAccepted, InviteBodyOut, InvitePreview, Member, MembersList } from './members/schemas.js';
 export type { ApiKeySettings } from './organizations/schemas.js';
 export type {
@@ -18,3 +19,13 @@ export type {
 } from './pixels/schemas.js';
 export type { Project, ProjectBodyOut, ProjectCreateInput, ProjectListBody, ProjectUpdateInput } from './projects/schemas.js';
 export type { OrganizationRef, Role, Session, User } from './sessions/schemas.js';
+export type {
+  DashboardCategoriesBody,
+  DashboardTopicRequestBody,
+  DashboardTopicRequestsBody,
+  DashboardTopicsBody,
+  TaxonomyCategory,
+  TaxonomyTopic,
+  TopicRequest,
+  TopicRequestInputBody,
+} from './taxonomy/schemas.js';

@@ -22,8 +22,10 @@ import {
   type VisitorLink,
 } from '../identity/store-shared.js';
 import type { Erased, PersonSummary } from '../identity/types.js';
+import type { IntentStore } from '../intent/types.js';
 import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, sqlStringList, toWellFormed } from './clickhouse-sql.js';
 import { BUCKET_MS, checkFields, checkFilter, fieldName, operandOf } from './filter.js';
+import { ClickHouseIntent, pagesDdl } from './intent-clickhouse.js';
 import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage, STORED_FIELDS } from './resolution.js';
 import {
   type AnalyticsStore,
@@ -111,6 +113,16 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   /** `database`.`<table>_profiles` and `_links`: identity lives beside its events table. */
   private readonly profiles: string;
   private readonly links: string;
+  /** `database`.`<table>_pages`: classified pages for intent (intent-clickhouse.ts). */
+  private readonly pages: string;
+  private readonly intent: ClickHouseIntent;
+  readonly savePages: IntentStore['savePages'] = (...a) => this.ready(() => this.intent.savePages(...a));
+  readonly pagesNotAt: IntentStore['pagesNotAt'] = (...a) => this.ready(() => this.intent.pagesNotAt(...a));
+  readonly topicDays: IntentStore['topicDays'] = (...a) => this.ready(() => this.intent.topicDays(...a));
+  readonly firstDays: IntentStore['firstDays'] = (...a) => this.ready(() => this.intent.firstDays(...a));
+  readonly organizationActivity: IntentStore['organizationActivity'] = (...a) => this.ready(() => this.intent.organizationActivity(...a));
+  readonly topicPages: IntentStore['topicPages'] = (...a) => this.ready(() => this.intent.topicPages(...a));
+  readonly companyPeople: IntentStore['companyPeople'] = (...a) => this.ready(() => this.intent.companyPeople(...a));
   private version = 0;
   private readonly running = new Set<Promise<unknown>>();
   private initialized = false;
@@ -124,6 +136,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.table = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(this.tableName)}`;
     this.profiles = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_profiles`)}`;
     this.links = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_links`)}`;
+    this.pages = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_pages`)}`;
     this.client = createClient({
       url: clientUrl,
       request_timeout: opts.requestTimeoutMs ?? 30_000,
@@ -132,6 +145,18 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       log: { level: ClickHouseLogLevel.OFF },
       clickhouse_settings: { max_query_size: MAX_QUERY_SIZE },
     });
+    this.intent = new ClickHouseIntent({
+      tables: { events: this.table, links: this.links, profiles: this.profiles, pages: this.pages },
+      select: (sql, joins) => this.select(sql, joins),
+      insert: async (table, values) => {
+        await this.track(this.client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }));
+      },
+    });
+  }
+
+  private ready<T>(work: () => Promise<T>): Promise<T> {
+    this.requireReady();
+    return work();
   }
 
   /** Creates the database and table if missing. Idempotent and safe from several processes at once. */
@@ -191,6 +216,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         'ENGINE = ReplacingMergeTree(`version`) ORDER BY (`organization_id`, `visitor_id`)',
       [TABLE_ALREADY_EXISTS],
     );
+    // Intent: one row per organization and page URL, the latest classification winning.
+    await this.commandTolerant(pagesDdl(this.pages), [TABLE_ALREADY_EXISTS]);
   }
 
   async appendEvents(rows: readonly EventRow[]): Promise<void> {

@@ -32,7 +32,9 @@ import {
   type VisitorLink,
 } from '../identity/store-shared.js';
 import type { Erased, PersonSummary } from '../identity/types.js';
+import type { IntentStore } from '../intent/types.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, operandOf } from './filter.js';
+import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
 import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage } from './resolution.js';
 import {
   type AnalyticsStore,
@@ -91,6 +93,18 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   private writes: Promise<unknown> = Promise.resolve();
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
+  /** Intent: classified pages and activity per person, company and topic (intent-duckdb.ts). */
+  private readonly intent = new DuckDbIntent({
+    read: (sql, values, types) => this.read(sql, { values, types }),
+    transaction: (statements) => this.transaction(statements),
+  });
+  readonly savePages: IntentStore['savePages'] = (...a) => this.intent.savePages(...a);
+  readonly pagesNotAt: IntentStore['pagesNotAt'] = (...a) => this.intent.pagesNotAt(...a);
+  readonly topicDays: IntentStore['topicDays'] = (...a) => this.intent.topicDays(...a);
+  readonly firstDays: IntentStore['firstDays'] = (...a) => this.intent.firstDays(...a);
+  readonly organizationActivity: IntentStore['organizationActivity'] = (...a) => this.intent.organizationActivity(...a);
+  readonly topicPages: IntentStore['topicPages'] = (...a) => this.intent.topicPages(...a);
+  readonly companyPeople: IntentStore['companyPeople'] = (...a) => this.intent.companyPeople(...a);
 
   constructor(
     path: string,
@@ -129,6 +143,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       this.appendColumns = table.map((c) => (isStoredFieldName(c.name) ? c.name : null));
       // Identity: profiles (one per organization and person) and visitor links (one per visitor).
       for (const ddl of identityDdl()) await writer.run(ddl);
+      // Intent: classified pages and their topics (intent-duckdb.ts).
+      for (const ddl of INTENT_DDL) await writer.run(ddl);
     });
   }
 
@@ -494,7 +510,22 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     return this.track(result);
   }
 
-  private read(sql: string, p: Params): Promise<DuckDBValue[][]> {
+  /** Statements in one transaction on the writer, in line with the other writes. */
+  private transaction(statements: readonly { sql: string; values: DuckDBValue[]; types: DuckDBType[] }[]): Promise<void> {
+    const writer = this.requireWriter();
+    return this.serializeWrite(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        for (const st of statements) await writer.run(st.sql, st.values, st.types);
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  private read(sql: string, p: Pick<Params, 'values' | 'types'>): Promise<DuckDBValue[][]> {
     this.requireWriter();
     const readers = this.readers;
     if (!readers) throw new Error('analytics store is not initialised; call init() first');

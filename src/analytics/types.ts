@@ -3,6 +3,7 @@
 
 import { IDENTITY_FIELDS, type IdentityFieldKey } from '../identity/fields.js';
 import type { IdentityStore } from '../identity/types.js';
+import type { IntentStore } from '../intent/types.js';
 
 /** Arrow/DataFusion type names, as Delivr's events_schema reports them. */
 export type ArrowType = 'Utf8' | 'Int64' | 'Int32' | 'Boolean';
@@ -54,6 +55,9 @@ export interface EventRow {
   network_org: string | null;
   /** `isp`, `hosting` or `business` (src/geo/network-type.ts). */
   network_type: string | null;
+  /** What the page says about itself, sent with a page view (meta description, first h1): page classification reads them. */
+  description: string | null;
+  heading: string | null;
 }
 
 /** Stored column order; the single source for DDL, events_schema and inserts. */
@@ -94,6 +98,8 @@ export const EVENT_FIELDS: readonly FieldDef[] = [
   { name: 'asn', data_type: 'Int64', nullable: true },
   { name: 'network_org', data_type: 'Utf8', nullable: true },
   { name: 'network_type', data_type: 'Utf8', nullable: true },
+  { name: 'description', data_type: 'Utf8', nullable: true },
+  { name: 'heading', data_type: 'Utf8', nullable: true },
 ];
 
 /** The identity fields a resolved event carries (identity/fields.ts), typed for the query grammar. */
@@ -171,7 +177,7 @@ export interface EventIdQuery {
   receivedSinceMs: number;
 }
 
-export interface AnalyticsStore extends IdentityStore {
+export interface AnalyticsStore extends IdentityStore, IntentStore {
   readonly engine: 'duckdb' | 'clickhouse';
   /** Creates tables if missing. Idempotent, safe from several processes. */
   init(): Promise<void>;

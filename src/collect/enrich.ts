@@ -70,6 +70,8 @@ export interface IncomingEvent {
   url: string | null;
   referrer: string | null;
   title: string | null;
+  description: string | null;
+  heading: string | null;
   language: string | null;
   screen: [number, number] | null;
   eventData: string | null;
@@ -163,5 +165,7 @@ export function enrich(e: IncomingEvent, req: RequestFacts, ipMode: IpMode, inte
     asn: place.asn,
     network_org: place.network_org,
     network_type: place.network_type,
+    description: e.description,
+    heading: e.heading,
   };
 }

@@ -3,7 +3,8 @@
 // acknowledged event is durable. An event carrying its own event_id is stored once per pixel within
 // 24 hours (dedupe.ts); a copy is acknowledged with the first one's id. Pixels come from the pixels
 // service's short-lived cache. An event with both a visitor id and a HEM links that visitor to the
-// person before the event is stored (identity/service.ts), so an acknowledged event's link is kept.
+// person before the event is stored (identity/service.ts), so an acknowledged event's link is kept;
+// the pages of page views are classified into topics while the batch commits (intent/service.ts).
 import { randomUUID } from 'node:crypto';
 import type { GroupCommitter } from '../analytics/group-commit.js';
 import type { EventRow } from '../analytics/types.js';
@@ -28,6 +29,8 @@ export class IngestService {
     private readonly deduper: EventDeduper,
     private readonly intel: IpIntel | null,
     private readonly identity: IdentityService,
+    /** Classifies the pages of page views (intent/service.ts); never throws. */
+    private readonly pages: { learnPages(rows: readonly EventRow[]): Promise<void> } | null = null,
   ) {}
 
   /** Validates, enriches and commits; resolves when every accepted event is durable. */
@@ -63,6 +66,8 @@ export class IngestService {
           url: e.url,
           referrer: e.referrer,
           title: e.title,
+          description: e.description,
+          heading: e.heading,
           language: e.language,
           screen: e.screen,
           eventData: e.eventData,
@@ -80,7 +85,11 @@ export class IngestService {
     }
     if (rows.length > 0) {
       for (const [organizationId, links] of linksByOrganization(rows)) await this.identity.learn(organizationId, links);
-      const copies = await this.deduper.storeOnce(rows, clientTs, (fresh) => this.committer.submit(fresh));
+      // Pages are classified while the batch commits; both are done before the answer.
+      const [copies] = await Promise.all([
+        this.deduper.storeOnce(rows, clientTs, (fresh) => this.committer.submit(fresh)),
+        this.pages?.learnPages(rows),
+      ]);
       const committed = this.now();
       for (const [i, r] of rows.entries()) {
         if (copies.has(i)) {

@@ -12,6 +12,9 @@ export const INGEST_LIMITS = {
   userAgentLength: 1000,
   /** Client timestamps further than this from server time are replaced by server time. */
   maxClockSkewMs: 24 * 3_600_000,
+  /** A page's meta description and first heading are cut to these lengths (what page classification reads). */
+  descriptionLength: 500,
+  headingLength: 300,
 } as const;
 
 /** A client's own event id: 1 to 100 printable ASCII characters (a UUID, a hex string, "order-42:view"). */
@@ -29,6 +32,9 @@ export interface CheckedEvent {
   sessionId: string | null;
   clientTs: number | null;
   title: string | null;
+  /** The page's meta description and first heading (page views), cut to INGEST_LIMITS. */
+  description: string | null;
+  heading: string | null;
   referrer: string | null;
   language: string | null;
   screen: [number, number] | null;
@@ -56,6 +62,18 @@ function optString(o: Record<string, unknown>, key: string, max: number): string
 function dataString(data: unknown, key: string, max: number): string | null {
   const v = isObject(data) ? data[key] : undefined;
   return typeof v === 'string' && v !== '' ? v.slice(0, max) : null;
+}
+
+/**
+ * Page text (description, heading): a string, top-level or inside event_data, with whitespace collapsed
+ * and cut to `max` rather than refused, since it only feeds classification. A non-string is an error.
+ */
+function pageText(raw: Record<string, unknown>, data: unknown, key: string, max: number): string | null | Error {
+  const top = raw[key];
+  if (top !== undefined && top !== null && typeof top !== 'string') return new Error(`${key} must be a string`);
+  const v = typeof top === 'string' && top !== '' ? top : dataString(data, key, max * 4);
+  const text = v?.replace(/\s+/g, ' ').trim().slice(0, max);
+  return text ? text : null;
 }
 
 /** Checks one event object; `event_data` may arrive as an object or as JSON text (GET form). */
@@ -95,6 +113,10 @@ export function checkEvent(raw: unknown): Checked {
     ip: optString(raw, 'ip', 45),
   };
   for (const v of Object.values(fields)) if (v instanceof Error) return { ok: false, reason: v.message };
+  const description = pageText(raw, data, 'description', INGEST_LIMITS.descriptionLength);
+  if (description instanceof Error) return { ok: false, reason: description.message };
+  const heading = pageText(raw, data, 'heading', INGEST_LIMITS.headingLength);
+  if (heading instanceof Error) return { ok: false, reason: heading.message };
   const str = (v: string | null | Error): string | null => (v instanceof Error ? null : v);
   const dataUrl = isObject(data) && typeof data.url === 'string' ? data.url.slice(0, 4000) : null;
   const url = str(fields.event_url) ?? dataUrl;
@@ -137,6 +159,8 @@ export function checkEvent(raw: unknown): Checked {
       clientTs,
       // Delivr's own p.js sends title and referrer only inside event_data (spec 3.2).
       title: str(fields.title) ?? dataString(data, 'title', 1000),
+      description,
+      heading,
       referrer: str(fields.referrer) ?? dataString(data, 'referrer', 4000),
       language: str(fields.lang),
       screen,

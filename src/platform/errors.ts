@@ -46,6 +46,7 @@ export const ERRORS = {
   signup_link_invalid: { status: 404, message: 'This sign-up link is unknown, used or expired.' },
   identity_not_found: { status: 404, message: 'Identity not found.' },
   link_not_found: { status: 404, message: 'Link not found.' },
+  company_not_found: { status: 404, message: 'Company not found.' },
   lookup_invalid: {
     status: 400,
     message: 'Invalid input: neither hem nor email provided, a malformed hem, or a hem_type that does not match the hem.',

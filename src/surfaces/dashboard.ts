@@ -6,6 +6,7 @@ import { accountsDashboardRoutes } from '../accounts/routes.dashboard.js';
 import { apiKeysDashboardRoutes } from '../api-keys/routes.dashboard.js';
 import { appsDashboardRoutes } from '../apps/routes.dashboard.js';
 import { eventsDashboardRoutes } from '../events/routes.dashboard.js';
+import { intentDashboardRoutes } from '../intent/routes.dashboard.js';
 import { membersDashboardRoutes } from '../members/routes.dashboard.js';
 import { organizationsDashboardRoutes } from '../organizations/routes.dashboard.js';
 import { pixelsDashboardRoutes } from '../pixels/routes.dashboard.js';
@@ -13,6 +14,7 @@ import { type App, documentsThrottle } from '../platform/http.js';
 import { projectsDashboardRoutes } from '../projects/routes.dashboard.js';
 import type { Services } from '../services.js';
 import { sessionsDashboardRoutes } from '../sessions/routes.dashboard.js';
+import { taxonomyDashboardRoutes } from '../taxonomy/routes.dashboard.js';
 import { surface } from './scope.js';
 
 export async function dashboardSurface(app: App, s: Services): Promise<void> {
@@ -32,5 +34,7 @@ export async function dashboardSurface(app: App, s: Services): Promise<void> {
     projectsDashboardRoutes(scope, s);
     pixelsDashboardRoutes(scope, s);
     eventsDashboardRoutes(scope, s);
+    taxonomyDashboardRoutes(scope, s);
+    intentDashboardRoutes(scope, s);
   });
 }

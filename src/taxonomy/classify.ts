@@ -46,6 +46,12 @@ export interface TopicMatch {
   relevance: number;
 }
 
+/**
+ * Bump when a change here classifies pages differently: stored page topics of an older revision are
+ * classified again (src/intent). The catalog's own changes are noticed without it.
+ */
+export const CLASSIFIER_REVISION = 1;
+
 /** Inputs are cut to these lengths: a page says what it is about early, and the cost stays bounded. */
 export const PAGE_LIMITS = { url: 2000, title: 300, description: 500, heading: 300 } as const;
 

@@ -1,6 +1,6 @@
 // Wire shapes of the Taxonomy API (spec section 8, decisions in 16) and the mapping from catalog
 // rows to them. Every data-API answer is wrapped in {"response": ...} as Delivr's taxonomy is.
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 export const ATTRIBUTION =
   'The default taxonomy is derived from the IAB Tech Lab Content Taxonomy 3.1 and Audience Taxonomy 1.1, © IAB Tech Lab, ' +
@@ -124,3 +124,18 @@ export const TopicRequestPatch = Type.Object({
   subcategory_id: Type.Optional(PlacementId),
   topic_type: Type.Optional(TopicTypeField),
 });
+
+// The dashboard's Topics page (session API): the same rows, unwrapped, with totals for paging.
+export const DashboardTopicsOut = Type.Object({ topics: Type.Array(TopicOut), total: Type.Integer() });
+export const DashboardCategoriesOut = Type.Object({ categories: Type.Array(CategoryOut) });
+export const DashboardTopicRequestsOut = Type.Object({ topic_requests: Type.Array(TopicRequestOut), total: Type.Integer() });
+export const DashboardTopicRequestOut = Type.Object({ topic_request: TopicRequestOut });
+
+export type TaxonomyTopic = Static<typeof TopicOut>;
+export type TaxonomyCategory = Static<typeof CategoryOut>;
+export type TopicRequest = Static<typeof TopicRequestOut>;
+export type TopicRequestInputBody = Static<typeof TopicRequestBody>;
+export type DashboardTopicsBody = Static<typeof DashboardTopicsOut>;
+export type DashboardCategoriesBody = Static<typeof DashboardCategoriesOut>;
+export type DashboardTopicRequestsBody = Static<typeof DashboardTopicRequestsOut>;
+export type DashboardTopicRequestBody = Static<typeof DashboardTopicRequestOut>;

@@ -3,9 +3,17 @@
 // classifies pages for an organization (its accepted custom topics included). Returns values or
 // throws catalogue errors; the HTTP edge only shapes them.
 
+import { createHash } from 'node:crypto';
 import { fail } from '../platform/errors.js';
 import { type BuiltCatalog, buildCatalog } from './build.js';
-import { type ClassifiableTopic, classifiableOf, type PageInput, TopicClassifier, type TopicMatch } from './classify.js';
+import {
+  CLASSIFIER_REVISION,
+  type ClassifiableTopic,
+  classifiableOf,
+  type PageInput,
+  TopicClassifier,
+  type TopicMatch,
+} from './classify.js';
 import { loadSources } from './source.js';
 import type { TaxonomyStore, TopicRequestInput, TopicRequestRow } from './store.js';
 import type { TaxonomyTopicsTable } from './tables.js';
@@ -35,6 +43,12 @@ export class TaxonomyService {
   private classifier: TopicClassifier | null = null;
   private customLoadedAt = Number.NEGATIVE_INFINITY;
   private customIds = new Set<string>();
+  /** Accepted custom topics by id: their owner and name (for intent's answers and classifier versions). */
+  private customTopics = new Map<string, { organization_id: string; name: string }>();
+  private catalogFingerprint = '';
+  /** classifierVersion's answers, valid for one `customTopics` map (a refresh or a review replaces it). */
+  private versions = new Map<string, string>();
+  private versionsOf: ReadonlyMap<string, unknown> | null = null;
   private refreshing: Promise<void> | null = null;
 
   constructor(
@@ -61,6 +75,10 @@ export class TaxonomyService {
   async start(built: BuiltCatalog = shippedCatalog()): Promise<{ changed: boolean }> {
     const result = await this.store.syncCatalog(built, this.now());
     this.built = built;
+    this.catalogFingerprint = createHash('sha256')
+      .update(JSON.stringify([CLASSIFIER_REVISION, built.topics.map((t) => [t.id, t.name, t.keywords, t.ancestors, t.purchase_intent])]))
+      .digest('hex')
+      .slice(0, 12);
     return result;
   }
 
@@ -68,13 +86,62 @@ export class TaxonomyService {
     const classifier = this.requireClassifier();
     const rows = await this.store.listCustomTopics();
     const seen = new Set<string>();
+    const topics = new Map<string, { organization_id: string; name: string }>();
     for (const row of rows) {
       seen.add(row.id);
+      if (row.organization_id) topics.set(row.id, { organization_id: row.organization_id, name: row.name });
       if (!this.customIds.has(row.id)) classifier.upsert(customOf(row));
     }
     for (const id of this.customIds) if (!seen.has(id)) classifier.remove(id);
     this.customIds = seen;
+    this.customTopics = topics;
     this.customLoadedAt = this.now();
+  }
+
+  private async freshCustomTopics(): Promise<void> {
+    if (this.now() - this.customLoadedAt > CUSTOM_TOPICS_TTL_MS) {
+      this.refreshing ??= this.refreshCustomTopics().finally(() => {
+        this.refreshing = null;
+      });
+      await this.refreshing;
+    }
+  }
+
+  /**
+   * Names what classifies an organization's pages: the shipped catalog (and the classifier's
+   * revision) and that organization's accepted custom topics. A page classified under another
+   * version is classified again (intent does that), so a newly accepted topic also covers pages
+   * read before it existed.
+   */
+  async classifierVersion(organizationId: string): Promise<string> {
+    await this.freshCustomTopics();
+    if (this.versionsOf !== this.customTopics) {
+      this.versions.clear();
+      this.versionsOf = this.customTopics;
+    }
+    let version = this.versions.get(organizationId);
+    if (version === undefined) {
+      const own = [...this.customTopics].filter(([, t]) => t.organization_id === organizationId).map(([id]) => id);
+      version =
+        own.length === 0
+          ? this.catalogFingerprint
+          : `${this.catalogFingerprint}:${createHash('sha256').update(own.sort().join(',')).digest('hex').slice(0, 12)}`;
+      this.versions.set(organizationId, version);
+    }
+    return version;
+  }
+
+  /** Names of topics the organization sees, from memory (the catalog, its custom topics); unknown ids are left out. */
+  async topicNames(organizationId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    await this.freshCustomTopics();
+    const out = new Map<string, string>();
+    const wanted = new Set(ids);
+    for (const t of this.built?.topics ?? []) if (wanted.has(t.id)) out.set(t.id, t.name);
+    for (const id of wanted) {
+      const custom = this.customTopics.get(id);
+      if (custom && custom.organization_id === organizationId) out.set(id, custom.name);
+    }
+    return out;
   }
 
   /** The index is built on first use (about 0.2 s), so processes and tests that never classify do not pay for it. */
@@ -91,12 +158,7 @@ export class TaxonomyService {
    * what the page says about itself; never fetches it.
    */
   async classify(page: PageInput, organizationId: string | null = null, limit = 3): Promise<TopicMatch[]> {
-    if (this.now() - this.customLoadedAt > CUSTOM_TOPICS_TTL_MS) {
-      this.refreshing ??= this.refreshCustomTopics().finally(() => {
-        this.refreshing = null;
-      });
-      await this.refreshing;
-    }
+    await this.freshCustomTopics();
     return this.requireClassifier().classify(page, organizationId, limit);
   }
 
@@ -159,6 +221,13 @@ export class TaxonomyService {
     if (result.topic && this.classifier) {
       this.classifier.upsert(customOf(result.topic));
       this.customIds.add(result.topic.id);
+      if (result.topic.organization_id) {
+        // A new map, so classifierVersion's answers are computed again.
+        this.customTopics = new Map(this.customTopics).set(result.topic.id, {
+          organization_id: result.topic.organization_id,
+          name: result.topic.name,
+        });
+      }
     }
     return result;
   }

@@ -294,6 +294,8 @@ function row(t: Tenant, i: number, over: Partial<EventRow> = {}): EventRow {
     asn: null,
     network_org: null,
     network_type: null,
+    description: null,
+    heading: null,
     ...over,
   };
 }

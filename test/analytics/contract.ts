@@ -17,6 +17,7 @@ import {
 } from '../../src/analytics/types.js';
 import { derivedEventId, EventDeduper } from '../../src/collect/dedupe.js';
 import { identityContract } from './identity-contract.js';
+import { intentContract } from './intent-contract.js';
 
 const T0 = Date.UTC(2026, 0, 15, 0, 0, 0);
 const HOUR = 3_600_000;
@@ -619,6 +620,7 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
     });
 
     identityContract(s);
+    intentContract(s);
   });
 }
 
@@ -676,6 +678,8 @@ export function row(t: Tenant, i: number, over: Partial<EventRow> = {}): EventRo
     asn: 3320,
     network_org: 'Deutsche Telekom AG',
     network_type: 'isp',
+    description: null,
+    heading: null,
     ...over,
   };
 }

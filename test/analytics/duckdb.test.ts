@@ -72,6 +72,8 @@ function event(org: string, pixel: string, i: number): EventRow {
     asn: null,
     network_org: null,
     network_type: null,
+    description: null,
+    heading: null,
   };
 }
 

@@ -74,6 +74,8 @@ function rows(t: Tenant, n: number): EventRow[] {
       asn: null,
       network_org: null,
       network_type: null,
+      description: null,
+      heading: null,
     };
   });
 }

@@ -7,7 +7,7 @@
 // from the route's own schema (the OpenAPI document). Malformed variants must be refused with a 4xx
 // and a JSON `{"error": string}`; odd-but-well-formed text must never cause a 5xx; nothing may hang.
 // Runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,8 @@ interface Fixtures {
   topicId: string;
   categoryId: string;
   subcategoryId: string;
+  /** A person of the owner's organization (a profile at company hostile.example). */
+  personHem: string;
 }
 
 interface Case {
@@ -345,6 +347,29 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   }),
   'DELETE /api/v1/identities/:hem_sha256': () => ({ auth: 'data', params: { hem_sha256: 'cd'.repeat(32) }, baseStatus: 404 }),
   'DELETE /api/v1/identities': () => ({ auth: 'data', query: { email: 'nobody-here@example.com' }, baseStatus: 404 }),
+  'GET /api/v1/intent': (f) => ({ auth: 'data', query: { hem: f.personHem, window_days: '7' } }),
+  'GET /api/v1/intent/explain': () => ({
+    auth: 'data',
+    query: { company_domain: 'hostile.example', topic_id: 'iab_ct_620', window_days: '3' },
+  }),
+  'GET /dashboard/api/orgs/:org_id/people/:hem_sha256/intent': (f) => ({
+    auth: 'session',
+    params: { ...org(f), hem_sha256: f.personHem },
+    query: { window_days: '14' },
+  }),
+  'GET /dashboard/api/orgs/:org_id/topics': (f) => ({
+    auth: 'session',
+    params: org(f),
+    query: { search: 'cloud', topic_type: 'B2B', category_id: f.categoryId, limit: '5', offset: '0' },
+  }),
+  'GET /dashboard/api/orgs/:org_id/topic-categories': (f) => ({ auth: 'session', params: org(f) }),
+  'GET /dashboard/api/orgs/:org_id/topic-requests': (f) => ({ auth: 'session', params: org(f), query: { status: 'waiting_for_approval' } }),
+  'POST /dashboard/api/orgs/:org_id/topic-requests': (f) => ({
+    auth: 'session',
+    params: org(f),
+    body: { name: 'Hostile dashboard topic', description: 'From the hostile-input suite.', keywords: ['hostile'], topic_type: 'B2C' },
+    baseStatus: 201,
+  }),
   'GET /api/v1/field-catalog': () => ({ auth: 'data', query: { include_options: 'true', schema_type: 'audience' } }),
   'GET /taxonomy/categories': () => ({ auth: 'data', query: { limit: '5', search: 'tech' } }),
   'GET /taxonomy/categories/count': () => ({ auth: 'data', query: { status: 'active' } }),
@@ -897,7 +922,14 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
     await t.app.inject({ url: '/taxonomy/topics/iab_ct_620', headers: dataHeaders }),
   ).response;
   const request = await post('/taxonomy/topic-requests', { name: 'Fixture topic', topic_type: 'B2B' }, dataHeaders);
+  const personHem = createHash('sha256').update(`person-${randomUUID()}@hostile.example`).digest('hex');
+  await t.services.analytics.mergeProfiles(
+    owner.orgId,
+    [{ hem_sha256: personHem, hem_md5: personHem.slice(0, 32), hem_sha1: null, company_domain: 'hostile.example' }],
+    now,
+  );
   return {
+    personHem,
     owner,
     member,
     spareSession: sessionFrom(login),

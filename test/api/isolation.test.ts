@@ -36,8 +36,8 @@ interface Victim {
   projectId: string;
   pixelId: string;
   inviteId: string;
-  /** A person A identified (a profile and a visitor link). */
-  person: { email: string; hem: string; visitorId: string };
+  /** A person A identified (a profile and a visitor link), at a company of A's. */
+  person: { email: string; hem: string; visitorId: string; companyDomain: string };
   /** A's custom topic requests: one accepted (its topic exists, for A only) and one still waiting. */
   acceptedRequestId: string;
   customTopicId: string;
@@ -335,6 +335,22 @@ const CASES: Record<string, Case> = {
     ],
     own: (c) => [c.key('/taxonomy/topics/iab_ct_620')],
   },
+  // Intent: A's person and company (by hem, by domain, by A's custom topic) are not found from B.
+  'GET /api/v1/intent': {
+    foreign: (c) => [
+      c.key(`/api/v1/intent?hem=${c.a.person.hem}`),
+      c.key(`/api/v1/intent?company_domain=${c.a.person.companyDomain}`),
+      c.jwt('GET', `/api/v1/intent?hem=${c.a.person.hem}`),
+      c.jwt('GET', `/api/v1/intent?hem=${c.a.person.hem}`, { 'x-organization-id': c.a.owner.orgId }),
+    ],
+  },
+  'GET /api/v1/intent/explain': {
+    foreign: (c) => [
+      c.key(`/api/v1/intent/explain?hem=${c.a.person.hem}&topic_id=${c.a.customTopicId}`),
+      c.key(`/api/v1/intent/explain?company_domain=${c.a.person.companyDomain}&topic_id=iab_ct_620`),
+      c.jwt('GET', `/api/v1/intent/explain?hem=${c.a.person.hem}&topic_id=${c.a.customTopicId}`, { 'x-organization-id': c.a.owner.orgId }),
+    ],
+  },
   'POST /taxonomy/topic-requests': {
     caller: (c) => [
       c.jwt('POST', '/taxonomy/topic-requests', { 'x-organization-id': c.b.tenant.orgId }, { name: 'b-topic', topic_type: 'B2B' }),
@@ -487,6 +503,27 @@ const CASES: Record<string, Case> = {
     foreign: (c) => dashEventsProbes(c, 'recent-events'),
     own: (c) => dashEventsOwn(c, 'recent-events'),
   },
+  'GET /dashboard/api/orgs/:org_id/topics': {
+    foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, `/topics?search=${TOPIC_WORD}`))],
+    own: (c) => [
+      c.dash('GET', orgs(c.b.tenant.orgId, `/topics?search=${TOPIC_WORD}`)),
+      c.dash('GET', orgs(c.b.tenant.orgId, '/topics?limit=1000&offset=1000')),
+    ],
+  },
+  'GET /dashboard/api/orgs/:org_id/topic-categories': { foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/topic-categories'))] },
+  'GET /dashboard/api/orgs/:org_id/topic-requests': {
+    foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/topic-requests'))],
+    own: (c) => [c.dash('GET', orgs(c.b.tenant.orgId, '/topic-requests'))],
+  },
+  'POST /dashboard/api/orgs/:org_id/topic-requests': {
+    foreign: (c) => [c.dash('POST', orgs(c.a.owner.orgId, '/topic-requests'), { name: 'b-topic', topic_type: 'B2B' })],
+  },
+  'GET /dashboard/api/orgs/:org_id/people/:hem_sha256/intent': {
+    foreign: (c) => [
+      c.dash('GET', orgs(c.a.owner.orgId, `/people/${c.a.person.hem}/intent`)),
+      c.dash('GET', orgs(c.b.tenant.orgId, `/people/${c.a.person.hem}/intent`)),
+    ],
+  },
   'GET /dashboard/api/apps': { caller: (c) => [c.dash('GET', `${D}/apps`)] },
   'POST /dashboard/api/apps': { caller: (c) => [c.dash('POST', `${D}/apps`, { name: 'b-app' })] },
   'DELETE /dashboard/api/apps/:app_id': { foreign: (c) => [c.dash('DELETE', `${D}/apps/${c.a.app.appId}`)] },
@@ -590,13 +627,20 @@ describe('tenant isolation: organization B against organization A, route by rout
         organization_id: owner.orgId,
         event_url: `https://alpha-${tag}.example/secret-page`,
         visitor_id: `alpha-visitor-${tag}`,
+        // Classified into A's custom topic (accepted below), so A's person has intent on it.
+        title: `${TOPIC_WORD} guide`,
         ts: Date.now(),
       },
     });
     expect(sent.statusCode, sent.body).toBe(200);
     const eventId = json<{ event_ids: string[] }>(sent).event_ids[0] as string;
     // A identifies a person: a profile of its own and a visitor link from an identify event.
-    const person = { email: `alpha-person-${tag}@example.com`, hem: '', visitorId: `alpha-visitor-${tag}` };
+    const person = {
+      email: `alpha-person-${tag}@example.com`,
+      hem: '',
+      visitorId: `alpha-visitor-${tag}`,
+      companyDomain: `alpha-${tag}.example`,
+    };
     person.hem = createHash('sha256').update(person.email).digest('hex');
     await t.services.analytics.mergeProfiles(
       owner.orgId,
@@ -606,6 +650,7 @@ describe('tenant isolation: organization B against organization A, route by rout
           hem_md5: createHash('md5').update(person.email).digest('hex'),
           hem_sha1: null,
           first_name: `alpha-first-${tag}`,
+          company_domain: person.companyDomain,
         },
       ],
       Date.now(),
@@ -739,6 +784,12 @@ describe('tenant isolation: organization B against organization A, route by rout
       person: await get(`/api/v1/identities/${a.person.hem}`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
       topicRequests: await get('/taxonomy/topic-requests', { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
       customTopic: await get(`/taxonomy/topics/${a.customTopicId}`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
+      intent: await get(`/api/v1/intent?hem=${a.person.hem}`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
+      companyIntent: await get(`/api/v1/intent?company_domain=${a.person.companyDomain}`, {
+        'x-api-key': a.key.apiKey,
+        'x-api-secret': a.key.apiSecret,
+      }),
+      intentPanel: await get(orgs(a.owner.orgId, `/people/${a.person.hem}/intent`), owner),
       memberSession: (await get(orgs(a.owner.orgId, '/projects'), dash(a.member.session))).status,
     };
   }
@@ -823,6 +874,13 @@ describe('tenant isolation: organization B against organization A, route by rout
     expect(await snapshot(ctx.a)).toEqual(before);
     // A page view and the identify event.
     expect((before as { events: { body: { count: number } } }).events.body.count).toBe(2);
+    // A's person and company have intent on A's own topic: what B must not reach.
+    const intent = before as {
+      intent: { body: { topics: { topic_id: string }[] } };
+      companyIntent: { body: { topics: { topic_id: string }[] } };
+    };
+    expect(intent.intent.body.topics.map((x) => x.topic_id)).toEqual([ctx.a.customTopicId]);
+    expect(intent.companyIntent.body.topics.map((x) => x.topic_id)).toEqual([ctx.a.customTopicId]);
   });
 });
 

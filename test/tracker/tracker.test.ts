@@ -23,6 +23,9 @@ const DEFAULT_PIXEL = randomUUID();
 const ORG = randomUUID();
 const INGEST_PATH = '/pixel/core/api/send-event';
 const TITLE = 'Delivr test page';
+const DESCRIPTION = 'A page for testing the   Delivr pixel.';
+/** What a page view carries about the page (meta description and first h1), for page classification. */
+const PAGE = { description: DESCRIPTION, heading: 'Test page' };
 const SCREEN = { width: 1440, height: 900 };
 
 const ISO = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -65,12 +68,15 @@ delivr.push(['track', 'signup', { plan: 'pro' }]);
 delivr.push(['noSuchMethod', 1]);
 </script>`
       : '';
+  // bare=1: no meta description, and a first h1 longer than the tracker sends.
+  const bare = params.get('bare') === '1';
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${TITLE}</title>
+${bare ? '' : `<meta name="description" content="${DESCRIPTION}">`}
 ${queue}
 ${snippet}
 </head><body>
-<h1>Test page</h1>
+${bare ? `<h1>${'Long heading '.repeat(40)}</h1><h1>Second</h1>` : '<h1>Test page</h1>'}
 <button id="buy" class="btn primary" type="button" name="buy-now"><span id="buy-label">Buy</span>   now</button>
 <a id="report" href="/files/report.pdf?v=2">Annual report</a>
 <form id="signup" method="post" action="/thanks">
@@ -250,7 +256,7 @@ describe('pixel tracker in Chromium', () => {
   it('sends page_view on load as one text/plain object, keeping ids across a reload', async () => {
     const { page, url } = await open('load');
     const [first] = await waitForEvents('load', 1);
-    expect(first).toEqual(expected('page_view', url, { referrer: null, title: TITLE }));
+    expect(first).toEqual(expected('page_view', url, { referrer: null, title: TITLE, ...PAGE }));
 
     const [post] = postsFor('load');
     expect(post?.contentType).toBe('text/plain;charset=UTF-8');
@@ -271,7 +277,7 @@ describe('pixel tracker in Chromium', () => {
 
     await page.reload();
     const events = await waitForEvents('load', 2);
-    expect(events[1]).toEqual(expected('page_view', url, { referrer: null, title: TITLE }));
+    expect(events[1]).toEqual(expected('page_view', url, { referrer: null, title: TITLE, ...PAGE }));
     expect(preflights).toEqual([]);
   });
 
@@ -321,7 +327,8 @@ describe('pixel tracker in Chromium', () => {
     const everything = postsFor('form')
       .map((p) => p.body)
       .join('\n');
-    for (const secret of ['hunter2', 'Alice@Example', 'alice@example', '4111']) expect(everything).not.toContain(secret);
+    // The card number in its typed form: a bare '4111' also turns up in random ids and times.
+    for (const secret of ['hunter2', 'Alice@Example', 'alice@example', '4111 1111']) expect(everything).not.toContain(secret);
   });
 
   it('sends file_download with the file URL alongside the click', async () => {
@@ -342,11 +349,18 @@ describe('pixel tracker in Chromium', () => {
     await expectNoMoreEvents('scroll', 2);
   });
 
+  it("sends the page's meta description and first h1 with a page view, cut to 300 characters, empty when absent", async () => {
+    const { url } = await open('bare', '&bare=1');
+    const [event] = await waitForEvents('bare', 1);
+    const heading = 'Long heading '.repeat(40).slice(0, 300);
+    expect(event).toEqual(expected('page_view', url, { referrer: null, title: TITLE, description: '', heading }));
+  });
+
   it('runs commands queued before load, then runs later pushes at once', async () => {
     const { page, url } = await open('queue', '&queue=1');
     const events = await waitForEvents('queue', 2);
     const site_ = { static_params: { site: 'docs' } };
-    expect(events[0]).toEqual(expected('page_view', url, { referrer: null, title: TITLE, ...site_ }));
+    expect(events[0]).toEqual(expected('page_view', url, { referrer: null, title: TITLE, ...PAGE, ...site_ }));
     expect(events[1]).toEqual(expected('signup', url, { plan: 'pro', ...site_ }));
     // Both fell in one batch window.
     expect(JSON.parse(postsFor('queue')[0]?.body ?? '')).toEqual({ events });
@@ -392,7 +406,7 @@ describe('pixel tracker in Chromium', () => {
     await page.evaluate(() => history.back());
     await page.waitForURL(next);
     const events = await waitForEvents('spa', 4);
-    const pageView = (at: string, referrer: string) => expected('page_view', at, { referrer, title: TITLE }, { referrer });
+    const pageView = (at: string, referrer: string) => expected('page_view', at, { referrer, title: TITLE, ...PAGE }, { referrer });
     expect(events[1]).toEqual(pageView(next, url));
     expect(events[2]).toEqual(pageView(`${next}#details`, next));
     expect(events[3]).toEqual(pageView(next, `${next}#details`));
@@ -438,7 +452,7 @@ describe('pixel tracker in Chromium', () => {
 
     await page.evaluate(() => (window as unknown as { delivr: { init(): void } }).delivr.init());
     const events = await waitForEvents('manual', 2);
-    expect(events[0]).toEqual(expected('page_view', url, { referrer: null, title: TITLE }));
+    expect(events[0]).toEqual(expected('page_view', url, { referrer: null, title: TITLE, ...PAGE }));
     expect(events[1]).toEqual(expected('early', url, { a: 1 }));
 
     await page.evaluate(() => (window as unknown as { PixelSDK: { init(): void } }).PixelSDK.init());
@@ -470,21 +484,21 @@ describe('pixel tracker in Chromium', () => {
       const tag = `loud${name}`;
       const { url } = await open(tag, '', script);
       const [event] = await waitForEvents(tag, 1);
-      expect(event).toEqual(expected('page_view', url, { referrer: null, title: TITLE }));
+      expect(event).toEqual(expected('page_view', url, { referrer: null, title: TITLE, ...PAGE }));
     });
   }
 
   it('sends normally on a respecting pixel when no signal is set', async () => {
     const { url } = await open('nosignal', `&pixel=${PRIVATE_PIXEL}`);
     const [event] = await waitForEvents('nosignal', 1);
-    expect(event).toEqual(expected('page_view', url, { referrer: null, title: TITLE }, { pixel_id: PRIVATE_PIXEL }));
+    expect(event).toEqual(expected('page_view', url, { referrer: null, title: TITLE, ...PAGE }, { pixel_id: PRIVATE_PIXEL }));
   });
 
   it('falls back to fetch without sendBeacon and retries a failed send', async () => {
     failOnce.add('retry');
     const { url } = await open('retry', '', "Object.defineProperty(Navigator.prototype, 'sendBeacon', { value: undefined });");
     const [event] = await waitForEvents('retry', 1, { timeoutMs: 8000 });
-    expect(event).toEqual(expected('page_view', url, { referrer: null, title: TITLE }));
+    expect(event).toEqual(expected('page_view', url, { referrer: null, title: TITLE, ...PAGE }));
     const attempts = posts.filter((p) => p.body.includes('t=retry'));
     expect(attempts.map((p) => p.status)).toEqual([503, 200]);
     // The retry is the identical body, event_id included: the server stores the event once.
@@ -558,7 +572,7 @@ describe('pixel tracker in Chromium', () => {
       history.pushState({}, '', '/app/next?t=lean');
     });
     const events = await waitForEvents('lean', 3);
-    expect(events[0]).toEqual(expected('page_view', url, { referrer: null, title: TITLE }, { pixel_id: DEFAULT_PIXEL }));
+    expect(events[0]).toEqual(expected('page_view', url, { referrer: null, title: TITLE, ...PAGE }, { pixel_id: DEFAULT_PIXEL }));
     expect(events.map((e) => e.event_type)).toEqual(['page_view', 'custom', 'page_view']);
     await expectNoMoreEvents('lean', 3);
   });

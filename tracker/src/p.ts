@@ -116,7 +116,18 @@ const send = (type: string, data?: Data, hem?: string): void => {
   else if (!flushTimer) flushTimer = setTimeout(flush, 1e3);
 };
 
-const pageView = () => send('page_view', { referrer, title: d.title });
+// What the page says about itself, for page classification (docs/intent.md): the meta description
+// and the first h1, cut to 300 characters ("" when the page has none); the server collapses whitespace.
+const pageText = (selector: string, key: 'content' | 'textContent'): string =>
+  (((d.querySelector(selector) || {}) as Record<string, string | null>)[key] || '').slice(0, 300);
+
+const pageView = () =>
+  send('page_view', {
+    referrer,
+    title: d.title,
+    description: pageText('meta[name=description]', 'content'),
+    heading: pageText('h1', 'textContent'),
+  });
 
 const start = (): void => {
   if (started || blocked) return;
@@ -128,7 +139,7 @@ const start = (): void => {
       if (loc.href !== pageUrl) {
         referrer = pageUrl;
         pageUrl = loc.href;
-        scrolled = false;
+        if (FEATURE_SCROLL) scrolled = false;
         pageView();
       }
     };

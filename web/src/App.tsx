@@ -21,11 +21,12 @@ import { NoOrganizationPage, NotFoundPage } from './pages/NotFound';
 import { OverviewPage } from './pages/Overview';
 import { PixelsPage } from './pages/Pixels';
 import { ProjectsPage } from './pages/Projects';
+import { TopicsPage } from './pages/Topics';
 
 type Route =
   | { name: 'sign-in' | 'sign-up' | 'forgot-password' | 'home' | 'apps' | 'not-found' }
   | { name: 'reset-password' | 'invite' | 'confirm-signup'; token: string }
-  | { name: 'overview' | 'events' | 'projects' | 'members' | 'api-keys'; org: string }
+  | { name: 'overview' | 'events' | 'topics' | 'projects' | 'members' | 'api-keys'; org: string }
   | { name: 'pixels'; org: string; project: string };
 
 const PUBLIC = new Set(['sign-in', 'sign-up', 'forgot-password', 'reset-password', 'invite', 'confirm-signup']);
@@ -46,6 +47,7 @@ export function matchRoute(path: string): Route {
   if (!a || a === 'account') return { name: 'not-found' };
   if (n === 1) return { name: 'overview', org: a };
   if (n === 2 && b === 'events') return { name: 'events', org: a };
+  if (n === 2 && b === 'topics') return { name: 'topics', org: a };
   if (n === 3 && b === 'settings' && (c === 'projects' || c === 'members' || c === 'api-keys')) return { name: c, org: a };
   if (n === 5 && b === 'projects' && c && d === 'settings' && e === 'pixels') return { name: 'pixels', org: a, project: c };
   return { name: 'not-found' };
@@ -138,6 +140,9 @@ export function App() {
         break;
       case 'events':
         page = <EventsPage org={org} />;
+        break;
+      case 'topics':
+        page = <TopicsPage org={org} />;
         break;
       case 'projects':
         page = <ProjectsPage org={org} />;

@@ -81,6 +81,7 @@ export function Layout({ orgId, children }: { orgId: string | null; children: Re
               <ul>
                 {nav(`/${homeOrg.organization_id}`, 'Get started')}
                 {nav(`/${homeOrg.organization_id}/events`, 'Events')}
+                {nav(`/${homeOrg.organization_id}/topics`, 'Topics')}
               </ul>
               <h2 className="nav-heading">Settings</h2>
               <ul>

@@ -11,3 +11,5 @@ export const canWriteProjects = (r: Role): boolean => r === 'owner' || r === 'ad
 export const canWritePixels = (r: Role): boolean => r === 'owner' || r === 'admin';
 
 export const ROLE_LABEL: Record<Role, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
+/** Proposing a custom topic changes what the organization tracks: owners and admins, as for projects. */
+export const canRequestTopics = (r: Role): boolean => r === 'owner' || r === 'admin';

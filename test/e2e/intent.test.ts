@@ -1,0 +1,164 @@
+// Acceptance for intent, in a real browser: a site on another origin carries the pixel (page views
+// and forms). A visitor reads three pages about one subject (titles, descriptions and headings
+// written for this test) and one unrelated page, then identifies themselves with a form. The
+// Intent API (key + secret) lists that subject's topic first, with the highest score and
+// `surging: true`, and explain lists exactly those three pages; a second visitor who read one such
+// page once scores lower. Nothing here waits for time: each step waits for the pixel's
+// acknowledgement, after which the page is classified and the event durable.
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/server-process.js';
+import { createKey, dash, json, newTenant } from '../support/tenant.js';
+import { type Dashboard, skipReason, startDashboard } from '../web/support.js';
+
+const reason = skipReason();
+if (reason) console.log(`intent e2e: ${reason}`);
+
+const CLOUD = 'iab_ct_620';
+const PAGES: Record<string, { title: string; description: string; heading: string; body?: string }> = {
+  '/cloud/basics': {
+    title: 'Cloud computing basics for small teams',
+    description: 'What cloud computing is, and how it replaces the servers in your office.',
+    heading: 'Cloud computing basics',
+  },
+  '/cloud/migration': {
+    title: 'Moving your servers to cloud computing',
+    description: 'How to migrate workloads to cloud computing, step by step.',
+    heading: 'Cloud migration',
+  },
+  '/cloud/costs': {
+    title: 'Why cloud computing bills grow',
+    description: 'How teams keep their cloud computing bills small.',
+    heading: 'Cloud computing costs',
+  },
+  '/recipes/banana-bread': {
+    title: "Grandma's banana bread recipe",
+    description: 'A moist banana bread with walnuts, baked in an hour.',
+    heading: 'Banana bread',
+  },
+  '/contact': {
+    title: 'Contact us',
+    description: 'Write to us and we answer within a day.',
+    heading: 'Contact',
+    body: '<form id="contact" onsubmit="return false"><label>Email <input name="email" type="email"></label><button type="submit">Send</button></form>',
+  },
+};
+
+describe.skipIf(reason !== null)('pixel → page topics → intent scores', () => {
+  let d: Dashboard;
+  let site: Server;
+  let siteUrl = '';
+  let key: { apiKey: string; apiSecret: string };
+
+  beforeAll(async () => {
+    d = await startDashboard();
+    const tenant = await newTenant(d.t);
+    key = await createKey(d.t, tenant);
+    const project = json<{ project: { project_id: string } }>(
+      await d.t.app.inject({
+        method: 'POST',
+        url: `/dashboard/api/orgs/${tenant.orgId}/projects`,
+        headers: dash(tenant.session),
+        payload: { name: 'site' },
+      }),
+    ).project.project_id;
+    const pixelId = json<{ pixel: { pixel_id: string } }>(
+      await d.t.app.inject({
+        method: 'POST',
+        url: `/dashboard/api/orgs/${tenant.orgId}/projects/${project}/pixels`,
+        headers: dash(tenant.session),
+        // Forms identify the visitor; a new pixel sends page views only.
+        payload: { title: 'www', trackers: ['spa', 'forms'] },
+      }),
+    ).pixel.pixel_id;
+    const port = await freePort();
+    siteUrl = `http://localhost:${port}`;
+    site = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const p = PAGES[path];
+      if (!p) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${p.title}</title>
+<meta name="description" content="${p.description}">
+<script id="delivr-ai" src="${d.url}/pixels/${pixelId}/p.js" async></script>
+</head><body><header><a href="/">Home</a></header><h1>${p.heading}</h1><p>Text of the page.</p>${p.body ?? ''}</body></html>`);
+    });
+    await new Promise<void>((r) => site.listen(port, '127.0.0.1', () => r()));
+  }, 120_000);
+
+  afterAll(async () => {
+    await new Promise((r) => site?.close(r));
+    await d?.close();
+  });
+
+  /** Resolves when the pixel's send holding an event of `type` is acknowledged (200). */
+  const acknowledged = (page: Page, type: string) =>
+    page.waitForResponse((res) => {
+      if (!res.url().endsWith('/pixel/core/api/send-event') || res.status() !== 200) return false;
+      const body = JSON.parse(res.request().postData() ?? '{}') as { events?: { event_type: string }[]; event_type?: string };
+      return (body.events ?? [body]).some((e) => e.event_type === type);
+    });
+
+  async function read(page: Page, path: string): Promise<void> {
+    const sent = acknowledged(page, 'page_view');
+    await page.goto(`${siteUrl}${path}`);
+    await sent;
+  }
+
+  async function identify(page: Page, email: string): Promise<void> {
+    await read(page, '/contact');
+    await page.getByLabel('Email').fill(email);
+    const sent = acknowledged(page, 'form_submission');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await sent;
+  }
+
+  const api = async <T>(path: string): Promise<T> => {
+    const res = await fetch(d.url + path, { headers: { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret } });
+    expect(res.status, path).toBe(200);
+    return (await res.json()) as T;
+  };
+  const hemOf = (email: string) => createHash('sha256').update(email).digest('hex');
+
+  it('a reader of several pages on one subject surges on its topic; explain lists exactly those pages; one page scores lower', async () => {
+    const ann = await d.newPage();
+    for (const path of ['/cloud/basics', '/cloud/migration', '/recipes/banana-bread', '/cloud/costs']) await read(ann, path);
+    await identify(ann, 'Ann.Reader@Acme.example');
+    const bob = await d.newPage();
+    await read(bob, '/cloud/costs');
+    await identify(bob, 'bob.glance@acme.example');
+
+    interface Topic {
+      topic_id: string;
+      name: string;
+      intent_score: number;
+      intent_frequency: number;
+      surging: boolean;
+    }
+    const annIntent = await api<{ topics: Topic[] }>(`/api/v1/intent?hem=${hemOf('ann.reader@acme.example')}&window_days=7`);
+    const [top, ...others] = annIntent.topics;
+    expect(top).toMatchObject({ topic_id: CLOUD, name: 'Cloud Computing', intent_frequency: 3, surging: true });
+    expect(others.length).toBeGreaterThan(0);
+    for (const o of others) expect(o.intent_score, o.name).toBeLessThan(top?.intent_score ?? 0);
+    // The unrelated page counts for its own subject, not for this one.
+    expect(others.map((o) => o.name)).toContain('Desserts and Baking');
+
+    const explained = await api<{ intent_score: number; pages: { url: string; title: string; count: number }[] }>(
+      `/api/v1/intent/explain?hem=${hemOf('ann.reader@acme.example')}&topic_id=${CLOUD}&window_days=7`,
+    );
+    expect(explained.intent_score).toBe(top?.intent_score);
+    expect(explained.pages.map((p) => [p.url, p.title, p.count]).sort()).toEqual(
+      ['/cloud/basics', '/cloud/costs', '/cloud/migration'].map((path) => [`${siteUrl}${path}`, PAGES[path]?.title, 1]),
+    );
+
+    const bobIntent = await api<{ topics: Topic[] }>(`/api/v1/intent?hem=${hemOf('bob.glance@acme.example')}`);
+    const bobCloud = bobIntent.topics.find((t) => t.topic_id === CLOUD);
+    expect(bobCloud).toMatchObject({ intent_frequency: 1 });
+    expect(bobCloud?.intent_score).toBeLessThan(top?.intent_score ?? 0);
+  }, 90_000);
+});
