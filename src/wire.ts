@@ -5,6 +5,16 @@ export type { ForgotResult, SignupStatus } from './accounts/schemas.js';
 export type { AccessLogBody, AccessLogEntry, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody } from './api-keys/schemas.js';
 export type { AppCreatedBody, AppListBody, PartnerApp } from './apps/schemas.js';
 export type { EventCounts, EventRecord, EventsPage, RecentEventsPage } from './events/schemas.js';
+export type { ImportAccepted, ImportList, ImportStatus } from './identity/import-schemas.js';
+export type {
+  DashboardPeople,
+  DashboardPerson,
+  ErasedBody,
+  PersonLink,
+  PersonRow,
+  ProfileField,
+  UnlinkedBody,
+} from './identity/schemas.js';
 export type { Invite, InviteAccepted, InviteBodyOut, InvitePreview, Member, MembersList } from './members/schemas.js';
 export type {
   DashboardPixel,

@@ -363,6 +363,29 @@ const CASES: Record<string, Case> = {
     foreign: (c) => dashEventsProbes(c, 'recent-events'),
     own: (c) => dashEventsOwn(c, 'recent-events'),
   },
+  'GET /dashboard/api/orgs/:org_id/people': {
+    foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/people')), c.dash('GET', orgs(c.a.owner.orgId, '/people?limit=100'))],
+    own: (c) => [c.dash('GET', orgs(c.b.tenant.orgId, '/people'))],
+  },
+  'GET /dashboard/api/orgs/:org_id/people/:hem_sha256': {
+    foreign: (c) => [
+      c.dash('GET', orgs(c.a.owner.orgId, `/people/${c.a.person.hem}`)),
+      c.dash('GET', orgs(c.b.tenant.orgId, `/people/${c.a.person.hem}`)),
+      c.dash('GET', orgs(c.b.tenant.orgId, `/people/${c.a.person.hem.toUpperCase()}`)),
+    ],
+  },
+  'DELETE /dashboard/api/orgs/:org_id/people/:hem_sha256/links/:visitor_id': {
+    foreign: (c) => [
+      c.dash('DELETE', orgs(c.a.owner.orgId, `/people/${c.a.person.hem}/links/${c.a.person.visitorId}`)),
+      c.dash('DELETE', orgs(c.b.tenant.orgId, `/people/${c.a.person.hem}/links/${c.a.person.visitorId}`)),
+    ],
+  },
+  'DELETE /dashboard/api/orgs/:org_id/people/:hem_sha256': {
+    foreign: (c) => [
+      c.dash('DELETE', orgs(c.a.owner.orgId, `/people/${c.a.person.hem}`)),
+      c.dash('DELETE', orgs(c.b.tenant.orgId, `/people/${c.a.person.hem}`)),
+    ],
+  },
   'GET /dashboard/api/apps': { caller: (c) => [c.dash('GET', `${D}/apps`)] },
   'POST /dashboard/api/apps': { caller: (c) => [c.dash('POST', `${D}/apps`, { name: 'b-app' })] },
   'DELETE /dashboard/api/apps/:app_id': { foreign: (c) => [c.dash('DELETE', `${D}/apps/${c.a.app.appId}`)] },
@@ -579,6 +602,7 @@ describe('tenant isolation: organization B against organization A, route by rout
       ).status,
       script: (await t.app.inject({ url: `/pixels/${a.pixelId}/p.js` })).statusCode,
       person: await get(`/api/v1/identities/${a.person.hem}`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
+      people: await get(orgs(a.owner.orgId, '/people'), owner),
       memberSession: (await get(orgs(a.owner.orgId, '/projects'), dash(a.member.session))).status,
     };
   }
@@ -706,7 +730,7 @@ describe('roles inside one organization', () => {
     return json<{ members: { user_id: string; role: string }[] }>(res).members.find((m) => m.user_id === userId)?.role;
   };
 
-  it('a member cannot invite, manage members, manage keys, or create projects and pixels (403)', async () => {
+  it('a member cannot invite, manage members, manage keys, create projects and pixels, or unlink and erase people (403)', async () => {
     const o = owner.orgId;
     const attempts: [string, string, unknown?][] = [
       ['POST', orgs(o, '/invites'), { email: `x-${randomUUID()}@example.com`, role: 'member' }],
@@ -725,6 +749,8 @@ describe('roles inside one organization', () => {
       ['PATCH', orgs(o, `/projects/${projectId}`), { name: 'nope' }],
       ['POST', orgs(o, `/projects/${projectId}/pixels`), { title: 'nope' }],
       ['DELETE', orgs(o, `/pixels/${pixelId}`)],
+      ['DELETE', orgs(o, `/people/${'ab'.repeat(32)}/links/some-visitor`)],
+      ['DELETE', orgs(o, `/people/${'ab'.repeat(32)}`)],
     ];
     for (const [method, url, payload] of attempts) {
       const res = await call(member, method, url, payload);
