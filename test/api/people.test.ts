@@ -24,7 +24,9 @@ const anon = `v-anon-${tag}`;
 const now = Date.now();
 
 const get = <T>(who: Tenant, path: string, org = owner.orgId) =>
-  t.app.inject({ url: `/dashboard/api/orgs/${org}${path}`, headers: dash(who.session) }).then((r) => ({ status: r.statusCode, body: json<T>(r) }));
+  t.app
+    .inject({ url: `/dashboard/api/orgs/${org}${path}`, headers: dash(who.session) })
+    .then((r) => ({ status: r.statusCode, body: json<T>(r) }));
 const del = (who: Tenant, path: string, org = owner.orgId) =>
   t.app.inject({ method: 'DELETE', url: `/dashboard/api/orgs/${org}${path}`, headers: dash(who.session) });
 
@@ -137,7 +139,13 @@ describe('People', () => {
     expect(body).toMatchObject({ hem_sha256: sha256(ann.email), name: 'Ann Lee', email: ann.email });
     expect(body.profile).toMatchObject({ hem_md5: md5(ann.email), first_name: 'Ann', company_name: 'Acme' });
     const field = (key: string) => body.fields.find((f) => f.key === key);
-    expect(field('seniority_level')).toEqual({ key: 'seniority_level', label: 'Seniority Level', category: 'contact', value: 'cxo', display: 'CXO' });
+    expect(field('seniority_level')).toEqual({
+      key: 'seniority_level',
+      label: 'Seniority Level',
+      category: 'contact',
+      value: 'cxo',
+      display: 'CXO',
+    });
     expect(field('company_revenue')).toMatchObject({ category: 'company', value: 12_000_000, display: '$12,000,000' });
     expect(field('company_employee_count')).toMatchObject({ display: '1,200' });
     expect(field('income_range')).toMatchObject({ category: 'demographics', display: '$150k-$250k' });
@@ -186,9 +194,9 @@ describe('People', () => {
     expect((await get<DashboardPeople>(other, '/people', other.orgId)).body).toMatchObject({ people: [], total: 0 });
     expect((await get(other, `/people/${sha256(ann.email)}`, other.orgId)).status).toBe(404);
     expect((await t.app.inject({ url: `/dashboard/api/orgs/${owner.orgId}/people` })).statusCode).toBe(401);
-    expect((await t.app.inject({ method: 'DELETE', url: `/dashboard/api/orgs/${owner.orgId}/people/${sha256(ann.email)}` })).statusCode).toBe(
-      401,
-    );
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/dashboard/api/orgs/${owner.orgId}/people/${sha256(ann.email)}` })).statusCode,
+    ).toBe(401);
   });
 });
 
