@@ -14,16 +14,20 @@ import { ForgotPasswordPage, ResetPasswordPage } from './pages/auth/Password';
 import { SignInPage } from './pages/auth/SignIn';
 import { SignUpPage } from './pages/auth/SignUp';
 import { EventsPage } from './pages/Events';
+import { ImportPeoplePage } from './pages/ImportPeople';
 import { MembersPage } from './pages/Members';
 import { NoOrganizationPage, NotFoundPage } from './pages/NotFound';
 import { OverviewPage } from './pages/Overview';
+import { PeoplePage } from './pages/People';
+import { PersonPage } from './pages/Person';
 import { PixelsPage } from './pages/Pixels';
 import { ProjectsPage } from './pages/Projects';
 
 type Route =
   | { name: 'sign-in' | 'sign-up' | 'forgot-password' | 'home' | 'apps' | 'not-found' }
   | { name: 'reset-password' | 'invite'; token: string }
-  | { name: 'overview' | 'events' | 'projects' | 'members' | 'api-keys'; org: string }
+  | { name: 'overview' | 'events' | 'people' | 'people-import' | 'projects' | 'members' | 'api-keys'; org: string }
+  | { name: 'person'; org: string; hem: string }
   | { name: 'pixels'; org: string; project: string };
 
 const PUBLIC = new Set(['sign-in', 'sign-up', 'forgot-password', 'reset-password', 'invite']);
@@ -44,6 +48,9 @@ export function matchRoute(path: string): Route {
   if (!a || a === 'account') return { name: 'not-found' };
   if (n === 1) return { name: 'overview', org: a };
   if (n === 2 && b === 'events') return { name: 'events', org: a };
+  if (n === 2 && b === 'people') return { name: 'people', org: a };
+  if (n === 3 && b === 'people' && c === 'import') return { name: 'people-import', org: a };
+  if (n === 3 && b === 'people' && c) return { name: 'person', org: a, hem: c };
   if (n === 3 && b === 'settings' && (c === 'projects' || c === 'members' || c === 'api-keys')) return { name: c, org: a };
   if (n === 5 && b === 'projects' && c && d === 'settings' && e === 'pixels') return { name: 'pixels', org: a, project: c };
   return { name: 'not-found' };
@@ -134,6 +141,15 @@ export function App() {
         break;
       case 'events':
         page = <EventsPage org={org} />;
+        break;
+      case 'people':
+        page = <PeoplePage org={org} />;
+        break;
+      case 'person':
+        page = <PersonPage key={route.hem} org={org} hem={route.hem} />;
+        break;
+      case 'people-import':
+        page = <ImportPeoplePage org={org} />;
         break;
       case 'projects':
         page = <ProjectsPage org={org} />;
