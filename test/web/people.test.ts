@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, dash, json, newTenant, type Tenant } from '../support/tenant.js';
-import { DESKTOP_UA, type Dashboard, SCREENSHOTS, skipReason, startDashboard, unlabelledControls } from './support.js';
+import { type Dashboard, DESKTOP_UA, SCREENSHOTS, skipReason, startDashboard, unlabelledControls } from './support.js';
 
 const skip = skipReason();
 if (skip) console.log(`web: ${skip}`);
@@ -52,7 +52,12 @@ describe.skipIf(skip !== null)('People and Person pages in the browser', () => {
     owner = await newTenant(d.t, { name: `People ${tag}` });
     member = await addMember(d.t, owner, 'member');
     const inject = (url: string, payload: unknown) =>
-      d.t.app.inject({ method: 'POST', url: `/dashboard/api/orgs/${owner.orgId}${url}`, headers: dash(owner.session), payload: payload as object });
+      d.t.app.inject({
+        method: 'POST',
+        url: `/dashboard/api/orgs/${owner.orgId}${url}`,
+        headers: dash(owner.session),
+        payload: payload as object,
+      });
     const project = json<{ project: { project_id: string } }>(await inject('/projects', { name: 'Website' })).project.project_id;
     pixelId = json<{ pixel: { pixel_id: string } }>(await inject(`/projects/${project}/pixels`, { title: 'www' })).pixel.pixel_id;
     await d.t.services.analytics.mergeProfiles(
@@ -89,11 +94,35 @@ describe.skipIf(skip !== null)('People and Person pages in the browser', () => {
       headers: { 'user-agent': DESKTOP_UA, 'content-type': 'application/json' },
       payload: JSON.stringify({
         events: [
-          event({ event_type: 'page_view', visitor_id: ann.visitor, ts: times.home, event_url: 'https://acme.example/', event_data: { title: 'Home' } }),
-          event({ event_type: 'page_view', visitor_id: ann.visitor, ts: times.pricing, event_url: 'https://acme.example/pricing', event_data: { title: 'Pricing' } }),
-          event({ event_type: 'identify', visitor_id: ann.visitor, hem_sha256: sha256(ann.email), ts: times.identify, event_url: 'https://acme.example/app' }),
+          event({
+            event_type: 'page_view',
+            visitor_id: ann.visitor,
+            ts: times.home,
+            event_url: 'https://acme.example/',
+            event_data: { title: 'Home' },
+          }),
+          event({
+            event_type: 'page_view',
+            visitor_id: ann.visitor,
+            ts: times.pricing,
+            event_url: 'https://acme.example/pricing',
+            event_data: { title: 'Pricing' },
+          }),
+          event({
+            event_type: 'identify',
+            visitor_id: ann.visitor,
+            hem_sha256: sha256(ann.email),
+            ts: times.identify,
+            event_url: 'https://acme.example/app',
+          }),
           event({ event_type: 'page_view', visitor_id: bob.visitor, ts: times.bob - 60_000, event_url: 'https://acme.example/blog' }),
-          event({ event_type: 'form_submission', visitor_id: bob.visitor, hem_sha256: sha256(bob.email), ts: times.bob, event_url: 'https://acme.example/contact' }),
+          event({
+            event_type: 'form_submission',
+            visitor_id: bob.visitor,
+            hem_sha256: sha256(bob.email),
+            ts: times.bob,
+            event_url: 'https://acme.example/contact',
+          }),
           event({ event_type: 'page_view', visitor_id: `anon-${tag}`, ts: now - 5 * 60_000, event_url: 'https://acme.example/' }),
         ],
       }),
@@ -126,10 +155,26 @@ describe.skipIf(skip !== null)('People and Person pages in the browser', () => {
     const annRow = page.getByRole('row', { name: /Ann Lee/ });
     await annRow.waitFor();
     const cells = async (row: typeof annRow) => (await row.locator('th, td').allInnerTexts()).map((s) => s.trim());
-    expect(await cells(annRow)).toEqual([`Ann Lee\n${ann.email}`, 'Acme Corporation', 'Chief Technology Officer', expect.any(String), '1', '3']);
-    expect((await cells(annRow))[3]).toBe(new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(times.identify));
+    expect(await cells(annRow)).toEqual([
+      `Ann Lee\n${ann.email}`,
+      'Acme Corporation',
+      'Chief Technology Officer',
+      expect.any(String),
+      '1',
+      '3',
+    ]);
+    expect((await cells(annRow))[3]).toBe(
+      new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(times.identify),
+    );
     const bobRow = page.getByRole('row', { name: /Unnamed person/ });
-    expect(await cells(bobRow)).toEqual([`Unnamed person ${sha256(bob.email).slice(0, 8)}\nNo profile yet`, '—', '—', expect.any(String), '1', '2']);
+    expect(await cells(bobRow)).toEqual([
+      `Unnamed person ${sha256(bob.email).slice(0, 8)}\nNo profile yet`,
+      '—',
+      '—',
+      expect.any(String),
+      '1',
+      '2',
+    ]);
     // Most recently seen first: Bob identified after Ann.
     const order = await page.locator('tbody th[scope=row] a').allInnerTexts();
     expect(order).toEqual([`Unnamed person ${sha256(bob.email).slice(0, 8)}`, 'Ann Lee']);
@@ -143,7 +188,12 @@ describe.skipIf(skip !== null)('People and Person pages in the browser', () => {
     await page.getByText('Chief Technology Officer at Acme Corporation').waitFor();
     const group = (name: string) => page.getByRole('region', { name });
     const value = async (groupName: string, label: string) =>
-      (await group(groupName).locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd').innerText()).trim();
+      (
+        await group(groupName)
+          .locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) })
+          .locator('dd')
+          .textContent()
+      )?.trim();
     expect(await value('Contact', 'Seniority Level')).toBe('CXO');
     expect(await value('Contact', 'Department')).toBe('Engineering');
     expect(await value('Contact', 'Business Email')).toBe(ann.email);
@@ -151,9 +201,9 @@ describe.skipIf(skip !== null)('People and Person pages in the browser', () => {
     expect(await value('Company', 'Employee Count')).toBe('1,200');
     expect(await value('Demographics', 'Income Range')).toBe('$150k-$250k');
     await expect(group('Contact').getByText('Phone').count()).resolves.toBe(0);
-    await expect(group('Contact').getByRole('link', { name: 'https://www.linkedin.com/in/ann-lee-example' }).getAttribute('rel')).resolves.toContain(
-      'noopener',
-    );
+    await expect(
+      group('Contact').getByRole('link', { name: 'https://www.linkedin.com/in/ann-lee-example' }).getAttribute('rel'),
+    ).resolves.toContain('noopener');
 
     const link = page.getByRole('row', { name: new RegExp(ann.visitor) });
     expect(await cells(link)).toEqual([ann.visitor, 'identify call', expect.any(String), expect.any(String), 'Unlink']);
@@ -180,7 +230,9 @@ describe.skipIf(skip !== null)('People and Person pages in the browser', () => {
     await expect(page.getByRole('button', { name: /Unlink/ }).count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: 'Erase person' }).count()).resolves.toBe(0);
     // The People entry stays marked in the navigation on a person's page.
-    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'People' }).getAttribute('aria-current')).resolves.toBe('true');
+    await expect(
+      page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'People' }).getAttribute('aria-current'),
+    ).resolves.toBe('true');
   });
 
   it('the owner erases a person after a confirmation that says what will be removed', async () => {
@@ -190,11 +242,14 @@ describe.skipIf(skip !== null)('People and Person pages in the browser', () => {
     const label = `Unnamed person ${sha256(bob.email).slice(0, 8)}`;
     await page.getByRole('heading', { name: label, level: 1 }).waitFor();
     await page.getByText('There is no profile for this person yet').waitFor();
-    await page.getByRole('row', { name: new RegExp(bob.visitor) }).getByText('Form with their email').waitFor();
+    await page
+      .getByRole('row', { name: new RegExp(bob.visitor) })
+      .getByText('Form with their email')
+      .waitFor();
     await page.getByRole('button', { name: 'Erase person' }).click();
     const dialog = page.getByRole('dialog', { name: `Erase ${label}?` });
     await dialog.waitFor();
-    const text = await dialog.innerText();
+    const text = await dialog.textContent();
     expect(text).toContain('the profile (none yet)');
     expect(text).toContain('the links of 1 visitor to this person');
     expect(text).toContain('their hashed email on every stored event that carries it');
@@ -205,12 +260,18 @@ describe.skipIf(skip !== null)('People and Person pages in the browser', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'person-erase-1280.png') });
     await dialog.getByRole('button', { name: 'Erase person' }).click();
     await page.getByRole('heading', { name: `${label} was erased` }).waitFor();
-    await page.getByRole('status').getByText('Removed no profile (there was none), 1 visitor link and the email hash on 1 stored event.').waitFor();
+    await page
+      .getByRole('status')
+      .getByText('Removed no profile (there was none), 1 visitor link and the email hash on 1 stored event.')
+      .waitFor();
     await page.getByRole('link', { name: 'Back to People' }).click();
     await page.getByRole('link', { name: 'Ann Lee' }).waitFor();
     await expect(page.getByRole('link', { name: label }).count()).resolves.toBe(0);
     // The erased person is gone for the API too.
-    const gone = await d.t.app.inject({ url: `/dashboard/api/orgs/${owner.orgId}/people/${sha256(bob.email)}`, headers: dash(owner.session) });
+    const gone = await d.t.app.inject({
+      url: `/dashboard/api/orgs/${owner.orgId}/people/${sha256(bob.email)}`,
+      headers: dash(owner.session),
+    });
     expect(gone.statusCode).toBe(404);
     expect(d.pageErrors).toEqual([]);
   });
