@@ -104,7 +104,10 @@ export function ImportPeoplePage({ org }: { org: OrganizationRef }) {
       />
       {manage ? (
         <form className="card import-form" onSubmit={submit} aria-label="Upload a file">
-          <Field label="File (CSV or NDJSON)" hint="Up to what your server's upload limit allows. The file is read as it arrives.">
+          <Field
+            label="File (CSV or NDJSON)"
+            hint="A CSV file with a header row, or NDJSON (one JSON object per line). It is imported in the background; you can leave this page."
+          >
             {(p) => (
               <input
                 {...p}
@@ -169,7 +172,6 @@ export function ImportPeoplePage({ org }: { org: OrganizationRef }) {
 function ImportCard({ item, expected }: { item: ImportStatus; expected: number | undefined }) {
   const label = `Import of ${formatDateSeconds(item.created_at)}`;
   const done = item.status !== 'processing';
-  const total = done ? item.rows_read : expected;
   return (
     <li className="card import-card" aria-label={label}>
       <div className="card-head">
@@ -178,20 +180,27 @@ function ImportCard({ item, expected }: { item: ImportStatus; expected: number |
           {STATUS_LABEL[item.status]}
         </span>
       </div>
-      <div className="progress-row">
-        <label htmlFor={`progress-${item.import_id}`}>Rows read</label>
-        {total !== undefined && total > 0 ? (
-          <progress id={`progress-${item.import_id}`} max={total} value={Math.min(item.rows_read, total)} />
-        ) : done ? (
-          <progress id={`progress-${item.import_id}`} max={1} value={1} />
-        ) : (
-          <progress id={`progress-${item.import_id}`} />
-        )}
-        <span>
-          {item.rows_read.toLocaleString()}
-          {!done && expected !== undefined ? ` of ${expected.toLocaleString()}` : ''}
-        </span>
-      </div>
+      {item.status === 'failed' ? (
+        <p>
+          The import stopped after {item.rows_read.toLocaleString()} row{item.rows_read === 1 ? '' : 's'}.
+          {item.errors.length > 0 ? ' The reasons are listed below.' : ''}
+        </p>
+      ) : (
+        <div className="progress-row">
+          <label htmlFor={`progress-${item.import_id}`}>Rows read</label>
+          {done ? (
+            <progress id={`progress-${item.import_id}`} max={1} value={1} />
+          ) : expected !== undefined && expected > 0 ? (
+            <progress id={`progress-${item.import_id}`} max={expected} value={Math.min(item.rows_read, expected)} />
+          ) : (
+            <progress id={`progress-${item.import_id}`} />
+          )}
+          <span>
+            {item.rows_read.toLocaleString()}
+            {!done && expected !== undefined ? ` of ${expected.toLocaleString()}` : ''}
+          </span>
+        </div>
+      )}
       <dl className="facts">
         <div>
           <dt>Imported</dt>
