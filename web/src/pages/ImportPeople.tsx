@@ -54,14 +54,14 @@ export function ImportPeoplePage({ org }: { org: OrganizationRef }) {
   const imports = list.data?.imports ?? [];
   const processing = imports.some((i) => i.status === 'processing');
 
-  // Polls while any import is still being read; stops once all are completed or failed.
-  const reload = list.reload;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: each new answer (list.data) arms the next poll
+  // Polls while any import is still being read, one request at a time: each finished load (an
+  // answer or a failure) arms the next; it stops once every import is completed or failed.
+  const { reload, loading } = list;
   useEffect(() => {
-    if (!processing) return;
+    if (!processing || loading) return;
     const t = setTimeout(() => void reload(), POLL_MS);
     return () => clearTimeout(t);
-  }, [processing, reload, list.data]);
+  }, [processing, loading, reload]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
