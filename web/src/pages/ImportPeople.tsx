@@ -1,18 +1,19 @@
 // /{org_id}/people/import: upload a list of people (a CRM export, a purchased list) as CSV or
 // NDJSON, watch it being read, and see which rows were rejected and why. The server answers as soon
-// as the file is received and imports in the background; this page polls the import while it is
-// processing. Rows with a visitor_id also link that visitor to the person.
+// as the file is received and imports in the background; this page polls while an import is
+// processing and shows how much of the file has been read. Rows with a visitor_id also link that
+// visitor to the person. Owners and admins upload (projects.write); every member sees the imports.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
 import { api, errorText, upload } from '../lib/api';
 import { formatDateSeconds } from '../lib/format';
 import { useResource } from '../lib/hooks';
-import { canManageKeys } from '../lib/permissions';
+import { canWriteProjects } from '../lib/permissions';
 import { Link } from '../lib/router';
-import type { ImportAccepted, ImportList, ImportStatus, OrganizationRef } from '../lib/types';
+import type { IdentityImportList, IdentityImportView, ImportAcceptedBody, OrganizationRef } from '../lib/types';
 
 const POLL_MS = 1000;
-const STATUS_LABEL: Record<ImportStatus['status'], string> = { processing: 'Importing', completed: 'Completed', failed: 'Failed' };
+const STATUS_LABEL: Record<IdentityImportView['status'], string> = { processing: 'Importing', completed: 'Completed', failed: 'Failed' };
 const SAMPLE = `email,first_name,last_name,company_name,job_title,visitor_id
 ann@acme.example,Ann,Lee,Acme,CTO,
 bo@globex.example,Bo,Chan,Globex,Head of Sales,5f0c2d0e8a9b4c7d9e1f2a3b4c5d6e7f`;
@@ -25,32 +26,15 @@ async function contentTypeOf(file: File): Promise<string> {
   return head.trimStart().startsWith('{') ? 'application/x-ndjson' : 'text/csv';
 }
 
-/** Data rows in the file (lines, less a CSV's header), read as a stream so a large file is never held whole. */
-async function countRows(file: File, csv: boolean): Promise<number> {
-  const reader = file.stream().getReader();
-  let lines = 0;
-  let last = 10;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done || !value) break;
-    for (const byte of value) if (byte === 10) lines++;
-    last = value[value.length - 1] ?? last;
-  }
-  if (last !== 10 && file.size > 0) lines++;
-  return Math.max(0, lines - (csv ? 1 : 0));
-}
-
 export function ImportPeoplePage({ org }: { org: OrganizationRef }) {
   const orgPath = `/${org.organization_id}`;
   const base = `/orgs/${org.organization_id}/identities`;
-  const list = useResource(() => api<ImportList>('GET', `${base}/imports`), [base]);
+  const list = useResource(() => api<IdentityImportList>('GET', `${base}/imports`), [base]);
   const [file, setFile] = useState<File | null>(null);
   const [sent, setSent] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
-  /** Rows counted in each file uploaded from this page, by import id: the progress bar's end. */
-  const [expected, setExpected] = useState<Record<string, number>>({});
   const input = useRef<HTMLInputElement>(null);
-  const manage = canManageKeys(org.role);
+  const manage = canWriteProjects(org.role);
   const imports = list.data?.imports ?? [];
   const processing = imports.some((i) => i.status === 'processing');
 
@@ -72,12 +56,7 @@ export function ImportPeoplePage({ org }: { org: OrganizationRef }) {
     setError(null);
     setSent(0);
     try {
-      const type = await contentTypeOf(file);
-      const [accepted, rows] = await Promise.all([
-        upload<ImportAccepted>(`${base}/import`, file, type, setSent),
-        countRows(file, type === 'text/csv'),
-      ]);
-      setExpected((m) => ({ ...m, [accepted.import_id]: rows }));
+      await upload<ImportAcceptedBody>(`${base}/import`, file, await contentTypeOf(file), setSent);
       setFile(null);
       if (input.current) input.current.value = '';
       await list.reload();
@@ -160,7 +139,7 @@ export function ImportPeoplePage({ org }: { org: OrganizationRef }) {
         ) : (
           <ol className="imports">
             {imports.map((i) => (
-              <ImportCard key={i.import_id} item={i} expected={expected[i.import_id]} />
+              <ImportCard key={i.import_id} item={i} />
             ))}
           </ol>
         )}
@@ -169,9 +148,11 @@ export function ImportPeoplePage({ org }: { org: OrganizationRef }) {
   );
 }
 
-function ImportCard({ item, expected }: { item: ImportStatus; expected: number | undefined }) {
+function ImportCard({ item }: { item: IdentityImportView }) {
   const label = `Import of ${formatDateSeconds(item.created_at)}`;
   const done = item.status !== 'processing';
+  const id = `progress-${item.import_id}`;
+  const share = item.bytes_total > 0 ? Math.min(1, item.bytes_read / item.bytes_total) : done ? 1 : 0;
   return (
     <li className="card import-card" aria-label={label}>
       <div className="card-head">
@@ -181,27 +162,22 @@ function ImportCard({ item, expected }: { item: ImportStatus; expected: number |
         </span>
       </div>
       {item.status === 'failed' ? (
-        <p>
-          The import stopped after {item.rows_read.toLocaleString()} row{item.rows_read === 1 ? '' : 's'}.
-          {item.errors.length > 0 ? ' The reasons are listed below.' : ''}
+        <p className="message message-error">
+          The import stopped after {plural(item.rows_read, 'row')}
+          {item.failure ? `: ${item.failure}` : '.'}
         </p>
       ) : (
         <div className="progress-row">
-          <label htmlFor={`progress-${item.import_id}`}>Rows read</label>
-          {done ? (
-            <progress id={`progress-${item.import_id}`} max={1} value={1} />
-          ) : expected !== undefined && expected > 0 ? (
-            <progress id={`progress-${item.import_id}`} max={expected} value={Math.min(item.rows_read, expected)} />
-          ) : (
-            <progress id={`progress-${item.import_id}`} />
-          )}
-          <span>
-            {item.rows_read.toLocaleString()}
-            {!done && expected !== undefined ? ` of ${expected.toLocaleString()}` : ''}
-          </span>
+          <label htmlFor={id}>{done ? 'Read' : 'Reading'}</label>
+          <progress id={id} max={1} value={done ? 1 : share} />
+          <span>{done ? '100%' : `${Math.floor(share * 100)}%`}</span>
         </div>
       )}
       <dl className="facts">
+        <div>
+          <dt>Rows read</dt>
+          <dd>{item.rows_read.toLocaleString()}</dd>
+        </div>
         <div>
           <dt>Imported</dt>
           <dd>{item.rows_imported.toLocaleString()}</dd>
@@ -209,6 +185,12 @@ function ImportCard({ item, expected }: { item: ImportStatus; expected: number |
         <div>
           <dt>Rejected</dt>
           <dd>{item.rows_rejected.toLocaleString()}</dd>
+        </div>
+        <div>
+          <dt>File</dt>
+          <dd>
+            {item.format.toUpperCase()}, {formatBytes(item.bytes_total)}
+          </dd>
         </div>
         <div>
           <dt>Finished</dt>
@@ -220,7 +202,7 @@ function ImportCard({ item, expected }: { item: ImportStatus; expected: number |
           <summary>
             {item.rows_rejected > item.errors.length
               ? `First ${item.errors.length} of ${item.rows_rejected.toLocaleString()} rejected rows`
-              : `${item.errors.length} rejected row${item.errors.length === 1 ? '' : 's'}`}
+              : `${plural(item.errors.length, 'rejected row')}`}
           </summary>
           <ul className="import-errors">
             {item.errors.map((e) => (
@@ -233,4 +215,12 @@ function ImportCard({ item, expected }: { item: ImportStatus; expected: number |
       ) : null}
     </li>
   );
+}
+
+const plural = (n: number, word: string): string => `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }

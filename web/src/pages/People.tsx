@@ -8,7 +8,7 @@ import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
 import { useResource } from '../lib/hooks';
 import { personLabel } from '../lib/people';
-import { canManageKeys } from '../lib/permissions';
+import { canWriteProjects } from '../lib/permissions';
 import { Link } from '../lib/router';
 import type { DashboardPeople, OrganizationRef } from '../lib/types';
 
@@ -21,7 +21,7 @@ export function PeoplePage({ org }: { org: OrganizationRef }) {
   const orgPath = `/${org.organization_id}`;
   const people = list.data?.people ?? [];
   const total = list.data?.total ?? 0;
-  const importLink = canManageKeys(org.role) ? (
+  const importLink = canWriteProjects(org.role) ? (
     <Link to={`${orgPath}/people/import`} className="button-link">
       Import people
     </Link>
@@ -38,7 +38,7 @@ export function PeoplePage({ org }: { org: OrganizationRef }) {
       {list.loading && !list.data ? (
         <Loading label="Loading people…" />
       ) : list.data && total === 0 ? (
-        <HowPeopleAreIdentified orgPath={orgPath} canImport={canManageKeys(org.role)} />
+        <HowPeopleAreIdentified orgPath={orgPath} canImport={canWriteProjects(org.role)} />
       ) : list.data ? (
         <>
           <div className="table-scroll">

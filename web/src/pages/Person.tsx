@@ -9,7 +9,7 @@ import { api, errorText } from '../lib/api';
 import { formatDate, formatDateSeconds } from '../lib/format';
 import { useResource } from '../lib/hooks';
 import { eventName, isKnownEvent, LINK_SOURCE, personLabel } from '../lib/people';
-import { canManageKeys } from '../lib/permissions';
+import { canManageKeys, canWriteProjects } from '../lib/permissions';
 import { Link } from '../lib/router';
 import type { DashboardPerson, ErasedBody, EventRecord, OrganizationRef, PersonLink, ProfileField } from '../lib/types';
 
@@ -86,7 +86,7 @@ export function PersonPage({ org, hem }: { org: OrganizationRef; hem: string }) 
         ) : null
       ) : (
         <>
-          <Profile person={p} orgPath={orgPath} canImport={manage} />
+          <Profile person={p} orgPath={orgPath} canImport={canWriteProjects(org.role)} />
           <section className="section" aria-labelledby="links-title">
             <h2 id="links-title">Linked visitors</h2>
             {p.links.length === 0 ? (
