@@ -129,13 +129,11 @@ describe.skipIf(skip !== null)('Import page in the browser', () => {
     await signIn(page, owner, `${d.url}/${owner.orgId}/people/import`);
     await page.getByRole('heading', { name: 'Imports' }).waitFor();
     const before = await page.getByRole('heading', { name: /^Import of / }).count();
-    await page
-      .getByLabel('File (CSV or NDJSON)')
-      .setInputFiles({
-        name: 'bad.csv',
-        mimeType: 'text/csv',
-        buffer: Buffer.from(`email,favourite_colour\nzed-${tag}@hooli.example,teal\n`),
-      });
+    await page.getByLabel('File (CSV or NDJSON)').setInputFiles({
+      name: 'bad.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`email,favourite_colour\nzed-${tag}@hooli.example,teal\n`),
+    });
     await page.getByRole('button', { name: 'Upload and import' }).click();
     await page.getByRole('alert').filter({ hasText: 'favourite_colour' }).waitFor();
     await page.reload();
