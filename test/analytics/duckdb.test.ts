@@ -159,7 +159,9 @@ describe('DuckDbAnalyticsStore', () => {
     const pixel = randomUUID();
     const row = { ...event(org, pixel, 7), hem_sha256: 'f'.repeat(64) };
     await store.appendEvents([row]);
-    expect(await store.queryEvents({ organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + 10, limit: 5, raw: true })).toEqual([row]);
+    expect(await store.queryEvents({ organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + 10, limit: 5, raw: true })).toEqual([
+      row,
+    ]);
   });
 
   it('gives a file from before the location and network columns those columns, old rows reading null', async () => {
