@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-export const GZIP_BUDGET = 1536;
+// Forms (email capture) became a default in issue 10; the budget stays well under Umami's tracker
+// (2,239 B gzip), the smallest mainstream peer we measured.
+export const GZIP_BUDGET = 1792;
 const PLACEHOLDER = '__DELIVR_CONFIG__';
 const here = dirname(fileURLToPath(import.meta.url));
 const trackers = JSON.parse(readFileSync(join(here, 'trackers.json'), 'utf8'));

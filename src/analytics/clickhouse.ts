@@ -41,7 +41,9 @@ import {
   type FilterOp,
   type PageQuery,
   QUERY_FIELDS,
+  RESOLVED_FIELDS,
   type StoredFieldName,
+  type ValueCount,
 } from './types.js';
 
 export interface ClickHouseStoreOptions {
@@ -304,6 +306,21 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       join,
     );
     return rows.map((row) => ({ bucket_start_ms: toNumber(row.b ?? null, 'bucket'), count: toNumber(row.c ?? null, 'count') }));
+  }
+
+  async countByValue(q: EventQuery, field: FieldName): Promise<ValueCount[]> {
+    this.requireReady();
+    const [key] = checkFields([field], 'field');
+    const where = whereClause(q);
+    if (where === null || key === undefined) return [];
+    // Grouping by a resolved field needs its resolved value, even when the filter names none.
+    const join = needsJoin(q) || (!q.raw && RESOLVED_FIELDS.has(key));
+    const rows = await this.select(
+      `SELECT ${ident(key)} AS v, ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q) : this.table} WHERE ${where} ` +
+        'GROUP BY v ORDER BY c DESC, v',
+      join,
+    );
+    return rows.map((row) => ({ value: fromJson(key, row.v ?? null), count: toNumber(row.c ?? null, 'count') }));
   }
 
   /**

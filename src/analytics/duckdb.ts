@@ -46,9 +46,12 @@ import {
   type EventQuery,
   type EventRecord,
   type EventRow,
+  type FieldName,
   type FilterOp,
   type PageQuery,
+  RESOLVED_FIELDS,
   type StoredFieldName,
+  type ValueCount,
 } from './types.js';
 
 export interface DuckDbStoreOptions {
@@ -445,6 +448,24 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   private write(sql: string, p: Params): Promise<DuckDBValue[][]> {
     const writer = this.requireWriter();
     return this.serializeWrite(async () => (await writer.runAndReadAll(sql, p.values, p.types)).getRows());
+  }
+
+  async countByValue(q: EventQuery, field: FieldName): Promise<ValueCount[]> {
+    const [key] = checkFields([field], 'field');
+    const p = new Params();
+    const where = whereClause(q, p);
+    if (where === null || key === undefined) return [];
+    // Grouping by a resolved field needs its resolved value, even when the filter names none.
+    const join = needsJoin(q) || (!q.raw && RESOLVED_FIELDS.has(key));
+    const source = join ? resolvedSource(p, q.organizationId) : 'events';
+    const column = quoteIdent(key);
+    const sql =
+      q.distinct && q.distinct.length > 0
+        ? `SELECT v, count(*) AS c FROM (SELECT DISTINCT ${column} AS v, ${checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ')} ` +
+          `FROM ${source} WHERE ${where}) GROUP BY v ORDER BY c DESC, v NULLS LAST`
+        : `SELECT ${column} AS v, count(*) AS c FROM ${source} WHERE ${where} GROUP BY v ORDER BY c DESC, v NULLS LAST`;
+    const rows = await this.read(sql, p);
+    return rows.map((row) => ({ value: fromDuck(row[0] ?? null), count: Number(row[1]) }));
   }
 
   async findEventIds(q: EventIdQuery): Promise<Set<string>> {

@@ -160,6 +160,11 @@ export interface PageQuery extends EventQuery {
 
 export type EventRecord = Partial<Record<FieldName, string | number | boolean | null>>;
 
+export interface ValueCount {
+  value: string | number | boolean | null;
+  count: number;
+}
+
 export interface BucketCount {
   bucket_start_ms: number;
   count: number;
@@ -196,6 +201,13 @@ export interface AnalyticsStore extends IdentityStore, IntentStore {
    * of distinct tuples within each bucket (daily unique visitors), so buckets need not sum to countEvents.
    */
   countByBucket(q: EventQuery, bucket: 'hour' | 'day'): Promise<BucketCount[]>;
+  /**
+   * Counts per value of one field (resolved, as queryEvents returns it, unless q.raw), most
+   * frequent first, then by value; NULL is a value of its own. With q.distinct, distinct tuples
+   * within each value. One pass where a count per value would be one query each (the People page
+   * counts each person's events at once).
+   */
+  countByValue(q: EventQuery, field: FieldName): Promise<ValueCount[]>;
   /** The ids among q.eventIds stored for q's organization and pixels within its bounds. */
   findEventIds(q: EventIdQuery): Promise<Set<string>>;
   /**

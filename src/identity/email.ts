@@ -1,6 +1,7 @@
 // Email normalisation, the one place it is defined: trim surrounding whitespace and lowercase.
-// User lookup, invites and (later) HEM hashing all go through it, so "Ann@X.com " and
-// "ann@x.com" are the same person everywhere.
+// User lookup, invites, HEM hashing (identity/hem.ts) and the browser tracker (tracker/src/p.ts
+// bundles this module) all go through it, so "Ann@X.com " and "ann@x.com" are the same person
+// everywhere. It runs in browsers too: no Node imports here.
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 

@@ -1,6 +1,9 @@
 // Wire schemas of identity: lookup (spec section 9), a person with their visitor links, unlinking
-// and erasure. Pure TypeBox, so the web app imports the types.
+// and erasure, and the dashboard's People and Person pages. Pure TypeBox, so the web app imports
+// the types.
 import { type Static, Type } from 'typebox';
+import { type EventRecord, FullEventSchema } from '../events/schemas.js';
+import { NullableString } from '../platform/schemas.js';
 
 const Hex64 = Type.String({ minLength: 1, maxLength: 200, description: 'SHA-256 HEM, 64 hexadecimal characters' });
 
@@ -50,8 +53,74 @@ export const PersonSummaryOut = Type.Object({
 });
 export const PeopleOut = Type.Object({ people: Type.Array(PersonSummaryOut), total: Type.Integer() });
 
+// The dashboard (session API): the People list and a Person page.
+
+export const DashboardPeopleQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+});
+
+/** One row of the People page: who they are (when a profile says so) and how much we saw of them. */
+export const PersonRowOut = Type.Object({
+  hem_sha256: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()], { description: 'first and last name from the profile; null without one' }),
+  email: Type.Union([Type.String(), Type.Null()], { description: 'business email, else personal email, from the profile' }),
+  company_name: NullableString,
+  job_title: NullableString,
+  has_profile: Type.Boolean(),
+  last_seen: Type.String({ description: 'latest signal of any linked visitor (ISO 8601)' }),
+  visitors: Type.Integer({ description: 'visitors linked to the person' }),
+  events: Type.Integer({ description: 'events resolved to the person in the last 400 days' }),
+});
+export const DashboardPeopleOut = Type.Object({
+  people: Type.Array(PersonRowOut),
+  total: Type.Integer(),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+});
+
+export const TimelineQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  page: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+});
+
+/** One identity field of a profile, with what the dashboard shows for it. */
+export const ProfileFieldOut = Type.Object({
+  key: Type.String(),
+  label: Type.String(),
+  category: Type.Union([Type.Literal('contact'), Type.Literal('company'), Type.Literal('demographics')]),
+  value: Type.Union([Type.String(), Type.Number(), Type.Null()]),
+  /** The value as people read it (an option's label, a number with separators); null when unknown. */
+  display: NullableString,
+});
+
+export const DashboardPersonOut = Type.Object({
+  hem_sha256: Type.String(),
+  name: NullableString,
+  email: NullableString,
+  profile: Type.Union([IdentityRecord, Type.Null()]),
+  /** Every identity field in field-catalog order, grouped by `category`. */
+  fields: Type.Array(ProfileFieldOut),
+  links: Type.Array(LinkOut),
+  /** The person's events, newest first (resolved through their links), one page. */
+  timeline: Type.Object({
+    events: Type.Array(FullEventSchema),
+    count: Type.Integer({ description: 'events resolved to the person in the last 400 days' }),
+    limit: Type.Integer(),
+    page: Type.Integer(),
+    has_more: Type.Boolean(),
+  }),
+});
+
 export type Person = Static<typeof PersonOut>;
 export type PersonLink = Static<typeof LinkOut>;
 export type PeoplePage = Static<typeof PeopleOut>;
 export type PersonSummary = Static<typeof PersonSummaryOut>;
 export type ErasedBody = Static<typeof ErasedOut>;
+export type UnlinkedBody = Static<typeof UnlinkedOut>;
+export type DashboardPeople = Static<typeof DashboardPeopleOut>;
+export type PersonRow = Static<typeof PersonRowOut>;
+export type ProfileField = Static<typeof ProfileFieldOut>;
+export type DashboardPerson = Omit<Static<typeof DashboardPersonOut>, 'timeline'> & {
+  timeline: Omit<Static<typeof DashboardPersonOut>['timeline'], 'events'> & { events: EventRecord[] };
+};

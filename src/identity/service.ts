@@ -10,7 +10,7 @@ import { fail } from '../platform/errors.js';
 import { isEmailLike, normalizeEmail } from './email.js';
 import { HEM_FIELDS, IDENTITY_KEYS, type Profile } from './fields.js';
 import { hemsOf, isMd5Hex, isSha256Hex } from './hem.js';
-import type { Erased, HemKind, LinkSource, NewLink, VisitorLink } from './types.js';
+import type { Erased, HemKind, LinkSource, NewLink, PersonSummary, VisitorLink } from './types.js';
 
 /** Every field a lookup record has, in order. */
 export const LOOKUP_FIELDS: readonly string[] = [...HEM_FIELDS.map((f) => f.key), ...IDENTITY_KEYS];
@@ -89,6 +89,11 @@ export class IdentityService {
     ]);
     if (!profile && links.length === 0) throw fail('identity_not_found');
     return { profile: profile ?? null, links };
+  }
+
+  /** Identified people (linked to at least one visitor), most recently seen first. */
+  people(organizationId: string, page: { limit: number; offset: number }): Promise<{ people: PersonSummary[]; total: number }> {
+    return this.analytics.listPeople(organizationId, page);
   }
 
   async unlink(organizationId: string, hemSha256: string, visitorId: string): Promise<void> {

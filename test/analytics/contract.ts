@@ -619,9 +619,91 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
       });
     });
 
+    describe('countByValue', () => {
+      it('counts per stored value, most frequent first then by value, NULL as a value, with filter and distinct', async () => {
+        const t = tenant();
+        await s.appendEvents([
+          row(t, 0, { event_type: 'click', visitor_id: 'a' }),
+          row(t, 1, { event_type: 'page_view', visitor_id: 'a' }),
+          row(t, 2, { event_type: 'page_view', visitor_id: 'b' }),
+          row(t, 3, { event_type: 'page_view', visitor_id: null }),
+          row(t, 4, { event_type: 'form_submission', visitor_id: null }),
+          row(t, 5, { event_type: 'click', visitor_id: 'b', is_bot: true }),
+          row(t, 6, { event_type: 'page_view', visitor_id: 'a', ts_millis: T0 + 2 * DAY }),
+        ]);
+        expect(await s.countByValue(t.q, 'event_type')).toEqual([
+          { value: 'page_view', count: 3 },
+          { value: 'click', count: 2 },
+          { value: 'form_submission', count: 1 },
+        ]);
+        expect(await s.countByValue(t.q, 'visitor_id')).toEqual([
+          { value: 'a', count: 2 },
+          { value: 'b', count: 2 },
+          { value: null, count: 2 },
+        ]);
+        expect(await s.countByValue({ ...t.q, filter: f('is_bot:eq:false') }, 'is_bot')).toEqual([{ value: false, count: 5 }]);
+        expect(await s.countByValue({ ...t.q, distinct: ['visitor_id'] }, 'event_type')).toEqual([
+          { value: 'page_view', count: 3 },
+          { value: 'click', count: 2 },
+          { value: 'form_submission', count: 1 },
+        ]);
+        expect(await s.countByValue({ ...t.q, pixelIds: [] }, 'event_type')).toEqual([]);
+      });
+
+      it('groups by the resolved person: linked visitors, and a visitor-less event by its own HEM', async () => {
+        const t = tenant();
+        const q: EventQuery = { ...t.q, raw: false };
+        const [ann, bob] = ['a'.repeat(64), 'b'.repeat(64)];
+        await s.appendEvents([
+          row(t, 0, { visitor_id: 'v-ann-1' }),
+          row(t, 1, { visitor_id: 'v-ann-1', hem_sha256: ann }),
+          row(t, 2, { visitor_id: 'v-ann-2' }),
+          row(t, 3, { visitor_id: null, hem_sha256: ann }),
+          row(t, 4, { visitor_id: 'v-bob' }),
+          row(t, 5, { visitor_id: 'v-nobody' }),
+        ]);
+        await s.linkVisitors(t.org, [
+          { visitor_id: 'v-ann-1', hem_sha256: ann, source: 'form', at: T0 + 1000 },
+          { visitor_id: 'v-ann-2', hem_sha256: ann, source: 'import', at: T0 + 2000 },
+          { visitor_id: 'v-bob', hem_sha256: bob, source: 'identify', at: T0 + 4000 },
+        ]);
+        expect(await s.countByValue(q, 'hem_sha256')).toEqual([
+          { value: ann, count: 4 },
+          { value: bob, count: 1 },
+          { value: null, count: 1 },
+        ]);
+        expect(await s.countByValue({ ...q, filter: f(`hem_sha256:eq:${ann}|hem_sha256:eq:${bob}`) }, 'hem_sha256')).toEqual([
+          { value: ann, count: 4 },
+          { value: bob, count: 1 },
+        ]);
+        expect(await s.countByValue(q, 'resolved')).toEqual([
+          { value: true, count: 5 },
+          { value: false, count: 1 },
+        ]);
+        // Raw: the stored HEMs, as written.
+        expect(await s.countByValue(t.q, 'hem_sha256')).toEqual([
+          { value: null, count: 4 },
+          { value: ann, count: 2 },
+        ]);
+        // A removed link moves that visitor's events back to no one.
+        expect(await s.unlink(t.org, ann, 'v-ann-2')).toBe(true);
+        expect(await s.countByValue(q, 'hem_sha256')).toEqual([
+          { value: ann, count: 3 },
+          { value: null, count: 2 },
+          { value: bob, count: 1 },
+        ]);
+      });
+    });
+
     identityContract(s);
     intentContract(s);
   });
+}
+
+function f(text: string): Filter {
+  const r = parseFilter(text);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
 }
 
 export interface Tenant {

@@ -321,6 +321,23 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'GET /dashboard/api/orgs/:org_id/events': (f) => ({ auth: 'session', params: org(f), query: f.range }),
   'GET /dashboard/api/orgs/:org_id/event_counts': (f) => ({ auth: 'session', params: org(f), query: f.range }),
   'GET /dashboard/api/orgs/:org_id/recent-events': (f) => ({ auth: 'session', params: org(f), query: { ...f.range, limit: '10' } }),
+  'GET /dashboard/api/orgs/:org_id/people': (f) => ({ auth: 'session', params: org(f), query: { limit: '10', offset: '0' } }),
+  'GET /dashboard/api/orgs/:org_id/people/:hem_sha256': (f) => ({
+    auth: 'session',
+    params: { ...org(f), hem_sha256: 'ab'.repeat(32) },
+    query: { limit: '10', page: '0' },
+    baseStatus: 404,
+  }),
+  'DELETE /dashboard/api/orgs/:org_id/people/:hem_sha256/links/:visitor_id': (f) => ({
+    auth: 'session',
+    params: { ...org(f), hem_sha256: 'ab'.repeat(32), visitor_id: 'nobody' },
+    baseStatus: 404,
+  }),
+  'DELETE /dashboard/api/orgs/:org_id/people/:hem_sha256': (f) => ({
+    auth: 'session',
+    params: { ...org(f), hem_sha256: 'cd'.repeat(32) },
+    baseStatus: 404,
+  }),
   'GET /dashboard/api/apps': () => ({ auth: 'session' }),
   'POST /dashboard/api/apps': () => ({ auth: 'session', body: { name: 'hostile app' }, baseStatus: 201 }),
   'POST /dashboard/api/apps/:app_id/rotate': (f) => ({ auth: 'session', params: { app_id: f.appId } }),

@@ -524,6 +524,24 @@ const CASES: Record<string, Case> = {
       c.dash('GET', orgs(c.b.tenant.orgId, `/people/${c.a.person.hem}/intent`)),
     ],
   },
+  // A HEM is a natural key, not an id of A's: B may know the same person and hold them in its own
+  // organization (the import probes do exactly that), so the probes name A's organization.
+  // test/api/people.test.ts checks that B's own People page lists none of A's people.
+  'GET /dashboard/api/orgs/:org_id/people': {
+    foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/people')), c.dash('GET', orgs(c.a.owner.orgId, '/people?limit=100'))],
+  },
+  'GET /dashboard/api/orgs/:org_id/people/:hem_sha256': {
+    foreign: (c) => [
+      c.dash('GET', orgs(c.a.owner.orgId, `/people/${c.a.person.hem}`)),
+      c.dash('GET', orgs(c.a.owner.orgId, `/people/${c.a.person.hem.toUpperCase()}?limit=200`)),
+    ],
+  },
+  'DELETE /dashboard/api/orgs/:org_id/people/:hem_sha256/links/:visitor_id': {
+    foreign: (c) => [c.dash('DELETE', orgs(c.a.owner.orgId, `/people/${c.a.person.hem}/links/${c.a.person.visitorId}`))],
+  },
+  'DELETE /dashboard/api/orgs/:org_id/people/:hem_sha256': {
+    foreign: (c) => [c.dash('DELETE', orgs(c.a.owner.orgId, `/people/${c.a.person.hem}`))],
+  },
   'GET /dashboard/api/apps': { caller: (c) => [c.dash('GET', `${D}/apps`)] },
   'POST /dashboard/api/apps': { caller: (c) => [c.dash('POST', `${D}/apps`, { name: 'b-app' })] },
   'DELETE /dashboard/api/apps/:app_id': { foreign: (c) => [c.dash('DELETE', `${D}/apps/${c.a.app.appId}`)] },
@@ -790,6 +808,7 @@ describe('tenant isolation: organization B against organization A, route by rout
         'x-api-secret': a.key.apiSecret,
       }),
       intentPanel: await get(orgs(a.owner.orgId, `/people/${a.person.hem}/intent`), owner),
+      people: await get(orgs(a.owner.orgId, '/people'), owner),
       memberSession: (await get(orgs(a.owner.orgId, '/projects'), dash(a.member.session))).status,
     };
   }
@@ -924,7 +943,7 @@ describe('roles inside one organization', () => {
     return json<{ members: { user_id: string; role: string }[] }>(res).members.find((m) => m.user_id === userId)?.role;
   };
 
-  it('a member cannot invite, manage members, manage keys, or create projects and pixels (403)', async () => {
+  it('a member cannot invite, manage members, manage keys, create projects and pixels, or unlink and erase people (403)', async () => {
     const o = owner.orgId;
     const attempts: [string, string, unknown?][] = [
       ['POST', orgs(o, '/invites'), { email: `x-${randomUUID()}@example.com`, role: 'member' }],
@@ -948,6 +967,8 @@ describe('roles inside one organization', () => {
       ['POST', orgs(o, `/projects/${projectId}/unarchive`)],
       ['POST', orgs(o, `/projects/${projectId}/pixels`), { title: 'nope' }],
       ['DELETE', orgs(o, `/pixels/${pixelId}`)],
+      ['DELETE', orgs(o, `/people/${'ab'.repeat(32)}/links/some-visitor`)],
+      ['DELETE', orgs(o, `/people/${'ab'.repeat(32)}`)],
     ];
     for (const [method, url, payload] of attempts) {
       const res = await call(member, method, url, payload);

@@ -59,7 +59,9 @@ describe('pixel trackers', () => {
     expect(pixel.respect_privacy_signals).toBe(false);
     const body = (await script(pixel.pixel_id)).body;
     expect(body).toContain('"page_view"');
-    expect(body).not.toContain('"form_submission"');
+    // Form emails identify visitors, so forms are on by default; clicks and downloads are not.
+    expect(body).toContain('"form_submission"');
+    expect(body).not.toContain('"file_download"');
     expect(body).not.toContain('element:{');
   });
 

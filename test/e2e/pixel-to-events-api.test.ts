@@ -37,7 +37,7 @@ describe.skipIf(reason !== null)('pixel snippet → ingest → Events API', () =
         method: 'POST',
         url: `/dashboard/api/orgs/${orgId}/projects/${project}/pixels`,
         headers: dash(tenant.session),
-        // Clicks and forms are opt-in per pixel (a new pixel sends page views only).
+        // Clicks are opt-in per pixel (a new pixel sends page views and form submissions).
         payload: { title: 'www', trackers: ['spa', 'clicks', 'forms'] },
       }),
     ).pixel.pixel_id;

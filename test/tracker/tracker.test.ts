@@ -562,7 +562,7 @@ describe('pixel tracker in Chromium', () => {
     expect((await sessionCookie())?.value).toBe(events[2]?.session_id);
   });
 
-  it('a pixel with the default trackers sends page views (also on SPA navigation) and custom events, nothing else', async () => {
+  it('a pixel with the default trackers sends page views (also on SPA navigation), form emails as HEMs and custom events, nothing else', async () => {
     const { page, url } = await open('lean', `&pixel=${DEFAULT_PIXEL}`);
     await page.click('#buy');
     await page.evaluate(() => {
@@ -571,9 +571,13 @@ describe('pixel tracker in Chromium', () => {
       (window as unknown as { delivr: { track(n: string): void } }).delivr.track('custom');
       history.pushState({}, '', '/app/next?t=lean');
     });
-    const events = await waitForEvents('lean', 3);
+    await waitForEvents('lean', 3);
+    await page.fill('input[name=contact]', ' Lean@Example.com');
+    await Promise.all([page.waitForURL('**/thanks'), page.click('#send')]);
+    const events = await waitForEvents('lean', 4);
     expect(events[0]).toEqual(expected('page_view', url, { referrer: null, title: TITLE, ...PAGE }, { pixel_id: DEFAULT_PIXEL }));
-    expect(events.map((e) => e.event_type)).toEqual(['page_view', 'custom', 'page_view']);
-    await expectNoMoreEvents('lean', 3);
+    expect(events.map((e) => e.event_type)).toEqual(['page_view', 'custom', 'page_view', 'form_submission']);
+    expect(events[3]).toMatchObject({ hem_sha256: sha256('lean@example.com'), pixel_id: DEFAULT_PIXEL });
+    await expectNoMoreEvents('lean', 4);
   });
 });

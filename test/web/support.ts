@@ -17,12 +17,18 @@ export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 /** Headless chromium says "HeadlessChrome", which the ingest rightly flags as a bot; visitors here are people. */
 export const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
-/** Debian's chromium, headless, with no network chatter of its own and its profile under `home`. */
+/**
+ * Debian's chromium, headless, with no network chatter of its own and its profile under `home`.
+ * Its default user agent is a desktop one too: a beacon sent while a page unloads leaves from the
+ * browser process with the browser's agent, not the context's override, and "HeadlessChrome" would
+ * file that event as a bot's.
+ */
 export function launchChromium(home: string): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless',
+      `--user-agent=${DESKTOP_UA}`,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-quic',

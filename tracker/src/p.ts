@@ -1,7 +1,8 @@
-// Delivr pixel (p.js), the browser half of pixel ingest. Small on purpose (budget 1.5 KB gzipped):
+// Delivr pixel (p.js), the browser half of pixel ingest. Small on purpose (budget 1.75 KB gzipped):
 // optional trackers sit behind build-time constants the minifier drops, payload keys are the wire
 // names the server reads, and sends are text/plain beacons so no CORS preflight is ever needed.
 // The server substitutes __DELIVR_CONFIG__ per pixel (src/pixels/render.ts). Wire format: README.md.
+import { normalizeEmail } from '../../src/identity/email.js';
 import type { Command, DelivrApi, Params, TrackerEvent } from '../payload.js';
 
 declare const __DELIVR_CONFIG__: [pixelId: string, organizationId: string, endpoint: string, respectPrivacySignals: boolean];
@@ -60,9 +61,11 @@ const cookie = (name: string, maxAge: number): string => {
   return id;
 };
 
-// crypto.subtle only exists in secure contexts; elsewhere the email is dropped, never sent in clear.
+// The server's own normalisation (src/identity/email.ts, bundled), so the browser's hash of an email
+// is the HEM that import, lookup and erasure compute for it. crypto.subtle only exists in secure
+// contexts; elsewhere the email is dropped, never sent in clear.
 const sha256 = async (email: string): Promise<string | undefined> => {
-  const normalised = email.trim().toLowerCase();
+  const normalised = normalizeEmail(email);
   if (normalised)
     try {
       return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(normalised)));

@@ -16,9 +16,12 @@ import { ForgotPasswordPage, ResetPasswordPage } from './pages/auth/Password';
 import { SignInPage } from './pages/auth/SignIn';
 import { SignUpPage } from './pages/auth/SignUp';
 import { EventsPage } from './pages/Events';
+import { ImportPeoplePage } from './pages/ImportPeople';
 import { MembersPage } from './pages/Members';
 import { NoOrganizationPage, NotFoundPage } from './pages/NotFound';
 import { OverviewPage } from './pages/Overview';
+import { PeoplePage } from './pages/People';
+import { PersonPage } from './pages/Person';
 import { PixelsPage } from './pages/Pixels';
 import { ProjectsPage } from './pages/Projects';
 import { TopicsPage } from './pages/Topics';
@@ -26,7 +29,8 @@ import { TopicsPage } from './pages/Topics';
 type Route =
   | { name: 'sign-in' | 'sign-up' | 'forgot-password' | 'home' | 'apps' | 'not-found' }
   | { name: 'reset-password' | 'invite' | 'confirm-signup'; token: string }
-  | { name: 'overview' | 'events' | 'topics' | 'projects' | 'members' | 'api-keys'; org: string }
+  | { name: 'overview' | 'events' | 'topics' | 'people' | 'people-import' | 'projects' | 'members' | 'api-keys'; org: string }
+  | { name: 'person'; org: string; hem: string }
   | { name: 'pixels'; org: string; project: string };
 
 const PUBLIC = new Set(['sign-in', 'sign-up', 'forgot-password', 'reset-password', 'invite', 'confirm-signup']);
@@ -48,6 +52,9 @@ export function matchRoute(path: string): Route {
   if (n === 1) return { name: 'overview', org: a };
   if (n === 2 && b === 'events') return { name: 'events', org: a };
   if (n === 2 && b === 'topics') return { name: 'topics', org: a };
+  if (n === 2 && b === 'people') return { name: 'people', org: a };
+  if (n === 3 && b === 'people' && c === 'import') return { name: 'people-import', org: a };
+  if (n === 3 && b === 'people' && c) return { name: 'person', org: a, hem: c };
   if (n === 3 && b === 'settings' && (c === 'projects' || c === 'members' || c === 'api-keys')) return { name: c, org: a };
   if (n === 5 && b === 'projects' && c && d === 'settings' && e === 'pixels') return { name: 'pixels', org: a, project: c };
   return { name: 'not-found' };
@@ -143,6 +150,15 @@ export function App() {
         break;
       case 'topics':
         page = <TopicsPage org={org} />;
+        break;
+      case 'people':
+        page = <PeoplePage org={org} />;
+        break;
+      case 'person':
+        page = <PersonPage key={route.hem} org={org} hem={route.hem} />;
+        break;
+      case 'people-import':
+        page = <ImportPeoplePage org={org} />;
         break;
       case 'projects':
         page = <ProjectsPage org={org} />;

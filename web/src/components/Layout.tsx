@@ -30,9 +30,10 @@ export function Layout({ orgId, children }: { orgId: string | null; children: Re
     }
   };
 
-  const nav = (to: string, label: string) => (
+  /** A navigation entry; with `section`, its sub-pages (a person, the import) mark it current too. */
+  const nav = (to: string, label: string, section = false) => (
     <li>
-      <Link to={to} aria-current={path === to ? 'page' : undefined}>
+      <Link to={to} aria-current={path === to ? 'page' : section && path.startsWith(`${to}/`) ? 'true' : undefined}>
         {label}
       </Link>
     </li>
@@ -81,6 +82,7 @@ export function Layout({ orgId, children }: { orgId: string | null; children: Re
               <ul>
                 {nav(`/${homeOrg.organization_id}`, 'Get started')}
                 {nav(`/${homeOrg.organization_id}/events`, 'Events')}
+                {nav(`/${homeOrg.organization_id}/people`, 'People', true)}
                 {nav(`/${homeOrg.organization_id}/topics`, 'Topics')}
               </ul>
               <h2 className="nav-heading">Settings</h2>

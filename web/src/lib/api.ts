@@ -66,19 +66,49 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: 
   } catch {
     throw new ApiError(describeFailure(0, null), 0);
   }
-  const text = await res.text();
+  return settle<T>(res.status, await res.text());
+}
+
+/** The parsed body of a success, or the failure as an ApiError in words (and sign-out when the session is gone). */
+function settle<T>(status: number, text: string): T {
   let data: unknown = null;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
     data = null;
   }
-  if (!res.ok) {
+  if (status < 200 || status > 299) {
     const code = data && typeof data === 'object' ? (data as { code?: unknown }).code : undefined;
-    if (res.status === 401 && code === 'session_required') onSignedOut();
-    throw new ApiError(describeFailure(res.status, data), res.status);
+    if (status === 401 && code === 'session_required') onSignedOut();
+    throw new ApiError(describeFailure(status, data), status);
   }
   return data as T;
+}
+
+/**
+ * POSTs a file as the request body with its own content type (CSV, NDJSON), reporting how much of
+ * it has been sent: XMLHttpRequest, because fetch cannot report upload progress.
+ */
+export function upload<T>(path: string, body: Blob, contentType: string, onProgress?: (fraction: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/dashboard/api${path}`);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.setRequestHeader('content-type', contentType);
+    xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress?.(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      try {
+        resolve(settle<T>(xhr.status, xhr.responseText));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(describeFailure(0, null), 0));
+    xhr.send(body);
+  });
 }
 
 export const errorText = (err: unknown): string =>
