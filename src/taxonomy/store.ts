@@ -406,82 +406,94 @@ async function inBatches<T>(rows: T[], write: (batch: T[]) => Promise<unknown>):
   for (let i = 0; i < rows.length; i += BATCH) await write(rows.slice(i, i + BATCH));
 }
 
-/** Insert what is new, update what changed, deactivate what is gone; created_at of kept rows stays. */
-async function syncRows(trx: Db, built: BuiltCatalog, now: number): Promise<void> {
-  const categories = new Map((await trx.selectFrom('taxonomy_categories').selectAll().execute()).map((r) => [r.id, r] as const));
-  const newCategories: CategoryRow[] = [];
-  for (const c of built.categories) {
-    const old = categories.get(c.id);
-    const next = { source_ref: c.source_ref, name: c.name, description: c.description, status: 'active' as const };
-    if (!old) newCategories.push({ id: c.id, ...next, created_at: now, updated_at: null });
+type SyncedTable = 'taxonomy_categories' | 'taxonomy_subcategories' | 'taxonomy_topics';
+interface SyncedRow {
+  id: string;
+  status: string;
+}
+
+/**
+ * One table brought in line with the built catalog: insert what is new, update what changed,
+ * deactivate what is gone (never delete: ids stay valid), created_at of kept rows unchanged.
+ */
+async function syncTable<R extends SyncedRow, N extends Partial<R>>(
+  trx: Db,
+  table: SyncedTable,
+  stored: readonly R[],
+  wanted: readonly { id: string; next: N }[],
+  fresh: (id: string, next: N) => R,
+  now: number,
+): Promise<void> {
+  const byId = new Map(stored.map((r) => [r.id, r] as const));
+  // The three tables share these columns; Kysely cannot type a table chosen at run time.
+  const t = trx as unknown as Kysely<Record<SyncedTable, SyncedRow & { updated_at: number | null }>>;
+  const inserts: R[] = [];
+  for (const { id, next } of wanted) {
+    const old = byId.get(id);
+    if (!old) inserts.push(fresh(id, next));
     else if (differs(old, next))
-      await trx
-        .updateTable('taxonomy_categories')
-        .set({ ...next, updated_at: now })
-        .where('id', '=', c.id)
+      await t
+        .updateTable(table)
+        .set({ ...next, updated_at: now } as never)
+        .where('id', '=', id)
         .execute();
   }
-  await inBatches(newCategories, (b) => trx.insertInto('taxonomy_categories').values(b).execute());
-  const builtCategoryIds = new Set(built.categories.map((c) => c.id));
-  const goneCategories = [...categories.values()].filter((r) => !builtCategoryIds.has(r.id) && r.status === 'active').map((r) => r.id);
-  if (goneCategories.length)
-    await trx.updateTable('taxonomy_categories').set({ status: 'inactive', updated_at: now }).where('id', 'in', goneCategories).execute();
-
-  const subcategories = new Map((await trx.selectFrom('taxonomy_subcategories').selectAll().execute()).map((r) => [r.id, r] as const));
-  const newSubcategories: Selectable<TaxonomySubcategoriesTable>[] = [];
-  for (const s of built.subcategories) {
-    const old = subcategories.get(s.id);
-    const next = {
-      category_id: s.category_id,
-      source_ref: s.source_ref,
-      name: s.name,
-      description: s.description,
-      status: 'active' as const,
-    };
-    if (!old) newSubcategories.push({ id: s.id, ...next, created_at: now, updated_at: null });
-    else if (differs(old, next))
-      await trx
-        .updateTable('taxonomy_subcategories')
-        .set({ ...next, updated_at: now })
-        .where('id', '=', s.id)
-        .execute();
-  }
-  await inBatches(newSubcategories, (b) => trx.insertInto('taxonomy_subcategories').values(b).execute());
-  const builtSubIds = new Set(built.subcategories.map((s) => s.id));
-  const goneSubs = [...subcategories.values()].filter((r) => !builtSubIds.has(r.id) && r.status === 'active').map((r) => r.id);
-  if (goneSubs.length)
-    await trx.updateTable('taxonomy_subcategories').set({ status: 'inactive', updated_at: now }).where('id', 'in', goneSubs).execute();
-
-  const topics = new Map(
-    (await trx.selectFrom('taxonomy_topics').selectAll().where('organization_id', 'is', null).execute()).map((r) => [r.id, r] as const),
+  await inBatches(inserts, (b) =>
+    t
+      .insertInto(table)
+      .values(b as never)
+      .execute(),
   );
-  const newTopics: Selectable<TaxonomyTopicsTable>[] = [];
-  for (const t of built.topics) {
-    const old = topics.get(t.id);
-    const next = {
-      category_id: t.category_id,
-      subcategory_id: t.subcategory_id,
-      source_ref: t.source_ref,
-      name: t.name,
-      description: t.description,
-      keywords: JSON.stringify(t.keywords),
-      search_text: searchTextOf(t.name, t.keywords),
-      topic_type: t.topic_type,
-      status: 'active' as const,
-    };
-    if (!old) newTopics.push({ id: t.id, organization_id: null, ...next, created_at: now, updated_at: null });
-    else if (differs(old, next))
-      await trx
-        .updateTable('taxonomy_topics')
-        .set({ ...next, updated_at: now })
-        .where('id', '=', t.id)
-        .execute();
-  }
-  await inBatches(newTopics, (b) => trx.insertInto('taxonomy_topics').values(b).execute());
-  const builtTopicIds = new Set(built.topics.map((t) => t.id));
-  const goneTopics = [...topics.values()].filter((r) => !builtTopicIds.has(r.id) && r.status === 'active').map((r) => r.id);
-  await inBatches(goneTopics, (b) =>
-    trx.updateTable('taxonomy_topics').set({ status: 'inactive', updated_at: now }).where('id', 'in', b).execute(),
+  const keep = new Set(wanted.map((w) => w.id));
+  const gone = stored.filter((r) => !keep.has(r.id) && r.status === 'active').map((r) => r.id);
+  await inBatches(gone, (b) => t.updateTable(table).set({ status: 'inactive', updated_at: now }).where('id', 'in', b).execute());
+}
+
+/** The built catalog into the three tables, parents first. */
+async function syncRows(trx: Db, built: BuiltCatalog, now: number): Promise<void> {
+  const active = 'active' as const;
+  await syncTable(
+    trx,
+    'taxonomy_categories',
+    await trx.selectFrom('taxonomy_categories').selectAll().execute(),
+    built.categories.map((c) => ({
+      id: c.id,
+      next: { source_ref: c.source_ref, name: c.name, description: c.description, status: active },
+    })),
+    (id, next): CategoryRow => ({ id, ...next, created_at: now, updated_at: null }),
+    now,
+  );
+  await syncTable(
+    trx,
+    'taxonomy_subcategories',
+    await trx.selectFrom('taxonomy_subcategories').selectAll().execute(),
+    built.subcategories.map((x) => ({
+      id: x.id,
+      next: { category_id: x.category_id, source_ref: x.source_ref, name: x.name, description: x.description, status: active },
+    })),
+    (id, next): Selectable<TaxonomySubcategoriesTable> => ({ id, ...next, created_at: now, updated_at: null }),
+    now,
+  );
+  await syncTable(
+    trx,
+    'taxonomy_topics',
+    await trx.selectFrom('taxonomy_topics').selectAll().where('organization_id', 'is', null).execute(),
+    built.topics.map((x) => ({
+      id: x.id,
+      next: {
+        category_id: x.category_id,
+        subcategory_id: x.subcategory_id,
+        source_ref: x.source_ref,
+        name: x.name,
+        description: x.description,
+        keywords: JSON.stringify(x.keywords),
+        search_text: searchTextOf(x.name, x.keywords),
+        topic_type: x.topic_type,
+        status: active,
+      },
+    })),
+    (id, next): Selectable<TaxonomyTopicsTable> => ({ id, organization_id: null, ...next, created_at: now, updated_at: null }),
+    now,
   );
 }
 
