@@ -158,7 +158,7 @@ ${snippet}
     await dialog.getByRole('button', { name: 'Create pixel' }).click();
     const card = page.getByRole('article', { name: 'www.shop.example' });
     await card.waitFor();
-    expect(await card.getByTestId('pixel-trackers').textContent()).toBe('page views, spa, clicks, forms');
+    expect(await card.getByTestId('pixel-trackers').textContent()).toBe('Page views, In-page navigation, Clicks, Form submissions');
 
     // Editing: downloads on, then saved; the card shows the new choice.
     await card.getByRole('button', { name: 'Edit pixel www.shop.example' }).click();
@@ -189,7 +189,9 @@ ${snippet}
     release();
     await saved.waitFor();
     await page.unroute(list);
-    expect(await card.getByTestId('pixel-trackers').textContent()).toBe('page views, spa, clicks, forms, downloads');
+    expect(await card.getByTestId('pixel-trackers').textContent()).toBe(
+      'Page views, In-page navigation, Clicks, Form submissions, File downloads',
+    );
     await expect(card.getByRole('status').first().textContent()).resolves.toContain('Waiting for the first event');
     pixelId = (await card.locator('dd code').textContent()) ?? '';
     expect(new URL(page.url()).pathname).toBe(`/${orgId}/projects/${projectId}/settings/pixels`);
@@ -268,7 +270,7 @@ ${snippet}
     const rowButton = table.locator('tbody tr').filter({ hasText: 'click' }).getByRole('button');
     await rowButton.focus();
     await page.keyboard.press('Enter');
-    const detail = page.getByRole('dialog', { name: 'Event click' });
+    const detail = page.getByRole('dialog', { name: 'Click' });
     await detail.waitFor();
     await expect(detail.locator('dl').textContent()).resolves.toContain(pixelId);
     await expect(detail.locator('pre').textContent()).resolves.toContain('"url"');
