@@ -233,8 +233,8 @@ ${snippet}
     // The visitor's events were acknowledged, so stored, before this page loaded: all three are there.
     await table.locator('tbody tr').nth(2).waitFor();
     const types = await table.locator('tbody tr td:nth-child(2)').allTextContents();
-    expect(types.filter((t) => t === 'page_view')).toHaveLength(2);
-    expect(types).toContain('click');
+    expect(types.filter((t) => t === 'Page view')).toHaveLength(2);
+    expect(types).toContain('Click');
     await expect(page.locator('figure.chart figcaption').textContent()).resolves.toMatch(/Events per hour: \d+ in this range/);
     expect(await page.locator('rect.chart-bar').count()).toBeGreaterThan(20);
     expect(await unlabelledControls(page)).toEqual([]);
@@ -247,7 +247,7 @@ ${snippet}
     const sent = new URL((await clickOnly).url());
     expect(sent.searchParams.get('filter')).toBe('event_type:eq:click');
     expect(sent.searchParams.get('pixel_id')).toBe(pixelId);
-    await expect.poll(() => table.locator('tbody tr td:nth-child(2)').allTextContents()).toEqual(['click']);
+    await expect.poll(() => table.locator('tbody tr td:nth-child(2)').allTextContents()).toEqual(['Click']);
 
     await page.getByLabel('Resolved').selectOption('yes');
     const resolved = page.waitForRequest((r) => r.url().includes('/recent-events?'));

@@ -217,7 +217,7 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
                 <input {...p} list="event-types" placeholder="Any type" value={form.type} onChange={(e) => set('type', e.target.value)} />
                 <datalist id="event-types">
                   {EVENT_TYPES.map((t) => (
-                    <option key={t} value={t} />
+                    <option key={t} value={t} label={eventTypeName(t)} />
                   ))}
                 </datalist>
               </>
