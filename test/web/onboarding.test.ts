@@ -158,7 +158,7 @@ ${snippet}
     await dialog.getByRole('button', { name: 'Create pixel' }).click();
     const card = page.getByRole('article', { name: 'www.shop.example' });
     await card.waitFor();
-    expect(await card.getByTestId('pixel-trackers').textContent()).toBe('page views, spa, clicks, forms');
+    expect(await card.getByTestId('pixel-trackers').textContent()).toBe('Page views, In-page navigation, Clicks, Form submissions');
 
     // Editing: downloads on, then saved; the card shows the new choice.
     await card.getByRole('button', { name: 'Edit pixel www.shop.example' }).click();
@@ -189,7 +189,9 @@ ${snippet}
     release();
     await saved.waitFor();
     await page.unroute(list);
-    expect(await card.getByTestId('pixel-trackers').textContent()).toBe('page views, spa, clicks, forms, downloads');
+    expect(await card.getByTestId('pixel-trackers').textContent()).toBe(
+      'Page views, In-page navigation, Clicks, Form submissions, File downloads',
+    );
     await expect(card.getByRole('status').first().textContent()).resolves.toContain('Waiting for the first event');
     pixelId = (await card.locator('dd code').textContent()) ?? '';
     expect(new URL(page.url()).pathname).toBe(`/${orgId}/projects/${projectId}/settings/pixels`);
@@ -231,8 +233,8 @@ ${snippet}
     // The visitor's events were acknowledged, so stored, before this page loaded: all three are there.
     await table.locator('tbody tr').nth(2).waitFor();
     const types = await table.locator('tbody tr td:nth-child(2)').allTextContents();
-    expect(types.filter((t) => t === 'page_view')).toHaveLength(2);
-    expect(types).toContain('click');
+    expect(types.filter((t) => t === 'Page view')).toHaveLength(2);
+    expect(types).toContain('Click');
     await expect(page.locator('figure.chart figcaption').textContent()).resolves.toMatch(/Events per hour: \d+ in this range/);
     expect(await page.locator('rect.chart-bar').count()).toBeGreaterThan(20);
     expect(await unlabelledControls(page)).toEqual([]);
@@ -245,7 +247,7 @@ ${snippet}
     const sent = new URL((await clickOnly).url());
     expect(sent.searchParams.get('filter')).toBe('event_type:eq:click');
     expect(sent.searchParams.get('pixel_id')).toBe(pixelId);
-    await expect.poll(() => table.locator('tbody tr td:nth-child(2)').allTextContents()).toEqual(['click']);
+    await expect.poll(() => table.locator('tbody tr td:nth-child(2)').allTextContents()).toEqual(['Click']);
 
     await page.getByLabel('Resolved').selectOption('yes');
     const resolved = page.waitForRequest((r) => r.url().includes('/recent-events?'));
@@ -268,7 +270,7 @@ ${snippet}
     const rowButton = table.locator('tbody tr').filter({ hasText: 'click' }).getByRole('button');
     await rowButton.focus();
     await page.keyboard.press('Enter');
-    const detail = page.getByRole('dialog', { name: 'Event click' });
+    const detail = page.getByRole('dialog', { name: 'Click' });
     await detail.waitFor();
     await expect(detail.locator('dl').textContent()).resolves.toContain(pixelId);
     await expect(detail.locator('pre').textContent()).resolves.toContain('"url"');

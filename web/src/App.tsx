@@ -4,7 +4,7 @@
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Layout } from './components/Layout';
 import { Loading } from './components/ui';
-import { api, onSessionLost, setCsrfToken } from './lib/api';
+import { api, onOrganizationLost, onSessionLost, setCsrfToken } from './lib/api';
 import { navigate, useLocation } from './lib/router';
 import { SessionContext, type SessionState } from './lib/session';
 import type { Session } from './lib/types';
@@ -18,7 +18,7 @@ import { SignUpPage } from './pages/auth/SignUp';
 import { EventsPage } from './pages/Events';
 import { ImportPeoplePage } from './pages/ImportPeople';
 import { MembersPage } from './pages/Members';
-import { NoOrganizationPage, NotFoundPage } from './pages/NotFound';
+import { NoLongerMemberPage, NoOrganizationPage, NotFoundPage } from './pages/NotFound';
 import { OverviewPage } from './pages/Overview';
 import { PeoplePage } from './pages/People';
 import { PersonPage } from './pages/Person';
@@ -80,8 +80,14 @@ export function App() {
 
   useEffect(() => {
     onSessionLost(() => setSession(null));
+    onOrganizationLost(() => void refresh());
     void refresh();
   }, [refresh, setSession]);
+
+  // Organizations this tab has seen the person in, so one that leaves the session (they were
+  // removed) is explained by name instead of as "not found".
+  const knownOrgs = useRef(new Map<string, string>());
+  for (const o of session?.organizations ?? []) knownOrgs.current.set(o.organization_id, o.name);
 
   // After a navigation, move focus to the new page's heading so keyboard and screen reader users start there.
   const first = useRef(true);
@@ -135,7 +141,10 @@ export function App() {
   const member = orgId ? session.organizations.find((o) => o.organization_id === orgId) : undefined;
 
   let page: ReactNode;
-  if (orgId && !member) page = <NotFoundPage what="organization" />;
+  const lostName = orgId ? knownOrgs.current.get(orgId) : undefined;
+  if (orgId && !member && lostName !== undefined) page = <NoLongerMemberPage name={lostName} />;
+  else if (orgId && !member && session.organizations.length === 0) page = <NoOrganizationPage />;
+  else if (orgId && !member) page = <NotFoundPage what="organization" />;
   else if (route.name === 'home') page = session.organizations.length ? null : <NoOrganizationPage />;
   else if (route.name === 'apps') page = <AppsPage />;
   else if (route.name === 'not-found') page = <NotFoundPage what="page" />;

@@ -1,5 +1,7 @@
 // Events per hour or day as an SVG bar chart, with empty buckets filled in, and the same numbers
-// as a table for screen readers and anyone who wants exact values.
+// as a table for screen readers and anyone who wants exact values. A range of fewer than three
+// buckets ("Last hour" spans two clock hours) is said as a number: two bars of partial hours
+// look like a trend and are not one.
 import { useId } from 'react';
 import type { Bucket } from '../lib/types';
 
@@ -10,6 +12,8 @@ const W = 800;
 const H = 180;
 const PAD_LEFT = 40;
 const PAD_BOTTOM = 24;
+/** Fewer buckets than this make no chart worth drawing. */
+const MIN_BARS = 3;
 
 const hourLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric' });
 const dayLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
@@ -34,6 +38,16 @@ export function BarChart({ buckets, interval, total }: { buckets: Bucket[]; inte
   const barW = Math.max(1, step * 0.8);
   const tickEvery = Math.max(1, Math.ceil(buckets.length / 6));
   const per = interval === 'hour' ? 'hour' : 'day';
+  if (buckets.length < MIN_BARS) {
+    return (
+      <figure className="chart chart-total">
+        <figcaption>
+          <span className="chart-total-number">{total.toLocaleString()}</span> {total === 1 ? 'event' : 'events'} in this range
+        </figcaption>
+        <p className="hint">Choose a longer time range to see them per {per}.</p>
+      </figure>
+    );
+  }
   return (
     <figure className="chart">
       <figcaption id={id}>

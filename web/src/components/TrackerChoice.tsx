@@ -1,6 +1,7 @@
 // The optional trackers of a pixel as checkboxes, with the size of the script every visitor of the
 // site downloads for the current choice (exact: the server measures every combination).
 import { useId } from 'react';
+import { eventTypeName } from '../lib/format';
 import type { TrackerCatalog } from '../lib/types';
 
 /** Bit i of the index into catalog.sizes is catalog.trackers[i]. */
@@ -38,7 +39,7 @@ export function TrackerChoice({
             }
           />
           <label htmlFor={`${id}-${t.name}`}>
-            {t.label} <span className="muted">({t.events.join(', ')})</span>
+            {t.label} <span className="muted">(sends {t.events.map((e) => eventTypeName(e).toLowerCase()).join(', ')})</span>
           </label>
         </div>
       ))}

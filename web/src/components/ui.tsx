@@ -150,7 +150,11 @@ export function ListStates<T>({
   );
 }
 
-/** A table whose rows end with an actions cell: the header names the columns, then an unlabelled one. */
+/**
+ * A table whose rows end with an actions cell: the header names the columns, then an unlabelled one.
+ * In a narrow window each row becomes a block (give cells a `data-label` to name their values there),
+ * so the actions stay on screen instead of past the right edge.
+ */
 export function DataTable({
   caption,
   showCaption,
@@ -163,21 +167,23 @@ export function DataTable({
   children: ReactNode;
 }) {
   return (
-    <table>
-      {caption ? <caption className={showCaption ? 'table-caption' : 'visually-hidden'}>{caption}</caption> : null}
-      <thead>
-        <tr>
-          {columns.map((c) => (
-            <th scope="col" key={c}>
-              {c}
+    <div className="table-scroll">
+      <table className="stack-table">
+        {caption ? <caption className={showCaption ? 'table-caption' : 'visually-hidden'}>{caption}</caption> : null}
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
             </th>
-          ))}
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>{children}</tbody>
-    </table>
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   );
 }

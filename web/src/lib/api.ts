@@ -4,6 +4,7 @@
 
 let csrfToken = '';
 let onSignedOut: () => void = () => {};
+let onOrgLost: () => void = () => {};
 
 export const setCsrfToken = (token: string): void => {
   csrfToken = token;
@@ -12,6 +13,15 @@ export const setCsrfToken = (token: string): void => {
 /** Called when the server says the session is gone (expired, signed out elsewhere, password reset). */
 export const onSessionLost = (handler: () => void): void => {
   onSignedOut = handler;
+};
+
+/**
+ * Called when the server says an organization in the session is not found: the person was removed
+ * (or it was deleted) since the session was loaded. The app reloads the session and says so, rather
+ * than leaving the page's buttons up next to "Organization not found".
+ */
+export const onOrganizationLost = (handler: () => void): void => {
+  onOrgLost = handler;
 };
 
 export class ApiError extends Error {
@@ -80,6 +90,7 @@ function settle<T>(status: number, text: string): T {
   if (status < 200 || status > 299) {
     const code = data && typeof data === 'object' ? (data as { code?: unknown }).code : undefined;
     if (status === 401 && code === 'session_required') onSignedOut();
+    if (status === 404 && code === 'organization_not_found') onOrgLost();
     throw new ApiError(describeFailure(status, data), status);
   }
   return data as T;

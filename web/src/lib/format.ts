@@ -15,3 +15,47 @@ export const formatDateSeconds = (value: string | number): string => dateTimeSec
 
 export const fullName = (p: { first_name: string | null; last_name: string | null; email: string }): string =>
   [p.first_name, p.last_name].filter(Boolean).join(' ') || p.email;
+
+// Names for people where the API speaks code: event types, the pixel's optional trackers, visitors.
+
+const EVENT_TYPE_NAME: Record<string, string> = {
+  page_view: 'Page view',
+  click: 'Click',
+  form_submission: 'Form submission',
+  scroll_depth: 'Scroll depth',
+  file_download: 'File download',
+  copy: 'Copy',
+  exit_intent: 'Exit intent',
+  user_idle: 'Idle',
+  identify: 'Identify',
+  video_play: 'Video play',
+  video_pause: 'Video pause',
+  video_complete: 'Video complete',
+};
+
+/** "form_submission" → "Form submission"; a custom type from track() is shown as sent. */
+export const eventTypeName = (type: string): string => EVENT_TYPE_NAME[type] ?? type;
+
+const TRACKER_NAME: Record<string, string> = {
+  spa: 'In-page navigation',
+  clicks: 'Clicks',
+  forms: 'Form submissions',
+  downloads: 'File downloads',
+  scroll: 'Scroll depth',
+  exit: 'Exit intent',
+  idle: 'Idle',
+  copy: 'Copy',
+  video: 'Video',
+};
+
+/** A pixel's optional tracker ("spa") as its short name for people ("In-page navigation"). */
+export const trackerName = (name: string): string => TRACKER_NAME[name] ?? name;
+
+/**
+ * A visitor id is a long hash: its first 8 characters tell visitors apart on one screen, the way
+ * short commit ids do; the full id stays in the event's detail.
+ */
+export const shortVisitor = (id: string): string => (id.length > 12 ? `${id.slice(0, 8)}…` : id);
+
+/** Fields of an event that hold epoch milliseconds, shown as dates. */
+export const isMillisField = (key: string): boolean => /(^ts|_ms|_millis|_at)$/.test(key);

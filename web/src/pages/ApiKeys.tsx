@@ -66,16 +66,20 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
           {keys.map((k) => (
             <tr key={k.key_id}>
               <th scope="row">{k.name}</th>
-              <td>
+              <td data-label="Key">
                 <code>{k.key_prefix}</code>
               </td>
-              <td>{formatDate(k.created_at)}</td>
-              <td>{k.last_used_at ? formatDate(k.last_used_at) : 'Never'}</td>
-              <td>
+              <td data-label="Created">{formatDate(k.created_at)}</td>
+              <td data-label="Last used">{k.last_used_at ? formatDate(k.last_used_at) : 'Never'}</td>
+              <td data-label="Status" className="status-cell">
                 {k.status === 'active' ? (
                   <Badge tone="good">Active</Badge>
                 ) : (
-                  <Badge tone="bad">Revoked{k.revoked_at ? ` ${formatDate(k.revoked_at)}` : ''}</Badge>
+                  // The date under the badge, not in it: a badge never wraps, and pushed the buttons off screen.
+                  <>
+                    <Badge tone="bad">Revoked</Badge>
+                    {k.revoked_at ? <span className="small muted"> {formatDate(k.revoked_at)}</span> : null}
+                  </>
                 )}
               </td>
               <td className="actions">

@@ -7,7 +7,7 @@ import { Dialog } from '../components/Dialog';
 import { Badge, EmptyState, ErrorMessage, Field, Loading, PageHeader } from '../components/ui';
 import { api, errorText } from '../lib/api';
 import { buildFilter, type ResolvedFilter } from '../lib/filter';
-import { formatDateSeconds } from '../lib/format';
+import { eventTypeName, formatDateSeconds, isMillisField, shortVisitor } from '../lib/format';
 import { useResource } from '../lib/hooks';
 import { Link, navigate, useLocation } from '../lib/router';
 import type { DashboardPixelListBody, EventCounts, EventRecord, OrganizationRef, ProjectListBody, RecentEventsPage } from '../lib/types';
@@ -217,7 +217,7 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
                 <input {...p} list="event-types" placeholder="Any type" value={form.type} onChange={(e) => set('type', e.target.value)} />
                 <datalist id="event-types">
                   {EVENT_TYPES.map((t) => (
-                    <option key={t} value={t} />
+                    <option key={t} value={t} label={eventTypeName(t)} />
                   ))}
                 </datalist>
               </>
@@ -328,14 +328,12 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
                             {formatDateSeconds(Number(e.ts_millis))}
                           </button>
                         </td>
-                        <td>
-                          <code>{e.event_type}</code>
-                        </td>
+                        <td>{eventTypeName(e.event_type)}</td>
                         <td className="truncate" title={text(e.url)}>
                           {text(e.path) || text(e.url) || '—'}
                         </td>
                         <td>{pixelTitle.get(text(e.pixel_id)) ?? text(e.pixel_id)}</td>
-                        <td className="truncate">{text(e.visitor_id) || '—'}</td>
+                        <td title={text(e.visitor_id)}>{shortVisitor(text(e.visitor_id)) || '—'}</td>
                         <td>{e.resolved === true ? <Badge tone="good">Yes</Badge> : e.resolved === false ? 'No' : 'Unknown'}</td>
                       </tr>
                     ))}
@@ -362,6 +360,9 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
 }
 
 const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+/** An event's field as people read it: epoch milliseconds as a date. */
+const fieldText = (k: string, v: unknown): string =>
+  isMillisField(k) && /^\d{12,14}$/.test(text(v)) ? formatDateSeconds(Number(v)) : text(v);
 
 function EventDialog({ event, pixelTitle, onClose }: { event: EventRecord; pixelTitle: string | undefined; onClose: () => void }) {
   let data: string = text(event.event_data);
@@ -372,7 +373,7 @@ function EventDialog({ event, pixelTitle, onClose }: { event: EventRecord; pixel
   }
   const fields = Object.entries(event).filter(([k]) => k !== 'event_data');
   return (
-    <Dialog title={`Event ${event.event_type}`} onClose={onClose} wide>
+    <Dialog title={eventTypeName(event.event_type)} onClose={onClose} wide>
       <p>
         {formatDateSeconds(Number(event.ts_millis))}
         {pixelTitle ? ` · pixel ${pixelTitle}` : ''}
@@ -382,7 +383,7 @@ function EventDialog({ event, pixelTitle, onClose }: { event: EventRecord; pixel
           {fields.map(([k, v]) => (
             <div key={k}>
               <dt>{k}</dt>
-              <dd>{v === null || v === undefined ? <span className="muted">null</span> : text(v)}</dd>
+              <dd>{v === null || v === undefined ? <span className="muted">null</span> : fieldText(k, v)}</dd>
             </div>
           ))}
         </dl>

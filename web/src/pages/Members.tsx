@@ -1,6 +1,8 @@
 // Settings > Members: who is in the organization, with what role, and the pending invitations.
 // Owners and admins invite (only owners may invite owners); only owners change roles or remove
-// people. Anyone may leave.
+// people. Anyone may leave, except the only owner: the API refuses that, so the page offers neither
+// a role menu nor Leave to a sole owner and says what to do instead. A role change is confirmed first,
+// with what the new role may do.
 import { useState } from 'react';
 import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
 import { DataTable, EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
@@ -12,7 +14,19 @@ import { navigate } from '../lib/router';
 import { useSession } from '../lib/session';
 import type { Invite, InviteBodyOut, Member, MembersList, OrganizationRef, Role } from '../lib/types';
 
-type Dialogs = { kind: 'invite' } | { kind: 'remove'; member: Member } | { kind: 'cancel'; invite: Invite };
+type Dialogs =
+  | { kind: 'invite' }
+  | { kind: 'remove'; member: Member }
+  | { kind: 'cancel'; invite: Invite }
+  | { kind: 'role'; member: Member; role: Role };
+
+/** What each role adds, said when someone is about to get it. */
+const ROLE_MEANS: Record<Role, string> = {
+  owner: 'Owners can do everything, including changing roles, removing members and deciding whether API keys need their secret.',
+  admin: 'Admins manage projects, pixels, API keys and invitations, but cannot change roles or remove members.',
+  member: 'Members see data and settings but cannot change them, create API keys or invite people.',
+};
+const withArticle = (role: Role): string => (role === 'member' ? 'a member' : `an ${role}`);
 
 export function MembersPage({ org }: { org: OrganizationRef }) {
   const { session, refresh } = useSession();
@@ -28,6 +42,9 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
   const members = list.data?.members ?? [];
   const invites = list.data?.invites ?? [];
   const me = session.user.user_id;
+  /** The only owner can neither change role nor leave (the organization must keep an owner). */
+  const soleOwner = (m: Member) => m.role === 'owner' && members.filter((x) => x.role === 'owner').length === 1;
+  const mySoleOwnership = members.some((m) => m.user_id === me && soleOwner(m));
 
   const act = async (work: () => Promise<void>, message: string) => {
     setError(null);
@@ -62,6 +79,9 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
       <PageHeader title="Members" description={`People who can sign in to ${org.name}.`} actions={inviteButton} />
       {!inviter ? <Notice>Only owners and admins can invite people, and only owners can change roles or remove members.</Notice> : null}
       {done ? <Notice>{done}</Notice> : null}
+      {mySoleOwnership ? (
+        <p className="hint">You are the only owner of {org.name}. To change your role or leave, first make someone else an owner.</p>
+      ) : null}
       <ErrorMessage>{error ?? list.error}</ErrorMessage>
       {list.loading && !list.data ? (
         <Loading />
@@ -74,21 +94,16 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
                   {fullName(m)}
                   {m.user_id === me ? <span className="muted"> (you)</span> : null}
                 </th>
-                <td>{m.email}</td>
-                <td>
-                  {manager ? (
+                <td data-label="Email">{m.email}</td>
+                <td data-label="Role">
+                  {manager && !soleOwner(m) ? (
                     <select
                       aria-label={`Role of ${fullName(m)}`}
                       value={m.role}
                       onChange={(e) => {
-                        const next = e.target.value as Role;
-                        void act(
-                          async () => {
-                            await api('PATCH', `${base}/members/${m.user_id}`, { role: next });
-                            if (m.user_id === me) await refresh();
-                          },
-                          `The role of ${fullName(m)} is now ${ROLE_LABEL[next]}.`,
-                        );
+                        setDone(null);
+                        setError(null);
+                        setDialog({ kind: 'role', member: m, role: e.target.value as Role });
                       }}
                     >
                       <option value="owner">Owner</option>
@@ -99,9 +114,9 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
                     ROLE_LABEL[m.role]
                   )}
                 </td>
-                <td>{formatDate(m.joined_at)}</td>
+                <td data-label="Joined">{formatDate(m.joined_at)}</td>
                 <td className="actions">
-                  {manager || m.user_id === me ? (
+                  {(manager || m.user_id === me) && !soleOwner(m) ? (
                     <button
                       type="button"
                       className="button-danger-quiet"
@@ -128,9 +143,9 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
                   {invites.map((i) => (
                     <tr key={i.invite_id}>
                       <th scope="row">{i.email}</th>
-                      <td>{ROLE_LABEL[i.role]}</td>
-                      <td>{formatDate(i.created_at)}</td>
-                      <td>{formatDate(i.expires_at)}</td>
+                      <td data-label="Role">{ROLE_LABEL[i.role]}</td>
+                      <td data-label="Sent">{formatDate(i.created_at)}</td>
+                      <td data-label="Expires">{formatDate(i.expires_at)}</td>
                       <td className="actions">
                         <button
                           type="button"
@@ -215,6 +230,26 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
               ? `You lose access to ${org.name} at once. An owner or admin has to invite you again to come back.`
               : `${fullName(dialog.member)} loses access to ${org.name} at once.`}
           </p>
+        </ConfirmDialog>
+      ) : null}
+
+      {dialog?.kind === 'role' ? (
+        <ConfirmDialog
+          title={`Make ${dialog.member.user_id === me ? 'yourself' : fullName(dialog.member)} ${withArticle(dialog.role)}?`}
+          confirmLabel="Change role"
+          destructive={dialog.member.user_id === me || dialog.role === 'owner'}
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            const { member, role: next } = dialog;
+            await api('PATCH', `${base}/members/${member.user_id}`, { role: next });
+            setDialog(null);
+            if (member.user_id === me) await refresh();
+            await list.reload();
+            setDone(`The role of ${fullName(member)} is now ${ROLE_LABEL[next]}.`);
+          }}
+        >
+          <p>{ROLE_MEANS[dialog.role]}</p>
+          {dialog.member.user_id === me ? <p>You are changing your own role: you cannot undo this yourself.</p> : null}
         </ConfirmDialog>
       ) : null}
 

@@ -19,6 +19,22 @@ export function NotFoundPage({ what }: { what: 'page' | 'organization' | 'projec
   );
 }
 
+/** For an organization the person was in while this tab was open: they were removed, or it was deleted. */
+export function NoLongerMemberPage({ name }: { name: string }) {
+  return (
+    <>
+      <PageHeader title={`You no longer have access to ${name}`} />
+      <p>
+        An owner of {name} removed you, or the organization was deleted. If you still need access, ask one of its owners to invite you
+        again.
+      </p>
+      <p>
+        <Link to="/">Go to the dashboard home</Link>
+      </p>
+    </>
+  );
+}
+
 export function NoOrganizationPage() {
   return (
     <>

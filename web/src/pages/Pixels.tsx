@@ -6,7 +6,7 @@ import { CopyButton } from '../components/CopyButton';
 import { formatBytes, scriptSize, TrackerChoice } from '../components/TrackerChoice';
 import { Badge, EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
-import { formatDate, formatDateSeconds } from '../lib/format';
+import { formatDate, formatDateSeconds, trackerName } from '../lib/format';
 import { useResource } from '../lib/hooks';
 import { canWritePixels } from '../lib/permissions';
 import { Link } from '../lib/router';
@@ -243,8 +243,8 @@ function PixelCard({
           <dt>Tracks</dt>
           <dd data-testid="pixel-trackers">
             {[
-              'page views',
-              ...(catalog?.trackers.filter((t) => pixel.trackers.includes(t.name)).map((t) => t.name) ?? pixel.trackers),
+              'Page views',
+              ...(catalog?.trackers.filter((t) => pixel.trackers.includes(t.name)).map((t) => t.name) ?? pixel.trackers).map(trackerName),
             ].join(', ')}
           </dd>
         </div>
