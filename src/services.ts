@@ -23,6 +23,7 @@ import { IngestService } from './collect/service.js';
 import { EventsService } from './events/service.js';
 import { defaultIpDataPaths, openIpIntel } from './geo/service.js';
 import { IdentityService } from './identity/service.js';
+import { IdentityImportService } from './identity-import/service.js';
 import { LegacyClientsService } from './legacy-clients/service.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { MembersService } from './members/service.js';
@@ -64,6 +65,7 @@ export interface Services extends CatalogServices {
   ingest: IngestService;
   events: EventsService;
   identity: IdentityService;
+  identityImports: IdentityImportService;
   /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
 }
@@ -172,6 +174,13 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
   const intel =
     location === null && asn === null ? null : openIpIntel({ location: pick(location, shipped?.location), asn: pick(asn, shipped?.asn) });
   const identity = new IdentityService(analytics);
+  const identityImports = new IdentityImportService({
+    imports: core.catalog.identityImports,
+    analytics,
+    config,
+    log: core.log,
+    now: core.now,
+  });
   return {
     ...core,
     metrics,
@@ -180,6 +189,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now, deduper, intel, identity),
     events: new EventsService(analytics, core.projects, core.pixels),
     identity,
+    identityImports,
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {
@@ -188,6 +198,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     },
     async close() {
       await warming;
+      await identityImports.close();
       await committer.close();
       await analytics.close();
       await core.close();

@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely';
 import { PasswordResetsStore, UsersStore } from '../accounts/store.js';
 import { AccessLogsStore, ApiKeysStore } from '../api-keys/store.js';
 import { AppsStore } from '../apps/store.js';
+import { IdentityImportsStore } from '../identity-import/store.js';
 import { ApiClientsStore } from '../legacy-clients/store.js';
 import { InvitesStore, MembersStore } from '../members/store.js';
 import { OrganizationsStore } from '../organizations/store.js';
@@ -27,6 +28,7 @@ export class Catalog {
   readonly apps: AppsStore;
   readonly projects: ProjectsStore;
   readonly pixels: PixelsStore;
+  readonly identityImports: IdentityImportsStore;
 
   constructor(
     readonly db: Kysely<CatalogDb>,
@@ -44,6 +46,7 @@ export class Catalog {
     this.apps = new AppsStore(db);
     this.projects = new ProjectsStore(db);
     this.pixels = new PixelsStore(db);
+    this.identityImports = new IdentityImportsStore(db);
   }
 
   /**

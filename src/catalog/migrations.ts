@@ -2,6 +2,7 @@
 // code runs on both. Two processes starting at once apply each migration exactly once: PostgreSQL
 // through Kysely's advisory lock, SQLite through its database write lock (see migrateToLatest).
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { identityImportsMigration } from '../identity-import/migration.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
 type AnyDb = Kysely<any>;
@@ -166,6 +167,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_identity_imports': identityImportsMigration,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

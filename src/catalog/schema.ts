@@ -1,5 +1,7 @@
 // Table shapes of the catalog, shared by SQLite and PostgreSQL. Times are epoch ms (bigint),
 // flags are integers 0/1 so both engines store and return the same values.
+import type { IdentityImportsTable } from '../identity-import/store.js';
+
 export type Role = 'owner' | 'admin' | 'member';
 
 export interface OrganizationsTable {
@@ -145,4 +147,5 @@ export interface CatalogDb {
   apps: AppsTable;
   projects: ProjectsTable;
   pixels: PixelsTable;
+  identity_imports: IdentityImportsTable;
 }

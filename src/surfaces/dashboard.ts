@@ -6,6 +6,7 @@ import { accountsDashboardRoutes } from '../accounts/routes.dashboard.js';
 import { apiKeysDashboardRoutes } from '../api-keys/routes.dashboard.js';
 import { appsDashboardRoutes } from '../apps/routes.dashboard.js';
 import { eventsDashboardRoutes } from '../events/routes.dashboard.js';
+import { identityImportDashboardRoutes } from '../identity-import/routes.dashboard.js';
 import { membersDashboardRoutes } from '../members/routes.dashboard.js';
 import { pixelsDashboardRoutes } from '../pixels/routes.dashboard.js';
 import type { App } from '../platform/http.js';
@@ -28,5 +29,6 @@ export async function dashboardSurface(app: App, s: Services): Promise<void> {
     projectsDashboardRoutes(scope, s);
     pixelsDashboardRoutes(scope, s);
     eventsDashboardRoutes(scope, s);
+    identityImportDashboardRoutes(scope, s);
   });
 }
