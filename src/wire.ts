@@ -5,6 +5,7 @@ export type { ForgotResult, SignupStatus } from './accounts/schemas.js';
 export type { AccessLogBody, AccessLogEntry, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody } from './api-keys/schemas.js';
 export type { AppCreatedBody, AppListBody, PartnerApp } from './apps/schemas.js';
 export type { EventCounts, EventRecord, EventsPage, RecentEventsPage } from './events/schemas.js';
+export type { IdentityImportList, IdentityImportView, ImportAcceptedBody } from './identity-import/schemas.js';
 export type { Invite, InviteAccepted, InviteBodyOut, InvitePreview, Member, MembersList } from './members/schemas.js';
 export type {
   DashboardPixel,

@@ -71,6 +71,7 @@ interface Fixtures {
   spareInviteId: string;
   member: Tenant;
   range: Record<string, string>;
+  importId: string;
 }
 
 interface Case {
@@ -88,6 +89,8 @@ interface Case {
   spareSession?: true;
   /** The route's own body limit, when it differs from BODY_LIMIT. */
   bodyLimit?: number;
+  /** A body that is not JSON (identity import: CSV or NDJSON): its content type and a valid payload. */
+  raw?: { type: string; payload: string };
   /**
    * For routes that use up their object (delete, revoke, sign out): a fresh one before each request,
    * so every variant differs from a request that would succeed.
@@ -106,6 +109,10 @@ const signup = (): Record<string, unknown> => ({
   organization_name: 'New Org',
 });
 const org = (f: Fixtures) => ({ org_id: f.owner.orgId });
+/** A valid identity import: a CSV with one person. */
+const IMPORT_CSV = { type: 'text/csv', payload: 'email,first_name,visitor_id\nhostile-person@example.com,Hostile,hostile-visitor\n' };
+/** IMPORT_MAX_BYTES of the app under test: small, so the over-the-limit upload is cheap. */
+const IMPORT_LIMIT = 65_536;
 const events = (f: Fixtures) => ({ source: 'pixel', pixel_id: f.pixelId, ...f.range });
 const EVENT_SCHEMA: Schema = {
   type: 'object',
@@ -310,6 +317,14 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'DELETE /api/v1/identities/:hem_sha256': () => ({ auth: 'data', params: { hem_sha256: 'cd'.repeat(32) }, baseStatus: 404 }),
   'DELETE /api/v1/identities': () => ({ auth: 'data', query: { email: 'nobody-here@example.com' }, baseStatus: 404 }),
   'GET /api/v1/field-catalog': () => ({ auth: 'data', query: { include_options: 'true', schema_type: 'audience' } }),
+  'POST /api/v1/identities/import': () => ({ auth: 'data', raw: IMPORT_CSV, baseStatus: 202 }),
+  'GET /api/v1/identities/imports/:import_id': (f) => ({ auth: 'data', params: { import_id: f.importId } }),
+  'POST /dashboard/api/orgs/:org_id/identities/import': (f) => ({ auth: 'session', params: org(f), raw: IMPORT_CSV, baseStatus: 202 }),
+  'GET /dashboard/api/orgs/:org_id/identities/imports': (f) => ({ auth: 'session', params: org(f), query: { limit: '5' } }),
+  'GET /dashboard/api/orgs/:org_id/identities/imports/:import_id': (f) => ({
+    auth: 'session',
+    params: { ...org(f), import_id: f.importId },
+  }),
 
   'OPTIONS /pixel/core/api/*': () => ({ auth: 'none', params: { '*': 'send-event' }, baseStatus: 204 }),
   'POST /pixel/core/api/send-event': (f) => ({
@@ -497,8 +512,10 @@ function variantsOf(route: string, c: Case, f: Fixtures, spec: OpenApi, bodyLimi
       ...auth,
       ...(c.headers ?? {}),
       ...(c.body === undefined ? {} : jsonType),
+      ...(c.raw ? { 'content-type': c.raw.type } : {}),
     },
     ...(c.body === undefined ? {} : { payload: JSON.stringify(c.body) }),
+    ...(c.raw ? { payload: c.raw.payload } : {}),
   };
   const v: Variant[] = [];
   const add = (label: string, expect: Expectation, change: Partial<Req>) => v.push({ label, expect, req: { ...base, ...change } });
@@ -586,6 +603,34 @@ function variantsOf(route: string, c: Case, f: Fixtures, spec: OpenApi, bodyLimi
       headers: headersWith({ 'content-type': 'text/plain' }),
       payload: 'not json at all',
     });
+  }
+  // Uploads that are not JSON (identity import): broken headers, odd cells, wrong labels, oversize.
+  if (c.raw) {
+    const as = (type: string, payload: string | Buffer) => ({ headers: headersWith({ 'content-type': type }), payload });
+    const csv = (payload: string | Buffer) => as('text/csv', payload);
+    add('import: unknown column', 'reject', csv('email,shoe_size\na@b.example,44\n'));
+    add('import: no column identifies the rows', 'reject', csv('first_name\nAnn\n'));
+    add('import: a column named twice', 'reject', csv('email,EMAIL\na@b.example,a@b.example\n'));
+    add('import: empty body', 'reject', csv(''));
+    add('import: NUL in the header', 'reject', csv('email,first\u0000name\na@b.example,x\n'));
+    add('import: binary garbage', 'reject', csv(Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x0a, 0xc3, 0x28, 0x0a])));
+    add('import: NDJSON labelled as CSV', 'reject', csv('{"email":"a@b.example"}\n'));
+    add('import: CSV labelled as NDJSON', 'reject', as('application/x-ndjson', 'email\na@b.example\n'));
+    add('import: a first line longer than the limit', 'reject', csv(`email,${'a'.repeat(IMPORT_LIMIT)}`));
+    add('import: over IMPORT_MAX_BYTES', 413, csv(`email\n${'a@b.example\n'.repeat(IMPORT_LIMIT / 10)}`));
+    add('import: header only', 'survive', csv('email\n'));
+    add('import: charset parameter', 'survive', as('text/csv; charset=utf-8', c.raw.payload));
+    add('import: unclosed quote', 'survive', csv('email,first_name\n"a@b.example,Ann\nb@b.example,Bo\n'));
+    add('import: rows of the wrong width and empty lines', 'survive', csv('email,first_name\n\n\na@b.example\n,,,,\n'));
+    add('import: NDJSON lines that are not objects', 'survive', as('application/x-ndjson', '{"email":"a@b.example"}\n[1]\n"x"\nnull\n{\n'));
+    for (const [label, text] of Object.entries(ODD_TEXT)) {
+      add(
+        `import: cell ${label}`,
+        'survive',
+        csv(`email,first_name,visitor_id\nodd@example.com,"${text.replaceAll('"', '""')}","${text.replaceAll('"', '""')}"\n`),
+      );
+      add(`import: header ${label}`, 'reject', csv(`email,${text.replaceAll(',', ';')}\nodd@example.com,x\n`));
+    }
   }
   const bodySchema = c.bodySchema ?? op?.requestBody?.content?.['application/json']?.schema;
   if (c.body !== undefined) {
@@ -686,6 +731,7 @@ describe.each(backends)('on %s', (name, env, cleanup) => {
     t = await makeTestApp({
       ...env,
       BODY_LIMIT_BYTES: '16384',
+      IMPORT_MAX_BYTES: String(IMPORT_LIMIT),
       RATE_LIMIT_PER_SECOND: '1000000',
       RATE_LIMIT_BURST: '1000000',
       LOGIN_MAX_FAILURES: '10000',
@@ -809,11 +855,19 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
   });
   const login = await t.app.inject({ method: 'POST', url: `${D}/session`, payload: { email: owner.email, password: owner.password } });
   const now = Date.now();
+  const key = await createKey(t, owner);
+  const imported = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/identities/import',
+    headers: { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret, 'content-type': IMPORT_CSV.type },
+    payload: IMPORT_CSV.payload,
+  });
+  if (imported.statusCode !== 202) throw new Error(`import: ${imported.body}`);
   return {
     owner,
     member,
     spareSession: sessionFrom(login),
-    key: await createKey(t, owner),
+    key,
     spareKeyId: (await createKey(t, owner, 'spare')).keyId,
     rotateKeyId: (await createKey(t, owner, 'rotating')).keyId,
     dataJwt,
@@ -830,6 +884,7 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
     inviteEmail,
     spareInviteId: await invite(),
     range: { start_ms: String(now - 3_600_000), end_ms: String(now + 3_600_000) },
+    importId: json<{ import_id: string }>(imported).import_id,
   };
 }
 
