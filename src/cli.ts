@@ -1,8 +1,10 @@
 // The operator's command line: `delivr org create|list|resend-invite`. It uses the same config
 // (environment variables) and catalog services as the server, so it works on a laptop's
 // SQLite files and on a production PostgreSQL alike. It opens only the catalog and the mailer, never
-// the analytics store: DuckDB allows one process per file, and the server is usually running.
+// the analytics store: DuckDB allows one process per file, and the server is usually running
+// (`identities import` goes through the server's API, or opens the store only when told: --direct).
 import { parseArgs } from 'node:util';
+import { IMPORT_USAGE, ImportUsageError, runIdentitiesCli } from './identity-import/cli.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { ConfigError, loadConfig } from './platform/config.js';
 import { ApiError } from './platform/errors.js';
@@ -13,6 +15,7 @@ const USAGE = `Usage:
   delivr org create --name <name> --owner-email <email>
   delivr org list [--json]
   delivr org resend-invite --org <organization_id> --email <email>
+${IMPORT_USAGE}
 
 Settings come from the same environment variables as the server (DATA_DIR, DATABASE_URL,
 PUBLIC_URL, SMTP_URL, ...). Without SMTP_URL, invitations are written to DATA_DIR/outbox.
@@ -76,6 +79,7 @@ export async function runCli(argv: string[]): Promise<number> {
     out(USAGE);
     return 0;
   }
+  if (argv[0] === 'identities') return runIdentitiesCli(argv.slice(1), { out, err: process.stderr, env: process.env });
   const { command, values } = parse(argv);
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL || 'warn');
@@ -125,13 +129,17 @@ export async function runCli(argv: string[]): Promise<number> {
 runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError) process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
+    if (err instanceof UsageError || err instanceof ImportUsageError) process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
     else if (err instanceof ConfigError) process.stderr.write(`delivr: configuration error: ${err.message}\n`);
     else if (err instanceof ApiError) process.stderr.write(`delivr: ${err.message}${err.details ? ` (${err.details})` : ''}\n`);
     else process.stderr.write(`delivr: ${err instanceof Error ? err.stack : String(err)}\n`);
     // 2: fix the command line (a refused value or an unknown organization is the caller's to fix);
     // 1: the command was fine and something failed, a retry may work.
-    const callersFault = err instanceof UsageError || err instanceof ConfigError || (err instanceof ApiError && err.status < 500);
+    const callersFault =
+      err instanceof UsageError ||
+      err instanceof ImportUsageError ||
+      err instanceof ConfigError ||
+      (err instanceof ApiError && err.status < 500);
     process.exit(callersFault ? 2 : 1);
   },
 );
