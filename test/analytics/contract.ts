@@ -16,6 +16,7 @@ import {
   type Filter,
 } from '../../src/analytics/types.js';
 import { derivedEventId, EventDeduper } from '../../src/collect/dedupe.js';
+import { identityContract } from './contract-identity.js';
 
 const T0 = Date.UTC(2026, 0, 15, 0, 0, 0);
 const HOUR = 3_600_000;
@@ -45,6 +46,8 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
     afterAll(async () => {
       await s.close();
     });
+
+    identityContract(s);
 
     describe('appendEvents and queryEvents', () => {
       it('round-trips every field type, including nulls and awkward strings', async () => {
