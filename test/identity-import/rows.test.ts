@@ -1,6 +1,8 @@
 // The import's row rules, directly: which headers pass, how each field type converts, and the exact
 // reason a row is rejected with. The API tests show the same rules end to end.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IDENTITY_FIELDS } from '../../src/identity/fields.js';
 import { hemsOf } from '../../src/identity/hem.js';
@@ -141,6 +143,20 @@ describe('RowReader', () => {
       reason: /^unknown column "shoe_size"/,
     });
     expect(RowReader.fromObject(['dee@acme.example'])).toEqual({ ok: false, reason: 'each line must be a JSON object' });
+  });
+});
+
+describe('docs/identity.md', () => {
+  it('lists exactly the identity fields an import accepts, with their type and option values', () => {
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'identity.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Import'), doc.indexOf('### What happens to an upload'));
+    const rows = [...section.matchAll(/^\| `([a-z_]+)` \| (\w+) \| (\w+) \| (.*) \|$/gm)];
+    expect(rows.map((r) => r[1])).toEqual(IDENTITY_FIELDS.map((f) => f.key));
+    for (const [, key, category, type, holds] of rows) {
+      const field = IDENTITY_FIELDS.find((f) => f.key === key);
+      expect([category, type], key).toEqual([field?.category, field?.field_type]);
+      for (const o of field?.options ?? []) expect(holds, key).toContain(`\`${o.value}\``);
+    }
   });
 });
 
