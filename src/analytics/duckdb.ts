@@ -277,8 +277,10 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const appender = await writer.createAppender(PROFILES_STAGE);
         for (const chunk of chunks) appender.appendDataChunk(chunk);
         appender.closeSync();
-        for (const sql of PROFILE_MERGE) await writer.run(sql);
-        await writer.run(`DELETE FROM ${PROFILES_STAGE}`);
+        const known = (await writer.run(PROFILE_MERGE.known)).rowsChanged;
+        if (known > 0) await writer.run(PROFILE_MERGE.update);
+        if (known < rows.length) await writer.run(PROFILE_MERGE.insert);
+        for (const sql of PROFILE_MERGE.clear) await writer.run(sql);
         await writer.run('COMMIT');
       } catch (err) {
         await writer.run('ROLLBACK').catch(() => undefined);
@@ -731,6 +733,7 @@ function identityDdl(): string[] {
     // Write staging lives in temporary tables of the writer connection: memory only, never logged.
     'DROP TABLE IF EXISTS profiles_stage',
     `CREATE TEMPORARY TABLE IF NOT EXISTS ${PROFILES_STAGE} (organization_id VARCHAR NOT NULL, ${profileColumns.join(', ')})`,
+    `CREATE TEMPORARY TABLE IF NOT EXISTS ${KNOWN_STAGE} (hem_sha256 VARCHAR NOT NULL)`,
     `CREATE TEMPORARY TABLE IF NOT EXISTS ${LINKS_STAGE} (organization_id VARCHAR NOT NULL, visitor_id VARCHAR NOT NULL, ` +
       'hem_sha256 VARCHAR NOT NULL, source VARCHAR NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL)',
   ];
@@ -747,21 +750,26 @@ function byIndex(hit: string, scope: string, columns: string): string {
 }
 
 const PROFILES_STAGE = 'delivr_profiles_stage';
+const KNOWN_STAGE = 'delivr_profiles_known';
 const LINKS_STAGE = 'delivr_links_stage';
 
 /**
- * Merges the staged profiles into `profiles`: an UPDATE of the stored people whose values change
- * (only those rows are written, so re-importing a file writes nothing), then an INSERT of the people
- * not stored yet.
+ * Merges the staged profiles into `profiles`, in three steps: note which staged people are stored
+ * already (one join with the table); UPDATE those whose values change, when there are any (only
+ * changed rows are written, so re-importing a file writes nothing); INSERT the others, checked
+ * against the small list of known people rather than joined with the whole table again.
  */
-const PROFILE_MERGE: readonly string[] = (() => {
+const PROFILE_MERGE = (() => {
   const key = 'p.organization_id = s.organization_id AND p.hem_sha256 = s.hem_sha256';
   const set = PROFILE_COLUMNS.filter((c) => c.name !== 'hem_sha256' && c.name !== 'updated_at').map((c) => quoteIdent(c.name));
-  return [
-    `UPDATE profiles p SET ${set.map((c) => `${c} = COALESCE(s.${c}, p.${c})`).join(', ')}, updated_at = s.updated_at ` +
+  return {
+    known: `INSERT INTO ${KNOWN_STAGE} SELECT s.hem_sha256 FROM ${PROFILES_STAGE} s JOIN profiles p ON ${key}`,
+    update:
+      `UPDATE profiles p SET ${set.map((c) => `${c} = COALESCE(s.${c}, p.${c})`).join(', ')}, updated_at = s.updated_at ` +
       `FROM ${PROFILES_STAGE} s WHERE ${key} AND (${set.map((c) => `(s.${c} IS NOT NULL AND s.${c} IS DISTINCT FROM p.${c})`).join(' OR ')})`,
-    `INSERT INTO profiles SELECT s.* FROM ${PROFILES_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE ${key})`,
-  ];
+    insert: `INSERT INTO profiles SELECT s.* FROM ${PROFILES_STAGE} s ANTI JOIN ${KNOWN_STAGE} k ON k.hem_sha256 = s.hem_sha256`,
+    clear: [`DELETE FROM ${PROFILES_STAGE}`, `DELETE FROM ${KNOWN_STAGE}`],
+  };
 })();
 
 /**

@@ -111,14 +111,19 @@ export class IdentityImportService {
       // The client went away (or the connection broke) before the end of the body.
       throw fail('import_interrupted', err instanceof Error ? err.message : undefined);
     }
-    const record = await this.d.imports.create({
-      id,
-      organizationId: input.organizationId,
-      format: input.format,
-      createdBy: input.createdBy,
-      bytesTotal: gate.bytes,
-      now: this.d.now(),
-    });
+    const record = await this.d.imports
+      .create({
+        id,
+        organizationId: input.organizationId,
+        format: input.format,
+        createdBy: input.createdBy,
+        bytesTotal: gate.bytes,
+        now: this.d.now(),
+      })
+      .catch(async (err: unknown) => {
+        await rm(spool, { force: true });
+        throw err;
+      });
     this.start(
       record,
       () => createReadStream(spool),
