@@ -1,8 +1,10 @@
 // The operator's command line: `delivr org create|list|resend-invite`. It uses the same config
 // (environment variables and ./.env) and catalog services as the server, so it works on a laptop's
 // SQLite files and on a production PostgreSQL alike. It opens only the catalog and the mailer, never
-// the analytics store: DuckDB allows one process per file, and the server is usually running.
+// the analytics store: DuckDB allows one process per file, and the server is usually running
+// (`identities import` goes through the server's API, or opens the store only when told: --direct).
 import { parseArgs } from 'node:util';
+import { IMPORT_USAGE, ImportUsageError, runIdentitiesCli } from './identity-import/cli.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { ConfigError, loadConfig } from './platform/config.js';
 import { loadEnvFile } from './platform/env-file.js';
@@ -17,6 +19,7 @@ const USAGE = `Usage:
   delivr org list [--json]
   delivr org resend-invite --org <organization_id> --email <email>
 ${TOPICS_USAGE}
+${IMPORT_USAGE}
 
 Settings come from the same environment variables as the server (DATA_DIR, DATABASE_URL,
 PORT, PUBLIC_URL, SMTP_URL, ...), and from a .env file in the working directory for those the
@@ -85,6 +88,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const services = await createCatalogServices(loadConfig(), createLogger(process.env.LOG_LEVEL || 'warn'), { catalogPoolSize: 2 });
     return runTopicsCli(argv.slice(1), services.taxonomy, out).finally(() => services.close());
   }
+  if (argv[0] === 'identities') return runIdentitiesCli(argv.slice(1), { out, err: process.stderr, env: process.env });
   const { command, values } = parse(argv);
   const oldNode = unsupportedNode();
   if (oldNode) throw new ConfigError(oldNode);
@@ -138,6 +142,7 @@ runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof UsageError || err instanceof TopicsUsageError) process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
+    if (err instanceof UsageError || err instanceof ImportUsageError) process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
     else if (err instanceof ConfigError) process.stderr.write(`delivr: configuration error: ${err.message}\n`);
     else if (err instanceof ApiError) process.stderr.write(`delivr: ${err.message}${err.details ? ` (${err.details})` : ''}\n`);
     else process.stderr.write(`delivr: ${err instanceof Error ? err.stack : String(err)}\n`);
@@ -146,6 +151,7 @@ runCli(process.argv.slice(2)).then(
     const callersFault =
       err instanceof UsageError ||
       err instanceof TopicsUsageError ||
+      err instanceof ImportUsageError ||
       err instanceof ConfigError ||
       (err instanceof ApiError && err.status < 500);
     process.exit(callersFault ? 2 : 1);

@@ -23,6 +23,7 @@ import { IngestService } from './collect/service.js';
 import { EventsService } from './events/service.js';
 import { defaultIpDataPaths, openIpIntel } from './geo/service.js';
 import { IdentityService } from './identity/service.js';
+import { IdentityImportService } from './identity-import/service.js';
 import { IntentService } from './intent/service.js';
 import { LegacyClientsService } from './legacy-clients/service.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
@@ -82,6 +83,7 @@ export interface Services extends CatalogServices {
   /** Deletes events older than their project's retention; the server runs it on a timer (retention/scheduler.ts). */
   retention: RetentionService;
   intent: IntentService;
+  identityImports: IdentityImportService;
   /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
 }
@@ -201,6 +203,13 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     location === null && asn === null ? null : openIpIntel({ location: pick(location, shipped?.location), asn: pick(asn, shipped?.asn) });
   const identity = new IdentityService(analytics);
   const intent = new IntentService(analytics, core.taxonomy, core.now, core.log);
+  const identityImports = new IdentityImportService({
+    imports: core.catalog.identityImports,
+    analytics,
+    config,
+    log: core.log,
+    now: core.now,
+  });
   return {
     ...core,
     metrics,
@@ -220,6 +229,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
       intervalMs: config.retentionIntervalSeconds * 1000,
     }),
     intent,
+    identityImports,
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {
@@ -228,6 +238,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     },
     async close() {
       await warming;
+      await identityImports.close();
       await committer.close();
       await analytics.close();
       await core.close();

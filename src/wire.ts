@@ -5,7 +5,6 @@ export type { ForgotResult, SignupPending, SignupStatus } from './accounts/schem
 export type { AccessLogBody, AccessLogEntry, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody } from './api-keys/schemas.js';
 export type { AppCreatedBody, AppListBody, AppRotatedBody, PartnerApp } from './apps/schemas.js';
 export type { EventCounts, EventRecord, EventsPage, RecentEventsPage } from './events/schemas.js';
-export type { IdentityImportList, IdentityImportView, ImportAcceptedBody } from './identity/import-schemas.js';
 export type {
   DashboardPeople,
   DashboardPerson,
@@ -15,6 +14,7 @@ export type {
   ProfileField,
   UnlinkedBody,
 } from './identity/schemas.js';
+export type { IdentityImportList, IdentityImportView, ImportAcceptedBody } from './identity-import/schemas.js';
 export type { IntentBody, IntentExplanation, IntentTopicScore, PersonIntentBody } from './intent/schemas.js';
 export type { Invite, InviteAccepted, InviteBodyOut, InvitePreview, Member, MembersList } from './members/schemas.js';
 export type { ApiKeySettings } from './organizations/schemas.js';

@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely';
 import { PasswordResetsStore, SignupRequestsStore, UsersStore } from '../accounts/store.js';
 import { AccessLogsStore, ApiKeysStore } from '../api-keys/store.js';
 import { AppsStore } from '../apps/store.js';
+import { IdentityImportsStore } from '../identity-import/store.js';
 import { ApiClientsStore } from '../legacy-clients/store.js';
 import { InvitesStore, MembersStore } from '../members/store.js';
 import { OrganizationsStore } from '../organizations/store.js';
@@ -30,6 +31,7 @@ export class Catalog {
   readonly projects: ProjectsStore;
   readonly pixels: PixelsStore;
   readonly taskLeases: TaskLeasesStore;
+  readonly identityImports: IdentityImportsStore;
 
   constructor(
     readonly db: Kysely<CatalogDb>,
@@ -49,6 +51,7 @@ export class Catalog {
     this.projects = new ProjectsStore(db);
     this.pixels = new PixelsStore(db);
     this.taskLeases = new TaskLeasesStore(db);
+    this.identityImports = new IdentityImportsStore(db);
   }
 
   /**

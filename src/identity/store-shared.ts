@@ -21,16 +21,23 @@ const MERGED = [...HEM_FIELDS.map((f) => f.key), ...IDENTITY_FIELDS.map((f) => f
 
 const isEmpty = (v: unknown): boolean => v === null || v === undefined || v === '';
 
-/** One patch per person: later non-empty values win; empty strings count as absent. */
+/**
+ * One patch per person: later non-empty values win; empty strings count as absent (readers of the
+ * result treat '' and a missing key as absent). Patches are copied only when a person repeats, so a
+ * batch of distinct people costs one map entry each.
+ */
 export function mergePatches(patches: readonly ProfilePatch[]): ProfilePatch[] {
   const byHem = new Map<string, ProfilePatch>();
   for (const patch of patches) {
     const prev = byHem.get(patch.hem_sha256);
-    const next: ProfilePatch = prev ? { ...prev } : { hem_sha256: patch.hem_sha256, hem_md5: patch.hem_md5, hem_sha1: null };
+    if (!prev) {
+      byHem.set(patch.hem_sha256, patch);
+      continue;
+    }
+    const next: ProfilePatch = { ...prev };
     for (const key of MERGED) {
       const v = patch[key];
       if (!isEmpty(v)) next[key] = v as string | number;
-      else if (!(key in next)) next[key] = null;
     }
     byHem.set(patch.hem_sha256, next);
   }

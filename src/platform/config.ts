@@ -60,6 +60,8 @@ export interface Config {
   sessionTtlSeconds: number;
   inviteTtlHours: number;
   bodyLimitBytes: number;
+  /** Largest identity import upload (CSV or NDJSON), streamed to disk, never held in memory. */
+  importMaxBytes: number;
   logLevel: string;
   clickhouseUrl: string | null;
   redisUrl: string | null;
@@ -258,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 7 * 86_400, 60, 90 * 86_400),
     inviteTtlHours: int(env, 'INVITE_TTL_HOURS', 7 * 24, 1, 90 * 24),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 1024 ** 3, 1024, 1024 ** 4),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     clickhouseUrl: url(env, 'CLICKHOUSE_URL', ['http:', 'https:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),

@@ -7,6 +7,7 @@ import { apiKeysDashboardRoutes } from '../api-keys/routes.dashboard.js';
 import { appsDashboardRoutes } from '../apps/routes.dashboard.js';
 import { eventsDashboardRoutes } from '../events/routes.dashboard.js';
 import { identityDashboardRoutes } from '../identity/routes.dashboard.js';
+import { identityImportDashboardRoutes } from '../identity-import/routes.dashboard.js';
 import { intentDashboardRoutes } from '../intent/routes.dashboard.js';
 import { membersDashboardRoutes } from '../members/routes.dashboard.js';
 import { organizationsDashboardRoutes } from '../organizations/routes.dashboard.js';
@@ -38,5 +39,6 @@ export async function dashboardSurface(app: App, s: Services): Promise<void> {
     taxonomyDashboardRoutes(scope, s);
     intentDashboardRoutes(scope, s);
     identityDashboardRoutes(scope, s);
+    identityImportDashboardRoutes(scope, s);
   });
 }

@@ -4,6 +4,7 @@ import { accountsDataRoutes } from '../accounts/routes.data.js';
 import { eventsDataRoutes } from '../events/routes.data.js';
 import { fieldCatalogDataRoutes } from '../field-catalog/routes.data.js';
 import { identityDataRoutes } from '../identity/routes.data.js';
+import { identityImportDataRoutes } from '../identity-import/routes.data.js';
 import { intentDataRoutes } from '../intent/routes.data.js';
 import { legacyClientsDataRoutes } from '../legacy-clients/routes.data.js';
 import type { App } from '../platform/http.js';
@@ -32,5 +33,6 @@ export async function dataSurface(app: App, s: Services): Promise<void> {
     fieldCatalogDataRoutes(scope, s);
     taxonomyDataRoutes(scope, s);
     intentDataRoutes(scope, s);
+    identityImportDataRoutes(scope, s);
   });
 }

@@ -16,6 +16,7 @@ import {
   type Filter,
 } from '../../src/analytics/types.js';
 import { derivedEventId, EventDeduper } from '../../src/collect/dedupe.js';
+import { identityWritesContract } from './contract-identity.js';
 import { identityContract } from './identity-contract.js';
 import { intentContract } from './intent-contract.js';
 
@@ -47,6 +48,8 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
     afterAll(async () => {
       await s.close();
     });
+
+    identityWritesContract(s);
 
     describe('appendEvents and queryEvents', () => {
       it('round-trips every field type, including nulls and awkward strings', async () => {

@@ -84,6 +84,7 @@ interface Fixtures {
   subcategoryId: string;
   /** A person of the owner's organization (a profile at company hostile.example). */
   personHem: string;
+  importId: string;
 }
 
 interface Case {
@@ -101,6 +102,8 @@ interface Case {
   spareSession?: true;
   /** The route's own body limit, when it differs from BODY_LIMIT. */
   bodyLimit?: number;
+  /** A body that is not JSON (identity import: CSV or NDJSON): its content type and a valid payload. */
+  raw?: { type: string; payload: string };
   /**
    * For routes that use up their object (delete, revoke, sign out): a fresh one before each request,
    * so every variant differs from a request that would succeed.
@@ -119,6 +122,10 @@ const signup = (): Record<string, unknown> => ({
   organization_name: 'New Org',
 });
 const org = (f: Fixtures) => ({ org_id: f.owner.orgId });
+/** A valid identity import: a CSV with one person. */
+const IMPORT_CSV = { type: 'text/csv', payload: 'email,first_name,visitor_id\nhostile-person@example.com,Hostile,hostile-visitor\n' };
+/** IMPORT_MAX_BYTES of the app under test: small, so the over-the-limit upload is cheap. */
+const IMPORT_LIMIT = 65_536;
 const events = (f: Fixtures) => ({ source: 'pixel', pixel_id: f.pixelId, ...f.range });
 const EVENT_SCHEMA: Schema = {
   type: 'object',
@@ -425,6 +432,14 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
     body: { note: 'no' },
     fresh: async (t, f) => ({ reviewRequestId: await newTopicRequest(t, f) }),
   }),
+  'POST /api/v1/identities/import': () => ({ auth: 'data', raw: IMPORT_CSV, baseStatus: 202 }),
+  'GET /api/v1/identities/imports/:import_id': (f) => ({ auth: 'data', params: { import_id: f.importId } }),
+  'POST /dashboard/api/orgs/:org_id/identities/import': (f) => ({ auth: 'session', params: org(f), raw: IMPORT_CSV, baseStatus: 202 }),
+  'GET /dashboard/api/orgs/:org_id/identities/imports': (f) => ({ auth: 'session', params: org(f), query: { limit: '5' } }),
+  'GET /dashboard/api/orgs/:org_id/identities/imports/:import_id': (f) => ({
+    auth: 'session',
+    params: { ...org(f), import_id: f.importId },
+  }),
 
   'OPTIONS /pixel/core/api/*': () => ({ auth: 'none', params: { '*': 'send-event' }, baseStatus: 204 }),
   'POST /pixel/core/api/send-event': (f) => ({
@@ -612,8 +627,10 @@ function variantsOf(route: string, c: Case, f: Fixtures, spec: OpenApi, bodyLimi
       ...auth,
       ...(c.headers ?? {}),
       ...(c.body === undefined ? {} : jsonType),
+      ...(c.raw ? { 'content-type': c.raw.type } : {}),
     },
     ...(c.body === undefined ? {} : { payload: JSON.stringify(c.body) }),
+    ...(c.raw ? { payload: c.raw.payload } : {}),
   };
   const v: Variant[] = [];
   const add = (label: string, expect: Expectation, change: Partial<Req>) => v.push({ label, expect, req: { ...base, ...change } });
@@ -701,6 +718,34 @@ function variantsOf(route: string, c: Case, f: Fixtures, spec: OpenApi, bodyLimi
       headers: headersWith({ 'content-type': 'text/plain' }),
       payload: 'not json at all',
     });
+  }
+  // Uploads that are not JSON (identity import): broken headers, odd cells, wrong labels, oversize.
+  if (c.raw) {
+    const as = (type: string, payload: string | Buffer) => ({ headers: headersWith({ 'content-type': type }), payload });
+    const csv = (payload: string | Buffer) => as('text/csv', payload);
+    add('import: unknown column', 'reject', csv('email,shoe_size\na@b.example,44\n'));
+    add('import: no column identifies the rows', 'reject', csv('first_name\nAnn\n'));
+    add('import: a column named twice', 'reject', csv('email,EMAIL\na@b.example,a@b.example\n'));
+    add('import: empty body', 'reject', csv(''));
+    add('import: NUL in the header', 'reject', csv('email,first\u0000name\na@b.example,x\n'));
+    add('import: binary garbage', 'reject', csv(Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x0a, 0xc3, 0x28, 0x0a])));
+    add('import: NDJSON labelled as CSV', 'reject', csv('{"email":"a@b.example"}\n'));
+    add('import: CSV labelled as NDJSON', 'reject', as('application/x-ndjson', 'email\na@b.example\n'));
+    add('import: a first line longer than the limit', 'reject', csv(`email,${'a'.repeat(IMPORT_LIMIT)}`));
+    add('import: over IMPORT_MAX_BYTES', 413, csv(`email\n${'a@b.example\n'.repeat(IMPORT_LIMIT / 10)}`));
+    add('import: header only', 'survive', csv('email\n'));
+    add('import: charset parameter', 'survive', as('text/csv; charset=utf-8', c.raw.payload));
+    add('import: unclosed quote', 'survive', csv('email,first_name\n"a@b.example,Ann\nb@b.example,Bo\n'));
+    add('import: rows of the wrong width and empty lines', 'survive', csv('email,first_name\n\n\na@b.example\n,,,,\n'));
+    add('import: NDJSON lines that are not objects', 'survive', as('application/x-ndjson', '{"email":"a@b.example"}\n[1]\n"x"\nnull\n{\n'));
+    for (const [label, text] of Object.entries(ODD_TEXT)) {
+      add(
+        `import: cell ${label}`,
+        'survive',
+        csv(`email,first_name,visitor_id\nodd@example.com,"${text.replaceAll('"', '""')}","${text.replaceAll('"', '""')}"\n`),
+      );
+      add(`import: header ${label}`, 'reject', csv(`email,${text.replaceAll(',', ';')}\nodd@example.com,x\n`));
+    }
   }
   const bodySchema = c.bodySchema ?? op?.requestBody?.content?.['application/json']?.schema;
   if (c.body !== undefined) {
@@ -804,6 +849,7 @@ describe.each(backends)('on %s', (name, env, cleanup) => {
     t = await makeTestApp({
       ...env,
       BODY_LIMIT_BYTES: '16384',
+      IMPORT_MAX_BYTES: String(IMPORT_LIMIT),
       RATE_LIMIT_PER_SECOND: '1000000',
       RATE_LIMIT_BURST: '1000000',
       LOGIN_MAX_FAILURES: '100000',
@@ -945,6 +991,13 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
     [{ hem_sha256: personHem, hem_md5: personHem.slice(0, 32), hem_sha1: null, company_domain: 'hostile.example' }],
     now,
   );
+  const imported = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/identities/import',
+    headers: { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret, 'content-type': IMPORT_CSV.type },
+    payload: IMPORT_CSV.payload,
+  });
+  if (imported.statusCode !== 202) throw new Error(`import: ${imported.body}`);
   return {
     personHem,
     owner,
@@ -973,6 +1026,7 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
     topicId: request.response?.topic_id as string,
     categoryId: cloud.category_id,
     subcategoryId: cloud.subcategory_id,
+    importId: json<{ import_id: string }>(imported).import_id,
   };
 }
 

@@ -43,6 +43,8 @@ interface Victim {
   customTopicId: string;
   waitingRequestId: string;
   waitingTopicId: string;
+  /** An identity import of A's (a CSV naming `imported`). */
+  importId: string;
   /** Every id, name and email of A's that must never reach B. */
   secrets: string[];
 }
@@ -63,6 +65,7 @@ interface Ctx {
   dash(method: string, url: string, payload?: unknown): Promise<Res>;
   key(url: string, headers?: Headers): Promise<Res>;
   keyDelete(url: string): Promise<Res>;
+  keyPost(url: string, headers: Headers, payload: string): Promise<Res>;
   jwt(method: string, url: string, headers?: Headers, payload?: unknown): Promise<Res>;
   partner(method: string, url: string, headers?: Headers, payload?: unknown): Promise<Res>;
   anon(method: string, url: string, headers?: Headers, payload?: unknown): Promise<Res>;
@@ -216,6 +219,23 @@ const CASES: Record<string, Case> = {
   },
   'DELETE /api/v1/identities': {
     foreign: (c) => [c.keyDelete(`/api/v1/identities?email=${encodeURIComponent(c.a.person.email)}`)],
+  },
+  'POST /api/v1/identities/import': {
+    // The import goes to the key's (or the token's) organization; naming A's is refused.
+    foreign: (c) => [
+      c.keyPost('/api/v1/identities/import', { 'content-type': 'text/csv', 'x-organization-id': c.a.owner.orgId }, importCsv(c)),
+      c.jwt('POST', '/api/v1/identities/import', { 'content-type': 'text/csv', 'x-organization-id': c.a.owner.orgId }, importCsv(c)),
+    ],
+    // B importing A's person's email writes B's own profile, never A's.
+    own: (c) => [c.keyPost('/api/v1/identities/import', { 'content-type': 'text/csv' }, importCsv(c))],
+  },
+  'GET /api/v1/identities/imports/:import_id': {
+    foreign: (c) => [
+      c.key(`/api/v1/identities/imports/${c.a.importId}`),
+      c.key(`/api/v1/identities/imports/${c.a.importId}`, { 'x-organization-id': c.a.owner.orgId }),
+      c.jwt('GET', `/api/v1/identities/imports/${c.a.importId}`),
+      c.jwt('GET', `/api/v1/identities/imports/${c.a.importId}`, { 'x-organization-id': c.a.owner.orgId }),
+    ],
   },
   'GET /api/v1/field-catalog': {
     public: 'the field catalog is the same for every organization',
@@ -542,11 +562,31 @@ const CASES: Record<string, Case> = {
   'DELETE /dashboard/api/orgs/:org_id/people/:hem_sha256': {
     foreign: (c) => [c.dash('DELETE', orgs(c.a.owner.orgId, `/people/${c.a.person.hem}`))],
   },
+  'POST /dashboard/api/orgs/:org_id/identities/import': {
+    foreign: (c) => [
+      c.anon(
+        'POST',
+        orgs(c.a.owner.orgId, '/identities/import'),
+        { ...dash(c.b.tenant.session), 'content-type': 'text/csv' },
+        importCsv(c),
+      ),
+    ],
+  },
+  'GET /dashboard/api/orgs/:org_id/identities/imports': { foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/identities/imports'))] },
+  'GET /dashboard/api/orgs/:org_id/identities/imports/:import_id': {
+    foreign: (c) => [
+      c.dash('GET', orgs(c.a.owner.orgId, `/identities/imports/${c.a.importId}`)),
+      c.dash('GET', orgs(c.b.tenant.orgId, `/identities/imports/${c.a.importId}`)),
+    ],
+  },
   'GET /dashboard/api/apps': { caller: (c) => [c.dash('GET', `${D}/apps`)] },
   'POST /dashboard/api/apps': { caller: (c) => [c.dash('POST', `${D}/apps`, { name: 'b-app' })] },
   'DELETE /dashboard/api/apps/:app_id': { foreign: (c) => [c.dash('DELETE', `${D}/apps/${c.a.app.appId}`)] },
   'POST /dashboard/api/apps/:app_id/rotate': { foreign: (c) => [c.dash('POST', `${D}/apps/${c.a.app.appId}/rotate`)] },
 };
+
+/** A CSV naming A's person, with B's own values. */
+const importCsv = (c: Ctx): string => `email,first_name,visitor_id\n${c.a.person.email},b-overwrite,${c.a.person.visitorId}\n`;
 
 function eventsProbes(c: Ctx, path: string, v1: boolean): Promise<Res>[] {
   const q = `${path}?source=pixel&${c.range}`;
@@ -688,6 +728,17 @@ describe('tenant isolation: organization B against organization A, route by rout
       },
     });
     expect(identified.statusCode, identified.body).toBe(200);
+    // A imports a person of its own.
+    const importedEmail = `alpha-imported-${tag}@example.com`;
+    const upload = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/identities/import',
+      headers: { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret, 'content-type': 'text/csv' },
+      payload: `email,first_name,company_name\n${importedEmail},alpha-imported-first-${tag},alpha-company-${tag}\n`,
+    });
+    expect(upload.statusCode, upload.body).toBe(202);
+    const importId = json<{ import_id: string }>(upload).import_id;
+    await t.services.identityImports.idle();
     // A's key and client key leave entries in their access logs.
     for (const k of [key, { apiKey: client.api_key, apiSecret: client.api_secret }]) {
       const used = await t.app.inject({ url: '/api/v2/events_schema', headers: { 'x-api-key': k.apiKey, 'x-api-secret': k.apiSecret } });
@@ -728,7 +779,12 @@ describe('tenant isolation: organization B against organization A, route by rout
       customTopicId: accepted.topic_id,
       waitingRequestId: waiting.topic_request_id,
       waitingTopicId: waiting.topic_id,
+      importId,
       secrets: [
+        importId,
+        importedEmail,
+        `alpha-imported-first-${tag}`,
+        `alpha-company-${tag}`,
         person.email,
         person.hem,
         `alpha-first-${tag}`,
@@ -809,6 +865,8 @@ describe('tenant isolation: organization B against organization A, route by rout
       }),
       intentPanel: await get(orgs(a.owner.orgId, `/people/${a.person.hem}/intent`), owner),
       people: await get(orgs(a.owner.orgId, '/people'), owner),
+      imported: await get(`/api/v1/identities/imports/${a.importId}`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
+      imports: await get(orgs(a.owner.orgId, '/identities/imports'), owner),
       memberSession: (await get(orgs(a.owner.orgId, '/projects'), dash(a.member.session))).status,
     };
   }
@@ -836,6 +894,8 @@ describe('tenant isolation: organization B against organization A, route by rout
       dash: (method, url, payload) => send(method, url, dash(b.tenant.session), payload),
       key: (url, headers = {}) => send('GET', url, { 'x-api-key': b.key.apiKey, 'x-api-secret': b.key.apiSecret, ...headers }),
       keyDelete: (url) => send('DELETE', url, { 'x-api-key': b.key.apiKey, 'x-api-secret': b.key.apiSecret }),
+      keyPost: (url, headers, payload) =>
+        send('POST', url, { 'x-api-key': b.key.apiKey, 'x-api-secret': b.key.apiSecret, ...headers }, payload),
       jwt: (method, url, headers = {}, payload) => send(method, url, { authorization: `Bearer ${b.jwt}`, ...headers }, payload),
       partner: (method, url, headers = {}, payload) => send(method, url, { ...b.partner, ...headers }, payload),
       anon: (method, url, headers = {}, payload) => send(method, url, headers, payload),
@@ -890,6 +950,8 @@ describe('tenant isolation: organization B against organization A, route by rout
   });
 
   it("leaves every one of A's objects as it was", async () => {
+    // B's own imports (of A's person's email) have finished, so their effect, if any, would show.
+    await t.services.identityImports.idle();
     expect(await snapshot(ctx.a)).toEqual(before);
     // A page view and the identify event.
     expect((before as { events: { body: { count: number } } }).events.body.count).toBe(2);

@@ -9,6 +9,7 @@ import { accountsContract } from './contract/accounts.js';
 import { apiKeysContract } from './contract/api-keys.js';
 import { appsContract } from './contract/apps.js';
 import { contractContext } from './contract/context.js';
+import { identityImportsContract } from './contract/identity-imports.js';
 import { leasesContract } from './contract/leases.js';
 import { membersContract } from './contract/members.js';
 import { organizationsContract } from './contract/organizations.js';
@@ -49,6 +50,7 @@ export async function runCatalogContract(name: string, open: () => Promise<Catal
     projectsContract(c);
     pixelsContract(c);
     leasesContract(c);
+    identityImportsContract(c);
     transactionsContract(c);
   });
 }

@@ -64,6 +64,7 @@ describe('defaults', () => {
       sessionTtlSeconds: 7 * 86_400,
       inviteTtlHours: 7 * 24,
       bodyLimitBytes: 1_048_576,
+      importMaxBytes: 1024 ** 3,
       logLevel: 'info',
       clickhouseUrl: null,
       redisUrl: null,
@@ -114,6 +115,7 @@ describe('defaults', () => {
       INGEST_MAX_ROWS: '1',
       TRUST_PROXY: 'true',
       RETENTION_INTERVAL_SECONDS: '0',
+      IMPORT_MAX_BYTES: '65536',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -135,6 +137,7 @@ describe('defaults', () => {
       ingestMaxRows: 1,
       trustProxy: true,
       retentionIntervalSeconds: 0,
+      importMaxBytes: 65_536,
     });
   });
 
@@ -205,6 +208,7 @@ describe('validation errors', () => {
     [{ SESSION_TTL_SECONDS: '59' }, 'SESSION_TTL_SECONDS must be between 60 and 7776000, got 59'],
     [{ INVITE_TTL_HOURS: '0' }, 'INVITE_TTL_HOURS must be between 1 and 2160, got 0'],
     [{ BODY_LIMIT_BYTES: '1023' }, 'BODY_LIMIT_BYTES must be between 1024 and 67108864, got 1023'],
+    [{ IMPORT_MAX_BYTES: '1000' }, 'IMPORT_MAX_BYTES must be between 1024 and 1099511627776, got 1000'],
     [{ INGEST_MAX_DELAY_MS: '10001' }, 'INGEST_MAX_DELAY_MS must be between 0 and 10000, got 10001'],
     [{ INGEST_MAX_ROWS: '0' }, 'INGEST_MAX_ROWS must be between 1 and 1000000, got 0'],
     [{ RETENTION_INTERVAL_SECONDS: '-5' }, 'RETENTION_INTERVAL_SECONDS must be an integer, got "-5"'],

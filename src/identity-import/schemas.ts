@@ -1,8 +1,5 @@
-// Wire schemas of identity imports, as the dashboard's Import page reads them: a copy of
-// src/identity-import/schemas.ts on branch identity-import (commit b503330), which owns the import
-// routes (`POST /dashboard/api/orgs/{org_id}/identities/import` → 202, `GET .../identities/imports`,
-// `GET .../identities/imports/{import_id}`). When the two branches merge, delete this file and keep
-// that one: the type names are the same, so the web app compiles against it unchanged.
+// Wire schemas of identity imports: the upload's answer, an import's status and the dashboard's list.
+// Pure TypeBox, so the web app imports the types (src/wire.ts).
 import { type Static, Type } from 'typebox';
 
 const Status = Type.Union([Type.Literal('processing'), Type.Literal('completed'), Type.Literal('failed')]);
