@@ -4,6 +4,7 @@
 // the analytics store: DuckDB allows one process per file, and the server is usually running
 // (`identities import` goes through the server's API, or opens the store only when told: --direct).
 import { parseArgs } from 'node:util';
+import { DEMO_USAGE, DemoUsageError, runDemoCli } from './demo/cli.js';
 import { IMPORT_USAGE, ImportUsageError, runIdentitiesCli } from './identity-import/cli.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { ConfigError, loadConfig } from './platform/config.js';
@@ -20,6 +21,7 @@ const USAGE = `Usage:
   delivr org resend-invite --org <organization_id> --email <email>
 ${TOPICS_USAGE}
 ${IMPORT_USAGE}
+${DEMO_USAGE}
 
 Settings come from the same environment variables as the server (DATA_DIR, DATABASE_URL,
 PORT, PUBLIC_URL, SMTP_URL, ...), and from a .env file in the working directory for those the
@@ -84,15 +86,17 @@ export async function runCli(argv: string[]): Promise<number> {
     out(USAGE);
     return 0;
   }
+  const oldNode = unsupportedNode();
+  if (oldNode) throw new ConfigError(oldNode);
+  // Every command reads the same settings as the server: the environment, then ./.env.
+  loadEnvFile();
   if (argv[0] === 'topics') {
     const services = await createCatalogServices(loadConfig(), createLogger(process.env.LOG_LEVEL || 'warn'), { catalogPoolSize: 2 });
     return runTopicsCli(argv.slice(1), services.taxonomy, out).finally(() => services.close());
   }
   if (argv[0] === 'identities') return runIdentitiesCli(argv.slice(1), { out, err: process.stderr, env: process.env });
+  if (argv[0] === 'demo') return runDemoCli(argv.slice(1), out);
   const { command, values } = parse(argv);
-  const oldNode = unsupportedNode();
-  if (oldNode) throw new ConfigError(oldNode);
-  loadEnvFile();
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL || 'warn');
   const { mailer, links } = linkKeeping(createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log }));
@@ -142,7 +146,8 @@ runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof UsageError || err instanceof TopicsUsageError) process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
-    if (err instanceof UsageError || err instanceof ImportUsageError) process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
+    if (err instanceof UsageError || err instanceof ImportUsageError || err instanceof DemoUsageError)
+      process.stderr.write(`delivr: ${err.message}\n\n${USAGE}\n`);
     else if (err instanceof ConfigError) process.stderr.write(`delivr: configuration error: ${err.message}\n`);
     else if (err instanceof ApiError) process.stderr.write(`delivr: ${err.message}${err.details ? ` (${err.details})` : ''}\n`);
     else process.stderr.write(`delivr: ${err instanceof Error ? err.stack : String(err)}\n`);
@@ -152,6 +157,7 @@ runCli(process.argv.slice(2)).then(
       err instanceof UsageError ||
       err instanceof TopicsUsageError ||
       err instanceof ImportUsageError ||
+      err instanceof DemoUsageError ||
       err instanceof ConfigError ||
       (err instanceof ApiError && err.status < 500);
     process.exit(callersFault ? 2 : 1);

@@ -20,6 +20,7 @@ import { Catalog } from './catalog/catalog.js';
 import { openCatalog } from './catalog/db.js';
 import { EventDeduper } from './collect/dedupe.js';
 import { IngestService } from './collect/service.js';
+import { DemoService } from './demo/service.js';
 import { EventsService } from './events/service.js';
 import { defaultIpDataPaths, openIpIntel } from './geo/service.js';
 import { IdentityService } from './identity/service.js';
@@ -84,6 +85,8 @@ export interface Services extends CatalogServices {
   retention: RetentionService;
   intent: IntentService;
   identityImports: IdentityImportService;
+  /** Loads the demo dataset into an organization (dashboard button, admin API, `delivr demo`). */
+  demo: DemoService;
   /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
 }
@@ -230,6 +233,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     }),
     intent,
     identityImports,
+    demo: new DemoService({ catalog: core.catalog, projects: core.projects, pixels: core.pixels, analytics, intent, now: core.now }),
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {

@@ -2,64 +2,23 @@
 // against a real server process (dist/server.js) on the same DATA_DIR. Through the server's API by
 // default (key + secret), and with --direct once the server is stopped (DuckDB allows one process
 // per file); what the CLI imported is then read back through the server's API.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type HttpOwner, onboardOwner, pixelAndKey } from './support/http-tenant.js';
-import { buildOnce, freePort, type ServerProcess, startServer } from './support/server-process.js';
+import { buildIfStale, type CliRun, freePort, runCli, type ServerProcess, startServer } from './support/server-process.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const ADMIN_TOKEN = 'cli-import-admin-token-0123456789';
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-const builtAt = (): number => {
-  try {
-    return statSync(join(ROOT, 'dist', 'cli.js')).mtimeMs;
-  } catch {
-    return 0;
-  }
-};
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let dataDir: string;
 let server: ServerProcess;
 let owner: HttpOwner;
 let key: { 'x-api-key': string; 'x-api-secret': string };
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'delivr.js'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, PUBLIC_URL: server.url, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI on the server's DATA_DIR, pointed at the server. */
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  runCli(args, { DATA_DIR: dataDir, PUBLIC_URL: server.url, ...env });
 
 const file = (name: string, text: string): string => {
   const path = join(dataDir, name);
@@ -75,7 +34,7 @@ const importCount = async () =>
   ).length;
 
 beforeAll(async () => {
-  if (builtAt() < newest(join(ROOT, 'src'))) buildOnce();
+  buildIfStale();
   dataDir = mkdtempSync(join(tmpdir(), 'delivr-cli-import-'));
   server = await startServer({ DATA_DIR: dataDir, ADMIN_TOKEN });
   owner = await onboardOwner({ operatorBase: server.url, outboxDir: dataDir, adminToken: ADMIN_TOKEN });

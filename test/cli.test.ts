@@ -245,7 +245,7 @@ describe('settings from a .env file in the working directory', () => {
     server.stdout.on('data', (d: Buffer) => (out += d.toString()));
     server.stderr.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 60_000;
       for (;;) {
         if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}: ${out}`);
         const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(

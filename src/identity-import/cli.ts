@@ -12,8 +12,9 @@ import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { apiErrorOf, causeOf, openStoreHere } from '../platform/cli-support.js';
 import { type Config, loadConfig } from '../platform/config.js';
-import { ApiError, ERRORS, type ErrorCode, fail } from '../platform/errors.js';
+import { fail } from '../platform/errors.js';
 import { createLogger } from '../platform/logger.js';
 import { createCatalogServices, openAnalytics } from '../services.js';
 import type { ImportFormat } from './rows.js';
@@ -125,20 +126,7 @@ export async function runIdentitiesCli(argv: string[], io: CliIo): Promise<numbe
 
 async function importDirect(o: Options, config: Config, env: CliIo['env'], bar: ProgressBar): Promise<IdentityImportView> {
   const log = createLogger(env.LOG_LEVEL || 'warn');
-  const analytics = openAnalytics(config);
-  try {
-    await analytics.init();
-  } catch (err) {
-    await analytics.close().catch(() => undefined);
-    const message = err instanceof Error ? err.message : String(err);
-    if (/Could not set lock|Conflicting lock/i.test(message)) {
-      throw fail(
-        'unavailable',
-        'the analytics store (DuckDB) is open in another process, most likely the running server: stop it and run again, or import through the server without --direct',
-      );
-    }
-    throw err;
-  }
+  const analytics = await openStoreHere(config, openAnalytics, 'stop it and run again, or import through the server without --direct');
   const s = await createCatalogServices(config, log, { catalogPoolSize: 2 }).catch(async (err: unknown) => {
     await analytics.close();
     throw err;
@@ -202,22 +190,6 @@ async function importOverHttp(o: Options, size: number, publicUrl: string, bar: 
 }
 
 /** The server's error body as the ApiError it came from, so the CLI exits as for a local refusal. */
-async function apiErrorOf(res: Response): Promise<Error> {
-  const text = await res.text();
-  try {
-    const body = JSON.parse(text) as { error?: string; code?: string; details?: string };
-    if (body.code && body.code in ERRORS) return new ApiError(body.code as ErrorCode, body.details);
-    if (body.error) return new Error(`the server answered ${res.status}: ${body.error}`);
-  } catch {
-    // not JSON: fall through
-  }
-  return new Error(`the server answered ${res.status}: ${text.slice(0, 200)}`);
-}
-
-const causeOf = (err: unknown): string => {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(cause);
-};
 
 async function firstLine(path: string): Promise<Buffer | null> {
   const chunks: Buffer[] = [];

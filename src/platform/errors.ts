@@ -65,6 +65,7 @@ export const ERRORS = {
   key_revoked: { status: 409, message: 'This API key is revoked.' },
   topic_request_closed: { status: 409, message: 'This topic request has already been reviewed.' },
   project_inactive: { status: 409, message: 'This project is archived. Unarchive it first.' },
+  demo_exists: { status: 409, message: 'This organization already has the demo project.' },
   payload_too_large: { status: 413, message: 'Request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Unsupported content type.' },
   rate_limited: { status: 429, message: 'Rate limit exceeded.' },

@@ -5,6 +5,7 @@
 import { accountsDashboardRoutes } from '../accounts/routes.dashboard.js';
 import { apiKeysDashboardRoutes } from '../api-keys/routes.dashboard.js';
 import { appsDashboardRoutes } from '../apps/routes.dashboard.js';
+import { demoDashboardRoutes } from '../demo/routes.dashboard.js';
 import { eventsDashboardRoutes } from '../events/routes.dashboard.js';
 import { identityDashboardRoutes } from '../identity/routes.dashboard.js';
 import { identityImportDashboardRoutes } from '../identity-import/routes.dashboard.js';
@@ -40,5 +41,6 @@ export async function dashboardSurface(app: App, s: Services): Promise<void> {
     intentDashboardRoutes(scope, s);
     identityDashboardRoutes(scope, s);
     identityImportDashboardRoutes(scope, s);
+    demoDashboardRoutes(scope, s);
   });
 }

@@ -4,24 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../support/app.js';
+import { analyticsBackends } from '../support/backends.js';
 import { createKey, dash, json, newTenant, type Tenant } from '../support/tenant.js';
 
-const chUrl = process.env.CLICKHOUSE_URL;
-const backends: [string, Record<string, string>, (() => Promise<void>) | undefined][] = [['duckdb', {}, undefined]];
-if (chUrl) {
-  const db = `delivr_events_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const url = new URL(chUrl);
-  url.pathname = `/${db}`;
-  backends.push([
-    'clickhouse',
-    { CLICKHOUSE_URL: url.toString() },
-    async () => {
-      await fetch(`${url.origin}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${db}`)}`, { method: 'POST' });
-    },
-  ]);
-} else {
-  console.log('events: CLICKHOUSE_URL is not set; the Events API tests run on DuckDB only');
-}
+const backends = analyticsBackends('events');
 
 describe.each(backends)('on %s', (_name, env, cleanup) => {
   let t: TestApp;

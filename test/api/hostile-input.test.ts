@@ -85,6 +85,8 @@ interface Fixtures {
   /** A person of the owner's organization (a profile at company hostile.example). */
   personHem: string;
   importId: string;
+  /** An organization of its own for each operator demo load (a second load is refused); made by the case. */
+  demoOrgId: string;
 }
 
 interface Case {
@@ -212,6 +214,21 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
     auth: 'admin',
     body: { name: 'hostile operator org', owner_email: `op-${randomUUID()}@example.com` },
     baseStatus: 201,
+  }),
+  'POST /admin/v1/organizations/:organization_id/demo': (f) => ({
+    auth: 'admin',
+    params: { organization_id: f.demoOrgId },
+    body: { people: 10, days: 7 },
+    baseStatus: 201,
+    // A variant the route accepts loads the demo, after which the organization refuses another.
+    fresh: async (t) => ({ demoOrgId: (await newTenant(t)).orgId }),
+  }),
+  'POST /dashboard/api/orgs/:org_id/demo': (f) => ({
+    auth: 'session',
+    params: org(f),
+    body: { people: 10, days: 7 },
+    baseStatus: 201,
+    fresh: async (t) => ({ owner: await newTenant(t) }),
   }),
   'POST /admin/v1/organizations/:organization_id/invites/resend': (f) => ({
     auth: 'admin',
@@ -1027,6 +1044,7 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
     categoryId: cloud.category_id,
     subcategoryId: cloud.subcategory_id,
     importId: json<{ import_id: string }>(imported).import_id,
+    demoOrgId: '',
   };
 }
 

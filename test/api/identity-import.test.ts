@@ -11,24 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hemsOf } from '../../src/identity/hem.js';
 import { STALE_MS } from '../../src/identity-import/service.js';
 import { makeTestApp, type TestApp } from '../support/app.js';
+import { analyticsBackends } from '../support/backends.js';
 import { addMember, createKey, dash, json, newTenant, type Tenant } from '../support/tenant.js';
 
-const chUrl = process.env.CLICKHOUSE_URL;
-const backends: [string, Record<string, string>, (() => Promise<void>) | undefined][] = [['duckdb', {}, undefined]];
-if (chUrl) {
-  const db = `delivr_import_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const url = new URL(chUrl);
-  url.pathname = `/${db}`;
-  backends.push([
-    'clickhouse',
-    { CLICKHOUSE_URL: url.toString() },
-    async () => {
-      await fetch(`${url.origin}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${db}`)}`, { method: 'POST' });
-    },
-  ]);
-} else {
-  console.log('identity-import: CLICKHOUSE_URL is not set; running on DuckDB only');
-}
+const backends = analyticsBackends('identity-import');
 
 interface ImportBody {
   import_id: string;

@@ -170,6 +170,16 @@ const CASES: Record<string, Case> = {
     ],
     status: [401],
   },
+  'POST /admin/v1/organizations/:organization_id/demo': {
+    foreign: (c) => [
+      c.jwt('POST', `/admin/v1/organizations/${c.a.owner.orgId}/demo`, {}, { people: 10, days: 7 }),
+      c.dash('POST', `/admin/v1/organizations/${c.a.owner.orgId}/demo`, { people: 10, days: 7 }),
+    ],
+    status: [401],
+  },
+  'POST /dashboard/api/orgs/:org_id/demo': {
+    foreign: (c) => [c.dash('POST', orgs(c.a.owner.orgId, '/demo'), { people: 10, days: 7 })],
+  },
   'POST /admin/v1/organizations/:organization_id/invites/resend': {
     foreign: (c) => [
       c.jwt('POST', `/admin/v1/organizations/${c.a.owner.orgId}/invites/resend`, {}, { email: `invitee-${c.a.inviteId}@example.com` }),

@@ -7,28 +7,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardPeople, DashboardPerson, ErasedBody } from '../../src/wire.js';
 import { makeTestApp, type TestApp } from '../support/app.js';
+import { analyticsBackends } from '../support/backends.js';
 import { addMember, dash, json, newTenant, type Tenant } from '../support/tenant.js';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
-const chUrl = process.env.CLICKHOUSE_URL;
-const backends: [string, Record<string, string>, (() => Promise<void>) | undefined][] = [['duckdb', {}, undefined]];
-if (chUrl) {
-  const db = `delivr_people_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const url = new URL(chUrl);
-  url.pathname = `/${db}`;
-  backends.push([
-    'clickhouse',
-    { CLICKHOUSE_URL: url.toString() },
-    async () => {
-      await fetch(`${url.origin}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${db}`)}`, { method: 'POST' });
-    },
-  ]);
-} else {
-  console.log('people: CLICKHOUSE_URL is not set; running on DuckDB only');
-}
+const backends = analyticsBackends('people');
 
 describe.each(backends)('on %s', (_name, env, cleanup) => {
   let t: TestApp;

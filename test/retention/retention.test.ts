@@ -9,6 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETENTION_TASK, RetentionService } from '../../src/retention/service.js';
 import { makeTestApp, type TestApp } from '../support/app.js';
+import { analyticsBackends } from '../support/backends.js';
 import { eventRow } from '../support/events.js';
 import { dash, json, newTenant, type Tenant } from '../support/tenant.js';
 
@@ -17,22 +18,7 @@ const HOUR = 3_600_000;
 /** The events' time line: the first events at T0, the clock of the first pass 45 days later. */
 const T0 = Date.UTC(2026, 0, 1);
 
-const chUrl = process.env.CLICKHOUSE_URL;
-const backends: [string, Record<string, string>, (() => Promise<void>) | undefined][] = [['duckdb', {}, undefined]];
-if (chUrl) {
-  const db = `delivr_retention_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const url = new URL(chUrl);
-  url.pathname = `/${db}`;
-  backends.push([
-    'clickhouse',
-    { CLICKHOUSE_URL: url.toString() },
-    async () => {
-      await fetch(`${url.origin}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${db}`)}`, { method: 'POST' });
-    },
-  ]);
-} else {
-  console.log('retention: CLICKHOUSE_URL is not set; running on DuckDB only');
-}
+const backends = analyticsBackends('retention');
 
 describe.each(backends)('retention on %s', (_name, env, cleanup) => {
   let t: TestApp;

@@ -1,6 +1,7 @@
 // Starts the real built server (dist/server.js) as a child process on a free loopback port, for
 // tests that need several processes or a kill -9. Builds first when dist/ is missing or stale.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,4 +72,51 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
         child.kill(signal);
       }),
   };
+}
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Builds dist/ when a source file is newer than the built CLI (tests run the built code, as operators do). */
+export function buildIfStale(): void {
+  let built = 0;
+  try {
+    built = statSync(join(ROOT, 'dist', 'cli.js')).mtimeMs;
+  } catch {
+    // never built
+  }
+  if (built < newest(join(ROOT, 'src'))) buildOnce();
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (bin/delivr.js) in a child process with exactly `env` (plus PATH and HOME) in `cwd`. */
+export function runCli(args: string[], env: Record<string, string>, cwd = tmpdir()): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'delivr.js'), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -1,8 +1,7 @@
 // `delivr topics review` as an operator runs it: the built CLI in a child process on the DATA_DIR of
 // a running app (built in this test). Listing shows waiting requests; --accept makes the topic
 // appear in the organization's API at once; --reject; mistakes exit 2 with a message.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,50 +11,15 @@ import type { App } from '../../src/platform/http.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createServices } from '../../src/services.js';
 import { ADMIN_TOKEN } from '../support/app.js';
-import { buildOnce } from '../support/server-process.js';
+import { buildIfStale, type CliRun, runCli } from '../support/server-process.js';
 import { createKey, json, newTenant } from '../support/tenant.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-const builtAt = (): number => {
-  try {
-    return statSync(join(ROOT, 'dist', 'cli.js')).mtimeMs;
-  } catch {
-    return 0;
-  }
-};
 
 let dataDir: string;
 let app: App;
 let headers: Record<string, string>;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'delivr.js'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, PUBLIC_URL: 'http://delivr.test' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI on the running app's DATA_DIR. */
+const cli = (args: string[]): Promise<CliRun> => runCli(args, { DATA_DIR: dataDir, PUBLIC_URL: 'http://delivr.test' });
 
 const request = async (name: string) => {
   const res = await app.inject({
@@ -69,7 +33,7 @@ const request = async (name: string) => {
 };
 
 beforeAll(async () => {
-  if (builtAt() < newest(join(ROOT, 'src'))) buildOnce();
+  buildIfStale();
   dataDir = mkdtempSync(join(tmpdir(), 'delivr-topics-cli-'));
   const config = loadConfig({ DATA_DIR: dataDir, PUBLIC_URL: 'http://delivr.test', ADMIN_TOKEN, LOG_LEVEL: 'silent' });
   app = await buildApp(await createServices(config, createLogger('silent')));

@@ -21,6 +21,7 @@ export type {
   DashboardTopicRequestBody,
   DashboardTopicRequestsBody,
   DashboardTopicsBody,
+  DemoLoadedOut,
   ErasedBody,
   EventCounts,
   EventRecord,

@@ -1,7 +1,8 @@
 // Settings > Projects: list, create and rename the organization's projects, set how long each keeps
 // its events (retention), and archive or unarchive them. Members see the list; owners and admins
 // can change it. Archiving asks first and says what it does: the pixels stop collecting, the data
-// stays.
+// stays. A new organization can load the demo dataset (src/demo) to try people, intent and audiences
+// before its own pixel has collected anything.
 import { useState } from 'react';
 import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
 import { Badge, DataTable, EmptyState, Field, ListStates, Notice, PageHeader } from '../components/ui';
@@ -10,7 +11,15 @@ import { formatDate } from '../lib/format';
 import { useResource } from '../lib/hooks';
 import { canWriteProjects } from '../lib/permissions';
 import { Link } from '../lib/router';
-import type { OrganizationRef, Project, ProjectBodyOut, ProjectCreateInput, ProjectListBody, ProjectUpdateInput } from '../lib/types';
+import type {
+  DemoLoadedOut,
+  OrganizationRef,
+  Project,
+  ProjectBodyOut,
+  ProjectCreateInput,
+  ProjectListBody,
+  ProjectUpdateInput,
+} from '../lib/types';
 
 /** The API's bounds for retention_days (src/projects/schemas.ts). */
 const RETENTION_MIN = 1;
@@ -21,7 +30,11 @@ type Dialog =
   | { kind: 'rename'; project: Project }
   | { kind: 'retention'; project: Project }
   | { kind: 'archive'; project: Project }
-  | { kind: 'unarchive'; project: Project };
+  | { kind: 'unarchive'; project: Project }
+  | { kind: 'demo' };
+
+/** The demo project's name (src/demo/service.ts): once it exists, the demo is not offered again. */
+const DEMO_PROJECT_NAME = 'Northwind Cloud (demo)';
 
 const retentionText = (days: number | null): string => (days === null ? 'Keep forever' : days === 1 ? '1 day' : `${days} days`);
 
@@ -45,13 +58,15 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
   const [name, setName] = useState('');
   const [retention, setRetention] = useState('');
   const [done, setDone] = useState<string | null>(null);
+  const [demo, setDemo] = useState<DemoLoadedOut | null>(null);
   const editable = canWriteProjects(org.role);
   const projects = list.data?.projects ?? [];
 
   const open = (d: Dialog) => {
-    setName(d.kind === 'create' ? '' : d.project.name);
-    setRetention(d.kind === 'create' || d.project.retention_days === null ? '' : String(d.project.retention_days));
+    setName(d.kind === 'create' || d.kind === 'demo' ? '' : d.project.name);
+    setRetention(d.kind === 'create' || d.kind === 'demo' || d.project.retention_days === null ? '' : String(d.project.retention_days));
     setDone(null);
+    setDemo(null);
     setDialog(d);
   };
   /** Closes the dialog, reloads the list, then says what happened (so the list already shows it). */
@@ -66,6 +81,12 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
       Create project
     </button>
   ) : null;
+  const demoButton =
+    editable && list.data && !projects.some((p) => p.name === DEMO_PROJECT_NAME) ? (
+      <button type="button" className="button-secondary" onClick={() => open({ kind: 'demo' })}>
+        Load demo data
+      </button>
+    ) : null;
 
   const retentionField = (
     <Field label="Delete events older than (days)" hint={retentionHint(retention)}>
@@ -90,19 +111,39 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
       <PageHeader
         title="Projects"
         description="A project holds your pixels and audience data. Events and audiences are queried per project."
-        actions={createButton}
+        actions={
+          <>
+            {demoButton}
+            {createButton}
+          </>
+        }
       />
       {!editable ? (
         <Notice>Only owners and admins can create, change or archive projects. You can see them and their pixels.</Notice>
       ) : null}
       {done ? <Notice>{done}</Notice> : null}
+      {demo ? (
+        <Notice>
+          Demo data loaded: {demo.people.toLocaleString()} people, {demo.identified_people.toLocaleString()} of them seen on the demo site
+          and {demo.surging_people.toLocaleString()} researching a topic right now, in {demo.events.toLocaleString()} events.{' '}
+          <Link to={`/${org.organization_id}/people`}>See the people</Link>
+        </Notice>
+      ) : null}
       <ListStates
         resource={list}
         items={projects}
         empty={
-          <EmptyState title="No projects yet" action={createButton}>
+          <EmptyState
+            title="No projects yet"
+            action={
+              <>
+                {createButton}
+                {demoButton}
+              </>
+            }
+          >
             {editable
-              ? 'Create your first project, then add a pixel to it to start collecting events from your site.'
+              ? 'Create your first project, then add a pixel to it to start collecting events from your site. Or load demo data to look around first.'
               : 'An owner or admin of this organization needs to create the first project.'}
           </EmptyState>
         }
@@ -192,6 +233,29 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
           </Field>
           {retentionField}
         </FormDialog>
+      ) : null}
+      {dialog?.kind === 'demo' ? (
+        <ConfirmDialog
+          title="Load demo data?"
+          confirmLabel="Load demo data"
+          destructive={false}
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            const loaded = await api<DemoLoadedOut>('POST', `/orgs/${org.organization_id}/demo`, {});
+            setDialog(null);
+            await list.reload();
+            setDemo(loaded);
+          }}
+        >
+          <p>
+            Adds a project named {DEMO_PROJECT_NAME} with a pixel on a made-up website, and fills it with four weeks of visits from 2,000
+            people at made-up companies (with names, job titles and companies, as from a CRM), some of them researching a topic right now.
+          </p>
+          <p>
+            The people join this organization's People list. It takes a few seconds. You can archive the project later; the people stay
+            until you erase them.
+          </p>
+        </ConfirmDialog>
       ) : null}
       {dialog?.kind === 'rename' ? (
         <FormDialog
