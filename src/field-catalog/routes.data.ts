@@ -2,7 +2,7 @@
 import { type App, errorResponses } from '../platform/http.js';
 import type { Services } from '../services.js';
 import { FieldCatalogOut, FieldCatalogQuery } from './schemas.js';
-import { listFields } from './service.js';
+import { listFieldsFor } from './service.js';
 
 export function fieldCatalogDataRoutes(app: App, { auth }: Pick<Services, 'auth'>): void {
   app.get(
@@ -18,13 +18,7 @@ export function fieldCatalogDataRoutes(app: App, { auth }: Pick<Services, 'auth'
     },
     async (req, reply) => {
       await auth.data(req, reply);
-      const q = req.query;
-      return listFields({
-        ...(q.schema_type ? { schema_type: q.schema_type } : {}),
-        ...(q.category ? { category: q.category } : {}),
-        ...(q.status ? { status: q.status } : {}),
-        include_options: q.include_options === 'true',
-      });
+      return listFieldsFor(req.query);
     },
   );
 }

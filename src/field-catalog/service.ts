@@ -101,6 +101,21 @@ export interface CatalogFilters {
   include_options?: boolean;
 }
 
+/** The catalog for a request's query string (`include_options` is the text "true"), on every surface alike. */
+export function listFieldsFor(q: {
+  schema_type?: CatalogFilters['schema_type'];
+  category?: CatalogFilters['category'];
+  status?: CatalogFilters['status'];
+  include_options?: 'true' | 'false';
+}): { total_count: number; fields: CatalogField[] } {
+  return listFields({
+    ...(q.schema_type ? { schema_type: q.schema_type } : {}),
+    ...(q.category ? { category: q.category } : {}),
+    ...(q.status ? { status: q.status } : {}),
+    include_options: q.include_options === 'true',
+  });
+}
+
 export function listFields(f: CatalogFilters): { total_count: number; fields: CatalogField[] } {
   const status = f.status ?? 'active';
   const fields = fieldCatalog()

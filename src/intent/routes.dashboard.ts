@@ -1,8 +1,12 @@
 // Intent for the dashboard, behind the session: the panel on a person's page (their topics, the
-// surging ones explained). Every member may read it.
+// surging ones explained), and the audience builder's topics with how many people surge on each.
+// Every member may read them.
+
+import { Type } from 'typebox';
 import { type App, errorResponses } from '../platform/http.js';
+import { Id } from '../platform/schemas.js';
 import type { Services } from '../services.js';
-import { PanelParams, PanelQuery, PersonIntentOut } from './schemas.js';
+import { PanelParams, PanelQuery, PersonIntentOut, SurgingTopicsOut, SurgingTopicsQuery } from './schemas.js';
 
 const tags = ['Dashboard session API'];
 const security = [{ sessionCookie: [] }];
@@ -23,6 +27,34 @@ export function intentDashboardRoutes(app: App, { auth, intent }: Pick<Services,
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'org.read');
       return intent.personPanel(req.params.org_id, req.params.hem_sha256, req.query.window_days);
+    },
+  );
+
+  app.get(
+    '/orgs/:org_id/intent/surging-topics',
+    {
+      schema: {
+        tags,
+        summary: 'Topics with how many people surge on each (score 60+) in the window, most first (the audience builder)',
+        security,
+        params: Type.Object({ org_id: Id }),
+        querystring: SurgingTopicsQuery,
+        response: { 200: SurgingTopicsOut, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => {
+      await auth.orgAccess(req, req.params.org_id, 'org.read');
+      const windowDays = req.query.window_days ?? 7;
+      const topicIds = req.query.topic_ids
+        ?.split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
+      const topics = await intent.surgingTopics(req.params.org_id, {
+        windowDays,
+        limit: req.query.limit ?? 20,
+        ...(topicIds ? { topicIds } : {}),
+      });
+      return { window_days: windowDays, topics };
     },
   );
 }

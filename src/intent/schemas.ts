@@ -93,3 +93,17 @@ export type IntentBody = Static<typeof IntentOut>;
 export type IntentExplanation = Static<typeof ExplainOut>;
 export type IntentTopicScore = Static<typeof TopicScoreOut>;
 export type PersonIntentBody = Static<typeof PersonIntentOut>;
+
+/** The audience builder's topic list: people surging per topic (score 60 and above) in the window. */
+export const SurgingTopicsQuery = Type.Object({
+  window_days: WindowDays,
+  topic_ids: Type.Optional(
+    Type.String({ maxLength: 5000, description: 'Comma-separated topic ids; default: every topic read in the window' }),
+  ),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'Topics to return, most surging first (default 20)' })),
+});
+export const SurgingTopicsOut = Type.Object({
+  window_days: Type.Integer(),
+  topics: Type.Array(Type.Object({ topic_id: Type.String(), name: Type.String(), surging_people: Type.Integer() })),
+});
+export type SurgingTopicsBody = Static<typeof SurgingTopicsOut>;

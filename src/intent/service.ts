@@ -15,7 +15,7 @@ import { fail } from '../platform/errors.js';
 import type { TaxonomyService } from '../taxonomy/service.js';
 import { isDomain, normalizeDomain } from './domain.js';
 import type { IntentBody, IntentExplanation, IntentTopicScore, PersonIntentBody } from './schemas.js';
-import { epochDay } from './score.js';
+import { epochDay, SURGE_THRESHOLD } from './score.js';
 import { BASELINE_DAYS, explainTopic, organizationRates, scoreSubjects, windowsOf } from './signals.js';
 import { type ClassifiedPage, DAY_MS, type IntentSubject, type PageText } from './types.js';
 
@@ -307,6 +307,33 @@ export class IntentService {
         intent_frequency: s.intent_frequency,
         surging: s.surging,
       }));
+  }
+
+  /**
+   * For the audience builder: how many of the organization's people are surging (score >= 60) on each
+   * topic in the window, most first, with the topic's name. `topicIds` limits it to those topics
+   * (a search result); without it, every topic anyone read in the window.
+   */
+  async surgingTopics(
+    organizationId: string,
+    q: { windowDays: number; topicIds?: readonly string[]; limit: number },
+  ): Promise<{ topic_id: string; name: string; surging_people: number }[]> {
+    let topicIds = q.topicIds;
+    if (!topicIds) {
+      const w = windowsOf(this.today(), q.windowDays);
+      const activity = await this.store.organizationActivity(organizationId, w.windowStart, this.today());
+      topicIds = activity.topics.filter((t) => t.weighted > 0).map((t) => t.topic_id);
+    }
+    const counts = new Map<string, number>(topicIds.map((id) => [id, 0]));
+    for (const s of await this.peopleScores(organizationId, { topicIds, windowDays: q.windowDays, minScore: SURGE_THRESHOLD })) {
+      counts.set(s.topic_id, (counts.get(s.topic_id) ?? 0) + 1);
+    }
+    const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, q.limit);
+    const names = await this.names(
+      organizationId,
+      ranked.map(([id]) => id),
+    );
+    return ranked.map(([topic_id, surging_people]) => ({ topic_id, name: names.get(topic_id) ?? topic_id, surging_people }));
   }
 
   private async names(organizationId: string, ids: readonly string[]): Promise<Map<string, string>> {

@@ -7,6 +7,7 @@ import { apiKeysDashboardRoutes } from '../api-keys/routes.dashboard.js';
 import { appsDashboardRoutes } from '../apps/routes.dashboard.js';
 import { demoDashboardRoutes } from '../demo/routes.dashboard.js';
 import { eventsDashboardRoutes } from '../events/routes.dashboard.js';
+import { fieldCatalogDashboardRoutes } from '../field-catalog/routes.dashboard.js';
 import { identityDashboardRoutes } from '../identity/routes.dashboard.js';
 import { identityImportDashboardRoutes } from '../identity-import/routes.dashboard.js';
 import { intentDashboardRoutes } from '../intent/routes.dashboard.js';
@@ -42,5 +43,6 @@ export async function dashboardSurface(app: App, s: Services): Promise<void> {
     identityDashboardRoutes(scope, s);
     identityImportDashboardRoutes(scope, s);
     demoDashboardRoutes(scope, s);
+    fieldCatalogDashboardRoutes(scope, s);
   });
 }

@@ -223,6 +223,12 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
     // A variant the route accepts loads the demo, after which the organization refuses another.
     fresh: async (t) => ({ demoOrgId: (await newTenant(t)).orgId }),
   }),
+  'GET /dashboard/api/orgs/:org_id/intent/surging-topics': (f) => ({
+    auth: 'session',
+    params: org(f),
+    query: { window_days: '7', limit: '5' },
+  }),
+  'GET /dashboard/api/orgs/:org_id/field-catalog': (f) => ({ auth: 'session', params: org(f), query: { schema_type: 'audience' } }),
   'POST /dashboard/api/orgs/:org_id/demo': (f) => ({
     auth: 'session',
     params: org(f),

@@ -177,6 +177,12 @@ const CASES: Record<string, Case> = {
     ],
     status: [401],
   },
+  'GET /dashboard/api/orgs/:org_id/intent/surging-topics': {
+    foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/intent/surging-topics?window_days=7'))],
+  },
+  'GET /dashboard/api/orgs/:org_id/field-catalog': {
+    foreign: (c) => [c.dash('GET', orgs(c.a.owner.orgId, '/field-catalog'))],
+  },
   'POST /dashboard/api/orgs/:org_id/demo': {
     foreign: (c) => [c.dash('POST', orgs(c.a.owner.orgId, '/demo'), { people: 10, days: 7 })],
   },

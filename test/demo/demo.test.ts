@@ -106,6 +106,46 @@ describe.each(analyticsBackends('demo'))('demo data on %s', (_name, env, cleanup
     expect(scores.filter((s) => crmOnly.has(s.hem_sha256))).toEqual([]);
   });
 
+  it("ranks the demo's topics by surging people for the audience builder, and searches narrow it", async () => {
+    const expected = generateDemo({ organizationId: 'x', projectId: 'x', pixelId: 'x', ...SIZE, now });
+    const planted = new Map<string, number>();
+    for (const p of expected.people) if (p.surgeTopic) planted.set(p.surgeTopic, (planted.get(p.surgeTopic) ?? 0) + 1);
+    const res = await t.app.inject({
+      url: `/dashboard/api/orgs/${owner.orgId}/intent/surging-topics?window_days=3`,
+      headers: dash(owner.session),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = json<{ window_days: number; topics: { topic_id: string; name: string; surging_people: number }[] }>(res);
+    expect(body.window_days).toBe(3);
+    const counts = body.topics.map((x) => x.surging_people);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    for (const [topic, n] of planted) {
+      const row = body.topics.find((x) => x.topic_id === topic);
+      // Everyone planted surges on it, and a few ordinary readers having a busy day too.
+      expect(row?.surging_people, topic).toBeGreaterThanOrEqual(n);
+      expect(row?.surging_people, topic).toBeLessThan(n * 3 + 10);
+    }
+    expect(body.topics.find((x) => x.topic_id === 'iab_ct_620')?.name).toBe('Cloud Computing');
+    const one = json<{ topics: { topic_id: string }[] }>(
+      await t.app.inject({
+        url: `/dashboard/api/orgs/${owner.orgId}/intent/surging-topics?window_days=3&topic_ids=iab_ct_618,iab_ct_1`,
+        headers: dash(owner.session),
+      }),
+    );
+    expect(one.topics.map((x) => x.topic_id).sort()).toEqual(['iab_ct_1', 'iab_ct_618']);
+  });
+
+  it('serves the field catalog to the dashboard as the data API does', async () => {
+    const res = await t.app.inject({
+      url: `/dashboard/api/orgs/${owner.orgId}/field-catalog?schema_type=audience&include_options=true`,
+      headers: dash(owner.session),
+    });
+    expect(res.statusCode).toBe(200);
+    const fields = json<{ total_count: number; fields: { field_key: string; operators: string[] }[] }>(res);
+    expect(fields.total_count).toBe(fields.fields.length);
+    expect(fields.fields.find((f) => f.field_key === 'seniority_level')?.operators).toContain('in');
+  });
+
   it('refuses a second load, bad sizes and unknown organizations', async () => {
     const again = await t.app.inject({ method: 'POST', url: `/admin/v1/organizations/${owner.orgId}/demo`, headers: admin, payload: {} });
     expect(again.statusCode).toBe(409);
