@@ -14,6 +14,9 @@ import type { AnalyticsStore } from './analytics/types.js';
 import { AccessLogBuffer } from './api-keys/access-log.js';
 import { ApiKeysService } from './api-keys/service.js';
 import { AppsService } from './apps/service.js';
+import { AudienceEvaluator } from './audiences/evaluate.js';
+import { AudienceJobs } from './audiences/jobs.js';
+import { AudiencesService } from './audiences/service.js';
 import { Guards } from './auth/guards.js';
 import { TokenService } from './auth/tokens.js';
 import { Catalog } from './catalog/catalog.js';
@@ -84,6 +87,9 @@ export interface Services extends CatalogServices {
   retention: RetentionService;
   intent: IntentService;
   identityImports: IdentityImportService;
+  /** Audiences: definitions and lifecycle (the API), and the worker + scheduler that runs them (server.ts starts it). */
+  audiences: AudiencesService;
+  audienceJobs: AudienceJobs;
   /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
 }
@@ -210,6 +216,30 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     log: core.log,
     now: core.now,
   });
+  const evaluator = new AudienceEvaluator({
+    analytics,
+    intent,
+    pixelIdsEver: (projectId) => core.pixels.pixelIdsEver(projectId),
+    now: core.now,
+  });
+  const audienceJobs = new AudienceJobs({
+    catalog: core.catalog,
+    projects: core.projects,
+    analytics,
+    evaluator,
+    log: core.log,
+    now: core.now,
+  });
+  const audiences = new AudiencesService({
+    catalog: core.catalog,
+    projects: core.projects,
+    taxonomy: core.taxonomy,
+    analytics,
+    evaluator,
+    log: core.log,
+    now: core.now,
+    onQueued: () => audienceJobs.nudge(),
+  });
   return {
     ...core,
     metrics,
@@ -230,6 +260,8 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     }),
     intent,
     identityImports,
+    audiences,
+    audienceJobs,
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {
@@ -238,6 +270,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     },
     async close() {
       await warming;
+      await audienceJobs.stop();
       await identityImports.close();
       await committer.close();
       await analytics.close();
