@@ -33,7 +33,7 @@ export interface AudienceJobsDeps {
   catalog: Pick<Catalog, 'audiences' | 'organizations'>;
   projects: Pick<ProjectsService, 'getIn'>;
   analytics: Pick<AnalyticsStore, 'writeAudienceRows' | 'deleteAudienceRuns'>;
-  evaluator: AudienceEvaluator;
+  evaluator: Pick<AudienceEvaluator, 'evaluate'>;
   log: Logger;
   now: () => number;
   /** How long a claim lasts without renewal (default 60 s); renewed every third of it. */
