@@ -229,6 +229,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     evaluator,
     log: core.log,
     now: core.now,
+    leaseMs: config.audienceLeaseMs,
   });
   const audiences = new AudiencesService({
     catalog: core.catalog,
