@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const app = await buildApp(services);
   await app.listen({ port: config.port, host: config.host });
   const retention = startRetentionScheduler(services.retention, config.retentionIntervalSeconds * 1000, log);
+  services.audienceJobs.start(config.audiencePollMs);
   log.info(
     {
       catalog: config.databaseUrl ? 'postgres' : 'sqlite',
@@ -47,8 +48,7 @@ async function main(): Promise<void> {
       if (closing) return;
       closing = true;
       log.info({ signal }, 'shutting down');
-      retention
-        .stop()
+      Promise.all([retention.stop(), services.audienceJobs.stop()])
         .then(() => app.close())
         .then(
           () => process.exit(0),

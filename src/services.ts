@@ -14,6 +14,9 @@ import type { AnalyticsStore } from './analytics/types.js';
 import { AccessLogBuffer } from './api-keys/access-log.js';
 import { ApiKeysService } from './api-keys/service.js';
 import { AppsService } from './apps/service.js';
+import { AudienceEvaluator } from './audiences/evaluate.js';
+import { AudienceJobs } from './audiences/jobs.js';
+import { AudiencesService } from './audiences/service.js';
 import { Guards } from './auth/guards.js';
 import { TokenService } from './auth/tokens.js';
 import { Catalog } from './catalog/catalog.js';
@@ -87,6 +90,9 @@ export interface Services extends CatalogServices {
   identityImports: IdentityImportService;
   /** Loads the demo dataset into an organization (dashboard button, admin API, `delivr demo`). */
   demo: DemoService;
+  /** Audiences: definitions and lifecycle (the API), and the worker + scheduler that runs them (server.ts starts it). */
+  audiences: AudiencesService;
+  audienceJobs: AudienceJobs;
   /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
 }
@@ -213,6 +219,31 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     log: core.log,
     now: core.now,
   });
+  const evaluator = new AudienceEvaluator({
+    analytics,
+    intent,
+    pixelIdsEver: (projectId) => core.pixels.pixelIdsEver(projectId),
+    now: core.now,
+  });
+  const audienceJobs = new AudienceJobs({
+    catalog: core.catalog,
+    projects: core.projects,
+    analytics,
+    evaluator,
+    log: core.log,
+    now: core.now,
+    leaseMs: config.audienceLeaseMs,
+  });
+  const audiences = new AudiencesService({
+    catalog: core.catalog,
+    projects: core.projects,
+    taxonomy: core.taxonomy,
+    analytics,
+    evaluator,
+    log: core.log,
+    now: core.now,
+    onQueued: () => audienceJobs.nudge(),
+  });
   return {
     ...core,
     metrics,
@@ -234,6 +265,8 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     intent,
     identityImports,
     demo: new DemoService({ catalog: core.catalog, projects: core.projects, pixels: core.pixels, analytics, intent, now: core.now }),
+    audiences,
+    audienceJobs,
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {
@@ -242,6 +275,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     },
     async close() {
       await warming;
+      await audienceJobs.stop();
       await identityImports.close();
       await committer.close();
       await analytics.close();

@@ -5,6 +5,17 @@ export type { ForgotResult, SignupPending, SignupStatus } from './accounts/schem
 export type { AccessLogBody, AccessLogEntry, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody } from './api-keys/schemas.js';
 export type { AppCreatedBody, AppListBody, AppRotatedBody, PartnerApp } from './apps/schemas.js';
 export type { DemoLoadedOut } from './demo/schemas.js';
+export type {
+  AudienceBodyOut,
+  AudienceContact,
+  AudienceCreateInput,
+  AudienceFilterInput,
+  AudienceListBody,
+  AudiencePatchInput,
+  AudiencePreviewBody,
+  AudienceSampleBody,
+  AudienceView,
+} from './audiences/schemas.js';
 export type { EventCounts, EventRecord, EventsPage, RecentEventsPage } from './events/schemas.js';
 export type {
   DashboardPeople,

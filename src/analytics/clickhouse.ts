@@ -9,6 +9,7 @@
 // acknowledged.
 
 import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import type { AudienceResultsStore } from '../audiences/results.js';
 import type { Profile } from '../identity/fields.js';
 import {
   applyPatch,
@@ -23,6 +24,7 @@ import {
 } from '../identity/store-shared.js';
 import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
+import { audienceRowsDdl, ClickHouseAudiences } from './audience-clickhouse.js';
 import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, sqlStringList, toWellFormed } from './clickhouse-sql.js';
 import { BUCKET_MS, checkFields, checkFilter, fieldName, operandOf } from './filter.js';
 import { ClickHouseIntent, pagesDdl } from './intent-clickhouse.js';
@@ -125,6 +127,14 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   readonly organizationActivity: IntentStore['organizationActivity'] = (...a) => this.ready(() => this.intent.organizationActivity(...a));
   readonly topicPages: IntentStore['topicPages'] = (...a) => this.ready(() => this.intent.topicPages(...a));
   readonly companyPeople: IntentStore['companyPeople'] = (...a) => this.ready(() => this.intent.companyPeople(...a));
+  /** `database`.`<table>_audience_rows`: the rows of each audience run (audience-clickhouse.ts). */
+  private readonly audienceRows: string;
+  private readonly audiences: ClickHouseAudiences;
+  readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) =>
+    this.ready(() => this.audiences.writeAudienceRows(...a));
+  readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.ready(() => this.audiences.readAudienceRows(...a));
+  readonly deleteAudienceRuns: AudienceResultsStore['deleteAudienceRuns'] = (...a) =>
+    this.ready(() => this.audiences.deleteAudienceRuns(...a));
   private version = 0;
   private readonly running = new Set<Promise<unknown>>();
   private initialized = false;
@@ -139,6 +149,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.profiles = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_profiles`)}`;
     this.links = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_links`)}`;
     this.pages = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_pages`)}`;
+    this.audienceRows = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_audience_rows`)}`;
     this.client = createClient({
       url: clientUrl,
       request_timeout: opts.requestTimeoutMs ?? 30_000,
@@ -152,6 +163,16 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       select: (sql, joins) => this.select(sql, joins),
       insert: async (table, values) => {
         await this.track(this.client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }));
+      },
+    });
+    this.audiences = new ClickHouseAudiences({
+      table: this.audienceRows,
+      select: (sql) => this.select(sql),
+      insert: async (table, values) => {
+        await this.track(this.client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }));
+      },
+      command: async (sql) => {
+        await this.track(this.client.command({ query: sql }));
       },
     });
   }
@@ -220,6 +241,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     );
     // Intent: one row per organization and page URL, the latest classification winning.
     await this.commandTolerant(pagesDdl(this.pages), [TABLE_ALREADY_EXISTS]);
+    // Audiences: the rows of each run, by audience, run and rank.
+    await this.commandTolerant(audienceRowsDdl(this.audienceRows), [TABLE_ALREADY_EXISTS]);
   }
 
   async appendEvents(rows: readonly EventRow[]): Promise<void> {

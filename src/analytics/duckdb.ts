@@ -20,6 +20,7 @@ import {
   INTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
+import type { AudienceResultsStore } from '../audiences/results.js';
 import type { Profile } from '../identity/fields.js';
 import {
   type HemKind,
@@ -33,6 +34,7 @@ import {
 } from '../identity/store-shared.js';
 import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
+import { AUDIENCE_DDL, DuckDbAudiences } from './audience-duckdb.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, operandOf } from './filter.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
 import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage } from './resolution.js';
@@ -108,6 +110,14 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   readonly organizationActivity: IntentStore['organizationActivity'] = (...a) => this.intent.organizationActivity(...a);
   readonly topicPages: IntentStore['topicPages'] = (...a) => this.intent.topicPages(...a);
   readonly companyPeople: IntentStore['companyPeople'] = (...a) => this.intent.companyPeople(...a);
+  /** Audiences: the rows of each run (audience-duckdb.ts). */
+  private readonly audiences = new DuckDbAudiences({
+    read: (sql, values, types) => this.read(sql, { values, types }),
+    transaction: (statements) => this.transaction(statements),
+  });
+  readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) => this.audiences.writeAudienceRows(...a);
+  readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.audiences.readAudienceRows(...a);
+  readonly deleteAudienceRuns: AudienceResultsStore['deleteAudienceRuns'] = (...a) => this.audiences.deleteAudienceRuns(...a);
 
   constructor(
     path: string,
@@ -148,6 +158,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       for (const ddl of identityDdl()) await writer.run(ddl);
       // Intent: classified pages and their topics (intent-duckdb.ts).
       for (const ddl of INTENT_DDL) await writer.run(ddl);
+      // Audiences: the rows of each run (audience-duckdb.ts).
+      for (const ddl of AUDIENCE_DDL) await writer.run(ddl);
     });
   }
 

@@ -1,6 +1,7 @@
 // The analytics store contract: what every engine (DuckDB embedded, ClickHouse scale-out) must do
 // for events. Routes and services depend only on this file, never on an engine's SQL.
 
+import type { AudienceResultsStore } from '../audiences/results.js';
 import { IDENTITY_FIELDS, type IdentityFieldKey } from '../identity/fields.js';
 import type { IdentityStore } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
@@ -182,7 +183,7 @@ export interface EventIdQuery {
   receivedSinceMs: number;
 }
 
-export interface AnalyticsStore extends IdentityStore, IntentStore {
+export interface AnalyticsStore extends IdentityStore, IntentStore, AudienceResultsStore {
   readonly engine: 'duckdb' | 'clickhouse';
   /** Creates tables if missing. Idempotent, safe from several processes. */
   init(): Promise<void>;

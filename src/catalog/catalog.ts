@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely';
 import { PasswordResetsStore, SignupRequestsStore, UsersStore } from '../accounts/store.js';
 import { AccessLogsStore, ApiKeysStore } from '../api-keys/store.js';
 import { AppsStore } from '../apps/store.js';
+import { AudiencesStore } from '../audiences/store.js';
 import { IdentityImportsStore } from '../identity-import/store.js';
 import { ApiClientsStore } from '../legacy-clients/store.js';
 import { InvitesStore, MembersStore } from '../members/store.js';
@@ -32,6 +33,7 @@ export class Catalog {
   readonly pixels: PixelsStore;
   readonly taskLeases: TaskLeasesStore;
   readonly identityImports: IdentityImportsStore;
+  readonly audiences: AudiencesStore;
 
   constructor(
     readonly db: Kysely<CatalogDb>,
@@ -52,6 +54,7 @@ export class Catalog {
     this.pixels = new PixelsStore(db);
     this.taskLeases = new TaskLeasesStore(db);
     this.identityImports = new IdentityImportsStore(db);
+    this.audiences = new AudiencesStore(db);
   }
 
   /**

@@ -1,6 +1,7 @@
 // Table shapes of the catalog, shared by SQLite and PostgreSQL. Times are epoch ms (bigint),
 // flags are integers 0/1 so both engines store and return the same values.
 import type { AccountTables } from '../accounts/tables.js';
+import type { AudiencesTable } from '../audiences/store.js';
 import type { IdentityImportsTable } from '../identity-import/store.js';
 import type { TaxonomyTables } from '../taxonomy/tables.js';
 
@@ -167,4 +168,5 @@ export interface CatalogDb extends TaxonomyTables, AccountTables {
   pixels: PixelsTable;
   task_leases: TaskLeasesTable;
   identity_imports: IdentityImportsTable;
+  audiences: AudiencesTable;
 }

@@ -80,6 +80,10 @@ export interface Config {
   ipData: { location: readonly string[] | 'default' | null; asn: readonly string[] | 'default' | null };
   /** Seconds between retention passes (src/retention/); 0 switches them off. */
   retentionIntervalSeconds: number;
+  /** How often this process's audience worker looks for due and queued audiences (ms); 0: no worker here. */
+  audiencePollMs: number;
+  /** How long an audience run's claim lasts without renewal: how soon another process takes over a dead worker's run. */
+  audienceLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -271,6 +275,8 @@ export function loadConfig(env: Env = process.env): Config {
     ingestMaxRows: env.INGEST_MAX_ROWS ? int(env, 'INGEST_MAX_ROWS', 5000, 1, 1_000_000) : null,
     ipData: { location: fileList(env, 'GEO_LOCATION_DB'), asn: fileList(env, 'GEO_ASN_DB') },
     retentionIntervalSeconds: int(env, 'RETENTION_INTERVAL_SECONDS', 3600, 0, 30 * 86_400),
+    audiencePollMs: int(env, 'AUDIENCE_POLL_MS', 2000, 0, 3_600_000),
+    audienceLeaseMs: int(env, 'AUDIENCE_LEASE_MS', 60_000, 1000, 3_600_000),
   };
 }
 

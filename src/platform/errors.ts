@@ -58,6 +58,13 @@ export const ERRORS = {
   import_not_found: { status: 404, message: 'Import not found.' },
   import_too_large: { status: 413, message: 'The import is larger than this server accepts.' },
   import_interrupted: { status: 400, message: 'The upload ended before the whole file was received.' },
+  project_required: { status: 400, message: 'Project required.' },
+  invalid_audience_id: { status: 400, message: 'Invalid audience ID.' },
+  audience_not_found: { status: 404, message: 'Audience not found.' },
+  audience_paused: { status: 409, message: 'Audience is already paused.' },
+  audience_not_paused: { status: 409, message: 'Audience is not paused.' },
+  audience_syncing: { status: 409, message: 'Audience is syncing its results; try again when it is done.' },
+  org_inactive: { status: 409, message: 'This organization is inactive. Reactivate it first.' },
   method_not_allowed: { status: 405, message: 'Method not allowed.' },
   email_taken: { status: 409, message: 'A user with this email already exists.' },
   already_member: { status: 409, message: 'This user is already a member of the organization.' },
@@ -87,8 +94,16 @@ export interface ErrorBody {
   [extra: string]: unknown;
 }
 
-/** Codes whose documented body is `{"error": ...}` alone (the seeds show no `code`). */
-const BARE: ReadonlySet<ErrorCode> = new Set(['invalid_api_key', 'invalid_api_secret', 'api_secret_required']);
+/** Codes whose documented body is `{"error": ...}` alone (the seeds and docs show no `code`). */
+const BARE: ReadonlySet<ErrorCode> = new Set([
+  'invalid_api_key',
+  'invalid_api_secret',
+  'api_secret_required',
+  // Delivr's audience 409s carry a code only when the organization or project is inactive.
+  'audience_paused',
+  'audience_not_paused',
+  'audience_syncing',
+]);
 
 export class ApiError extends Error {
   override name = 'ApiError';

@@ -2,10 +2,12 @@
 // SameSite cookie session with a CSRF token on unsafe methods. Routes whose schema declares the
 // session cookie get it checked before their body is validated, so a caller without a valid
 // session or token learns nothing about what a body should look like (401/403, not 400).
+
 import { accountsDashboardRoutes } from '../accounts/routes.dashboard.js';
 import { apiKeysDashboardRoutes } from '../api-keys/routes.dashboard.js';
 import { appsDashboardRoutes } from '../apps/routes.dashboard.js';
 import { demoDashboardRoutes } from '../demo/routes.dashboard.js';
+import { audiencesDashboardRoutes } from '../audiences/routes.dashboard.js';
 import { eventsDashboardRoutes } from '../events/routes.dashboard.js';
 import { fieldCatalogDashboardRoutes } from '../field-catalog/routes.dashboard.js';
 import { identityDashboardRoutes } from '../identity/routes.dashboard.js';
@@ -44,5 +46,6 @@ export async function dashboardSurface(app: App, s: Services): Promise<void> {
     identityImportDashboardRoutes(scope, s);
     demoDashboardRoutes(scope, s);
     fieldCatalogDashboardRoutes(scope, s);
+    audiencesDashboardRoutes(scope, s);
   });
 }

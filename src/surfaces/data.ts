@@ -1,6 +1,8 @@
 // The data API (Delivr's "apiv3"): organization key + secret, legacy key-only keys and user JWTs.
 // Each authenticated request is written to its key's access log when it completes.
+
 import { accountsDataRoutes } from '../accounts/routes.data.js';
+import { audiencesDataRoutes } from '../audiences/routes.data.js';
 import { eventsDataRoutes } from '../events/routes.data.js';
 import { fieldCatalogDataRoutes } from '../field-catalog/routes.data.js';
 import { identityDataRoutes } from '../identity/routes.data.js';
@@ -34,5 +36,6 @@ export async function dataSurface(app: App, s: Services): Promise<void> {
     taxonomyDataRoutes(scope, s);
     intentDataRoutes(scope, s);
     identityImportDataRoutes(scope, s);
+    audiencesDataRoutes(scope, s);
   });
 }

@@ -29,6 +29,8 @@ export const API_ROOTS = [
   '/readyz',
   '/data',
   '/taxonomy',
+  // Delivr's changelog writes the audience download without /api/v1.
+  '/audiences',
 ] as const;
 
 export const isApiPath = (path: string): boolean => API_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));

@@ -16,6 +16,7 @@ import {
   type Filter,
 } from '../../src/analytics/types.js';
 import { derivedEventId, EventDeduper } from '../../src/collect/dedupe.js';
+import { audienceContract } from './audience-contract.js';
 import { identityWritesContract } from './contract-identity.js';
 import { identityContract } from './identity-contract.js';
 import { intentContract } from './intent-contract.js';
@@ -700,6 +701,7 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
 
     identityContract(s);
     intentContract(s);
+    audienceContract(s);
   });
 }
 

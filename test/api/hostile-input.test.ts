@@ -87,6 +87,9 @@ interface Fixtures {
   importId: string;
   /** An organization of its own for each operator demo load (a second load is refused); made by the case. */
   demoOrgId: string;
+  /** An audience of the owner's project (computed), and a fresh one for the routes that use theirs up. */
+  audienceId: string;
+  spareAudienceId: string;
 }
 
 interface Case {
@@ -124,6 +127,23 @@ const signup = (): Record<string, unknown> => ({
   organization_name: 'New Org',
 });
 const org = (f: Fixtures) => ({ org_id: f.owner.orgId });
+const projectOf = (f: Fixtures) => ({ org_id: f.owner.orgId, project_id: f.projectId });
+/** A valid intents audience on the Cloud Computing topic. */
+const AUDIENCE = {
+  name: 'Hostile audience',
+  description: 'people reading about cloud computing',
+  type: 'intents',
+  filter: {
+    op: 'AND',
+    rules: [
+      { type: 'INTENT', topic_ids: ['iab_ct_620'], min_score: 0 },
+      { field: 'company_domain', operator: 'eq', value: 'hostile.example' },
+    ],
+  },
+  refresh_schedule: 'daily',
+  intent_window_days: 7,
+  mode: 'unload',
+};
 /** A valid identity import: a CSV with one person. */
 const IMPORT_CSV = { type: 'text/csv', payload: 'email,first_name,visitor_id\nhostile-person@example.com,Hostile,hostile-visitor\n' };
 /** IMPORT_MAX_BYTES of the app under test: small, so the over-the-limit upload is cheap. */
@@ -462,6 +482,98 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'GET /dashboard/api/orgs/:org_id/identities/imports/:import_id': (f) => ({
     auth: 'session',
     params: { ...org(f), import_id: f.importId },
+  }),
+
+  'POST /api/v1/audiences': (f) => ({ auth: 'data', headers: { 'x-project-id': f.projectId }, body: AUDIENCE, baseStatus: 201 }),
+  'GET /api/v1/audiences': (f) => ({ auth: 'data', query: { project_id: f.projectId } }),
+  'GET /api/v1/audiences/:audience_id': (f) => ({
+    auth: 'data',
+    params: { audience_id: f.audienceId },
+    headers: { 'x-project-id': f.projectId },
+  }),
+  'PATCH /api/v1/audiences/:audience_id': (f) => ({
+    auth: 'data',
+    params: { audience_id: f.audienceId },
+    query: { project_id: f.projectId },
+    body: { name: 'renamed', description: 'd', intent_window_days: 3, refresh_schedule: 'weekly' },
+  }),
+  'DELETE /api/v1/audiences/:audience_id': (f) => ({
+    auth: 'data',
+    params: { audience_id: f.spareAudienceId },
+    baseStatus: 204,
+    fresh: async (t, f) => ({ spareAudienceId: await newAudience(t, f) }),
+  }),
+  'POST /api/v1/audiences/:audience_id/refresh': (f) => ({
+    auth: 'data',
+    params: { audience_id: f.audienceId },
+    headers: { 'x-project-id': f.projectId },
+  }),
+  'POST /api/v1/audiences/:audience_id/pause': (f) => ({
+    auth: 'data',
+    params: { audience_id: f.spareAudienceId },
+    fresh: async (t, f) => ({ spareAudienceId: await newAudience(t, f) }),
+  }),
+  'POST /api/v1/audiences/:audience_id/resume': (f) => ({
+    auth: 'data',
+    params: { audience_id: f.spareAudienceId },
+    fresh: async (t, f) => ({ spareAudienceId: await newAudience(t, f, true) }),
+  }),
+  'GET /api/v1/audiences/:audience_id/sample': (f) => ({ auth: 'data', params: { audience_id: f.audienceId }, query: { limit: '5' } }),
+  'GET /api/v1/audiences/:audience_id/download': (f) => ({
+    auth: 'data',
+    params: { audience_id: f.audienceId },
+    query: { project_id: f.projectId, record_limit: '10', format: 'ndjson' },
+  }),
+  'GET /audiences/:audience_id/download': (f) => ({
+    auth: 'data',
+    params: { audience_id: f.audienceId },
+    query: { project_id: f.projectId },
+  }),
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/audiences': (f) => ({
+    auth: 'session',
+    params: projectOf(f),
+    body: AUDIENCE,
+    baseStatus: 201,
+  }),
+  'GET /dashboard/api/orgs/:org_id/projects/:project_id/audiences': (f) => ({ auth: 'session', params: projectOf(f) }),
+  'GET /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id': (f) => ({
+    auth: 'session',
+    params: { ...projectOf(f), audience_id: f.audienceId },
+  }),
+  'PATCH /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id': (f) => ({
+    auth: 'session',
+    params: { ...projectOf(f), audience_id: f.audienceId },
+    body: { name: 'renamed', filter: AUDIENCE.filter },
+  }),
+  'DELETE /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id': (f) => ({
+    auth: 'session',
+    params: { ...projectOf(f), audience_id: f.spareAudienceId },
+    baseStatus: 204,
+    fresh: async (t, f) => ({ spareAudienceId: await newAudience(t, f) }),
+  }),
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/refresh': (f) => ({
+    auth: 'session',
+    params: { ...projectOf(f), audience_id: f.audienceId },
+  }),
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/pause': (f) => ({
+    auth: 'session',
+    params: { ...projectOf(f), audience_id: f.spareAudienceId },
+    fresh: async (t, f) => ({ spareAudienceId: await newAudience(t, f) }),
+  }),
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/resume': (f) => ({
+    auth: 'session',
+    params: { ...projectOf(f), audience_id: f.spareAudienceId },
+    fresh: async (t, f) => ({ spareAudienceId: await newAudience(t, f, true) }),
+  }),
+  'GET /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/sample': (f) => ({
+    auth: 'session',
+    params: { ...projectOf(f), audience_id: f.audienceId },
+    query: { limit: '3' },
+  }),
+  'GET /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/download': (f) => ({
+    auth: 'session',
+    params: { ...projectOf(f), audience_id: f.audienceId },
+    query: { record_limit: '1', format: 'csv' },
   }),
 
   'OPTIONS /pixel/core/api/*': () => ({ auth: 'none', params: { '*': 'send-event' }, baseStatus: 204 }),
@@ -1021,7 +1133,12 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
     payload: IMPORT_CSV.payload,
   });
   if (imported.statusCode !== 202) throw new Error(`import: ${imported.body}`);
+  const partial = { owner, key, projectId } as Fixtures;
+  const audienceId = await newAudience(t, partial);
+  await t.services.audienceJobs.runPending();
   return {
+    audienceId,
+    spareAudienceId: await newAudience(t, partial),
     personHem,
     owner,
     member,
@@ -1052,6 +1169,19 @@ async function fixtures(t: TestApp): Promise<Fixtures> {
     importId: json<{ import_id: string }>(imported).import_id,
     demoOrgId: '',
   };
+}
+
+/** A fresh audience of the owner's project (paused when asked). */
+async function newAudience(t: TestApp, f: Fixtures, paused = false): Promise<string> {
+  const headers = { 'x-api-key': f.key.apiKey, 'x-api-secret': f.key.apiSecret, 'x-project-id': f.projectId };
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/audiences', headers, payload: AUDIENCE });
+  if (res.statusCode !== 201) throw new Error(`audience: ${res.body}`);
+  const id = String(json<{ audience: { audience_id: number } }>(res).audience.audience_id);
+  if (paused) {
+    const p = await t.app.inject({ method: 'POST', url: `/api/v1/audiences/${id}/pause`, headers });
+    if (p.statusCode !== 200) throw new Error(`pause: ${p.body}`);
+  }
+  return id;
 }
 
 async function newTopicRequest(t: TestApp, f: Fixtures): Promise<string> {

@@ -45,6 +45,8 @@ interface Victim {
   waitingTopicId: string;
   /** An identity import of A's (a CSV naming `imported`). */
   importId: string;
+  /** An audience of A's project, computed once. */
+  audienceId: number;
   /** Every id, name and email of A's that must never reach B. */
   secrets: string[];
 }
@@ -594,6 +596,62 @@ const CASES: Record<string, Case> = {
       c.dash('GET', orgs(c.b.tenant.orgId, `/identities/imports/${c.a.importId}`)),
     ],
   },
+  // Audiences: A's audience, named by its id (with or without A's project), is not found from B;
+  // A's project named by B is not found either.
+  'POST /api/v1/audiences': {
+    foreign: (c) => [
+      c.keyPost('/api/v1/audiences', { 'content-type': 'application/json', 'x-project-id': c.a.projectId }, audienceBody()),
+      c.keyPost(`/api/v1/audiences?project_id=${c.a.projectId}`, { 'content-type': 'application/json' }, audienceBody({ mode: 'preview' })),
+      c.jwt('POST', '/api/v1/audiences', { 'x-project-id': c.a.projectId }, JSON.parse(audienceBody())),
+    ],
+  },
+  'GET /api/v1/audiences': {
+    foreign: (c) => [c.key('/api/v1/audiences', { 'x-project-id': c.a.projectId }), c.key(`/api/v1/audiences?project_id=${c.a.projectId}`)],
+  },
+  'GET /api/v1/audiences/:audience_id': { foreign: (c) => audienceProbes(c, 'GET', '') },
+  'PATCH /api/v1/audiences/:audience_id': { foreign: (c) => audienceProbes(c, 'PATCH', '', { name: 'b-renamed' }) },
+  'DELETE /api/v1/audiences/:audience_id': { foreign: (c) => audienceProbes(c, 'DELETE', '') },
+  'POST /api/v1/audiences/:audience_id/refresh': { foreign: (c) => audienceProbes(c, 'POST', '/refresh') },
+  'POST /api/v1/audiences/:audience_id/pause': { foreign: (c) => audienceProbes(c, 'POST', '/pause') },
+  'POST /api/v1/audiences/:audience_id/resume': { foreign: (c) => audienceProbes(c, 'POST', '/resume') },
+  'GET /api/v1/audiences/:audience_id/sample': { foreign: (c) => audienceProbes(c, 'GET', '/sample') },
+  'GET /api/v1/audiences/:audience_id/download': { foreign: (c) => audienceProbes(c, 'GET', '/download') },
+  'GET /audiences/:audience_id/download': {
+    foreign: (c) => [
+      c.key(`/audiences/${c.a.audienceId}/download?project_id=${c.a.projectId}`),
+      c.key(`/audiences/${c.a.audienceId}/download`),
+      c.jwt('GET', `/audiences/${c.a.audienceId}/download`),
+    ],
+  },
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/audiences': {
+    foreign: (c) => [
+      c.dash('POST', audiencesPath(c), JSON.parse(audienceBody())),
+      c.dash('POST', audiencesPath(c, c.b.tenant.orgId), JSON.parse(audienceBody())),
+    ],
+  },
+  'GET /dashboard/api/orgs/:org_id/projects/:project_id/audiences': {
+    foreign: (c) => [c.dash('GET', audiencesPath(c)), c.dash('GET', audiencesPath(c, c.b.tenant.orgId))],
+  },
+  'GET /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id': { foreign: (c) => dashAudienceProbes(c, 'GET', '') },
+  'PATCH /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id': {
+    foreign: (c) => dashAudienceProbes(c, 'PATCH', '', { name: 'b-renamed' }),
+  },
+  'DELETE /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id': { foreign: (c) => dashAudienceProbes(c, 'DELETE', '') },
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/refresh': {
+    foreign: (c) => dashAudienceProbes(c, 'POST', '/refresh'),
+  },
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/pause': {
+    foreign: (c) => dashAudienceProbes(c, 'POST', '/pause'),
+  },
+  'POST /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/resume': {
+    foreign: (c) => dashAudienceProbes(c, 'POST', '/resume'),
+  },
+  'GET /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/sample': {
+    foreign: (c) => dashAudienceProbes(c, 'GET', '/sample'),
+  },
+  'GET /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/download': {
+    foreign: (c) => dashAudienceProbes(c, 'GET', '/download'),
+  },
   'GET /dashboard/api/apps': { caller: (c) => [c.dash('GET', `${D}/apps`)] },
   'POST /dashboard/api/apps': { caller: (c) => [c.dash('POST', `${D}/apps`, { name: 'b-app' })] },
   'DELETE /dashboard/api/apps/:app_id': { foreign: (c) => [c.dash('DELETE', `${D}/apps/${c.a.app.appId}`)] },
@@ -601,6 +659,38 @@ const CASES: Record<string, Case> = {
 };
 
 /** A CSV naming A's person, with B's own values. */
+const AUDIENCE_TOPIC = 'iab_ct_620';
+const audienceBody = (extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({
+    name: 'b-audience',
+    type: 'intents',
+    filter: { op: 'AND', rules: [{ type: 'INTENT', topic_ids: [AUDIENCE_TOPIC], min_score: 0 }] },
+    intent_window_days: 7,
+    ...extra,
+  });
+const bKey = (c: Ctx): Headers => ({ 'x-api-key': c.b.key.apiKey, 'x-api-secret': c.b.key.apiSecret });
+
+/** B's data-API calls naming A's audience: bare, with A's project in the header or the query, and by JWT. */
+function audienceProbes(c: Ctx, method: string, path: string, payload?: unknown): Promise<Res>[] {
+  const url = `/api/v1/audiences/${c.a.audienceId}${path}`;
+  return [
+    c.anon(method, url, bKey(c), payload),
+    c.anon(method, url, { ...bKey(c), 'x-project-id': c.a.projectId }, payload),
+    c.anon(method, `${url}?project_id=${c.a.projectId}`, bKey(c), payload),
+    c.jwt(method, url, {}, payload),
+  ];
+}
+
+const audiencesPath = (c: Ctx, org = c.a.owner.orgId, rest = ''): string => orgs(org, `/projects/${c.a.projectId}/audiences${rest}`);
+
+/** B's session naming A's audience under A's organization, and under B's own organization. */
+function dashAudienceProbes(c: Ctx, method: string, path: string, payload?: unknown): Promise<Res>[] {
+  return [
+    c.dash(method, audiencesPath(c, c.a.owner.orgId, `/${c.a.audienceId}${path}`), payload),
+    c.dash(method, audiencesPath(c, c.b.tenant.orgId, `/${c.a.audienceId}${path}`), payload),
+  ];
+}
+
 const importCsv = (c: Ctx): string => `email,first_name,visitor_id\n${c.a.person.email},b-overwrite,${c.a.person.visitorId}\n`;
 
 function eventsProbes(c: Ctx, path: string, v1: boolean): Promise<Res>[] {
@@ -779,6 +869,16 @@ describe('tenant isolation: organization B against organization A, route by rout
     });
     expect(acceptRes.statusCode, acceptRes.body).toBe(200);
     const waiting = await requestTopic(`alpha-waiting-topic-${tag}`);
+    // A's audience on its project, computed once (A's person has page views to count).
+    const audienceRes = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/audiences',
+      headers: { ...keyHeaders, 'x-project-id': projectId },
+      payload: { ...(JSON.parse(audienceBody()) as object), name: `alpha-audience-${tag}` },
+    });
+    expect(audienceRes.statusCode, audienceRes.body).toBe(201);
+    const audienceId = json<{ audience: { audience_id: number } }>(audienceRes).audience.audience_id;
+    await t.services.audienceJobs.runPending();
     return {
       owner,
       member,
@@ -795,8 +895,10 @@ describe('tenant isolation: organization B against organization A, route by rout
       waitingRequestId: waiting.topic_request_id,
       waitingTopicId: waiting.topic_id,
       importId,
+      audienceId,
       secrets: [
         importId,
+        `alpha-audience-${tag}`,
         importedEmail,
         `alpha-imported-first-${tag}`,
         `alpha-company-${tag}`,
@@ -880,6 +982,8 @@ describe('tenant isolation: organization B against organization A, route by rout
       people: await get(orgs(a.owner.orgId, '/people'), owner),
       imported: await get(`/api/v1/identities/imports/${a.importId}`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
       imports: await get(orgs(a.owner.orgId, '/identities/imports'), owner),
+      audience: await get(`/api/v1/audiences/${a.audienceId}`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
+      audienceSample: await get(`/api/v1/audiences/${a.audienceId}/sample`, { 'x-api-key': a.key.apiKey, 'x-api-secret': a.key.apiSecret }),
       memberSession: (await get(orgs(a.owner.orgId, '/projects'), dash(a.member.session))).status,
     };
   }

@@ -8,6 +8,7 @@ import type { Catalog } from '../../src/catalog/catalog.js';
 import { accountsContract } from './contract/accounts.js';
 import { apiKeysContract } from './contract/api-keys.js';
 import { appsContract } from './contract/apps.js';
+import { audiencesContract } from './contract/audiences.js';
 import { contractContext } from './contract/context.js';
 import { identityImportsContract } from './contract/identity-imports.js';
 import { leasesContract } from './contract/leases.js';
@@ -51,6 +52,7 @@ export async function runCatalogContract(name: string, open: () => Promise<Catal
     pixelsContract(c);
     leasesContract(c);
     identityImportsContract(c);
+    audiencesContract(c);
     transactionsContract(c);
   });
 }
