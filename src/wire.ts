@@ -4,7 +4,6 @@
 export type { ForgotResult, SignupPending, SignupStatus } from './accounts/schemas.js';
 export type { AccessLogBody, AccessLogEntry, ApiKey, ApiKeyCreatedBody, ApiKeyListBody, ApiKeyRotatedBody } from './api-keys/schemas.js';
 export type { AppCreatedBody, AppListBody, AppRotatedBody, PartnerApp } from './apps/schemas.js';
-export type { DemoLoadedOut } from './demo/schemas.js';
 export type {
   AudienceBodyOut,
   AudienceContact,
@@ -16,7 +15,9 @@ export type {
   AudienceSampleBody,
   AudienceView,
 } from './audiences/schemas.js';
+export type { DemoLoadedOut } from './demo/schemas.js';
 export type { EventCounts, EventRecord, EventsPage, RecentEventsPage } from './events/schemas.js';
+export type { CatalogFieldWire, FieldCatalogBody } from './field-catalog/schemas.js';
 export type {
   DashboardPeople,
   DashboardPerson,
@@ -27,7 +28,7 @@ export type {
   UnlinkedBody,
 } from './identity/schemas.js';
 export type { IdentityImportList, IdentityImportView, ImportAcceptedBody } from './identity-import/schemas.js';
-export type { IntentBody, IntentExplanation, IntentTopicScore, PersonIntentBody } from './intent/schemas.js';
+export type { IntentBody, IntentExplanation, IntentTopicScore, PersonIntentBody, SurgingTopicsBody } from './intent/schemas.js';
 export type { Invite, InviteAccepted, InviteBodyOut, InvitePreview, Member, MembersList } from './members/schemas.js';
 export type { ApiKeySettings } from './organizations/schemas.js';
 export type {

@@ -6,10 +6,8 @@
 // page once scores lower. Nothing here waits for time: each step waits for the pixel's
 // acknowledgement, after which the page is classified and the event durable.
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/server-process.js';
+import { CONTACT_FORM, type SitePage, startSite, type TestSite, visitor } from '../support/site.js';
 import { createKey, dash, json, newTenant } from '../support/tenant.js';
 import { type Dashboard, skipReason, startDashboard } from '../web/support.js';
 
@@ -17,7 +15,7 @@ const reason = skipReason();
 if (reason) console.log(`intent e2e: ${reason}`);
 
 const CLOUD = 'iab_ct_620';
-const PAGES: Record<string, { title: string; description: string; heading: string; body?: string }> = {
+const PAGES: Record<string, SitePage> = {
   '/cloud/basics': {
     title: 'Cloud computing basics for small teams',
     description: 'What cloud computing is, and how it replaces the servers in your office.',
@@ -42,14 +40,15 @@ const PAGES: Record<string, { title: string; description: string; heading: strin
     title: 'Contact us',
     description: 'Write to us and we answer within a day.',
     heading: 'Contact',
-    body: '<form id="contact" onsubmit="return false"><label>Email <input name="email" type="email"></label><button type="submit">Send</button></form>',
+    body: CONTACT_FORM,
   },
 };
 
 describe.skipIf(reason !== null)('pixel → page topics → intent scores', () => {
   let d: Dashboard;
-  let site: Server;
-  let siteUrl = '';
+  let site: TestSite;
+  let read: ReturnType<typeof visitor>['read'];
+  let identify: ReturnType<typeof visitor>['identify'];
   let key: { apiKey: string; apiSecret: string };
 
   beforeAll(async () => {
@@ -73,50 +72,14 @@ describe.skipIf(reason !== null)('pixel → page topics → intent scores', () =
         payload: { title: 'www', trackers: ['spa', 'forms'] },
       }),
     ).pixel.pixel_id;
-    const port = await freePort();
-    siteUrl = `http://localhost:${port}`;
-    site = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const p = PAGES[path];
-      if (!p) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${p.title}</title>
-<meta name="description" content="${p.description}">
-<script id="delivr-ai" src="${d.url}/pixels/${pixelId}/p.js" async></script>
-</head><body><header><a href="/">Home</a></header><h1>${p.heading}</h1><p>Text of the page.</p>${p.body ?? ''}</body></html>`);
-    });
-    await new Promise<void>((r) => site.listen(port, '127.0.0.1', () => r()));
+    site = await startSite(PAGES, `${d.url}/pixels/${pixelId}/p.js`);
+    ({ read, identify } = visitor(site));
   }, 120_000);
 
   afterAll(async () => {
-    await new Promise((r) => site?.close(r));
+    await site?.close();
     await d?.close();
   });
-
-  /** Resolves when the pixel's send holding an event of `type` is acknowledged (200). */
-  const acknowledged = (page: Page, type: string) =>
-    page.waitForResponse((res) => {
-      if (!res.url().endsWith('/pixel/core/api/send-event') || res.status() !== 200) return false;
-      const body = JSON.parse(res.request().postData() ?? '{}') as { events?: { event_type: string }[]; event_type?: string };
-      return (body.events ?? [body]).some((e) => e.event_type === type);
-    });
-
-  async function read(page: Page, path: string): Promise<void> {
-    const sent = acknowledged(page, 'page_view');
-    await page.goto(`${siteUrl}${path}`);
-    await sent;
-  }
-
-  async function identify(page: Page, email: string): Promise<void> {
-    await read(page, '/contact');
-    await page.getByLabel('Email').fill(email);
-    const sent = acknowledged(page, 'form_submission');
-    await page.getByRole('button', { name: 'Send' }).click();
-    await sent;
-  }
 
   const api = async <T>(path: string): Promise<T> => {
     const res = await fetch(d.url + path, { headers: { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret } });
@@ -153,7 +116,7 @@ describe.skipIf(reason !== null)('pixel → page topics → intent scores', () =
     );
     expect(explained.intent_score).toBe(top?.intent_score);
     expect(explained.pages.map((p) => [p.url, p.title, p.count]).sort()).toEqual(
-      ['/cloud/basics', '/cloud/costs', '/cloud/migration'].map((path) => [`${siteUrl}${path}`, PAGES[path]?.title, 1]),
+      ['/cloud/basics', '/cloud/costs', '/cloud/migration'].map((path) => [`${site.url}${path}`, PAGES[path]?.title, 1]),
     );
 
     const bobIntent = await api<{ topics: Topic[] }>(`/api/v1/intent?hem=${hemOf('bob.glance@acme.example')}`);

@@ -10,6 +10,7 @@ import { SessionContext, type SessionState } from './lib/session';
 import type { Session } from './lib/types';
 import { ApiKeysPage } from './pages/ApiKeys';
 import { AppsPage } from './pages/Apps';
+import { AudiencePage, AudiencesPage, NewAudiencePage } from './pages/Audiences';
 import { ConfirmSignupPage } from './pages/auth/ConfirmSignup';
 import { InvitePage } from './pages/auth/Invite';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/auth/Password';
@@ -29,7 +30,9 @@ import { TopicsPage } from './pages/Topics';
 type Route =
   | { name: 'sign-in' | 'sign-up' | 'forgot-password' | 'home' | 'apps' | 'not-found' }
   | { name: 'reset-password' | 'invite' | 'confirm-signup'; token: string }
-  | { name: 'overview' | 'events' | 'topics' | 'people' | 'people-import' | 'projects' | 'members' | 'api-keys'; org: string }
+  | { name: 'overview' | 'events' | 'topics' | 'people' | 'people-import' | 'projects' | 'members' | 'api-keys' | 'audiences'; org: string }
+  | { name: 'audience-new'; org: string; project: string }
+  | { name: 'audience'; org: string; project: string; audience: string }
   | { name: 'person'; org: string; hem: string }
   | { name: 'pixels'; org: string; project: string };
 
@@ -52,6 +55,9 @@ export function matchRoute(path: string): Route {
   if (n === 1) return { name: 'overview', org: a };
   if (n === 2 && b === 'events') return { name: 'events', org: a };
   if (n === 2 && b === 'topics') return { name: 'topics', org: a };
+  if (n === 2 && b === 'audiences') return { name: 'audiences', org: a };
+  if (n === 5 && b === 'projects' && c && d === 'audiences' && e === 'new') return { name: 'audience-new', org: a, project: c };
+  if (n === 5 && b === 'projects' && c && d === 'audiences' && e) return { name: 'audience', org: a, project: c, audience: e };
   if (n === 2 && b === 'people') return { name: 'people', org: a };
   if (n === 3 && b === 'people' && c === 'import') return { name: 'people-import', org: a };
   if (n === 3 && b === 'people' && c) return { name: 'person', org: a, hem: c };
@@ -180,6 +186,15 @@ export function App() {
         break;
       case 'pixels':
         page = <PixelsPage org={org} projectId={route.project} />;
+        break;
+      case 'audiences':
+        page = <AudiencesPage org={org} />;
+        break;
+      case 'audience-new':
+        page = <NewAudiencePage key={route.project} org={org} projectId={route.project} />;
+        break;
+      case 'audience':
+        page = <AudiencePage key={route.audience} org={org} projectId={route.project} audienceId={route.audience} />;
         break;
     }
   }

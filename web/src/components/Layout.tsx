@@ -84,6 +84,7 @@ export function Layout({ orgId, children }: { orgId: string | null; children: Re
                 {nav(`/${homeOrg.organization_id}/events`, 'Events')}
                 {nav(`/${homeOrg.organization_id}/people`, 'People', true)}
                 {nav(`/${homeOrg.organization_id}/topics`, 'Topics')}
+                {nav(`/${homeOrg.organization_id}/audiences`, 'Audiences', true)}
               </ul>
               <h2 className="nav-heading">Settings</h2>
               <ul>
