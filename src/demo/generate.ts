@@ -431,7 +431,7 @@ function row(
     utm_content: null,
     event_data: e.form ? JSON.stringify({ formId: e.form.form_id, formData: { email: '*****', company: e.form.company } }) : null,
     is_bot: false,
-    resolved: e.form ? true : false,
+    resolved: e.form !== undefined,
     hem_sha256: e.form ? e.form.hem : null,
     country: e.visitor.location.country,
     region: e.visitor.location.region,

@@ -6,8 +6,8 @@
 import { accountsDashboardRoutes } from '../accounts/routes.dashboard.js';
 import { apiKeysDashboardRoutes } from '../api-keys/routes.dashboard.js';
 import { appsDashboardRoutes } from '../apps/routes.dashboard.js';
-import { demoDashboardRoutes } from '../demo/routes.dashboard.js';
 import { audiencesDashboardRoutes } from '../audiences/routes.dashboard.js';
+import { demoDashboardRoutes } from '../demo/routes.dashboard.js';
 import { eventsDashboardRoutes } from '../events/routes.dashboard.js';
 import { fieldCatalogDashboardRoutes } from '../field-catalog/routes.dashboard.js';
 import { identityDashboardRoutes } from '../identity/routes.dashboard.js';
