@@ -177,11 +177,12 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
   metrics.registry.registerMetric(core.throttles.refused);
   const analytics = openAnalytics(config);
   await analytics.init();
-  // DuckDB commits cheaply: flush every few ms. ClickHouse wants few, large inserts: wait longer so
-  // rows gather (an acknowledgement still waits for the insert that holds it).
+  // DuckDB commits cheaply: adaptive batching (flush at once when idle, batches grow while a flush
+  // runs). ClickHouse wants few, large inserts: wait so rows gather (an acknowledgement still waits
+  // for the insert that holds it).
   const clickhouse = analytics.engine === 'clickhouse';
   const committer = new GroupCommitter(analytics, {
-    maxDelayMs: config.ingestMaxDelayMs ?? (clickhouse ? 500 : 5),
+    maxDelayMs: config.ingestMaxDelayMs ?? (clickhouse ? 500 : 0),
     maxRows: config.ingestMaxRows ?? (clickhouse ? 20_000 : 5000),
     onFlush: (rows, ms) => {
       metrics.commitRows.observe(rows);
