@@ -9,6 +9,7 @@ import { AccountsService } from './accounts/service.js';
 import { LoginThrottle } from './accounts/throttle.js';
 import { ClickHouseAnalyticsStore } from './analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from './analytics/duckdb.js';
+import { ThreadedDuckDbStore } from './analytics/duckdb-threaded.js';
 import { GroupCommitter } from './analytics/group-commit.js';
 import type { AnalyticsStore } from './analytics/types.js';
 import { AccessLogBuffer } from './api-keys/access-log.js';
@@ -98,10 +99,10 @@ export interface ServiceOptions {
 }
 
 /** ClickHouse when CLICKHOUSE_URL is set, otherwise an embedded DuckDB file under DATA_DIR. */
-export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir'>): AnalyticsStore {
-  return config.clickhouseUrl
-    ? new ClickHouseAnalyticsStore({ url: config.clickhouseUrl })
-    : new DuckDbAnalyticsStore(join(config.dataDir, 'analytics.duckdb'));
+export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'duckdbThread'>): AnalyticsStore {
+  if (config.clickhouseUrl) return new ClickHouseAnalyticsStore({ url: config.clickhouseUrl });
+  const path = join(config.dataDir, 'analytics.duckdb');
+  return config.duckdbThread ? new ThreadedDuckDbStore(path) : new DuckDbAnalyticsStore(path);
 }
 
 /** Everything that lives in the catalog: what the CLI and workers need, without the analytics store. */

@@ -82,7 +82,7 @@ const ORDER_BY = 'ORDER BY ts_millis, event_id';
 const DEFAULT_CONFIG: Record<string, string> = { checkpoint_threshold: '128MB' };
 
 /** Two instances on one file in one process would both pass DuckDB's (per-process) file lock. */
-const openPaths = new Set<string>();
+export const openPaths = new Set<string>();
 
 export class DuckDbAnalyticsStore implements AnalyticsStore {
   readonly engine = 'duckdb' as const;

@@ -3,6 +3,7 @@
 // through Kysely's advisory lock, SQLite through its database write lock (see migrateToLatest).
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { accountSecurityMigrations } from '../accounts/migrations.js';
+import { accessLogMigrations } from '../api-keys/migrations.js';
 import { identityImportsMigration } from '../identity-import/migration.js';
 import { retentionMigrations } from '../retention/migrations.js';
 import { taxonomyMigrations } from '../taxonomy/migrations.js';
@@ -174,6 +175,7 @@ const migrations: Record<string, Migration> = {
   ...retentionMigrations,
   ...accountSecurityMigrations,
   '0008_identity_imports': identityImportsMigration,
+  ...accessLogMigrations,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
