@@ -5,7 +5,7 @@
 //
 //   npx tsx bench/ingest.ts                          DuckDB (embedded)
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx bench/ingest.ts   DuckDB, then ClickHouse
-//   BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,256 BENCH_LATENCY_SECONDS=120
+//   BENCH_COMPARE=1 (also the earlier defaults, same rounds)  BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,256 BENCH_LATENCY_SECONDS=120
 // After the rounds it holds half of the measured single-event maximum for BENCH_LATENCY_SECONDS
 // (long enough to include DuckDB checkpoints) and reports the acknowledgement p99, the server's
 // event-loop delay p99 and its RSS, then prints each of issue 13's targets against its measure.
@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { onboardOwner, pixelAndKey } from '../test/support/http-tenant.js';
-import { buildOnce, freePort, startServer } from '../test/support/server-process.js';
+import { buildOnce, freePort, type ServerProcess, startServer } from '../test/support/server-process.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -73,7 +73,7 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
-interface Target {
+interface Goal {
   what: string;
   measured: number;
   target: number;
@@ -81,7 +81,7 @@ interface Target {
   kind: 'min' | 'max';
   unit: string;
 }
-const targets: Target[] = [];
+const targets: Goal[] = [];
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -101,48 +101,79 @@ function metric(text: string, name: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-async function benchEngine(name: string, env: Record<string, string>): Promise<void> {
+/** A delivr server with one tenant and pixel, and the bodies that send to it. */
+interface Target {
+  server: ServerProcess;
+  dataDir: string;
+  url: string;
+  single: string;
+  batch: string;
+}
+
+async function startTarget(env: Record<string, string>): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'delivr-bench-ingest-'));
-  // Server settings to compare (e.g. DUCKDB_THREAD=false INGEST_MAX_DELAY_MS=5, the earlier defaults).
-  const tuning = Object.fromEntries(
-    ['DUCKDB_THREAD', 'INGEST_MAX_DELAY_MS', 'INGEST_MAX_ROWS'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])),
-  );
   const server = await startServer({
-    ...tuning,
     ...env,
     DATA_DIR: dataDir,
     ADMIN_TOKEN: ADMIN,
     RATE_LIMIT_PER_SECOND: '1000000',
     RATE_LIMIT_BURST: '1000000',
   });
+  const owner = await onboardOwner({ operatorBase: server.url, outboxDir: dataDir, adminToken: ADMIN });
+  const { pixelId } = await pixelAndKey(server.url, owner);
+  const event = {
+    event_type: 'page_view',
+    event_data: { url: 'https://shop.example/pricing?utm_source=news', timestamp: new Date().toISOString(), title: 'Pricing' },
+    pixel_id: pixelId,
+    organization_id: owner.orgId,
+    visitor_id: randomUUID().replaceAll('-', ''),
+    session_id: randomUUID().replaceAll('-', ''),
+    event_url: 'https://shop.example/pricing?utm_source=news',
+    ts: Date.now(),
+    screen: [1280, 800],
+    lang: 'en-GB',
+    title: 'Pricing',
+    referrer: 'https://www.google.com/',
+  };
+  return {
+    server,
+    dataDir,
+    url: `${server.url}/pixel/core/api/send-event`,
+    single: JSON.stringify(event),
+    batch: JSON.stringify({ events: Array.from({ length: 10 }, () => event) }),
+  };
+}
+
+async function stopTarget(t: Target | null): Promise<void> {
+  if (!t) return;
+  await t.server.stop();
+  rmSync(t.dataDir, { recursive: true, force: true });
+}
+
+async function benchEngine(name: string, env: Record<string, string>): Promise<void> {
+  // Server settings to try (e.g. DUCKDB_THREAD=false INGEST_MAX_DELAY_MS=5, the earlier defaults).
+  const tuning = Object.fromEntries(
+    ['DUCKDB_THREAD', 'INGEST_MAX_DELAY_MS', 'INGEST_MAX_ROWS'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])),
+  );
+  const target = await startTarget({ ...tuning, ...env });
+  // BENCH_COMPARE=1 (DuckDB): a second server with the earlier defaults (store on the event loop,
+  // 5 ms group-commit timer) driven in the same rounds, so before and after share the noise.
+  const before =
+    process.env.BENCH_COMPARE === '1' && !env.CLICKHOUSE_URL
+      ? await startTarget({ DUCKDB_THREAD: 'false', INGEST_MAX_DELAY_MS: '5' })
+      : null;
+  const server = target.server;
   const baseline = await startBaseline();
   try {
-    const owner = await onboardOwner({ operatorBase: server.url, outboxDir: dataDir, adminToken: ADMIN });
-    const { pixelId } = await pixelAndKey(server.url, owner);
-    const event = {
-      event_type: 'page_view',
-      event_data: { url: 'https://shop.example/pricing?utm_source=news', timestamp: new Date().toISOString(), title: 'Pricing' },
-      pixel_id: pixelId,
-      organization_id: owner.orgId,
-      visitor_id: randomUUID().replaceAll('-', ''),
-      session_id: randomUUID().replaceAll('-', ''),
-      event_url: 'https://shop.example/pricing?utm_source=news',
-      ts: Date.now(),
-      screen: [1280, 800],
-      lang: 'en-GB',
-      title: 'Pricing',
-      referrer: 'https://www.google.com/',
-    };
-    const single = JSON.stringify(event);
-    const batch = JSON.stringify({ events: Array.from({ length: 10 }, () => event) });
-    const ingestUrl = `${server.url}/pixel/core/api/send-event`;
+    const { single, batch } = target;
+    const ingestUrl = target.url;
     let maxSingle = 0;
     for (const level of CONNECTION_LEVELS) {
       CONNECTIONS = level;
       log(`\n== ${name}: ${ROUNDS} rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, after a warm-up`);
       await drive(ingestUrl, single);
       await drive(baseline.url, single);
-      const results: Record<string, Round[]> = { baseline: [], single: [], batch10: [] };
+      const results: Record<string, Round[]> = { baseline: [], single: [], batch10: [], 'single-before': [], 'batch10-before': [] };
       const loopDelays: number[] = [];
       for (let round = 1; round <= ROUNDS; round++) {
         results.baseline?.push(await drive(baseline.url, single));
@@ -150,12 +181,17 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
         results.single?.push(await drive(ingestUrl, single));
         loopDelays.push(await loopDelayP99(server.url));
         results.batch10?.push(await drive(ingestUrl, batch));
+        if (before) {
+          results['single-before']?.push(await drive(before.url, before.single));
+          results['batch10-before']?.push(await drive(before.url, before.batch));
+        }
         const line = (k: string, perReq: number) => {
           const r = results[k]?.[round - 1] as Round;
           return `${k} ${Math.round(r.rps)} req/s (${Math.round(r.rps * perReq)} events/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.errors ? `, ${r.errors} errors` : ''})`;
         };
         log(
-          `round ${round}: ${line('baseline', 1)} | ${line('single', 1)} | ${line('batch10', 10)} | event-loop delay p99 ${loopDelays[round - 1]?.toFixed(1)} ms`,
+          `round ${round}: ${line('baseline', 1)} | ${line('single', 1)} | ${line('batch10', 10)} | event-loop delay p99 ${loopDelays[round - 1]?.toFixed(1)} ms` +
+            (before ? ` | before: ${line('single-before', 1)} | ${line('batch10-before', 10)}` : ''),
         );
       }
       const med = (k: string, f: (r: Round) => number) => median((results[k] ?? []).map(f));
@@ -167,6 +203,12 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       for (const [k, per] of [
         ['single', 1],
         ['batch10', 10],
+        ...(before
+          ? ([
+              ['single-before', 1],
+              ['batch10-before', 10],
+            ] as const)
+          : []),
       ] as const) {
         const rps = med(k, (r) => r.rps);
         log(
@@ -174,6 +216,10 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
         );
       }
       log(`  event-loop delay p99 during single-event rounds: ${median(loopDelays).toFixed(1)} ms`);
+      if (before) {
+        const ratio = (k: string) => (med(k, (r) => r.rps) / med(`${k}-before`, (r) => r.rps)).toFixed(2);
+        log(`  after / before (same rounds): single ${ratio('single')}×, batch10 ${ratio('batch10')}×`);
+      }
       const singleRps = med('single', (r) => r.rps);
       maxSingle = Math.max(maxSingle, singleRps);
       if (level === TARGET_CONNECTIONS) {
@@ -234,8 +280,8 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
     );
   } finally {
     baseline.child.kill();
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopTarget(target);
+    await stopTarget(before);
   }
 }
 
