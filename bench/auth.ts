@@ -1,9 +1,12 @@
 // What key + secret authentication costs per request: /api/v2/events_schema with an organization key
 // and secret (key lookup, constant-time secret check, rate-limit bucket, access-log entry) against
-// /healthz (no auth) on the same server, in the same run, alternating rounds so drift hits both.
+// the same route without auth (same schema, handler and serialisation, registered by this bench) and
+// /healthz on the same server, in the same run, alternating rounds so drift hits all alike. Prints
+// issue 13's target: authenticated ≥ 0.7 × the same route without auth.
 // Run: npx tsx bench/auth.ts   (about 40 s). The load generator runs in a worker thread, so it does
 // not share the server's event loop.
 import { createRequire } from 'node:module';
+import { FieldsOut, SchemaQuery } from '../src/events/schemas.js';
 import { makeTestApp } from '../test/support/app.js';
 import { createKey, newTenant } from '../test/support/tenant.js';
 
@@ -40,7 +43,11 @@ const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDi
 const ms = (n: number): string => (n < 1 ? '<1 ms' : `${fmt(n)} ms`);
 
 async function main(): Promise<void> {
-  const t = await makeTestApp({ LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' });
+  const t = await makeTestApp({ LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' }, (app, services) => {
+    app.get('/bench/events_schema', { schema: { querystring: SchemaQuery, response: { 200: FieldsOut } } }, async (req) =>
+      services.events.schema(req.query.source),
+    );
+  });
   try {
     const tenant = await newTenant(t);
     const key = await createKey(t, tenant, 'bench');
@@ -51,6 +58,7 @@ async function main(): Promise<void> {
         url: `${base}/api/v2/events_schema?source=pixel`,
         headers: { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret },
       },
+      noauth: { url: `${base}/bench/events_schema?source=pixel`, headers: {} },
       healthz: { url: `${base}/healthz`, headers: {} },
     } as const;
     type Target = keyof typeof targets;
@@ -65,11 +73,12 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`node ${process.version}, catalog sqlite, server on ${base}\n\n`);
     await run('auth', WARMUP_SECONDS);
+    await run('noauth', WARMUP_SECONDS);
     await run('healthz', WARMUP_SECONDS);
 
-    const results: Record<Target, CannonResult[]> = { auth: [], healthz: [] };
+    const results: Record<Target, CannonResult[]> = { auth: [], noauth: [], healthz: [] };
     for (let round = 1; round <= ROUNDS; round++) {
-      const order: Target[] = round % 2 ? ['auth', 'healthz'] : ['healthz', 'auth'];
+      const order: Target[] = round % 2 ? ['auth', 'noauth', 'healthz'] : ['healthz', 'noauth', 'auth'];
       for (const target of order) {
         const r = await run(target, SECONDS);
         results[target].push(r);
@@ -87,17 +96,23 @@ async function main(): Promise<void> {
       p99: median(results[target].map((r) => r.latency.p99)),
     });
     const auth = summary('auth');
+    const noauth = summary('noauth');
     const healthz = summary('healthz');
     process.stdout.write('\nmedians\n');
     for (const [name, s] of [
       ['auth', auth],
+      ['noauth', noauth],
       ['healthz', healthz],
     ] as const) {
       process.stdout.write(
         `  ${name.padEnd(8)} ${fmt(s.rps).padStart(8)} req/s   p50 ${ms(s.p50).padStart(6)}   p99 ${ms(s.p99).padStart(6)}\n`,
       );
     }
-    process.stdout.write(`\nauthenticated / unauthenticated throughput: ${(auth.rps / healthz.rps).toFixed(2)}\n`);
+    const ratio = auth.rps / noauth.rps;
+    process.stdout.write(`\nauthenticated / /healthz throughput: ${(auth.rps / healthz.rps).toFixed(2)}\n`);
+    process.stdout.write(
+      `${ratio >= 0.7 ? 'MET ' : 'MISS'} authenticated / same route without auth: ${ratio.toFixed(2)} (target ≥ 0.70, issue 13)\n`,
+    );
   } finally {
     await t.close();
   }

@@ -5,22 +5,28 @@
 //
 //   npx tsx bench/ingest.ts                          DuckDB (embedded)
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx bench/ingest.ts   DuckDB, then ClickHouse
-//   BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,512
+//   BENCH_COMPARE=1 (also the earlier defaults, same rounds)  BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,256 BENCH_LATENCY_SECONDS=120
+// After the rounds it holds half of the measured single-event maximum for BENCH_LATENCY_SECONDS
+// (long enough to include DuckDB checkpoints) and reports the acknowledgement p99, the server's
+// event-loop delay p99 and its RSS, then prints each of issue 13's targets against its measure.
 // Each request waits for the commit holding its events, so a closed loop of N connections is bound
 // by N / commit latency; the second, larger connection count shows what many browsers (an open
 // load) reach, where batches grow with the arrival rate.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { onboardOwner, pixelAndKey } from '../test/support/http-tenant.js';
-import { buildOnce, freePort, startServer } from '../test/support/server-process.js';
+import { buildOnce, freePort, type ServerProcess, startServer } from '../test/support/server-process.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTION_LEVELS = (process.env.BENCH_CONNECTIONS ?? '32,512').split(',').map(Number);
+const CONNECTION_LEVELS = (process.env.BENCH_CONNECTIONS ?? '32,256').split(',').map(Number);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 120);
+/** The connection count issue 13's throughput targets are stated at. */
+const TARGET_CONNECTIONS = 256;
 let CONNECTIONS = CONNECTION_LEVELS[0] ?? 32;
 const ADMIN = 'bench-admin-token-0123456789';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
@@ -34,17 +40,48 @@ interface Round {
   errors: number;
 }
 
-async function drive(url: string, body: string): Promise<Round> {
+async function drive(
+  url: string,
+  body: string,
+  opts: { duration?: number; overallRate?: number; connections?: number } = {},
+): Promise<Round> {
   const r = await autocannon({
     url,
     method: 'POST',
-    connections: CONNECTIONS,
-    duration: SECONDS,
+    connections: opts.connections ?? CONNECTIONS,
+    duration: opts.duration ?? SECONDS,
     headers: { 'content-type': 'text/plain', 'user-agent': UA },
     body,
+    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
   });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
 }
+
+/** The server's event-loop delay p99 (ms) since the previous scrape (prom-client resets it on each). */
+async function loopDelayP99(serverUrl: string): Promise<number> {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  return 1000 * metric(text, 'nodejs_eventloop_lag_p99_seconds');
+}
+
+/** Resident set size of a process in MB (Linux), NaN elsewhere. */
+function rssMb(pid: number | undefined): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Goal {
+  what: string;
+  measured: number;
+  target: number;
+  /** 'min': measured must be at least target; 'max': at most. */
+  kind: 'min' | 'max';
+  unit: string;
+}
+const targets: Goal[] = [];
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -64,7 +101,16 @@ function metric(text: string, name: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-async function benchEngine(name: string, env: Record<string, string>): Promise<void> {
+/** A delivr server with one tenant and pixel, and the bodies that send to it. */
+interface Target {
+  server: ServerProcess;
+  dataDir: string;
+  url: string;
+  single: string;
+  batch: string;
+}
+
+async function startTarget(env: Record<string, string>): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'delivr-bench-ingest-'));
   const server = await startServer({
     ...env,
@@ -73,42 +119,80 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
     RATE_LIMIT_PER_SECOND: '1000000',
     RATE_LIMIT_BURST: '1000000',
   });
+  const owner = await onboardOwner({ operatorBase: server.url, outboxDir: dataDir, adminToken: ADMIN });
+  const { pixelId } = await pixelAndKey(server.url, owner);
+  const event = {
+    event_type: 'page_view',
+    event_data: { url: 'https://shop.example/pricing?utm_source=news', timestamp: new Date().toISOString(), title: 'Pricing' },
+    pixel_id: pixelId,
+    organization_id: owner.orgId,
+    visitor_id: randomUUID().replaceAll('-', ''),
+    session_id: randomUUID().replaceAll('-', ''),
+    event_url: 'https://shop.example/pricing?utm_source=news',
+    ts: Date.now(),
+    screen: [1280, 800],
+    lang: 'en-GB',
+    title: 'Pricing',
+    referrer: 'https://www.google.com/',
+  };
+  return {
+    server,
+    dataDir,
+    url: `${server.url}/pixel/core/api/send-event`,
+    single: JSON.stringify(event),
+    batch: JSON.stringify({ events: Array.from({ length: 10 }, () => event) }),
+  };
+}
+
+async function stopTarget(t: Target | null): Promise<void> {
+  if (!t) return;
+  await t.server.stop();
+  rmSync(t.dataDir, { recursive: true, force: true });
+}
+
+async function benchEngine(name: string, env: Record<string, string>): Promise<void> {
+  // Server settings to try (e.g. DUCKDB_THREAD=false INGEST_MAX_DELAY_MS=5, the earlier defaults).
+  const tuning = Object.fromEntries(
+    ['DUCKDB_THREAD', 'INGEST_MAX_DELAY_MS', 'INGEST_MAX_ROWS'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])),
+  );
+  const target = await startTarget({ ...tuning, ...env });
+  // BENCH_COMPARE=1 (DuckDB): a second server with the earlier defaults (store on the event loop,
+  // 5 ms group-commit timer) driven in the same rounds, so before and after share the noise.
+  const before =
+    process.env.BENCH_COMPARE === '1' && !env.CLICKHOUSE_URL
+      ? await startTarget({ DUCKDB_THREAD: 'false', INGEST_MAX_DELAY_MS: '5' })
+      : null;
+  const server = target.server;
   const baseline = await startBaseline();
   try {
-    const owner = await onboardOwner({ operatorBase: server.url, outboxDir: dataDir, adminToken: ADMIN });
-    const { pixelId } = await pixelAndKey(server.url, owner);
-    const event = {
-      event_type: 'page_view',
-      event_data: { url: 'https://shop.example/pricing?utm_source=news', timestamp: new Date().toISOString(), title: 'Pricing' },
-      pixel_id: pixelId,
-      organization_id: owner.orgId,
-      visitor_id: randomUUID().replaceAll('-', ''),
-      session_id: randomUUID().replaceAll('-', ''),
-      event_url: 'https://shop.example/pricing?utm_source=news',
-      ts: Date.now(),
-      screen: [1280, 800],
-      lang: 'en-GB',
-      title: 'Pricing',
-      referrer: 'https://www.google.com/',
-    };
-    const single = JSON.stringify(event);
-    const batch = JSON.stringify({ events: Array.from({ length: 10 }, () => event) });
-    const ingestUrl = `${server.url}/pixel/core/api/send-event`;
+    const { single, batch } = target;
+    const ingestUrl = target.url;
+    let maxSingle = 0;
     for (const level of CONNECTION_LEVELS) {
       CONNECTIONS = level;
       log(`\n== ${name}: ${ROUNDS} rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, after a warm-up`);
       await drive(ingestUrl, single);
       await drive(baseline.url, single);
-      const results: Record<string, Round[]> = { baseline: [], single: [], batch10: [] };
+      const results: Record<string, Round[]> = { baseline: [], single: [], batch10: [], 'single-before': [], 'batch10-before': [] };
+      const loopDelays: number[] = [];
       for (let round = 1; round <= ROUNDS; round++) {
         results.baseline?.push(await drive(baseline.url, single));
+        await loopDelayP99(server.url);
         results.single?.push(await drive(ingestUrl, single));
+        loopDelays.push(await loopDelayP99(server.url));
         results.batch10?.push(await drive(ingestUrl, batch));
+        if (before) {
+          results['single-before']?.push(await drive(before.url, before.single));
+          results['batch10-before']?.push(await drive(before.url, before.batch));
+        }
         const line = (k: string, perReq: number) => {
           const r = results[k]?.[round - 1] as Round;
           return `${k} ${Math.round(r.rps)} req/s (${Math.round(r.rps * perReq)} events/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.errors ? `, ${r.errors} errors` : ''})`;
         };
-        log(`round ${round}: ${line('baseline', 1)} | ${line('single', 1)} | ${line('batch10', 10)}`);
+        log(
+          `round ${round}: ${line('baseline', 1)} | ${line('single', 1)} | ${line('batch10', 10)} | event-loop delay p99 ${loopDelays[round - 1]?.toFixed(1)} ms` +
+            (before ? ` | before: ${line('single-before', 1)} | ${line('batch10-before', 10)}` : ''),
+        );
       }
       const med = (k: string, f: (r: Round) => number) => median((results[k] ?? []).map(f));
       const base = med('baseline', (r) => r.rps);
@@ -119,12 +203,75 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       for (const [k, per] of [
         ['single', 1],
         ['batch10', 10],
+        ...(before
+          ? ([
+              ['single-before', 1],
+              ['batch10-before', 10],
+            ] as const)
+          : []),
       ] as const) {
         const rps = med(k, (r) => r.rps);
         log(
           `  delivr ${k.padEnd(15)} ${Math.round(rps)} req/s = ${Math.round(rps * per)} events/s, p50 ${med(k, (r) => r.p50)} ms, p99 ${med(k, (r) => r.p99)} ms, ratio to baseline ${(rps / base).toFixed(3)}`,
         );
       }
+      log(`  event-loop delay p99 during single-event rounds: ${median(loopDelays).toFixed(1)} ms`);
+      if (before) {
+        const ratio = (k: string) => (med(k, (r) => r.rps) / med(`${k}-before`, (r) => r.rps)).toFixed(2);
+        log(`  after / before (same rounds): single ${ratio('single')}×, batch10 ${ratio('batch10')}×`);
+      }
+      const singleRps = med('single', (r) => r.rps);
+      maxSingle = Math.max(maxSingle, singleRps);
+      if (level === TARGET_CONNECTIONS) {
+        targets.push(
+          {
+            what: `${name}: single-event send-event at ${level} connections / bare node:http`,
+            measured: singleRps / base,
+            target: 0.4,
+            kind: 'min',
+            unit: '×',
+          },
+          {
+            what: `${name}: batches of 10 at ${level} connections`,
+            measured: 10 * med('batch10', (r) => r.rps),
+            target: 50_000,
+            kind: 'min',
+            unit: 'events/s',
+          },
+          {
+            what: `${name}: event-loop delay p99 during ingest (${level} connections)`,
+            measured: median(loopDelays),
+            target: 5,
+            kind: 'max',
+            unit: 'ms',
+          },
+        );
+      }
+    }
+    if (LATENCY_SECONDS > 0 && maxSingle > 0) {
+      const rate = Math.round(maxSingle / 2);
+      log(`\n== ${name}: ${LATENCY_SECONDS} s at half the measured single-event maximum (${rate} req/s), 64 connections`);
+      const rss: number[] = [];
+      const sampler = setInterval(() => rss.push(rssMb(server.child.pid)), 1000);
+      await loopDelayP99(server.url);
+      const held = await drive(ingestUrl, single, { duration: LATENCY_SECONDS, overallRate: rate, connections: 64 });
+      const delay = await loopDelayP99(server.url);
+      clearInterval(sampler);
+      const steady = median(rss);
+      const peak = Math.max(...rss);
+      log(
+        `  ${Math.round(held.rps)} req/s, ack p50 ${held.p50} ms, p99 ${held.p99} ms${held.errors ? `, ${held.errors} errors` : ''}; event-loop delay p99 ${delay.toFixed(1)} ms; RSS median ${steady.toFixed(0)} MB, peak ${peak.toFixed(0)} MB`,
+      );
+      targets.push(
+        {
+          what: `${name}: ack latency p99 at half of max load over ${LATENCY_SECONDS} s`,
+          measured: held.p99,
+          target: 10,
+          kind: 'max',
+          unit: 'ms',
+        },
+        { what: `${name}: RSS peak / median during that run`, measured: peak / steady, target: 2, kind: 'max', unit: '×' },
+      );
     }
     const m = await (await fetch(`${server.url}/metrics`)).text();
     const commits = metric(m, 'delivr_ingest_commit_rows_count');
@@ -133,8 +280,8 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
     );
   } finally {
     baseline.child.kill();
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopTarget(target);
+    await stopTarget(before);
   }
 }
 
@@ -152,4 +299,12 @@ if (ch) {
   }
 } else {
   log('\n(CLICKHOUSE_URL is not set: DuckDB only)');
+}
+log('\n== targets (issue 13), medians of this run');
+for (const t of targets) {
+  const met = t.kind === 'min' ? t.measured >= t.target : t.measured <= t.target;
+  const fmt = (n: number) => (t.unit === '×' ? n.toFixed(2) : n >= 100 ? String(Math.round(n)) : n.toFixed(1));
+  log(
+    `  ${met ? 'MET ' : 'MISS'} ${t.what}: ${fmt(t.measured)} ${t.unit} (target ${t.kind === 'min' ? '≥' : '≤'} ${fmt(t.target)} ${t.unit})`,
+  );
 }

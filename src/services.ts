@@ -9,6 +9,7 @@ import { AccountsService } from './accounts/service.js';
 import { LoginThrottle } from './accounts/throttle.js';
 import { ClickHouseAnalyticsStore } from './analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from './analytics/duckdb.js';
+import { ThreadedDuckDbStore } from './analytics/duckdb-threaded.js';
 import { GroupCommitter } from './analytics/group-commit.js';
 import type { AnalyticsStore } from './analytics/types.js';
 import { AccessLogBuffer } from './api-keys/access-log.js';
@@ -107,10 +108,10 @@ export interface ServiceOptions {
 }
 
 /** ClickHouse when CLICKHOUSE_URL is set, otherwise an embedded DuckDB file under DATA_DIR. */
-export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir'>): AnalyticsStore {
-  return config.clickhouseUrl
-    ? new ClickHouseAnalyticsStore({ url: config.clickhouseUrl })
-    : new DuckDbAnalyticsStore(join(config.dataDir, 'analytics.duckdb'));
+export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'duckdbThread'>): AnalyticsStore {
+  if (config.clickhouseUrl) return new ClickHouseAnalyticsStore({ url: config.clickhouseUrl });
+  const path = join(config.dataDir, 'analytics.duckdb');
+  return config.duckdbThread ? new ThreadedDuckDbStore(path) : new DuckDbAnalyticsStore(path);
 }
 
 /** Everything that lives in the catalog: what the CLI and workers need, without the analytics store. */
@@ -186,11 +187,12 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
   metrics.registry.registerMetric(core.throttles.refused);
   const analytics = openAnalytics(config);
   await analytics.init();
-  // DuckDB commits cheaply: flush every few ms. ClickHouse wants few, large inserts: wait longer so
-  // rows gather (an acknowledgement still waits for the insert that holds it).
+  // DuckDB commits cheaply: adaptive batching (flush at once when idle, batches grow while a flush
+  // runs). ClickHouse wants few, large inserts: wait so rows gather (an acknowledgement still waits
+  // for the insert that holds it).
   const clickhouse = analytics.engine === 'clickhouse';
   const committer = new GroupCommitter(analytics, {
-    maxDelayMs: config.ingestMaxDelayMs ?? (clickhouse ? 500 : 5),
+    maxDelayMs: config.ingestMaxDelayMs ?? (clickhouse ? 500 : 0),
     maxRows: config.ingestMaxRows ?? (clickhouse ? 20_000 : 5000),
     onFlush: (rows, ms) => {
       metrics.commitRows.observe(rows);

@@ -6,7 +6,12 @@
 import type { AnalyticsStore, EventRow } from './types.js';
 
 export interface GroupCommitOptions {
-  /** Longest a row waits for company before its flush starts. */
+  /**
+   * Longest a row waits for company before its flush starts. 0 is adaptive batching: a row that
+   * finds the store idle is flushed as soon as the current I/O callbacks are done (so requests
+   * that arrived together still share one commit), and rows that arrive while a flush runs wait
+   * for it and then go together: batches grow with the load instead of with a timer.
+   */
   maxDelayMs?: number;
   /** A flush starts at once when this many rows wait; a flush takes at most this many (whole submissions). */
   maxRows?: number;
@@ -47,7 +52,7 @@ export class GroupCommitter {
   private readonly onFlush: ((rows: number, ms: number) => void) | undefined;
   private queue: Submission[] = [];
   private queuedRows = 0;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timer: { timeout: NodeJS.Timeout } | { immediate: NodeJS.Immediate } | null = null;
   /** Set when the oldest waiting row has waited maxDelayMs; the next flush starts as soon as it can. */
   private due = false;
   private flushing: Promise<void> | null = null;
@@ -79,11 +84,7 @@ export class GroupCommitter {
         this.due = true;
         this.kick();
       } else if (!this.timer && !this.due) {
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          this.due = true;
-          this.kick();
-        }, this.maxDelayMs);
+        this.startDelay();
       }
     });
   }
@@ -103,7 +104,8 @@ export class GroupCommitter {
   private kick(): void {
     if (this.flushing || !this.due || this.queue.length === 0) return;
     if (this.timer) {
-      clearTimeout(this.timer);
+      if ('timeout' in this.timer) clearTimeout(this.timer.timeout);
+      else clearImmediate(this.timer.immediate);
       this.timer = null;
     }
     const batch = this.takeBatch();
@@ -113,14 +115,18 @@ export class GroupCommitter {
       // otherwise start their own delay.
       this.due = this.closing || this.queuedRows >= this.maxRows || this.due;
       if (this.due) this.kick();
-      else if (this.queue.length > 0 && !this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          this.due = true;
-          this.kick();
-        }, this.maxDelayMs);
-      }
+      else if (this.queue.length > 0 && !this.timer) this.startDelay();
     });
+  }
+
+  /** The wait before waiting rows are due: maxDelayMs, or (adaptive) the end of this I/O phase. */
+  private startDelay(): void {
+    const due = (): void => {
+      this.timer = null;
+      this.due = true;
+      this.kick();
+    };
+    this.timer = this.maxDelayMs === 0 ? { immediate: setImmediate(due) } : { timeout: setTimeout(due, this.maxDelayMs) };
   }
 
   /** Whole submissions in arrival order, up to maxRows (at least one, however large). */

@@ -1,16 +1,23 @@
-// Per-key access log. Entries are buffered and written in batches (every second or 500 entries) so
-// a data-API request never waits on a catalog write; readers call flush() first to see their own
-// latest requests. last_used_at is updated in the same batch.
+// Per-key access log, aggregated: one row per key, method, path, status and minute, with how many
+// requests it stands for, its latest time and client address. A busy key used to cost one catalog
+// row per request (at thousands of requests a second, SQLite inserts on the event loop); now it
+// costs a few rows a minute. Requests are added up in memory and written every second (or at 500
+// distinct rows), merging into the minute's row a previous write or another process left
+// (AccessLogsStore.appendAccessLogs); readers call flush() first to see their own latest requests.
+// last_used_at is updated in the same batch.
 
 import type { Logger } from 'pino';
 import type { AccessLog, AccessLogsStore, ApiKeysStore } from './store.js';
 
-type Entry = Omit<AccessLog, 'id'>;
+/** One request, as the data surface reports it. */
+export type AccessLogRequest = Omit<AccessLog, 'id' | 'count' | 'minute'>;
+type Row = Omit<AccessLog, 'id'>;
 
 const WRITE_SLICE = 100;
+const MINUTE_MS = 60_000;
 
 export class AccessLogBuffer {
-  private pending: Entry[] = [];
+  private pending = new Map<string, Row>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -21,9 +28,20 @@ export class AccessLogBuffer {
     private readonly maxEntries = 500,
   ) {}
 
-  add(entry: Entry): void {
-    this.pending.push(entry);
-    if (this.pending.length >= this.maxEntries) void this.flush();
+  add(request: AccessLogRequest): void {
+    const minute = Math.floor(request.ts / MINUTE_MS);
+    const group = `${request.key_id}\n${minute}\n${request.status}\n${request.method}\n${request.path}`;
+    const row = this.pending.get(group);
+    if (row) {
+      row.count += 1;
+      if (request.ts >= row.ts) {
+        row.ts = request.ts;
+        row.ip = request.ip;
+      }
+      return;
+    }
+    this.pending.set(group, { ...request, minute, count: 1 });
+    if (this.pending.size >= this.maxEntries) void this.flush();
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.maxDelayMs);
   }
 
@@ -33,8 +51,8 @@ export class AccessLogBuffer {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    const batch = this.pending;
-    this.pending = [];
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
       try {

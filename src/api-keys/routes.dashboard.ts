@@ -113,7 +113,7 @@ export function apiKeysDashboardRoutes(app: App, { auth, apiKeys }: Pick<Service
     {
       schema: {
         tags,
-        summary: "A key's newest requests",
+        summary: "A key's newest requests, one entry per method, path, status and minute",
         security,
         params: KeyParams,
         querystring: AccessLogQuery,
@@ -123,7 +123,16 @@ export function apiKeysDashboardRoutes(app: App, { auth, apiKeys }: Pick<Service
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'keys.manage');
       const entries = await apiKeys.accessLogEntries(req.params.org_id, req.params.key_id, req.query.limit ?? 100);
-      return { entries: entries.map((e) => ({ method: e.method, path: e.path, status: e.status, time: formatIso(e.ts), ip: e.ip })) };
+      return {
+        entries: entries.map((e) => ({
+          method: e.method,
+          path: e.path,
+          status: e.status,
+          time: formatIso(e.ts),
+          ip: e.ip,
+          count: e.count,
+        })),
+      };
     },
   );
 }

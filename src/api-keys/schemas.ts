@@ -24,8 +24,11 @@ export const AccessLogEntryOut = Type.Object({
   method: Type.String(),
   path: Type.String(),
   status: Type.Integer(),
+  /** The latest request of this key, method, path and status in its minute. */
   time: Type.String(),
   ip: NullableString,
+  /** How many requests this entry stands for (same key, method, path and status within one minute). */
+  count: Type.Integer({ minimum: 1 }),
 });
 export const AccessLogQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) });
 export const AccessLogOut = Type.Object({ entries: Type.Array(AccessLogEntryOut) });

@@ -6,7 +6,8 @@ import { hashToken, randomHex, safeEqual } from '../platform/crypto.js';
 import { fail } from '../platform/errors.js';
 import { requireName } from '../platform/names.js';
 import type { AccessLogBuffer } from './access-log.js';
-import type { AccessLog, ApiKey } from './store.js';
+import { KeyCache } from './key-cache.js';
+import type { AccessLog, ApiKey, KeyWithOrganization } from './store.js';
 
 export const KEY_PREFIX_LENGTH = 12; // "dlvr_" + 7 hex, as the seed's "dlvr_74ce9b3..."
 
@@ -28,6 +29,9 @@ export type KeyVerification =
   | { ok: false; code: 'invalid_api_secret' | 'api_secret_required'; key: ApiKey };
 
 export class ApiKeysService {
+  /** Rows of keys verified in the last moments (key-cache.ts: revocation still applies at once). */
+  private readonly keys = new KeyCache<KeyWithOrganization>();
+
   constructor(
     private readonly catalog: Catalog,
     readonly accessLog: AccessLogBuffer,
@@ -117,8 +121,8 @@ export class ApiKeysService {
    * turned secret_required off accepts its keys alone (seed v1's X-Api-Key-only calls).
    */
   async verify(apiKey: string, apiSecret: string | undefined): Promise<KeyVerification> {
-    const key =
-      apiKey.startsWith('dlvr_') && apiKey.length <= 128 ? await this.catalog.apiKeys.findApiKeyByHash(hashToken(apiKey)) : undefined;
+    const keyHash = apiKey.startsWith('dlvr_') && apiKey.length <= 128 ? hashToken(apiKey) : null;
+    const key = keyHash === null ? undefined : await this.keys.get(keyHash, () => this.catalog.apiKeys.findApiKeyByHash(keyHash));
     if (!key || key.status !== 'active' || key.organization_status !== 'active') return { ok: false, code: 'invalid_api_key' };
     if (apiSecret !== undefined && apiSecret !== '') {
       if (!key.secret_hash || !safeEqual(hashToken(apiSecret), key.secret_hash)) return { ok: false, code: 'invalid_api_secret', key };

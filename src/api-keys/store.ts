@@ -1,13 +1,18 @@
 // Organization API keys and their access logs in the catalog, keys found by the SHA-256 of the
 // presented key. Kysely, the same on SQLite and PostgreSQL; test/catalog/contract/api-keys.ts checks both.
-import type { Kysely, Selectable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { AccessLogsTable, ApiKeysTable, CatalogDb } from '../catalog/schema.js';
 import { uuid, uuidv7 } from '../platform/crypto.js';
+import { keysChanged } from './key-cache.js';
 
 export type ApiKey = Selectable<ApiKeysTable>;
 export type AccessLog = Selectable<AccessLogsTable>;
 
+export type KeyWithOrganization = ApiKey & { organization_status: string; organization_secret_required: number };
+
 export class ApiKeysStore {
+  private byHash: CompiledQuery<KeyWithOrganization> | null = null;
+
   constructor(private readonly db: Kysely<CatalogDb>) {}
 
   async createApiKey(input: {
@@ -54,17 +59,21 @@ export class ApiKeysStore {
     return this.db.selectFrom('api_keys').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
   }
 
-  /** Key lookup on every data-API request, by the SHA-256 of the presented key. */
-  async findApiKeyByHash(
-    keyHash: string,
-  ): Promise<(ApiKey & { organization_status: string; organization_secret_required: number }) | undefined> {
-    return this.db
+  /**
+   * Key lookup on every data-API request, by the SHA-256 of the presented key. The query is built
+   * and compiled once per store; each call runs it with its own hash (on SQLite the statement itself
+   * is prepared once too: catalog/db.ts).
+   */
+  async findApiKeyByHash(keyHash: string): Promise<KeyWithOrganization | undefined> {
+    this.byHash ??= this.db
       .selectFrom('api_keys as k')
       .innerJoin('organizations as o', 'o.id', 'k.organization_id')
       .selectAll('k')
       .select(['o.status as organization_status', 'o.secret_required as organization_secret_required'])
-      .where('k.key_hash', '=', keyHash)
-      .executeTakeFirst();
+      .where('k.key_hash', '=', '')
+      .compile();
+    const { rows } = await this.db.executeQuery<KeyWithOrganization>({ ...this.byHash, parameters: [keyHash] });
+    return rows[0];
   }
 
   async revokeApiKey(organizationId: string, id: string, now: number): Promise<boolean> {
@@ -75,6 +84,7 @@ export class ApiKeysStore {
       .where('id', '=', id)
       .where('status', '=', 'active')
       .executeTakeFirst();
+    keysChanged();
     return Number(r.numUpdatedRows) > 0;
   }
 
@@ -86,6 +96,7 @@ export class ApiKeysStore {
       .where('id', '=', id)
       .where('status', '=', 'active')
       .executeTakeFirst();
+    keysChanged();
     return Number(r.numUpdatedRows) > 0;
   }
 
@@ -98,12 +109,24 @@ export class ApiKeysStore {
 export class AccessLogsStore {
   constructor(private readonly db: Kysely<CatalogDb>) {}
 
-  /** Ids are UUIDv7, so entries with the same `ts` still list in the order they were appended. */
+  /**
+   * Adds requests to their key's rows, one per method, path, status and minute: a row of that minute
+   * written by an earlier batch (or another process) gains `count` and takes the later time and
+   * address. At most one entry per row in one call. Ids are UUIDv7, so rows with the same `ts`
+   * still list in the order they were first written.
+   */
   async appendAccessLogs(entries: readonly Omit<AccessLog, 'id'>[]): Promise<void> {
     if (entries.length === 0) return;
     await this.db
       .insertInto('access_logs')
       .values(entries.map((e) => ({ ...e, id: uuidv7() })))
+      .onConflict((oc) =>
+        oc.columns(['key_id', 'minute', 'method', 'path', 'status', 'organization_id']).doUpdateSet((eb) => ({
+          count: eb('access_logs.count', '+', eb.ref('excluded.count')),
+          ts: eb.ref('excluded.ts'),
+          ip: eb.ref('excluded.ip'),
+        })),
+      )
       .execute();
   }
 

@@ -3,6 +3,7 @@
 // through Kysely's advisory lock, SQLite through its database write lock (see migrateToLatest).
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { accountSecurityMigrations } from '../accounts/migrations.js';
+import { accessLogMigrations } from '../api-keys/migrations.js';
 import { audiencesMigration } from '../audiences/migration.js';
 import { identityImportsMigration } from '../identity-import/migration.js';
 import { retentionMigrations } from '../retention/migrations.js';
@@ -176,6 +177,7 @@ const migrations: Record<string, Migration> = {
   ...accountSecurityMigrations,
   '0008_identity_imports': identityImportsMigration,
   '0010_audiences': audiencesMigration,
+  ...accessLogMigrations,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -105,6 +105,10 @@ export interface AccessLogsTable {
   status: number;
   ts: number;
   ip: string | null;
+  /** Requests this row stands for: one per key, method, path, status and minute (0012). */
+  count: number;
+  /** floor(ts / 60000); null on rows written before 0012. */
+  minute: number | null;
 }
 
 export interface AppsTable {

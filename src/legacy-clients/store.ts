@@ -1,6 +1,7 @@
 // Legacy API clients (/client/v1) in the catalog: a named client whose key lives in api_keys.
 // Kysely, the same on SQLite and PostgreSQL; test/catalog/contract/api-keys.ts checks both.
 import type { Kysely, Selectable } from 'kysely';
+import { keysChanged } from '../api-keys/key-cache.js';
 import type { ApiClientsTable, CatalogDb } from '../catalog/schema.js';
 import { uuid } from '../platform/crypto.js';
 
@@ -50,6 +51,7 @@ export class ApiClientsStore {
       .where('client_id', '=', clientId)
       .where('status', '=', 'active')
       .execute();
+    keysChanged();
     return true;
   }
 }

@@ -1,6 +1,7 @@
 // Organizations in the catalog: rows and the organizations a user belongs to. Kysely, so the same
 // queries run on SQLite and PostgreSQL; test/catalog/contract/organizations.ts checks both.
 import type { Kysely, Selectable } from 'kysely';
+import { keysChanged } from '../api-keys/key-cache.js';
 import type { CatalogDb, OrganizationsTable, Role } from '../catalog/schema.js';
 import { uuid } from '../platform/crypto.js';
 
@@ -30,6 +31,7 @@ export class OrganizationsStore {
       .set({ secret_required: required ? 1 : 0 })
       .where('id', '=', id)
       .executeTakeFirst();
+    keysChanged();
     return Number(r.numUpdatedRows) > 0;
   }
 

@@ -64,6 +64,8 @@ export interface Config {
   importMaxBytes: number;
   logLevel: string;
   clickhouseUrl: string | null;
+  /** DuckDB on a thread of its own (analytics/duckdb-threaded.ts), so storage work leaves the event loop. */
+  duckdbThread: boolean;
   redisUrl: string | null;
   ipMode: IpMode;
   secureCookies: boolean;
@@ -267,6 +269,7 @@ export function loadConfig(env: Env = process.env): Config {
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 1024 ** 3, 1024, 1024 ** 4),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     clickhouseUrl: url(env, 'CLICKHOUSE_URL', ['http:', 'https:']),
+    duckdbThread: bool(env, 'DUCKDB_THREAD', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     ipMode: oneOf(env, 'IP_MODE', ['full', 'truncate', 'none'] as const, 'truncate'),
     secureCookies: bool(env, 'SECURE_COOKIES', publicUrl.startsWith('https:')),

@@ -175,6 +175,24 @@ describe('GroupCommitter', () => {
     await gc.close();
   });
 
+  it('adaptive (maxDelayMs 0): flushes at once when idle, and grows the batch while a flush runs', async () => {
+    const t = tenant();
+    const w = watched();
+    const gc = new GroupCommitter(w.target, { maxDelayMs: 0 });
+    // Idle: submissions of one I/O turn share a flush that starts without a timer.
+    await Promise.all([gc.submit(rows(t, 1)), gc.submit(rows(t, 1))]);
+    expect(w.batches).toEqual([2]);
+    // Busy: what arrives during a flush goes in one next flush, however many callers.
+    const first = gc.submit(rows(t, 3000));
+    await new Promise((r) => setImmediate(r));
+    const during = Array.from({ length: 50 }, () => gc.submit(rows(t, 2)));
+    await Promise.all([first, ...during]);
+    expect(w.batches.slice(1)).toEqual([3000, 100]);
+    expect(w.maxInFlight()).toBe(1);
+    expect(await store.countEvents(t.q)).toBe(3102);
+    await gc.close();
+  });
+
   it('runs one flush at a time, never splits a submission and keeps flushes within maxRows', async () => {
     const t = tenant();
     const w = watched();

@@ -67,6 +67,7 @@ describe('defaults', () => {
       importMaxBytes: 1024 ** 3,
       logLevel: 'info',
       clickhouseUrl: null,
+      duckdbThread: true,
       redisUrl: null,
       ipMode: 'truncate',
       secureCookies: false,

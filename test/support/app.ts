@@ -21,7 +21,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function makeTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function makeTestApp(
+  env: Record<string, string> = {},
+  /** Adds to the app before it is ready (a benchmark's comparison route). */
+  extend?: (app: App, services: Services) => void,
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'delivr-test-'));
   const logs: string[] = [];
   const sink = new Writable({
@@ -39,6 +43,7 @@ export async function makeTestApp(env: Record<string, string> = {}): Promise<Tes
   });
   const services = await createServices(config, createLogger(config.logLevel, sink));
   const app = await buildApp(services);
+  extend?.(app, services);
   await app.ready();
   return {
     app,

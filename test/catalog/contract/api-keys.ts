@@ -120,6 +120,8 @@ export function apiKeysContract(c: ContractContext): void {
         status: 200,
         ts,
         ip: '127.0.0.1',
+        count: 1,
+        minute: Math.floor(ts / 60_000),
         ...over,
       });
       await s.accessLogs.appendAccessLogs([entry(T0 + 1), entry(T0 + 3, { status: 401, ip: null }), entry(T0 + 2, { method: 'POST' })]);
@@ -145,11 +147,42 @@ export function apiKeysContract(c: ContractContext): void {
         status: 200,
         ts: T0,
         ip: null,
+        count: 1,
+        minute: Math.floor(T0 / 60_000),
       });
       await s.accessLogs.appendAccessLogs(['/1', '/2', '/3'].map(at));
       await s.accessLogs.appendAccessLogs(['/4'].map(at));
       await s.accessLogs.appendAccessLogs(['/5', '/6'].map(at));
       expect((await s.accessLogs.listAccessLogs(o.id, k.id, 10)).map((e) => e.path)).toEqual(['/6', '/5', '/4', '/3', '/2', '/1']);
+    });
+
+    it('adds a later write for the same key, method, path, status and minute to that minute’s row', async () => {
+      const o = await org();
+      const k = await key(o);
+      const minute = Math.floor(T0 / 60_000);
+      const row = (ts: number, count: number, ip: string, over: Partial<Omit<AccessLog, 'id'>> = {}): Omit<AccessLog, 'id'> => ({
+        key_id: k.id,
+        organization_id: o.id,
+        method: 'GET',
+        path: '/api/v2/events',
+        status: 200,
+        ts,
+        ip,
+        count,
+        minute: Math.floor(ts / 60_000),
+        ...over,
+      });
+      const start = minute * 60_000;
+      await s.accessLogs.appendAccessLogs([row(start + 10, 3, '10.0.0.1'), row(start + 11, 1, '10.0.0.1', { status: 401 })]);
+      // Another batch (or process) in the same minute, then the next minute.
+      await s.accessLogs.appendAccessLogs([row(start + 500, 4, '10.0.0.2')]);
+      await s.accessLogs.appendAccessLogs([row(start + 60_000, 2, '10.0.0.3')]);
+      const listed = await s.accessLogs.listAccessLogs(o.id, k.id, 10);
+      expect(listed.map((e) => [e.ts - start, e.status, e.count, e.ip])).toEqual([
+        [60_000, 200, 2, '10.0.0.3'],
+        [500, 200, 7, '10.0.0.2'],
+        [11, 401, 1, '10.0.0.1'],
+      ]);
     });
   });
 }

@@ -299,7 +299,7 @@ function AccessLogDialog({ base, apiKey, onClose }: { base: string; apiKey: ApiK
   const entries = (log.data?.entries ?? []).map((e, position) => ({ ...e, position }));
   return (
     <Dialog title={`Access log of ${apiKey.name}`} onClose={onClose} wide>
-      <p>The last 100 requests made with this key, newest first.</p>
+      <p>The latest requests made with this key, newest first: one line per request, result and minute, with how many there were.</p>
       <ErrorMessage>{log.error}</ErrorMessage>
       {log.loading && !log.data ? (
         <Loading />
@@ -314,6 +314,7 @@ function AccessLogDialog({ base, apiKey, onClose }: { base: string; apiKey: ApiK
                 <th scope="col">Time</th>
                 <th scope="col">Request</th>
                 <th scope="col">Result</th>
+                <th scope="col">Requests</th>
                 <th scope="col">IP address</th>
               </tr>
             </thead>
@@ -329,6 +330,7 @@ function AccessLogDialog({ base, apiKey, onClose }: { base: string; apiKey: ApiK
                   <td>
                     <Badge tone={e.status < 400 ? 'good' : 'bad'}>{outcome(e.status)}</Badge>
                   </td>
+                  <td>{e.count}</td>
                   <td>{e.ip ?? '—'}</td>
                 </tr>
               ))}
