@@ -75,6 +75,9 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
   readonly organizationActivity: AnalyticsStore['organizationActivity'] = (...a) => this.call('organizationActivity', a);
   readonly topicPages: AnalyticsStore['topicPages'] = (...a) => this.call('topicPages', a);
   readonly companyPeople: AnalyticsStore['companyPeople'] = (...a) => this.call('companyPeople', a);
+  readonly writeAudienceRows: AnalyticsStore['writeAudienceRows'] = (...a) => this.call('writeAudienceRows', a);
+  readonly readAudienceRows: AnalyticsStore['readAudienceRows'] = (...a) => this.call('readAudienceRows', a);
+  readonly deleteAudienceRuns: AnalyticsStore['deleteAudienceRuns'] = (...a) => this.call('deleteAudienceRuns', a);
 
   scanDerivedEventIds(receivedSinceMs: number, each: (eventId: string, receivedMs: number) => void): Promise<void> {
     return this.send({ id: this.nextId++, method: 'scanDerivedEventIds', args: [receivedSinceMs] }, each).then(() => undefined);

@@ -9,9 +9,9 @@ import { ApiError, ERRORS, type ErrorCode, fail } from './errors.js';
  * Opens and initialises the configured analytics store in this process. DuckDB allows one process
  * per file: when the running server has it, fail with `unavailable` and `hint` (how to do it through the server).
  */
-export async function openStoreHere(
-  config: Pick<Config, 'clickhouseUrl' | 'dataDir'>,
-  open: (c: Pick<Config, 'clickhouseUrl' | 'dataDir'>) => AnalyticsStore,
+export async function openStoreHere<C extends Pick<Config, 'clickhouseUrl' | 'dataDir'>>(
+  config: C,
+  open: (c: C) => AnalyticsStore,
   hint: string,
 ): Promise<AnalyticsStore> {
   const analytics = open(config);
