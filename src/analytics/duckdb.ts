@@ -114,6 +114,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   private readonly audiences = new DuckDbAudiences({
     read: (sql, values, types) => this.read(sql, { values, types }),
     transaction: (statements) => this.transaction(statements),
+    append: (table, chunks) => this.appendChunks(table, chunks),
   });
   readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) => this.audiences.writeAudienceRows(...a);
   readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.audiences.readAudienceRows(...a);
@@ -547,6 +548,23 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const result = this.writes.then(work, work);
     this.writes = result.catch(() => undefined);
     return this.track(result);
+  }
+
+  /** Chunks appended to a table in one transaction on the writer, in line with the other writes. */
+  private appendChunks(table: string, chunks: readonly DuckDBDataChunk[]): Promise<void> {
+    const writer = this.requireWriter();
+    return this.serializeWrite(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        const appender = await writer.createAppender(table);
+        for (const chunk of chunks) appender.appendDataChunk(chunk);
+        appender.closeSync();
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   /** Statements in one transaction on the writer, in line with the other writes. */

@@ -29,7 +29,7 @@ import type { AudienceType } from './store.js';
 
 const DAY_MS = 86_400_000;
 /** HEMs per profile read. */
-const PROFILE_BATCH = 5000;
+const PROFILE_BATCH = 1000;
 
 /** Intent-score bands of bucket_counts (docs/audiences.md): lower bound inclusive. */
 export const SCORE_BANDS: readonly { key: string; min: number; max: number }[] = [
@@ -96,7 +96,14 @@ export class AudienceEvaluator {
       topics.set(s.topic_id, s);
     }
     const needProfiles = fieldRules(q.filter).length > 0;
-    const candidates = [...byPerson.keys()];
+    // Groups have no negation, so a person the filter rejects even with every field rule holding is
+    // out whatever their profile says: their profile is not read.
+    const intentHolds = (hem: string) => (r: IntentRule | FieldRule) => {
+      if (!isIntent(r)) return true;
+      const topics = byPerson.get(hem) as Map<string, PersonTopicScore>;
+      return r.topic_ids.some((t) => (topics.get(t)?.intent_score ?? -1) >= r.min_score);
+    };
+    const candidates = [...byPerson.keys()].filter((hem) => holds(q.filter, intentHolds(hem)));
     const profiles = needProfiles ? await this.profiles(q.organizationId, candidates) : null;
     const fieldFilters = new Map<FieldRule, Filter>(fieldRules(q.filter).map((r) => [r, ruleFilter(r)]));
     const members: Omit<AudienceMember, 'rank'>[] = [];

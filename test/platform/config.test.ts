@@ -76,6 +76,8 @@ describe('defaults', () => {
       ingestMaxRows: null,
       ipData: { location: 'default', asn: 'default' },
       retentionIntervalSeconds: 3600,
+      audiencePollMs: 2000,
+      audienceLeaseMs: 60_000,
     });
   });
 
