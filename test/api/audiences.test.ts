@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keysChanged } from '../../src/api-keys/key-cache.js';
 import type { AudienceContact, AudienceView } from '../../src/wire.js';
 import { makeTestApp, type TestApp } from '../support/app.js';
 import { addMember, createKey, dash, json, newTenant, type Tenant } from '../support/tenant.js';
@@ -580,6 +581,8 @@ describe.each(backends)('audiences on %s', (_name, env, cleanup) => {
 
     // An inactive organization's API keys stop working (401), so the session's route answers this one.
     await t.services.catalog.db.updateTable('organizations').set({ status: 'inactive' }).where('id', '=', a.orgId).execute();
+    // Written past the store (there is no deactivation API yet), so say what a store write says: keys' answers changed.
+    keysChanged();
     try {
       expect((await call('POST', `/api/v1/audiences/${aud.audience_id}/resume`)).statusCode).toBe(401);
       const orgInactive = await t.app.inject({
@@ -591,6 +594,7 @@ describe.each(backends)('audiences on %s', (_name, env, cleanup) => {
       expect(json(orgInactive)).toEqual({ error: 'This organization is inactive. Reactivate it first.', code: 'org_inactive' });
     } finally {
       await t.services.catalog.db.updateTable('organizations').set({ status: 'active' }).where('id', '=', a.orgId).execute();
+      keysChanged();
     }
 
     const resumed = ok<{ audience: AudienceView }>(await call('POST', `/api/v1/audiences/${aud.audience_id}/resume`)).audience;
