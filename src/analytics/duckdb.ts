@@ -145,6 +145,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       }
       this.appendColumns = table.map((c) => (isStoredFieldName(c.name) ? c.name : null));
       // Identity: profiles (one per organization and person) and visitor links (one per visitor).
+      await dropProfilesKey(writer);
       for (const ddl of identityDdl()) await writer.run(ddl);
       // Intent: classified pages and their topics (intent-duckdb.ts).
       for (const ddl of INTENT_DDL) await writer.run(ddl);
@@ -775,13 +776,14 @@ function resolvedSource(p: Params, organizationId: string): string {
 }
 
 function identityDdl(): string[] {
-  const profileColumns = PROFILE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${SQL_TYPES[c.data_type]}${c.nullable ? '' : ' NOT NULL'}`);
   return [
-    `CREATE TABLE IF NOT EXISTS profiles (organization_id VARCHAR NOT NULL, ${profileColumns.join(', ')}, PRIMARY KEY (organization_id, hem_sha256))`,
+    // No primary key: one row per (organization, person) is kept by the merge (writes are serialized,
+    // and a batch is merged per person), and the key's index cost a third of an import's CPU.
+    `CREATE TABLE IF NOT EXISTS profiles (${PROFILES_TABLE_COLUMNS})`,
     'CREATE TABLE IF NOT EXISTS visitor_links (organization_id VARCHAR NOT NULL, visitor_id VARCHAR NOT NULL, hem_sha256 VARCHAR NOT NULL, ' +
       'source VARCHAR NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (organization_id, visitor_id))',
-    // DuckDB scans an ART index only for a filter on a single-column index (the composite primary
-    // keys serve uniqueness, never lookups): one index per column that lookups and resolution use.
+    // DuckDB scans an ART index only for a filter on a single-column index (a composite primary
+    // key serves uniqueness, never lookups): one index per column that lookups and resolution use.
     // Earlier files had composite (organization_id, ...) indexes, which cost writes and served nothing.
     'DROP INDEX IF EXISTS profiles_md5',
     'DROP INDEX IF EXISTS profiles_sha1',
@@ -793,11 +795,37 @@ function identityDdl(): string[] {
     'CREATE INDEX IF NOT EXISTS visitor_links_by_hem ON visitor_links (hem_sha256)',
     // Write staging lives in temporary tables of the writer connection: memory only, never logged.
     'DROP TABLE IF EXISTS profiles_stage',
-    `CREATE TEMPORARY TABLE IF NOT EXISTS ${PROFILES_STAGE} (organization_id VARCHAR NOT NULL, ${profileColumns.join(', ')})`,
+    `CREATE TEMPORARY TABLE IF NOT EXISTS ${PROFILES_STAGE} (${PROFILES_TABLE_COLUMNS})`,
     `CREATE TEMPORARY TABLE IF NOT EXISTS ${KNOWN_STAGE} (hem_sha256 VARCHAR NOT NULL)`,
     `CREATE TEMPORARY TABLE IF NOT EXISTS ${LINKS_STAGE} (organization_id VARCHAR NOT NULL, visitor_id VARCHAR NOT NULL, ` +
       'hem_sha256 VARCHAR NOT NULL, source VARCHAR NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL)',
   ];
+}
+
+/** The profiles table's columns (also its write stage's). */
+const PROFILES_TABLE_COLUMNS: string = `organization_id VARCHAR NOT NULL, ${PROFILE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${SQL_TYPES[c.data_type]}${c.nullable ? '' : ' NOT NULL'}`).join(', ')}`;
+
+/**
+ * Files made before the profiles table lost its primary key: rebuilt once without it (DuckDB cannot
+ * drop a key), in one transaction; the lookup indexes are created again by identityDdl.
+ */
+async function dropProfilesKey(writer: DuckDBConnection): Promise<void> {
+  const keyed = await writer.runAndReadAll(
+    `SELECT 1 FROM duckdb_constraints() WHERE schema_name = current_schema() AND table_name = 'profiles' AND constraint_type = 'PRIMARY KEY'`,
+  );
+  if (keyed.getRows().length === 0) return;
+  const columns = PROFILE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
+  await writer.run('BEGIN TRANSACTION');
+  try {
+    await writer.run(`CREATE TABLE delivr_profiles_rebuilt (${PROFILES_TABLE_COLUMNS})`);
+    await writer.run(`INSERT INTO delivr_profiles_rebuilt SELECT organization_id, ${columns} FROM profiles`);
+    await writer.run('DROP TABLE profiles');
+    await writer.run('ALTER TABLE delivr_profiles_rebuilt RENAME TO profiles');
+    await writer.run('COMMIT');
+  } catch (err) {
+    await writer.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }
 
 /**
