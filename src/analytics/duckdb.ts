@@ -18,6 +18,8 @@ import {
   type DuckDBType,
   type DuckDBValue,
   INTEGER,
+  LIST,
+  listValue,
   VARCHAR,
 } from '@duckdb/node-api';
 import type { Profile } from '../identity/fields.js';
@@ -35,7 +37,7 @@ import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, operandOf } from './filter.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
-import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage } from './resolution.js';
+import { applyPeople, defaultFields, IDENTITY_COLUMNS, lookupPeople, needsJoin, type PagePlan, pagePlan, resolvePage } from './resolution.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -228,6 +230,10 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       keyset = `(ts_millis > ${ts} OR (ts_millis = ${ts} AND event_id > ${id}))`;
     }
     const page = `LIMIT ${p.add(BigInt(q.limit), BIGINT)} OFFSET ${p.add(BigInt(offset), BIGINT)}`;
+    if (!join && plan.resolve && !(q.distinct && q.distinct.length > 0)) {
+      const resolved = await this.resolvedPage(q.organizationId, `${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`, p, plan, fields);
+      if (resolved) return resolved;
+    }
     let sql: string;
     if (q.distinct && q.distinct.length > 0) {
       const keys = checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ');
@@ -244,15 +250,37 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     } else {
       sql = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
     }
-    const rows = await this.read(sql, p);
-    const records = rows.map((row) => {
-      const record: EventRecord = {};
-      plan.read.forEach((name, i) => {
-        record[name] = fromDuck(row[i] ?? null);
-      });
-      return record;
-    });
+    const records = toRecords(await this.read(sql, p), plan.read);
     return resolvePage(this, q.organizationId, records, fields, plan);
+  }
+
+  /**
+   * A page with its people, in two phases so that resolution overlaps the reading: the page's row
+   * ids (with the visitor and HEM that resolution needs, from the two ordering columns' top-N), then
+   * at once their columns and the people behind them (links, then profiles) on another connection.
+   * null when the rows moved between the two phases (a checkpoint compacting deleted rows renumbers
+   * them): the caller then reads the page in one statement.
+   */
+  private async resolvedPage(
+    organizationId: string,
+    rest: string,
+    p: Params,
+    plan: PagePlan,
+    fields: readonly FieldName[],
+  ): Promise<EventRecord[] | null> {
+    const ids = await this.read(`SELECT rowid, event_id, visitor_id, hem_sha256 FROM events WHERE ${rest}`, p);
+    if (ids.length === 0) return [];
+    const found = ids.map((r) => ({ event_id: fromDuck(r[1] ?? null), visitor_id: fromDuck(r[2] ?? null), hem_sha256: fromDuck(r[3] ?? null) }));
+    const [rows, people] = await Promise.all([
+      this.read(`SELECT ${plan.read.map(quoteIdent).join(', ')}, event_id FROM events WHERE rowid = ANY($1) ${ORDER_BY}`, {
+        values: [listValue(ids.map((r) => r[0] as bigint))],
+        types: [LIST(BIGINT)],
+      }),
+      lookupPeople(this, organizationId, found, fields),
+    ]);
+    const last = plan.read.length;
+    if (rows.length !== ids.length || rows.some((r, i) => r[last] !== found[i]?.event_id)) return null;
+    return applyPeople(toRecords(rows, plan.read), fields, people);
   }
 
   async countEvents(q: EventQuery): Promise<number> {
@@ -686,6 +714,17 @@ function toBigInt(n: number, what: string): bigint {
   return BigInt(n);
 }
 
+/** Result rows as records of `names`, in order (later columns of a row are ignored). */
+function toRecords(rows: readonly DuckDBValue[][], names: readonly FieldName[]): EventRecord[] {
+  return rows.map((row) => {
+    const record: EventRecord = {};
+    names.forEach((name, i) => {
+      record[name] = fromDuck(row[i] ?? null);
+    });
+    return record;
+  });
+}
+
 function fromDuck(value: DuckDBValue): string | number | boolean | null {
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return Number(value);
@@ -788,9 +827,11 @@ function identityDdl(): string[] {
     'DROP INDEX IF EXISTS profiles_md5',
     'DROP INDEX IF EXISTS profiles_sha1',
     'DROP INDEX IF EXISTS visitor_links_hem',
+    // No SHA-1 index: the API looks people up by SHA-256 and MD5 only (SHA-1 lookup is a 501), and
+    // every index is paid on each imported row.
+    'DROP INDEX IF EXISTS profiles_by_sha1',
     'CREATE INDEX IF NOT EXISTS profiles_by_sha256 ON profiles (hem_sha256)',
     'CREATE INDEX IF NOT EXISTS profiles_by_md5 ON profiles (hem_md5)',
-    'CREATE INDEX IF NOT EXISTS profiles_by_sha1 ON profiles (hem_sha1)',
     'CREATE INDEX IF NOT EXISTS visitor_links_by_visitor ON visitor_links (visitor_id)',
     'CREATE INDEX IF NOT EXISTS visitor_links_by_hem ON visitor_links (hem_sha256)',
     // Write staging lives in temporary tables of the writer connection: memory only, never logged.
