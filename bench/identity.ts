@@ -56,7 +56,10 @@ const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' / ');
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
 const pct = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 /** Person i: an email, and for every eighth person a first-party visitor id the import links. */
@@ -117,7 +120,14 @@ interface Stat {
 }
 const stats = (ms: number[], cpu: number[]): Stat => {
   const s = [...ms].sort((a, b) => a - b);
-  return { p50: pct(s, 0.5), p99: pct(s, 0.99), cpu50: pct([...cpu].sort((a, b) => a - b), 0.5) };
+  return {
+    p50: pct(s, 0.5),
+    p99: pct(s, 0.99),
+    cpu50: pct(
+      [...cpu].sort((a, b) => a - b),
+      0.5,
+    ),
+  };
 };
 const line = (label: string, s: Stat): string =>
   `${label.padEnd(44)} p50 ${fmt(s.p50, 2).padStart(8)} ms   p99 ${fmt(s.p99, 2).padStart(8)} ms   CPU p50 ${fmt(s.cpu50, 2).padStart(7)} ms`;
@@ -219,7 +229,9 @@ async function main(): Promise<void> {
       `import over HTTP: ${fmt(importSeconds, 1)} s = ${fmt(PROFILES / importSeconds)} rows/s (upload and spool ${fmt(received, 1)} s, ` +
         `processing ${fmt(processing, 1)} s = ${fmt(PROFILES / processing)} rows/s); ${fmt(status.rows_rejected)} rejected`,
     );
-    log(`CPU time of the process during the import: ${fmt(importCpu, 1)} s on ${availableParallelism()} cores (load average now ${load()})`);
+    log(
+      `CPU time of the process during the import: ${fmt(importCpu, 1)} s on ${availableParallelism()} cores (load average now ${load()})`,
+    );
     log(`peak RSS of the process (server, DuckDB and this client): ${mib(peakRss())} (before the import: ${mib(rssBefore)})`);
     log(
       `import / csv-parse alone: ${fmt(importSeconds / parseSeconds, 2)} (CPU: ${fmt(importCpu / parseCpu, 2)})   target <= 15 s: ${importSeconds <= 15 ? 'met' : 'MISSED'}`,

@@ -37,7 +37,16 @@ import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, operandOf } from './filter.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
-import { applyPeople, defaultFields, IDENTITY_COLUMNS, lookupPeople, needsJoin, type PagePlan, pagePlan, resolvePage } from './resolution.js';
+import {
+  applyPeople,
+  defaultFields,
+  IDENTITY_COLUMNS,
+  lookupPeople,
+  needsJoin,
+  type PagePlan,
+  pagePlan,
+  resolvePage,
+} from './resolution.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -231,7 +240,13 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     }
     const page = `LIMIT ${p.add(BigInt(q.limit), BIGINT)} OFFSET ${p.add(BigInt(offset), BIGINT)}`;
     if (!join && plan.resolve && !(q.distinct && q.distinct.length > 0)) {
-      const resolved = await this.resolvedPage(q.organizationId, `${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`, p, plan, fields);
+      const resolved = await this.resolvedPage(
+        q.organizationId,
+        `${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`,
+        p,
+        plan,
+        fields,
+      );
       if (resolved) return resolved;
     }
     let sql: string;
@@ -270,7 +285,11 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   ): Promise<EventRecord[] | null> {
     const ids = await this.read(`SELECT rowid, event_id, visitor_id, hem_sha256 FROM events WHERE ${rest}`, p);
     if (ids.length === 0) return [];
-    const found = ids.map((r) => ({ event_id: fromDuck(r[1] ?? null), visitor_id: fromDuck(r[2] ?? null), hem_sha256: fromDuck(r[3] ?? null) }));
+    const found = ids.map((r) => ({
+      event_id: fromDuck(r[1] ?? null),
+      visitor_id: fromDuck(r[2] ?? null),
+      hem_sha256: fromDuck(r[3] ?? null),
+    }));
     const [rows, people] = await Promise.all([
       this.read(`SELECT ${plan.read.map(quoteIdent).join(', ')}, event_id FROM events WHERE rowid = ANY($1) ${ORDER_BY}`, {
         values: [listValue(ids.map((r) => r[0] as bigint))],

@@ -222,10 +222,16 @@ describe('DuckDbAnalyticsStore', () => {
     const hem = 'a'.repeat(64);
     const instance = await DuckDBInstance.create(path);
     const conn = await instance.connect();
-    const columns = PROFILE_COLUMNS.map((c) => `"${c.name}" ${c.data_type === 'Utf8' ? 'VARCHAR' : 'BIGINT'}${c.nullable ? '' : ' NOT NULL'}`);
-    await conn.run(`CREATE TABLE profiles (organization_id VARCHAR NOT NULL, ${columns.join(', ')}, PRIMARY KEY (organization_id, hem_sha256))`);
+    const columns = PROFILE_COLUMNS.map(
+      (c) => `"${c.name}" ${c.data_type === 'Utf8' ? 'VARCHAR' : 'BIGINT'}${c.nullable ? '' : ' NOT NULL'}`,
+    );
+    await conn.run(
+      `CREATE TABLE profiles (organization_id VARCHAR NOT NULL, ${columns.join(', ')}, PRIMARY KEY (organization_id, hem_sha256))`,
+    );
     await conn.run('CREATE INDEX profiles_by_sha256 ON profiles (hem_sha256)');
-    await conn.run(`INSERT INTO profiles (organization_id, hem_sha256, hem_md5, first_name, updated_at) VALUES ('${org}', '${hem}', '${'b'.repeat(32)}', 'Ann', 5)`);
+    await conn.run(
+      `INSERT INTO profiles (organization_id, hem_sha256, hem_md5, first_name, updated_at) VALUES ('${org}', '${hem}', '${'b'.repeat(32)}', 'Ann', 5)`,
+    );
     conn.closeSync();
     instance.closeSync();
 
@@ -237,7 +243,9 @@ describe('DuckDbAnalyticsStore', () => {
     await store.close();
     const check = await DuckDBInstance.create(path);
     const c2 = await check.connect();
-    const keys = await c2.runAndReadAll(`SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'profiles' AND constraint_type = 'PRIMARY KEY'`);
+    const keys = await c2.runAndReadAll(
+      `SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'profiles' AND constraint_type = 'PRIMARY KEY'`,
+    );
     expect(Number(keys.getRows()[0]?.[0])).toBe(0);
     c2.closeSync();
     check.closeSync();
