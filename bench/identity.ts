@@ -22,7 +22,9 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import type { EventRow } from '../src/analytics/types.js';
+import { parseFilter } from '../src/analytics/filter.js';
+import { ALL_QUERY_FIELDS, pagePlan, resolvePage } from '../src/analytics/resolution.js';
+import type { EventRow, PageQuery } from '../src/analytics/types.js';
 import { hemsOf } from '../src/identity/hem.js';
 import { makeTestApp } from '../test/support/app.js';
 import { createKey, dash, json, newTenant } from '../test/support/tenant.js';
@@ -383,17 +385,48 @@ async function main(): Promise<void> {
         }
         return r.ms;
       };
+    const noBots = parseFilter('is_bot:eq:false');
+    if (!noBots.ok) throw new Error(noBots.error);
+    const pageQuery = (run: number): PageQuery => ({
+      organizationId: tenant.orgId,
+      pixelIds: [busiest],
+      startMs: dayStart(run),
+      endMs: dayStart(run) + DAY - 1,
+      filter: noBots.value,
+      limit: 100,
+    });
+    const timed = (work: (run: number) => Promise<unknown>) => async (run: number) => {
+      const s = performance.now();
+      await work(run);
+      return performance.now() - s;
+    };
+    const previous = pagePlan(ALL_QUERY_FIELDS);
     const pages = await alternate(
       {
         'resolved page (default fields, 100 rows)': page('', true),
         'baseline: unresolved page (stored fields)': page(`&select=${STORED}`),
         'resolved only (filter resolved:eq:true)': page('&filter=resolved:eq:true'),
+        'direct: resolved page (ids, then rows + people)': timed((run) => t.services.analytics.queryEvents(pageQuery(run))),
+        'baseline: direct, rows then people in turn': timed(async (run) =>
+          resolvePage(
+            t.services.analytics,
+            tenant.orgId,
+            await t.services.analytics.queryEvents({ ...pageQuery(run), select: previous.read }),
+            ALL_QUERY_FIELDS,
+            previous,
+          ),
+        ),
       },
       RUNS,
     );
     for (const [label, s] of Object.entries(pages)) log(line(label, s));
     const resolved = pages['resolved page (default fields, 100 rows)'] as Stat;
     const unresolved = pages['baseline: unresolved page (stored fields)'] as Stat;
+    const overlapped = pages['direct: resolved page (ids, then rows + people)'] as Stat;
+    const inTurn = pages['baseline: direct, rows then people in turn'] as Stat;
+    log(
+      `direct resolved page, two phases / in turn (p50): ${fmt(overlapped.p50 / inTurn.p50, 2)} (CPU: ${fmt(overlapped.cpu50 / inTurn.cpu50, 2)})`,
+    );
     log(`rows resolved with a profile on the default page: ${fmt((100 * resolvedSeen) / Math.max(1, pageRows), 1)}% (an eighth expected)`);
     log(
       `resolved / unresolved page (p50): ${fmt(resolved.p50 / unresolved.p50, 2)} (CPU: ${fmt(resolved.cpu50 / unresolved.cpu50, 2)})   ` +
