@@ -7,6 +7,7 @@
 // events with links and profiles in SQL (adapters build that source); otherwise the page is read
 // from the events alone and resolved afterwards with two point lookups for the page's visitors and
 // people, which keeps the common page as fast as an unresolved one.
+import type { Profile } from '../identity/fields.js';
 import type { IdentityStore } from '../identity/types.js';
 import {
   EVENT_FIELDS,
@@ -47,6 +48,52 @@ export function pagePlan(fields: readonly FieldName[], raw = false): PagePlan {
   return { read, resolve };
 }
 
+/** Who the rows of a page are: their visitors' current people, and those people's profiles. */
+export interface PagePeople {
+  links: ReadonlyMap<string, string>;
+  profiles: ReadonlyMap<string, Profile>;
+}
+
+/**
+ * Looks up the people of a page's rows (only `visitor_id` and `hem_sha256` of each are read): the
+ * links of its visitors, then the profiles of their people when `fields` asks for identity fields.
+ */
+export async function lookupPeople(
+  store: IdentityStore,
+  organizationId: string,
+  rows: readonly EventRecord[],
+  fields: readonly FieldName[],
+): Promise<PagePeople> {
+  const visitors = [...new Set(rows.map((r) => r.visitor_id).filter((v): v is string => typeof v === 'string'))];
+  const links = new Map((await store.linksOfVisitors(organizationId, visitors)).map((l) => [l.visitor_id, l.hem_sha256]));
+  const wantsProfile = fields.some((f) => IDENTITY_COLUMNS.includes(f));
+  const hems = [...new Set(rows.map((r) => hemOf(r, links)).filter((h): h is string => h !== null))];
+  const profiles =
+    wantsProfile && hems.length > 0
+      ? new Map((await store.getProfiles(organizationId, hems)).map((p) => [p.hem_sha256, p]))
+      : new Map<string, Profile>();
+  return { links, profiles };
+}
+
+const hemOf = (r: EventRecord, links: ReadonlyMap<string, string>): string | null =>
+  typeof r.visitor_id === 'string' ? (links.get(r.visitor_id) ?? null) : typeof r.hem_sha256 === 'string' ? r.hem_sha256 : null;
+
+/** The page's rows resolved with `people`, exactly `fields` per row. */
+export function applyPeople(rows: readonly EventRecord[], fields: readonly FieldName[], people: PagePeople): EventRecord[] {
+  return rows.map((r) => {
+    const hem = hemOf(r, people.links);
+    const profile = hem ? people.profiles.get(hem) : undefined;
+    const out: EventRecord = {};
+    for (const f of fields) {
+      if (f === 'hem_sha256') out[f] = hem;
+      else if (f === 'resolved') out[f] = hem !== null;
+      else if (STORED.has(f)) out[f] = r[f] ?? null;
+      else out[f] = (profile?.[f] as string | number | null | undefined) ?? null;
+    }
+    return out;
+  });
+}
+
 /**
  * Resolves a page read with `pagePlan` in place and returns exactly `fields` per row: links of the
  * page's visitors, then the profiles of their people.
@@ -59,24 +106,5 @@ export async function resolvePage(
   plan: PagePlan,
 ): Promise<EventRecord[]> {
   if (!plan.resolve) return rows;
-  const visitors = [...new Set(rows.map((r) => r.visitor_id).filter((v): v is string => typeof v === 'string'))];
-  const links = new Map((await store.linksOfVisitors(organizationId, visitors)).map((l) => [l.visitor_id, l.hem_sha256]));
-  const hemOf = (r: EventRecord): string | null =>
-    typeof r.visitor_id === 'string' ? (links.get(r.visitor_id) ?? null) : typeof r.hem_sha256 === 'string' ? r.hem_sha256 : null;
-  const wantsProfile = fields.some((f) => IDENTITY_COLUMNS.includes(f));
-  const hems = [...new Set(rows.map(hemOf).filter((h): h is string => h !== null))];
-  const profiles =
-    wantsProfile && hems.length > 0 ? new Map((await store.getProfiles(organizationId, hems)).map((p) => [p.hem_sha256, p])) : new Map();
-  return rows.map((r) => {
-    const hem = hemOf(r);
-    const profile = hem ? profiles.get(hem) : undefined;
-    const out: EventRecord = {};
-    for (const f of fields) {
-      if (f === 'hem_sha256') out[f] = hem;
-      else if (f === 'resolved') out[f] = hem !== null;
-      else if (STORED.has(f)) out[f] = r[f] ?? null;
-      else out[f] = (profile?.[f] as string | number | null | undefined) ?? null;
-    }
-    return out;
-  });
+  return applyPeople(rows, fields, await lookupPeople(store, organizationId, rows, fields));
 }

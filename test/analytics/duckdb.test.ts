@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDbAnalyticsStore } from '../../src/analytics/duckdb.js';
 import { parseFilter } from '../../src/analytics/filter.js';
 import { EVENT_FIELDS, type EventRow } from '../../src/analytics/types.js';
+import { PROFILE_COLUMNS } from '../../src/identity/store-shared.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
@@ -213,6 +214,41 @@ describe('DuckDbAnalyticsStore', () => {
     const store = new DuckDbAnalyticsStore(path);
     open.push(store);
     await expect(store.init()).rejects.toThrow(/cannot fill: mystery BIGINT NOT NULL/);
+  });
+
+  it('rebuilds a profiles table that has a primary key without it, keeping its rows and lookups', async () => {
+    const path = tempPath();
+    const org = randomUUID();
+    const hem = 'a'.repeat(64);
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    const columns = PROFILE_COLUMNS.map(
+      (c) => `"${c.name}" ${c.data_type === 'Utf8' ? 'VARCHAR' : 'BIGINT'}${c.nullable ? '' : ' NOT NULL'}`,
+    );
+    await conn.run(
+      `CREATE TABLE profiles (organization_id VARCHAR NOT NULL, ${columns.join(', ')}, PRIMARY KEY (organization_id, hem_sha256))`,
+    );
+    await conn.run('CREATE INDEX profiles_by_sha256 ON profiles (hem_sha256)');
+    await conn.run(
+      `INSERT INTO profiles (organization_id, hem_sha256, hem_md5, first_name, updated_at) VALUES ('${org}', '${hem}', '${'b'.repeat(32)}', 'Ann', 5)`,
+    );
+    conn.closeSync();
+    instance.closeSync();
+
+    const store = await openStore(path);
+    expect((await store.getProfiles(org, [hem]))[0]).toMatchObject({ hem_sha256: hem, first_name: 'Ann' });
+    expect((await store.getProfiles(org, ['b'.repeat(32)], 'md5'))[0]?.hem_sha256).toBe(hem);
+    await store.mergeProfiles(org, [{ hem_sha256: hem, hem_md5: 'b'.repeat(32), hem_sha1: null, job_title: 'CEO' }], 9);
+    expect(await store.getProfiles(org, [hem])).toEqual([expect.objectContaining({ first_name: 'Ann', job_title: 'CEO' })]);
+    await store.close();
+    const check = await DuckDBInstance.create(path);
+    const c2 = await check.connect();
+    const keys = await c2.runAndReadAll(
+      `SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'profiles' AND constraint_type = 'PRIMARY KEY'`,
+    );
+    expect(Number(keys.getRows()[0]?.[0])).toBe(0);
+    c2.closeSync();
+    check.closeSync();
   });
 
   it('opens once when init is called concurrently', async () => {
