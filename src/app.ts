@@ -63,7 +63,12 @@ export async function buildApp(s: Services): Promise<App> {
   });
 
   app.addSchema(ErrorSchema);
-  app.setErrorHandler(errorHandler);
+  // A write that failed for lack of space answers 507 and makes /readyz say not ready (platform/storage.ts).
+  app.setErrorHandler(function (err: Error, req, reply) {
+    if (!s.storage.noteFailure(err)) return errorHandler.call(this, err, req, reply);
+    req.log.error({ err }, 'a write failed for lack of storage space');
+    return errorHandler.call(this, new ApiError('storage_full', 'free space on the server, then retry'), req, reply);
+  });
   app.setNotFoundHandler((req, reply) => {
     const e = new ApiError('not_found', `${req.method} ${req.url.split('?')[0]} does not exist`);
     reply.status(404).send(e.body());

@@ -5,6 +5,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { accountSecurityMigrations } from '../accounts/migrations.js';
 import { identityImportsMigration } from '../identity-import/migration.js';
 import { retentionMigrations } from '../retention/migrations.js';
+import { pixelMigrations } from '../pixels/migrations.js';
 import { taxonomyMigrations } from '../taxonomy/migrations.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
@@ -174,6 +175,7 @@ const migrations: Record<string, Migration> = {
   ...retentionMigrations,
   ...accountSecurityMigrations,
   '0008_identity_imports': identityImportsMigration,
+  ...pixelMigrations,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,0 +1,242 @@
+// One tenant must not starve the others (issue 15): every events query has a deadline
+// (QUERY_TIMEOUT_MS, 503 query_timeout), stops when its client goes away, and takes its turn within
+// its organization's share (QUERY_CONCURRENCY_PER_ORG running, QUERY_QUEUE_PER_ORG waiting, then 429
+// too_many_queries), so another organization's queries keep answering. Before, four slow queries of
+// one organization held DuckDB's four read connections and every other tenant's reads waited for
+// them, with no deadline and no way to stop them. Slow queries here are legitimate ones over many
+// rows (test/support/slow-queries.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestApp, type TestApp } from '../support/app.js';
+import { buildOnce, type ServerProcess, startServer } from '../support/server-process.js';
+import { normalQuery, SLOW_FILTER, seedEvents, slowQuery } from '../support/slow-queries.js';
+import { createKey, dash, json, newTenant, type Tenant } from '../support/tenant.js';
+
+interface Org {
+  tenant: Tenant;
+  projectId: string;
+  pixelId: string;
+  headers: Record<string, string>;
+}
+
+async function org(t: TestApp): Promise<Org> {
+  const tenant = await newTenant(t);
+  const key = await createKey(t, tenant);
+  const projectId = json<{ project: { project_id: string } }>(
+    await t.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/orgs/${tenant.orgId}/projects`,
+      headers: dash(tenant.session),
+      payload: { name: 'site' },
+    }),
+  ).project.project_id;
+  const pixelId = json<{ pixel: { pixel_id: string } }>(
+    await t.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/orgs/${tenant.orgId}/projects/${projectId}/pixels`,
+      headers: dash(tenant.session),
+      payload: { title: 'main' },
+    }),
+  ).pixel.pixel_id;
+  return { tenant, projectId, pixelId, headers: { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret } };
+}
+
+/** An app on its own data folder with one organization per size, each holding that many events. */
+async function seededApp(env: Record<string, string>, sizes: number[]): Promise<{ t: TestApp; orgs: Org[]; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'delivr-queries-'));
+  const first = await makeTestApp({ ...env, DATA_DIR: dir });
+  const orgs: Org[] = [];
+  for (const _ of sizes) orgs.push(await org(first));
+  await first.close();
+  for (const [i, n] of sizes.entries()) {
+    const o = orgs[i] as Org;
+    await seedEvents(dir, { organizationId: o.tenant.orgId, projectId: o.projectId, pixelId: o.pixelId }, n);
+  }
+  const t = await makeTestApp({ ...env, DATA_DIR: dir });
+  return {
+    t,
+    orgs,
+    async close() {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const metric = async (t: TestApp, outcome: string): Promise<number> => {
+  const body = (await t.app.inject({ url: '/metrics' })).body;
+  const m = new RegExp(`delivr_analytics_queries_total\\{outcome="${outcome}"\\} (\\d+)`).exec(body);
+  return Number(m?.[1] ?? 0);
+};
+
+/** Resolves when the gate has no query running or waiting (the engine stopped), with the time it took. */
+async function settled(t: TestApp, since: number): Promise<number> {
+  while (t.services.queries.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+  return Date.now() - since;
+}
+
+describe('events queries: deadline, per-organization share, cancellation', () => {
+  let env: Awaited<ReturnType<typeof seededApp>>;
+  let t: TestApp;
+  let a: Org;
+  let b: Org;
+  let base = '';
+  /** How long the slow query takes when left alone. */
+  let fullMs = 0;
+
+  beforeAll(async () => {
+    env = await seededApp({ QUERY_TIMEOUT_MS: '60000', QUERY_CONCURRENCY_PER_ORG: '1', QUERY_QUEUE_PER_ORG: '1' }, [600_000, 2_000]);
+    t = env.t;
+    [a, b] = env.orgs as [Org, Org];
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const started = Date.now();
+    const res = await get(a, slowQuery(a.pixelId));
+    expect(res.status).toBe(200);
+    fullMs = Date.now() - started;
+  }, 180_000);
+  afterAll(async () => env?.close());
+
+  const get = (who: Org, query: string, signal?: AbortSignal) =>
+    fetch(`${base}/api/v2/events?${query}`, { headers: who.headers, ...(signal ? { signal } : {}) });
+
+  it('answers a normal query', async () => {
+    const res = await get(b, normalQuery(b.pixelId));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { count: number }).count).toBe(50);
+  });
+
+  it("keeps another organization's queries answering while one organization's slow queries queue, and refuses those beyond its queue with 429", async () => {
+    const started = Date.now();
+    const slow = Array.from({ length: 6 }, () => get(a, slowQuery(a.pixelId)));
+    await new Promise((r) => setTimeout(r, 300));
+    // B's reads are not stuck behind A's: on the old code A's queries held all four read connections.
+    const normalStarted = Date.now();
+    const normal = await get(b, normalQuery(b.pixelId));
+    const normalMs = Date.now() - normalStarted;
+    expect(normal.status).toBe(200);
+    const answers = await Promise.all(slow);
+    const slowMs = Date.now() - started;
+    // One runs, one waits for it, four are refused at once.
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 429, 429, 429, 429]);
+    const refused = answers.find((r) => r.status === 429);
+    expect(refused?.headers.get('retry-after')).toBe('1');
+    expect(await refused?.json()).toEqual({
+      error: 'Too many queries of this organization are running; retry shortly.',
+      code: 'too_many_queries',
+      details: 'at most 1 queries of one organization run at once and 1 wait',
+    });
+    // B was answered while A's queries ran, in a small part of their time.
+    expect(normalMs).toBeLessThan(slowMs / 4);
+  }, 120_000);
+
+  it('stops a query whose client went away: the engine is interrupted and the turn freed long before the query would end', async () => {
+    const cancelledBefore = await metric(t, 'cancelled');
+    const controller = new AbortController();
+    const started = Date.now();
+    const abandoned = get(a, slowQuery(a.pixelId), controller.signal).catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.services.queries.inFlight).toBe(1);
+    controller.abort();
+    await abandoned;
+    const stoppedMs = await settled(t, started);
+    // DuckDB notices the interrupt between tasks of ~100,000 rows per thread: well before the end.
+    expect(stoppedMs).toBeLessThan(fullMs * 0.75);
+    expect(await metric(t, 'cancelled')).toBe(cancelledBefore + 1);
+    // The connection the query ran on still works.
+    expect((await get(a, normalQuery(a.pixelId))).status).toBe(200);
+  }, 60_000);
+});
+
+describe('events queries past QUERY_TIMEOUT_MS', () => {
+  let env: Awaited<ReturnType<typeof seededApp>>;
+  let t: TestApp;
+  let a: Org;
+
+  beforeAll(async () => {
+    env = await seededApp({ QUERY_TIMEOUT_MS: '250' }, [400_000]);
+    t = env.t;
+    a = env.orgs[0] as Org;
+  }, 180_000);
+  afterAll(async () => env?.close());
+
+  it.each([
+    ['/api/v2/events', ''],
+    ['/api/v2/event_counts', '&interval=hour'],
+    ['/api/v1/events', ''],
+  ])('%s: answers 503 query_timeout at the deadline and interrupts the engine', async (path, extra) => {
+    const started = Date.now();
+    const res = await t.app.inject({ url: `${path}?${slowQuery(a.pixelId)}${extra}`, headers: a.headers });
+    const answeredMs = Date.now() - started;
+    expect(res.statusCode, res.body).toBe(503);
+    expect(res.json()).toEqual({
+      error: 'The query took too long and was stopped.',
+      code: 'query_timeout',
+      details: 'the query did not finish within QUERY_TIMEOUT_MS (250 ms)',
+    });
+    expect(res.headers['retry-after']).toBe('1');
+    expect(answeredMs).toBeLessThan(1000);
+    await settled(t, started);
+  });
+
+  it('the dashboard pages and the export stop too, before their response starts', async () => {
+    const q = slowQuery(a.pixelId).replace(/&limit=10$/, '');
+    const recent = await t.app.inject({ url: `/dashboard/api/orgs/${a.tenant.orgId}/recent-events?${q}`, headers: dash(a.tenant.session) });
+    expect(recent.statusCode, recent.body).toBe(503);
+    expect(recent.json()).toMatchObject({ code: 'query_timeout' });
+    await settled(t, 0);
+    const exported = await t.app.inject({ url: `/api/v2/events/export?${q}`, headers: a.headers });
+    expect(exported.statusCode).toBe(503);
+    expect(exported.json()).toMatchObject({ code: 'query_timeout' });
+    await settled(t, 0);
+  });
+
+  it('still answers quick queries, and counts timeouts on /metrics', async () => {
+    expect((await t.app.inject({ url: `/api/v2/events?${normalQuery(a.pixelId)}`, headers: a.headers })).statusCode).toBe(200);
+    expect(await metric(t, 'timeout')).toBeGreaterThanOrEqual(5);
+    expect(SLOW_FILTER.split('|')).toHaveLength(10);
+  });
+});
+
+describe('SIGTERM with a slow query in flight', () => {
+  let dir = '';
+  let server: ServerProcess | null = null;
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the server is gone within SHUTDOWN_GRACE_MS, and the query answers 503 shutting_down', async () => {
+    buildOnce();
+    dir = mkdtempSync(join(tmpdir(), 'delivr-shutdown-'));
+    const first = await makeTestApp({ DATA_DIR: dir });
+    const a = await org(first);
+    await first.close();
+    await seedEvents(dir, { organizationId: a.tenant.orgId, projectId: a.projectId, pixelId: a.pixelId }, 600_000);
+    const grace = 4000;
+    server = await startServer({ DATA_DIR: dir, SHUTDOWN_GRACE_MS: String(grace), QUERY_TIMEOUT_MS: '600000' });
+    const running = server;
+    const answer = fetch(`${running.url}/api/v2/events?${slowQuery(a.pixelId)}`, { headers: a.headers }).then(
+      async (r) => ({ status: r.status, body: (await r.json()) as unknown }),
+      (err: unknown) => ({ status: 0, body: String(err) }),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const started = Date.now();
+    const exited = new Promise<number | null>((resolve) => running.child.once('exit', (code) => resolve(code)));
+    running.child.kill('SIGTERM');
+    const code = await exited;
+    const ms = Date.now() - started;
+    // On the old code the process waited for the query (minutes with this filter).
+    expect(ms).toBeLessThan(grace + 1500);
+    // Answered when its drain time (half the grace period) was over, before the process went away.
+    expect(await answer).toEqual({
+      status: 503,
+      body: { error: 'The server is shutting down; retry shortly.', code: 'shutting_down' },
+    });
+    // A clean exit, or the grace period's hard stop said in the log.
+    if (code !== 0) expect(running.output()).toContain('shutdown did not finish within SHUTDOWN_GRACE_MS');
+  }, 180_000);
+});
