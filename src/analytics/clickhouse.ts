@@ -312,7 +312,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     return rows.map((row) => ({ bucket_start_ms: toNumber(row.b ?? null, 'bucket'), count: toNumber(row.c ?? null, 'count') }));
   }
 
-  async countByValue(q: EventQuery, field: FieldName): Promise<ValueCount[]> {
+  async countByValue(q: EventQuery, field: FieldName, opts: QueryOptions = {}): Promise<ValueCount[]> {
     this.requireReady();
     const [key] = checkFields([field], 'field');
     const where = whereClause(q);
@@ -323,6 +323,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       `SELECT ${ident(key)} AS v, ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q) : this.table} WHERE ${where} ` +
         'GROUP BY v ORDER BY c DESC, v',
       join,
+      opts,
     );
     return rows.map((row) => ({ value: fromJson(key, row.v ?? null), count: toNumber(row.c ?? null, 'count') }));
   }

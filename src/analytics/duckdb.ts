@@ -457,7 +457,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     return this.serializeWrite(async () => (await writer.runAndReadAll(sql, p.values, p.types)).getRows());
   }
 
-  async countByValue(q: EventQuery, field: FieldName): Promise<ValueCount[]> {
+  async countByValue(q: EventQuery, field: FieldName, opts: QueryOptions = {}): Promise<ValueCount[]> {
     const [key] = checkFields([field], 'field');
     const p = new Params();
     const where = whereClause(q, p);
@@ -471,7 +471,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         ? `SELECT v, count(*) AS c FROM (SELECT DISTINCT ${column} AS v, ${checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ')} ` +
           `FROM ${source} WHERE ${where}) GROUP BY v ORDER BY c DESC, v NULLS LAST`
         : `SELECT ${column} AS v, count(*) AS c FROM ${source} WHERE ${where} GROUP BY v ORDER BY c DESC, v NULLS LAST`;
-    const rows = await this.read(sql, p);
+    const rows = await this.read(sql, p, opts.signal);
     return rows.map((row) => ({ value: fromDuck(row[0] ?? null), count: Number(row[1]) }));
   }
 

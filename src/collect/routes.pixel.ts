@@ -107,7 +107,7 @@ export function collectRoutes(app: App, s: CollectDeps): void {
     },
     async (req, reply) => {
       const split = splitBody(req.body);
-      if ('error' in split) throw fail(split.code, split.error);
+      if ('code' in split) throw fail(split.code, split.error);
       const outcomes = await run(s, split.events, req);
       if (everyIgnored(outcomes)) return reply.status(202).send(ignoredBody);
       return respond(outcomes, split.batch);

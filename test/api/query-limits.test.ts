@@ -12,37 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../support/app.js';
 import { buildOnce, type ServerProcess, startServer } from '../support/server-process.js';
-import { normalQuery, SLOW_FILTER, seedEvents, slowQuery } from '../support/slow-queries.js';
-import { createKey, dash, json, newTenant, type Tenant } from '../support/tenant.js';
-
-interface Org {
-  tenant: Tenant;
-  projectId: string;
-  pixelId: string;
-  headers: Record<string, string>;
-}
-
-async function org(t: TestApp): Promise<Org> {
-  const tenant = await newTenant(t);
-  const key = await createKey(t, tenant);
-  const projectId = json<{ project: { project_id: string } }>(
-    await t.app.inject({
-      method: 'POST',
-      url: `/dashboard/api/orgs/${tenant.orgId}/projects`,
-      headers: dash(tenant.session),
-      payload: { name: 'site' },
-    }),
-  ).project.project_id;
-  const pixelId = json<{ pixel: { pixel_id: string } }>(
-    await t.app.inject({
-      method: 'POST',
-      url: `/dashboard/api/orgs/${tenant.orgId}/projects/${projectId}/pixels`,
-      headers: dash(tenant.session),
-      payload: { title: 'main' },
-    }),
-  ).pixel.pixel_id;
-  return { tenant, projectId, pixelId, headers: { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret } };
-}
+import { normalQuery, type Org, queryOrg as org, SLOW_FILTER, seedEvents, slowQuery } from '../support/slow-queries.js';
+import { dash } from '../support/tenant.js';
 
 /** An app on its own data folder with one organization per size, each holding that many events. */
 async function seededApp(env: Record<string, string>, sizes: number[]): Promise<{ t: TestApp; orgs: Org[]; close(): Promise<void> }> {

@@ -10,6 +10,38 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { TestApp } from './app.js';
+import { createKey, dash, json, newTenant, type Tenant } from './tenant.js';
+
+/** An organization with one project, one pixel and a data API key. */
+export interface Org {
+  tenant: Tenant;
+  projectId: string;
+  pixelId: string;
+  headers: Record<string, string>;
+}
+
+export async function queryOrg(t: TestApp): Promise<Org> {
+  const tenant = await newTenant(t);
+  const key = await createKey(t, tenant);
+  const projectId = json<{ project: { project_id: string } }>(
+    await t.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/orgs/${tenant.orgId}/projects`,
+      headers: dash(tenant.session),
+      payload: { name: 'site' },
+    }),
+  ).project.project_id;
+  const pixelId = json<{ pixel: { pixel_id: string } }>(
+    await t.app.inject({
+      method: 'POST',
+      url: `/dashboard/api/orgs/${tenant.orgId}/projects/${projectId}/pixels`,
+      headers: dash(tenant.session),
+      payload: { title: 'main' },
+    }),
+  ).pixel.pixel_id;
+  return { tenant, projectId, pixelId, headers: { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret } };
+}
 
 export interface Scope {
   organizationId: string;
@@ -40,6 +72,40 @@ export async function seedEvents(dataDir: string, scope: Scope, n: number): Prom
   } finally {
     instance.closeSync();
   }
+}
+
+/**
+ * The same rows as seedEvents, in the ClickHouse store at `url` (http://host:port/database, the
+ * app's CLICKHOUSE_URL; its tables exist once an app has started on it). ClickHouse takes them
+ * while the app runs.
+ */
+export async function seedClickHouseEvents(url: string, scope: Scope, n: number): Promise<void> {
+  const u = new URL(url);
+  const database = u.pathname.slice(1);
+  const now = Date.now();
+  const prefix = randomUUID();
+  const q = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  const sql =
+    `INSERT INTO \`${database}\`.events (event_id, event_type, ts_millis, received_millis, organization_id, project_id, pixel_id, visitor_id, ` +
+    `url, path, title, browser, os, device_type, utm_source, utm_medium, is_bot) ` +
+    `SELECT concat(${q(prefix)}, '-', toString(number)), 'page_view', toInt64(${now - 1_800_000} + intDiv(number * 1700000, ${n})), ` +
+    `toInt64(${now - 1_800_000} + intDiv(number * 1700000, ${n})), ${q(scope.organizationId)}, ${q(scope.projectId)}, ${q(scope.pixelId)}, ` +
+    `concat('v', toString(number % 5000)), ` +
+    `concat('https://www.example-', toString(number % 1000), '.com/some/long/path/to/a/page/', toString((number * 2654435761) % 4294967296), 'x', toString(number % 7919), '?utm_source=newsletter'), ` +
+    `'/some/long/path', concat('Page ', toString(number % 100)), 'Chrome', 'Linux', 'desktop', 'newsletter', 'email', false FROM numbers(${n})`;
+  const base = new URL(url);
+  base.pathname = '/';
+  const res = await fetch(base, { method: 'POST', body: sql });
+  if (!res.ok) throw new Error(`seeding ClickHouse: ${res.status} ${await res.text()}`);
+}
+
+/** Queries ClickHouse is running now whose text contains `marker` (this question excluded). */
+export async function clickHouseRunning(url: string, marker: string): Promise<number> {
+  const base = new URL(url);
+  base.pathname = '/';
+  const sql = `SELECT count() FROM system.processes WHERE position(query, '${marker}') > 0 AND position(query, 'system.processes') = 0`;
+  const res = await fetch(base, { method: 'POST', body: sql });
+  return Number((await res.text()).trim());
 }
 
 /** 10 OR-ed like conditions that match nothing: every row scanned is tested against each. */
