@@ -5,6 +5,7 @@
 // one organization held DuckDB's four read connections and every other tenant's reads waited for
 // them, with no deadline and no way to stop them. Slow queries here are legitimate ones over many
 // rows (test/support/slow-queries.ts).
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../support/app.js';
 import { buildOnce, type ServerProcess, startServer } from '../support/server-process.js';
-import { normalQuery, type Org, queryOrg as org, SLOW_FILTER, seedEvents, slowQuery } from '../support/slow-queries.js';
+import {
+  clickHouseRunning,
+  normalQuery,
+  type Org,
+  queryOrg as org,
+  SLOW_FILTER,
+  seedClickHouseEvents,
+  seedEvents,
+  slowQuery,
+} from '../support/slow-queries.js';
 import { dash } from '../support/tenant.js';
 
 /** An app on its own data folder with one organization per size, each holding that many events. */
@@ -210,4 +220,89 @@ describe('SIGTERM with a slow query in flight', () => {
     // A clean exit, or the grace period's hard stop said in the log.
     if (code !== 0) expect(running.output()).toContain('shutdown did not finish within SHUTDOWN_GRACE_MS');
   }, 180_000);
+});
+
+// The same on ClickHouse: the deadline is also sent as max_execution_time, and a query the gate
+// stops (deadline, client gone, shutdown) is killed on the server by its query id, since closing the
+// HTTP connection alone leaves it running there.
+const chUrl = process.env.CLICKHOUSE_URL;
+describe.skipIf(!chUrl)('events queries on ClickHouse', () => {
+  const url = new URL(chUrl ?? 'http://localhost/x');
+  const db = `delivr_ql_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  url.pathname = `/${db}`;
+  let dir = '';
+  let t: TestApp;
+  let a: Org;
+  let b: Org;
+  let base = '';
+  /** The marker every slow query's SQL holds, to find it in system.processes. */
+  const marker = '%a%b%c%d%e%f%zz';
+  const running = () => clickHouseRunning(url.toString(), marker);
+  const gone = async (withinMs: number): Promise<number> => {
+    const started = Date.now();
+    while ((await running()) > 0) {
+      if (Date.now() - started > withinMs) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return Date.now() - started;
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'delivr-queries-ch-'));
+    const env = { DATA_DIR: dir, CLICKHOUSE_URL: url.toString() };
+    const first = await makeTestApp(env);
+    a = await org(first);
+    b = await org(first);
+    await first.close();
+    await seedClickHouseEvents(url.toString(), { organizationId: a.tenant.orgId, projectId: a.projectId, pixelId: a.pixelId }, 3_000_000);
+    await seedClickHouseEvents(url.toString(), { organizationId: b.tenant.orgId, projectId: b.projectId, pixelId: b.pixelId }, 2000);
+    t = await makeTestApp({ ...env, QUERY_TIMEOUT_MS: '1000', QUERY_CONCURRENCY_PER_ORG: '1', QUERY_QUEUE_PER_ORG: '0' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  }, 180_000);
+  afterAll(async () => {
+    await t?.close();
+    const root = new URL(url);
+    root.pathname = '/';
+    await fetch(root, { method: 'POST', body: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers 503 query_timeout at the deadline, and the query is gone from the server', async () => {
+    const started = Date.now();
+    const res = await t.app.inject({ url: `/api/v2/event_counts?${slowQuery(a.pixelId)}`, headers: a.headers });
+    expect(res.statusCode, res.body).toBe(503);
+    expect(res.json()).toEqual({
+      error: 'The query took too long and was stopped.',
+      code: 'query_timeout',
+      details: 'the query did not finish within QUERY_TIMEOUT_MS (1000 ms)',
+    });
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(await gone(3000)).toBeLessThan(3000);
+  }, 30_000);
+
+  it('kills the query when the client goes away, and refuses a second one of the same organization with 429 while another organization reads', async () => {
+    await t.close();
+    t = await makeTestApp({ DATA_DIR: dir, CLICKHOUSE_URL: url.toString(), QUERY_TIMEOUT_MS: '600000', QUERY_CONCURRENCY_PER_ORG: '1', QUERY_QUEUE_PER_ORG: '0' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const controller = new AbortController();
+    const abandoned = fetch(`${base}/api/v2/event_counts?${slowQuery(a.pixelId)}`, { headers: a.headers, signal: controller.signal }).catch(
+      (err: unknown) => err,
+    );
+    const seen = Date.now();
+    while ((await running()) === 0 && Date.now() - seen < 3000) await new Promise((r) => setTimeout(r, 20));
+    expect(await running()).toBe(1);
+    const second = await fetch(`${base}/api/v2/event_counts?${slowQuery(a.pixelId)}`, { headers: a.headers });
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as { code: string }).code).toBe('too_many_queries');
+    const other = await fetch(`${base}/api/v2/events?${normalQuery(b.pixelId)}`, { headers: b.headers });
+    expect(other.status).toBe(200);
+    expect(((await other.json()) as { count: number }).count).toBe(50);
+    controller.abort();
+    await abandoned;
+    // The whole query takes seconds; killed, it is gone at once.
+    expect(await gone(3000)).toBeLessThan(2000);
+    expect(t.services.queries.inFlight).toBe(0);
+  }, 60_000);
 });

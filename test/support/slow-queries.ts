@@ -92,7 +92,7 @@ export async function seedClickHouseEvents(url: string, scope: Scope, n: number)
     `toInt64(${now - 1_800_000} + intDiv(number * 1700000, ${n})), ${q(scope.organizationId)}, ${q(scope.projectId)}, ${q(scope.pixelId)}, ` +
     `concat('v', toString(number % 5000)), ` +
     `concat('https://www.example-', toString(number % 1000), '.com/some/long/path/to/a/page/', toString((number * 2654435761) % 4294967296), 'x', toString(number % 7919), '?utm_source=newsletter'), ` +
-    `'/some/long/path', concat('Page ', toString(number % 100)), 'Chrome', 'Linux', 'desktop', 'newsletter', 'email', false FROM numbers(${n})`;
+    `'/some/long/path', concat('Page ', toString(number % 100)), 'Chrome', 'Linux', 'desktop', 'newsletter', 'email', 0 FROM numbers(${n})`;
   const base = new URL(url);
   base.pathname = '/';
   const res = await fetch(base, { method: 'POST', body: sql });
