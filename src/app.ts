@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
-import { docsUiOptions } from './ops/docs.js';
+import { completeDocument, docsUiOptions } from './ops/docs.js';
 import { opsRoutes } from './ops/routes.js';
 import { ApiError } from './platform/errors.js';
 import { type App, ErrorSchema, errorHandler } from './platform/http.js';
@@ -99,6 +99,7 @@ export async function buildApp(s: Services): Promise<App> {
         },
       },
     },
+    transformObject: completeDocument(s.config.publicUrl),
   });
   await app.register(swaggerUi, docsUiOptions);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -160,7 +160,7 @@ describe('pixel surface', () => {
           url: `/pixel/core/api/send-event/get?${new URLSearchParams({ event_type: 'dnt_get', event_data: '{}', event_url: 'https://shop.example/', pixel_id: pixelId, organization_id: c.a.orgId })}`,
           headers: { 'user-agent': BROWSER, ...headers },
         });
-      for (const h of [{ dnt: '1' }, { 'sec-gpc': '1' }]) {
+      for (const h of [{ dnt: '1' }, { 'sec-gpc': '1' }] as Record<string, string>[]) {
         const res = await get(px, h);
         expect(res.statusCode, res.body).toBe(202);
         expect(res.json()).toEqual({ status: 'ignored', reason: 'privacy signal (GPC/DNT) honoured for this pixel' });
