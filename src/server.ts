@@ -8,8 +8,8 @@ import { ConfigError, loadConfig } from './platform/config.js';
 import { loadEnvFile } from './platform/env-file.js';
 import { createLogger } from './platform/logger.js';
 import { unsupportedNode } from './platform/runtime.js';
-import { startRetentionScheduler } from './retention/scheduler.js';
 import { checkDataDir, DataDirError, dataDirProblem } from './platform/storage.js';
+import { startRetentionScheduler } from './retention/scheduler.js';
 import { createServices } from './services.js';
 
 function stop(line: string, code: number): never {

@@ -42,8 +42,8 @@ import {
   type FilterOp,
   type PageQuery,
   QUERY_FIELDS,
-  RESOLVED_FIELDS,
   type QueryOptions,
+  RESOLVED_FIELDS,
   type StoredFieldName,
   type ValueCount,
 } from './types.js';

@@ -4,8 +4,8 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { accountSecurityMigrations } from '../accounts/migrations.js';
 import { identityImportsMigration } from '../identity-import/migration.js';
-import { retentionMigrations } from '../retention/migrations.js';
 import { pixelMigrations } from '../pixels/migrations.js';
+import { retentionMigrations } from '../retention/migrations.js';
 import { taxonomyMigrations } from '../taxonomy/migrations.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema

@@ -7,14 +7,7 @@
 import type { QueryGate } from '../analytics/query-gate.js';
 import { defaultFields } from '../analytics/resolution.js';
 import type { AnalyticsStore } from '../analytics/types.js';
-import {
-  type EventQuery,
-  type EventRecord,
-  type FieldName,
-  QUERY_FIELDS,
-  type QueryOptions,
-  type ValueCount,
-} from '../analytics/types.js';
+import { type EventQuery, type EventRecord, type FieldName, QUERY_FIELDS, type QueryOptions, type ValueCount } from '../analytics/types.js';
 import type { PixelsService } from '../pixels/service.js';
 import { fail } from '../platform/errors.js';
 import type { ProjectsService } from '../projects/service.js';

@@ -1031,7 +1031,9 @@ describe.each(backends)('on %s', (name, env, cleanup) => {
         details: 'redir must not contain spaces or control characters',
       });
       expect(res.headers['set-cookie']).toBeUndefined();
-      const sync = await t.app.inject({ url: `/pixel/core/api/sync?${new URLSearchParams({ client_id: f.pixelId, client_uid: 'u-1', redir })}` });
+      const sync = await t.app.inject({
+        url: `/pixel/core/api/sync?${new URLSearchParams({ client_id: f.pixelId, client_uid: 'u-1', redir })}`,
+      });
       expect(sync.statusCode).toBe(400);
       expect(sync.json()).toMatchObject({ code: 'invalid_parameters' });
     }

@@ -87,8 +87,20 @@ describe('redocly lint', () => {
       try {
         out = execFileSync(
           process.execPath,
-          [join(root, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js'), 'lint', file, '--config', join(root, 'redocly.yaml'), '--format=summary'],
-          { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
+          [
+            join(root, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js'),
+            'lint',
+            file,
+            '--config',
+            join(root, 'redocly.yaml'),
+            '--format=summary',
+          ],
+          {
+            cwd: root,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+          },
         );
       } catch (err) {
         failed = true;

@@ -58,7 +58,10 @@ async function stored(c: Ctx, pixelId: string, type: string): Promise<number> {
     end_ms: String(Date.now() + 60_000),
     filter: `event_type:eq:${type}`,
   });
-  const res = await c.t.app.inject({ url: `/api/v2/event_counts?${q}`, headers: { 'x-api-key': c.key.apiKey, 'x-api-secret': c.key.apiSecret } });
+  const res = await c.t.app.inject({
+    url: `/api/v2/event_counts?${q}`,
+    headers: { 'x-api-key': c.key.apiKey, 'x-api-secret': c.key.apiSecret },
+  });
   expect(res.statusCode, res.body).toBe(200);
   return json<{ count: number }>(res).count;
 }
@@ -117,8 +120,19 @@ describe('pixel surface', () => {
     it('send-event/get with a live pixel and an unlisted host is a 400 and stores nothing', async () => {
       const px = await pixel(c);
       const q = (redir: string, id: string) =>
-        new URLSearchParams({ event_type: 'redir_get', event_data: '{}', event_url: 'https://shop.example/', pixel_id: px, organization_id: c.a.orgId, event_id: id, redir });
-      const res = await c.t.app.inject({ url: `/pixel/core/api/send-event/get?${q('https://evil.example/', 'r-1')}`, headers: { 'user-agent': BROWSER } });
+        new URLSearchParams({
+          event_type: 'redir_get',
+          event_data: '{}',
+          event_url: 'https://shop.example/',
+          pixel_id: px,
+          organization_id: c.a.orgId,
+          event_id: id,
+          redir,
+        });
+      const res = await c.t.app.inject({
+        url: `/pixel/core/api/send-event/get?${q('https://evil.example/', 'r-1')}`,
+        headers: { 'user-agent': BROWSER },
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ code: 'redirect_not_allowed' });
       expect(await stored(c, px, 'redir_get')).toBe(0);

@@ -283,7 +283,13 @@ describe.skipIf(!chUrl)('events queries on ClickHouse', () => {
 
   it('kills the query when the client goes away, and refuses a second one of the same organization with 429 while another organization reads', async () => {
     await t.close();
-    t = await makeTestApp({ DATA_DIR: dir, CLICKHOUSE_URL: url.toString(), QUERY_TIMEOUT_MS: '600000', QUERY_CONCURRENCY_PER_ORG: '1', QUERY_QUEUE_PER_ORG: '0' });
+    t = await makeTestApp({
+      DATA_DIR: dir,
+      CLICKHOUSE_URL: url.toString(),
+      QUERY_TIMEOUT_MS: '600000',
+      QUERY_CONCURRENCY_PER_ORG: '1',
+      QUERY_QUEUE_PER_ORG: '0',
+    });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     const controller = new AbortController();

@@ -248,7 +248,10 @@ describe('validation errors', () => {
     [{ QUERY_CONCURRENCY_PER_ORG: '0' }, 'QUERY_CONCURRENCY_PER_ORG must be between 1 and 1000, got 0'],
     [{ QUERY_QUEUE_PER_ORG: '-1' }, 'QUERY_QUEUE_PER_ORG must be an integer, got "-1"'],
     [{ SHUTDOWN_GRACE_MS: '99' }, 'SHUTDOWN_GRACE_MS must be between 100 and 600000, got 99'],
-    [{ INGEST_RATE_PER_PIXEL: '5000', INGEST_BURST_PER_PIXEL: '4000' }, 'INGEST_BURST_PER_PIXEL must be at least INGEST_RATE_PER_PIXEL (5000), got 4000'],
+    [
+      { INGEST_RATE_PER_PIXEL: '5000', INGEST_BURST_PER_PIXEL: '4000' },
+      'INGEST_BURST_PER_PIXEL must be at least INGEST_RATE_PER_PIXEL (5000), got 4000',
+    ],
     [{ INGEST_BURST_PER_SOURCE: '99' }, 'INGEST_BURST_PER_SOURCE must be between 100 and 100000000, got 99'],
   ])('%j is refused: %s', (env, message) => {
     expect(refusal(env)).toBe(message);

@@ -46,7 +46,12 @@ describe.skipIf(!canMount)('a full data folder', () => {
     t = await makeTestApp({ DATA_DIR: dir, INGEST_MAX_DELAY_MS: '0' });
     a = await newTenant(t);
     const projectId = json<{ project: { project_id: string } }>(
-      await t.app.inject({ method: 'POST', url: `/dashboard/api/orgs/${a.orgId}/projects`, headers: dash(a.session), payload: { name: 's' } }),
+      await t.app.inject({
+        method: 'POST',
+        url: `/dashboard/api/orgs/${a.orgId}/projects`,
+        headers: dash(a.session),
+        payload: { name: 's' },
+      }),
     ).project.project_id;
     pixelId = json<{ pixel: { pixel_id: string } }>(
       await t.app.inject({
@@ -120,7 +125,14 @@ describe.skipIf(!canMount)('starting on a data folder that cannot be written', (
     buildOnce();
     return spawnSync(process.execPath, [join(ROOT, 'dist', 'server.js')], {
       cwd: tmpdir(),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });

@@ -54,22 +54,23 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
   // An archived project's pixels do not collect, and the API refuses new ones (409 project_inactive).
   const archived = project?.status === 'archived';
 
-  const createButton = editable && !archived ? (
-    <button
-      type="button"
-      className="button-primary"
-      onClick={() => {
-        setTitle('');
-        setRespectPrivacy(false);
-        setRedirectHosts('');
-        setTrackers(catalog?.trackers.filter((t) => t.default).map((t) => t.name) ?? []);
-        setDone(null);
-        setCreating(true);
-      }}
-    >
-      Create pixel
-    </button>
-  ) : null;
+  const createButton =
+    editable && !archived ? (
+      <button
+        type="button"
+        className="button-primary"
+        onClick={() => {
+          setTitle('');
+          setRespectPrivacy(false);
+          setRedirectHosts('');
+          setTrackers(catalog?.trackers.filter((t) => t.default).map((t) => t.name) ?? []);
+          setDone(null);
+          setCreating(true);
+        }}
+      >
+        Create pixel
+      </button>
+    ) : null;
 
   return (
     <>
@@ -274,7 +275,9 @@ function PixelCard({
         </div>
         <div>
           <dt>Redirects to</dt>
-          <dd data-testid="pixel-redirect-hosts">{pixel.redirect_hosts.length > 0 ? pixel.redirect_hosts.join(', ') : 'nowhere (no destinations registered)'}</dd>
+          <dd data-testid="pixel-redirect-hosts">
+            {pixel.redirect_hosts.length > 0 ? pixel.redirect_hosts.join(', ') : 'nowhere (no destinations registered)'}
+          </dd>
         </div>
         <div>
           <dt>Script size</dt>
