@@ -114,6 +114,22 @@ describe('events queries: deadline, per-organization share, cancellation', () =>
     expect(normalMs).toBeLessThan(slowMs / 4);
   }, 120_000);
 
+  it("intent and identity reads take their turn in the organization's share too", async () => {
+    const hem = 'a'.repeat(64);
+    const reads = [`/api/v1/intent?hem=${hem}`, `/api/v1/identities/${hem}`, `/api/v1/lookup?hem=${hem}`];
+    // One of A's slow queries runs and one waits: A has no room left, B is not affected.
+    const slow = [get(a, slowQuery(a.pixelId)), get(a, slowQuery(a.pixelId))];
+    await new Promise((r) => setTimeout(r, 300));
+    for (const path of reads) {
+      const refused = await fetch(`${base}${path}`, { headers: a.headers });
+      expect(refused.status, path).toBe(429);
+      expect(((await refused.json()) as { code: string }).code).toBe('too_many_queries');
+      const other = await fetch(`${base}${path}`, { headers: b.headers });
+      expect([429, 503], path).not.toContain(other.status);
+    }
+    expect((await Promise.all(slow)).map((r) => r.status)).toEqual([200, 200]);
+  }, 120_000);
+
   it('stops a query whose client went away: the engine is interrupted and the turn freed long before the query would end', async () => {
     const cancelledBefore = await metric(t, 'cancelled');
     const controller = new AbortController();
