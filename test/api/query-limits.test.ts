@@ -227,7 +227,8 @@ describe('SIGTERM with a slow query in flight', () => {
     const code = await exited;
     const ms = Date.now() - started;
     // On the old code the process waited for the query (minutes with this filter).
-    expect(ms).toBeLessThan(grace + 1500);
+    // (The margin is for a loaded machine: the hard stop fires at the grace period itself.)
+    expect(ms).toBeLessThan(grace + 3000);
     // Answered when its drain time (half the grace period) was over, before the process went away.
     expect(await answer).toEqual({
       status: 503,
