@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
-import { docsUiOptions } from './ops/docs.js';
+import { completeDocument, docsUiOptions } from './ops/docs.js';
 import { opsRoutes } from './ops/routes.js';
 import { ApiError } from './platform/errors.js';
 import { type App, ErrorSchema, errorHandler } from './platform/http.js';
@@ -63,7 +63,12 @@ export async function buildApp(s: Services): Promise<App> {
   });
 
   app.addSchema(ErrorSchema);
-  app.setErrorHandler(errorHandler);
+  // A write that failed for lack of space answers 507 and makes /readyz say not ready (platform/storage.ts).
+  app.setErrorHandler(function (err: Error, req, reply) {
+    if (!s.storage.noteFailure(err)) return errorHandler.call(this, err, req, reply);
+    req.log.error({ err }, 'a write failed for lack of storage space');
+    return errorHandler.call(this, new ApiError('storage_full', 'free space on the server, then retry'), req, reply);
+  });
   app.setNotFoundHandler((req, reply) => {
     const e = new ApiError('not_found', `${req.method} ${req.url.split('?')[0]} does not exist`);
     reply.status(404).send(e.body());
@@ -94,6 +99,7 @@ export async function buildApp(s: Services): Promise<App> {
         },
       },
     },
+    transformObject: completeDocument(s.config.publicUrl),
   });
   await app.register(swaggerUi, docsUiOptions);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,35 +1,50 @@
 // Entry point: read config, build services and the app, listen, and shut down cleanly on signals.
+// Shutdown is bounded: SIGTERM stops taking requests, gives events queries in flight half of
+// SHUTDOWN_GRACE_MS to finish (then interrupts them: they answer 503), and exits when the grace
+// period is over whatever still hangs. A data folder that is full or read-only stops the start with
+// one line, not a stack trace.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './platform/config.js';
 import { loadEnvFile } from './platform/env-file.js';
 import { createLogger } from './platform/logger.js';
 import { unsupportedNode } from './platform/runtime.js';
+import { checkDataDir, DataDirError, dataDirProblem } from './platform/storage.js';
 import { startRetentionScheduler } from './retention/scheduler.js';
 import { createServices } from './services.js';
 
+function stop(line: string, code: number): never {
+  process.stderr.write(`delivr: ${line}\n`);
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
   const oldNode = unsupportedNode();
-  if (oldNode) {
-    process.stderr.write(`delivr: ${oldNode}\n`);
-    process.exit(2);
-  }
+  if (oldNode) stop(oldNode, 2);
   let config: ReturnType<typeof loadConfig>;
   let envFile: string | null;
   try {
     envFile = loadEnvFile();
     config = loadConfig();
+    checkDataDir(config.dataDir);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`delivr: configuration error: ${err.message}\n`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) stop(`configuration error: ${err.message}`, 2);
+    if (err instanceof DataDirError) stop(err.message, 2);
     throw err;
   }
   const log = createLogger(config.logLevel);
-  // Node's process metrics (CPU, memory, event loop lag, GC) on /metrics; tests build apps without them.
-  const services = await createServices(config, log, { defaultMetrics: true });
-  const app = await buildApp(services);
-  await app.listen({ port: config.port, host: config.host });
+  let services: Awaited<ReturnType<typeof createServices>>;
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    // Node's process metrics (CPU, memory, event loop lag, GC) on /metrics; tests build apps without them.
+    services = await createServices(config, log, { defaultMetrics: true });
+    app = await buildApp(services);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    // Space can run out between the check and the stores' first writes.
+    const problem = dataDirProblem(err, config.dataDir);
+    if (problem) stop(problem, 2);
+    throw err;
+  }
   const retention = startRetentionScheduler(services.retention, config.retentionIntervalSeconds * 1000, log);
   services.audienceJobs.start(config.audiencePollMs);
   log.info(
@@ -47,7 +62,13 @@ async function main(): Promise<void> {
     process.on(signal, () => {
       if (closing) return;
       closing = true;
-      log.info({ signal }, 'shutting down');
+      const grace = config.shutdownGraceMs;
+      log.info({ signal, graceMs: grace }, 'shutting down');
+      setTimeout(() => {
+        log.error({ graceMs: grace }, 'shutdown did not finish within SHUTDOWN_GRACE_MS; exiting');
+        process.exit(1);
+      }, grace).unref();
+      services.queries.close(Math.floor(grace / 2));
       Promise.all([retention.stop(), services.audienceJobs.stop()])
         .then(() => app.close())
         .then(

@@ -11,6 +11,7 @@ import { ClickHouseAnalyticsStore } from './analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from './analytics/duckdb.js';
 import { ThreadedDuckDbStore } from './analytics/duckdb-threaded.js';
 import { GroupCommitter } from './analytics/group-commit.js';
+import { QueryGate } from './analytics/query-gate.js';
 import type { AnalyticsStore } from './analytics/types.js';
 import { AccessLogBuffer } from './api-keys/access-log.js';
 import { ApiKeysService } from './api-keys/service.js';
@@ -35,7 +36,7 @@ import { createMailer, type Mailer } from './mail/mailer.js';
 import { MembersService } from './members/service.js';
 import { OrganizationsService } from './organizations/service.js';
 import { PixelsService } from './pixels/service.js';
-import type { Config } from './platform/config.js';
+import type { Config, RateSetting } from './platform/config.js';
 import {
   type FailureCounter,
   type Marks,
@@ -46,6 +47,7 @@ import {
 } from './platform/limits.js';
 import { Metrics } from './platform/metrics.js';
 import { connectRedis, RedisFailureCounter, RedisMarks, RedisRateLimiter } from './platform/redis-limits.js';
+import { StorageHealth } from './platform/storage.js';
 import { createThrottles, type Throttles } from './platform/throttles.js';
 import { ProjectsService } from './projects/service.js';
 import { RetentionService } from './retention/service.js';
@@ -73,6 +75,8 @@ export interface CatalogServices {
   rateLimiter: RateLimiter;
   /** Budgets of the cheap abuse paths (reset mail, sign-up, per-person API use, wrong secrets). */
   throttles: Throttles;
+  /** A token bucket of its own (`name` keeps its keys apart), shared through Redis when REDIS_URL is set. */
+  makeRateLimiter(name: string, setting: RateSetting): RateLimiter;
   auth: Guards;
   taxonomy: TaxonomyService;
   close(): Promise<void>;
@@ -94,8 +98,12 @@ export interface Services extends CatalogServices {
   /** Audiences: definitions and lifecycle (the API), and the worker + scheduler that runs them (server.ts starts it). */
   audiences: AudiencesService;
   audienceJobs: AudienceJobs;
-  /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
-  health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
+  /** Deadlines, per-organization shares and cancellation of events queries; closed first at shutdown. */
+  queries: QueryGate;
+  /** Whether writes fail for lack of space (platform/storage.ts): 507 answers and /readyz. */
+  storage: StorageHealth;
+  /** Readiness probes (for /readyz): resolve when the store answers, and when writes have room again. */
+  health: { catalog: () => Promise<void>; analytics: () => Promise<void>; storage: () => Promise<void> };
 }
 
 export interface ServiceOptions {
@@ -134,6 +142,10 @@ export async function createCatalogServices(config: Config, log: Logger, opts: S
   const loginFailures: FailureCounter = redis
     ? new RedisFailureCounter(redis, windowMs, prefixed('fail:'), now)
     : new MemoryFailureCounter(windowMs, now);
+  const makeRateLimiter = (name: string, r: RateSetting): RateLimiter =>
+    redis
+      ? new RedisRateLimiter(redis, r.perSecond, r.burst, opts.redisPrefix ? `${opts.redisPrefix}${name}:` : `delivr:${name}:`, now)
+      : new MemoryRateLimiter(r.perSecond, r.burst, now);
   const rateLimiter: RateLimiter = redis
     ? new RedisRateLimiter(redis, config.rateLimit.perSecond, config.rateLimit.burst, prefixed('rl:'), now)
     : new MemoryRateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now);
@@ -170,6 +182,7 @@ export async function createCatalogServices(config: Config, log: Logger, opts: S
     pixels,
     rateLimiter,
     throttles,
+    makeRateLimiter,
     auth,
     taxonomy,
     async close() {
@@ -185,6 +198,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
   const core = await createCatalogServices(config, log, opts);
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? false });
   metrics.registry.registerMetric(core.throttles.refused);
+  const storage = new StorageHealth(config.dataDir, (full) => metrics.storageFull.set(full ? 1 : 0));
   const analytics = openAnalytics(config);
   await analytics.init();
   // DuckDB commits cheaply: adaptive batching (flush at once when idle, batches grow while a flush
@@ -195,6 +209,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     maxDelayMs: config.ingestMaxDelayMs ?? (clickhouse ? 500 : 0),
     maxRows: config.ingestMaxRows ?? (clickhouse ? 20_000 : 5000),
     onFlush: (rows, ms) => {
+      storage.noteSuccess();
       metrics.commitRows.observe(rows);
       metrics.commitSeconds.observe(ms / 1000);
     },
@@ -246,14 +261,12 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     now: core.now,
     onQueued: () => audienceJobs.nudge(),
   });
+  const queries = new QueryGate(config.queries, metrics);
   return {
     ...core,
     metrics,
     analytics,
     committer,
-    ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now, deduper, intel, identity, intent),
-    events: new EventsService(analytics, core.projects, core.pixels),
-    identity,
     retention: new RetentionService({
       catalog: core.catalog,
       projects: core.projects,
@@ -269,13 +282,24 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     demo: new DemoService({ catalog: core.catalog, projects: core.projects, pixels: core.pixels, analytics, intent, now: core.now }),
     audiences,
     audienceJobs,
+    ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now, deduper, intel, identity, intent, {
+      pixel: config.ingestLimits.pixel ? core.makeRateLimiter('ingest-pixel', config.ingestLimits.pixel) : null,
+      source: config.ingestLimits.source ? core.makeRateLimiter('ingest-source', config.ingestLimits.source) : null,
+    }),
+    events: new EventsService(analytics, core.projects, core.pixels, queries),
+    identity,
+    queries,
+    storage,
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {
         await analytics.countEvents({ organizationId: '-', pixelIds: [], startMs: 0, endMs: 0 });
       },
+      storage: () => storage.probe(),
     },
     async close() {
+      // Queries still running are interrupted (server.ts gave them their drain time already).
+      queries.close(0);
       await warming;
       await audienceJobs.stop();
       await identityImports.close();

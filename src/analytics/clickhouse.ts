@@ -8,6 +8,7 @@
 // after a synchronous insert (never an async one); a kill -9 of this process loses nothing it
 // acknowledged.
 
+import { randomUUID } from 'node:crypto';
 import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
 import type { AudienceResultsStore } from '../audiences/results.js';
 import type { Profile } from '../identity/fields.js';
@@ -43,6 +44,7 @@ import {
   type FilterOp,
   type PageQuery,
   QUERY_FIELDS,
+  type QueryOptions,
   RESOLVED_FIELDS,
   type StoredFieldName,
   type ValueCount,
@@ -261,7 +263,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     );
   }
 
-  async queryEvents(q: PageQuery): Promise<EventRecord[]> {
+  async queryEvents(q: PageQuery, opts: QueryOptions = {}): Promise<EventRecord[]> {
     this.requireReady();
     const fields = checkFields(q.select ?? defaultFields(q), 'select');
     if (!Number.isSafeInteger(q.limit) || q.limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${q.limit}`);
@@ -295,7 +297,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     } else {
       sql = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
     }
-    const rows = await this.select(sql, join);
+    const rows = await this.select(sql, join, opts);
     const records = rows.map((row) => {
       const record: EventRecord = {};
       for (const name of plan.read) record[name] = fromJson(name, row[name] ?? null);
@@ -304,7 +306,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     return resolvePage(this, q.organizationId, records, fields, plan);
   }
 
-  async countEvents(q: EventQuery): Promise<number> {
+  async countEvents(q: EventQuery, opts: QueryOptions = {}): Promise<number> {
     this.requireReady();
     const where = whereClause(q);
     if (where === null) return 0;
@@ -312,11 +314,12 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const rows = await this.select(
       `SELECT ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q) : this.table} WHERE ${where}`,
       join,
+      opts,
     );
     return toNumber(rows[0]?.c ?? 0, 'count');
   }
 
-  async countByBucket(q: EventQuery, bucket: 'hour' | 'day'): Promise<BucketCount[]> {
+  async countByBucket(q: EventQuery, bucket: 'hour' | 'day', opts: QueryOptions = {}): Promise<BucketCount[]> {
     this.requireReady();
     const where = whereClause(q);
     if (where === null) return [];
@@ -327,11 +330,12 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const rows = await this.select(
       `SELECT ${start} AS b, ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q) : this.table} WHERE ${where} GROUP BY b ORDER BY b`,
       join,
+      opts,
     );
     return rows.map((row) => ({ bucket_start_ms: toNumber(row.b ?? null, 'bucket'), count: toNumber(row.c ?? null, 'count') }));
   }
 
-  async countByValue(q: EventQuery, field: FieldName): Promise<ValueCount[]> {
+  async countByValue(q: EventQuery, field: FieldName, opts: QueryOptions = {}): Promise<ValueCount[]> {
     this.requireReady();
     const [key] = checkFields([field], 'field');
     const where = whereClause(q);
@@ -342,6 +346,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       `SELECT ${ident(key)} AS v, ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q) : this.table} WHERE ${where} ` +
         'GROUP BY v ORDER BY c DESC, v',
       join,
+      opts,
     );
     return rows.map((row) => ({ value: fromJson(key, row.v ?? null), count: toNumber(row.c ?? null, 'count') }));
   }
@@ -604,16 +609,38 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     if (!this.initialized) throw new Error('analytics store is not initialised; call init() first');
   }
 
-  /** `joins`: the query joins links or profiles, whose missing rows must read as NULL (not ''). */
-  private async select(sql: string, joins = false): Promise<JsonRow[]> {
+  /**
+   * `joins`: the query joins links or profiles, whose missing rows must read as NULL (not '').
+   * `opts`: the server stops the query after timeoutMs (max_execution_time, whole seconds); an abort
+   * drops the request and kills the query by its id, since closing the connection alone does not
+   * stop a query on the server.
+   */
+  private async select(sql: string, joins = false, opts: QueryOptions = {}): Promise<JsonRow[]> {
+    const { signal, timeoutMs } = opts;
+    const settings: ClickHouseSettings = {
+      ...(joins ? { join_use_nulls: 1 } : {}),
+      ...(timeoutMs === undefined ? {} : { max_execution_time: Math.max(1, Math.ceil(timeoutMs / 1000)) }),
+    };
+    const queryId = randomUUID();
+    const kill = () => {
+      void this.client.command({ query: `KILL QUERY WHERE query_id = ${sqlString(queryId)} ASYNC` }).catch(() => undefined);
+    };
+    signal?.throwIfAborted();
+    signal?.addEventListener('abort', kill, { once: true });
     return this.track(
       (async () => {
-        const result = await this.client.query({
-          query: sql,
-          format: 'JSONEachRow',
-          ...(joins ? { clickhouse_settings: { join_use_nulls: 1 } } : {}),
-        });
-        return result.json<JsonRow>();
+        try {
+          const result = await this.client.query({
+            query: sql,
+            format: 'JSONEachRow',
+            query_id: queryId,
+            ...(Object.keys(settings).length > 0 ? { clickhouse_settings: settings } : {}),
+            ...(signal ? { abort_signal: signal } : {}),
+          });
+          return await result.json<JsonRow>();
+        } finally {
+          signal?.removeEventListener('abort', kill);
+        }
       })(),
     );
   }

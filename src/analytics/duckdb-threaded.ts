@@ -10,11 +10,19 @@ import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type DuckDbStoreOptions, openPaths } from './duckdb.js';
-import type { AnalyticsStore } from './types.js';
+import type { AnalyticsStore, QueryOptions } from './types.js';
 
 type Forwarded = Exclude<keyof AnalyticsStore, 'engine' | 'scanDerivedEventIds'>;
 
-export type StoreCall = { id: number; method: Forwarded; args: unknown[] } | { id: number; method: 'scanDerivedEventIds'; args: [number] };
+/**
+ * A call to the thread. An AbortSignal cannot cross it: a read's `{ signal }` option is sent as
+ * `abortable: true` (its place in the arguments left as `{ timeoutMs }`), and the signal's abort as
+ * an `{ abort: id }` message, on which the thread aborts the read as the in-process store would.
+ */
+export type StoreCall =
+  | { id: number; method: Forwarded; args: unknown[]; abortable?: boolean }
+  | { id: number; method: 'scanDerivedEventIds'; args: [number] }
+  | { abort: number };
 
 export type StoreReply =
   | { id: number; value: unknown }
@@ -116,10 +124,21 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
 
   private call<K extends Forwarded>(method: K, args: Parameters<AnalyticsStore[K]>): ReturnType<AnalyticsStore[K]> {
     if (this.closed && method !== 'close') return Promise.reject(new Error('analytics store is closed')) as ReturnType<AnalyticsStore[K]>;
-    return this.send({ id: this.nextId++, method, args }) as ReturnType<AnalyticsStore[K]>;
+    const id = this.nextId++;
+    const last = args[args.length - 1];
+    const signal = isReadOptions(last) ? last.signal : undefined;
+    if (!signal) return this.send({ id, method, args }) as ReturnType<AnalyticsStore[K]>;
+    if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted')) as ReturnType<AnalyticsStore[K]>;
+    const { signal: _dropped, ...rest } = last as QueryOptions;
+    const onAbort = (): void => this.worker?.postMessage({ abort: id } satisfies StoreCall);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const answer = this.send({ id, method, args: [...args.slice(0, -1), rest], abortable: true });
+    const done = (): void => signal.removeEventListener('abort', onAbort);
+    answer.then(done, done);
+    return answer as ReturnType<AnalyticsStore[K]>;
   }
 
-  private send(call: StoreCall, each?: Pending['each']): Promise<unknown> {
+  private send(call: Exclude<StoreCall, { abort: number }>, each?: Pending['each']): Promise<unknown> {
     const worker = this.worker;
     if (this.dead) return Promise.reject(this.dead);
     if (!worker) return Promise.reject(new Error('analytics store is not initialised; call init() first'));
@@ -156,6 +175,9 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
     this.pending.clear();
   }
 }
+
+const isReadOptions = (v: unknown): v is QueryOptions =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && 'signal' in v && (v as QueryOptions).signal instanceof AbortSignal;
 
 /** The thread's module: built JavaScript next to this file, or (tests, tsx) the TypeScript source. */
 function workerFile(): URL {

@@ -13,8 +13,12 @@ const store = new DuckDbAnalyticsStore(path, options);
 const SCAN_SLICE = 10_000;
 
 const reply = (message: StoreReply): void => port.postMessage(message);
+/** The abortable reads under way, by call id: an `{ abort }` message stops one as its signal would have. */
+const aborts = new Map<number, AbortController>();
 
-async function answer(call: StoreCall): Promise<unknown> {
+type Call = Exclude<StoreCall, { abort: number }>;
+
+async function answer(call: Call): Promise<unknown> {
   if (call.method === 'scanDerivedEventIds') {
     let ids: string[] = [];
     let received: number[] = [];
@@ -32,10 +36,23 @@ async function answer(call: StoreCall): Promise<unknown> {
     return undefined;
   }
   const method = store[call.method] as (...args: unknown[]) => Promise<unknown>;
-  return method.apply(store, call.args);
+  if (!('abortable' in call && call.abortable)) return method.apply(store, call.args);
+  const controller = new AbortController();
+  aborts.set(call.id, controller);
+  const args = [...call.args];
+  args[args.length - 1] = { ...(args[args.length - 1] as object), signal: controller.signal };
+  try {
+    return await method.apply(store, args);
+  } finally {
+    aborts.delete(call.id);
+  }
 }
 
 port.on('message', (call: StoreCall) => {
+  if ('abort' in call) {
+    aborts.get(call.abort)?.abort(new Error('the query was cancelled'));
+    return;
+  }
   answer(call).then(
     (value) => reply({ id: call.id, value }),
     (err: unknown) => reply({ id: call.id, error: err instanceof Error ? err : new Error(String(err)) }),

@@ -37,7 +37,7 @@ import {
 import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { AUDIENCE_DDL, DuckDbAudiences } from './audience-duckdb.js';
-import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, operandOf } from './filter.js';
+import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
 import {
   applyPeople,
@@ -62,6 +62,7 @@ import {
   type FieldName,
   type FilterOp,
   type PageQuery,
+  type QueryOptions,
   RESOLVED_FIELDS,
   type StoredFieldName,
   type ValueCount,
@@ -232,7 +233,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     });
   }
 
-  async queryEvents(q: PageQuery): Promise<EventRecord[]> {
+  async queryEvents(q: PageQuery, opts: QueryOptions = {}): Promise<EventRecord[]> {
     const fields = checkFields(q.select ?? defaultFields(q), 'select');
     if (!Number.isSafeInteger(q.limit) || q.limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${q.limit}`);
     const offset = q.offset ?? 0;
@@ -259,6 +260,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         p,
         plan,
         fields,
+        opts.signal,
       );
       if (resolved) return resolved;
     }
@@ -278,7 +280,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     } else {
       sql = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
     }
-    const records = toRecords(await this.read(sql, p), plan.read);
+    const records = toRecords(await this.read(sql, p, opts.signal), plan.read);
     return resolvePage(this, q.organizationId, records, fields, plan);
   }
 
@@ -295,8 +297,9 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     p: Params,
     plan: PagePlan,
     fields: readonly FieldName[],
+    signal: AbortSignal | undefined,
   ): Promise<EventRecord[] | null> {
-    const ids = await this.read(`SELECT rowid, event_id, visitor_id, hem_sha256 FROM events WHERE ${rest}`, p);
+    const ids = await this.read(`SELECT rowid, event_id, visitor_id, hem_sha256 FROM events WHERE ${rest}`, p, signal);
     if (ids.length === 0) return [];
     const found = ids.map((r) => ({
       event_id: fromDuck(r[1] ?? null),
@@ -304,10 +307,11 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       hem_sha256: fromDuck(r[3] ?? null),
     }));
     const [rows, people] = await Promise.all([
-      this.read(`SELECT ${plan.read.map(quoteIdent).join(', ')}, event_id FROM events WHERE rowid = ANY($1) ${ORDER_BY}`, {
-        values: [listValue(ids.map((r) => r[0] as bigint))],
-        types: [LIST(BIGINT)],
-      }),
+      this.read(
+        `SELECT ${plan.read.map(quoteIdent).join(', ')}, event_id FROM events WHERE rowid = ANY($1) ${ORDER_BY}`,
+        { values: [listValue(ids.map((r) => r[0] as bigint))], types: [LIST(BIGINT)] },
+        signal,
+      ),
       lookupPeople(this, organizationId, found, fields),
     ]);
     const last = plan.read.length;
@@ -315,7 +319,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     return applyPeople(toRecords(rows, plan.read), fields, people);
   }
 
-  async countEvents(q: EventQuery): Promise<number> {
+  async countEvents(q: EventQuery, opts: QueryOptions = {}): Promise<number> {
     const p = new Params();
     const where = whereClause(q, p);
     if (where === null) return 0;
@@ -324,11 +328,11 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       q.distinct && q.distinct.length > 0
         ? `SELECT count(*) FROM (SELECT DISTINCT ${checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ')} FROM ${source} WHERE ${where})`
         : `SELECT count(*) FROM ${source} WHERE ${where}`;
-    const rows = await this.read(sql, p);
+    const rows = await this.read(sql, p, opts.signal);
     return Number(rows[0]?.[0] ?? 0);
   }
 
-  async countByBucket(q: EventQuery, bucket: 'hour' | 'day'): Promise<BucketCount[]> {
+  async countByBucket(q: EventQuery, bucket: 'hour' | 'day', opts: QueryOptions = {}): Promise<BucketCount[]> {
     const size = BUCKET_MS[bucket];
     const p = new Params();
     const where = whereClause(q, p);
@@ -341,7 +345,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         ? `SELECT b, count(*) FROM (SELECT DISTINCT ${start} AS b, ${checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ')} ` +
           `FROM ${source} WHERE ${where}) GROUP BY b ORDER BY b`
         : `SELECT ${start} AS b, count(*) FROM ${source} WHERE ${where} GROUP BY b ORDER BY b`;
-    const rows = await this.read(sql, p);
+    const rows = await this.read(sql, p, opts.signal);
     return rows.map((row) => ({ bucket_start_ms: Number(row[0]), count: Number(row[1]) }));
   }
 
@@ -523,7 +527,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     return this.serializeWrite(async () => (await writer.runAndReadAll(sql, p.values, p.types)).getRows());
   }
 
-  async countByValue(q: EventQuery, field: FieldName): Promise<ValueCount[]> {
+  async countByValue(q: EventQuery, field: FieldName, opts: QueryOptions = {}): Promise<ValueCount[]> {
     const [key] = checkFields([field], 'field');
     const p = new Params();
     const where = whereClause(q, p);
@@ -537,7 +541,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         ? `SELECT v, count(*) AS c FROM (SELECT DISTINCT ${column} AS v, ${checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ')} ` +
           `FROM ${source} WHERE ${where}) GROUP BY v ORDER BY c DESC, v NULLS LAST`
         : `SELECT ${column} AS v, count(*) AS c FROM ${source} WHERE ${where} GROUP BY v ORDER BY c DESC, v NULLS LAST`;
-    const rows = await this.read(sql, p);
+    const rows = await this.read(sql, p, opts.signal);
     return rows.map((row) => ({ value: fromDuck(row[0] ?? null), count: Number(row[1]) }));
   }
 
@@ -636,15 +640,29 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     });
   }
 
-  private read(sql: string, p: Pick<Params, 'values' | 'types'>): Promise<DuckDBValue[][]> {
+  /**
+   * One statement on a read connection. When `signal` aborts, a query still waiting for a connection
+   * leaves the queue, and a running one is interrupted (DuckDB stops it between vectors).
+   */
+  private read(sql: string, p: Pick<Params, 'values' | 'types'>, signal?: AbortSignal): Promise<DuckDBValue[][]> {
     this.requireWriter();
     const readers = this.readers;
     if (!readers) throw new Error('analytics store is not initialised; call init() first');
     return this.track(
       readers.use(async (conn) => {
-        const reader = await conn.runAndReadAll(sql, p.values, p.types);
-        return reader.getRows();
-      }),
+        signal?.throwIfAborted();
+        const interrupt = () => conn.interrupt();
+        signal?.addEventListener('abort', interrupt, { once: true });
+        try {
+          const reader = await conn.runAndReadAll(sql, p.values, p.types);
+          signal?.throwIfAborted();
+          return reader.getRows();
+        } finally {
+          // Removed before the connection goes back to the pool: a late abort must not stop the
+          // next query to use it.
+          signal?.removeEventListener('abort', interrupt);
+        }
+      }, signal),
     );
   }
 
@@ -670,8 +688,8 @@ class ReaderPool {
     private readonly max: number,
   ) {}
 
-  async use<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    const conn = await this.acquire();
+  async use<T>(work: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const conn = await this.acquire(signal);
     try {
       return await work(conn);
     } finally {
@@ -683,7 +701,8 @@ class ReaderPool {
     for (const conn of this.idle.splice(0)) conn.closeSync();
   }
 
-  private async acquire(): Promise<DuckDBConnection> {
+  private async acquire(signal?: AbortSignal): Promise<DuckDBConnection> {
+    signal?.throwIfAborted();
     const idle = this.idle.pop();
     if (idle) return idle;
     if (this.size < this.max) {
@@ -695,7 +714,19 @@ class ReaderPool {
         throw err;
       }
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => {
+      const take = (conn: DuckDBConnection) => {
+        signal?.removeEventListener('abort', leave);
+        resolve(conn);
+      };
+      const leave = () => {
+        const i = this.waiting.indexOf(take);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', leave, { once: true });
+      this.waiting.push(take);
+    });
   }
 
   private release(conn: DuckDBConnection): void {
@@ -744,8 +775,9 @@ function conditionSql(c: Condition, p: Params): string {
     case 'is_not_null':
       return `${column} IS NOT NULL`;
     case 'text':
-      // ClickHouse treats `\` as LIKE's escape by default; DuckDB has none unless told.
-      if (c.op === 'like') return `${column} LIKE ${p.add(operand.value, VARCHAR)} ESCAPE '\\'`;
+      // DuckDB's LIKE backtracks (`%_%_zz` took seconds on 20,000 rows): the pattern runs as RE2,
+      // which is linear in the text, with ClickHouse's meaning of `%`, `_` and `\`.
+      if (c.op === 'like') return `regexp_full_match(${column}, ${p.add(likeToRegex(operand.value), VARCHAR)})`;
       return `${column} ${comparison(c.op)} ${p.add(operand.value, VARCHAR)}`;
     case 'int':
       return `${column} ${comparison(c.op)} ${p.add(BigInt(operand.value), BIGINT)}`;

@@ -11,6 +11,10 @@
 // - Matching follows SQL: a NULL cell matches nothing but `eq:null`, `ne:null` and its absence in
 //   `not_null`, so `url:ne:x` does not return rows without a url.
 // - `like` patterns use `%` and `_`, with `\` escaping them (ClickHouse's default; DuckDB is told so).
+//   A `\` escapes only `%`, `_` or `\`, and a pattern holds at most LIKE_LIMITS.wildcards wildcards:
+//   DuckDB's LIKE backtracks, so `%_%_%_zz` took seconds per 20,000 rows (it now runs LIKE as an
+//   RE2 regular expression, linear in the text; the bounds keep every engine's work predictable:
+//   at most LIKE_LIMITS.conditions like conditions per filter).
 
 import {
   type ArrowType,
@@ -30,6 +34,13 @@ export const FILTER_LIMITS = {
   maxValueLength: 2000,
   /** Bounds the work before the per-condition limits are reached. */
   maxInputLength: 128 * 1024,
+} as const;
+
+export const LIKE_LIMITS = {
+  /** Most `%` and `_` wildcards in one like pattern. */
+  wildcards: 16,
+  /** Most like conditions in one filter: each is a regular-expression match of every row scanned. */
+  conditions: 10,
 } as const;
 
 const FILTER_OPS: readonly FilterOp[] = ['eq', 'ne', 'like', 'not_null', 'gt', 'gte', 'lt', 'lte'];
@@ -82,6 +93,10 @@ export function checkCondition(field: string, op: string, value: string | null):
     return fail(`value for "${field}" is longer than ${FILTER_LIMITS.maxValueLength} characters`);
   }
   if (op === 'like' && type !== 'Utf8') return fail(`like applies to text fields only, "${field}" is ${type}`);
+  if (op === 'like') {
+    const bad = checkLikePattern(value);
+    if (bad) return fail(`like pattern for "${field}": ${bad}`);
+  }
   switch (type) {
     case 'Utf8':
       return { ok: true, value: { field, op, value } };
@@ -102,6 +117,92 @@ export function checkCondition(field: string, op: string, value: string | null):
   }
 }
 
+/** Why a like pattern is refused, or null: escapes must escape something, and wildcards are bounded. */
+export function checkLikePattern(pattern: string): string | null {
+  let wildcards = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      const next = pattern[i + 1];
+      if (next === undefined) return 'it ends with a lone \\ (write \\\\ for a backslash)';
+      if (next !== '%' && next !== '_' && next !== '\\') return `\\ escapes only %, _ and \\, not "${next}"`;
+      i += 1;
+    } else if (ch === '%' || ch === '_') {
+      wildcards += 1;
+    }
+  }
+  if (wildcards > LIKE_LIMITS.wildcards) return `more than ${LIKE_LIMITS.wildcards} wildcards (% and _)`;
+  return null;
+}
+
+/**
+ * A like pattern as an RE2 regular expression matching the whole text: `%` any run of characters,
+ * `_` one character (newlines included), escaped and literal characters as themselves (ASCII
+ * punctuation and controls as `\x{..}`). RE2 matches in time linear in the text, whatever the pattern.
+ */
+export function likeToRegex(pattern: string): string {
+  let re = '(?s)';
+  for (let i = 0; i < pattern.length; i++) {
+    let ch = pattern[i] as string;
+    if (ch === '%') re += '.*';
+    else if (ch === '_') re += '.';
+    else {
+      if (ch === '\\' && i + 1 < pattern.length) ch = pattern[++i] as string;
+      const code = ch.charCodeAt(0);
+      re += code > 0x7f || /[A-Za-z0-9]/.test(ch) ? ch : `\\x{${code.toString(16)}}`;
+    }
+  }
+  return re;
+}
+
+type LikeToken = { kind: 'any' } | { kind: 'one' } | { kind: 'char'; ch: string };
+
+function likeTokens(pattern: string): LikeToken[] {
+  const chars = Array.from(pattern);
+  const out: LikeToken[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i] as string;
+    if (ch === '%') out.push({ kind: 'any' });
+    else if (ch === '_') out.push({ kind: 'one' });
+    else if (ch === '\\' && i + 1 < chars.length) out.push({ kind: 'char', ch: chars[++i] as string });
+    else out.push({ kind: 'char', ch });
+  }
+  return out;
+}
+
+/**
+ * Whether `text` matches the like pattern, in memory (lookup's filter). Greedy matching that only
+ * ever returns to the latest `%`: O(text × pattern) at worst, never the exponential backtracking a
+ * translated JavaScript regular expression would do. Characters are code points, as in the engines.
+ */
+export function likeMatch(pattern: string, text: string): boolean {
+  const p = likeTokens(pattern);
+  const t = Array.from(text);
+  let ti = 0;
+  let pi = 0;
+  let star = -1;
+  let resume = 0;
+  while (ti < t.length) {
+    const tok = p[pi];
+    if (tok && (tok.kind === 'one' || (tok.kind === 'char' && tok.ch === t[ti]))) {
+      ti += 1;
+      pi += 1;
+    } else if (tok?.kind === 'any') {
+      star = pi;
+      pi += 1;
+      resume = ti;
+    } else if (star >= 0) {
+      pi = star + 1;
+      resume += 1;
+      ti = resume;
+    } else {
+      return false;
+    }
+  }
+  while (p[pi]?.kind === 'any') pi += 1;
+  return pi === p.length;
+}
+
 /** The typed operand of a condition produced by `parseFilter` or `checkFilter`. */
 export function operandOf(c: Condition): Operand {
   if (c.op === 'not_null') return { kind: 'is_not_null' };
@@ -119,17 +220,20 @@ export function operandOf(c: Condition): Operand {
 
 /**
  * Validates a `Filter` built in code rather than parsed (adapters call this, since a field name
- * reaching SQL must come from the whitelist whatever the caller's types claimed).
+ * reaching SQL must come from the whitelist whatever the caller's types claimed). The default limit
+ * leaves room for the bot exclusion the Events API adds to each of up to maxConditions groups.
  */
-export function checkFilter(filter: Filter): ParseResult<Filter> {
+export function checkFilter(filter: Filter, maxConditions: number = FILTER_LIMITS.maxConditions * 2): ParseResult<Filter> {
   const out: Filter = [];
   let count = 0;
+  let likes = 0;
   for (const group of filter) {
     if (group.length === 0) return fail('empty AND-group');
     const checked: Condition[] = [];
     for (const c of group) {
       count += 1;
-      if (count > FILTER_LIMITS.maxConditions) return fail(`more than ${FILTER_LIMITS.maxConditions} conditions`);
+      if (count > maxConditions) return fail(`more than ${maxConditions} conditions`);
+      if (c.op === 'like' && ++likes > LIKE_LIMITS.conditions) return fail(`more than ${LIKE_LIMITS.conditions} like conditions`);
       const r = checkCondition(c.field, c.op, c.value);
       if (!r.ok) return r;
       checked.push(r.value);
@@ -146,12 +250,15 @@ export function parseFilter(input: string): ParseResult<Filter> {
   const groups: Filter = [];
   let group: Condition[] = [];
   let count = 0;
+  let likes = 0;
   let pos = 0;
   for (;;) {
     count += 1;
     if (count > FILTER_LIMITS.maxConditions) return fail(`more than ${FILTER_LIMITS.maxConditions} conditions`);
     const parsed = parseCondition(input, pos, count);
     if (!parsed.ok) return parsed;
+    if (parsed.value.condition.op === 'like') likes += 1;
+    if (likes > LIKE_LIMITS.conditions) return fail(`more than ${LIKE_LIMITS.conditions} like conditions`);
     group.push(parsed.value.condition);
     pos = parsed.value.end;
     if (pos >= input.length) break;

@@ -183,6 +183,17 @@ export interface EventIdQuery {
   receivedSinceMs: number;
 }
 
+/**
+ * How an events read may be stopped (analytics/query-gate.ts): when `signal` aborts, the engine stops
+ * the query (DuckDB interrupts its connection, ClickHouse aborts the request and kills the query)
+ * and the promise rejects. `timeoutMs` is also sent to engines that enforce it server-side
+ * (ClickHouse's max_execution_time), so the work stops even if the abort is lost.
+ */
+export interface QueryOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
 export interface AnalyticsStore extends IdentityStore, IntentStore, AudienceResultsStore {
   readonly engine: 'duckdb' | 'clickhouse';
   /** Creates tables if missing. Idempotent, safe from several processes. */
@@ -194,21 +205,21 @@ export interface AnalyticsStore extends IdentityStore, IntentStore, AudienceResu
    * identity fields come from the visitor's current link (or, for an event without a visitor id,
    * its own HEM) and that person's profile, whenever the link was made.
    */
-  queryEvents(q: PageQuery): Promise<EventRecord[]>;
+  queryEvents(q: PageQuery, opts?: QueryOptions): Promise<EventRecord[]>;
   /** Number of matching rows, or of distinct tuples when q.distinct is set. */
-  countEvents(q: EventQuery): Promise<number>;
+  countEvents(q: EventQuery, opts?: QueryOptions): Promise<number>;
   /**
    * Counts per UTC hour or day bucket, ascending, empty buckets omitted. With q.distinct, the count
    * of distinct tuples within each bucket (daily unique visitors), so buckets need not sum to countEvents.
    */
-  countByBucket(q: EventQuery, bucket: 'hour' | 'day'): Promise<BucketCount[]>;
+  countByBucket(q: EventQuery, bucket: 'hour' | 'day', opts?: QueryOptions): Promise<BucketCount[]>;
   /**
    * Counts per value of one field (resolved, as queryEvents returns it, unless q.raw), most
    * frequent first, then by value; NULL is a value of its own. With q.distinct, distinct tuples
    * within each value. One pass where a count per value would be one query each (the People page
    * counts each person's events at once).
    */
-  countByValue(q: EventQuery, field: FieldName): Promise<ValueCount[]>;
+  countByValue(q: EventQuery, field: FieldName, opts?: QueryOptions): Promise<ValueCount[]>;
   /** The ids among q.eventIds stored for q's organization and pixels within its bounds. */
   findEventIds(q: EventIdQuery): Promise<Set<string>>;
   /**

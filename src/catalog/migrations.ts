@@ -6,6 +6,7 @@ import { accountSecurityMigrations } from '../accounts/migrations.js';
 import { accessLogMigrations } from '../api-keys/migrations.js';
 import { audiencesMigration } from '../audiences/migration.js';
 import { identityImportsMigration } from '../identity-import/migration.js';
+import { pixelMigrations } from '../pixels/migrations.js';
 import { retentionMigrations } from '../retention/migrations.js';
 import { taxonomyMigrations } from '../taxonomy/migrations.js';
 
@@ -178,6 +179,7 @@ const migrations: Record<string, Migration> = {
   '0008_identity_imports': identityImportsMigration,
   '0010_audiences': audiencesMigration,
   ...accessLogMigrations,
+  ...pixelMigrations,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

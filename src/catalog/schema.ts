@@ -143,6 +143,8 @@ export interface PixelsTable {
   respect_privacy: number;
   /** Enabled optional trackers, comma-separated in canonical order ('' for none). */
   trackers: string;
+  /** Hosts its redirects may go to, comma-separated, canonical ('' for none: src/pixels/redirect-hosts.ts). */
+  redirect_hosts: string;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;

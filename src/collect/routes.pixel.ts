@@ -1,31 +1,33 @@
 // The public ingest endpoints (spec 3.4 and 16): POST /pixel/core/api/send-event for the tracker and
 // servers (JSON or text/plain, one event or a batch), GET .../send-event/get with URL-encoded
-// fields and an optional redirect, and the cookie-sync GET. Open to any site (CORS), no auth.
+// fields and an optional redirect, and the cookie-sync GET. Open to any site (CORS with `*` and no
+// credentials: nothing here reads cookies, so no site's visitors can be made to send theirs), no
+// auth. Redirects go only to hosts the pixel's owner registered (pixels/redirect-hosts.ts), checked
+// before anything is stored. DNT/GPC is honoured per event, against each event's own pixel.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { GroupCommitOverloadedError } from '../analytics/group-commit.js';
+import { parseStoredRedirectHosts, redirectHostAllowed } from '../pixels/redirect-hosts.js';
 import { ApiError, fail } from '../platform/errors.js';
 import { type App, errorResponses, headerValue } from '../platform/http.js';
 import type { Services } from '../services.js';
 import type { RequestFacts } from './enrich.js';
-import type { EventOutcome } from './service.js';
+import { type EventOutcome, IngestRateLimitedError, PRIVACY_IGNORED } from './service.js';
 import { INGEST_LIMITS, splitBody } from './validate.js';
 
 const tags = ['Pixel ingest'];
+const Indexed = (description: string) => Type.Array(Type.Object({ index: Type.Integer(), reason: Type.String() }), { description });
 const IngestOut = Type.Object({
   status: Type.Optional(Type.String()),
   event_ids: Type.Array(Type.String()),
   accepted: Type.Optional(Type.Integer()),
-  rejected: Type.Optional(Type.Array(Type.Object({ index: Type.Integer(), reason: Type.String() }))),
+  rejected: Type.Optional(Indexed('events refused, by their index in the batch, with the reason')),
+  ignored: Type.Optional(Indexed('events of pixels that respect DNT/GPC, not stored')),
 });
 
-function cors(req: FastifyRequest, reply: FastifyReply): void {
-  const origin = headerValue(req, 'origin');
-  reply.header('Access-Control-Allow-Origin', origin ?? '*');
-  if (origin) {
-    reply.header('Access-Control-Allow-Credentials', 'true');
-    reply.header('Vary', 'Origin');
-  }
+/** Any origin, never with credentials: the tracker's fetch and sendBeacon send none. */
+function cors(reply: FastifyReply): void {
+  reply.header('Access-Control-Allow-Origin', '*');
 }
 
 const facts = (s: CollectDeps, req: FastifyRequest): RequestFacts => ({
@@ -41,22 +43,36 @@ const privacySignal = (req: FastifyRequest): boolean => headerValue(req, 'sec-gp
 
 async function run(s: CollectDeps, raw: unknown[], req: FastifyRequest): Promise<EventOutcome[]> {
   try {
-    return await s.ingest.ingest(raw, facts(s, req));
+    return await s.ingest.ingest(raw, facts(s, req), privacySignal(req));
   } catch (err) {
     if (err instanceof GroupCommitOverloadedError) throw new ApiError('ingest_overloaded', undefined, { 'Retry-After': '1' });
+    if (err instanceof IngestRateLimitedError) {
+      throw new ApiError('ingest_rate_limited', err.message, { 'Retry-After': String(err.retryAfterSeconds) });
+    }
     throw err;
   }
 }
 
+const Ignored = Type.Object({ status: Type.Literal('ignored'), reason: Type.String() });
+const ignoredBody = { status: 'ignored' as const, reason: PRIVACY_IGNORED };
+const everyIgnored = (outcomes: EventOutcome[]) => outcomes.length > 0 && outcomes.every((o) => !o.ok && o.code === 'ignored');
+
 function respond(outcomes: EventOutcome[], batch: boolean) {
   const accepted = outcomes.flatMap((o) => (o.ok ? [o.eventId] : []));
-  const rejected = outcomes.flatMap((o, index) => (o.ok ? [] : [{ index, reason: o.reason }]));
+  const rejected = outcomes.flatMap((o, index) => (o.ok || o.code === 'ignored' ? [] : [{ index, reason: o.reason }]));
+  const ignored = outcomes.flatMap((o, index) => (!o.ok && o.code === 'ignored' ? [{ index, reason: o.reason }] : []));
   if (accepted.length === 0) {
-    const first = outcomes.find((o): o is Extract<EventOutcome, { ok: false }> => !o.ok);
+    const first = outcomes.find((o): o is Extract<EventOutcome, { ok: false }> => !o.ok && o.code !== 'ignored');
     if (!batch && first?.code === 'unknown_pixel') throw fail('pixel_not_found', first.reason);
-    throw new ApiError('no_valid_events', first?.reason, {}, batch ? { accepted: 0, rejected } : {});
+    throw new ApiError(
+      'no_valid_events',
+      first?.reason,
+      {},
+      batch ? { accepted: 0, rejected, ...(ignored.length ? { ignored } : {}) } : {},
+    );
   }
-  return rejected.length === 0 ? { status: 'ok', event_ids: accepted } : { accepted: accepted.length, rejected, event_ids: accepted };
+  if (rejected.length === 0 && ignored.length === 0) return { status: 'ok', event_ids: accepted };
+  return { accepted: accepted.length, rejected, ...(ignored.length ? { ignored } : {}), event_ids: accepted };
 }
 
 const Redirected = Type.Null({ description: 'Redirect to redir, with its placeholders filled' });
@@ -65,7 +81,7 @@ type CollectDeps = Pick<Services, 'ingest' | 'pixels' | 'identity' | 'now'>;
 
 export function collectRoutes(app: App, s: CollectDeps): void {
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url.startsWith('/pixel/core/api/')) cors(req, reply);
+    if (req.url.startsWith('/pixel/core/api/')) cors(reply);
   });
 
   app.options('/pixel/core/api/*', { schema: { hide: true } }, async (_req, reply) => {
@@ -84,18 +100,17 @@ export function collectRoutes(app: App, s: CollectDeps): void {
         summary: 'Send one event or a batch {"events": [...]} (JSON or text/plain); answered after the events are stored',
         response: {
           200: IngestOut,
-          202: Type.Object({ status: Type.String(), reason: Type.String() }),
-          ...errorResponses(400, 404, 413, 415, 503),
+          202: Ignored,
+          ...errorResponses(400, 404, 413, 415, 429, 503, 507),
         },
       },
     },
     async (req, reply) => {
       const split = splitBody(req.body);
-      if ('error' in split) throw fail('invalid_parameters', split.error);
-      if (privacySignal(req) && (await respectsPrivacy(s, split.events))) {
-        return reply.status(202).send({ status: 'ignored', reason: 'privacy signal (GPC/DNT) honoured for this pixel' });
-      }
-      return respond(await run(s, split.events, req), split.batch);
+      if ('code' in split) throw fail(split.code, split.error);
+      const outcomes = await run(s, split.events, req);
+      if (everyIgnored(outcomes)) return reply.status(202).send(ignoredBody);
+      return respond(outcomes, split.batch);
     },
   );
 
@@ -119,25 +134,28 @@ export function collectRoutes(app: App, s: CollectDeps): void {
           ip: Type.Optional(Type.String({ maxLength: 45, description: "the visitor's IP address, for server-side sends" })),
           gdpr: Type.Optional(Type.String({ maxLength: 2000 })),
           gpp: Type.Optional(Type.String({ maxLength: 2000 })),
-          redir: Type.Optional(Type.String({ maxLength: 4000 })),
+          redir: Type.Optional(Type.String({ maxLength: 4000, description: REDIR_DESCRIPTION })),
         }),
-        response: { 200: IngestOut, 302: Redirected, ...errorResponses(400, 404, 503) },
+        response: { 200: IngestOut, 202: Ignored, 302: Redirected, ...errorResponses(400, 404, 429, 503, 507) },
       },
     },
     async (req, reply) => {
       const q = req.query;
-      const redir = q.redir ? checkRedirect(q.redir) : null;
+      // Checked before anything is stored: a refused redirect stores no event.
+      const redir = q.redir ? await allowedRedirect(s, q.redir, q.pixel_id) : null;
       const outcomes = await run(s, [{ ...q, ts: undefined }], req);
-      const body = respond(outcomes, false);
-      if (!redir) return body;
-      const ts = String(s.now());
-      // The event was accepted, so the pixel is live and belongs to organization_id.
-      const hem = q.visitor_id ? await s.identity.hemOfVisitor(q.organization_id, q.visitor_id) : null;
-      const target = redir
-        .replaceAll('$DLVRCOOKIE', encodeURIComponent(q.visitor_id ?? ''))
-        .replaceAll('$DLVRHEM', hem ?? '')
-        .replaceAll('$REF', encodeURIComponent(headerValue(req, 'referer') ?? ''))
-        .replaceAll('$EVENTTIME', ts);
+      const ignored = everyIgnored(outcomes);
+      const body = ignored ? null : respond(outcomes, false);
+      if (!redir) return body ?? reply.status(202).send(ignoredBody);
+      // The event was accepted, so the pixel is live and belongs to organization_id. An ignored one
+      // (DNT/GPC) still redirects, without the visitor's ids.
+      const hem = !ignored && q.visitor_id ? await s.identity.hemOfVisitor(q.organization_id, q.visitor_id) : null;
+      const target = fill(redir, {
+        cookie: ignored ? '' : (q.visitor_id ?? ''),
+        hem: hem ?? '',
+        ref: headerValue(req, 'referer') ?? '',
+        time: s.now(),
+      });
       return reply.redirect(target, 302);
     },
   );
@@ -156,47 +174,87 @@ export function collectRoutes(app: App, s: CollectDeps): void {
           ref: Type.Optional(Type.String({ maxLength: 4000 })),
           gdpr: Type.Optional(Type.String({ maxLength: 2000 })),
           gpp: Type.Optional(Type.String({ maxLength: 2000 })),
-          redir: Type.Optional(Type.String({ maxLength: 4000 })),
+          redir: Type.Optional(Type.String({ maxLength: 4000, description: REDIR_DESCRIPTION })),
         }),
-        response: { 200: Type.Object({ status: Type.String() }), 302: Redirected, ...errorResponses(400) },
+        response: {
+          200: Type.Object({ status: Type.String() }),
+          302: Redirected,
+          ...errorResponses(400),
+        },
       },
     },
     async (req, reply) => {
       const q = req.query;
       if (q.sha256_hem !== undefined && !/^[0-9a-f]{64}$/.test(q.sha256_hem)) throw fail('invalid_parameters', 'sha256_hem must be 64 hex');
-      const redir = q.redir ? checkRedirect(q.redir) : null;
+      const redir = q.redir ? await allowedRedirect(s, q.redir, q.client_id) : null;
       // client_id is the pixel the sync is for: its organization learns (or answers) who client_uid is.
-      const pixel = /^[0-9a-f-]{36}$/i.test(q.client_id) ? await s.pixels.findLive(q.client_id.toLowerCase()) : null;
+      // A request with DNT or GPC for a pixel that respects them neither teaches nor reveals a link.
+      const pixel = UUID.test(q.client_id) ? await s.pixels.findLive(q.client_id.toLowerCase()) : null;
+      const quiet = pixel?.respect_privacy === 1 && privacySignal(req);
       let hem = q.sha256_hem ?? null;
-      if (pixel && q.client_uid) {
+      if (pixel && q.client_uid && !quiet) {
         if (hem)
           await s.identity.learn(pixel.organization_id, [{ visitor_id: q.client_uid, hem_sha256: hem, source: 'sync', at: s.now() }]);
         else hem = await s.identity.hemOfVisitor(pixel.organization_id, q.client_uid);
       }
       if (!redir) return { status: 'ok' };
-      const target = redir
-        .replaceAll('$DLVRCOOKIE', encodeURIComponent(q.client_uid ?? ''))
-        .replaceAll('$DLVRHEM', hem ?? '')
-        .replaceAll('$REF', encodeURIComponent(q.ref ?? headerValue(req, 'referer') ?? ''))
-        .replaceAll('$EVENTTIME', String(s.now()));
+      const target = fill(redir, {
+        cookie: quiet ? '' : (q.client_uid ?? ''),
+        hem: quiet ? '' : (hem ?? ''),
+        ref: q.ref ?? headerValue(req, 'referer') ?? '',
+        time: s.now(),
+      });
       return reply.redirect(target, 302);
     },
   );
 }
 
-function checkRedirect(raw: string): string {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const REDIR_DESCRIPTION =
+  'http(s) URL to redirect to (302) once the request is handled, with $DLVRCOOKIE, $DLVRHEM, $REF and $EVENTTIME substituted in its path and query. Its host must be one of the pixel’s redirect_hosts; otherwise 400 redirect_not_allowed.';
+
+/** Control characters and spaces (CR/LF would split the response's headers). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const UNSAFE_URL_TEXT = /[\u0000-\u0020\u007f]/;
+
+/**
+ * The redirect template if it may be used for this pixel: an http(s) URL without spaces or control
+ * characters (CR/LF would split the response), placeholders only after the host, and a host the
+ * pixel's owner registered. Otherwise 400, before anything is stored.
+ */
+async function allowedRedirect(s: CollectDeps, raw: string, pixelId: string): Promise<string> {
+  if (UNSAFE_URL_TEXT.test(raw)) throw fail('invalid_parameters', 'redir must not contain spaces or control characters');
+  let url: URL;
   try {
-    const u = new URL(raw);
-    if (u.protocol === 'http:' || u.protocol === 'https:') return raw;
+    url = new URL(raw);
   } catch {
-    // fall through
+    throw fail('invalid_parameters', 'redir must be an http(s) URL');
   }
-  throw fail('invalid_parameters', 'redir must be an http(s) URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail('invalid_parameters', 'redir must be an http(s) URL');
+  if (url.host.includes('$')) throw fail('invalid_parameters', 'placeholders may appear in the path and query of redir, not in its host');
+  const pixel = UUID.test(pixelId) ? await s.pixels.findLive(pixelId.toLowerCase()) : null;
+  const hosts = pixel ? parseStoredRedirectHosts(pixel.redirect_hosts) : [];
+  if (!redirectHostAllowed(url.hostname, hosts)) {
+    throw fail(
+      'redirect_not_allowed',
+      pixel
+        ? `${url.hostname} is not in this pixel's redirect_hosts; its owner can add it in the pixel's settings`
+        : 'redirects need a live pixel whose redirect_hosts list the target host',
+    );
+  }
+  return raw;
 }
 
-async function respectsPrivacy(s: CollectDeps, events: unknown[]): Promise<boolean> {
-  const first = events[0];
-  const id = typeof first === 'object' && first !== null && 'pixel_id' in first ? first.pixel_id : undefined;
-  if (typeof id !== 'string') return false;
-  return (await s.pixels.findLive(id.toLowerCase()))?.respect_privacy === 1;
+/**
+ * The template with its placeholders filled (each value percent-encoded or hex), serialised by the
+ * URL parser so the Location header holds only ASCII. The host was fixed before substitution.
+ */
+function fill(template: string, v: { cookie: string; hem: string; ref: string; time: number }): string {
+  const text = template
+    .replaceAll('$DLVRCOOKIE', encodeURIComponent(v.cookie))
+    .replaceAll('$DLVRHEM', v.hem)
+    .replaceAll('$REF', encodeURIComponent(v.ref))
+    .replaceAll('$EVENTTIME', String(v.time));
+  return new URL(text).href;
 }

@@ -5,19 +5,45 @@
 // service's short-lived cache. An event with both a visitor id and a HEM links that visitor to the
 // person before the event is stored (identity/service.ts), so an acknowledged event's link is kept;
 // the pages of page views are classified into topics while the batch commits (intent/service.ts).
+// Each event is checked against its own pixel: one set to respect privacy signals drops the events
+// of a request carrying DNT or GPC, whatever the other events of the batch. Ingest is rate limited
+// per client IP (before anything is read) and per pixel (before anything is stored), in events:
+// past either bucket the whole request is refused with IngestRateLimitedError and nothing is kept.
 import { randomUUID } from 'node:crypto';
 import type { GroupCommitter } from '../analytics/group-commit.js';
 import type { EventRow } from '../analytics/types.js';
+import { ipv6Prefix64, normalizeIp } from '../geo/ip.js';
 import type { IpIntel } from '../geo/service.js';
 import { IdentityService } from '../identity/service.js';
 import type { PixelsService } from '../pixels/service.js';
 import type { IpMode } from '../platform/config.js';
+import type { RateLimiter } from '../platform/limits.js';
 import type { Metrics } from '../platform/metrics.js';
 import { derivedEventId, type EventDeduper } from './dedupe.js';
 import { enrich, type RequestFacts } from './enrich.js';
 import { checkEvent, INGEST_LIMITS } from './validate.js';
 
-export type EventOutcome = { ok: true; eventId: string } | { ok: false; reason: string; code: 'invalid' | 'unknown_pixel' };
+export type EventOutcome = { ok: true; eventId: string } | { ok: false; reason: string; code: 'invalid' | 'unknown_pixel' | 'ignored' };
+
+export const PRIVACY_IGNORED = 'privacy signal (GPC/DNT) honoured for this pixel';
+
+/** A rate limit refused the request; the edge answers 429 `ingest_rate_limited` with Retry-After. */
+export class IngestRateLimitedError extends Error {
+  constructor(
+    readonly limit: 'pixel' | 'source',
+    readonly retryAfterSeconds: number,
+  ) {
+    super(limit === 'pixel' ? 'too many events for this pixel' : 'too many events from this address');
+    this.name = 'IngestRateLimitedError';
+  }
+}
+
+export interface IngestLimits {
+  /** Events per pixel. */
+  pixel: RateLimiter | null;
+  /** Events per client address (IPv6 by /64, which one subscriber usually holds whole). */
+  source: RateLimiter | null;
+}
 
 export class IngestService {
   constructor(
@@ -31,10 +57,15 @@ export class IngestService {
     private readonly identity: IdentityService,
     /** Classifies the pages of page views (intent/service.ts); never throws. */
     private readonly pages: { learnPages(rows: readonly EventRow[]): Promise<void> } | null = null,
+    private readonly limits: IngestLimits = { pixel: null, source: null },
   ) {}
 
-  /** Validates, enriches and commits; resolves when every accepted event is durable. */
-  async ingest(raw: readonly unknown[], facts: RequestFacts): Promise<EventOutcome[]> {
+  /**
+   * Validates, enriches and commits; resolves when every accepted event is durable. `privacySignal`:
+   * the request carried DNT or GPC, so events of pixels that respect them are ignored.
+   */
+  async ingest(raw: readonly unknown[], facts: RequestFacts, privacySignal = false): Promise<EventOutcome[]> {
+    await this.limit(this.limits.source, 'source', sourceKey(facts.ip), raw.length);
     const outcomes: EventOutcome[] = [];
     const rows: EventRow[] = [];
     const clientTs: boolean[] = [];
@@ -50,6 +81,11 @@ export class IngestService {
       if (!pixel || pixel.organization_id !== e.organizationId) {
         outcomes.push({ ok: false, reason: 'unknown pixel_id for this organization_id', code: 'unknown_pixel' });
         this.metrics.ingestRejected.inc({ reason: 'unknown_pixel' });
+        continue;
+      }
+      if (privacySignal && pixel.respect_privacy === 1) {
+        outcomes.push({ ok: false, reason: PRIVACY_IGNORED, code: 'ignored' });
+        this.metrics.ingestEvents.inc({ outcome: 'ignored' });
         continue;
       }
       const skewOk = e.clientTs !== null && Math.abs(e.clientTs - facts.receivedMs) <= INGEST_LIMITS.maxClockSkewMs;
@@ -83,6 +119,9 @@ export class IngestService {
       clientTs.push(skewOk);
       outcomes.push({ ok: true, eventId: row.event_id });
     }
+    const perPixel = new Map<string, number>();
+    for (const r of rows) perPixel.set(r.pixel_id, (perPixel.get(r.pixel_id) ?? 0) + 1);
+    for (const [pixelId, n] of perPixel) await this.limit(this.limits.pixel, 'pixel', pixelId, n);
     if (rows.length > 0) {
       for (const [organizationId, links] of linksByOrganization(rows)) await this.identity.learn(organizationId, links);
       // Pages are classified while the batch commits; both are done before the answer.
@@ -104,10 +143,25 @@ export class IngestService {
         committed,
       );
     }
-    const rejected = outcomes.length - rows.length;
+    const rejected = outcomes.filter((o) => !o.ok && o.code !== 'ignored').length;
     if (rejected > 0) this.metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected);
     return outcomes;
   }
+
+  private async limit(limiter: RateLimiter | null, limit: 'pixel' | 'source', key: string, events: number): Promise<void> {
+    if (!limiter || events === 0) return;
+    const r = await limiter.take(key, events);
+    if (r.allowed) return;
+    this.metrics.ingestRateLimited.inc({ limit }, events);
+    throw new IngestRateLimitedError(limit, r.retryAfterSeconds);
+  }
+}
+
+/** The bucket of a client address: IPv4 whole, IPv6 by its /64. */
+function sourceKey(ip: string): string {
+  const plain = normalizeIp(ip);
+  const v6 = ipv6Prefix64(plain);
+  return v6 ? `${v6[0].toString(16)}:${v6[1].toString(16)}::/64` : plain;
 }
 
 /** The visitor links a batch's events carry, per organization. */

@@ -2,11 +2,14 @@
 // index and still accept the good ones (a schema validator would reject the whole body). Limits are
 // published in docs/ingest.md.
 import { isIP } from 'node:net';
+import secureJson from 'secure-json-parse';
 
 export const INGEST_LIMITS = {
   bodyBytes: 256 * 1024,
   batchEvents: 100,
   eventDataBytes: 16 * 1024,
+  /** Nesting of objects and arrays inside event_data (JSON.stringify recurses, and overflowed at ~5,000). */
+  eventDataDepth: 32,
   eventTypeLength: 100,
   idLength: 100,
   userAgentLength: 1000,
@@ -76,6 +79,18 @@ function pageText(raw: Record<string, unknown>, data: unknown, key: string, max:
   return text ? text : null;
 }
 
+/** Whether objects and arrays nest deeper than `max` in `value`: iterative, so any depth is safe to ask about. */
+export function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [v, depth] = item;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Checks one event object; `event_data` may arrive as an object or as JSON text (GET form). */
 export function checkEvent(raw: unknown): Checked {
   if (!isObject(raw)) return { ok: false, reason: 'event must be a JSON object' };
@@ -96,6 +111,9 @@ export function checkEvent(raw: unknown): Checked {
     }
   }
   if (data !== undefined && data !== null && !isObject(data)) return { ok: false, reason: 'event_data must be a JSON object' };
+  if (deeperThan(data, INGEST_LIMITS.eventDataDepth)) {
+    return { ok: false, reason: `event_data is nested deeper than ${INGEST_LIMITS.eventDataDepth} levels` };
+  }
   const eventData = data === undefined || data === null ? null : JSON.stringify(data);
   if (eventData !== null && Buffer.byteLength(eventData) > INGEST_LIMITS.eventDataBytes) {
     return { ok: false, reason: `event_data is larger than ${INGEST_LIMITS.eventDataBytes} bytes` };
@@ -172,21 +190,33 @@ export function checkEvent(raw: unknown): Checked {
   };
 }
 
+/**
+ * How Fastify parses `application/json` bodies (secure-json-parse, refusing `__proto__` and
+ * `constructor.prototype` keys); text/plain bodies are parsed the same way, so one body gets one
+ * answer whichever content type carried it.
+ */
+const JSON_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
+
 /** A body is one event or `{"events": [...]}`; text/plain bodies (beacons) hold the same JSON. */
-export function splitBody(body: unknown): { events: unknown[]; batch: boolean } | { error: string } {
+export function splitBody(
+  body: unknown,
+): { events: unknown[]; batch: boolean } | { error?: string; code: 'invalid_json' | 'invalid_parameters' } {
   let parsed = body;
   if (typeof body === 'string') {
     try {
-      parsed = JSON.parse(body);
+      parsed = secureJson.parse(body, JSON_OPTIONS);
     } catch {
-      return { error: 'body is not valid JSON' };
+      // Exactly the answer Fastify's JSON parser gives the same body as application/json.
+      return { code: 'invalid_json' };
     }
   }
   if (isObject(parsed) && Array.isArray(parsed.events)) {
-    if (parsed.events.length === 0) return { error: 'events must not be empty' };
-    if (parsed.events.length > INGEST_LIMITS.batchEvents) return { error: `a batch holds at most ${INGEST_LIMITS.batchEvents} events` };
+    if (parsed.events.length === 0) return { error: 'events must not be empty', code: 'invalid_parameters' };
+    if (parsed.events.length > INGEST_LIMITS.batchEvents) {
+      return { error: `a batch holds at most ${INGEST_LIMITS.batchEvents} events`, code: 'invalid_parameters' };
+    }
     return { events: parsed.events, batch: true };
   }
   if (isObject(parsed)) return { events: [parsed], batch: false };
-  return { error: 'body must be an event object or {"events": [...]}' };
+  return { error: 'body must be an event object or {"events": [...]}', code: 'invalid_parameters' };
 }

@@ -26,12 +26,12 @@ export function eventsDashboardRoutes(app: App, { auth, events }: Pick<Services,
         security,
         params: OrgParams,
         querystring: EventsQuery,
-        response: { 200: EventsOut, ...errorResponses(400, 401, 404) },
+        response: { 200: EventsOut, ...errorResponses(400, 401, 404, 429, 503) },
       },
     },
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'org.read');
-      return events.list(req.params.org_id, inScope(req.query, req.params.org_id), true);
+      return events.list(req.params.org_id, inScope(req.query, req.params.org_id), true, false, req.signal);
     },
   );
 
@@ -44,12 +44,12 @@ export function eventsDashboardRoutes(app: App, { auth, events }: Pick<Services,
         security,
         params: OrgParams,
         querystring: CountsQuery,
-        response: { 200: CountsOut, ...errorResponses(400, 401, 404) },
+        response: { 200: CountsOut, ...errorResponses(400, 401, 404, 429, 503) },
       },
     },
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'org.read');
-      return events.count(req.params.org_id, inScope(req.query, req.params.org_id), true);
+      return events.count(req.params.org_id, inScope(req.query, req.params.org_id), true, false, req.signal);
     },
   );
 
@@ -62,12 +62,12 @@ export function eventsDashboardRoutes(app: App, { auth, events }: Pick<Services,
         security,
         params: OrgParams,
         querystring: RecentQuery,
-        response: { 200: RecentOut, ...errorResponses(400, 401, 404) },
+        response: { 200: RecentOut, ...errorResponses(400, 401, 404, 429, 503) },
       },
     },
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'org.read');
-      return events.recent(req.params.org_id, req.query);
+      return events.recent(req.params.org_id, req.query, req.signal);
     },
   );
 }

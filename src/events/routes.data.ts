@@ -28,12 +28,12 @@ export function eventsDataRoutes(app: App, { auth, events }: Pick<Services, 'aut
           summary: `Query events (${version}): offset paging within 25 hours, or cursor paging over any range`,
           security,
           querystring: EventsQuery,
-          response: { 200: EventsOut, ...errorResponses(400, 401, 403, 404, 429) },
+          response: { 200: EventsOut, ...errorResponses(400, 401, 403, 404, 429, 503) },
         },
       },
       async (req, reply) => {
         const who = await auth.data(req, reply);
-        return events.list(who.organizationId, req.query, version === 'v1', rawFor(who, req));
+        return events.list(who.organizationId, req.query, version === 'v1', rawFor(who, req), req.signal);
       },
     );
 
@@ -45,12 +45,12 @@ export function eventsDataRoutes(app: App, { auth, events }: Pick<Services, 'aut
           summary: `Count events (${version}); distinct counts tuples; interval=hour|day adds buckets`,
           security,
           querystring: CountsQuery,
-          response: { 200: CountsOut, ...errorResponses(400, 401, 403, 404, 429) },
+          response: { 200: CountsOut, ...errorResponses(400, 401, 403, 404, 429, 503) },
         },
       },
       async (req, reply) => {
         const who = await auth.data(req, reply);
-        return events.count(who.organizationId, req.query, version === 'v1', rawFor(who, req));
+        return events.count(who.organizationId, req.query, version === 'v1', rawFor(who, req), req.signal);
       },
     );
 
@@ -82,14 +82,14 @@ export function eventsDataRoutes(app: App, { auth, events }: Pick<Services, 'aut
         querystring: ExportQuery,
         response: {
           200: rawResponse('NDJSON, one event per line, or CSV with a header row', 'application/x-ndjson', 'text/csv'),
-          ...errorResponses(400, 401, 403, 404, 429),
+          ...errorResponses(400, 401, 403, 404, 429, 503),
         },
       },
     },
     async (req, reply) => {
       const who = await auth.data(req, reply);
       const format = req.query.format ?? 'ndjson';
-      const { columns, rows } = await events.export(who.organizationId, req.query, rawFor(who, req));
+      const { columns, rows } = await events.export(who.organizationId, req.query, rawFor(who, req), req.signal);
       async function* lines(): AsyncGenerator<string> {
         if (format === 'csv') yield csvLines([columns]);
         for await (const page of rows) {

@@ -10,7 +10,8 @@ import { erasedView, personView } from './views.js';
 const tags = ['Identity'];
 const security: { [label: string]: string[] }[] = [{ apiKey: [], apiSecret: [] }, { bearerAuth: [] }];
 
-export function identityDataRoutes(app: App, { auth, identity }: Pick<Services, 'auth' | 'identity'>): void {
+// Reads run under the query gate (analytics/query-gate.ts): a deadline and the organization's share.
+export function identityDataRoutes(app: App, { auth, identity, queries }: Pick<Services, 'auth' | 'identity' | 'queries'>): void {
   app.get(
     '/api/v1/lookup',
     {
@@ -19,12 +20,12 @@ export function identityDataRoutes(app: App, { auth, identity }: Pick<Services, 
         summary: 'Resolve one identity by hem (SHA-256 or MD5) or email: one flat record',
         security,
         querystring: LookupQuery,
-        response: { 200: IdentityRecord, ...errorResponses(400, 401, 403, 404, 429, 501) },
+        response: { 200: IdentityRecord, ...errorResponses(400, 401, 403, 404, 429, 501, 503) },
       },
     },
     async (req, reply) => {
       const who = await auth.data(req, reply);
-      return identity.lookup(who.organizationId, req.query);
+      return queries.run(who.organizationId, req.signal, () => identity.lookup(who.organizationId, req.query));
     },
   );
 
@@ -36,12 +37,14 @@ export function identityDataRoutes(app: App, { auth, identity }: Pick<Services, 
         summary: 'A person: their profile and the visitors linked to them, with the source of each link',
         security,
         params: PersonParams,
-        response: { 200: PersonOut, ...errorResponses(400, 401, 403, 404, 429) },
+        response: { 200: PersonOut, ...errorResponses(400, 401, 403, 404, 429, 503) },
       },
     },
     async (req, reply) => {
       const who = await auth.data(req, reply);
-      const { profile, links } = await identity.person(who.organizationId, req.params.hem_sha256);
+      const { profile, links } = await queries.run(who.organizationId, req.signal, () =>
+        identity.person(who.organizationId, req.params.hem_sha256),
+      );
       return personView(IdentityService.sha256Param(req.params.hem_sha256), profile, links, (p) => identity.record(p));
     },
   );

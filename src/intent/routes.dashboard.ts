@@ -11,7 +11,7 @@ import { PanelParams, PanelQuery, PersonIntentOut, SurgingTopicsOut, SurgingTopi
 const tags = ['Dashboard session API'];
 const security = [{ sessionCookie: [] }];
 
-export function intentDashboardRoutes(app: App, { auth, intent }: Pick<Services, 'auth' | 'intent'>): void {
+export function intentDashboardRoutes(app: App, { auth, intent, queries }: Pick<Services, 'auth' | 'intent' | 'queries'>): void {
   app.get(
     '/orgs/:org_id/people/:hem_sha256/intent',
     {
@@ -21,12 +21,14 @@ export function intentDashboardRoutes(app: App, { auth, intent }: Pick<Services,
         security,
         params: PanelParams,
         querystring: PanelQuery,
-        response: { 200: PersonIntentOut, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: PersonIntentOut, ...errorResponses(400, 401, 403, 404, 429, 503) },
       },
     },
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'org.read');
-      return intent.personPanel(req.params.org_id, req.params.hem_sha256, req.query.window_days);
+      const org = req.params.org_id;
+      // Under the query gate: a deadline and the organization's share (analytics/query-gate.ts).
+      return queries.run(org, req.signal, () => intent.personPanel(org, req.params.hem_sha256, req.query.window_days));
     },
   );
 

@@ -51,6 +51,7 @@ export function pixelsDashboardRoutes(app: App, { auth, projects, pixels }: Pick
       const pixel = await pixels.create(project, req.body.title, {
         respectPrivacy: req.body.respect_privacy_signals,
         trackers: req.body.trackers,
+        redirectHosts: req.body.redirect_hosts,
       });
       return reply.status(201).send({ pixel: pixelView(pixels, pixel) });
     },
@@ -62,7 +63,7 @@ export function pixelsDashboardRoutes(app: App, { auth, projects, pixels }: Pick
       schema: {
         tags,
         security,
-        summary: "Change a pixel's title, privacy setting or trackers (its script follows within 5 minutes)",
+        summary: "Change a pixel's title, privacy setting, trackers or redirect hosts (its script follows within 5 minutes)",
         params: PixelParams,
         body: PixelUpdateBody,
         response: { 200: PixelEnvelope, ...errorResponses(400, 401, 403, 404) },
@@ -75,6 +76,7 @@ export function pixelsDashboardRoutes(app: App, { auth, projects, pixels }: Pick
         title: req.body.title,
         respectPrivacy: req.body.respect_privacy_signals,
         trackers: req.body.trackers,
+        redirectHosts: req.body.redirect_hosts,
       });
       return { pixel: pixelView(pixels, updated) };
     },

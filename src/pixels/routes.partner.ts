@@ -48,6 +48,7 @@ export function pixelsPartnerRoutes(
       const pixel = await pixels.create(project, req.body.title, {
         trackers: req.body.trackers,
         respectPrivacy: req.body.respect_privacy_signals,
+        redirectHosts: req.body.redirect_hosts,
       });
       return { response: { pixel_id: pixel.id, installation_url: pixels.installationUrl(pixel.id) } };
     },

@@ -8,10 +8,19 @@ export const TrackersField = Type.Array(Type.String({ maxLength: 40 }), {
   description: 'Optional trackers to enable (GET /dashboard/api/pixel-trackers lists them). Page views on load are always sent.',
 });
 
+/** Request/response field: where the pixel's redirects (send-event/get, sync) may go. */
+export const RedirectHostsField = Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+  maxItems: 50,
+  description:
+    'Host names the redirects of this pixel may go to (`redir` of send-event/get and sync): `shop.example.com`, or `*.example.com` for its subdomains. Other targets answer 400.',
+  examples: [['shop.example.com', '*.partner.example']],
+});
+
 /** The settings a pixel is created or changed with, beside its title: one schema for every route. */
 export const PixelSettingsFields = {
   trackers: Type.Optional(TrackersField),
   respect_privacy_signals: Type.Optional(Type.Boolean({ description: 'Send nothing from browsers with Do Not Track or GPC on' })),
+  redirect_hosts: Type.Optional(RedirectHostsField),
 };
 
 const Title = Type.String({ minLength: 1, maxLength: 200 });
@@ -29,6 +38,7 @@ export const PixelOut = Type.Object({
   created_at: Type.String({ description: 'YYYY-MM-DD HH:MM:SS, UTC' }),
   trackers: TrackersField,
   respect_privacy_signals: Type.Boolean(),
+  redirect_hosts: RedirectHostsField,
 });
 
 /** The dashboard's pixel: the Partner API's fields, the install snippet and the install check. */

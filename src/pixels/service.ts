@@ -9,6 +9,7 @@ import type { Config } from '../platform/config.js';
 import { fail } from '../platform/errors.js';
 import { requireName } from '../platform/names.js';
 import type { Project } from '../projects/store.js';
+import { normaliseRedirectHosts } from './redirect-hosts.js';
 import type { Pixel } from './store.js';
 import { DEFAULT_TRACKERS, normaliseTrackers } from './trackers.js';
 
@@ -19,6 +20,8 @@ export interface PixelSettings {
   title?: string;
   respectPrivacy?: boolean;
   trackers?: readonly string[];
+  /** Hosts its redirects may go to (redirect-hosts.ts); checked here. */
+  redirectHosts?: readonly string[];
 }
 
 export class PixelsService {
@@ -53,18 +56,22 @@ export class PixelsService {
       title: requireName(title, 'title'),
       respectPrivacy: settings.respectPrivacy ?? false,
       trackers: normaliseTrackers(settings.trackers ?? DEFAULT_TRACKERS).join(','),
+      redirectHosts: normaliseRedirectHosts(settings.redirectHosts ?? []).join(','),
       now: this.now(),
     });
   }
 
-  /** Title, privacy setting and trackers; the script served for the pixel follows within its cache time. */
+  /** Title, privacy setting, trackers and redirect hosts; the script served for the pixel follows within its cache time. */
   async update(pixel: Pixel, changes: PixelSettings): Promise<Pixel> {
     const stored = {
       ...(changes.title === undefined ? {} : { title: requireName(changes.title, 'title') }),
       ...(changes.respectPrivacy === undefined ? {} : { respectPrivacy: changes.respectPrivacy }),
       ...(changes.trackers === undefined ? {} : { trackers: normaliseTrackers(changes.trackers).join(',') }),
+      ...(changes.redirectHosts === undefined ? {} : { redirectHosts: normaliseRedirectHosts(changes.redirectHosts).join(',') }),
     };
     if (!(await this.catalog.pixels.updatePixel(pixel.organization_id, pixel.id, stored, this.now()))) throw fail('pixel_not_found');
+    // This process sees the change at once (others within the cache time).
+    this.live.delete(pixel.id);
     const updated = await this.catalog.pixels.getPixel(pixel.id);
     if (!updated) throw fail('pixel_not_found');
     return updated;
@@ -86,6 +93,7 @@ export class PixelsService {
 
   async delete(pixel: Pixel): Promise<void> {
     if (!(await this.catalog.pixels.deletePixel(pixel.organization_id, pixel.id, this.now()))) throw fail('pixel_not_found');
+    this.live.delete(pixel.id);
   }
 
   /**

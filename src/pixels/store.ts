@@ -16,6 +16,8 @@ export class PixelsStore {
     respectPrivacy?: boolean;
     /** Comma-separated tracker names, already checked by the caller. */
     trackers: string;
+    /** Comma-separated canonical redirect hosts, already checked by the caller. */
+    redirectHosts?: string;
     now: number;
   }): Promise<Pixel> {
     const row: Pixel = {
@@ -26,6 +28,7 @@ export class PixelsStore {
       status: 'active',
       respect_privacy: input.respectPrivacy ? 1 : 0,
       trackers: input.trackers,
+      redirect_hosts: input.redirectHosts ?? '',
       created_at: input.now,
       updated_at: input.now,
       deleted_at: null,
@@ -84,7 +87,7 @@ export class PixelsStore {
   async updatePixel(
     organizationId: string,
     id: string,
-    changes: { title?: string; respectPrivacy?: boolean; trackers?: string },
+    changes: { title?: string; respectPrivacy?: boolean; trackers?: string; redirectHosts?: string },
     now: number,
   ): Promise<boolean> {
     const r = await this.db
@@ -93,6 +96,7 @@ export class PixelsStore {
         ...(changes.title === undefined ? {} : { title: changes.title }),
         ...(changes.respectPrivacy === undefined ? {} : { respect_privacy: changes.respectPrivacy ? 1 : 0 }),
         ...(changes.trackers === undefined ? {} : { trackers: changes.trackers }),
+        ...(changes.redirectHosts === undefined ? {} : { redirect_hosts: changes.redirectHosts }),
         updated_at: now,
       })
       .where('organization_id', '=', organizationId)

@@ -1,5 +1,6 @@
 // Catalog rows of pixels → their wire shapes.
 import { formatIso, formatSqlTime } from '../platform/time.js';
+import { parseStoredRedirectHosts } from './redirect-hosts.js';
 import type { DashboardPixel, Pixel as PixelWire } from './schemas.js';
 import type { PixelsService } from './service.js';
 import type { Pixel } from './store.js';
@@ -14,6 +15,7 @@ export const pixelView = (pixels: PixelsService, p: Pixel): PixelWire => ({
   created_at: formatSqlTime(p.created_at),
   trackers: parseStoredTrackers(p.trackers),
   respect_privacy_signals: p.respect_privacy === 1,
+  redirect_hosts: parseStoredRedirectHosts(p.redirect_hosts),
 });
 
 export const dashboardPixelView = (pixels: PixelsService, p: Pixel): DashboardPixel => ({

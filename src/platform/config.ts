@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { DataDirError, dataDirProblem } from './storage.js';
 
 export type SignupMode = 'invite' | 'open';
 export type IpMode = 'full' | 'truncate' | 'none';
@@ -78,6 +79,12 @@ export interface Config {
   /** Group commit: longest wait before a flush, and most rows per flush (engine defaults when null). */
   ingestMaxDelayMs: number | null;
   ingestMaxRows: number | null;
+  /** Events queries: deadline, and each organization's share of concurrent queries (analytics/query-gate.ts). */
+  queries: { timeoutMs: number; perOrganization: number; queuePerOrganization: number };
+  /** How long SIGTERM may take: queries in flight get half of it, then are interrupted. */
+  shutdownGraceMs: number;
+  /** Ingest token buckets in events per second, per pixel and per client IP; null = no limit. */
+  ingestLimits: { pixel: RateSetting | null; source: RateSetting | null };
   /** IP location and ASN data files: 'default' = the npm packages', null = off (docs/ingest.md). */
   ipData: { location: readonly string[] | 'default' | null; asn: readonly string[] | 'default' | null };
   /** Seconds between retention passes (src/retention/); 0 switches them off. */
@@ -86,6 +93,11 @@ export interface Config {
   audiencePollMs: number;
   /** How long an audience run's claim lasts without renewal: how soon another process takes over a dead worker's run. */
   audienceLeaseMs: number;
+}
+
+export interface RateSetting {
+  perSecond: number;
+  burst: number;
 }
 
 export class ConfigError extends Error {
@@ -184,8 +196,9 @@ function persistedJwtSecret(dataDir: string): string {
   const file = join(dataDir, 'jwt-secret');
   if (!existsSync(file)) {
     const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(tmp, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
     try {
+      // Inside the try: a full disk fails the write after the file was created, and it must go.
+      writeFileSync(tmp, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
       chmodSync(tmp, 0o600);
       linkSync(tmp, file);
     } catch (err) {
@@ -218,9 +231,17 @@ export function loadConfig(env: Env = process.env): Config {
   const port = int(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST || '0.0.0.0';
   const dataDir = resolve(env.DATA_DIR || './data');
-  mkdirSync(dataDir, { recursive: true });
   const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
-  const jwtSecret = env.JWT_SECRET || persistedJwtSecret(dataDir);
+  let jwtSecret: string;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    jwtSecret = env.JWT_SECRET || persistedJwtSecret(dataDir);
+  } catch (err) {
+    // A full or read-only data folder is said in one line, not a stack trace.
+    const problem = dataDirProblem(err, dataDir);
+    if (problem) throw new DataDirError(problem);
+    throw err;
+  }
   if (jwtSecret.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
   const adminToken = env.ADMIN_TOKEN || null;
   if (adminToken !== null && adminToken.length < 16) {
@@ -280,7 +301,27 @@ export function loadConfig(env: Env = process.env): Config {
     retentionIntervalSeconds: int(env, 'RETENTION_INTERVAL_SECONDS', 3600, 0, 30 * 86_400),
     audiencePollMs: int(env, 'AUDIENCE_POLL_MS', 2000, 0, 3_600_000),
     audienceLeaseMs: int(env, 'AUDIENCE_LEASE_MS', 60_000, 1000, 3_600_000),
+    queries: {
+      timeoutMs: int(env, 'QUERY_TIMEOUT_MS', 30_000, 1, 3_600_000),
+      perOrganization: int(env, 'QUERY_CONCURRENCY_PER_ORG', 2, 1, 1000),
+      queuePerOrganization: int(env, 'QUERY_QUEUE_PER_ORG', 8, 0, 10_000),
+    },
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
+    ingestLimits: {
+      pixel: rate(env, 'INGEST_RATE_PER_PIXEL', 'INGEST_BURST_PER_PIXEL', 2000, 20_000),
+      source: rate(env, 'INGEST_RATE_PER_SOURCE', 'INGEST_BURST_PER_SOURCE', 500, 5000),
+    },
   };
+}
+
+/** A token bucket in events per second with its burst; a rate of 0 switches the limit off. */
+function rate(env: Env, rateKey: string, burstKey: string, dfltRate: number, dfltBurst: number): RateSetting | null {
+  const perSecond = int(env, rateKey, dfltRate, 0, 10_000_000);
+  if (perSecond === 0) return null;
+  // A burst below a full batch (100 events) would refuse every batch.
+  const burst = int(env, burstKey, Math.max(dfltBurst, perSecond), 100, 100_000_000);
+  if (burst < perSecond) throw new ConfigError(`${burstKey} must be at least ${rateKey} (${perSecond}), got ${burst}`);
+  return { perSecond, burst };
 }
 
 /** Unset: the shipped data; `off`: none; otherwise comma-separated files, which must exist. */

@@ -77,11 +77,18 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, message: 'Unsupported content type.' },
   rate_limited: { status: 429, message: 'Rate limit exceeded.' },
   too_many_attempts: { status: 429, message: 'Too many failed attempts. Try again later.' },
+  too_many_queries: { status: 429, message: 'Too many queries of this organization are running; retry shortly.' },
+  ingest_rate_limited: { status: 429, message: 'Too many events for this pixel or from this source; slow down.' },
+  redirect_not_allowed: { status: 400, message: 'This redirect target is not registered for the pixel.' },
+  request_cancelled: { status: 499, message: 'The client closed the request before it was answered.' },
   no_valid_events: { status: 400, message: 'No valid events in the request.' },
   internal: { status: 500, message: 'Internal server error.' },
   unavailable: { status: 503, message: 'Service unavailable.' },
   mail_failed: { status: 503, message: 'The email could not be sent.' },
   ingest_overloaded: { status: 503, message: 'Ingest is overloaded; retry shortly.' },
+  query_timeout: { status: 503, message: 'The query took too long and was stopped.' },
+  shutting_down: { status: 503, message: 'The server is shutting down; retry shortly.' },
+  storage_full: { status: 507, message: 'The server has no storage space left; nothing was stored.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

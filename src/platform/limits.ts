@@ -12,8 +12,8 @@ export interface BucketResult {
 }
 
 export interface RateLimiter {
-  /** Takes one token from the bucket named `key`. */
-  take(key: string): Promise<BucketResult>;
+  /** Takes `cost` tokens (default 1) from the bucket named `key`, or none when fewer are left. */
+  take(key: string, cost?: number): Promise<BucketResult>;
 }
 
 export interface FailureCounter {
@@ -45,17 +45,17 @@ export class MemoryRateLimiter implements RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async take(key: string): Promise<BucketResult> {
+  async take(key: string, cost = 1): Promise<BucketResult> {
     const t = this.now();
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: t };
     // A clock that steps back (NTP) must not drain the bucket: elapsed time is never negative.
     b.tokens = Math.min(this.burst, b.tokens + (Math.max(0, t - b.at) / 1000) * this.perSecond);
     b.at = Math.max(b.at, t);
-    const allowed = b.tokens >= 1;
-    if (allowed) b.tokens -= 1;
+    const allowed = b.tokens >= cost;
+    if (allowed) b.tokens -= cost;
     this.buckets.set(key, b);
     if (this.buckets.size > 100_000) this.sweep(t);
-    return bucketResult(allowed, b.tokens, this.perSecond, this.burst);
+    return bucketResult(allowed, b.tokens, this.perSecond, this.burst, cost);
   }
 
   private sweep(t: number): void {
@@ -64,13 +64,13 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 }
 
-export function bucketResult(allowed: boolean, tokens: number, perSecond: number, burst: number): BucketResult {
+export function bucketResult(allowed: boolean, tokens: number, perSecond: number, burst: number, cost = 1): BucketResult {
   return {
     allowed,
     limit: perSecond,
     remaining: Math.max(0, Math.floor(tokens)),
     resetSeconds: Math.ceil((burst - tokens) / perSecond),
-    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - tokens) / perSecond)),
+    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((Math.min(cost, burst) - tokens) / perSecond)),
   };
 }
 

@@ -1,12 +1,12 @@
 // Prometheus metrics (prom-client), one registry per app so several apps in one test process do not
 // share counters. Ingest outcomes are counted by reason, so bots and unknown pixels are visible.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
   readonly ingestEvents = new Counter({
     name: 'delivr_ingest_events_total',
-    help: 'Events received by the collect endpoints, by outcome (accepted, rejected, bot, duplicate)',
+    help: 'Events received by the collect endpoints, by outcome (accepted, rejected, bot, duplicate, ignored for a privacy signal)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -43,6 +43,30 @@ export class Metrics {
     name: 'delivr_retention_passes_total',
     help: 'Retention passes run by this process, by outcome (completed, incomplete, failed)',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ingestRateLimited = new Counter({
+    name: 'delivr_ingest_rate_limited_total',
+    help: 'Events refused with 429 by the ingest rate limits, by limit (pixel, source)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly analyticsQueries = new Counter({
+    name: 'delivr_analytics_queries_total',
+    help: 'Events queries by outcome (ok, timeout, cancelled, refused, shutdown, error)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly analyticsQuerySeconds = new Histogram({
+    name: 'delivr_analytics_query_seconds',
+    help: 'Duration of events queries, waiting for their turn included',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly storageFull = new Gauge({
+    name: 'delivr_storage_full',
+    help: '1 while the last write failed for lack of storage space (until a write succeeds again)',
     registers: [this.registry],
   });
 

@@ -9,6 +9,7 @@ local key = KEYS[1]
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
 local state = redis.call('HMGET', key, 'tokens', 'at')
 local tokens = tonumber(state[1])
 local at = tonumber(state[2])
@@ -19,7 +20,7 @@ if tokens == nil then tokens = burst; at = now end
 tokens = math.min(burst, tokens + (math.max(0, now - at) / 1000) * rate)
 at = math.max(at, now)
 local allowed = 0
-if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
+if tokens >= cost then tokens = tokens - cost; allowed = 1 end
 redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(at))
 redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
 return {allowed, tostring(tokens)}
@@ -38,9 +39,9 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async take(key: string): Promise<BucketResult> {
-    const r = (await this.redis.eval(TAKE, 1, this.prefix + key, this.perSecond, this.burst, this.now())) as [number, string];
-    return bucketResult(r[0] === 1, Number(r[1]), this.perSecond, this.burst);
+  async take(key: string, cost = 1): Promise<BucketResult> {
+    const r = (await this.redis.eval(TAKE, 1, this.prefix + key, this.perSecond, this.burst, this.now(), cost)) as [number, string];
+    return bucketResult(r[0] === 1, Number(r[1]), this.perSecond, this.burst, cost);
   }
 }
 

@@ -5,8 +5,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkFilter,
+  checkLikePattern,
   FILTER_LIMITS,
   formatFilter,
+  LIKE_LIMITS,
+  likeMatch,
+  likeToRegex,
   operandOf,
   type ParseResult,
   parseFieldList,
@@ -176,11 +180,15 @@ describe('formatFilter', () => {
       fc.array(fc.constantFrom('a', ':', ',', '|', '"', '\\', ' ', '%', 'null', '/'), { maxLength: 12 }).map((xs) => xs.join('')),
     );
     const nonEmpty = text.filter((s) => s.length > 0);
-    const textCondition = fc.record({
-      field: fc.constantFrom(...fieldsOf(['Utf8'])),
-      op: fc.constantFrom<FilterOp>('eq', 'ne', 'like', 'gt', 'gte', 'lt', 'lte'),
-      value: fc.oneof(text, nonEmpty),
-    });
+    const textCondition = fc
+      .record({
+        field: fc.constantFrom(...fieldsOf(['Utf8'])),
+        op: fc.constantFrom<FilterOp>('eq', 'ne', 'like', 'gt', 'gte', 'lt', 'lte'),
+        value: fc.oneof(text, nonEmpty),
+      })
+      // Like patterns the grammar refuses (a lone \, too many wildcards) have their own tests.
+      .filter((x) => x.op !== 'like' || checkLikePattern(x.value) === null);
+    const likesWithin = (f: Filter) => f.flat().filter((x) => x.op === 'like').length <= LIKE_LIMITS.conditions;
     const nullCondition = fc.record({
       field: fc.constantFrom(...EVENT_FIELDS.map((f) => f.name as FieldName)),
       op: fc.constantFrom<FilterOp>('eq', 'ne'),
@@ -209,7 +217,7 @@ describe('formatFilter', () => {
     const condition: fc.Arbitrary<Condition> = fc.oneof(textCondition, nullCondition, notNull, intCondition, bigCondition, boolCondition);
     const filter: fc.Arbitrary<Filter> = fc
       .array(fc.array(condition, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 })
-      .filter((f) => f.flat().length <= FILTER_LIMITS.maxConditions);
+      .filter((f) => f.flat().length <= FILTER_LIMITS.maxConditions && likesWithin(f));
 
     fc.assert(
       fc.property(filter, (f) => {
@@ -218,6 +226,56 @@ describe('formatFilter', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('like patterns', () => {
+  it('refuses a lone or trailing backslash and escapes of anything but %, _ and \\ (DuckDB answered 500)', () => {
+    expect(err(parseFilter('url:like:\\'))).toMatch(/ends with a lone \\/);
+    expect(err(parseFilter('url:like:abc\\'))).toMatch(/ends with a lone \\/);
+    expect(err(parseFilter('url:like:a\\bc'))).toMatch(/escapes only %, _ and \\, not "b"/);
+    expect(ok(parseFilter('url:like:100\\%'))).toEqual([[c('url', 'like', '100\\%')]]);
+    expect(ok(parseFilter('url:like:a\\_b\\\\'))).toEqual([[c('url', 'like', 'a\\_b\\\\')]]);
+    expect(err(checkFilter([[c('url', 'like', 'x\\')]]))).toMatch(/lone/);
+  });
+
+  it(`bounds the wildcards of one pattern to ${LIKE_LIMITS.wildcards} (exponential in DuckDB's LIKE)`, () => {
+    expect(err(parseFilter(`url:like:${'%_'.repeat(9)}zz`))).toMatch(/more than 16 wildcards/);
+    expect(ok(parseFilter(`url:like:${'%_'.repeat(8)}zz`))).toHaveLength(1);
+    // Escaped wildcards are literal characters and do not count.
+    expect(ok(parseFilter(`url:like:${'\\%'.repeat(40)}`))).toHaveLength(1);
+    expect(checkLikePattern('%'.repeat(17))).toMatch(/wildcards/);
+  });
+
+  it(`allows at most ${LIKE_LIMITS.conditions} like conditions in one filter`, () => {
+    const likes = (n: number) => Array.from({ length: n }, (_, i) => `url:like:%${i}%`).join('|');
+    expect(ok(parseFilter(likes(10)))).toHaveLength(10);
+    expect(err(parseFilter(likes(11)))).toMatch(/more than 10 like conditions/);
+    expect(err(checkFilter(ok(parseFilter(likes(10))).concat([[c('title', 'like', 'x')]])))).toMatch(/more than 10 like conditions/);
+  });
+
+  it('translates to an anchored RE2 expression with literal text escaped', () => {
+    expect(likeToRegex('a%b_c')).toBe('(?s)a.*b.c');
+    expect(likeToRegex('100\\%.x')).toBe('(?s)100\\x{25}\\x{2e}x');
+    expect(likeToRegex('a b\nü')).toBe('(?s)a\\x{20}b\\x{a}ü');
+  });
+
+  it('matches in memory like the engines, in time linear in the text for patterns that backtrack', () => {
+    expect(likeMatch('%hrome', 'Chrome')).toBe(true);
+    expect(likeMatch('_hrome', 'Chrome')).toBe(true);
+    expect(likeMatch('C%e', 'Chrome')).toBe(true);
+    expect(likeMatch('C%x', 'Chrome')).toBe(false);
+    expect(likeMatch('%100\\% sure', 'I am 100% sure')).toBe(true);
+    expect(likeMatch('%10\\%%', 'I am 100% sure')).toBe(false);
+    expect(likeMatch('a_c', 'a🚀c')).toBe(true);
+    expect(likeMatch('a%', 'a\nb')).toBe(true);
+    expect(likeMatch('', '')).toBe(true);
+    expect(likeMatch('%', '')).toBe(true);
+    const text = 'e'.repeat(4000);
+    const started = performance.now();
+    expect(likeMatch(`${'%e'.repeat(8)}%zz`, text)).toBe(false);
+    expect(likeMatch(`${'%_'.repeat(8)}zz`, text)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(500);
   });
 });
 

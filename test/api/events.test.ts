@@ -204,6 +204,17 @@ describe.each(backends)('on %s', (_name, env, cleanup) => {
         visitor_id: 'v-get',
         redir: 'https://partner.example/sync?uid=$DLVRCOOKIE&t=$EVENTTIME',
       });
+      // Redirects go only to hosts the pixel's owner registered.
+      const refused = await t.app.inject({ url: `/pixel/core/api/send-event/get?${qs}`, headers: { 'user-agent': CHROME } });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ code: 'redirect_not_allowed' });
+      const registered = await t.app.inject({
+        method: 'PATCH',
+        url: `/dashboard/api/orgs/${a.orgId}/pixels/${pixelId}`,
+        headers: dash(a.session),
+        payload: { redirect_hosts: ['partner.example'] },
+      });
+      expect(registered.statusCode, registered.body).toBe(200);
       const res = await t.app.inject({ url: `/pixel/core/api/send-event/get?${qs}`, headers: { 'user-agent': CHROME } });
       expect(res.statusCode).toBe(302);
       expect(res.headers.location).toMatch(/^https:\/\/partner\.example\/sync\?uid=v-get&t=\d{13}$/);
@@ -212,9 +223,10 @@ describe.each(backends)('on %s', (_name, env, cleanup) => {
       expect((await t.app.inject({ url: `/pixel/core/api/send-event/get?${qs}` })).statusCode).toBe(400);
     });
 
-    it('is open to any site: CORS on responses and preflight', async () => {
+    it('is open to any site: CORS on responses and preflight, without credentials', async () => {
       const res = await send(ev(), { origin: 'https://shop.example' });
-      expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+      expect(res.headers['access-control-allow-credentials']).toBeUndefined();
       const pre = await t.app.inject({
         method: 'OPTIONS',
         url: '/pixel/core/api/send-event',

@@ -1073,6 +1073,115 @@ describe.each(backends)('on %s', (name, env, cleanup) => {
     }
   });
 
+  // Issue 15: each of these answered 500 (and the deep batch lost its good events, the CR/LF redirect
+  // stored its event first).
+  const dataHeaders = () => ({ 'x-api-key': f.key.apiKey, 'x-api-secret': f.key.apiSecret });
+  const storedOfType = async (type: string): Promise<number> => {
+    const q = new URLSearchParams({ source: 'pixel', pixel_id: f.pixelId, ...f.range, filter: `event_type:eq:${type}` });
+    const res = await t.app.inject({ url: `/api/v2/event_counts?${q}`, headers: dataHeaders() });
+    expect(res.statusCode, res.body).toBe(200);
+    return json<{ count: number }>(res).count;
+  };
+
+  it('a like pattern ending in a lone backslash is a 400 with the reason, on every events route', async () => {
+    for (const pattern of ['\\', 'abc\\', 'a\\bc']) {
+      const q = new URLSearchParams({ source: 'pixel', pixel_id: f.pixelId, ...f.range, filter: `url:like:${pattern}` });
+      for (const url of [
+        `/api/v2/events?${q}`,
+        `/api/v1/events?${q}`,
+        `/api/v2/event_counts?${q}`,
+        `/api/v2/events/export?${q}`,
+        `${D}/orgs/${f.owner.orgId}/events?${q}`,
+      ]) {
+        const headers = url.startsWith(D) ? dash(f.owner.session) : dataHeaders();
+        const res = await t.app.inject({ url, headers });
+        expect(res.statusCode, `${url}: ${res.body}`).toBe(400);
+        expect(res.json()).toMatchObject({ error: 'Invalid parameters.', code: 'invalid_parameters' });
+        expect(res.json().details).toMatch(/like pattern for "url": (it ends with a lone \\|\\ escapes only %, _ and \\)/);
+      }
+    }
+  });
+
+  it('a 5,000-deep event_data is refused with its index and the batch keeps its good events, as JSON and as text/plain', async () => {
+    // Built as text: JSON.stringify itself overflows on such an object (which is what answered 500).
+    const deep = (n: number): string => `${'{"d":'.repeat(n)}"bottom"${'}'.repeat(n)}`;
+    const base = CASES['POST /pixel/core/api/send-event']?.(f).body as Record<string, unknown>;
+    for (const [i, contentType] of ['application/json', 'text/plain'].entries()) {
+      const type = `deep_batch_${name}_${i}`;
+      const good = (k: number) => JSON.stringify({ ...base, event_type: type, event_id: `deep-good-${name}-${i}-${k}` });
+      const bad = `${JSON.stringify({ ...base, event_type: type, event_id: `deep-bad-${name}-${i}` }).slice(0, -1)},"event_data":${deep(5000)}}`;
+      const batch = `{"events":[${good(0)},${bad},${good(2)}]}`;
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/pixel/core/api/send-event',
+        headers: { 'content-type': contentType, 'user-agent': BROWSER },
+        payload: batch,
+      });
+      expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+      expect(res.json()).toMatchObject({
+        accepted: 2,
+        rejected: [{ index: 1, reason: `event_data is nested deeper than ${INGEST_LIMITS.eventDataDepth} levels` }],
+      });
+      expect(await storedOfType(type)).toBe(2);
+      // Alone, the same event is a 400 with the documented body.
+      const alone = await t.app.inject({
+        method: 'POST',
+        url: '/pixel/core/api/send-event',
+        headers: { 'content-type': contentType, 'user-agent': BROWSER },
+        payload: bad,
+      });
+      expect(alone.statusCode).toBe(400);
+      expect(alone.json()).toEqual({
+        error: 'No valid events in the request.',
+        code: 'no_valid_events',
+        details: `event_data is nested deeper than ${INGEST_LIMITS.eventDataDepth} levels`,
+      });
+    }
+    // The GET form carries event_data as JSON text.
+    const get = CASES['GET /pixel/core/api/send-event/get']?.(f).query as Record<string, string>;
+    const viaGet = await t.app.inject({
+      url: `/pixel/core/api/send-event/get?${new URLSearchParams({ ...get, event_id: `deep-get-${name}`, event_data: deep(5000) })}`,
+    });
+    expect([400, 414]).toContain(viaGet.statusCode);
+    expect(viaGet.json()).toHaveProperty('code');
+  });
+
+  it('a redirect target with CR/LF (or other control characters) is a 400 and stores nothing', async () => {
+    await t.app.inject({
+      method: 'PATCH',
+      url: `${D}/orgs/${f.owner.orgId}/pixels/${f.pixelId}`,
+      headers: dash(f.owner.session),
+      payload: { redirect_hosts: ['partner.example'] },
+    });
+    const get = CASES['GET /pixel/core/api/send-event/get']?.(f).query as Record<string, string>;
+    const type = `crlf_${name}`;
+    for (const redir of ['https://partner.example/x\r\nSet-Cookie: a=b', 'https://partner.example/\nx', 'https://partner.example/\u0000']) {
+      const res = await t.app.inject({
+        url: `/pixel/core/api/send-event/get?${new URLSearchParams({ ...get, event_type: type, event_id: `crlf-${randomUUID()}`, redir })}`,
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'Invalid parameters.',
+        code: 'invalid_parameters',
+        details: 'redir must not contain spaces or control characters',
+      });
+      expect(res.headers['set-cookie']).toBeUndefined();
+      const sync = await t.app.inject({
+        url: `/pixel/core/api/sync?${new URLSearchParams({ client_id: f.pixelId, client_uid: 'u-1', redir })}`,
+      });
+      expect(sync.statusCode).toBe(400);
+      expect(sync.json()).toMatchObject({ code: 'invalid_parameters' });
+    }
+    expect(await storedOfType(type)).toBe(0);
+    // A well-formed target on the list still redirects, with the event stored.
+    const ok = await t.app.inject({
+      url: `/pixel/core/api/send-event/get?${new URLSearchParams({ ...get, event_type: type, event_id: `crlf-ok-${name}`, redir: 'https://partner.example/ok?t=$EVENTTIME' })}`,
+    });
+    expect(ok.statusCode, ok.body).toBe(302);
+    expect(ok.headers.location).toMatch(/^https:\/\/partner\.example\/ok\?t=\d{13}$/);
+    expect(await storedOfType(type)).toBe(1);
+  });
+
   it('refuses numbers, booleans and one-element arrays for string body fields (no type coercion of bodies)', async () => {
     const url = `/dashboard/api/orgs/${f.owner.orgId}/projects`;
     for (const name of [42, true, ['x'], null]) {

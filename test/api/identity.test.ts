@@ -274,6 +274,14 @@ describe.each(backends)('identity on %s', (_name, env) => {
     it('fills $DLVRHEM from the link, and cookie sync links client_uid to sha256_hem', async () => {
       const visitor = `v-${randomUUID().slice(0, 8)}`;
       const bob = sha256(`bob-${randomUUID()}@acme.example`);
+      // Redirects go only to hosts registered for the pixel (issue 15).
+      const registered = await t.app.inject({
+        method: 'PATCH',
+        url: `/dashboard/api/orgs/${a.orgId}/pixels/${pixelId}`,
+        headers: dash(a.session),
+        payload: { redirect_hosts: ['partner.example'] },
+      });
+      expect(registered.statusCode, registered.body).toBe(200);
       const synced = await t.app.inject({
         url: `/pixel/core/api/sync?client_id=${pixelId}&client_uid=${visitor}&sha256_hem=${bob}&redir=${encodeURIComponent('https://partner.example/s?h=$DLVRHEM&c=$DLVRCOOKIE')}`,
       });

@@ -64,3 +64,51 @@ describe('OpenAPI document', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe('redocly lint', () => {
+  it('passes on the served document (recommended rules, redocly.yaml), with an operationId for every operation', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join, resolve } = await import('node:path');
+    const root = resolve(import.meta.dirname, '..', '..');
+    const dir = mkdtempSync(join(tmpdir(), 'delivr-openapi-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      const body = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).body;
+      writeFileSync(file, body);
+      const ids = Object.values((JSON.parse(body) as { paths: Record<string, Record<string, { operationId?: string }>> }).paths).flatMap(
+        (ops) => Object.values(ops).map((op) => op.operationId),
+      );
+      expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z0-9]+$/.test(id))).toBe(true);
+      expect(new Set(ids).size).toBe(ids.length);
+      let out = '';
+      let failed = false;
+      try {
+        out = execFileSync(
+          process.execPath,
+          [
+            join(root, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js'),
+            'lint',
+            file,
+            '--config',
+            join(root, 'redocly.yaml'),
+            '--format=summary',
+          ],
+          {
+            cwd: root,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+          },
+        );
+      } catch (err) {
+        failed = true;
+        out = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
+      }
+      expect(failed, out).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

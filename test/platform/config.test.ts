@@ -78,6 +78,9 @@ describe('defaults', () => {
       retentionIntervalSeconds: 3600,
       audiencePollMs: 2000,
       audienceLeaseMs: 60_000,
+      queries: { timeoutMs: 30_000, perOrganization: 2, queuePerOrganization: 8 },
+      shutdownGraceMs: 10_000,
+      ingestLimits: { pixel: { perSecond: 2000, burst: 20_000 }, source: { perSecond: 500, burst: 5000 } },
     });
   });
 
@@ -244,8 +247,33 @@ describe('validation errors', () => {
     [{ JWT_PREVIOUS_KEYS: 'no-colon' }, 'JWT_PREVIOUS_KEYS must look like kid:secret,kid:secret'],
     [{ JWT_PREVIOUS_KEYS: ':secret' }, 'JWT_PREVIOUS_KEYS must look like kid:secret,kid:secret'],
     [{ JWT_PREVIOUS_KEYS: 'k1:ok,k2:' }, 'JWT_PREVIOUS_KEYS must look like kid:secret,kid:secret'],
+    [{ QUERY_TIMEOUT_MS: '0' }, 'QUERY_TIMEOUT_MS must be between 1 and 3600000, got 0'],
+    [{ QUERY_CONCURRENCY_PER_ORG: '0' }, 'QUERY_CONCURRENCY_PER_ORG must be between 1 and 1000, got 0'],
+    [{ QUERY_QUEUE_PER_ORG: '-1' }, 'QUERY_QUEUE_PER_ORG must be an integer, got "-1"'],
+    [{ SHUTDOWN_GRACE_MS: '99' }, 'SHUTDOWN_GRACE_MS must be between 100 and 600000, got 99'],
+    [
+      { INGEST_RATE_PER_PIXEL: '5000', INGEST_BURST_PER_PIXEL: '4000' },
+      'INGEST_BURST_PER_PIXEL must be at least INGEST_RATE_PER_PIXEL (5000), got 4000',
+    ],
+    [{ INGEST_BURST_PER_SOURCE: '99' }, 'INGEST_BURST_PER_SOURCE must be between 100 and 100000000, got 99'],
   ])('%j is refused: %s', (env, message) => {
     expect(refusal(env)).toBe(message);
+  });
+});
+
+describe('query and ingest limits', () => {
+  it('reads the query share, the shutdown grace and the ingest buckets; a rate of 0 switches an ingest limit off', () => {
+    const config = load({
+      QUERY_TIMEOUT_MS: '5000',
+      QUERY_CONCURRENCY_PER_ORG: '4',
+      QUERY_QUEUE_PER_ORG: '0',
+      SHUTDOWN_GRACE_MS: '3000',
+      INGEST_RATE_PER_PIXEL: '0',
+      INGEST_RATE_PER_SOURCE: '50',
+    });
+    expect(config.queries).toEqual({ timeoutMs: 5000, perOrganization: 4, queuePerOrganization: 0 });
+    expect(config.shutdownGraceMs).toBe(3000);
+    expect(config.ingestLimits).toEqual({ pixel: null, source: { perSecond: 50, burst: 5000 } });
   });
 });
 

@@ -103,6 +103,20 @@ describe.each(backends)('rate limiter ($name)', ({ limiter: make }) => {
   });
 });
 
+describe.each(backends)('rate limiter with a cost ($name)', ({ limiter: make }) => {
+  it('takes several tokens at once (an ingest batch counts its events), or none when fewer are left', async () => {
+    let t = 2_000_000;
+    const limiter = make(10, 100, () => t);
+    expect(await limiter.take('pixel', 60)).toMatchObject({ allowed: true, remaining: 40 });
+    // Refused whole: a batch of 60 does not take the 40 that are left.
+    expect(await limiter.take('pixel', 60)).toMatchObject({ allowed: false, remaining: 40, retryAfterSeconds: 2 });
+    expect(await limiter.take('pixel', 40)).toMatchObject({ allowed: true, remaining: 0 });
+    t += 1000;
+    expect(await limiter.take('pixel', 10)).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await limiter.take('pixel')).allowed).toBe(false);
+  });
+});
+
 describe.each(backends)('failure counter ($name)', ({ counter: make }) => {
   it('counts failures inside the window; one exactly a window old has expired', async () => {
     let t = 1_000;

@@ -21,12 +21,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** `env.DATA_DIR` reuses a folder the caller owns (and removes); otherwise a fresh one, removed by close(). */
 export async function makeTestApp(
   env: Record<string, string> = {},
   /** Adds to the app before it is ready (a benchmark's comparison route). */
   extend?: (app: App, services: Services) => void,
 ): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'delivr-test-'));
+  const own = env.DATA_DIR === undefined;
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'delivr-test-'));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -52,7 +54,7 @@ export async function makeTestApp(
     logs,
     async close() {
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (own) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

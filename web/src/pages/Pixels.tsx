@@ -1,5 +1,6 @@
-// Project > Settings > Pixels: create pixels and choose what they track, copy the install snippet,
-// and a live install check that polls the pixel's status until its first event arrives.
+// Project > Settings > Pixels: create pixels and choose what they track and where their redirects
+// may go, copy the install snippet, and a live install check that polls the pixel's status until its
+// first event arrives.
 import { useEffect, useState } from 'react';
 import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
 import { CopyButton } from '../components/CopyButton';
@@ -41,6 +42,8 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
   const [title, setTitle] = useState('');
   const [respectPrivacy, setRespectPrivacy] = useState(false);
   const [trackers, setTrackers] = useState<string[]>([]);
+  /** Redirect hosts as typed: one per line (or separated by commas or spaces). */
+  const [redirectHosts, setRedirectHosts] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const editable = canWritePixels(org.role);
 
@@ -59,6 +62,7 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
         onClick={() => {
           setTitle('');
           setRespectPrivacy(false);
+          setRedirectHosts('');
           setTrackers(catalog?.trackers.filter((t) => t.default).map((t) => t.name) ?? []);
           setDone(null);
           setCreating(true);
@@ -114,6 +118,7 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
                 onEdit={() => {
                   setTitle(p.title);
                   setRespectPrivacy(p.respect_privacy_signals);
+                  setRedirectHosts(p.redirect_hosts.join('\n'));
                   setTrackers(p.trackers);
                   setDone(null);
                   setEditing(p);
@@ -133,7 +138,12 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
             setEditing(null);
           }}
           onSubmit={async () => {
-            const body = { title: title.trim(), respect_privacy_signals: respectPrivacy, trackers };
+            const body = {
+              title: title.trim(),
+              respect_privacy_signals: respectPrivacy,
+              trackers,
+              redirect_hosts: redirectHosts.split(/[\s,]+/).filter(Boolean),
+            };
             // The notice comes after the reload, so the cards it points at already show the change.
             if (editing) {
               const { pixel } = await api<PixelBodyOut>('PATCH', `${base}/pixels/${editing.pixel_id}`, body);
@@ -156,6 +166,21 @@ export function PixelsPage({ org, projectId }: { org: OrganizationRef; projectId
             <input id="respect-privacy" type="checkbox" checked={respectPrivacy} onChange={(e) => setRespectPrivacy(e.target.checked)} />
             <label htmlFor="respect-privacy">Send nothing from browsers with Do Not Track or Global Privacy Control turned on</label>
           </div>
+          <Field
+            label="Redirect destinations"
+            hint="Host names this pixel's redirect links (redir) may send visitors to, one per line: shop.example.com, or *.example.com for its subdomains. Links to any other host are refused, so nobody can use your pixel to send people to a site of theirs."
+          >
+            {(p) => (
+              <textarea
+                {...p}
+                rows={3}
+                spellCheck={false}
+                placeholder="shop.example.com"
+                value={redirectHosts}
+                onChange={(e) => setRedirectHosts(e.target.value)}
+              />
+            )}
+          </Field>
         </FormDialog>
       ) : null}
       {deleting ? (
@@ -246,6 +271,12 @@ function PixelCard({
               'Page views',
               ...(catalog?.trackers.filter((t) => pixel.trackers.includes(t.name)).map((t) => t.name) ?? pixel.trackers).map(trackerName),
             ].join(', ')}
+          </dd>
+        </div>
+        <div>
+          <dt>Redirects to</dt>
+          <dd data-testid="pixel-redirect-hosts">
+            {pixel.redirect_hosts.length > 0 ? pixel.redirect_hosts.join(', ') : 'nowhere (no destinations registered)'}
           </dd>
         </div>
         <div>
