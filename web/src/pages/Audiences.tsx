@@ -22,6 +22,7 @@ import type {
   FieldCatalogBody,
   OrganizationRef,
   ProjectListBody,
+  SurgingTopicsBody,
 } from '../lib/types';
 
 const RUNNING: ReadonlySet<AudienceView['status']> = new Set(['Pending', 'Processing', 'Syncing']);
@@ -348,7 +349,7 @@ export function AudiencePage({ org, projectId, audienceId }: { org: Organization
   const topicNames = useResource(async () => {
     const ids = a ? topicsOf(fromFilter(a.filter)) : [];
     if (ids.length === 0) return new Map<string, string>();
-    const r = await api<{ topics: { topic_id: string; name: string }[] }>(
+    const r = await api<SurgingTopicsBody>(
       'GET',
       `/orgs/${org.organization_id}/intent/surging-topics?window_days=${a?.intent_window_days ?? 7}&topic_ids=${encodeURIComponent(ids.join(','))}&limit=100`,
     );

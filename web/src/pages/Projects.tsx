@@ -113,8 +113,8 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
         description="A project holds your pixels and audience data. Events and audiences are queried per project."
         actions={
           <>
-            {demoButton}
             {createButton}
+            {demoButton}
           </>
         }
       />
