@@ -1,5 +1,5 @@
 // The API reference at /docs in a real browser, under its own Content-Security-Policy: Swagger UI
-// loads, draws the operations from /docs/json, expands one, and the browser reports no CSP
+// loads, lists the sections of /docs/json, opens one and one of its operations, and the browser reports no CSP
 // violation or script error on the way.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,11 +28,19 @@ describe.skipIf(skip !== null)('Swagger UI at /docs', () => {
   it('renders the operations and opens one, with no CSP violation', async () => {
     const res = await page.goto(`${d.url}/docs`);
     expect(res?.headers()['content-security-policy']).toContain("default-src 'none'");
+    // Every section is listed, collapsed; opening one draws its operations.
+    const sections = page.locator('.opblock-tag');
+    await sections.filter({ hasText: 'Audiences' }).first().waitFor();
+    expect(await sections.count()).toBeGreaterThan(10);
+    await sections
+      .filter({ hasText: /^Events/ })
+      .first()
+      .click();
     const events = page.locator('.opblock-summary-path', { hasText: /^\/api\/v2\/events$/ }).first();
     await events.waitFor();
     await events.click();
     await page.getByRole('button', { name: 'Try it out' }).first().waitFor();
-    expect(await page.locator('.opblock').count()).toBeGreaterThan(20);
+    expect(await page.locator('.opblock').count()).toBeGreaterThan(3);
     expect(violations).toEqual([]);
     expect(d.pageErrors).toEqual([]);
   });
