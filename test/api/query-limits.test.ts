@@ -212,7 +212,8 @@ describe('SIGTERM with a slow query in flight', () => {
     const first = await makeTestApp({ DATA_DIR: dir });
     const a = await org(first);
     await first.close();
-    await seedEvents(dir, { organizationId: a.tenant.orgId, projectId: a.projectId, pixelId: a.pixelId }, 600_000);
+    // Enough rows that the slow filter outlasts the drain time (half the grace period) on any machine.
+    await seedEvents(dir, { organizationId: a.tenant.orgId, projectId: a.projectId, pixelId: a.pixelId }, 2_000_000);
     const grace = 4000;
     server = await startServer({ DATA_DIR: dir, SHUTDOWN_GRACE_MS: String(grace), QUERY_TIMEOUT_MS: '600000' });
     const running = server;
