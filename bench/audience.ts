@@ -20,6 +20,7 @@ import type { PersonTopicScore } from '../src/intent/service.js';
 import { scoreSubjects } from '../src/intent/signals.js';
 import { type ClassifiedPage, DAY_MS } from '../src/intent/types.js';
 import { csvLines } from '../src/platform/csv.js';
+import { seededRandom } from '../src/platform/random.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 100_000);
@@ -34,18 +35,8 @@ const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function fill(s: AnalyticsStore, org: string): Promise<{ insertMs: number }> {
-  const rnd = random(11);
+  const rnd = seededRandom(11);
   // 600 pages, each about one of the three topics; a third of them unrelated to any.
   const pages: ClassifiedPage[] = Array.from({ length: 600 }, (_, i) => ({
     url: `https://bench.example/p${i}`,

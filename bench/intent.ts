@@ -19,6 +19,7 @@ import type { AnalyticsStore, EventRow } from '../src/analytics/types.js';
 import type { NewLink, ProfilePatch } from '../src/identity/types.js';
 import { explainTopic, organizationRates, scoreSubjects, windowsOf } from '../src/intent/signals.js';
 import { type ClassifiedPage, DAY_MS } from '../src/intent/types.js';
+import { seededRandom } from '../src/platform/random.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 10_000);
@@ -29,18 +30,8 @@ const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function fill(s: AnalyticsStore, org: string): Promise<{ hems: string[]; insertMs: number; pixel: string }> {
-  const rnd = random(7);
+  const rnd = seededRandom(7);
   const topics = Array.from({ length: 50 }, (_, i) => `topic-${i}`);
   const pages: ClassifiedPage[] = Array.from({ length: 2000 }, (_, i) => ({
     url: `https://bench.example/p${i}`,

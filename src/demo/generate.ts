@@ -9,6 +9,7 @@ import type { EventRow } from '../analytics/types.js';
 import { hemsOf } from '../identity/hem.js';
 import type { NewLink, ProfilePatch } from '../identity/types.js';
 import { DAY_MS } from '../intent/types.js';
+import { seededRandom } from '../platform/random.js';
 import { DEMO_GENERAL_PAGES, DEMO_HOST, DEMO_TOPICS, type DemoPage } from './site.js';
 
 export interface DemoOptions {
@@ -39,17 +40,6 @@ export interface DemoDataset {
   people: DemoPerson[];
   /** One page view per page, for classifying the site's pages once. */
   pageSamples: EventRow[];
-}
-
-/** mulberry32: small, fast and good enough to make data look varied. */
-function random(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FIRST = [
@@ -239,7 +229,7 @@ interface Visitor {
 
 /** Builds the dataset in memory: about 20 page views per browsing person at the defaults (2,000 people, 28 days: ~50,000 rows). */
 export function generateDemo(o: DemoOptions): DemoDataset {
-  const rnd = random(o.seed ?? 20261129);
+  const rnd = seededRandom(o.seed ?? 20261129);
   const pick: Pick = (list) => list[Math.floor(rnd() * list.length)] as (typeof list)[number];
   const today = Math.floor(o.now / DAY_MS);
   const sinceMidnight = o.now - today * DAY_MS;

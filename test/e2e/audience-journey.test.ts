@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTACT_FORM, type SitePage, startSite, type TestSite, visitor } from '../support/site.js';
-import { createKey, dash, json, newTenant, type Tenant } from '../support/tenant.js';
+import { createKey, newTenant, projectAndPixel, type Tenant } from '../support/tenant.js';
 import { type Dashboard, screenshot, skipReason, startDashboard } from '../web/support.js';
 
 const reason = skipReason();
@@ -45,7 +45,6 @@ describe.skipIf(reason !== null)('pixel → identified readers → an intents au
   let read: ReturnType<typeof visitor>['read'];
   let identify: ReturnType<typeof visitor>['identify'];
   let owner: Tenant;
-  let projectId = '';
   let key: { apiKey: string; apiSecret: string };
 
   beforeAll(async () => {
@@ -54,22 +53,8 @@ describe.skipIf(reason !== null)('pixel → identified readers → an intents au
     d.t.services.audienceJobs.start(100);
     owner = await newTenant(d.t);
     key = await createKey(d.t, owner);
-    projectId = json<{ project: { project_id: string } }>(
-      await d.t.app.inject({
-        method: 'POST',
-        url: `/dashboard/api/orgs/${owner.orgId}/projects`,
-        headers: dash(owner.session),
-        payload: { name: 'Journey site' },
-      }),
-    ).project.project_id;
-    const pixelId = json<{ pixel: { pixel_id: string } }>(
-      await d.t.app.inject({
-        method: 'POST',
-        url: `/dashboard/api/orgs/${owner.orgId}/projects/${projectId}/pixels`,
-        headers: dash(owner.session),
-        payload: { title: 'www', trackers: ['spa', 'forms'] },
-      }),
-    ).pixel.pixel_id;
+    // Forms identify the visitor; a new pixel sends page views only.
+    const { pixelId } = await projectAndPixel(d.t, owner, { name: 'Journey site', trackers: ['spa', 'forms'] });
     site = await startSite(PAGES, `${d.url}/pixels/${pixelId}/p.js`);
     ({ read, identify } = visitor(site));
   }, 120_000);

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTACT_FORM, type SitePage, startSite, type TestSite, visitor } from '../support/site.js';
-import { createKey, dash, json, newTenant } from '../support/tenant.js';
+import { createKey, newTenant, projectAndPixel } from '../support/tenant.js';
 import { type Dashboard, skipReason, startDashboard } from '../web/support.js';
 
 const reason = skipReason();
@@ -55,23 +55,8 @@ describe.skipIf(reason !== null)('pixel → page topics → intent scores', () =
     d = await startDashboard();
     const tenant = await newTenant(d.t);
     key = await createKey(d.t, tenant);
-    const project = json<{ project: { project_id: string } }>(
-      await d.t.app.inject({
-        method: 'POST',
-        url: `/dashboard/api/orgs/${tenant.orgId}/projects`,
-        headers: dash(tenant.session),
-        payload: { name: 'site' },
-      }),
-    ).project.project_id;
-    const pixelId = json<{ pixel: { pixel_id: string } }>(
-      await d.t.app.inject({
-        method: 'POST',
-        url: `/dashboard/api/orgs/${tenant.orgId}/projects/${project}/pixels`,
-        headers: dash(tenant.session),
-        // Forms identify the visitor; a new pixel sends page views only.
-        payload: { title: 'www', trackers: ['spa', 'forms'] },
-      }),
-    ).pixel.pixel_id;
+    // Forms identify the visitor; a new pixel sends page views only.
+    const { pixelId } = await projectAndPixel(d.t, tenant, { trackers: ['spa', 'forms'] });
     site = await startSite(PAGES, `${d.url}/pixels/${pixelId}/p.js`);
     ({ read, identify } = visitor(site));
   }, 120_000);

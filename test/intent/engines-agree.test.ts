@@ -16,6 +16,7 @@ import type { AnalyticsStore, EventRow } from '../../src/analytics/types.js';
 import type { NewLink, ProfilePatch } from '../../src/identity/types.js';
 import { explainTopic, organizationRates, scoreSubjects, windowsOf } from '../../src/intent/signals.js';
 import { type ClassifiedPage, DAY_MS } from '../../src/intent/types.js';
+import { seededRandom } from '../../src/platform/random.js';
 
 const serverUrl = process.env.CLICKHOUSE_URL;
 if (!serverUrl) console.log('[intent engines agree] skipped, set CLICKHOUSE_URL (see scripts/clickhouse-start.sh)');
@@ -25,19 +26,8 @@ const AS_OF = Math.floor(Date.UTC(2026, 2, 1) / DAY_MS);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
-/** A small deterministic generator (mulberry32), so both engines and every run get the same workload. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function workload(org: string) {
-  const rnd = random(20260301);
+  const rnd = seededRandom(20260301);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const topics = ['t-cloud', 't-crm', 't-golf', 't-security', 't-baking'];
   const pages: ClassifiedPage[] = Array.from({ length: 40 }, (_, i) => {

@@ -98,6 +98,26 @@ export async function createKey(
   return { keyId: b.key.key_id, apiKey: b.api_key, apiSecret: b.api_secret };
 }
 
+/** A project with one pixel, made through the dashboard API (`trackers` as a new pixel's, unless given). */
+export async function projectAndPixel(
+  t: TestApp,
+  tenant: Tenant,
+  opts: { name?: string; title?: string; trackers?: string[] } = {},
+): Promise<{ projectId: string; pixelId: string }> {
+  const made = async (url: string, payload: Record<string, unknown>) => {
+    const res = await t.app.inject({ method: 'POST', url, headers: dash(tenant.session), payload });
+    if (res.statusCode !== 201) throw new Error(`${url}: ${res.body}`);
+    return json<{ project?: { project_id: string }; pixel?: { pixel_id: string } }>(res);
+  };
+  const base = `/dashboard/api/orgs/${tenant.orgId}/projects`;
+  const projectId = (await made(base, { name: opts.name ?? 'site' })).project?.project_id as string;
+  const pixel = await made(`${base}/${projectId}/pixels`, {
+    title: opts.title ?? 'www',
+    ...(opts.trackers ? { trackers: opts.trackers } : {}),
+  });
+  return { projectId, pixelId: pixel.pixel?.pixel_id as string };
+}
+
 export async function createApp(t: TestApp, tenant: Tenant): Promise<{ appId: string; clientId: string; clientSecret: string }> {
   const res = await t.app.inject({
     method: 'POST',

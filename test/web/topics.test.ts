@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../support/app.js';
-import { addMember, dash, json, newTenant, type Tenant } from '../support/tenant.js';
+import { addMember, dash, json, newTenant, projectAndPixel, type Tenant } from '../support/tenant.js';
 import { type Dashboard, screenshot, skipReason, startDashboard, unlabelledControls } from './support.js';
 
 const skip = skipReason();
@@ -118,22 +118,7 @@ describe.skipIf(skip !== null)('topics and intent in the browser', () => {
 
   it("the intent panel shows a person's surging topic with its pages and days", async () => {
     // A site's pixel: Ann reads three cloud pages and a recipe, then submits a form with her email.
-    const project = json<{ project: { project_id: string } }>(
-      await d.t.app.inject({
-        method: 'POST',
-        url: `/dashboard/api/orgs/${owner.orgId}/projects`,
-        headers: dash(owner.session),
-        payload: { name: 's' },
-      }),
-    ).project.project_id;
-    const pixel = json<{ pixel: { pixel_id: string } }>(
-      await d.t.app.inject({
-        method: 'POST',
-        url: `/dashboard/api/orgs/${owner.orgId}/projects/${project}/pixels`,
-        headers: dash(owner.session),
-        payload: { title: 's' },
-      }),
-    ).pixel.pixel_id;
+    const { pixelId: pixel } = await projectAndPixel(d.t, owner, { name: 's', title: 's' });
     const hem = createHash('sha256').update(`ann-${tag}@acme.example`).digest('hex');
     const view = (path: string, title: string, description: string) => ({
       event_type: 'page_view',
