@@ -2,6 +2,7 @@
 // code runs on both. Two processes starting at once apply each migration exactly once: PostgreSQL
 // through Kysely's advisory lock, SQLite through its database write lock (see migrateToLatest).
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { projectsMigrations } from '../projects/migrations.js';
 import { taxonomyMigrations } from '../taxonomy/migrations.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
@@ -168,6 +169,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   ...taxonomyMigrations,
+  ...projectsMigrations,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

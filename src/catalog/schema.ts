@@ -115,6 +115,8 @@ export interface ProjectsTable {
   organization_id: string;
   name: string;
   status: 'active' | 'archived';
+  /** IANA zone the project's stats count days in (default UTC). */
+  time_zone: string;
   created_at: number;
   updated_at: number;
 }

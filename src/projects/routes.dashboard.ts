@@ -1,9 +1,9 @@
-// Dashboard projects: list, create and rename in the organization of the path.
+// Dashboard projects: list, create, rename and set the time zone in the organization of the path.
 import { Type } from 'typebox';
 import { type App, errorResponses } from '../platform/http.js';
 import { Id } from '../platform/schemas.js';
 import type { Services } from '../services.js';
-import { ProjectBody, ProjectEnvelope, ProjectList } from './schemas.js';
+import { ProjectBody, ProjectEnvelope, ProjectList, ProjectUpdateBody } from './schemas.js';
 import { projectView } from './views.js';
 
 const tags = ['Dashboard session API'];
@@ -42,7 +42,7 @@ export function projectsDashboardRoutes(app: App, { auth, projects }: Pick<Servi
     },
     async (req, reply) => {
       await auth.orgAccess(req, req.params.org_id, 'projects.write');
-      return reply.status(201).send({ project: projectView(await projects.create(req.params.org_id, req.body.name)) });
+      return reply.status(201).send({ project: projectView(await projects.create(req.params.org_id, req.body.name, req.body.time_zone)) });
     },
   );
 
@@ -51,16 +51,16 @@ export function projectsDashboardRoutes(app: App, { auth, projects }: Pick<Servi
     {
       schema: {
         tags,
-        summary: 'Rename a project',
+        summary: 'Rename a project or set its time zone',
         security,
         params: Type.Object({ org_id: Id, project_id: Id }),
-        body: ProjectBody,
+        body: ProjectUpdateBody,
         response: { 200: ProjectEnvelope, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'projects.write');
-      return { project: projectView(await projects.rename(req.params.org_id, req.params.project_id, req.body.name)) };
+      return { project: projectView(await projects.update(req.params.org_id, req.params.project_id, req.body)) };
     },
   );
 }

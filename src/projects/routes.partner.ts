@@ -27,7 +27,7 @@ export function projectsPartnerRoutes(
       const { user } = await auth.platform(req, { requireApp: true });
       const organizationId = headerValue(req, 'organization_id');
       await members.require(organizationId, user.id, 'projects.write');
-      const project = await projects.create(organizationId as string, req.body.project.name);
+      const project = await projects.create(organizationId as string, req.body.project.name, req.body.project.time_zone);
       return { response: { project_id: project.id } };
     },
   );

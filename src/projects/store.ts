@@ -9,12 +9,13 @@ export type Project = Selectable<ProjectsTable>;
 export class ProjectsStore {
   constructor(private readonly db: Kysely<CatalogDb>) {}
 
-  async createProject(input: { organizationId: string; name: string; now: number }): Promise<Project> {
+  async createProject(input: { organizationId: string; name: string; timeZone?: string; now: number }): Promise<Project> {
     const row: Project = {
       id: uuid(),
       organization_id: input.organizationId,
       name: input.name,
       status: 'active',
+      time_zone: input.timeZone ?? 'UTC',
       created_at: input.now,
       updated_at: input.now,
     };
@@ -37,9 +38,14 @@ export class ProjectsStore {
   }
 
   async renameProject(organizationId: string, id: string, name: string, now: number): Promise<boolean> {
+    return this.updateProject(organizationId, id, { name }, now);
+  }
+
+  /** Changes the given fields of a project of the organization; false when it has no such project. */
+  async updateProject(organizationId: string, id: string, changes: { name?: string; time_zone?: string }, now: number): Promise<boolean> {
     const r = await this.db
       .updateTable('projects')
-      .set({ name, updated_at: now })
+      .set({ ...changes, updated_at: now })
       .where('organization_id', '=', organizationId)
       .where('id', '=', id)
       .executeTakeFirst();

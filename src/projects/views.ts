@@ -7,5 +7,6 @@ export const projectView = (p: Project): ProjectWire => ({
   project_id: p.id,
   name: p.name,
   status: p.status,
+  time_zone: p.time_zone,
   created_at: formatSqlTime(p.created_at),
 });
