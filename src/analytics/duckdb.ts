@@ -32,8 +32,30 @@ import {
   type VisitorLink,
 } from '../identity/store-shared.js';
 import type { Erased, PersonSummary } from '../identity/types.js';
+import { DAY_MS } from '../platform/time-zone.js';
+import {
+  duckStatsDialect,
+  mergeStagedSql,
+  rebuildAfterDeleteSql,
+  rebuildAllSql,
+  STAGE_DDL,
+  STATS_VISITS_VERSION,
+  type Statement,
+  statsDdl,
+  storedVisitsSql,
+} from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, operandOf } from './filter.js';
 import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage } from './resolution.js';
+import {
+  type BreakdownQuery,
+  type BreakdownRow,
+  type BucketSpec,
+  type BucketTotals,
+  EMPTY_TOTALS,
+  type StatsScope,
+  type StatsTotals,
+} from './stats.js';
+import { realtimeSql, scopeIsEmpty, totalsOf, totalsSql } from './stats-sql.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -129,6 +151,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       this.appendColumns = table.map((c) => (isStoredFieldName(c.name) ? c.name : null));
       // Identity: profiles (one per organization and person) and visitor links (one per visitor).
       for (const ddl of identityDdl()) await writer.run(ddl);
+      await this.initStats(writer);
     });
   }
 
@@ -172,6 +195,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const flushing = appender;
         appender = null;
         flushing.closeSync();
+        // The visits table moves in the same transaction: it never disagrees with the events.
+        await this.mergeStats(writer, chunks, rows);
         await writer.run('COMMIT');
       } catch (err) {
         if (appender) {
@@ -419,7 +444,19 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const sql =
       `DELETE FROM events WHERE organization_id = ${p.add(organizationId, VARCHAR)} AND pixel_id IN (${pixelIds.map((x) => p.add(x, VARCHAR)).join(', ')}) ` +
       `AND ts_millis < ${p.add(toBigInt(beforeMs, 'beforeMs'), BIGINT)} RETURNING event_id`;
-    return (await this.write(sql, p)).length;
+    const writer = this.requireWriter();
+    return this.serializeWrite(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        const deleted = (await writer.runAndReadAll(sql, p.values, p.types)).getRows().length;
+        await this.runStatements(writer, rebuildAfterDeleteSql(organizationId, pixelIds, beforeMs));
+        await writer.run('COMMIT');
+        return deleted;
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   /** One statement on the writer, in line with the other writes. */
@@ -462,6 +499,96 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         }
       }),
     );
+  }
+
+  // Traffic stats (analytics/stats.ts), read from the visits table kept in step at ingest (duckdb-stats.ts).
+
+  private async initStats(writer: DuckDBConnection): Promise<void> {
+    for (const ddl of statsDdl()) await writer.run(ddl);
+    await writer.run(STAGE_DDL);
+    const version = (await writer.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'visits_version'`)).getRows()[0]?.[0];
+    if (version === STATS_VISITS_VERSION) return;
+    await writer.run('BEGIN TRANSACTION');
+    try {
+      await this.runStatements(writer, rebuildAllSql());
+      await writer.run('COMMIT');
+    } catch (err) {
+      await writer.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Runs statements of duckdb-stats.ts on the writer, each with its own parameters. */
+  private async runStatements(writer: DuckDBConnection, statements: readonly Statement[]): Promise<void> {
+    for (const statement of statements) {
+      const p = new Params();
+      await writer.run(
+        statement((v, t) => p.add(v, t)),
+        p.values,
+        p.types,
+      );
+    }
+  }
+
+  private async mergeStats(writer: DuckDBConnection, chunks: readonly DuckDBDataChunk[], rows: readonly EventRow[]): Promise<void> {
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const r of rows) {
+      if (r.is_bot || r.session_id === null) continue;
+      const day = Math.floor(r.ts_millis / DAY_MS);
+      if (day < from) from = day;
+      if (day > to) to = day;
+    }
+    if (from > to) return;
+    const stage = await writer.createAppender('stats_stage', 'main', 'temp');
+    for (const chunk of chunks) stage.appendDataChunk(chunk);
+    stage.closeSync();
+    const p = new Params();
+    await writer.run(
+      mergeStagedSql((v, t) => p.add(v, t), { from, to }),
+      p.values,
+      p.types,
+    );
+    await writer.run('DELETE FROM stats_stage');
+  }
+
+  private async statsRead(build: (d: ReturnType<typeof duckStatsDialect>) => string): Promise<DuckDBValue[][]> {
+    const p = new Params();
+    const sql = build(duckStatsDialect((v, t) => p.add(v, t)));
+    return this.read(sql, p);
+  }
+
+  async statsTotals(q: StatsScope): Promise<StatsTotals> {
+    if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
+    const rows = await this.statsRead((d) => totalsSql(d, q, { visits: storedVisitsSql(d, q), grouping: { kind: 'none' } }));
+    return totalsOf(rows[0] ?? []);
+  }
+
+  async statsTimeseries(q: StatsScope, buckets: BucketSpec): Promise<BucketTotals[]> {
+    if (scopeIsEmpty(q)) return [];
+    const rows = await this.statsRead((d) =>
+      totalsSql(d, q, { visits: storedVisitsSql(d, q), grouping: { kind: 'bucket', spec: buckets } }),
+    );
+    return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
+  }
+
+  async statsBreakdown(q: StatsScope, b: BreakdownQuery): Promise<{ rows: BreakdownRow[]; more: boolean }> {
+    if (scopeIsEmpty(q)) return { rows: [], more: false };
+    const rows = await this.statsRead((d) =>
+      totalsSql(d, q, {
+        visits: storedVisitsSql(d, q),
+        grouping: { kind: 'property', property: b.property },
+        page: { limit: b.limit, offset: b.offset },
+      }),
+    );
+    const out = rows.map((r) => ({ value: String(r[0] ?? ''), totals: totalsOf(r, 1) }));
+    return { rows: out.slice(0, b.limit), more: out.length > b.limit };
+  }
+
+  async statsRealtimeVisitors(organizationId: string, pixelIds: readonly string[], sinceMs: number, untilMs: number): Promise<number> {
+    if (pixelIds.length === 0 || untilMs < sinceMs) return 0;
+    const rows = await this.statsRead((d) => realtimeSql(d, organizationId, pixelIds, sinceMs, untilMs));
+    return Number(rows[0]?.[0] ?? 0);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,184 @@
+// Traffic stats on DuckDB: the SQL dialect for the shared builder (analytics/stats-sql.ts), and the
+// visits table that keeps the numbers fast at tens of millions of events. `stats_visits` holds one
+// row per visit (VISIT_COLUMNS), merged from each appended batch inside the batch's own transaction,
+// so it is exactly what the events say at every commit: a visit's counts add up, its first and last
+// events are kept by (ts_millis, event_id), and the derived source and channel come from the same
+// SQL the engine-independent path uses. Queries read it instead of grouping events into visits,
+// which is what costs time; only event-level questions (pages, event types) still read events.
+// Retention deletes rebuild the day they cut into. A version row rebuilds the table from the
+// events when its definition changes.
+import { BIGINT, type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
+import { DAY_MS } from '../platform/time-zone.js';
+import type { StatsScope } from './stats.js';
+import { partialVisitsSql, type StatsDialect, VISIT_COLUMNS } from './stats-sql.js';
+
+/** Bump when VISIT_COLUMNS or their derivation change: the table is rebuilt from the events at start. */
+export const STATS_VISITS_VERSION = '1';
+
+export type Bind = (value: DuckDBValue, type: DuckDBType) => string;
+
+const literal = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+export function duckStatsDialect(bind: Bind): StatsDialect {
+  const key = '(ts_millis, event_id)';
+  const filtered = (agg: string, cond?: string) => (cond ? `${agg} FILTER (WHERE ${cond})` : agg);
+  return {
+    text: (v) => bind(v, VARCHAR),
+    // Numbers are written as literals (checked integers, never text): DuckDB cannot bind a parameter
+    // that ends up inside a GROUP BY expression.
+    int: (v) => {
+      if (!Number.isSafeInteger(v)) throw new RangeError(`not a safe integer: ${v}`);
+      return v < 0 ? `(${v})` : String(v);
+    },
+    textList: (vs) => `(${vs.map((v) => bind(v, VARCHAR)).join(', ')})`,
+    constant: literal,
+    events: 'events',
+    notBot: 'NOT is_bot',
+    intDiv: (a, b) => `((${a}) // (${b}))`,
+    argMin: (x, cond) => filtered(`arg_min(${x}, ${key})`, cond),
+    argMax: (x, cond) => filtered(`arg_max(${x}, ${key})`, cond),
+    countIf: (cond) => `count(*) FILTER (WHERE ${cond})`,
+    uniq: (x) => `count(DISTINCT ${x})`,
+    any: (x) => `any_value(${x})`,
+    regexExtract: (x, pattern) => `regexp_extract(${x}, ${pattern}, 1)`,
+    regexReplace: (x, pattern, replacement) => `regexp_replace(${x}, ${pattern}, ${replacement})`,
+    matches: (x, pattern) => `regexp_matches(${x}, ${pattern})`,
+    like: (x, pattern) => `${x} LIKE ${pattern} ESCAPE '\\'`,
+    lower: (x) => `lower(${x})`,
+    monthOfDay: (day) => {
+      const date = `(DATE '1970-01-01' + CAST(${day} AS INTEGER))`;
+      return `(year(${date}) * 12 + month(${date}) - 1)`;
+    },
+    innerJoin: (left, right, keys) => `(${left}) AS l JOIN (${right}) AS r USING (${keys.join(', ')})`,
+    identity: (rows, organizationId) => {
+      const org = bind(organizationId, VARCHAR);
+      return (
+        `SELECT x.*, CASE WHEN l.hem_sha256 IS NULL THEN 0 ELSE 1 END AS i_identified, coalesce(pr.company_name, '') AS i_company, ` +
+        `coalesce(l.hem_sha256, '') AS i_person FROM (${rows}) AS x ` +
+        `LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = x.v_visitor ` +
+        `LEFT JOIN profiles pr ON pr.organization_id = ${org} AND pr.hem_sha256 = l.hem_sha256`
+      );
+    },
+    limit: (limit, offset) => `LIMIT ${bind(BigInt(limit), BIGINT)} OFFSET ${bind(BigInt(offset), BIGINT)}`,
+  };
+}
+
+const TEXT = new Set([
+  'organization_id',
+  'pixel_id',
+  'session_id',
+  'v_first_id',
+  'v_visitor',
+  'v_entry',
+  'v_entry_id',
+  'v_exit',
+  'v_exit_id',
+  'v_referrer',
+  'v_source',
+  'v_channel',
+  'v_utm_source',
+  'v_utm_medium',
+  'v_utm_campaign',
+  'v_country',
+  'v_region',
+  'v_city',
+  'v_browser',
+  'v_os',
+  'v_device',
+  'v_network',
+  'v_network_type',
+]);
+
+export function statsDdl(): string[] {
+  const columns = VISIT_COLUMNS.map((c) => `${c} ${TEXT.has(c) ? 'VARCHAR' : 'BIGINT'}`);
+  return [
+    `CREATE TABLE IF NOT EXISTS stats_visits (${columns.join(', ')})`,
+    'CREATE TABLE IF NOT EXISTS stats_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)',
+  ];
+}
+
+/** The batch staging table: events' columns, in memory, on the writer's connection only. */
+export const STAGE_DDL = 'CREATE OR REPLACE TEMP TABLE stats_stage AS SELECT * FROM events LIMIT 0';
+
+const insertVisits = (select: string): string =>
+  `INSERT INTO stats_visits (${VISIT_COLUMNS.join(', ')}) SELECT ${VISIT_COLUMNS.join(', ')} FROM (${select})`;
+
+/** One statement, written with its own parameters. */
+export type Statement = (bind: Bind) => string;
+
+/** Rebuilds the visits from every event (at start, when the version changed). */
+export function rebuildAllSql(): Statement[] {
+  return [
+    () => 'DELETE FROM stats_visits',
+    (bind) => {
+      const d = duckStatsDialect(bind);
+      return insertVisits(partialVisitsSql(d, 'events', `${d.notBot} AND session_id IS NOT NULL`));
+    },
+    () => `INSERT OR REPLACE INTO stats_meta VALUES ('visits_version', ${literal(STATS_VISITS_VERSION)})`,
+  ];
+}
+
+/** After a retention delete: the visits of those pixels up to the cut day go, that day's are rebuilt. */
+export function rebuildAfterDeleteSql(organizationId: string, pixelIds: readonly string[], beforeMs: number): Statement[] {
+  const day = Math.floor(beforeMs / DAY_MS);
+  const scope = (d: StatsDialect) => `organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)}`;
+  return [
+    (bind) => {
+      const d = duckStatsDialect(bind);
+      return `DELETE FROM stats_visits WHERE ${scope(d)} AND vday <= ${d.int(day)}`;
+    },
+    (bind) => {
+      const d = duckStatsDialect(bind);
+      const where = `${scope(d)} AND ts_millis >= ${d.int(day * DAY_MS)} AND ts_millis < ${d.int((day + 1) * DAY_MS)} AND ${d.notBot} AND session_id IS NOT NULL`;
+      return insertVisits(partialVisitsSql(d, 'events', where));
+    },
+  ];
+}
+
+/**
+ * Merges the staged batch into the visits: counts add up, the first event (and its attributes)
+ * and the first and last page views are kept by (ts_millis, event_id). `dayRange` bounds the
+ * target rows read (a visit lies in one UTC day), so a commit reads only the days it touches.
+ */
+export function mergeStagedSql(bind: Bind, dayRange: { from: number; to: number }): string {
+  const d = duckStatsDialect(bind);
+  const partial = partialVisitsSql(d, 'stats_stage', `${d.notBot} AND session_id IS NOT NULL`);
+  const earlier = '(s.v_start < t.v_start OR (s.v_start = t.v_start AND s.v_first_id < t.v_first_id))';
+  const firstColumns = VISIT_COLUMNS.filter(
+    (c) =>
+      !['organization_id', 'pixel_id', 'session_id', 'vday', 'v_start', 'v_end', 'v_events', 'v_pageviews', 'v_interactions'].includes(c) &&
+      !c.startsWith('v_entry') &&
+      !c.startsWith('v_exit'),
+  );
+  const entryWins =
+    's.v_entry_ts IS NOT NULL AND (t.v_entry_ts IS NULL OR s.v_entry_ts < t.v_entry_ts OR (s.v_entry_ts = t.v_entry_ts AND s.v_entry_id < t.v_entry_id))';
+  const exitWins =
+    's.v_exit_ts IS NOT NULL AND (t.v_exit_ts IS NULL OR s.v_exit_ts > t.v_exit_ts OR (s.v_exit_ts = t.v_exit_ts AND s.v_exit_id > t.v_exit_id))';
+  const set = [
+    'v_start = least(t.v_start, s.v_start)',
+    'v_end = greatest(t.v_end, s.v_end)',
+    'v_events = t.v_events + s.v_events',
+    'v_pageviews = t.v_pageviews + s.v_pageviews',
+    'v_interactions = t.v_interactions + s.v_interactions',
+    ...firstColumns.map((c) => `${c} = CASE WHEN ${earlier} THEN s.${c} ELSE t.${c} END`),
+    ...['v_entry', 'v_entry_ts', 'v_entry_id'].map((c) => `${c} = CASE WHEN ${entryWins} THEN s.${c} ELSE t.${c} END`),
+    ...['v_exit', 'v_exit_ts', 'v_exit_id'].map((c) => `${c} = CASE WHEN ${exitWins} THEN s.${c} ELSE t.${c} END`),
+  ];
+  return (
+    `MERGE INTO stats_visits AS t USING (${partial}) AS s ` +
+    `ON t.vday >= ${d.int(dayRange.from)} AND t.vday <= ${d.int(dayRange.to)} AND t.vday = s.vday AND t.session_id = s.session_id ` +
+    'AND t.pixel_id = s.pixel_id AND t.organization_id = s.organization_id ' +
+    `WHEN MATCHED THEN UPDATE SET ${set.join(', ')} ` +
+    `WHEN NOT MATCHED THEN INSERT (${VISIT_COLUMNS.join(', ')}) VALUES (${VISIT_COLUMNS.map((c) => `s.${c}`).join(', ')})`
+  );
+}
+
+/** The visits of a scope, from the table (the V of stats-sql.ts). */
+export function storedVisitsSql(d: StatsDialect, q: StatsScope): string {
+  // The day bounds let DuckDB skip row groups by their min/max (rows arrive roughly in time order).
+  return (
+    `SELECT ${VISIT_COLUMNS.join(', ')} FROM stats_visits WHERE organization_id = ${d.text(q.organizationId)} ` +
+    `AND pixel_id IN ${d.textList(q.pixelIds)} AND vday >= ${d.int(Math.floor(q.startMs / DAY_MS))} ` +
+    `AND vday <= ${d.int(Math.floor((q.endMs - 1) / DAY_MS))} AND v_start >= ${d.int(q.startMs)} AND v_start < ${d.int(q.endMs)}`
+  );
+}
