@@ -1,19 +1,22 @@
 // Traffic stats on DuckDB: the SQL dialect for the shared builder (analytics/stats-sql.ts), and the
-// visits table that keeps the numbers fast at tens of millions of events. `stats_visits` holds one
-// row per visit (VISIT_COLUMNS), merged from each appended batch inside the batch's own transaction,
-// so it is exactly what the events say at every commit: a visit's counts add up, its first and last
-// events are kept by (ts_millis, event_id), and the derived source and channel come from the same
-// SQL the engine-independent path uses. Queries read it instead of grouping events into visits,
-// which is what costs time; only event-level questions (pages, event types) still read events.
-// Retention deletes rebuild the day they cut into. A version row rebuilds the table from the
-// events when its definition changes.
+// two tables that keep the numbers fast at tens of millions of events. `stats_visits` holds one row
+// per visit (VISIT_COLUMNS); `stats_visit_values` one row per visit and page, and per visit and event
+// type, with that value's events and page views and a copy of the visit's start, end, interactions
+// and visitor. An append stages its rows in its own transaction (a durable table), and a merge queued
+// right behind it folds the stage into both tables; stats reads wait for queued merges, so they are
+// exactly what the acknowledged events say, while ingest never waits for the stats. Counts add up,
+// a visit's first and last events are kept by (ts_millis, event_id), and the derived source and
+// channel come from the same SQL the engine-independent path uses. Queries read them instead of grouping events into visits, which is
+// what costs time; only questions that combine two event-level properties still read the events.
+// Retention deletes rebuild the day they cut into. A version row rebuilds both from the events when
+// their definition changes.
 import { BIGINT, type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
 import { DAY_MS } from '../platform/time-zone.js';
-import type { StatsScope } from './stats.js';
-import { partialVisitsSql, type StatsDialect, VISIT_COLUMNS } from './stats-sql.js';
+import { PAGE_VIEW, type StatsScope } from './stats.js';
+import { type EventProperty, partialVisitsSql, type StatsDialect, VISIT_COLUMNS } from './stats-sql.js';
 
 /** Bump when VISIT_COLUMNS or their derivation change: the table is rebuilt from the events at start. */
-export const STATS_VISITS_VERSION = '1';
+export const STATS_VISITS_VERSION = '2';
 
 export type Bind = (value: DuckDBValue, type: DuckDBType) => string;
 
@@ -63,7 +66,25 @@ export function duckStatsDialect(bind: Bind): StatsDialect {
   };
 }
 
-const TEXT = new Set([
+const VALUE_COLUMNS = [
+  'organization_id',
+  'pixel_id',
+  'session_id',
+  'vday',
+  'prop',
+  'e_value',
+  'm_events',
+  'm_pageviews',
+  'v_start',
+  'v_end',
+  'v_interactions',
+  'v_visitor',
+] as const;
+const VALUE_KEY = ['organization_id', 'pixel_id', 'session_id', 'vday'] as const;
+
+const TEXT = new Set<string>([
+  'prop',
+  'e_value',
   'organization_id',
   'pixel_id',
   'session_id',
@@ -93,15 +114,49 @@ export function statsDdl(): string[] {
   const columns = VISIT_COLUMNS.map((c) => `${c} ${TEXT.has(c) ? 'VARCHAR' : 'BIGINT'}`);
   return [
     `CREATE TABLE IF NOT EXISTS stats_visits (${columns.join(', ')})`,
+    `CREATE TABLE IF NOT EXISTS stats_visit_values (${VALUE_COLUMNS.map((c) => `${c} ${TEXT.has(c) ? 'VARCHAR' : 'BIGINT'}`).join(', ')})`,
     'CREATE TABLE IF NOT EXISTS stats_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)',
   ];
 }
 
-/** The batch staging table: events' columns, in memory, on the writer's connection only. */
-export const STAGE_DDL = 'CREATE OR REPLACE TEMP TABLE stats_stage AS SELECT * FROM events LIMIT 0';
+/**
+ * The stage: events appended (in their own transaction) and not yet merged into the stats tables.
+ * Durable, so a process stopped between the two merges them at its next start.
+ */
+export const STAGE_DDL = 'CREATE TABLE IF NOT EXISTS stats_stage AS SELECT * FROM events LIMIT 0';
 
 const insertVisits = (select: string): string =>
   `INSERT INTO stats_visits (${VISIT_COLUMNS.join(', ')}) SELECT ${VISIT_COLUMNS.join(', ')} FROM (${select})`;
+
+/** Per visit and value of each event-level property: its events and page views (copies left NULL). */
+function partialValuesSql(d: StatsDialect, source: string, where: string): string {
+  const one = (prop: EventProperty, value: string) =>
+    `SELECT organization_id, pixel_id, coalesce(session_id, '') AS session_id, ${d.intDiv('ts_millis', String(DAY_MS))} AS vday, ` +
+    `${d.constant(prop)} AS prop, ${value} AS e_value, event_type FROM ${source} WHERE ${where}`;
+  return (
+    `SELECT organization_id, pixel_id, session_id, vday, prop, e_value, count(*) AS m_events, ` +
+    `${d.countIf(`event_type = ${d.constant(PAGE_VIEW)}`)} AS m_pageviews ` +
+    `FROM (${one('page', "coalesce(path, '')")} UNION ALL ${one('event_type', 'event_type')}) ` +
+    'GROUP BY organization_id, pixel_id, session_id, vday, prop, e_value'
+  );
+}
+
+const insertValues = (select: string): string =>
+  `INSERT INTO stats_visit_values (${VALUE_COLUMNS.join(', ')}) SELECT ${VALUE_COLUMNS.map((c) =>
+    ['v_start', 'v_end', 'v_interactions', 'v_visitor'].includes(c) ? `NULL AS ${c}` : c,
+  ).join(', ')} FROM (${select})`;
+
+/** Copies the visits' start, end, interactions and visitor onto their value rows, for the visits `keys` selects. */
+function copyVisitsSql(d: StatsDialect, dayRange: { from: number; to: number } | null, keys: string | null): string {
+  const days = (t: string) => (dayRange ? ` AND ${t}.vday >= ${d.int(dayRange.from)} AND ${t}.vday <= ${d.int(dayRange.to)}` : '');
+  const source = keys
+    ? `SELECT v.* FROM stats_visits v JOIN (${keys}) k USING (${VALUE_KEY.join(', ')}) WHERE true${days('v')}`
+    : `SELECT * FROM stats_visits v WHERE true${days('v')}`;
+  return (
+    'UPDATE stats_visit_values AS t SET v_start = v.v_start, v_end = v.v_end, v_interactions = v.v_interactions, v_visitor = v.v_visitor ' +
+    `FROM (${source}) AS v WHERE ${VALUE_KEY.map((c) => `t.${c} = v.${c}`).join(' AND ')}${days('t')}`
+  );
+}
 
 /** One statement, written with its own parameters. */
 export type Statement = (bind: Bind) => string;
@@ -109,11 +164,18 @@ export type Statement = (bind: Bind) => string;
 /** Rebuilds the visits from every event (at start, when the version changed). */
 export function rebuildAllSql(): Statement[] {
   return [
+    () => 'DELETE FROM stats_stage',
     () => 'DELETE FROM stats_visits',
+    () => 'DELETE FROM stats_visit_values',
     (bind) => {
       const d = duckStatsDialect(bind);
       return insertVisits(partialVisitsSql(d, 'events', `${d.notBot} AND session_id IS NOT NULL`));
     },
+    (bind) => {
+      const d = duckStatsDialect(bind);
+      return insertValues(partialValuesSql(d, 'events', `${d.notBot} AND session_id IS NOT NULL`));
+    },
+    (bind) => copyVisitsSql(duckStatsDialect(bind), null, null),
     () => `INSERT OR REPLACE INTO stats_meta VALUES ('visits_version', ${literal(STATS_VISITS_VERSION)})`,
   ];
 }
@@ -122,6 +184,8 @@ export function rebuildAllSql(): Statement[] {
 export function rebuildAfterDeleteSql(organizationId: string, pixelIds: readonly string[], beforeMs: number): Statement[] {
   const day = Math.floor(beforeMs / DAY_MS);
   const scope = (d: StatsDialect) => `organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)}`;
+  const where = (d: StatsDialect) =>
+    `${scope(d)} AND ts_millis >= ${d.int(day * DAY_MS)} AND ts_millis < ${d.int((day + 1) * DAY_MS)} AND ${d.notBot} AND session_id IS NOT NULL`;
   return [
     (bind) => {
       const d = duckStatsDialect(bind);
@@ -129,18 +193,51 @@ export function rebuildAfterDeleteSql(organizationId: string, pixelIds: readonly
     },
     (bind) => {
       const d = duckStatsDialect(bind);
-      const where = `${scope(d)} AND ts_millis >= ${d.int(day * DAY_MS)} AND ts_millis < ${d.int((day + 1) * DAY_MS)} AND ${d.notBot} AND session_id IS NOT NULL`;
-      return insertVisits(partialVisitsSql(d, 'events', where));
+      return `DELETE FROM stats_visit_values WHERE ${scope(d)} AND vday <= ${d.int(day)}`;
     },
+    (bind) => insertVisits(partialVisitsSql(duckStatsDialect(bind), 'events', where(duckStatsDialect(bind)))),
+    (bind) => {
+      const d = duckStatsDialect(bind);
+      return insertValues(partialValuesSql(d, 'events', where(d)));
+    },
+    (bind) => copyVisitsSql(duckStatsDialect(bind), { from: day, to: day }, null),
   ];
 }
 
 /**
- * Merges the staged batch into the visits: counts add up, the first event (and its attributes)
- * and the first and last page views are kept by (ts_millis, event_id). `dayRange` bounds the
- * target rows read (a visit lies in one UTC day), so a commit reads only the days it touches.
+ * Merges the staged batch: into the visits (counts add up, the first event with its attributes and
+ * the first and last page views are kept by (ts_millis, event_id)), into the value rows, then
+ * refreshes the value rows' copies of the visits the batch touched. `dayRange` bounds the rows read
+ * (a visit lies in one UTC day), so a commit reads only the days it touches.
  */
-export function mergeStagedSql(bind: Bind, dayRange: { from: number; to: number }): string {
+export function mergeStagedSql(dayRange: { from: number; to: number }): Statement[] {
+  const staged = (d: StatsDialect) => `${d.notBot} AND session_id IS NOT NULL`;
+  const days = (d: StatsDialect) => `t.vday >= ${d.int(dayRange.from)} AND t.vday <= ${d.int(dayRange.to)}`;
+  return [
+    (bind) => mergeVisitsSql(bind, dayRange),
+    (bind) => {
+      const d = duckStatsDialect(bind);
+      return (
+        `MERGE INTO stats_visit_values AS t USING (${partialValuesSql(d, 'stats_stage', staged(d))}) AS s ` +
+        `ON ${days(d)} AND t.vday = s.vday AND t.session_id = s.session_id AND t.prop = s.prop AND t.e_value = s.e_value ` +
+        'AND t.pixel_id = s.pixel_id AND t.organization_id = s.organization_id ' +
+        'WHEN MATCHED THEN UPDATE SET m_events = t.m_events + s.m_events, m_pageviews = t.m_pageviews + s.m_pageviews ' +
+        `WHEN NOT MATCHED THEN INSERT (${VALUE_COLUMNS.join(', ')}) VALUES (${VALUE_COLUMNS.map((c) =>
+          ['v_start', 'v_end', 'v_interactions', 'v_visitor'].includes(c) ? 'NULL' : `s.${c}`,
+        ).join(', ')})`
+      );
+    },
+    (bind) => {
+      const d = duckStatsDialect(bind);
+      const keys =
+        `SELECT DISTINCT organization_id, pixel_id, coalesce(session_id, '') AS session_id, ${d.intDiv('ts_millis', String(DAY_MS))} AS vday ` +
+        `FROM stats_stage WHERE ${staged(d)}`;
+      return copyVisitsSql(d, dayRange, keys);
+    },
+  ];
+}
+
+function mergeVisitsSql(bind: Bind, dayRange: { from: number; to: number }): string {
   const d = duckStatsDialect(bind);
   const partial = partialVisitsSql(d, 'stats_stage', `${d.notBot} AND session_id IS NOT NULL`);
   const earlier = '(s.v_start < t.v_start OR (s.v_start = t.v_start AND s.v_first_id < t.v_first_id))';
@@ -170,6 +267,16 @@ export function mergeStagedSql(bind: Bind, dayRange: { from: number; to: number 
     'AND t.pixel_id = s.pixel_id AND t.organization_id = s.organization_id ' +
     `WHEN MATCHED THEN UPDATE SET ${set.join(', ')} ` +
     `WHEN NOT MATCHED THEN INSERT (${VISIT_COLUMNS.join(', ')}) VALUES (${VISIT_COLUMNS.map((c) => `s.${c}`).join(', ')})`
+  );
+}
+
+/** The value rows of a scope for one event-level property (TotalsPlan.values of stats-sql.ts). */
+export function storedValuesSql(d: StatsDialect, q: StatsScope, property: EventProperty): string {
+  return (
+    `SELECT pixel_id, session_id, vday, e_value, m_events, m_pageviews, v_start, v_end, v_interactions, v_visitor FROM stats_visit_values ` +
+    `WHERE organization_id = ${d.text(q.organizationId)} AND pixel_id IN ${d.textList(q.pixelIds)} AND prop = ${d.constant(property)} ` +
+    `AND vday >= ${d.int(Math.floor(q.startMs / DAY_MS))} AND vday <= ${d.int(Math.floor((q.endMs - 1) / DAY_MS))} ` +
+    `AND v_start >= ${d.int(q.startMs)} AND v_start < ${d.int(q.endMs)}`
   );
 }
 

@@ -42,6 +42,7 @@ import {
   STATS_VISITS_VERSION,
   type Statement,
   statsDdl,
+  storedValuesSql,
   storedVisitsSql,
 } from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, operandOf } from './filter.js';
@@ -186,6 +187,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     if (rows.length === 0) return;
     // Converting first means a malformed row rejects the batch before a transaction is opened.
     const chunks = toChunks(rows, this.appendColumns);
+    let staged = false;
     await this.serializeWrite(async () => {
       await writer.run('BEGIN TRANSACTION');
       let appender: DuckDBAppender | null = null;
@@ -195,8 +197,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const flushing = appender;
         appender = null;
         flushing.closeSync();
-        // The visits table moves in the same transaction: it never disagrees with the events.
-        await this.mergeStats(writer, chunks, rows);
+        // Staged in the same transaction, merged into the stats tables right after (queueStatsMerge).
+        staged = await this.stageStats(writer, rows);
         await writer.run('COMMIT');
       } catch (err) {
         if (appender) {
@@ -211,6 +213,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         throw err;
       }
     });
+    if (staged) void this.queueStatsMerge();
   }
 
   async queryEvents(q: PageQuery): Promise<EventRecord[]> {
@@ -448,6 +451,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     return this.serializeWrite(async () => {
       await writer.run('BEGIN TRANSACTION');
       try {
+        // Staged events first, so the rebuild below starts from stats tables that hold every event.
+        await this.mergeStaged(writer);
         const deleted = (await writer.runAndReadAll(sql, p.values, p.types)).getRows().length;
         await this.runStatements(writer, rebuildAfterDeleteSql(organizationId, pixelIds, beforeMs));
         await writer.run('COMMIT');
@@ -503,18 +508,35 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
 
   // Traffic stats (analytics/stats.ts), read from the visits table kept in step at ingest (duckdb-stats.ts).
 
+  /** A merge of the staged events is queued or running; reads wait for it (stats are exact at read time). */
+  private statsMerge: Promise<void> = Promise.resolve();
+  /** Whether the queued merge has not started yet (a later append can count on it). */
+  private statsMergeQueued = false;
+
   private async initStats(writer: DuckDBConnection): Promise<void> {
     for (const ddl of statsDdl()) await writer.run(ddl);
     await writer.run(STAGE_DDL);
     const version = (await writer.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'visits_version'`)).getRows()[0]?.[0];
-    if (version === STATS_VISITS_VERSION) return;
     await writer.run('BEGIN TRANSACTION');
     try {
-      await this.runStatements(writer, rebuildAllSql());
+      // A new definition rebuilds from the events (staged ones included); otherwise what a stopped
+      // process staged but did not merge is merged now.
+      if (version === STATS_VISITS_VERSION) await this.mergeStaged(writer);
+      else await this.runStatements(writer, rebuildAllSql());
       await writer.run('COMMIT');
     } catch (err) {
       await writer.run('ROLLBACK').catch(() => undefined);
       throw err;
+    }
+    // The stage follows the events table's columns (it may have gained some since).
+    const columns = async (table: string) =>
+      (await writer.runAndReadAll(`SELECT column_name FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`))
+        .getRows()
+        .map((r) => String(r[0]))
+        .join(',');
+    if ((await columns('events')) !== (await columns('stats_stage'))) {
+      await writer.run('DROP TABLE stats_stage');
+      await writer.run(STAGE_DDL);
     }
   }
 
@@ -530,29 +552,62 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     }
   }
 
-  private async mergeStats(writer: DuckDBConnection, chunks: readonly DuckDBDataChunk[], rows: readonly EventRow[]): Promise<void> {
-    let from = Number.POSITIVE_INFINITY;
-    let to = Number.NEGATIVE_INFINITY;
-    for (const r of rows) {
-      if (r.is_bot || r.session_id === null) continue;
-      const day = Math.floor(r.ts_millis / DAY_MS);
-      if (day < from) from = day;
-      if (day > to) to = day;
-    }
-    if (from > to) return;
-    const stage = await writer.createAppender('stats_stage', 'main', 'temp');
-    for (const chunk of chunks) stage.appendDataChunk(chunk);
+  /** Inside the append's transaction: the rows stats count go to the durable stage as well. */
+  private async stageStats(writer: DuckDBConnection, rows: readonly EventRow[]): Promise<boolean> {
+    const counted = rows.filter((r) => !r.is_bot && r.session_id !== null);
+    if (counted.length === 0) return false;
+    const stage = await writer.createAppender('stats_stage');
+    for (const chunk of toChunks(counted, this.appendColumns)) stage.appendDataChunk(chunk);
     stage.closeSync();
-    const p = new Params();
-    await writer.run(
-      mergeStagedSql((v, t) => p.add(v, t), { from, to }),
-      p.values,
-      p.types,
-    );
+    return true;
+  }
+
+  /** Inside a transaction: merges every staged event into the stats tables and empties the stage. */
+  private async mergeStaged(writer: DuckDBConnection): Promise<void> {
+    const [range] = (await writer.runAndReadAll(`SELECT min(ts_millis), max(ts_millis) FROM stats_stage`)).getRows();
+    if (range?.[0] === null || range?.[0] === undefined) return;
+    const from = Math.floor(Number(range[0]) / DAY_MS);
+    const to = Math.floor(Number(range[1]) / DAY_MS);
+    await this.runStatements(writer, mergeStagedSql({ from, to }));
     await writer.run('DELETE FROM stats_stage');
   }
 
+  /**
+   * Queues a merge of the stage behind the writes already queued, unless one is queued and not yet
+   * started (it will take this batch too). Appends return before it runs, so ingest does not wait
+   * for the stats; stats reads do.
+   */
+  private queueStatsMerge(): Promise<void> {
+    if (this.statsMergeQueued) return this.statsMerge;
+    this.statsMergeQueued = true;
+    const writer = this.requireWriter();
+    this.statsMerge = this.serializeWrite(async () => {
+      this.statsMergeQueued = false;
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        await this.mergeStaged(writer);
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+    // A failed merge leaves the stage as it was; the next append or read tries again.
+    this.statsMerge.catch(() => undefined);
+    return this.statsMerge;
+  }
+
+  /** Waits until every acknowledged event is in the stats tables. */
+  private async statsSettled(): Promise<void> {
+    try {
+      await this.statsMerge;
+    } catch {
+      await this.queueStatsMerge();
+    }
+  }
+
   private async statsRead(build: (d: ReturnType<typeof duckStatsDialect>) => string): Promise<DuckDBValue[][]> {
+    await this.statsSettled();
     const p = new Params();
     const sql = build(duckStatsDialect((v, t) => p.add(v, t)));
     return this.read(sql, p);
@@ -560,14 +615,14 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
 
   async statsTotals(q: StatsScope): Promise<StatsTotals> {
     if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
-    const rows = await this.statsRead((d) => totalsSql(d, q, { visits: storedVisitsSql(d, q), grouping: { kind: 'none' } }));
+    const rows = await this.statsRead((d) => totalsSql(d, q, { visits: storedVisitsSql(d, q), values: (p) => storedValuesSql(d, q, p), grouping: { kind: 'none' } }));
     return totalsOf(rows[0] ?? []);
   }
 
   async statsTimeseries(q: StatsScope, buckets: BucketSpec): Promise<BucketTotals[]> {
     if (scopeIsEmpty(q)) return [];
     const rows = await this.statsRead((d) =>
-      totalsSql(d, q, { visits: storedVisitsSql(d, q), grouping: { kind: 'bucket', spec: buckets } }),
+      totalsSql(d, q, { visits: storedVisitsSql(d, q), values: (p) => storedValuesSql(d, q, p), grouping: { kind: 'bucket', spec: buckets } }),
     );
     return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
   }
@@ -577,6 +632,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const rows = await this.statsRead((d) =>
       totalsSql(d, q, {
         visits: storedVisitsSql(d, q),
+        values: (p) => storedValuesSql(d, q, p),
         grouping: { kind: 'property', property: b.property },
         page: { limit: b.limit, offset: b.offset },
       }),

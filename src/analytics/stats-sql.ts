@@ -219,9 +219,19 @@ export function visitsFromEvents(d: StatsDialect, q: StatsScope): string {
 /** What a statement groups by. */
 export type Grouping = { kind: 'none' } | { kind: 'property'; property: StatsProperty } | { kind: 'bucket'; spec: BucketSpec };
 
+/** The event-level properties, whose values an engine may keep per visit (see TotalsPlan.values). */
+export type EventProperty = 'page' | 'event_type';
+
 export interface TotalsPlan {
   /** V: visits starting in range, VISIT_COLUMNS. */
   visits: string;
+  /**
+   * Optional: one row per visit starting in range and value of an event-level property, with
+   * columns pixel_id, session_id, vday, e_value, m_events, m_pageviews (that value's events and
+   * page views in the visit) and the visit's v_start, v_end, v_interactions, v_visitor. With it,
+   * a question about one event-level property reads these rows instead of the events.
+   */
+  values?: (property: EventProperty) => string;
   grouping: Grouping;
   /** Page through groups (breakdowns): one more row than asked, to tell whether more follow. */
   page?: { limit: number; offset: number };
@@ -231,10 +241,6 @@ const usesIdentity = (q: StatsScope, grouping: Grouping): boolean =>
   Boolean(q.identified) ||
   (grouping.kind === 'property' && PROPERTY_LEVEL[grouping.property] === 'visitor') ||
   Boolean(q.filter?.some((g) => g.some((c) => PROPERTY_LEVEL[c.property] === 'visitor')));
-
-const usesEvents = (q: StatsScope, grouping: Grouping): boolean =>
-  (grouping.kind === 'property' && PROPERTY_LEVEL[grouping.property] === 'event') ||
-  Boolean(q.filter?.some((g) => g.some((c) => PROPERTY_LEVEL[c.property] === 'event')));
 
 /**
  * The statement: totals, per bucket or per property value (column `g`), in the column order
@@ -249,8 +255,32 @@ export function totalsSql(d: StatsDialect, q: StatsScope, plan: TotalsPlan): str
   const property = plan.grouping.kind === 'property' ? plan.grouping.property : null;
   const carried = ['v_visitor', 'v_start', 'v_end', 'v_interactions', 'i_identified'];
 
+  const eventProperties = new Set<StatsProperty>(
+    [...(q.filter ?? []).flat().map((c) => c.property), ...(property ? [property] : [])].filter((p) => PROPERTY_LEVEL[p] === 'event'),
+  );
+  const [single] = eventProperties;
+
   let matched: string;
-  if (usesEvents(q, plan.grouping)) {
+  if (plan.values && eventProperties.size === 1 && single) {
+    // Every event-level question is about one property: read its per-visit values, not the events.
+    const column = COLUMN[single];
+    const needsVisits =
+      identity ||
+      (property !== null && property !== single) ||
+      Boolean(q.filter?.some((g) => g.some((c) => PROPERTY_LEVEL[c.property] !== 'event')));
+    const values = plan.values(single as EventProperty);
+    const rows = needsVisits
+      ? `SELECT * FROM ${d.innerJoin(`SELECT pixel_id, session_id, vday, e_value AS ${column}, m_events, m_pageviews FROM (${values})`, visits, ['pixel_id', 'session_id', 'vday'])}`
+      : `SELECT *, e_value AS ${column}, 0 AS i_identified, '' AS i_company, '' AS i_person FROM (${values})`;
+    if (property === single) {
+      matched = `SELECT ${carried.join(', ')}, ${column} AS g, m_events, m_pageviews FROM (${rows})${where}`;
+    } else {
+      const groupValue = property ? `, ${d.any(COLUMN[property])} AS g` : '';
+      matched =
+        `SELECT pixel_id, session_id, vday${groupValue}, ${carried.map((c) => `${d.any(c)} AS ${c}`).join(', ')}, ` +
+        `sum(m_events) AS m_events, sum(m_pageviews) AS m_pageviews FROM (${rows})${where} GROUP BY pixel_id, session_id, vday`;
+    }
+  } else if (eventProperties.size > 0) {
     const { fromMs, toMs } = eventWindow(q);
     const events =
       `SELECT pixel_id, coalesce(session_id, '') AS session_id, ${d.intDiv('ts_millis', String(DAY_MS))} AS vday, ` +

@@ -350,6 +350,11 @@ export async function runStatsContract(name: string, makeStore: () => Promise<An
         ],
       ],
       ['an event type', [[{ property: 'event_type', op: 'eq', value: 'click' }]]],
+      [
+        'a page or an event type (two event-level properties)',
+        [[{ property: 'page', op: 'eq', value: '/pricing' }], [{ property: 'event_type', op: 'eq', value: 'form_submission' }]],
+      ],
+      ['a page or a source', [[{ property: 'page', op: 'eq', value: '/about' }], [{ property: 'source', op: 'eq', value: 'X' }]]],
       ['no UTM campaign', [[{ property: 'utm_campaign', op: 'eq', value: null }]]],
       ['not an entry page', [[{ property: 'entry_page', op: 'ne', value: '/' }]]],
       ['an identified company', [[{ property: 'company', op: 'not_null', value: null }]]],
