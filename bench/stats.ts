@@ -210,7 +210,14 @@ function overviewCalls(s: AnalyticsStore, days: number, filter?: StatsScope['fil
   const endDay = localDay(END - 1, ZONE) + 1;
   const startMs = startOfLocalDay(endDay - days, ZONE);
   const prevStartMs = startOfLocalDay(endDay - 2 * days, ZONE);
-  const scope: StatsScope = { organizationId: ORG, pixelIds: [PIXEL], startMs, endMs: END, identified: true, ...(filter ? { filter } : {}) };
+  const scope: StatsScope = {
+    organizationId: ORG,
+    pixelIds: [PIXEL],
+    startMs,
+    endMs: END,
+    identified: true,
+    ...(filter ? { filter } : {}),
+  };
   const previous: StatsScope = { ...scope, startMs: prevStartMs, endMs: startMs };
   const spec: BucketSpec = { unit: 'day', offsets: offsetPieces(startMs, END, ZONE) };
   const breakdown = (property: BreakdownQuery['property'], extra?: StatsScope['filter']) => () =>
@@ -242,7 +249,9 @@ interface Engine {
 
 async function runEngine(engine: Engine): Promise<void> {
   seed = 42;
-  log(`\n== ${engine.name}: ${EVENTS.toLocaleString('en')} events, batches of ${engine.batch.toLocaleString('en')}, ${availableParallelism()} CPUs`);
+  log(
+    `\n== ${engine.name}: ${EVENTS.toLocaleString('en')} events, batches of ${engine.batch.toLocaleString('en')}, ${availableParallelism()} CPUs`,
+  );
   let store = engine.open();
   await store.init();
   const started = performance.now();

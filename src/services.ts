@@ -34,6 +34,7 @@ import { Metrics } from './platform/metrics.js';
 import { connectRedis, RedisFailureCounter, RedisRateLimiter } from './platform/redis-limits.js';
 import { ProjectsService } from './projects/service.js';
 import { SessionsService } from './sessions/service.js';
+import { StatsService } from './stats/service.js';
 import { TaxonomyService } from './taxonomy/service.js';
 import { TaxonomyStore } from './taxonomy/store.js';
 
@@ -67,6 +68,7 @@ export interface Services extends CatalogServices {
   ingest: IngestService;
   events: EventsService;
   identity: IdentityService;
+  stats: StatsService;
   /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
 }
@@ -187,6 +189,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     ingest: new IngestService(core.pixels, committer, metrics, config.ipMode, core.now, deduper, intel, identity),
     events: new EventsService(analytics, core.projects, core.pixels),
     identity,
+    stats: new StatsService(analytics, core.projects, core.pixels, core.now),
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {

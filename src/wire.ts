@@ -17,3 +17,4 @@ export type {
 } from './pixels/schemas.js';
 export type { Project, ProjectBodyOut, ProjectListBody } from './projects/schemas.js';
 export type { OrganizationRef, Role, Session, User } from './sessions/schemas.js';
+export type { Metric, Period, StatsAggregate, StatsBreakdown, StatsBreakdownRow, StatsRange, StatsTimeseries } from './stats/schemas.js';

@@ -553,7 +553,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.requireReady();
     if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
     const d = this.statsDialect();
-    const rows = await this.statsRows(totalsSql(d, q, { visits: visitsFromEvents(d, q), grouping: { kind: 'none' } }));
+    const rows = await this.statsRows(totalsSql(d, q, { visits: () => visitsFromEvents(d, q), grouping: { kind: 'none' } }));
     return totalsOf(rows[0] ?? [], 1);
   }
 
@@ -561,7 +561,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.requireReady();
     if (scopeIsEmpty(q)) return [];
     const d = this.statsDialect();
-    const rows = await this.statsRows(totalsSql(d, q, { visits: visitsFromEvents(d, q), grouping: { kind: 'bucket', spec: buckets } }));
+    const rows = await this.statsRows(
+      totalsSql(d, q, { visits: () => visitsFromEvents(d, q), grouping: { kind: 'bucket', spec: buckets } }),
+    );
     return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
   }
 
@@ -571,7 +573,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const d = this.statsDialect();
     const rows = await this.statsRows(
       totalsSql(d, q, {
-        visits: visitsFromEvents(d, q),
+        visits: () => visitsFromEvents(d, q),
         grouping: { kind: 'property', property: b.property },
         page: { limit: b.limit, offset: b.offset },
       }),

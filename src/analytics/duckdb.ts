@@ -530,7 +530,11 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     }
     // The stage follows the events table's columns (it may have gained some since).
     const columns = async (table: string) =>
-      (await writer.runAndReadAll(`SELECT column_name FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`))
+      (
+        await writer.runAndReadAll(
+          `SELECT column_name FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`,
+        )
+      )
         .getRows()
         .map((r) => String(r[0]))
         .join(',');
@@ -615,14 +619,20 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
 
   async statsTotals(q: StatsScope): Promise<StatsTotals> {
     if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
-    const rows = await this.statsRead((d) => totalsSql(d, q, { visits: storedVisitsSql(d, q), values: (p) => storedValuesSql(d, q, p), grouping: { kind: 'none' } }));
+    const rows = await this.statsRead((d) =>
+      totalsSql(d, q, { visits: () => storedVisitsSql(d, q), values: (p) => storedValuesSql(d, q, p), grouping: { kind: 'none' } }),
+    );
     return totalsOf(rows[0] ?? []);
   }
 
   async statsTimeseries(q: StatsScope, buckets: BucketSpec): Promise<BucketTotals[]> {
     if (scopeIsEmpty(q)) return [];
     const rows = await this.statsRead((d) =>
-      totalsSql(d, q, { visits: storedVisitsSql(d, q), values: (p) => storedValuesSql(d, q, p), grouping: { kind: 'bucket', spec: buckets } }),
+      totalsSql(d, q, {
+        visits: () => storedVisitsSql(d, q),
+        values: (p) => storedValuesSql(d, q, p),
+        grouping: { kind: 'bucket', spec: buckets },
+      }),
     );
     return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
   }
@@ -631,7 +641,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     if (scopeIsEmpty(q)) return { rows: [], more: false };
     const rows = await this.statsRead((d) =>
       totalsSql(d, q, {
-        visits: storedVisitsSql(d, q),
+        visits: () => storedVisitsSql(d, q),
         values: (p) => storedValuesSql(d, q, p),
         grouping: { kind: 'property', property: b.property },
         page: { limit: b.limit, offset: b.offset },

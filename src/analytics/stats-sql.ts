@@ -223,8 +223,11 @@ export type Grouping = { kind: 'none' } | { kind: 'property'; property: StatsPro
 export type EventProperty = 'page' | 'event_type';
 
 export interface TotalsPlan {
-  /** V: visits starting in range, VISIT_COLUMNS. */
-  visits: string;
+  /**
+   * V: visits starting in range, VISIT_COLUMNS. Written only when the statement needs it (it may
+   * bind parameters, and an engine refuses parameters its statement does not use).
+   */
+  visits: () => string;
   /**
    * Optional: one row per visit starting in range and value of an event-level property, with
    * columns pixel_id, session_id, vday, e_value, m_events, m_pageviews (that value's events and
@@ -248,9 +251,10 @@ const usesIdentity = (q: StatsScope, grouping: Grouping): boolean =>
  */
 export function totalsSql(d: StatsDialect, q: StatsScope, plan: TotalsPlan): string {
   const identity = usesIdentity(q, plan.grouping);
-  let visits = plan.visits;
-  if (identity) visits = d.identity(visits, q.organizationId);
-  else visits = `SELECT *, 0 AS i_identified, '' AS i_company, '' AS i_person FROM (${visits})`;
+  const visitRows = (): string =>
+    identity
+      ? d.identity(plan.visits(), q.organizationId)
+      : `SELECT *, 0 AS i_identified, '' AS i_company, '' AS i_person FROM (${plan.visits()})`;
   const where = q.filter && q.filter.length > 0 ? ` WHERE ${filterSql(d, q.filter)}` : '';
   const property = plan.grouping.kind === 'property' ? plan.grouping.property : null;
   const carried = ['v_visitor', 'v_start', 'v_end', 'v_interactions', 'i_identified'];
@@ -270,7 +274,7 @@ export function totalsSql(d: StatsDialect, q: StatsScope, plan: TotalsPlan): str
       Boolean(q.filter?.some((g) => g.some((c) => PROPERTY_LEVEL[c.property] !== 'event')));
     const values = plan.values(single as EventProperty);
     const rows = needsVisits
-      ? `SELECT * FROM ${d.innerJoin(`SELECT pixel_id, session_id, vday, e_value AS ${column}, m_events, m_pageviews FROM (${values})`, visits, ['pixel_id', 'session_id', 'vday'])}`
+      ? `SELECT * FROM ${d.innerJoin(`SELECT pixel_id, session_id, vday, e_value AS ${column}, m_events, m_pageviews FROM (${values})`, visitRows(), ['pixel_id', 'session_id', 'vday'])}`
       : `SELECT *, e_value AS ${column}, 0 AS i_identified, '' AS i_company, '' AS i_person FROM (${values})`;
     if (property === single) {
       matched = `SELECT ${carried.join(', ')}, ${column} AS g, m_events, m_pageviews FROM (${rows})${where}`;
@@ -285,7 +289,7 @@ export function totalsSql(d: StatsDialect, q: StatsScope, plan: TotalsPlan): str
     const events =
       `SELECT pixel_id, coalesce(session_id, '') AS session_id, ${d.intDiv('ts_millis', String(DAY_MS))} AS vday, ` +
       `coalesce(path, '') AS e_page, event_type AS e_type FROM (${selectEvents(d.events, eventScope(d, q.organizationId, q.pixelIds, fromMs, toMs))})`;
-    const joined = `SELECT * FROM ${d.innerJoin(events, visits, ['pixel_id', 'session_id', 'vday'])}`;
+    const joined = `SELECT * FROM ${d.innerJoin(events, visitRows(), ['pixel_id', 'session_id', 'vday'])}`;
     const groupValue = property
       ? `, ${property && PROPERTY_LEVEL[property] === 'event' ? COLUMN[property] : d.any(COLUMN[property])} AS g`
       : '';
@@ -296,7 +300,7 @@ export function totalsSql(d: StatsDialect, q: StatsScope, plan: TotalsPlan): str
       `FROM (${joined})${where} GROUP BY pixel_id, session_id, vday${groupBy}`;
   } else {
     const groupValue = property ? `, ${COLUMN[property]} AS g` : '';
-    matched = `SELECT ${carried.join(', ')}${groupValue}, v_events AS m_events, v_pageviews AS m_pageviews FROM (${visits})${where}`;
+    matched = `SELECT ${carried.join(', ')}${groupValue}, v_events AS m_events, v_pageviews AS m_pageviews FROM (${visitRows()})${where}`;
   }
 
   const metrics =

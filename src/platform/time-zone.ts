@@ -39,10 +39,16 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-/** The canonical spelling of a zone ("europe/berlin" → "Europe/Berlin"), or null when unknown. */
+let spellings: Map<string, string> | null = null;
+
+/**
+ * The zone as the IANA list spells it ("europe/berlin" → "Europe/Berlin"), or null when unknown.
+ * Names ICU keeps as aliases (Asia/Kolkata for Asia/Calcutta) stay as given, not rewritten.
+ */
 export function canonicalTimeZone(zone: string): string | null {
   if (!isTimeZone(zone)) return null;
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  spellings ??= new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
+  return spellings.get(zone.toLowerCase()) ?? (zone.toUpperCase() === 'UTC' ? 'UTC' : zone);
 }
 
 /** The wall-clock time at `ms` in `zone`, as milliseconds of a UTC date with the same fields. */

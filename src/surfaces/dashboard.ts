@@ -12,6 +12,7 @@ import type { App } from '../platform/http.js';
 import { projectsDashboardRoutes } from '../projects/routes.dashboard.js';
 import type { Services } from '../services.js';
 import { sessionsDashboardRoutes } from '../sessions/routes.dashboard.js';
+import { statsDashboardRoutes } from '../stats/routes.dashboard.js';
 import { surface } from './scope.js';
 
 export async function dashboardSurface(app: App, s: Services): Promise<void> {
@@ -28,5 +29,6 @@ export async function dashboardSurface(app: App, s: Services): Promise<void> {
     projectsDashboardRoutes(scope, s);
     pixelsDashboardRoutes(scope, s);
     eventsDashboardRoutes(scope, s);
+    statsDashboardRoutes(scope, s);
   });
 }

@@ -7,6 +7,7 @@ import { identityDataRoutes } from '../identity/routes.data.js';
 import { legacyClientsDataRoutes } from '../legacy-clients/routes.data.js';
 import type { App } from '../platform/http.js';
 import type { Services } from '../services.js';
+import { statsDataRoutes } from '../stats/routes.data.js';
 import { taxonomyDataRoutes } from '../taxonomy/routes.data.js';
 import { surface } from './scope.js';
 
@@ -30,5 +31,6 @@ export async function dataSurface(app: App, s: Services): Promise<void> {
     identityDataRoutes(scope, s);
     fieldCatalogDataRoutes(scope, s);
     taxonomyDataRoutes(scope, s);
+    statsDataRoutes(scope, s);
   });
 }

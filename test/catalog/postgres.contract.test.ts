@@ -69,6 +69,7 @@ describe.skipIf(!serverUrl)('catalog migrations on PostgreSQL', () => {
         '0003_projects',
         '0004_pixel_trackers',
         '0005_taxonomy',
+        '0006_project_time_zone',
       ]);
       // The catalog's tables live in its own schema, not in public.
       const tables = await admin((c) =>

@@ -94,6 +94,7 @@ describe('catalog migrations on SQLite', () => {
         '0003_projects',
         '0004_pixel_trackers',
         '0005_taxonomy',
+        '0006_project_time_zone',
       ]);
     }
   }, 60_000);
