@@ -77,7 +77,10 @@ export class StatsService {
     private readonly now: () => number,
   ) {}
 
-  /** The pixels asked for and the project's zone; another tenant's ids answer "not found". */
+  /**
+   * The pixels asked for and the project's zone; another tenant's ids answer "not found". Resolved
+   * before anything else is checked, so a foreign id is a 404 whatever the other parameters say.
+   */
   private async scope(organizationId: string, p: { pixel_id?: string; project_id?: string }): Promise<Scope> {
     if (p.pixel_id) {
       const pixel = await this.pixels.getIn([organizationId], p.pixel_id);
@@ -127,9 +130,9 @@ export class StatsService {
   }
 
   async aggregate(caller: Caller, p: AggregateParams): Promise<StatsAggregate> {
+    const scope = await this.scope(caller.organizationId, p);
     const metrics = parseMetrics(p.metrics);
     const filter = this.filterOf(caller, p.filters, metrics);
-    const scope = await this.scope(caller.organizationId, p);
     const period = p.period ?? '30d';
     const days = this.days(period, p.date, scope.zone);
     const compare = p.compare === 'previous_period';
@@ -152,9 +155,9 @@ export class StatsService {
   }
 
   async timeseries(caller: Caller, p: TimeseriesParams): Promise<StatsTimeseries> {
+    const scope = await this.scope(caller.organizationId, p);
     const metrics = parseMetrics(p.metrics);
     const filter = this.filterOf(caller, p.filters, metrics);
-    const scope = await this.scope(caller.organizationId, p);
     const period = p.period ?? '30d';
     const days = this.days(period, p.date, scope.zone);
     const interval: BucketUnit = p.interval ?? defaultInterval(period, days);
@@ -173,10 +176,10 @@ export class StatsService {
   }
 
   async breakdown(caller: Caller, p: BreakdownParams): Promise<StatsBreakdown> {
+    const scope = await this.scope(caller.organizationId, p);
     const metrics = parseMetrics(p.metrics);
     const property = parseProperty(p.property);
     const filter = this.filterOf(caller, p.filters, metrics, property);
-    const scope = await this.scope(caller.organizationId, p);
     const days = this.days(p.period ?? '30d', p.date, scope.zone);
     const limit = p.limit ?? 100;
     const page = p.page ?? 1;
