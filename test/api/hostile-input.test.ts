@@ -289,6 +289,7 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'GET /dashboard/api/orgs/:org_id/pixels/:pixel_id/status': (f) => ({ auth: 'session', params: { ...org(f), pixel_id: f.pixelId } }),
   'GET /dashboard/api/orgs/:org_id/events': (f) => ({ auth: 'session', params: org(f), query: f.range }),
   'GET /dashboard/api/orgs/:org_id/event_counts': (f) => ({ auth: 'session', params: org(f), query: f.range }),
+  'GET /dashboard/api/orgs/:org_id/events/export': (f) => ({ auth: 'session', params: org(f), query: { ...f.range, format: 'csv' } }),
   'GET /dashboard/api/orgs/:org_id/recent-events': (f) => ({ auth: 'session', params: org(f), query: { ...f.range, limit: '10' } }),
   'GET /dashboard/api/orgs/:org_id/stats/aggregate': (f) => ({
     auth: 'session',

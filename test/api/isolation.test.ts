@@ -440,6 +440,10 @@ const CASES: Record<string, Case> = {
     foreign: (c) => dashEventsProbes(c, 'event_counts'),
     own: (c) => dashEventsOwn(c, 'event_counts'),
   },
+  'GET /dashboard/api/orgs/:org_id/events/export': {
+    foreign: (c) => dashEventsProbes(c, 'events/export'),
+    own: (c) => dashEventsOwn(c, 'events/export'),
+  },
   'GET /dashboard/api/orgs/:org_id/recent-events': {
     foreign: (c) => dashEventsProbes(c, 'recent-events'),
     own: (c) => dashEventsOwn(c, 'recent-events'),

@@ -79,7 +79,7 @@ export function Layout({ orgId, children }: { orgId: string | null; children: Re
           {homeOrg ? (
             <>
               <ul>
-                {nav(`/${homeOrg.organization_id}`, 'Get started')}
+                {nav(`/${homeOrg.organization_id}`, 'Overview')}
                 {nav(`/${homeOrg.organization_id}/events`, 'Events')}
               </ul>
               <h2 className="nav-heading">Settings</h2>
