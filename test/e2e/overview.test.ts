@@ -19,6 +19,8 @@ describe.skipIf(reason !== null)('traffic overview in the browser', () => {
   let siteUrl = '';
   let owner: Tenant;
   let pixelId = '';
+  /** The owner's signed-in page, left by the first test for the next. */
+  let ownerPage: Page | null = null;
 
   beforeAll(async () => {
     d = await startDashboard();
@@ -136,5 +138,42 @@ describe.skipIf(reason !== null)('traffic overview in the browser', () => {
     await screenshot(page, 'overview-390');
     await page.screenshot({ path: `${process.cwd()}/test-artifacts/screenshots/overview-390-full.png`, fullPage: true });
     expect(d.pageErrors).toEqual([]);
+    ownerPage = page;
   }, 120_000);
+
+  it('finds events by URL or title on the Events page and downloads that filter as CSV and NDJSON', async () => {
+    const page = ownerPage;
+    if (!page) throw new Error('the overview test signs in first');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${d.url}/${owner.orgId}/events`);
+    await page.getByRole('heading', { name: 'Events', exact: true }).waitFor();
+    await page.getByLabel('Search URL or title').fill('pricing');
+    const listed = page.waitForRequest((r) => r.url().includes('/recent-events?'));
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    expect(new URL((await listed).url()).searchParams.get('filter')).toBe('url:like:%pricing%|title:like:%pricing%');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('pricing');
+    const table = page.locator('table.events-table');
+    await expect.poll(() => table.locator('tbody tr td:nth-child(3)').allTextContents()).toEqual(['/pricing', '/pricing', '/pricing']);
+    expect(await table.locator('tbody tr td:nth-child(2)').allTextContents()).toEqual(['Page view', 'Page view', 'Page view']);
+
+    const download = async (format: string) => {
+      const href = await page.getByRole('link', { name: format, exact: true }).getAttribute('href');
+      expect(href).toContain('/events/export?');
+      return page.evaluate((url) => fetch(url).then((r) => r.text()), href as string);
+    };
+    const csv = (await download('CSV')).trim().split('\r\n');
+    expect(csv).toHaveLength(4);
+    expect(csv[0]?.split(',').slice(0, 3)).toEqual(['event_id', 'event_type', 'ts_millis']);
+    const ndjson = (await download('NDJSON'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { path: string; title: string });
+    expect(ndjson.map((e) => [e.path, e.title])).toEqual([
+      ['/pricing', 'Pricing'],
+      ['/pricing', 'Pricing'],
+      ['/pricing', 'Pricing'],
+    ]);
+    await screenshot(page, 'events-search');
+    expect(d.pageErrors).toEqual([]);
+  }, 60_000);
 });
