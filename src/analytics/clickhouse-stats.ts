@@ -24,6 +24,13 @@ export function clickHouseStatsDialect(t: ClickHouseStatsTables): StatsDialect {
     intDiv: (a, b) => `intDiv(${a}, ${b})`,
     argMin: (x, cond) => (cond ? `argMinIf(${x}, ${key}, ${cond})` : `argMin(${x}, ${key})`),
     argMax: (x, cond) => (cond ? `argMaxIf(${x}, ${key}, ${cond})` : `argMax(${x}, ${key})`),
+    // One aggregate over a tuple instead of one per field (ClickHouse computes an aggregate written
+    // twice only once, so each field reads the same tuple).
+    argMany: (kind, xs, cond) => {
+      const fn = kind === 'min' ? 'argMin' : 'argMax';
+      const agg = cond ? `${fn}If(tuple(${xs.join(', ')}), ${key}, ${cond})` : `${fn}(tuple(${xs.join(', ')}), ${key})`;
+      return xs.map((_, i) => `tupleElement(${agg}, ${i + 1})`);
+    },
     countIf: (cond) => `countIf(${cond})`,
     uniq: (x) => `uniqExact(${x})`,
     any: (x) => `any(${x})`,

@@ -36,6 +36,11 @@ export interface StatsDialect {
   /** Value of `x` at the first (or last) row by (ts_millis, event_id), among rows where `cond` holds. */
   argMin(x: string, cond?: string): string;
   argMax(x: string, cond?: string): string;
+  /**
+   * Optional: several argMin (or argMax) over the same rows at once, one expression each; an
+   * engine that can carry a tuple through one aggregate does the work once.
+   */
+  argMany?(kind: 'min' | 'max', xs: readonly string[], cond?: string): string[];
   countIf(cond: string): string;
   /** Count of distinct non-NULL values. */
   uniq(x: string): string;
@@ -171,37 +176,49 @@ export function eventScope(d: StatsDialect, organizationId: string, pixelIds: re
 export function partialVisitsSql(d: StatsDialect, source: string, eventsWhere: string): string {
   const pv = `event_type = ${d.constant(PAGE_VIEW)}`;
   const passive = `event_type NOT IN (${PASSIVE_EVENT_TYPES.map((t) => d.constant(t)).join(', ')})`;
-  const first = FIRST_EVENT.map(([col, as]) => `${d.argMin(`coalesce(${col}, '')`)} AS ${as}`).join(', ');
+  const many = (kind: 'min' | 'max', xs: readonly string[], cond?: string): string[] =>
+    d.argMany ? d.argMany(kind, xs, cond) : xs.map((x) => (kind === 'min' ? d.argMin(x, cond) : d.argMax(x, cond)));
+  const firstOf = many('min', ['event_id', ...FIRST_EVENT.map(([col]) => `coalesce(${col}, '')`)]);
+  const first = ['v_first_id', ...FIRST_EVENT.map(([, as]) => as)].map((as, i) => `${firstOf[i]} AS ${as}`).join(', ');
+  const page = ["coalesce(path, '')", 'ts_millis', 'event_id'];
+  const [entry, entryTs, entryId] = many('min', page, pv);
+  const [exit, exitTs, exitId] = many('max', page, pv);
   const grouped =
-    `SELECT organization_id, pixel_id, session_id, vday, min(ts_millis) AS v_start, max(ts_millis) AS v_end, ${d.argMin('event_id')} AS v_first_id, ` +
+    `SELECT organization_id, pixel_id, session_id, vday, min(ts_millis) AS v_start, max(ts_millis) AS v_end, ` +
     `${first}, count(*) AS v_events, ${d.countIf(pv)} AS v_pageviews, ${d.countIf(passive)} AS v_interactions, ` +
-    `${d.argMin(`coalesce(path, '')`, pv)} AS r_entry, ${d.argMin('ts_millis', pv)} AS r_entry_ts, ${d.argMin('event_id', pv)} AS r_entry_id, ` +
-    `${d.argMax(`coalesce(path, '')`, pv)} AS r_exit, ${d.argMax('ts_millis', pv)} AS r_exit_ts, ${d.argMax('event_id', pv)} AS r_exit_id ` +
+    `${entry} AS r_entry, ${entryTs} AS r_entry_ts, ${entryId} AS r_entry_id, ` +
+    `${exit} AS r_exit, ${exitTs} AS r_exit_ts, ${exitId} AS r_exit_id ` +
     `FROM (SELECT organization_id, pixel_id, coalesce(session_id, '') AS session_id, ${d.intDiv('ts_millis', String(DAY_MS))} AS vday, ` +
     `ts_millis, event_id, event_type, path, ${FIRST_EVENT.map(([col]) => col).join(', ')} FROM (${selectEvents(source, eventsWhere)})) ` +
     'GROUP BY organization_id, pixel_id, session_id, vday';
+  // One level derives everything from the grouped row, each expression reading the aliases before
+  // it: ClickHouse 18.16 spends a long time analysing every level of nested SELECTs, so few levels.
   // A visit without page views has no entry or exit page (DuckDB's FILTER gives NULL, ClickHouse's -If a default).
   const some = 'v_pageviews > 0';
-  const withPages =
-    `SELECT *, CASE WHEN ${some} THEN coalesce(r_entry, '') ELSE '' END AS v_entry, CASE WHEN ${some} THEN r_entry_ts ELSE NULL END AS v_entry_ts, ` +
-    `CASE WHEN ${some} THEN r_entry_id ELSE NULL END AS v_entry_id, CASE WHEN ${some} THEN coalesce(r_exit, '') ELSE '' END AS v_exit, ` +
-    `CASE WHEN ${some} THEN r_exit_ts ELSE NULL END AS v_exit_ts, CASE WHEN ${some} THEN r_exit_id ELSE NULL END AS v_exit_id FROM (${grouped})`;
   const host = (x: string) => d.regexReplace(d.lower(d.regexExtract(x, d.constant(HOST_PATTERN))), d.constant('^www\\.'), d.constant(''));
-  const hosts = `SELECT *, ${host('f_referrer')} AS r_ref_host, ${host('f_url')} AS r_page_host FROM (${withPages})`;
-  const external = `SELECT *, CASE WHEN r_ref_host <> '' AND r_ref_host <> r_page_host THEN r_ref_host ELSE '' END AS v_referrer FROM (${hosts})`;
-  const named = `SELECT *, ${namedSourceCase(d, 'v_referrer')} AS r_named FROM (${external})`;
   const medium = d.lower('v_utm_medium');
   const inList = (values: readonly string[]) => `(${values.map((v) => d.constant(v)).join(', ')})`;
   const group = (g: string) => `r_named IN ${inList(NAMED_SOURCES.filter((s) => s.group === g).map((s) => s.name))}`;
   const [paid, email, search, social, campaign, referral, direct] = CHANNELS.map((c) => d.constant(c));
-  const derived =
-    `SELECT *, CASE WHEN r_named <> '' THEN r_named WHEN v_referrer <> '' THEN v_referrer WHEN v_utm_source <> '' THEN v_utm_source ` +
-    `ELSE ${d.constant(DIRECT)} END AS v_source, ` +
+  const derived = [
+    `CASE WHEN ${some} THEN coalesce(r_entry, '') ELSE '' END AS v_entry`,
+    `CASE WHEN ${some} THEN r_entry_ts ELSE NULL END AS v_entry_ts`,
+    `CASE WHEN ${some} THEN r_entry_id ELSE NULL END AS v_entry_id`,
+    `CASE WHEN ${some} THEN coalesce(r_exit, '') ELSE '' END AS v_exit`,
+    `CASE WHEN ${some} THEN r_exit_ts ELSE NULL END AS v_exit_ts`,
+    `CASE WHEN ${some} THEN r_exit_id ELSE NULL END AS v_exit_id`,
+    `${host('f_referrer')} AS r_ref_host`,
+    `${host('f_url')} AS r_page_host`,
+    `CASE WHEN r_ref_host <> '' AND r_ref_host <> r_page_host THEN r_ref_host ELSE '' END AS v_referrer`,
+    `${namedSourceCase(d, 'v_referrer')} AS r_named`,
+    `CASE WHEN r_named <> '' THEN r_named WHEN v_referrer <> '' THEN v_referrer WHEN v_utm_source <> '' THEN v_utm_source ` +
+      `ELSE ${d.constant(DIRECT)} END AS v_source`,
     `CASE WHEN ${medium} IN ${inList(PAID_MEDIUMS)} THEN ${paid} WHEN ${medium} IN ${inList(EMAIL_MEDIUMS)} OR ${group('email')} THEN ${email} ` +
-    `WHEN ${group('search')} THEN ${search} WHEN ${group('social')} THEN ${social} ` +
-    `WHEN v_utm_source <> '' OR v_utm_medium <> '' OR v_utm_campaign <> '' THEN ${campaign} WHEN v_referrer <> '' THEN ${referral} ` +
-    `ELSE ${direct} END AS v_channel FROM (${named})`;
-  return `SELECT ${VISIT_COLUMNS.join(', ')} FROM (${derived})`;
+      `WHEN ${group('search')} THEN ${search} WHEN ${group('social')} THEN ${social} ` +
+      `WHEN v_utm_source <> '' OR v_utm_medium <> '' OR v_utm_campaign <> '' THEN ${campaign} WHEN v_referrer <> '' THEN ${referral} ` +
+      `ELSE ${direct} END AS v_channel`,
+  ];
+  return `SELECT ${VISIT_COLUMNS.join(', ')} FROM (SELECT *, ${derived.join(', ')} FROM (${grouped}))`;
 }
 
 function namedSourceCase(d: StatsDialect, host: string): string {
