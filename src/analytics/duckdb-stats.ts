@@ -16,7 +16,7 @@ import { PAGE_VIEW, type StatsScope } from './stats.js';
 import { type EventProperty, partialVisitsSql, type StatsDialect, VISIT_COLUMNS } from './stats-sql.js';
 
 /** Bump when VISIT_COLUMNS or their derivation change: the table is rebuilt from the events at start. */
-export const STATS_VISITS_VERSION = '2';
+export const STATS_VISITS_VERSION = '3';
 
 export type Bind = (value: DuckDBValue, type: DuckDBType) => string;
 

@@ -16,7 +16,11 @@ export interface NamedSource {
   readonly patterns?: readonly string[];
 }
 
+/** In order: the first entry a host matches names it (webmail before the search engine of its domain). */
 export const NAMED_SOURCES: readonly NamedSource[] = [
+  { name: 'Gmail', group: 'email', domains: ['mail.google.com'] },
+  { name: 'Outlook', group: 'email', domains: ['outlook.live.com', 'outlook.office.com', 'outlook.office365.com'] },
+  { name: 'Yahoo! Mail', group: 'email', domains: ['mail.yahoo.com'] },
   { name: 'Google', group: 'search', domains: ['google.com'], patterns: ['^(.+\\.)?google\\.[a-z]{2,3}(\\.[a-z]{2})?$'] },
   { name: 'Bing', group: 'search', domains: ['bing.com'] },
   { name: 'DuckDuckGo', group: 'search', domains: ['duckduckgo.com'] },
@@ -50,9 +54,6 @@ export const NAMED_SOURCES: readonly NamedSource[] = [
   { name: 'Substack', group: 'social', domains: ['substack.com'] },
   { name: 'Product Hunt', group: 'social', domains: ['producthunt.com'] },
   { name: 'Slack', group: 'social', domains: ['slack.com'] },
-  { name: 'Gmail', group: 'email', domains: ['mail.google.com'] },
-  { name: 'Outlook', group: 'email', domains: ['outlook.live.com', 'outlook.office.com', 'outlook.office365.com'] },
-  { name: 'Yahoo! Mail', group: 'email', domains: ['mail.yahoo.com'] },
 ];
 
 /** `utm_medium` values (lower case) of paid traffic and of email. */
