@@ -45,6 +45,7 @@ import { createThrottles, type Throttles } from './platform/throttles.js';
 import { ProjectsService } from './projects/service.js';
 import { RetentionService } from './retention/service.js';
 import { SessionsService } from './sessions/service.js';
+import { StatsService } from './stats/service.js';
 import { TaxonomyService } from './taxonomy/service.js';
 import { TaxonomyStore } from './taxonomy/store.js';
 
@@ -84,6 +85,7 @@ export interface Services extends CatalogServices {
   retention: RetentionService;
   intent: IntentService;
   identityImports: IdentityImportService;
+  stats: StatsService;
   /** Readiness probes of the two stores (for /readyz): resolve when the store answers. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void> };
 }
@@ -230,6 +232,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     }),
     intent,
     identityImports,
+    stats: new StatsService(analytics, core.projects, core.pixels, core.now),
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {

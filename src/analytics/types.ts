@@ -4,6 +4,7 @@
 import { IDENTITY_FIELDS, type IdentityFieldKey } from '../identity/fields.js';
 import type { IdentityStore } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
+import type { StatsStore } from './stats.js';
 
 /** Arrow/DataFusion type names, as Delivr's events_schema reports them. */
 export type ArrowType = 'Utf8' | 'Int64' | 'Int32' | 'Boolean';
@@ -182,7 +183,7 @@ export interface EventIdQuery {
   receivedSinceMs: number;
 }
 
-export interface AnalyticsStore extends IdentityStore, IntentStore {
+export interface AnalyticsStore extends IdentityStore, IntentStore, StatsStore {
   readonly engine: 'duckdb' | 'clickhouse';
   /** Creates tables if missing. Idempotent, safe from several processes. */
   init(): Promise<void>;

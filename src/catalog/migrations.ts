@@ -4,6 +4,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { accountSecurityMigrations } from '../accounts/migrations.js';
 import { identityImportsMigration } from '../identity-import/migration.js';
+import { projectsMigrations } from '../projects/migrations.js';
 import { retentionMigrations } from '../retention/migrations.js';
 import { taxonomyMigrations } from '../taxonomy/migrations.js';
 
@@ -174,6 +175,7 @@ const migrations: Record<string, Migration> = {
   ...retentionMigrations,
   ...accountSecurityMigrations,
   '0008_identity_imports': identityImportsMigration,
+  ...projectsMigrations,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -99,9 +99,11 @@ export class EventsService {
     organizationId: string,
     p: ExportQueryParams,
     raw = false,
+    /** v1 scoping: organization_id may stand for every pixel of the organization (the dashboard's "All pixels"). */
+    v1 = false,
   ): Promise<{ columns: readonly FieldName[]; rows: AsyncGenerator<EventRecord[]> }> {
     if (p.distinct !== undefined) throw fail('invalid_parameters', 'distinct is not available on exports');
-    const q = await this.baseQuery(organizationId, p, false, LONG_WINDOW_MS, LONG_HINT, raw);
+    const q = await this.baseQuery(organizationId, p, v1, LONG_WINDOW_MS, LONG_HINT, raw);
     const columns: readonly FieldName[] = q.select ?? defaultFields(q);
     const page = (after: Keyset | undefined) => this.keysetPage(q, EXPORT_PAGE, after);
     async function* rows(): AsyncGenerator<EventRecord[]> {

@@ -46,8 +46,8 @@ export function projectsPartnerRoutes(
       const { user } = await auth.platform(req, { requireApp: true });
       const organizationId = headerValue(req, 'organization_id');
       await members.require(organizationId, user.id, 'projects.write');
-      const { name, retention_days } = req.body.project;
-      const project = await projects.create(organizationId as string, name, retention_days ?? null);
+      const { name, time_zone, retention_days } = req.body.project;
+      const project = await projects.create(organizationId as string, name, { timeZone: time_zone, retentionDays: retention_days ?? null });
       return { response: { project_id: project.id } };
     },
   );

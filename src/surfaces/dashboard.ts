@@ -16,6 +16,7 @@ import { type App, documentsThrottle } from '../platform/http.js';
 import { projectsDashboardRoutes } from '../projects/routes.dashboard.js';
 import type { Services } from '../services.js';
 import { sessionsDashboardRoutes } from '../sessions/routes.dashboard.js';
+import { statsDashboardRoutes } from '../stats/routes.dashboard.js';
 import { taxonomyDashboardRoutes } from '../taxonomy/routes.dashboard.js';
 import { surface } from './scope.js';
 
@@ -40,5 +41,6 @@ export async function dashboardSurface(app: App, s: Services): Promise<void> {
     intentDashboardRoutes(scope, s);
     identityDashboardRoutes(scope, s);
     identityImportDashboardRoutes(scope, s);
+    statsDashboardRoutes(scope, s);
   });
 }
