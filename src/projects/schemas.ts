@@ -51,6 +51,7 @@ export const PartnerProjects = wrap({ projects: Type.Array(ProjectOut) });
 export const PartnerProjectUpdateBody = Type.Object({
   project_id: Id,
   name: Type.Optional(NameField),
+  time_zone: Type.Optional(TimeZoneField),
   retention_days: Type.Optional(RetentionDays),
 });
 export const PartnerProjectRef = Type.Object({ project_id: Id });
