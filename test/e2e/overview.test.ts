@@ -176,4 +176,23 @@ describe.skipIf(reason !== null)('traffic overview in the browser', () => {
     await screenshot(page, 'events-search');
     expect(d.pageErrors).toEqual([]);
   }, 60_000);
+
+  it('sets the project’s time zone in Settings, and the overview counts its days there', async () => {
+    const page = ownerPage;
+    if (!page) throw new Error('the overview test signs in first');
+    await page.goto(`${d.url}/${owner.orgId}/settings/projects`);
+    await page.getByRole('cell', { name: 'Europe/Berlin' }).waitFor();
+    await page.getByRole('button', { name: 'Change time zone of Acme site' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Time zone of Acme site' });
+    await dialog.getByLabel('Time zone').selectOption('Asia/Tokyo');
+    await dialog.getByRole('button', { name: 'Save time zone' }).click();
+    await page.getByText('Acme site now counts its days in Asia/Tokyo.').waitFor();
+    // The row shows it too, and retention was left as it was.
+    await page.getByRole('cell', { name: 'Asia/Tokyo' }).waitFor();
+    await page.getByRole('cell', { name: 'Keep forever' }).waitFor();
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByText('in its time zone (Asia/Tokyo)').waitFor();
+    await expect.poll(() => page.locator('.stat[data-metric="visitors"] .stat-value').textContent()).toBe('3');
+    expect(d.pageErrors).toEqual([]);
+  }, 60_000);
 });
