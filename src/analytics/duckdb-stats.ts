@@ -180,6 +180,21 @@ export function rebuildAllSql(): Statement[] {
   ];
 }
 
+/**
+ * Whether the stats tables hold any visit of those pixels up to the cut day. When they hold none, a
+ * retention delete removed no counted event (bots, events without a session), so nothing is
+ * rebuilt: the rebuild's visit query costs seconds of planning on a loaded machine even over no rows.
+ */
+export function countedUpToSql(organizationId: string, pixelIds: readonly string[], beforeMs: number): Statement {
+  return (bind) => {
+    const d = duckStatsDialect(bind);
+    return (
+      `SELECT 1 FROM stats_visits WHERE organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)} ` +
+      `AND vday <= ${d.int(Math.floor(beforeMs / DAY_MS))} LIMIT 1`
+    );
+  };
+}
+
 /** After a retention delete: the visits of those pixels up to the cut day go, that day's are rebuilt. */
 export function rebuildAfterDeleteSql(organizationId: string, pixelIds: readonly string[], beforeMs: number): Statement[] {
   const day = Math.floor(beforeMs / DAY_MS);

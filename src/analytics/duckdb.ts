@@ -35,6 +35,7 @@ import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { DAY_MS } from '../platform/time-zone.js';
 import {
+  countedUpToSql,
   duckStatsDialect,
   mergeStagedSql,
   rebuildAfterDeleteSql,
@@ -481,7 +482,10 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         // The count of changed rows, not RETURNING: a first pass may delete millions of rows, and
         // bringing each id back into JavaScript cost 20 times the delete itself (bench/retention.ts).
         const deleted = (await writer.run(sql, p.values, p.types)).rowsChanged;
-        await this.runStatements(writer, rebuildAfterDeleteSql(organizationId, pixelIds, beforeMs));
+        // Nothing deleted, or nothing the stats count: the stats tables still match the events.
+        if (deleted > 0 && (await this.statsHold(writer, countedUpToSql(organizationId, pixelIds, beforeMs)))) {
+          await this.runStatements(writer, rebuildAfterDeleteSql(organizationId, pixelIds, beforeMs));
+        }
         await writer.run('COMMIT');
         return deleted;
       } catch (err) {
@@ -599,6 +603,20 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         p.types,
       );
     }
+  }
+
+  /** Whether a query of duckdb-stats.ts returns a row. */
+  private async statsHold(writer: DuckDBConnection, statement: Statement): Promise<boolean> {
+    const p = new Params();
+    return (
+      (
+        await writer.runAndReadAll(
+          statement((v, t) => p.add(v, t)),
+          p.values,
+          p.types,
+        )
+      ).getRows().length > 0
+    );
   }
 
   /** Inside the append's transaction: the rows stats count go to the durable stage as well. */
