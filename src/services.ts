@@ -52,6 +52,7 @@ import { createThrottles, type Throttles } from './platform/throttles.js';
 import { ProjectsService } from './projects/service.js';
 import { RetentionService } from './retention/service.js';
 import { SessionsService } from './sessions/service.js';
+import { StatsService } from './stats/service.js';
 import { TaxonomyService } from './taxonomy/service.js';
 import { TaxonomyStore } from './taxonomy/store.js';
 
@@ -104,6 +105,7 @@ export interface Services extends CatalogServices {
   storage: StorageHealth;
   /** Readiness probes (for /readyz): resolve when the store answers, and when writes have room again. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void>; storage: () => Promise<void> };
+  stats: StatsService;
 }
 
 export interface ServiceOptions {
@@ -290,6 +292,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     identity,
     queries,
     storage,
+    stats: new StatsService(analytics, core.projects, core.pixels, core.now),
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {

@@ -27,9 +27,20 @@ import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { audienceRowsDdl, ClickHouseAudiences } from './audience-clickhouse.js';
 import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, sqlStringList, toWellFormed } from './clickhouse-sql.js';
+import { clickHouseStatsDialect } from './clickhouse-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, fieldName, operandOf } from './filter.js';
 import { ClickHouseIntent, pagesDdl } from './intent-clickhouse.js';
 import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage, STORED_FIELDS } from './resolution.js';
+import {
+  type BreakdownQuery,
+  type BreakdownRow,
+  type BucketSpec,
+  type BucketTotals,
+  EMPTY_TOTALS,
+  type StatsScope,
+  type StatsTotals,
+} from './stats.js';
+import { realtimeSql, scopeIsEmpty, totalsOf, totalsSql, visitsFromEvents } from './stats-sql.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -595,6 +606,59 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         }
       })(),
     );
+  }
+
+  // Traffic stats (analytics/stats.ts): visits grouped from the events at query time (clickhouse-stats.ts).
+
+  private statsDialect() {
+    return clickHouseStatsDialect({ events: this.table, links: this.links, profiles: this.profiles });
+  }
+
+  private async statsRows(sql: string): Promise<unknown[][]> {
+    const rows = await this.select(sql, true);
+    return rows.map((r) =>
+      ['g', 'visitors', 'visits', 'pageviews', 'events', 'bounces', 'duration', 'identified'].map((k) => r[k] ?? null),
+    );
+  }
+
+  async statsTotals(q: StatsScope): Promise<StatsTotals> {
+    this.requireReady();
+    if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
+    const d = this.statsDialect();
+    const rows = await this.statsRows(totalsSql(d, q, { visits: () => visitsFromEvents(d, q), grouping: { kind: 'none' } }));
+    return totalsOf(rows[0] ?? [], 1);
+  }
+
+  async statsTimeseries(q: StatsScope, buckets: BucketSpec): Promise<BucketTotals[]> {
+    this.requireReady();
+    if (scopeIsEmpty(q)) return [];
+    const d = this.statsDialect();
+    const rows = await this.statsRows(
+      totalsSql(d, q, { visits: () => visitsFromEvents(d, q), grouping: { kind: 'bucket', spec: buckets } }),
+    );
+    return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
+  }
+
+  async statsBreakdown(q: StatsScope, b: BreakdownQuery): Promise<{ rows: BreakdownRow[]; more: boolean }> {
+    this.requireReady();
+    if (scopeIsEmpty(q)) return { rows: [], more: false };
+    const d = this.statsDialect();
+    const rows = await this.statsRows(
+      totalsSql(d, q, {
+        visits: () => visitsFromEvents(d, q),
+        grouping: { kind: 'property', property: b.property },
+        page: { limit: b.limit, offset: b.offset },
+      }),
+    );
+    const out = rows.map((r) => ({ value: String(r[0] ?? ''), totals: totalsOf(r, 1) }));
+    return { rows: out.slice(0, b.limit), more: out.length > b.limit };
+  }
+
+  async statsRealtimeVisitors(organizationId: string, pixelIds: readonly string[], sinceMs: number, untilMs: number): Promise<number> {
+    this.requireReady();
+    if (pixelIds.length === 0 || untilMs < sinceMs) return 0;
+    const [row] = await this.select(realtimeSql(this.statsDialect(), organizationId, pixelIds, sinceMs, untilMs));
+    return toNumber(row?.visitors ?? 0, 'visitors');
   }
 
   async close(): Promise<void> {

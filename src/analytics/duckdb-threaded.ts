@@ -86,6 +86,10 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
   readonly writeAudienceRows: AnalyticsStore['writeAudienceRows'] = (...a) => this.call('writeAudienceRows', a);
   readonly readAudienceRows: AnalyticsStore['readAudienceRows'] = (...a) => this.call('readAudienceRows', a);
   readonly deleteAudienceRuns: AnalyticsStore['deleteAudienceRuns'] = (...a) => this.call('deleteAudienceRuns', a);
+  readonly statsTotals: AnalyticsStore['statsTotals'] = (...a) => this.call('statsTotals', a);
+  readonly statsTimeseries: AnalyticsStore['statsTimeseries'] = (...a) => this.call('statsTimeseries', a);
+  readonly statsBreakdown: AnalyticsStore['statsBreakdown'] = (...a) => this.call('statsBreakdown', a);
+  readonly statsRealtimeVisitors: AnalyticsStore['statsRealtimeVisitors'] = (...a) => this.call('statsRealtimeVisitors', a);
 
   scanDerivedEventIds(receivedSinceMs: number, each: (eventId: string, receivedMs: number) => void): Promise<void> {
     return this.send({ id: this.nextId++, method: 'scanDerivedEventIds', args: [receivedSinceMs] }, each).then(() => undefined);

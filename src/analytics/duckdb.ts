@@ -36,7 +36,21 @@ import {
 } from '../identity/store-shared.js';
 import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
+import { DAY_MS } from '../platform/time-zone.js';
 import { AUDIENCE_DDL, DuckDbAudiences } from './audience-duckdb.js';
+import {
+  countedUpToSql,
+  duckStatsDialect,
+  mergeStagedSql,
+  rebuildAfterDeleteSql,
+  rebuildAllSql,
+  STAGE_DDL,
+  STATS_VISITS_VERSION,
+  type Statement,
+  statsDdl,
+  storedValuesSql,
+  storedVisitsSql,
+} from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
 import {
@@ -49,6 +63,16 @@ import {
   pagePlan,
   resolvePage,
 } from './resolution.js';
+import {
+  type BreakdownQuery,
+  type BreakdownRow,
+  type BucketSpec,
+  type BucketTotals,
+  EMPTY_TOTALS,
+  type StatsScope,
+  type StatsTotals,
+} from './stats.js';
+import { realtimeSql, scopeIsEmpty, totalsOf, totalsSql } from './stats-sql.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -174,6 +198,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       for (const ddl of INTENT_DDL) await writer.run(ddl);
       // Audiences: the rows of each run (audience-duckdb.ts).
       for (const ddl of AUDIENCE_DDL) await writer.run(ddl);
+      await this.initStats(writer);
     });
   }
 
@@ -208,6 +233,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     if (rows.length === 0) return;
     // Converting first means a malformed row rejects the batch before a transaction is opened.
     const chunks = toChunks(rows, this.appendColumns);
+    let staged = false;
     await this.serializeWrite(async () => {
       await writer.run('BEGIN TRANSACTION');
       let appender: DuckDBAppender | null = null;
@@ -217,6 +243,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const flushing = appender;
         appender = null;
         flushing.closeSync();
+        // Staged in the same transaction, merged into the stats tables right after (queueStatsMerge).
+        staged = await this.stageStats(writer, rows);
         await writer.run('COMMIT');
       } catch (err) {
         if (appender) {
@@ -231,6 +259,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         throw err;
       }
     });
+    if (staged) void this.queueStatsMerge();
   }
 
   async queryEvents(q: PageQuery, opts: QueryOptions = {}): Promise<EventRecord[]> {
@@ -515,10 +544,26 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const sql =
       `DELETE FROM events WHERE organization_id = ${p.add(organizationId, VARCHAR)} AND pixel_id IN (${pixelIds.map((x) => p.add(x, VARCHAR)).join(', ')}) ` +
       `AND ts_millis < ${p.add(toBigInt(beforeMs, 'beforeMs'), BIGINT)}`;
-    // The count of changed rows, not RETURNING: a first pass may delete millions of rows, and
-    // bringing each id back into JavaScript cost 20 times the delete itself (bench/retention.ts).
     const writer = this.requireWriter();
-    return this.serializeWrite(async () => (await writer.run(sql, p.values, p.types)).rowsChanged);
+    return this.serializeWrite(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        // Staged events first, so the rebuild below starts from stats tables that hold every event.
+        await this.mergeStaged(writer);
+        // The count of changed rows, not RETURNING: a first pass may delete millions of rows, and
+        // bringing each id back into JavaScript cost 20 times the delete itself (bench/retention.ts).
+        const deleted = (await writer.run(sql, p.values, p.types)).rowsChanged;
+        // Nothing deleted, or nothing the stats count: the stats tables still match the events.
+        if (deleted > 0 && (await this.statsHold(writer, countedUpToSql(organizationId, pixelIds, beforeMs)))) {
+          await this.runStatements(writer, rebuildAfterDeleteSql(organizationId, pixelIds, beforeMs));
+        }
+        await writer.run('COMMIT');
+        return deleted;
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   /** One statement on the writer, in line with the other writes. */
@@ -579,6 +624,171 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         }
       }),
     );
+  }
+
+  // Traffic stats (analytics/stats.ts), read from the visits table kept in step at ingest (duckdb-stats.ts).
+
+  /** A merge of the staged events is queued or running; reads wait for it (stats are exact at read time). */
+  private statsMerge: Promise<void> = Promise.resolve();
+  /** Whether the queued merge has not started yet (a later append can count on it). */
+  private statsMergeQueued = false;
+
+  private async initStats(writer: DuckDBConnection): Promise<void> {
+    for (const ddl of statsDdl()) await writer.run(ddl);
+    await writer.run(STAGE_DDL);
+    const version = (await writer.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'visits_version'`)).getRows()[0]?.[0];
+    await writer.run('BEGIN TRANSACTION');
+    try {
+      // A new definition rebuilds from the events (staged ones included); otherwise what a stopped
+      // process staged but did not merge is merged now.
+      if (version === STATS_VISITS_VERSION) await this.mergeStaged(writer);
+      else await this.runStatements(writer, rebuildAllSql());
+      await writer.run('COMMIT');
+    } catch (err) {
+      await writer.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    // The stage follows the events table's columns (it may have gained some since).
+    const columns = async (table: string) =>
+      (
+        await writer.runAndReadAll(
+          `SELECT column_name FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`,
+        )
+      )
+        .getRows()
+        .map((r) => String(r[0]))
+        .join(',');
+    if ((await columns('events')) !== (await columns('stats_stage'))) {
+      await writer.run('DROP TABLE stats_stage');
+      await writer.run(STAGE_DDL);
+    }
+  }
+
+  /** Runs statements of duckdb-stats.ts on the writer, each with its own parameters. */
+  private async runStatements(writer: DuckDBConnection, statements: readonly Statement[]): Promise<void> {
+    for (const statement of statements) {
+      const p = new Params();
+      await writer.run(
+        statement((v, t) => p.add(v, t)),
+        p.values,
+        p.types,
+      );
+    }
+  }
+
+  /** Whether a query of duckdb-stats.ts returns a row. */
+  private async statsHold(writer: DuckDBConnection, statement: Statement): Promise<boolean> {
+    const p = new Params();
+    return (
+      (
+        await writer.runAndReadAll(
+          statement((v, t) => p.add(v, t)),
+          p.values,
+          p.types,
+        )
+      ).getRows().length > 0
+    );
+  }
+
+  /** Inside the append's transaction: the rows stats count go to the durable stage as well. */
+  private async stageStats(writer: DuckDBConnection, rows: readonly EventRow[]): Promise<boolean> {
+    const counted = rows.filter((r) => !r.is_bot && r.session_id !== null);
+    if (counted.length === 0) return false;
+    const stage = await writer.createAppender('stats_stage');
+    for (const chunk of toChunks(counted, this.appendColumns)) stage.appendDataChunk(chunk);
+    stage.closeSync();
+    return true;
+  }
+
+  /** Inside a transaction: merges every staged event into the stats tables and empties the stage. */
+  private async mergeStaged(writer: DuckDBConnection): Promise<void> {
+    const [range] = (await writer.runAndReadAll(`SELECT min(ts_millis), max(ts_millis) FROM stats_stage`)).getRows();
+    if (range?.[0] === null || range?.[0] === undefined) return;
+    const from = Math.floor(Number(range[0]) / DAY_MS);
+    const to = Math.floor(Number(range[1]) / DAY_MS);
+    await this.runStatements(writer, mergeStagedSql({ from, to }));
+    await writer.run('DELETE FROM stats_stage');
+  }
+
+  /**
+   * Queues a merge of the stage behind the writes already queued, unless one is queued and not yet
+   * started (it will take this batch too). Appends return before it runs, so ingest does not wait
+   * for the stats; stats reads do.
+   */
+  private queueStatsMerge(): Promise<void> {
+    if (this.statsMergeQueued) return this.statsMerge;
+    this.statsMergeQueued = true;
+    const writer = this.requireWriter();
+    this.statsMerge = this.serializeWrite(async () => {
+      this.statsMergeQueued = false;
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        await this.mergeStaged(writer);
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+    // A failed merge leaves the stage as it was; the next append or read tries again.
+    this.statsMerge.catch(() => undefined);
+    return this.statsMerge;
+  }
+
+  /** Waits until every acknowledged event is in the stats tables. */
+  private async statsSettled(): Promise<void> {
+    try {
+      await this.statsMerge;
+    } catch {
+      await this.queueStatsMerge();
+    }
+  }
+
+  private async statsRead(build: (d: ReturnType<typeof duckStatsDialect>) => string): Promise<DuckDBValue[][]> {
+    await this.statsSettled();
+    const p = new Params();
+    const sql = build(duckStatsDialect((v, t) => p.add(v, t)));
+    return this.read(sql, p);
+  }
+
+  async statsTotals(q: StatsScope): Promise<StatsTotals> {
+    if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
+    const rows = await this.statsRead((d) =>
+      totalsSql(d, q, { visits: () => storedVisitsSql(d, q), values: (p) => storedValuesSql(d, q, p), grouping: { kind: 'none' } }),
+    );
+    return totalsOf(rows[0] ?? []);
+  }
+
+  async statsTimeseries(q: StatsScope, buckets: BucketSpec): Promise<BucketTotals[]> {
+    if (scopeIsEmpty(q)) return [];
+    const rows = await this.statsRead((d) =>
+      totalsSql(d, q, {
+        visits: () => storedVisitsSql(d, q),
+        values: (p) => storedValuesSql(d, q, p),
+        grouping: { kind: 'bucket', spec: buckets },
+      }),
+    );
+    return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
+  }
+
+  async statsBreakdown(q: StatsScope, b: BreakdownQuery): Promise<{ rows: BreakdownRow[]; more: boolean }> {
+    if (scopeIsEmpty(q)) return { rows: [], more: false };
+    const rows = await this.statsRead((d) =>
+      totalsSql(d, q, {
+        visits: () => storedVisitsSql(d, q),
+        values: (p) => storedValuesSql(d, q, p),
+        grouping: { kind: 'property', property: b.property },
+        page: { limit: b.limit, offset: b.offset },
+      }),
+    );
+    const out = rows.map((r) => ({ value: String(r[0] ?? ''), totals: totalsOf(r, 1) }));
+    return { rows: out.slice(0, b.limit), more: out.length > b.limit };
+  }
+
+  async statsRealtimeVisitors(organizationId: string, pixelIds: readonly string[], sinceMs: number, untilMs: number): Promise<number> {
+    if (pixelIds.length === 0 || untilMs < sinceMs) return 0;
+    const rows = await this.statsRead((d) => realtimeSql(d, organizationId, pixelIds, sinceMs, untilMs));
+    return Number(rows[0]?.[0] ?? 0);
   }
 
   async close(): Promise<void> {
