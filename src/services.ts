@@ -292,7 +292,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     identity,
     queries,
     storage,
-    stats: new StatsService(analytics, core.projects, core.pixels, core.now),
+    stats: new StatsService(analytics, core.projects, core.pixels, queries, core.now),
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {

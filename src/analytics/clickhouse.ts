@@ -614,32 +614,33 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     return clickHouseStatsDialect({ events: this.table, links: this.links, profiles: this.profiles });
   }
 
-  private async statsRows(sql: string): Promise<unknown[][]> {
-    const rows = await this.select(sql, true);
+  private async statsRows(sql: string, opts: QueryOptions): Promise<unknown[][]> {
+    const rows = await this.select(sql, true, opts);
     return rows.map((r) =>
       ['g', 'visitors', 'visits', 'pageviews', 'events', 'bounces', 'duration', 'identified'].map((k) => r[k] ?? null),
     );
   }
 
-  async statsTotals(q: StatsScope): Promise<StatsTotals> {
+  async statsTotals(q: StatsScope, opts: QueryOptions = {}): Promise<StatsTotals> {
     this.requireReady();
     if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
     const d = this.statsDialect();
-    const rows = await this.statsRows(totalsSql(d, q, { visits: () => visitsFromEvents(d, q), grouping: { kind: 'none' } }));
+    const rows = await this.statsRows(totalsSql(d, q, { visits: () => visitsFromEvents(d, q), grouping: { kind: 'none' } }), opts);
     return totalsOf(rows[0] ?? [], 1);
   }
 
-  async statsTimeseries(q: StatsScope, buckets: BucketSpec): Promise<BucketTotals[]> {
+  async statsTimeseries(q: StatsScope, buckets: BucketSpec, opts: QueryOptions = {}): Promise<BucketTotals[]> {
     this.requireReady();
     if (scopeIsEmpty(q)) return [];
     const d = this.statsDialect();
     const rows = await this.statsRows(
       totalsSql(d, q, { visits: () => visitsFromEvents(d, q), grouping: { kind: 'bucket', spec: buckets } }),
+      opts,
     );
     return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
   }
 
-  async statsBreakdown(q: StatsScope, b: BreakdownQuery): Promise<{ rows: BreakdownRow[]; more: boolean }> {
+  async statsBreakdown(q: StatsScope, b: BreakdownQuery, opts: QueryOptions = {}): Promise<{ rows: BreakdownRow[]; more: boolean }> {
     this.requireReady();
     if (scopeIsEmpty(q)) return { rows: [], more: false };
     const d = this.statsDialect();
@@ -649,15 +650,22 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         grouping: { kind: 'property', property: b.property },
         page: { limit: b.limit, offset: b.offset },
       }),
+      opts,
     );
     const out = rows.map((r) => ({ value: String(r[0] ?? ''), totals: totalsOf(r, 1) }));
     return { rows: out.slice(0, b.limit), more: out.length > b.limit };
   }
 
-  async statsRealtimeVisitors(organizationId: string, pixelIds: readonly string[], sinceMs: number, untilMs: number): Promise<number> {
+  async statsRealtimeVisitors(
+    organizationId: string,
+    pixelIds: readonly string[],
+    sinceMs: number,
+    untilMs: number,
+    opts: QueryOptions = {},
+  ): Promise<number> {
     this.requireReady();
     if (pixelIds.length === 0 || untilMs < sinceMs) return 0;
-    const [row] = await this.select(realtimeSql(this.statsDialect(), organizationId, pixelIds, sinceMs, untilMs));
+    const [row] = await this.select(realtimeSql(this.statsDialect(), organizationId, pixelIds, sinceMs, untilMs), false, opts);
     return toNumber(row?.visitors ?? 0, 'visitors');
   }
 

@@ -1,23 +1,57 @@
-// Traffic stats on DuckDB: the SQL dialect for the shared builder (analytics/stats-sql.ts), and the
-// two tables that keep the numbers fast at tens of millions of events. `stats_visits` holds one row
-// per visit (VISIT_COLUMNS); `stats_visit_values` one row per visit and page, and per visit and event
-// type, with that value's events and page views and a copy of the visit's start, end, interactions
-// and visitor. An append stages its rows in its own transaction (a durable table), and a merge queued
-// right behind it folds the stage into both tables; stats reads wait for queued merges, so they are
-// exactly what the acknowledged events say, while ingest never waits for the stats. Counts add up,
-// a visit's first and last events are kept by (ts_millis, event_id), and the derived source and
-// channel come from the same SQL the engine-independent path uses. Queries read them instead of grouping events into visits, which is
-// what costs time; only questions that combine two event-level properties still read the events.
-// Retention deletes rebuild the day they cut into. A version row rebuilds both from the events when
-// their definition changes.
-import { BIGINT, type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
+// Traffic stats on DuckDB: the SQL dialect for the shared builder (analytics/stats-sql.ts) and the
+// rollups that keep the numbers fast at tens of millions of events, maintained off the ingest path.
+//
+// `stats_visits` holds one row per visit (VISIT_COLUMNS); `stats_visit_values` one row per visit
+// and page, and per visit and event type, with that value's events and page views and a copy of the
+// visit's start, end, interactions and visitor. Appends only append events, each batch with the next
+// ingest sequence number (a column of the events table, in commit order: appends are serialized).
+// A background fold, on a connection of its own, takes the events past the watermark (the last
+// sequence number folded), merges them into both tables and moves the watermark, all in one
+// transaction; it never holds the writer, so acknowledgements do not wait for it. A stats read
+// takes one snapshot: the rollups up to the watermark plus the raw events after it, grouped into
+// visits and combined with the rolled-up parts of the same visits, so every answer is exactly what
+// the acknowledged events say, whether or not the fold has caught up.
+//
+// Retention deletes (and the fold) run under one maintenance lock; a delete that cuts into a day
+// the rollups count rebuilds that day in its own transaction. A version row rebuilds both tables
+// from the events when their definition changes.
+import { BIGINT, type DuckDBConnection, type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
 import { DAY_MS } from '../platform/time-zone.js';
+import { Params } from './duckdb-params.js';
 import { likeToRegex } from './filter.js';
-import { PAGE_VIEW, type StatsScope } from './stats.js';
-import { type EventProperty, partialVisitsSql, type StatsDialect, VISIT_COLUMNS } from './stats-sql.js';
+import {
+  type BreakdownQuery,
+  type BreakdownRow,
+  type BucketSpec,
+  type BucketTotals,
+  EMPTY_TOTALS,
+  PAGE_VIEW,
+  type StatsScope,
+  type StatsTotals,
+} from './stats.js';
+import {
+  type EventProperty,
+  eventScope,
+  eventWindow,
+  partialVisitsSql,
+  realtimeSql,
+  type StatsDialect,
+  scopeIsEmpty,
+  type TotalsPlan,
+  totalsOf,
+  totalsSql,
+  VISIT_COLUMNS,
+} from './stats-sql.js';
+import type { QueryOptions } from './types.js';
 
-/** Bump when VISIT_COLUMNS or their derivation change: the table is rebuilt from the events at start. */
-export const STATS_VISITS_VERSION = '3';
+/** Bump when VISIT_COLUMNS, the value rows or their derivation change: both are rebuilt from the events at start. */
+export const STATS_VERSION = '4';
+
+/** The events table's ingest sequence column (DuckDB only; never part of an event). */
+export const INGEST_SEQ = 'ingest_seq';
+
+/** How long appended events may wait before a fold takes them (they count at once either way). */
+export const DEFAULT_FOLD_DELAY_MS = 1000;
 
 export type Bind = (value: DuckDBValue, type: DuckDBType) => string;
 
@@ -29,7 +63,7 @@ export function duckStatsDialect(bind: Bind): StatsDialect {
   return {
     text: (v) => bind(v, VARCHAR),
     // Numbers are written as literals (checked integers, never text): DuckDB cannot bind a parameter
-    // that ends up inside a GROUP BY expression.
+    // that ends up inside a GROUP BY expression, and prunes row groups only on constants.
     int: (v) => {
       if (!Number.isSafeInteger(v)) throw new RangeError(`not a safe integer: ${v}`);
       return v < 0 ? `(${v})` : String(v);
@@ -65,24 +99,17 @@ export function duckStatsDialect(bind: Bind): StatsDialect {
       );
     },
     limit: (limit, offset) => `LIMIT ${bind(BigInt(limit), BIGINT)} OFFSET ${bind(BigInt(offset), BIGINT)}`,
+    nestedAliases: true,
   };
 }
 
-const VALUE_COLUMNS = [
-  'organization_id',
-  'pixel_id',
-  'session_id',
-  'vday',
-  'prop',
-  'e_value',
-  'm_events',
-  'm_pageviews',
-  'v_start',
-  'v_end',
-  'v_interactions',
-  'v_visitor',
-] as const;
-const VALUE_KEY = ['organization_id', 'pixel_id', 'session_id', 'vday'] as const;
+/** A visit's key: every rollup row belongs to one visit (one pixel's session on one UTC day). */
+const KEY = ['organization_id', 'pixel_id', 'session_id', 'vday'] as const;
+const sameKey = (a: string, b: string): string => KEY.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
+
+/** The visit's numbers copied onto its value rows, so a question about pages needs no join. */
+const COPIED = ['v_start', 'v_end', 'v_interactions', 'v_visitor'] as const;
+const VALUE_COLUMNS = [...KEY, 'prop', 'e_value', 'm_events', 'm_pageviews', ...COPIED] as const;
 
 const TEXT = new Set<string>([
   'prop',
@@ -112,29 +139,24 @@ const TEXT = new Set<string>([
   'v_network_type',
 ]);
 
-export function statsDdl(): string[] {
-  const columns = VISIT_COLUMNS.map((c) => `${c} ${TEXT.has(c) ? 'VARCHAR' : 'BIGINT'}`);
-  return [
-    `CREATE TABLE IF NOT EXISTS stats_visits (${columns.join(', ')})`,
-    `CREATE TABLE IF NOT EXISTS stats_visit_values (${VALUE_COLUMNS.map((c) => `${c} ${TEXT.has(c) ? 'VARCHAR' : 'BIGINT'}`).join(', ')})`,
-    'CREATE TABLE IF NOT EXISTS stats_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)',
-  ];
-}
+const columnsDdl = (columns: readonly string[]): string => columns.map((c) => `${c} ${TEXT.has(c) ? 'VARCHAR' : 'BIGINT'}`).join(', ');
 
-/**
- * The stage: events appended (in their own transaction) and not yet merged into the stats tables.
- * Durable, so a process stopped between the two merges them at its next start.
- */
-export const STAGE_DDL = 'CREATE TABLE IF NOT EXISTS stats_stage AS SELECT * FROM events LIMIT 0';
+export const STATS_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS stats_visits (${columnsDdl(VISIT_COLUMNS)})`,
+  `CREATE TABLE IF NOT EXISTS stats_visit_values (${columnsDdl(VALUE_COLUMNS)})`,
+  'CREATE TABLE IF NOT EXISTS stats_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)',
+  // The staging table of the earlier design (folded at ingest): its rows are in the events too.
+  'DROP TABLE IF EXISTS stats_stage',
+];
 
-const insertVisits = (select: string): string =>
-  `INSERT INTO stats_visits (${VISIT_COLUMNS.join(', ')}) SELECT ${VISIT_COLUMNS.join(', ')} FROM (${select})`;
+/** Events the stats count: a tracker's (with a session), not a bot's. */
+const COUNTED = 'NOT is_bot AND session_id IS NOT NULL';
 
-/** Per visit and value of each event-level property: its events and page views (copies left NULL). */
-function partialValuesSql(d: StatsDialect, source: string, where: string): string {
+/** Per visit and value of each event-level property: that value's events and page views. */
+function partialValuesSql(d: StatsDialect, where: string): string {
   const one = (prop: EventProperty, value: string) =>
     `SELECT organization_id, pixel_id, coalesce(session_id, '') AS session_id, ${d.intDiv('ts_millis', String(DAY_MS))} AS vday, ` +
-    `${d.constant(prop)} AS prop, ${value} AS e_value, event_type FROM ${source} WHERE ${where}`;
+    `${d.constant(prop)} AS prop, ${value} AS e_value, event_type FROM events WHERE ${where}`;
   return (
     `SELECT organization_id, pixel_id, session_id, vday, prop, e_value, count(*) AS m_events, ` +
     `${d.countIf(`event_type = ${d.constant(PAGE_VIEW)}`)} AS m_pageviews ` +
@@ -143,166 +165,472 @@ function partialValuesSql(d: StatsDialect, source: string, where: string): strin
   );
 }
 
-const insertValues = (select: string): string =>
-  `INSERT INTO stats_visit_values (${VALUE_COLUMNS.join(', ')}) SELECT ${VALUE_COLUMNS.map((c) =>
-    ['v_start', 'v_end', 'v_interactions', 'v_visitor'].includes(c) ? `NULL AS ${c}` : c,
-  ).join(', ')} FROM (${select})`;
+/** The visit columns a visit takes from its first event (everything but its key, counts and pages). */
+const FIRST_COLUMNS = VISIT_COLUMNS.filter(
+  (c) =>
+    !(KEY as readonly string[]).includes(c) &&
+    !['v_start', 'v_end', 'v_events', 'v_pageviews', 'v_interactions'].includes(c) &&
+    !c.startsWith('v_entry') &&
+    !c.startsWith('v_exit'),
+);
 
-/** Copies the visits' start, end, interactions and visitor onto their value rows, for the visits `keys` selects. */
-function copyVisitsSql(d: StatsDialect, dayRange: { from: number; to: number } | null, keys: string | null): string {
-  const days = (t: string) => (dayRange ? ` AND ${t}.vday >= ${d.int(dayRange.from)} AND ${t}.vday <= ${d.int(dayRange.to)}` : '');
-  const source = keys
-    ? `SELECT v.* FROM stats_visits v JOIN (${keys}) k USING (${VALUE_KEY.join(', ')}) WHERE true${days('v')}`
-    : `SELECT * FROM stats_visits v WHERE true${days('v')}`;
-  return (
-    'UPDATE stats_visit_values AS t SET v_start = v.v_start, v_end = v.v_end, v_interactions = v.v_interactions, v_visitor = v.v_visitor ' +
-    `FROM (${source}) AS v WHERE ${VALUE_KEY.map((c) => `t.${c} = v.${c}`).join(' AND ')}${days('t')}`
-  );
+/**
+ * Parts of visits (VISIT_COLUMNS rows, several per visit) combined into one row per visit: counts
+ * add up, the first event (by start, then its id) lends its attributes, the entry page is the
+ * earliest page view of any part and the exit page the latest. Folding and reading use it alike.
+ */
+function combineVisitsSql(parts: string): string {
+  const first = '(v_start, v_first_id)';
+  const entry = '(v_entry_ts, v_entry_id)';
+  const exit = '(v_exit_ts, v_exit_id)';
+  const onEntry = 'FILTER (WHERE v_entry_ts IS NOT NULL)';
+  const onExit = 'FILTER (WHERE v_exit_ts IS NOT NULL)';
+  const out: Record<string, string> = {
+    v_start: 'min(v_start)',
+    v_end: 'max(v_end)',
+    v_events: 'CAST(sum(v_events) AS BIGINT)',
+    v_pageviews: 'CAST(sum(v_pageviews) AS BIGINT)',
+    v_interactions: 'CAST(sum(v_interactions) AS BIGINT)',
+    v_entry: `coalesce(arg_min(v_entry, ${entry}) ${onEntry}, '')`,
+    v_entry_ts: `min(v_entry_ts)`,
+    v_entry_id: `arg_min(v_entry_id, ${entry}) ${onEntry}`,
+    v_exit: `coalesce(arg_max(v_exit, ${exit}) ${onExit}, '')`,
+    v_exit_ts: `max(v_exit_ts)`,
+    v_exit_id: `arg_max(v_exit_id, ${exit}) ${onExit}`,
+  };
+  for (const c of FIRST_COLUMNS) out[c] = `arg_min(${c}, ${first})`;
+  const select = VISIT_COLUMNS.map((c) => ((KEY as readonly string[]).includes(c) ? c : `${out[c]} AS ${c}`));
+  return `SELECT ${select.join(', ')} FROM (${parts}) GROUP BY ${KEY.join(', ')}`;
+}
+
+const visitColumns = (alias: string): string => VISIT_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+const valueColumns = (alias: string): string =>
+  [...KEY, 'prop', 'e_value', 'm_events', 'm_pageviews'].map((c) => `${alias}.${c}`).join(', ');
+
+/**
+ * Statements that fill both tables from the events `where` selects, for visits whose every counted
+ * event it selects (whole visits: a rebuild of all, or of whole days). Visits first, then the value
+ * rows with their copies of the visits just written (`days` bounds that join).
+ */
+function fillSql(where: (d: StatsDialect) => string, days: (d: StatsDialect) => string): Statement[] {
+  return [
+    (d) =>
+      `INSERT INTO stats_visits (${VISIT_COLUMNS.join(', ')}) SELECT ${VISIT_COLUMNS.join(', ')} FROM (${partialVisitsSql(d, 'events', where(d))})`,
+    (d) =>
+      `INSERT INTO stats_visit_values (${VALUE_COLUMNS.join(', ')}) SELECT ${valueColumns('x')}, ${COPIED.map((c) => `v.${c}`).join(', ')} ` +
+      `FROM (${partialValuesSql(d, where(d))}) x JOIN stats_visits v ON ${sameKey('x', 'v')} AND ${days(d)}`,
+  ];
 }
 
 /** One statement, written with its own parameters. */
-export type Statement = (bind: Bind) => string;
+type Statement = (d: StatsDialect) => string;
 
-/** Rebuilds the visits from every event (at start, when the version changed). */
-export function rebuildAllSql(): Statement[] {
-  return [
-    () => 'DELETE FROM stats_stage',
-    () => 'DELETE FROM stats_visits',
-    () => 'DELETE FROM stats_visit_values',
-    (bind) => {
-      const d = duckStatsDialect(bind);
-      return insertVisits(partialVisitsSql(d, 'events', `${d.notBot} AND session_id IS NOT NULL`));
-    },
-    (bind) => {
-      const d = duckStatsDialect(bind);
-      return insertValues(partialValuesSql(d, 'events', `${d.notBot} AND session_id IS NOT NULL`));
-    },
-    (bind) => copyVisitsSql(duckStatsDialect(bind), null, null),
-    () => `INSERT OR REPLACE INTO stats_meta VALUES ('visits_version', ${literal(STATS_VISITS_VERSION)})`,
-  ];
+/** The maintenance work needs: a connection of its own, and a reader's snapshot for stats reads. */
+export interface StatsHost {
+  /** Opens the connection folds and retention deletes use (never the writer). */
+  connect(): Promise<DuckDBConnection>;
+  /** Runs `work` on a read connection, interrupted when `signal` aborts. */
+  withReader<T>(work: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
-/**
- * Whether the stats tables hold any visit of those pixels up to the cut day. When they hold none, a
- * retention delete removed no counted event (bots, events without a session), so nothing is
- * rebuilt: the rebuild's visit query costs seconds of planning on a loaded machine even over no rows.
- */
-export function countedUpToSql(organizationId: string, pixelIds: readonly string[], beforeMs: number): Statement {
-  return (bind) => {
-    const d = duckStatsDialect(bind);
-    return (
-      `SELECT 1 FROM stats_visits WHERE organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)} ` +
-      `AND vday <= ${d.int(Math.floor(beforeMs / DAY_MS))} LIMIT 1`
-    );
-  };
+/** Counted events past the watermark that a read's scope covers. */
+interface Tail {
+  watermark: number;
+  fromDay: number;
+  toDay: number;
 }
 
-/** After a retention delete: the visits of those pixels up to the cut day go, that day's are rebuilt. */
-export function rebuildAfterDeleteSql(organizationId: string, pixelIds: readonly string[], beforeMs: number): Statement[] {
-  const day = Math.floor(beforeMs / DAY_MS);
-  const scope = (d: StatsDialect) => `organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)}`;
-  const where = (d: StatsDialect) =>
-    `${scope(d)} AND ts_millis >= ${d.int(day * DAY_MS)} AND ts_millis < ${d.int((day + 1) * DAY_MS)} AND ${d.notBot} AND session_id IS NOT NULL`;
-  return [
-    (bind) => {
-      const d = duckStatsDialect(bind);
-      return `DELETE FROM stats_visits WHERE ${scope(d)} AND vday <= ${d.int(day)}`;
-    },
-    (bind) => {
-      const d = duckStatsDialect(bind);
-      return `DELETE FROM stats_visit_values WHERE ${scope(d)} AND vday <= ${d.int(day)}`;
-    },
-    (bind) => insertVisits(partialVisitsSql(duckStatsDialect(bind), 'events', where(duckStatsDialect(bind)))),
-    (bind) => {
-      const d = duckStatsDialect(bind);
-      return insertValues(partialValuesSql(d, 'events', where(d)));
-    },
-    (bind) => copyVisitsSql(duckStatsDialect(bind), { from: day, to: day }, null),
-  ];
-}
+const num = (v: DuckDBValue | undefined): number => (v === null || v === undefined ? 0 : Number(v));
 
-/**
- * Merges the staged batch: into the visits (counts add up, the first event with its attributes and
- * the first and last page views are kept by (ts_millis, event_id)), into the value rows, then
- * refreshes the value rows' copies of the visits the batch touched. `dayRange` bounds the rows read
- * (a visit lies in one UTC day), so a commit reads only the days it touches.
- */
-export function mergeStagedSql(dayRange: { from: number; to: number }): Statement[] {
-  const staged = (d: StatsDialect) => `${d.notBot} AND session_id IS NOT NULL`;
-  const days = (d: StatsDialect) => `t.vday >= ${d.int(dayRange.from)} AND t.vday <= ${d.int(dayRange.to)}`;
-  return [
-    (bind) => mergeVisitsSql(bind, dayRange),
-    (bind) => {
-      const d = duckStatsDialect(bind);
-      return (
-        `MERGE INTO stats_visit_values AS t USING (${partialValuesSql(d, 'stats_stage', staged(d))}) AS s ` +
-        `ON ${days(d)} AND t.vday = s.vday AND t.session_id = s.session_id AND t.prop = s.prop AND t.e_value = s.e_value ` +
-        'AND t.pixel_id = s.pixel_id AND t.organization_id = s.organization_id ' +
-        'WHEN MATCHED THEN UPDATE SET m_events = t.m_events + s.m_events, m_pageviews = t.m_pageviews + s.m_pageviews ' +
-        `WHEN NOT MATCHED THEN INSERT (${VALUE_COLUMNS.join(', ')}) VALUES (${VALUE_COLUMNS.map((c) =>
-          ['v_start', 'v_end', 'v_interactions', 'v_visitor'].includes(c) ? 'NULL' : `s.${c}`,
-        ).join(', ')})`
+export class DuckDbStats {
+  private conn: DuckDBConnection | null = null;
+  /** Folds and retention deletes, one at a time (they write the same rows). */
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Appends committed since the fold that is running started (it may not have seen them). */
+  private dirty = false;
+  private folding = false;
+  private closed = false;
+  /** The last sequence number handed to an append. */
+  private seq = 0;
+
+  constructor(
+    private readonly host: StatsHost,
+    private readonly foldDelayMs: number = DEFAULT_FOLD_DELAY_MS,
+  ) {}
+
+  /**
+   * After the events table has its ingest sequence column: creates the tables, rebuilds them when
+   * their version changed, and returns where the sequence continues. Events of the earlier design
+   * (no sequence number) are counted by the rebuild; a fold takes whatever is past the watermark.
+   */
+  async init(): Promise<void> {
+    const conn = await this.host.connect();
+    this.conn = conn;
+    for (const ddl of STATS_DDL) await conn.run(ddl);
+    const [row] = (await conn.runAndReadAll(`SELECT max(${INGEST_SEQ}) FROM events`)).getRows();
+    this.seq = num(row?.[0]);
+    const version = (await conn.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'version'`)).getRows()[0]?.[0];
+    if (version !== STATS_VERSION) await this.exclusive((c) => this.rebuildAll(c));
+    this.schedule(0);
+  }
+
+  /** The sequence number of the next append, taken in the order appends commit. */
+  nextSeq(): number {
+    this.seq += 1;
+    return this.seq;
+  }
+
+  /** An append committed: a fold will take it within the fold delay. */
+  appended(): void {
+    if (this.folding) this.dirty = true;
+    this.schedule(this.foldDelayMs);
+  }
+
+  /** Folds everything committed so far (tests and benches; the store does it by itself). */
+  async foldNow(): Promise<void> {
+    await this.exclusive((c) => this.fold(c));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.lock.catch(() => undefined);
+    this.conn?.closeSync();
+    this.conn = null;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.dirty = false;
+      this.folding = true;
+      this.exclusive((c) => this.fold(c))
+        .catch(() => {
+          // The events are safe and counted by every read; the next fold tries again.
+          this.dirty = true;
+        })
+        .finally(() => {
+          this.folding = false;
+          if (this.dirty) this.schedule(this.foldDelayMs);
+        });
+    }, delayMs);
+    // Folding is never a reason to keep a process alive: what is left is folded at the next start.
+    this.timer.unref?.();
+  }
+
+  /** Runs `work` on the maintenance connection, after the maintenance work queued before it. */
+  exclusive<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const conn = this.conn;
+      if (!conn) throw new Error('analytics store is closed');
+      return work(conn);
+    };
+    const result = this.lock.then(run, run);
+    this.lock = result.catch(() => undefined);
+    return result;
+  }
+
+  private async inTransaction<T>(conn: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      const out = await work();
+      await conn.run('COMMIT');
+      return out;
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Statements in order, each written with parameters of its own. */
+  private async run(conn: DuckDBConnection, statements: readonly Statement[]): Promise<void> {
+    for (const statement of statements) {
+      const p = new Params();
+      await conn.run(statement(duckStatsDialect((v, t) => p.add(v, t))), p.values, p.types);
+    }
+  }
+
+  private async watermark(conn: DuckDBConnection): Promise<number> {
+    const [row] = (await conn.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'watermark'`)).getRows();
+    return row ? Number(row[0]) : 0;
+  }
+
+  private setWatermark(conn: DuckDBConnection, w: number): Promise<unknown> {
+    return conn.run(`INSERT OR REPLACE INTO stats_meta VALUES ('watermark', '${w}')`);
+  }
+
+  private async rebuildAll(conn: DuckDBConnection): Promise<void> {
+    await this.inTransaction(conn, async () => {
+      const [row] = (await conn.runAndReadAll(`SELECT max(${INGEST_SEQ}) FROM events`)).getRows();
+      const upTo = num(row?.[0]);
+      await conn.run('DELETE FROM stats_visits');
+      await conn.run('DELETE FROM stats_visit_values');
+      await this.run(
+        conn,
+        fillSql(
+          (d) => `${COUNTED} AND (${INGEST_SEQ} IS NULL OR ${INGEST_SEQ} <= ${d.int(upTo)})`,
+          () => 'true',
+        ),
       );
-    },
-    (bind) => {
-      const d = duckStatsDialect(bind);
-      const keys =
-        `SELECT DISTINCT organization_id, pixel_id, coalesce(session_id, '') AS session_id, ${d.intDiv('ts_millis', String(DAY_MS))} AS vday ` +
-        `FROM stats_stage WHERE ${staged(d)}`;
-      return copyVisitsSql(d, dayRange, keys);
-    },
-  ];
+      await this.setWatermark(conn, upTo);
+      await conn.run(`INSERT OR REPLACE INTO stats_meta VALUES ('version', ${literal(STATS_VERSION)})`);
+    });
+  }
+
+  /**
+   * One fold: the counted events past the watermark, grouped into parts of visits, merged with the
+   * rolled-up rows of the same visits (taken out and written back combined), the value rows alike,
+   * and the watermark moved to the last sequence number seen, in one transaction.
+   */
+  private async fold(conn: DuckDBConnection): Promise<void> {
+    await this.inTransaction(conn, async () => {
+      const from = await this.watermark(conn);
+      const [top] = (await conn.runAndReadAll(`SELECT max(${INGEST_SEQ}) FROM events WHERE ${INGEST_SEQ} > ${from}`)).getRows();
+      if (top?.[0] === null || top?.[0] === undefined) return;
+      const to = num(top[0]);
+      const where = `${INGEST_SEQ} > ${from} AND ${INGEST_SEQ} <= ${to} AND ${COUNTED}`;
+      await this.run(conn, [
+        (d) => `CREATE OR REPLACE TEMP TABLE fold_new AS ${partialVisitsSql(d, 'events', where)}`,
+        (d) => `CREATE OR REPLACE TEMP TABLE fold_new_values AS ${partialValuesSql(d, where)}`,
+      ]);
+      const [range] = (await conn.runAndReadAll('SELECT min(vday), max(vday) FROM fold_new')).getRows();
+      if (range?.[0] !== null && range?.[0] !== undefined) {
+        const days = (t: string) => `${t}.vday BETWEEN ${num(range[0])} AND ${num(range[1])}`;
+        const statements = [
+          `CREATE OR REPLACE TEMP TABLE fold_old AS SELECT ${visitColumns('v')} FROM stats_visits v SEMI JOIN fold_new n ON ${sameKey('v', 'n')} WHERE ${days('v')}`,
+          `DELETE FROM stats_visits v USING fold_new n WHERE ${days('v')} AND ${sameKey('v', 'n')}`,
+          `CREATE OR REPLACE TEMP TABLE fold_merged AS ${combineVisitsSql(`SELECT * FROM fold_old UNION ALL SELECT ${VISIT_COLUMNS.join(', ')} FROM fold_new`)}`,
+          `INSERT INTO stats_visits (${VISIT_COLUMNS.join(', ')}) SELECT ${VISIT_COLUMNS.join(', ')} FROM fold_merged`,
+          `CREATE OR REPLACE TEMP TABLE fold_old_values AS SELECT ${valueColumns('t')} FROM stats_visit_values t SEMI JOIN fold_new n ON ${sameKey('t', 'n')} WHERE ${days('t')}`,
+          `DELETE FROM stats_visit_values t USING fold_new n WHERE ${days('t')} AND ${sameKey('t', 'n')}`,
+          `INSERT INTO stats_visit_values (${VALUE_COLUMNS.join(', ')}) SELECT ${KEY.map((c) => `x.${c}`).join(', ')}, x.prop, x.e_value, ` +
+            `CAST(sum(x.m_events) AS BIGINT), CAST(sum(x.m_pageviews) AS BIGINT), ${COPIED.map((c) => `any_value(v.${c})`).join(', ')} ` +
+            `FROM (SELECT * FROM fold_old_values UNION ALL SELECT ${valueColumns('n')} FROM fold_new_values n) x ` +
+            `JOIN fold_merged v ON ${sameKey('x', 'v')} GROUP BY ${KEY.map((c) => `x.${c}`).join(', ')}, x.prop, x.e_value`,
+        ];
+        for (const sql of statements) await conn.run(sql);
+      }
+      await this.setWatermark(conn, to);
+    });
+    for (const t of ['fold_new', 'fold_new_values', 'fold_old', 'fold_merged', 'fold_old_values']) {
+      await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A retention delete, with the rollups kept exact in the same transaction: when it removed events
+   * the rollups count, the visits of those pixels up to the cut day go and the cut day is refilled
+   * from the events left (those up to the watermark; later ones are still raw, read as such).
+   */
+  deleteBefore(organizationId: string, pixelIds: readonly string[], beforeMs: number, deleteSql: string, p: Params): Promise<number> {
+    return this.exclusive((conn) =>
+      this.inTransaction(conn, async () => {
+        const deleted = (await conn.run(deleteSql, p.values, p.types)).rowsChanged;
+        if (deleted === 0) return 0;
+        const day = Math.floor(beforeMs / DAY_MS);
+        const w = await this.watermark(conn);
+        const scope = (d: StatsDialect) => `organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)}`;
+        const held = new Params();
+        const hd = duckStatsDialect((v, t) => held.add(v, t));
+        const counted = await conn.runAndReadAll(
+          `SELECT 1 FROM stats_visits WHERE ${scope(hd)} AND vday <= ${day} LIMIT 1`,
+          held.values,
+          held.types,
+        );
+        // Nothing the rollups count was cut (bots, events without a session): they still match.
+        if (counted.getRows().length === 0) return deleted;
+        await this.run(conn, [
+          (d) => `DELETE FROM stats_visits WHERE ${scope(d)} AND vday <= ${day}`,
+          (d) => `DELETE FROM stats_visit_values WHERE ${scope(d)} AND vday <= ${day}`,
+          ...fillSql(
+            (d) =>
+              `${scope(d)} AND ts_millis >= ${d.int(day * DAY_MS)} AND ts_millis < ${d.int((day + 1) * DAY_MS)} AND ${COUNTED} ` +
+              `AND (${INGEST_SEQ} IS NULL OR ${INGEST_SEQ} <= ${d.int(w)})`,
+            (d) => `v.vday = ${day} AND v.organization_id = ${d.text(organizationId)} AND v.pixel_id IN ${d.textList(pixelIds)}`,
+          ),
+        ]);
+        return deleted;
+      }),
+    );
+  }
+
+  // Reads.
+
+  async totals(q: StatsScope, opts: QueryOptions = {}): Promise<StatsTotals> {
+    if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
+    const rows = await this.read(q, opts, (plan) => ({ ...plan, grouping: { kind: 'none' } }));
+    return totalsOf(rows[0] ?? []);
+  }
+
+  async timeseries(q: StatsScope, buckets: BucketSpec, opts: QueryOptions = {}): Promise<BucketTotals[]> {
+    if (scopeIsEmpty(q)) return [];
+    const rows = await this.read(q, opts, (plan) => ({ ...plan, grouping: { kind: 'bucket', spec: buckets } }));
+    return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
+  }
+
+  async breakdown(q: StatsScope, b: BreakdownQuery, opts: QueryOptions = {}): Promise<{ rows: BreakdownRow[]; more: boolean }> {
+    if (scopeIsEmpty(q)) return { rows: [], more: false };
+    const rows = await this.read(q, opts, (plan) => ({
+      ...plan,
+      grouping: { kind: 'property', property: b.property },
+      page: { limit: b.limit, offset: b.offset },
+    }));
+    const out = rows.map((r) => ({ value: String(r[0] ?? ''), totals: totalsOf(r, 1) }));
+    return { rows: out.slice(0, b.limit), more: out.length > b.limit };
+  }
+
+  realtime(
+    organizationId: string,
+    pixelIds: readonly string[],
+    sinceMs: number,
+    untilMs: number,
+    opts: QueryOptions = {},
+  ): Promise<number> {
+    if (pixelIds.length === 0 || untilMs < sinceMs) return Promise.resolve(0);
+    return this.host.withReader(async (conn) => {
+      const p = new Params();
+      const sql = realtimeSql(
+        duckStatsDialect((v, t) => p.add(v, t)),
+        organizationId,
+        pixelIds,
+        sinceMs,
+        untilMs,
+      );
+      return num((await conn.runAndReadAll(sql, p.values, p.types)).getRows()[0]?.[0]);
+    }, opts.signal);
+  }
+
+  /**
+   * One snapshot: the watermark, whether counted events past it fall in the scope's days, then the
+   * statement over the rollups (and those events, when there are any).
+   */
+  private read(
+    q: StatsScope,
+    opts: QueryOptions,
+    shape: (plan: Pick<TotalsPlan, 'visits' | 'values'>) => TotalsPlan,
+  ): Promise<DuckDBValue[][]> {
+    return this.host.withReader(async (conn) => {
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        const w = await this.watermark(conn);
+        const { fromMs, toMs } = eventWindow(q);
+        const probe = new Params();
+        const pd = duckStatsDialect((v, t) => probe.add(v, t));
+        const [found] = (
+          await conn.runAndReadAll(
+            `SELECT min(ts_millis), max(ts_millis) FROM events WHERE ${INGEST_SEQ} > ${w} AND ${eventScope(pd, q.organizationId, q.pixelIds, fromMs, toMs)}`,
+            probe.values,
+            probe.types,
+          )
+        ).getRows();
+        const tail: Tail | null =
+          found?.[0] === null || found?.[0] === undefined
+            ? null
+            : { watermark: w, fromDay: Math.floor(num(found[0]) / DAY_MS), toDay: Math.floor(num(found[1]) / DAY_MS) };
+        const p = new Params();
+        const d = duckStatsDialect((v, t) => p.add(v, t));
+        const sources = new ScopeSources(d, q, tail);
+        const body = totalsSql(d, q, shape({ visits: () => sources.visits(), values: (prop) => sources.values(prop) }));
+        const rows = (await conn.runAndReadAll(`${sources.with()}${body}`, p.values, p.types)).getRows();
+        await conn.run('COMMIT');
+        return rows;
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    }, opts.signal);
+  }
 }
 
-function mergeVisitsSql(bind: Bind, dayRange: { from: number; to: number }): string {
-  const d = duckStatsDialect(bind);
-  const partial = partialVisitsSql(d, 'stats_stage', `${d.notBot} AND session_id IS NOT NULL`);
-  const earlier = '(s.v_start < t.v_start OR (s.v_start = t.v_start AND s.v_first_id < t.v_first_id))';
-  const firstColumns = VISIT_COLUMNS.filter(
-    (c) =>
-      !['organization_id', 'pixel_id', 'session_id', 'vday', 'v_start', 'v_end', 'v_events', 'v_pageviews', 'v_interactions'].includes(c) &&
-      !c.startsWith('v_entry') &&
-      !c.startsWith('v_exit'),
-  );
-  const entryWins =
-    's.v_entry_ts IS NOT NULL AND (t.v_entry_ts IS NULL OR s.v_entry_ts < t.v_entry_ts OR (s.v_entry_ts = t.v_entry_ts AND s.v_entry_id < t.v_entry_id))';
-  const exitWins =
-    's.v_exit_ts IS NOT NULL AND (t.v_exit_ts IS NULL OR s.v_exit_ts > t.v_exit_ts OR (s.v_exit_ts = t.v_exit_ts AND s.v_exit_id > t.v_exit_id))';
-  const set = [
-    'v_start = least(t.v_start, s.v_start)',
-    'v_end = greatest(t.v_end, s.v_end)',
-    'v_events = t.v_events + s.v_events',
-    'v_pageviews = t.v_pageviews + s.v_pageviews',
-    'v_interactions = t.v_interactions + s.v_interactions',
-    ...firstColumns.map((c) => `${c} = CASE WHEN ${earlier} THEN s.${c} ELSE t.${c} END`),
-    ...['v_entry', 'v_entry_ts', 'v_entry_id'].map((c) => `${c} = CASE WHEN ${entryWins} THEN s.${c} ELSE t.${c} END`),
-    ...['v_exit', 'v_exit_ts', 'v_exit_id'].map((c) => `${c} = CASE WHEN ${exitWins} THEN s.${c} ELSE t.${c} END`),
-  ];
-  return (
-    `MERGE INTO stats_visits AS t USING (${partial}) AS s ` +
-    `ON t.vday >= ${d.int(dayRange.from)} AND t.vday <= ${d.int(dayRange.to)} AND t.vday = s.vday AND t.session_id = s.session_id ` +
-    'AND t.pixel_id = s.pixel_id AND t.organization_id = s.organization_id ' +
-    `WHEN MATCHED THEN UPDATE SET ${set.join(', ')} ` +
-    `WHEN NOT MATCHED THEN INSERT (${VISIT_COLUMNS.join(', ')}) VALUES (${VISIT_COLUMNS.map((c) => `s.${c}`).join(', ')})`
-  );
-}
+/**
+ * The visits (V) and value rows of a read's scope: the rollups, and when counted events lie past the
+ * watermark, those events' parts of visits combined with the rolled-up parts of the same visits
+ * (CTEs the statement is prefixed with; the rollups' other visits are read as they are).
+ */
+class ScopeSources {
+  private readonly firstDay: number;
+  private readonly lastDay: number;
+  private needTail = false;
+  private needTailValues = false;
 
-/** The value rows of a scope for one event-level property (TotalsPlan.values of stats-sql.ts). */
-export function storedValuesSql(d: StatsDialect, q: StatsScope, property: EventProperty): string {
-  return (
-    `SELECT pixel_id, session_id, vday, e_value, m_events, m_pageviews, v_start, v_end, v_interactions, v_visitor FROM stats_visit_values ` +
-    `WHERE organization_id = ${d.text(q.organizationId)} AND pixel_id IN ${d.textList(q.pixelIds)} AND prop = ${d.constant(property)} ` +
-    `AND vday >= ${d.int(Math.floor(q.startMs / DAY_MS))} AND vday <= ${d.int(Math.floor((q.endMs - 1) / DAY_MS))} ` +
-    `AND v_start >= ${d.int(q.startMs)} AND v_start < ${d.int(q.endMs)}`
-  );
-}
+  constructor(
+    private readonly d: StatsDialect,
+    private readonly q: StatsScope,
+    private readonly tail: Tail | null,
+  ) {
+    this.firstDay = Math.floor(q.startMs / DAY_MS);
+    this.lastDay = Math.floor((q.endMs - 1) / DAY_MS);
+  }
 
-/** The visits of a scope, from the table (the V of stats-sql.ts). */
-export function storedVisitsSql(d: StatsDialect, q: StatsScope): string {
-  // The day bounds let DuckDB skip row groups by their min/max (rows arrive roughly in time order).
-  return (
-    `SELECT ${VISIT_COLUMNS.join(', ')} FROM stats_visits WHERE organization_id = ${d.text(q.organizationId)} ` +
-    `AND pixel_id IN ${d.textList(q.pixelIds)} AND vday >= ${d.int(Math.floor(q.startMs / DAY_MS))} ` +
-    `AND vday <= ${d.int(Math.floor((q.endMs - 1) / DAY_MS))} AND v_start >= ${d.int(q.startMs)} AND v_start < ${d.int(q.endMs)}`
-  );
+  private scope(alias: string): string {
+    const { d, q } = this;
+    return (
+      `${alias}.organization_id = ${d.text(q.organizationId)} AND ${alias}.pixel_id IN ${d.textList(q.pixelIds)} ` +
+      `AND ${alias}.vday >= ${d.int(this.firstDay)} AND ${alias}.vday <= ${d.int(this.lastDay)}`
+    );
+  }
+
+  private started(alias: string): string {
+    return `${alias}.v_start >= ${this.d.int(this.q.startMs)} AND ${alias}.v_start < ${this.d.int(this.q.endMs)}`;
+  }
+
+  /** Rollup rows of the scope, without the visits the tail touches when there is one. */
+  private rolled(table: string, alias: string, extra: string, columns: string): string {
+    const base = `SELECT ${columns} FROM ${table} ${alias} WHERE ${this.scope(alias)}${extra}`;
+    if (!this.tail) return `${base} AND ${this.started(alias)}`;
+    const { fromDay, toDay } = this.tail;
+    // Only the tail's days can hold visits it touches; the other days are read without the join.
+    return (
+      `${base} AND (${alias}.vday < ${fromDay} OR ${alias}.vday > ${toDay}) AND ${this.started(alias)} UNION ALL ` +
+      `SELECT ${columns} FROM ${table} ${alias} ANTI JOIN stats_tail t ON ${sameKey(alias, 't')} ` +
+      `WHERE ${this.scope(alias)}${extra} AND ${alias}.vday BETWEEN ${fromDay} AND ${toDay} AND ${this.started(alias)}`
+    );
+  }
+
+  visits(): string {
+    const rolled = this.rolled('stats_visits', 's', '', visitColumns('s'));
+    if (!this.tail) return rolled;
+    this.needTail = true;
+    return `${rolled} UNION ALL SELECT ${VISIT_COLUMNS.join(', ')} FROM stats_tail_visits v WHERE ${this.started('v')}`;
+  }
+
+  values(prop: EventProperty): string {
+    const columns = ['pixel_id', 'session_id', 'vday', 'e_value', 'm_events', 'm_pageviews', ...COPIED].map((c) => `s.${c}`).join(', ');
+    const rolled = this.rolled('stats_visit_values', 's', ` AND s.prop = ${this.d.constant(prop)}`, columns);
+    if (!this.tail) return rolled;
+    this.needTail = true;
+    this.needTailValues = true;
+    const { fromDay, toDay } = this.tail;
+    const parts =
+      `SELECT ${valueColumns('s')} FROM stats_visit_values s SEMI JOIN stats_tail t ON ${sameKey('s', 't')} ` +
+      `WHERE ${this.scope('s')} AND s.prop = ${this.d.constant(prop)} AND s.vday BETWEEN ${fromDay} AND ${toDay} ` +
+      `UNION ALL SELECT ${valueColumns('n')} FROM stats_tail_values n WHERE n.prop = ${this.d.constant(prop)}`;
+    return (
+      `${rolled} UNION ALL SELECT x.pixel_id, x.session_id, x.vday, x.e_value, CAST(sum(x.m_events) AS BIGINT) AS m_events, ` +
+      `CAST(sum(x.m_pageviews) AS BIGINT) AS m_pageviews, any_value(v.v_start) AS v_start, any_value(v.v_end) AS v_end, ` +
+      `any_value(v.v_interactions) AS v_interactions, any_value(v.v_visitor) AS v_visitor ` +
+      `FROM (${parts}) x JOIN stats_tail_visits v ON ${sameKey('x', 'v')} WHERE ${this.started('v')} ` +
+      'GROUP BY x.organization_id, x.pixel_id, x.session_id, x.vday, x.e_value'
+    );
+  }
+
+  /** The CTEs the statement needs (after visits() and values() were written). */
+  with(): string {
+    if (!this.tail || !this.needTail) return '';
+    const { d, q, tail } = this;
+    const { fromMs, toMs } = eventWindow(q);
+    const where = `${INGEST_SEQ} > ${tail.watermark} AND ${eventScope(d, q.organizationId, q.pixelIds, fromMs, toMs)}`;
+    const ctes = [
+      `stats_tail AS MATERIALIZED (${partialVisitsSql(d, 'events', where)})`,
+      `stats_tail_visits AS MATERIALIZED (${combineVisitsSql(
+        `SELECT ${visitColumns('s')} FROM stats_visits s SEMI JOIN stats_tail t ON ${sameKey('s', 't')} ` +
+          `WHERE ${this.scope('s')} AND s.vday BETWEEN ${tail.fromDay} AND ${tail.toDay} UNION ALL SELECT ${VISIT_COLUMNS.join(', ')} FROM stats_tail`,
+      )})`,
+    ];
+    if (this.needTailValues) ctes.push(`stats_tail_values AS MATERIALIZED (${partialValuesSql(d, where)})`);
+    return `WITH ${ctes.join(', ')} `;
+  }
 }

@@ -36,21 +36,9 @@ import {
 } from '../identity/store-shared.js';
 import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
-import { DAY_MS } from '../platform/time-zone.js';
 import { AUDIENCE_DDL, DuckDbAudiences } from './audience-duckdb.js';
-import {
-  countedUpToSql,
-  duckStatsDialect,
-  mergeStagedSql,
-  rebuildAfterDeleteSql,
-  rebuildAllSql,
-  STAGE_DDL,
-  STATS_VISITS_VERSION,
-  type Statement,
-  statsDdl,
-  storedValuesSql,
-  storedVisitsSql,
-} from './duckdb-stats.js';
+import { Params } from './duckdb-params.js';
+import { DEFAULT_FOLD_DELAY_MS, DuckDbStats, INGEST_SEQ } from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
 import {
@@ -63,16 +51,7 @@ import {
   pagePlan,
   resolvePage,
 } from './resolution.js';
-import {
-  type BreakdownQuery,
-  type BreakdownRow,
-  type BucketSpec,
-  type BucketTotals,
-  EMPTY_TOTALS,
-  type StatsScope,
-  type StatsTotals,
-} from './stats.js';
-import { realtimeSql, scopeIsEmpty, totalsOf, totalsSql } from './stats-sql.js';
+import type { BreakdownQuery, BreakdownRow, BucketSpec, BucketTotals, StatsScope, StatsTotals } from './stats.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -97,6 +76,8 @@ export interface DuckDbStoreOptions {
   config?: Record<string, string>;
   /** Most read connections open at once; more concurrent queries wait their turn. */
   readers?: number;
+  /** How long appended events wait before the stats rollups fold them in (duckdb-stats.ts). */
+  statsFoldDelayMs?: number;
 }
 
 const SQL_TYPES: Record<ArrowType, string> = { Utf8: 'VARCHAR', Int64: 'BIGINT', Int32: 'INTEGER', Boolean: 'BOOLEAN' };
@@ -130,7 +111,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   private writer: DuckDBConnection | null = null;
   private readers: ReaderPool | null = null;
   /** The table's column order, which the appender must follow (it may predate EVENT_FIELDS changes). */
-  private appendColumns: readonly (StoredFieldName | null)[] = [];
+  private appendColumns: readonly AppendColumn[] = [];
   private writes: Promise<unknown> = Promise.resolve();
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
@@ -155,12 +136,24 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) => this.audiences.writeAudienceRows(...a);
   readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.audiences.readAudienceRows(...a);
   readonly deleteAudienceRuns: AudienceResultsStore['deleteAudienceRuns'] = (...a) => this.audiences.deleteAudienceRuns(...a);
+  /** Traffic stats: rollups folded in the background behind a watermark (duckdb-stats.ts). */
+  private readonly stats: DuckDbStats;
 
   constructor(
     path: string,
     private readonly options: DuckDbStoreOptions = {},
   ) {
     this.path = path === ':memory:' ? path : resolvePath(path);
+    this.stats = new DuckDbStats(
+      {
+        connect: () => {
+          if (!this.instance) throw new Error('analytics store is not initialised; call init() first');
+          return this.instance.connect();
+        },
+        withReader: (work, signal) => this.withReader(work, signal),
+      },
+      options.statsFoldDelayMs ?? DEFAULT_FOLD_DELAY_MS,
+    );
   }
 
   async init(): Promise<void> {
@@ -182,15 +175,18 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
           await writer.run(`ALTER TABLE events ADD COLUMN ${quoteIdent(f.name)} ${SQL_TYPES[f.data_type]}`);
         }
       }
+      // The ingest sequence (duckdb-stats.ts): each append's number, in commit order, which the stats
+      // fold follows. Rows from before it read NULL and are counted by the rebuild.
+      if (!existing.some((c) => c.name === INGEST_SEQ)) await writer.run(`ALTER TABLE events ADD COLUMN ${INGEST_SEQ} BIGINT`);
       const table = await readColumns(writer);
       // Columns this code does not know get NULLs in a VARCHAR vector: the appender does not cast.
-      const foreign = table.find((c) => !isStoredFieldName(c.name) && (c.type !== 'VARCHAR' || !c.nullable));
+      const foreign = table.find((c) => !isStoredFieldName(c.name) && c.name !== INGEST_SEQ && (c.type !== 'VARCHAR' || !c.nullable));
       if (foreign) {
         throw new Error(
           `events table has a column this version cannot fill: ${foreign.name} ${foreign.type}${foreign.nullable ? '' : ' NOT NULL'}`,
         );
       }
-      this.appendColumns = table.map((c) => (isStoredFieldName(c.name) ? c.name : null));
+      this.appendColumns = table.map((c) => (isStoredFieldName(c.name) || c.name === INGEST_SEQ ? c.name : null));
       // Identity: profiles (one per organization and person) and visitor links (one per visitor).
       await dropProfilesKey(writer);
       for (const ddl of identityDdl()) await writer.run(ddl);
@@ -198,9 +194,16 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       for (const ddl of INTENT_DDL) await writer.run(ddl);
       // Audiences: the rows of each run (audience-duckdb.ts).
       for (const ddl of AUDIENCE_DDL) await writer.run(ddl);
-      await this.initStats(writer);
     });
+    // Stats rollups on their own connection: created, rebuilt if their definition changed, and
+    // whatever was appended since the last fold is folded in the background.
+    if (!this.statsReady) {
+      await this.stats.init();
+      this.statsReady = true;
+    }
   }
+
+  private statsReady = false;
 
   private async open(): Promise<void> {
     const key = this.path;
@@ -232,8 +235,9 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const writer = this.requireWriter();
     if (rows.length === 0) return;
     // Converting first means a malformed row rejects the batch before a transaction is opened.
-    const chunks = toChunks(rows, this.appendColumns);
-    let staged = false;
+    // The batch's sequence number is taken here, in the order serializeWrite runs the appends: the
+    // stats fold relies on numbers committing in order.
+    const chunks = toChunks(rows, this.appendColumns, this.stats.nextSeq());
     await this.serializeWrite(async () => {
       await writer.run('BEGIN TRANSACTION');
       let appender: DuckDBAppender | null = null;
@@ -243,8 +247,6 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const flushing = appender;
         appender = null;
         flushing.closeSync();
-        // Staged in the same transaction, merged into the stats tables right after (queueStatsMerge).
-        staged = await this.stageStats(writer, rows);
         await writer.run('COMMIT');
       } catch (err) {
         if (appender) {
@@ -259,7 +261,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         throw err;
       }
     });
-    if (staged) void this.queueStatsMerge();
+    this.stats.appended();
   }
 
   async queryEvents(q: PageQuery, opts: QueryOptions = {}): Promise<EventRecord[]> {
@@ -522,20 +524,24 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const writer = this.requireWriter();
     const p = new Params();
     const where = `organization_id = ${p.add(organizationId, VARCHAR)} AND hem_sha256 = ${p.add(hemSha256, VARCHAR)}`;
-    return this.serializeWrite(async () => {
-      await writer.run('BEGIN TRANSACTION');
-      try {
-        const count = async (sql: string) => (await writer.runAndReadAll(sql, p.values, p.types)).getRows().length;
-        const profiles = await count(`DELETE FROM profiles WHERE ${where} RETURNING hem_sha256`);
-        const links = await count(`DELETE FROM visitor_links WHERE ${where} RETURNING visitor_id`);
-        const events = await count(`UPDATE events SET hem_sha256 = NULL WHERE ${where} RETURNING event_id`);
-        await writer.run('COMMIT');
-        return { profiles, links, events };
-      } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    // Under the stats' maintenance lock too: a retention delete on that connection must not touch
+    // the same event rows at the same time (DuckDB would refuse one of the two).
+    return this.stats.exclusive(() =>
+      this.serializeWrite(async () => {
+        await writer.run('BEGIN TRANSACTION');
+        try {
+          const count = async (sql: string) => (await writer.runAndReadAll(sql, p.values, p.types)).getRows().length;
+          const profiles = await count(`DELETE FROM profiles WHERE ${where} RETURNING hem_sha256`);
+          const links = await count(`DELETE FROM visitor_links WHERE ${where} RETURNING visitor_id`);
+          const events = await count(`UPDATE events SET hem_sha256 = NULL WHERE ${where} RETURNING event_id`);
+          await writer.run('COMMIT');
+          return { profiles, links, events };
+        } catch (err) {
+          await writer.run('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }),
+    );
   }
 
   async deleteEventsBefore(organizationId: string, pixelIds: readonly string[], beforeMs: number): Promise<number> {
@@ -544,26 +550,10 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const sql =
       `DELETE FROM events WHERE organization_id = ${p.add(organizationId, VARCHAR)} AND pixel_id IN (${pixelIds.map((x) => p.add(x, VARCHAR)).join(', ')}) ` +
       `AND ts_millis < ${p.add(toBigInt(beforeMs, 'beforeMs'), BIGINT)}`;
-    const writer = this.requireWriter();
-    return this.serializeWrite(async () => {
-      await writer.run('BEGIN TRANSACTION');
-      try {
-        // Staged events first, so the rebuild below starts from stats tables that hold every event.
-        await this.mergeStaged(writer);
-        // The count of changed rows, not RETURNING: a first pass may delete millions of rows, and
-        // bringing each id back into JavaScript cost 20 times the delete itself (bench/retention.ts).
-        const deleted = (await writer.run(sql, p.values, p.types)).rowsChanged;
-        // Nothing deleted, or nothing the stats count: the stats tables still match the events.
-        if (deleted > 0 && (await this.statsHold(writer, countedUpToSql(organizationId, pixelIds, beforeMs)))) {
-          await this.runStatements(writer, rebuildAfterDeleteSql(organizationId, pixelIds, beforeMs));
-        }
-        await writer.run('COMMIT');
-        return deleted;
-      } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    this.requireWriter();
+    // On the stats' maintenance connection, not the writer: appends go on while it deletes, and the
+    // rollups are corrected in the same transaction (duckdb-stats.ts).
+    return this.stats.deleteBefore(organizationId, pixelIds, beforeMs, sql, p);
   }
 
   /** One statement on the writer, in line with the other writes. */
@@ -626,169 +616,38 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     );
   }
 
-  // Traffic stats (analytics/stats.ts), read from the visits table kept in step at ingest (duckdb-stats.ts).
+  // Traffic stats (analytics/stats.ts): the rollups up to the watermark and the raw events after it (duckdb-stats.ts).
 
-  /** A merge of the staged events is queued or running; reads wait for it (stats are exact at read time). */
-  private statsMerge: Promise<void> = Promise.resolve();
-  /** Whether the queued merge has not started yet (a later append can count on it). */
-  private statsMergeQueued = false;
-
-  private async initStats(writer: DuckDBConnection): Promise<void> {
-    for (const ddl of statsDdl()) await writer.run(ddl);
-    await writer.run(STAGE_DDL);
-    const version = (await writer.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'visits_version'`)).getRows()[0]?.[0];
-    await writer.run('BEGIN TRANSACTION');
-    try {
-      // A new definition rebuilds from the events (staged ones included); otherwise what a stopped
-      // process staged but did not merge is merged now.
-      if (version === STATS_VISITS_VERSION) await this.mergeStaged(writer);
-      else await this.runStatements(writer, rebuildAllSql());
-      await writer.run('COMMIT');
-    } catch (err) {
-      await writer.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-    // The stage follows the events table's columns (it may have gained some since).
-    const columns = async (table: string) =>
-      (
-        await writer.runAndReadAll(
-          `SELECT column_name FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`,
-        )
-      )
-        .getRows()
-        .map((r) => String(r[0]))
-        .join(',');
-    if ((await columns('events')) !== (await columns('stats_stage'))) {
-      await writer.run('DROP TABLE stats_stage');
-      await writer.run(STAGE_DDL);
-    }
+  statsTotals(q: StatsScope, opts?: QueryOptions): Promise<StatsTotals> {
+    this.requireWriter();
+    return this.track(this.stats.totals(q, opts));
   }
 
-  /** Runs statements of duckdb-stats.ts on the writer, each with its own parameters. */
-  private async runStatements(writer: DuckDBConnection, statements: readonly Statement[]): Promise<void> {
-    for (const statement of statements) {
-      const p = new Params();
-      await writer.run(
-        statement((v, t) => p.add(v, t)),
-        p.values,
-        p.types,
-      );
-    }
+  statsTimeseries(q: StatsScope, buckets: BucketSpec, opts?: QueryOptions): Promise<BucketTotals[]> {
+    this.requireWriter();
+    return this.track(this.stats.timeseries(q, buckets, opts));
   }
 
-  /** Whether a query of duckdb-stats.ts returns a row. */
-  private async statsHold(writer: DuckDBConnection, statement: Statement): Promise<boolean> {
-    const p = new Params();
-    return (
-      (
-        await writer.runAndReadAll(
-          statement((v, t) => p.add(v, t)),
-          p.values,
-          p.types,
-        )
-      ).getRows().length > 0
-    );
+  statsBreakdown(q: StatsScope, b: BreakdownQuery, opts?: QueryOptions): Promise<{ rows: BreakdownRow[]; more: boolean }> {
+    this.requireWriter();
+    return this.track(this.stats.breakdown(q, b, opts));
   }
 
-  /** Inside the append's transaction: the rows stats count go to the durable stage as well. */
-  private async stageStats(writer: DuckDBConnection, rows: readonly EventRow[]): Promise<boolean> {
-    const counted = rows.filter((r) => !r.is_bot && r.session_id !== null);
-    if (counted.length === 0) return false;
-    const stage = await writer.createAppender('stats_stage');
-    for (const chunk of toChunks(counted, this.appendColumns)) stage.appendDataChunk(chunk);
-    stage.closeSync();
-    return true;
+  statsRealtimeVisitors(
+    organizationId: string,
+    pixelIds: readonly string[],
+    sinceMs: number,
+    untilMs: number,
+    opts?: QueryOptions,
+  ): Promise<number> {
+    this.requireWriter();
+    return this.track(this.stats.realtime(organizationId, pixelIds, sinceMs, untilMs, opts));
   }
 
-  /** Inside a transaction: merges every staged event into the stats tables and empties the stage. */
-  private async mergeStaged(writer: DuckDBConnection): Promise<void> {
-    const [range] = (await writer.runAndReadAll(`SELECT min(ts_millis), max(ts_millis) FROM stats_stage`)).getRows();
-    if (range?.[0] === null || range?.[0] === undefined) return;
-    const from = Math.floor(Number(range[0]) / DAY_MS);
-    const to = Math.floor(Number(range[1]) / DAY_MS);
-    await this.runStatements(writer, mergeStagedSql({ from, to }));
-    await writer.run('DELETE FROM stats_stage');
-  }
-
-  /**
-   * Queues a merge of the stage behind the writes already queued, unless one is queued and not yet
-   * started (it will take this batch too). Appends return before it runs, so ingest does not wait
-   * for the stats; stats reads do.
-   */
-  private queueStatsMerge(): Promise<void> {
-    if (this.statsMergeQueued) return this.statsMerge;
-    this.statsMergeQueued = true;
-    const writer = this.requireWriter();
-    this.statsMerge = this.serializeWrite(async () => {
-      this.statsMergeQueued = false;
-      await writer.run('BEGIN TRANSACTION');
-      try {
-        await this.mergeStaged(writer);
-        await writer.run('COMMIT');
-      } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
-    // A failed merge leaves the stage as it was; the next append or read tries again.
-    this.statsMerge.catch(() => undefined);
-    return this.statsMerge;
-  }
-
-  /** Waits until every acknowledged event is in the stats tables. */
-  private async statsSettled(): Promise<void> {
-    try {
-      await this.statsMerge;
-    } catch {
-      await this.queueStatsMerge();
-    }
-  }
-
-  private async statsRead(build: (d: ReturnType<typeof duckStatsDialect>) => string): Promise<DuckDBValue[][]> {
-    await this.statsSettled();
-    const p = new Params();
-    const sql = build(duckStatsDialect((v, t) => p.add(v, t)));
-    return this.read(sql, p);
-  }
-
-  async statsTotals(q: StatsScope): Promise<StatsTotals> {
-    if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
-    const rows = await this.statsRead((d) =>
-      totalsSql(d, q, { visits: () => storedVisitsSql(d, q), values: (p) => storedValuesSql(d, q, p), grouping: { kind: 'none' } }),
-    );
-    return totalsOf(rows[0] ?? []);
-  }
-
-  async statsTimeseries(q: StatsScope, buckets: BucketSpec): Promise<BucketTotals[]> {
-    if (scopeIsEmpty(q)) return [];
-    const rows = await this.statsRead((d) =>
-      totalsSql(d, q, {
-        visits: () => storedVisitsSql(d, q),
-        values: (p) => storedValuesSql(d, q, p),
-        grouping: { kind: 'bucket', spec: buckets },
-      }),
-    );
-    return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
-  }
-
-  async statsBreakdown(q: StatsScope, b: BreakdownQuery): Promise<{ rows: BreakdownRow[]; more: boolean }> {
-    if (scopeIsEmpty(q)) return { rows: [], more: false };
-    const rows = await this.statsRead((d) =>
-      totalsSql(d, q, {
-        visits: () => storedVisitsSql(d, q),
-        values: (p) => storedValuesSql(d, q, p),
-        grouping: { kind: 'property', property: b.property },
-        page: { limit: b.limit, offset: b.offset },
-      }),
-    );
-    const out = rows.map((r) => ({ value: String(r[0] ?? ''), totals: totalsOf(r, 1) }));
-    return { rows: out.slice(0, b.limit), more: out.length > b.limit };
-  }
-
-  async statsRealtimeVisitors(organizationId: string, pixelIds: readonly string[], sinceMs: number, untilMs: number): Promise<number> {
-    if (pixelIds.length === 0 || untilMs < sinceMs) return 0;
-    const rows = await this.statsRead((d) => realtimeSql(d, organizationId, pixelIds, sinceMs, untilMs));
-    return Number(rows[0]?.[0] ?? 0);
+  /** Folds every committed event into the stats rollups now (tests and benches; it happens by itself). */
+  foldStats(): Promise<void> {
+    this.requireWriter();
+    return this.track(this.stats.foldNow());
   }
 
   async close(): Promise<void> {
@@ -796,6 +655,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     this.closed = true;
     await this.writes.catch(() => undefined);
     await Promise.allSettled([...this.running]);
+    await this.stats.close();
     this.readers?.closeAll();
     this.writer?.closeSync();
     // Closing the last handle checkpoints the WAL into the database file.
@@ -855,6 +715,11 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
    * leaves the queue, and a running one is interrupted (DuckDB stops it between vectors).
    */
   private read(sql: string, p: Pick<Params, 'values' | 'types'>, signal?: AbortSignal): Promise<DuckDBValue[][]> {
+    return this.withReader(async (conn) => (await conn.runAndReadAll(sql, p.values, p.types)).getRows(), signal);
+  }
+
+  /** `work` on a read connection, interrupted when `signal` aborts (as read() says). */
+  private withReader<T>(work: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.requireWriter();
     const readers = this.readers;
     if (!readers) throw new Error('analytics store is not initialised; call init() first');
@@ -864,9 +729,9 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const interrupt = () => conn.interrupt();
         signal?.addEventListener('abort', interrupt, { once: true });
         try {
-          const reader = await conn.runAndReadAll(sql, p.values, p.types);
+          const out = await work(conn);
           signal?.throwIfAborted();
-          return reader.getRows();
+          return out;
         } finally {
           // Removed before the connection goes back to the pool: a late abort must not stop the
           // next query to use it.
@@ -943,18 +808,6 @@ class ReaderPool {
     const next = this.waiting.shift();
     if (next) next(conn);
     else this.idle.push(conn);
-  }
-}
-
-/** Positional parameters with explicit types, so nothing a caller sends is ever spliced into SQL. */
-class Params {
-  readonly values: DuckDBValue[] = [];
-  readonly types: DuckDBType[] = [];
-
-  add(value: DuckDBValue, type: DuckDBType): string {
-    this.values.push(value);
-    this.types.push(type);
-    return `$${this.values.length}`;
   }
 }
 
@@ -1077,10 +930,16 @@ function expectedFor(type: ArrowType): string {
 }
 
 /** Column-major chunks in the table's column order; columns the code does not know get nulls. */
-function toChunks(rows: readonly EventRow[], columns: readonly (StoredFieldName | null)[]): DuckDBDataChunk[] {
+/** A column of the events table as the appender fills it: an event field, the ingest sequence, or NULLs. */
+type AppendColumn = StoredFieldName | typeof INGEST_SEQ | null;
+
+function toChunks(rows: readonly EventRow[], columns: readonly AppendColumn[], seq: number): DuckDBDataChunk[] {
   if (columns.length === 0) throw new Error('analytics store is not initialised; call init() first');
-  const plan = columns.map((name) => (name ? { name, ...(CONVERTERS.get(name) ?? unreachable(name)) } : null));
-  const types = plan.map((c) => c?.type ?? VARCHAR);
+  const batch = BigInt(seq);
+  const plan = columns.map((name) =>
+    name === INGEST_SEQ ? INGEST_SEQ : name ? { name, ...(CONVERTERS.get(name) ?? unreachable(name)) } : null,
+  );
+  const types = plan.map((c) => (c === INGEST_SEQ ? BIGINT : (c?.type ?? VARCHAR)));
   const chunks: DuckDBDataChunk[] = [];
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const count = Math.min(CHUNK_ROWS, rows.length - start);
@@ -1088,6 +947,7 @@ function toChunks(rows: readonly EventRow[], columns: readonly (StoredFieldName 
     const data: DuckDBValue[][] = plan.map((column) => {
       const out = new Array<DuckDBValue>(count);
       if (!column) return out.fill(null);
+      if (column === INGEST_SEQ) return out.fill(batch);
       const { name, convert } = column;
       for (let i = 0; i < count; i++) out[i] = convert((rows[start + i] as EventRow)[name], start + i);
       return out;

@@ -59,6 +59,8 @@ export interface StatsDialect {
   /** Adds i_identified (0/1), i_company and i_person to rows with a v_visitor column. */
   identity(rows: string, organizationId: string): string;
   limit(limit: number, offset: number): string;
+  /** Derived columns one SELECT level each (DuckDB) rather than all in one reading each other's aliases. */
+  readonly nestedAliases?: boolean;
 }
 
 /** Columns of a visit row (V); an engine's own visits table must have at least these. */
@@ -192,8 +194,11 @@ export function partialVisitsSql(d: StatsDialect, source: string, eventsWhere: s
     `FROM (SELECT organization_id, pixel_id, coalesce(session_id, '') AS session_id, ${d.intDiv('ts_millis', String(DAY_MS))} AS vday, ` +
     `ts_millis, event_id, event_type, path, ${FIRST_EVENT.map(([col]) => col).join(', ')} FROM (${selectEvents(source, eventsWhere)})) ` +
     'GROUP BY organization_id, pixel_id, session_id, vday';
-  // One level derives everything from the grouped row, each expression reading the aliases before
-  // it: ClickHouse 18.16 spends a long time analysing every level of nested SELECTs, so few levels.
+  // The derived columns, in levels: each expression reads the aliases of the levels before it.
+  // ClickHouse takes them in one SELECT (it spends a long time analysing every level of nested
+  // SELECTs, and computes an alias once however often it is read); DuckDB gets one SELECT per level,
+  // since it copies an alias's expression into every place that reads it, and the copies of copies
+  // (the named-source CASE of about 35 patterns read six times) cost it a third of a second to plan.
   // A visit without page views has no entry or exit page (DuckDB's FILTER gives NULL, ClickHouse's -If a default).
   const some = 'v_pageviews > 0';
   const host = (x: string) => d.regexReplace(d.lower(d.regexExtract(x, d.constant(HOST_PATTERN))), d.constant('^www\\.'), d.constant(''));
@@ -201,25 +206,32 @@ export function partialVisitsSql(d: StatsDialect, source: string, eventsWhere: s
   const inList = (values: readonly string[]) => `(${values.map((v) => d.constant(v)).join(', ')})`;
   const group = (g: string) => `r_named IN ${inList(NAMED_SOURCES.filter((s) => s.group === g).map((s) => s.name))}`;
   const [paid, email, search, social, campaign, referral, direct] = CHANNELS.map((c) => d.constant(c));
-  const derived = [
-    `CASE WHEN ${some} THEN coalesce(r_entry, '') ELSE '' END AS v_entry`,
-    `CASE WHEN ${some} THEN r_entry_ts ELSE NULL END AS v_entry_ts`,
-    `CASE WHEN ${some} THEN r_entry_id ELSE NULL END AS v_entry_id`,
-    `CASE WHEN ${some} THEN coalesce(r_exit, '') ELSE '' END AS v_exit`,
-    `CASE WHEN ${some} THEN r_exit_ts ELSE NULL END AS v_exit_ts`,
-    `CASE WHEN ${some} THEN r_exit_id ELSE NULL END AS v_exit_id`,
-    `${host('f_referrer')} AS r_ref_host`,
-    `${host('f_url')} AS r_page_host`,
-    `CASE WHEN r_ref_host <> '' AND r_ref_host <> r_page_host THEN r_ref_host ELSE '' END AS v_referrer`,
-    `${namedSourceCase(d, 'v_referrer')} AS r_named`,
-    `CASE WHEN r_named <> '' THEN r_named WHEN v_referrer <> '' THEN v_referrer WHEN v_utm_source <> '' THEN v_utm_source ` +
-      `ELSE ${d.constant(DIRECT)} END AS v_source`,
-    `CASE WHEN ${medium} IN ${inList(PAID_MEDIUMS)} THEN ${paid} WHEN ${medium} IN ${inList(EMAIL_MEDIUMS)} OR ${group('email')} THEN ${email} ` +
-      `WHEN ${group('search')} THEN ${search} WHEN ${group('social')} THEN ${social} ` +
-      `WHEN v_utm_source <> '' OR v_utm_medium <> '' OR v_utm_campaign <> '' THEN ${campaign} WHEN v_referrer <> '' THEN ${referral} ` +
-      `ELSE ${direct} END AS v_channel`,
+  const levels = [
+    [
+      `CASE WHEN ${some} THEN coalesce(r_entry, '') ELSE '' END AS v_entry`,
+      `CASE WHEN ${some} THEN r_entry_ts ELSE NULL END AS v_entry_ts`,
+      `CASE WHEN ${some} THEN r_entry_id ELSE NULL END AS v_entry_id`,
+      `CASE WHEN ${some} THEN coalesce(r_exit, '') ELSE '' END AS v_exit`,
+      `CASE WHEN ${some} THEN r_exit_ts ELSE NULL END AS v_exit_ts`,
+      `CASE WHEN ${some} THEN r_exit_id ELSE NULL END AS v_exit_id`,
+      `${host('f_referrer')} AS r_ref_host`,
+      `${host('f_url')} AS r_page_host`,
+    ],
+    [`CASE WHEN r_ref_host <> '' AND r_ref_host <> r_page_host THEN r_ref_host ELSE '' END AS v_referrer`],
+    [`${namedSourceCase(d, 'v_referrer')} AS r_named`],
+    [
+      `CASE WHEN r_named <> '' THEN r_named WHEN v_referrer <> '' THEN v_referrer WHEN v_utm_source <> '' THEN v_utm_source ` +
+        `ELSE ${d.constant(DIRECT)} END AS v_source`,
+      `CASE WHEN ${medium} IN ${inList(PAID_MEDIUMS)} THEN ${paid} WHEN ${medium} IN ${inList(EMAIL_MEDIUMS)} OR ${group('email')} THEN ${email} ` +
+        `WHEN ${group('search')} THEN ${search} WHEN ${group('social')} THEN ${social} ` +
+        `WHEN v_utm_source <> '' OR v_utm_medium <> '' OR v_utm_campaign <> '' THEN ${campaign} WHEN v_referrer <> '' THEN ${referral} ` +
+        `ELSE ${direct} END AS v_channel`,
+    ],
   ];
-  return `SELECT ${VISIT_COLUMNS.join(', ')} FROM (SELECT *, ${derived.join(', ')} FROM (${grouped}))`;
+  const derived = d.nestedAliases
+    ? levels.reduce((from, level) => `SELECT *, ${level.join(', ')} FROM (${from})`, grouped)
+    : `SELECT *, ${levels.flat().join(', ')} FROM (${grouped})`;
+  return `SELECT ${VISIT_COLUMNS.join(', ')} FROM (${derived})`;
 }
 
 function namedSourceCase(d: StatsDialect, host: string): string {
@@ -377,14 +389,14 @@ function conditionSql(d: StatsDialect, c: StatsCondition): string {
     if (c.op === 'ne') return `${col} <> ''`;
     throw new Error(`operator ${c.op} takes a value`);
   }
+  if (c.op === 'like') return `(${col} <> '' AND ${d.like(col, c.value)})`;
+  // Bound only here: an engine refuses parameters its statement does not use.
   const v = d.text(c.value);
   switch (c.op) {
     case 'eq':
       return `${col} = ${v}`;
     case 'ne':
       return `(${col} <> '' AND ${col} <> ${v})`;
-    case 'like':
-      return `(${col} <> '' AND ${d.like(col, c.value)})`;
     case 'gt':
       return `(${col} <> '' AND ${col} > ${v})`;
     case 'gte':

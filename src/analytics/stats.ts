@@ -16,7 +16,7 @@
 // - Filters and event-level breakdowns (page, event type) look at each event together with its
 //   visit's attributes: page views and events count the events that match, visits, visitors,
 //   bounces and durations those of the visits with at least one matching event.
-import type { FilterOp } from './types.js';
+import type { FilterOp, QueryOptions } from './types.js';
 
 /** Properties a breakdown groups by and a filter names. Values are text; '' stands for "none". */
 export const STATS_PROPERTIES = [
@@ -140,18 +140,25 @@ export interface BreakdownRow {
   totals: StatsTotals;
 }
 
+/** Every read takes QueryOptions last: the query gate's deadline and cancellation (analytics/query-gate.ts). */
 export interface StatsStore {
   /** Totals of the visits starting in the scope's range. */
-  statsTotals(q: StatsScope): Promise<StatsTotals>;
+  statsTotals(q: StatsScope, opts?: QueryOptions): Promise<StatsTotals>;
   /** Totals per bucket of visit start, ascending, empty buckets omitted. */
-  statsTimeseries(q: StatsScope, buckets: BucketSpec): Promise<BucketTotals[]>;
+  statsTimeseries(q: StatsScope, buckets: BucketSpec, opts?: QueryOptions): Promise<BucketTotals[]>;
   /**
    * Rows per value of the property, by visitors (then visits) descending and value ascending, one
    * page of them; `more` when rows follow the page.
    */
-  statsBreakdown(q: StatsScope, b: BreakdownQuery): Promise<{ rows: BreakdownRow[]; more: boolean }>;
+  statsBreakdown(q: StatsScope, b: BreakdownQuery, opts?: QueryOptions): Promise<{ rows: BreakdownRow[]; more: boolean }>;
   /** Distinct visitors with a (non-bot) event in [sinceMs, untilMs]. */
-  statsRealtimeVisitors(organizationId: string, pixelIds: readonly string[], sinceMs: number, untilMs: number): Promise<number>;
+  statsRealtimeVisitors(
+    organizationId: string,
+    pixelIds: readonly string[],
+    sinceMs: number,
+    untilMs: number,
+    opts?: QueryOptions,
+  ): Promise<number>;
 }
 
 export const EMPTY_TOTALS: StatsTotals = {

@@ -19,7 +19,7 @@ import {
 const tags = ['Dashboard session API'];
 const security = [{ sessionCookie: [] }];
 const OrgParams = Type.Object({ org_id: Id });
-const errors = errorResponses(400, 401, 404);
+const errors = errorResponses(400, 401, 404, 429, 503);
 
 export function statsDashboardRoutes(app: App, { auth, stats }: Pick<Services, 'auth' | 'stats'>): void {
   const caller = async (req: Parameters<Services['auth']['orgAccess']>[0], orgId: string) => {
@@ -39,7 +39,7 @@ export function statsDashboardRoutes(app: App, { auth, stats }: Pick<Services, '
         response: { 200: AggregateOut, ...errors },
       },
     },
-    async (req) => stats.aggregate(await caller(req, req.params.org_id), req.query),
+    async (req) => stats.aggregate(await caller(req, req.params.org_id), req.query, req.signal),
   );
 
   app.get(
@@ -54,7 +54,7 @@ export function statsDashboardRoutes(app: App, { auth, stats }: Pick<Services, '
         response: { 200: TimeseriesOut, ...errors },
       },
     },
-    async (req) => stats.timeseries(await caller(req, req.params.org_id), req.query),
+    async (req) => stats.timeseries(await caller(req, req.params.org_id), req.query, req.signal),
   );
 
   app.get(
@@ -69,7 +69,7 @@ export function statsDashboardRoutes(app: App, { auth, stats }: Pick<Services, '
         response: { 200: BreakdownOut, ...errors },
       },
     },
-    async (req) => stats.breakdown(await caller(req, req.params.org_id), req.query),
+    async (req) => stats.breakdown(await caller(req, req.params.org_id), req.query, req.signal),
   );
 
   app.get(
@@ -84,7 +84,7 @@ export function statsDashboardRoutes(app: App, { auth, stats }: Pick<Services, '
         response: { 200: RealtimeOut, ...errors },
       },
     },
-    async (req) => stats.realtime(await caller(req, req.params.org_id), req.query),
+    async (req) => stats.realtime(await caller(req, req.params.org_id), req.query, req.signal),
   );
 
   app.get(
@@ -103,7 +103,7 @@ export function statsDashboardRoutes(app: App, { auth, stats }: Pick<Services, '
       },
     },
     async (req, reply) => {
-      const { filename, csv } = await stats.exportCsv(await caller(req, req.params.org_id), req.query);
+      const { filename, csv } = await stats.exportCsv(await caller(req, req.params.org_id), req.query, req.signal);
       return reply
         .type('text/csv; charset=utf-8')
         .header('Content-Disposition', `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`)

@@ -20,7 +20,7 @@ import type { Caller } from './service.js';
 
 const tags = ['Stats'];
 const security: { [label: string]: string[] }[] = [{ apiKey: [], apiSecret: [] }, { bearerAuth: [] }];
-const errors = errorResponses(400, 401, 403, 404, 429);
+const errors = errorResponses(400, 401, 403, 404, 429, 503);
 
 const callerOf = (who: DataPrincipal, req: FastifyRequest): Caller => ({
   organizationId: who.organizationId,
@@ -39,7 +39,7 @@ export function statsDataRoutes(app: App, { auth, stats }: Pick<Services, 'auth'
         response: { 200: AggregateOut, ...errors },
       },
     },
-    async (req, reply) => stats.aggregate(callerOf(await auth.data(req, reply), req), req.query),
+    async (req, reply) => stats.aggregate(callerOf(await auth.data(req, reply), req), req.query, req.signal),
   );
 
   app.get(
@@ -53,7 +53,7 @@ export function statsDataRoutes(app: App, { auth, stats }: Pick<Services, 'auth'
         response: { 200: TimeseriesOut, ...errors },
       },
     },
-    async (req, reply) => stats.timeseries(callerOf(await auth.data(req, reply), req), req.query),
+    async (req, reply) => stats.timeseries(callerOf(await auth.data(req, reply), req), req.query, req.signal),
   );
 
   app.get(
@@ -67,7 +67,7 @@ export function statsDataRoutes(app: App, { auth, stats }: Pick<Services, 'auth'
         response: { 200: BreakdownOut, ...errors },
       },
     },
-    async (req, reply) => stats.breakdown(callerOf(await auth.data(req, reply), req), req.query),
+    async (req, reply) => stats.breakdown(callerOf(await auth.data(req, reply), req), req.query, req.signal),
   );
 
   app.get(
@@ -81,6 +81,6 @@ export function statsDataRoutes(app: App, { auth, stats }: Pick<Services, 'auth'
         response: { 200: RealtimeOut, ...errors },
       },
     },
-    async (req, reply) => stats.realtime(callerOf(await auth.data(req, reply), req), req.query),
+    async (req, reply) => stats.realtime(callerOf(await auth.data(req, reply), req), req.query, req.signal),
   );
 }

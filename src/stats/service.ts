@@ -1,7 +1,9 @@
 // The traffic stats of a pixel or a project: resolves the scope inside the caller's organization,
 // reads the period in the project's time zone, asks the analytics store for raw totals and turns
 // them into Plausible-shaped metrics (rates, rounding, the change against the previous period).
-// The numbers' definitions live in src/analytics/stats.ts; docs/stats.md explains them.
+// The numbers' definitions live in src/analytics/stats.ts; docs/stats.md explains them. Every read
+// runs under the query gate (deadline, the organization's share, cancellation when the client goes).
+import type { QueryGate } from '../analytics/query-gate.js';
 import type { BucketUnit, StatsFilter, StatsProperty, StatsScope, StatsTotals } from '../analytics/stats.js';
 import type { AnalyticsStore } from '../analytics/types.js';
 import type { PixelsService } from '../pixels/service.js';
@@ -74,6 +76,7 @@ export class StatsService {
     private readonly analytics: AnalyticsStore,
     private readonly projects: ProjectsService,
     private readonly pixels: PixelsService,
+    private readonly gate: QueryGate,
     private readonly now: () => number,
   ) {}
 
@@ -129,7 +132,7 @@ export class StatsService {
     };
   }
 
-  async aggregate(caller: Caller, p: AggregateParams): Promise<StatsAggregate> {
+  async aggregate(caller: Caller, p: AggregateParams, signal?: AbortSignal): Promise<StatsAggregate> {
     const scope = await this.scope(caller.organizationId, p);
     const metrics = parseMetrics(p.metrics);
     const filter = this.filterOf(caller, p.filters, metrics);
@@ -137,10 +140,13 @@ export class StatsService {
     const days = this.days(period, p.date, scope.zone);
     const compare = p.compare === 'previous_period';
     const before = previousDays(period, days);
-    const [current, previous] = await Promise.all([
-      this.analytics.statsTotals(this.query(caller, scope, days, filter, metrics)),
-      compare ? this.analytics.statsTotals(this.query(caller, scope, before, filter, metrics)) : Promise.resolve(null),
-    ]);
+    // The period and the one before are one turn of the organization's share, read side by side.
+    const [current, previous] = await this.gate.run(caller.organizationId, signal, (o) =>
+      Promise.all([
+        this.analytics.statsTotals(this.query(caller, scope, days, filter, metrics), o),
+        compare ? this.analytics.statsTotals(this.query(caller, scope, before, filter, metrics), o) : Promise.resolve(null),
+      ]),
+    );
     const results: StatsAggregate['results'] = {};
     for (const m of metrics) {
       const value = metricValue(m, current);
@@ -154,7 +160,7 @@ export class StatsService {
     return { results, range: rangeOf(days, scope.zone), ...(compare ? { previous_range: rangeOf(before, scope.zone) } : {}) };
   }
 
-  async timeseries(caller: Caller, p: TimeseriesParams): Promise<StatsTimeseries> {
+  async timeseries(caller: Caller, p: TimeseriesParams, signal?: AbortSignal): Promise<StatsTimeseries> {
     const scope = await this.scope(caller.organizationId, p);
     const metrics = parseMetrics(p.metrics);
     const filter = this.filterOf(caller, p.filters, metrics);
@@ -162,9 +168,8 @@ export class StatsService {
     const days = this.days(period, p.date, scope.zone);
     const interval: BucketUnit = p.interval ?? defaultInterval(period, days);
     const buckets = bucketsOf(days, interval, scope.zone);
-    const rows = await this.analytics.statsTimeseries(
-      this.query(caller, scope, days, filter, metrics),
-      bucketSpec(days, interval, scope.zone),
+    const rows = await this.gate.run(caller.organizationId, signal, (o) =>
+      this.analytics.statsTimeseries(this.query(caller, scope, days, filter, metrics), bucketSpec(days, interval, scope.zone), o),
     );
     const byKey = new Map(rows.map((r) => [r.bucket, r.totals]));
     const empty: StatsTotals = { visitors: 0, visits: 0, pageviews: 0, events: 0, bounces: 0, durationMs: 0, identifiedVisitors: 0 };
@@ -175,7 +180,7 @@ export class StatsService {
     };
   }
 
-  async breakdown(caller: Caller, p: BreakdownParams): Promise<StatsBreakdown> {
+  async breakdown(caller: Caller, p: BreakdownParams, signal?: AbortSignal): Promise<StatsBreakdown> {
     const scope = await this.scope(caller.organizationId, p);
     const metrics = parseMetrics(p.metrics);
     const property = parseProperty(p.property);
@@ -183,11 +188,9 @@ export class StatsService {
     const days = this.days(p.period ?? '30d', p.date, scope.zone);
     const limit = p.limit ?? 100;
     const page = p.page ?? 1;
-    const { rows, more } = await this.analytics.statsBreakdown(this.query(caller, scope, days, filter, metrics), {
-      property,
-      limit,
-      offset: (page - 1) * limit,
-    });
+    const { rows, more } = await this.gate.run(caller.organizationId, signal, (o) =>
+      this.analytics.statsBreakdown(this.query(caller, scope, days, filter, metrics), { property, limit, offset: (page - 1) * limit }, o),
+    );
     const labels =
       property === 'person'
         ? await this.personLabels(
@@ -217,22 +220,24 @@ export class StatsService {
     );
   }
 
-  async realtime(caller: Caller, p: RealtimeParams): Promise<number> {
+  async realtime(caller: Caller, p: RealtimeParams, signal?: AbortSignal): Promise<number> {
     const scope = await this.scope(caller.organizationId, p);
     const now = this.now();
-    return this.analytics.statsRealtimeVisitors(caller.organizationId, scope.pixelIds, now - REALTIME_WINDOW_MS, now);
+    return this.gate.run(caller.organizationId, signal, (o) =>
+      this.analytics.statsRealtimeVisitors(caller.organizationId, scope.pixelIds, now - REALTIME_WINDOW_MS, now, o),
+    );
   }
 
   /** A dashboard panel as CSV: the breakdown of `property`, or the time series without one. */
-  async exportCsv(caller: Caller, p: ExportParams): Promise<{ filename: string; csv: string }> {
+  async exportCsv(caller: Caller, p: ExportParams, signal?: AbortSignal): Promise<{ filename: string; csv: string }> {
     const metrics = parseMetrics(p.metrics);
     if (p.property) {
-      const b = await this.breakdown(caller, { ...p, property: p.property, limit: p.limit ?? 1000, page: 1 });
+      const b = await this.breakdown(caller, { ...p, property: p.property, limit: p.limit ?? 1000, page: 1 }, signal);
       const header = [b.property, ...(b.property === 'person' ? ['label'] : []), ...metrics];
       const lines = (b.results as StatsBreakdownRow[]).map((r) => header.map((h) => r[h] ?? ''));
       return { filename: `${b.property}-${b.range.from}-${b.range.to}.csv`, csv: csvLines([header, ...lines]) };
     }
-    const t = await this.timeseries(caller, p);
+    const t = await this.timeseries(caller, p, signal);
     const header = ['date', ...metrics];
     const lines = t.results.map((r) => header.map((h) => (r as Record<string, unknown>)[h] ?? ''));
     return { filename: `timeseries-${t.range.from}-${t.range.to}.csv`, csv: csvLines([header, ...lines]) };
