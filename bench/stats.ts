@@ -1,7 +1,10 @@
 // Benchmark of the traffic stats: one project's 10M events over 30 days (visits of a few page views
 // each, with clicks, scrolls and form events between them, from a few hundred thousand returning
 // visitors), then the calls the dashboard's overview makes, each timed alone (p50, p90) and all
-// together as the page sends them (in parallel), on DuckDB and, with CLICKHOUSE_URL, on ClickHouse.
+// together as the page sends them (in parallel, through the query gate with the default share of two
+// queries at once per organization), on DuckDB (the threaded store the server runs, its rollups
+// folded) and, with CLICKHOUSE_URL, on ClickHouse. Each line has the process's CPU time per call
+// (all threads) next to the wall time, and the load average when the run started.
 //
 //   npm run bench:stats                     10,000,000 events
 //   BENCH_EVENTS=1000000 npm run bench:stats
@@ -9,14 +12,18 @@
 //   BENCH_CLICKHOUSE_RUNS=3                 fewer runs on ClickHouse, whose calls take seconds at 10M
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 npm run bench:stats   also ClickHouse (a scratch database,
 //                                           dropped afterwards), and the medians side by side
+//   BENCH_DUCKDB_FILE=/path/analytics.duckdb   time a file kept by BENCH_KEEP instead of inserting again
+//                                           (same BENCH_EVENTS; rollups of another version are rebuilt)
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse.js';
-import { DuckDbAnalyticsStore } from '../src/analytics/duckdb.js';
+import { ThreadedDuckDbStore } from '../src/analytics/duckdb-threaded.js';
+import { QueryGate } from '../src/analytics/query-gate.js';
 import type { BreakdownQuery, BucketSpec, StatsScope } from '../src/analytics/stats.js';
-import type { AnalyticsStore, EventRow } from '../src/analytics/types.js';
+import type { AnalyticsStore, EventRow, QueryOptions } from '../src/analytics/types.js';
+import { seededRandom } from '../src/platform/random.js';
 import { DAY_MS, localDay, offsetPieces, startOfLocalDay } from '../src/platform/time-zone.js';
 
 const EVENTS = intEnv('BENCH_EVENTS', 10_000_000);
@@ -42,14 +49,7 @@ const log = (line: string): void => {
 };
 
 // Deterministic data: the same events on every engine and every run.
-let seed = 42;
-const rnd = (): number => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+let rnd = seededRandom(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 /** Zipf-like: index 0 most often. */
 const zipf = (n: number): number => Math.min(n - 1, Math.floor(n ** rnd()) - 1);
@@ -196,21 +196,32 @@ async function time(engine: string, label: string, once: () => Promise<unknown>)
   await once();
   await once();
   const ms: number[] = [];
+  const cpu: number[] = [];
   const runs = engine === 'clickhouse' ? intEnv('BENCH_CLICKHOUSE_RUNS', RUNS) : RUNS;
   for (let r = 0; r < runs; r++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await once();
     ms.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000);
   }
   ms.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
   const byEngine = medians.get(label) ?? new Map<string, number>();
   byEngine.set(engine, percentile(ms, 0.5));
   medians.set(label, byEngine);
-  log(`${label.padEnd(44)} p50 ${percentile(ms, 0.5).toFixed(1).padStart(7)} ms   p90 ${percentile(ms, 0.9).toFixed(1).padStart(7)} ms`);
+  log(
+    `${label.padEnd(44)} p50 ${percentile(ms, 0.5).toFixed(1).padStart(7)} ms   p90 ${percentile(ms, 0.9).toFixed(1).padStart(7)} ms   ` +
+      `CPU p50 ${percentile(cpu, 0.5).toFixed(1).padStart(7)} ms`,
+  );
 }
 
 /** The calls the overview page makes for a period (src/stats/service.ts turns each into these). */
 function overviewCalls(s: AnalyticsStore, days: number, filter?: StatsScope['filter']): [string, () => Promise<unknown>][] {
+  // As src/stats/service.ts runs them: each call one turn of the organization's share.
+  const gate = new QueryGate({ timeoutMs: 120_000, perOrganization: 2, queuePerOrganization: 64 });
+  const gated = (work: (o: QueryOptions) => Promise<unknown>) => () => gate.run(ORG, undefined, work);
   const endDay = localDay(END - 1, ZONE) + 1;
   const startMs = startOfLocalDay(endDay - days, ZONE);
   const prevStartMs = startOfLocalDay(endDay - 2 * days, ZONE);
@@ -224,15 +235,17 @@ function overviewCalls(s: AnalyticsStore, days: number, filter?: StatsScope['fil
   };
   const previous: StatsScope = { ...scope, startMs: prevStartMs, endMs: startMs };
   const spec: BucketSpec = { unit: 'day', offsets: offsetPieces(startMs, END, ZONE) };
-  const breakdown = (property: BreakdownQuery['property'], extra?: StatsScope['filter']) => () =>
-    s.statsBreakdown(extra ? { ...scope, filter: [...(scope.filter ?? [[]])].map((g) => [...g, ...(extra[0] ?? [])]) } : scope, {
-      property,
-      limit: 10,
-      offset: 0,
-    });
+  const breakdown = (property: BreakdownQuery['property'], extra?: StatsScope['filter']) =>
+    gated((o) =>
+      s.statsBreakdown(
+        extra ? { ...scope, filter: [...(scope.filter ?? [[]])].map((g) => [...g, ...(extra[0] ?? [])]) } : scope,
+        { property, limit: 10, offset: 0 },
+        o,
+      ),
+    );
   return [
-    ['aggregate (with previous period)', () => Promise.all([s.statsTotals(scope), s.statsTotals(previous)])],
-    ['timeseries per day', () => s.statsTimeseries(scope, spec)],
+    ['aggregate (with previous period)', gated((o) => Promise.all([s.statsTotals(scope, o), s.statsTotals(previous, o)]))],
+    ['timeseries per day', gated((o) => s.statsTimeseries(scope, spec, o))],
     ['breakdown page', breakdown('page')],
     ['breakdown source', breakdown('source')],
     ['breakdown utm_campaign', breakdown('utm_campaign')],
@@ -240,29 +253,36 @@ function overviewCalls(s: AnalyticsStore, days: number, filter?: StatsScope['fil
     ['breakdown device', breakdown('device')],
     ['breakdown network (business)', breakdown('network', [[{ property: 'network_type', op: 'eq', value: 'business' }]])],
     ['breakdown company (identified)', breakdown('company', [[{ property: 'company', op: 'not_null', value: null }]])],
-    ['realtime visitors', () => s.statsRealtimeVisitors(ORG, [PIXEL], END - 5 * 60_000, END)],
+    ['realtime visitors', gated((o) => s.statsRealtimeVisitors(ORG, [PIXEL], END - 5 * 60_000, END, o))],
   ];
 }
 
 interface Engine {
   name: string;
   batch: number;
+  /** The events are there already (a kept file): skip the insert. */
+  loaded?: boolean;
   open(): AnalyticsStore;
+  /** Brings the engine's rollups up to date before the timings (DuckDB folds; ClickHouse has none). */
+  settle?(store: AnalyticsStore): Promise<void>;
   cleanup(): Promise<void>;
 }
 
 async function runEngine(engine: Engine): Promise<void> {
-  seed = 42;
+  rnd = seededRandom(42);
   log(
     `\n== ${engine.name}: ${EVENTS.toLocaleString('en')} events, batches of ${engine.batch.toLocaleString('en')}, ${availableParallelism()} CPUs`,
   );
   let store = engine.open();
+  const opening = performance.now();
   await store.init();
+  if (engine.loaded)
+    log(`opened the kept file in ${((performance.now() - opening) / 1000).toFixed(1)} s (rollups rebuilt if their version changed)`);
   const started = performance.now();
   let pending: EventRow[] = [];
   let appendMs = 0;
   let total = 0;
-  for (const visit of visits()) {
+  for (const visit of engine.loaded ? [] : visits()) {
     pending.push(...visit);
     if (pending.length >= engine.batch) {
       const t = performance.now();
@@ -278,9 +298,13 @@ async function runEngine(engine: Engine): Promise<void> {
     appendMs += performance.now() - t;
     total += pending.length;
   }
-  log(
-    `insert: ${total.toLocaleString('en')} events, ${Math.round(total / (appendMs / 1000)).toLocaleString('en')} rows/s in appendEvents, ${((performance.now() - started) / 1000).toFixed(0)} s in all`,
-  );
+  if (!engine.loaded)
+    log(
+      `insert: ${total.toLocaleString('en')} events, ${Math.round(total / (appendMs / 1000)).toLocaleString('en')} rows/s in appendEvents, ${((performance.now() - started) / 1000).toFixed(0)} s in all`,
+    );
+  const settling = performance.now();
+  await engine.settle?.(store);
+  if (engine.settle) log(`rollups folded ${((performance.now() - settling) / 1000).toFixed(1)} s after the last append`);
   await store.close();
   store = engine.open();
   await store.init();
@@ -308,16 +332,23 @@ async function runEngine(engine: Engine): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  log(`delivr stats bench: one project, ${DAYS} days in ${ZONE}`);
-  const dir = mkdtempSync(join(tmpdir(), 'delivr-stats-bench-'));
-  const path = join(dir, 'analytics.duckdb');
+  log(
+    `delivr stats bench: one project, ${DAYS} days in ${ZONE}; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  const kept = process.env.BENCH_DUCKDB_FILE;
+  const dir = kept ? '' : mkdtempSync(join(tmpdir(), 'delivr-stats-bench-'));
+  const path = kept ?? join(dir, 'analytics.duckdb');
   const engines: Engine[] = [
     {
       name: 'duckdb',
       batch: BATCH,
-      open: () => new DuckDbAnalyticsStore(path),
+      loaded: Boolean(kept),
+      open: () => new ThreadedDuckDbStore(path),
+      settle: (store) => (store as ThreadedDuckDbStore).foldStats(),
       cleanup: async () => {
-        if (process.env.BENCH_KEEP) log(`kept ${path}`);
+        if (process.env.BENCH_KEEP || kept) log(`kept ${path}`);
         else rmSync(dir, { recursive: true, force: true });
       },
     },

@@ -261,11 +261,17 @@ export interface TotalsPlan {
   /**
    * Optional: one row per visit starting in range and value of an event-level property, with
    * columns pixel_id, session_id, vday, e_value, m_events, m_pageviews (that value's events and
-   * page views in the visit) and the visit's v_start, v_end, v_interactions, v_visitor. With it,
+   * page views in the visit) and the visit's v_start, v_end, v_interactions and visitor column
+   * (`visitor`). With it,
    * a question about one event-level property reads these rows instead of the events.
    */
   values?: (property: EventProperty) => string;
   grouping: Grouping;
+  /**
+   * The column that tells visitors apart, NULL without one: a number per visitor id (DuckDB keeps
+   * one, and counting numbers is three times cheaper than counting ids), or by default the id.
+   */
+  visitor?: string;
   /** Page through groups (breakdowns): one more row than asked, to tell whether more follow. */
   page?: { limit: number; offset: number };
 }
@@ -287,7 +293,9 @@ export function totalsSql(d: StatsDialect, q: StatsScope, plan: TotalsPlan): str
       : `SELECT *, 0 AS i_identified, '' AS i_company, '' AS i_person FROM (${plan.visits()})`;
   const where = q.filter && q.filter.length > 0 ? ` WHERE ${filterSql(d, q.filter)}` : '';
   const property = plan.grouping.kind === 'property' ? plan.grouping.property : null;
-  const carried = ['v_visitor', 'v_start', 'v_end', 'v_interactions', 'i_identified'];
+  const visitorColumn = plan.visitor ?? 'v_visitor';
+  const visitor = plan.visitor ?? "nullif(v_visitor, '')";
+  const carried = [visitorColumn, 'v_start', 'v_end', 'v_interactions', 'i_identified'];
 
   const eventProperties = new Set<StatsProperty>(
     [...(q.filter ?? []).flat().map((c) => c.property), ...(property ? [property] : [])].filter((p) => PROPERTY_LEVEL[p] === 'event'),
@@ -334,9 +342,10 @@ export function totalsSql(d: StatsDialect, q: StatsScope, plan: TotalsPlan): str
   }
 
   const metrics =
-    `${d.uniq("nullif(v_visitor, '')")} AS visitors, count(*) AS visits, sum(m_pageviews) AS pageviews, sum(m_events) AS events, ` +
+    `${d.uniq(visitor)} AS visitors, count(*) AS visits, sum(m_pageviews) AS pageviews, sum(m_events) AS events, ` +
     'sum(CASE WHEN v_interactions <= 1 THEN 1 ELSE 0 END) AS bounces, sum(v_end - v_start) AS duration, ' +
-    `${d.uniq("CASE WHEN i_identified = 1 THEN nullif(v_visitor, '') ELSE NULL END")} AS identified`;
+    // A second distinct count only when asked for: it costs as much as the first.
+    `${q.identified ? d.uniq(`CASE WHEN i_identified = 1 THEN ${visitor} ELSE NULL END`) : '0'} AS identified`;
   switch (plan.grouping.kind) {
     case 'none':
       return `SELECT ${metrics} FROM (${matched})`;
