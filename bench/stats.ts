@@ -12,6 +12,7 @@
 //   BENCH_CLICKHOUSE_RUNS=3                 fewer runs on ClickHouse, whose calls take seconds at 10M
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 npm run bench:stats   also ClickHouse (a scratch database,
 //                                           dropped afterwards), and the medians side by side
+//   BENCH_ENGINES=clickhouse                only these engines (comma-separated; default both)
 //   BENCH_DUCKDB_FILE=/path/analytics.duckdb   time a file kept by BENCH_KEEP instead of inserting again
 //                                           (same BENCH_EVENTS; rollups of another version are rebuilt)
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -54,9 +55,10 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 /** Zipf-like: index 0 most often. */
 const zipf = (n: number): number => Math.min(n - 1, Math.floor(n ** rnd()) - 1);
 
-const ORG = randomUUID();
-const PROJECT = randomUUID();
-const PIXEL = randomUUID();
+// Fixed ids, so a kept file (BENCH_KEEP, BENCH_DUCKDB_FILE) is found again.
+const ORG = '0b0b0b0b-0000-4000-8000-000000000001';
+const PROJECT = '0b0b0b0b-0000-4000-8000-000000000002';
+const PIXEL = '0b0b0b0b-0000-4000-8000-000000000003';
 const SITE = 'https://www.acme-saas.example';
 const PATHS = Array.from({ length: 500 }, (_, i) =>
   i === 0 ? '/' : `/${['pricing', 'docs', 'blog', 'features', 'customers', 'careers'][i % 6]}/${i}`,
@@ -230,10 +232,9 @@ function overviewCalls(s: AnalyticsStore, days: number, filter?: StatsScope['fil
     pixelIds: [PIXEL],
     startMs,
     endMs: END,
-    identified: true,
     ...(filter ? { filter } : {}),
   };
-  const previous: StatsScope = { ...scope, startMs: prevStartMs, endMs: startMs };
+  const previous: StatsScope = { ...scope, startMs: prevStartMs, endMs: startMs, identified: true };
   const spec: BucketSpec = { unit: 'day', offsets: offsetPieces(startMs, END, ZONE) };
   const breakdown = (property: BreakdownQuery['property'], extra?: StatsScope['filter']) =>
     gated((o) =>
@@ -244,7 +245,11 @@ function overviewCalls(s: AnalyticsStore, days: number, filter?: StatsScope['fil
       ),
     );
   return [
-    ['aggregate (with previous period)', gated((o) => Promise.all([s.statsTotals(scope, o), s.statsTotals(previous, o)]))],
+    // The headline asks for every metric, identified visitors included; the chart and panels do not.
+    [
+      'aggregate (with previous period)',
+      gated((o) => Promise.all([s.statsTotals({ ...scope, identified: true }, o), s.statsTotals(previous, o)])),
+    ],
     ['timeseries per day', gated((o) => s.statsTimeseries(scope, spec, o))],
     ['breakdown page', breakdown('page')],
     ['breakdown source', breakdown('source')],
@@ -369,7 +374,8 @@ async function main(): Promise<void> {
   } else {
     log('(CLICKHOUSE_URL is not set: DuckDB only)');
   }
-  for (const e of engines) await runEngine(e);
+  const only = process.env.BENCH_ENGINES?.split(',');
+  for (const e of engines) if (!only || only.includes(e.name)) await runEngine(e);
   log(`\n== p50 (ms)${' '.repeat(36)}${engines.map((e) => e.name.padStart(11)).join('')}`);
   for (const [label, byEngine] of medians) {
     log(`${label.padEnd(46)}${engines.map((e) => (byEngine.get(e.name) ?? Number.NaN).toFixed(1).padStart(11)).join('')}`);

@@ -24,6 +24,7 @@ import {
   type BreakdownRow,
   type BucketSpec,
   type BucketTotals,
+  DEFAULT_FOLD_DELAY_MS,
   EMPTY_TOTALS,
   PAGE_VIEW,
   type StatsScope,
@@ -49,9 +50,6 @@ export const STATS_VERSION = '5';
 
 /** The events table's ingest sequence column (DuckDB only; never part of an event). */
 export const INGEST_SEQ = 'ingest_seq';
-
-/** How long appended events may wait before a fold takes them (they count at once either way). */
-export const DEFAULT_FOLD_DELAY_MS = 1000;
 
 export type Bind = (value: DuckDBValue, type: DuckDBType) => string;
 

@@ -38,7 +38,7 @@ import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { AUDIENCE_DDL, DuckDbAudiences } from './audience-duckdb.js';
 import { Params } from './duckdb-params.js';
-import { DEFAULT_FOLD_DELAY_MS, DuckDbStats, INGEST_SEQ } from './duckdb-stats.js';
+import { DuckDbStats, INGEST_SEQ } from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
 import {
@@ -51,7 +51,15 @@ import {
   pagePlan,
   resolvePage,
 } from './resolution.js';
-import type { BreakdownQuery, BreakdownRow, BucketSpec, BucketTotals, StatsScope, StatsTotals } from './stats.js';
+import {
+  type BreakdownQuery,
+  type BreakdownRow,
+  type BucketSpec,
+  type BucketTotals,
+  DEFAULT_FOLD_DELAY_MS,
+  type StatsScope,
+  type StatsTotals,
+} from './stats.js';
 import {
   type AnalyticsStore,
   type ArrowType,

@@ -123,7 +123,7 @@ const COLUMN: Record<StatsProperty, string> = {
 };
 
 /** Event columns a visit's first event lends it (stored column → visit column). */
-const FIRST_EVENT: readonly [string, string][] = [
+export const FIRST_EVENT: readonly [string, string][] = [
   ['visitor_id', 'v_visitor'],
   ['referrer', 'f_referrer'],
   ['url', 'f_url'],
@@ -201,11 +201,11 @@ export function partialVisitsSql(d: StatsDialect, source: string, eventsWhere: s
   // (the named-source CASE of about 35 patterns read six times) cost it a third of a second to plan.
   // A visit without page views has no entry or exit page (DuckDB's FILTER gives NULL, ClickHouse's -If a default).
   const some = 'v_pageviews > 0';
-  const host = (x: string) => d.regexReplace(d.lower(d.regexExtract(x, d.constant(HOST_PATTERN))), d.constant('^www\\.'), d.constant(''));
-  const medium = d.lower('v_utm_medium');
-  const inList = (values: readonly string[]) => `(${values.map((v) => d.constant(v)).join(', ')})`;
-  const group = (g: string) => `r_named IN ${inList(NAMED_SOURCES.filter((s) => s.group === g).map((s) => s.name))}`;
-  const [paid, email, search, social, campaign, referral, direct] = CHANNELS.map((c) => d.constant(c));
+  const [first0 = [], ...rest] = sourceLevels(
+    d,
+    { referrer: 'f_referrer', url: 'f_url', utmSource: 'v_utm_source', utmMedium: 'v_utm_medium', utmCampaign: 'v_utm_campaign' },
+    VISIT_SOURCE_NAMES,
+  );
   const levels = [
     [
       `CASE WHEN ${some} THEN coalesce(r_entry, '') ELSE '' END AS v_entry`,
@@ -214,24 +214,64 @@ export function partialVisitsSql(d: StatsDialect, source: string, eventsWhere: s
       `CASE WHEN ${some} THEN coalesce(r_exit, '') ELSE '' END AS v_exit`,
       `CASE WHEN ${some} THEN r_exit_ts ELSE NULL END AS v_exit_ts`,
       `CASE WHEN ${some} THEN r_exit_id ELSE NULL END AS v_exit_id`,
-      `${host('f_referrer')} AS r_ref_host`,
-      `${host('f_url')} AS r_page_host`,
+      ...first0,
     ],
-    [`CASE WHEN r_ref_host <> '' AND r_ref_host <> r_page_host THEN r_ref_host ELSE '' END AS v_referrer`],
-    [`${namedSourceCase(d, 'v_referrer')} AS r_named`],
-    [
-      `CASE WHEN r_named <> '' THEN r_named WHEN v_referrer <> '' THEN v_referrer WHEN v_utm_source <> '' THEN v_utm_source ` +
-        `ELSE ${d.constant(DIRECT)} END AS v_source`,
-      `CASE WHEN ${medium} IN ${inList(PAID_MEDIUMS)} THEN ${paid} WHEN ${medium} IN ${inList(EMAIL_MEDIUMS)} OR ${group('email')} THEN ${email} ` +
-        `WHEN ${group('search')} THEN ${search} WHEN ${group('social')} THEN ${social} ` +
-        `WHEN v_utm_source <> '' OR v_utm_medium <> '' OR v_utm_campaign <> '' THEN ${campaign} WHEN v_referrer <> '' THEN ${referral} ` +
-        `ELSE ${direct} END AS v_channel`,
-    ],
+    ...rest,
   ];
   const derived = d.nestedAliases
     ? levels.reduce((from, level) => `SELECT *, ${level.join(', ')} FROM (${from})`, grouped)
     : `SELECT *, ${levels.flat().join(', ')} FROM (${grouped})`;
   return `SELECT ${VISIT_COLUMNS.join(', ')} FROM (${derived})`;
+}
+
+/** The aliases sourceLevels gives its results, and the intermediate values it names. */
+export interface SourceNames {
+  refHost: string;
+  pageHost: string;
+  referrer: string;
+  named: string;
+  source: string;
+  channel: string;
+}
+
+const VISIT_SOURCE_NAMES: SourceNames = {
+  refHost: 'r_ref_host',
+  pageHost: 'r_page_host',
+  referrer: 'v_referrer',
+  named: 'r_named',
+  source: 'v_source',
+  channel: 'v_channel',
+};
+
+/**
+ * A visit's referrer, source and channel (src/stats/sources.ts) from its first event's referrer,
+ * URL and UTM parameters (`inputs`: expressions, '' when absent), as `expr AS alias` items in
+ * levels: each level reads the aliases of the ones before. ClickHouse's rollup computes them per
+ * event at insert (analytics/clickhouse-stats.ts), DuckDB per visit.
+ */
+export function sourceLevels(
+  d: StatsDialect,
+  inputs: { referrer: string; url: string; utmSource: string; utmMedium: string; utmCampaign: string },
+  n: SourceNames,
+): string[][] {
+  const host = (x: string) => d.regexReplace(d.lower(d.regexExtract(x, d.constant(HOST_PATTERN))), d.constant('^www\\.'), d.constant(''));
+  const medium = d.lower(inputs.utmMedium);
+  const inList = (values: readonly string[]) => `(${values.map((v) => d.constant(v)).join(', ')})`;
+  const group = (g: string) => `${n.named} IN ${inList(NAMED_SOURCES.filter((s) => s.group === g).map((s) => s.name))}`;
+  const [paid, email, search, social, campaign, referral, direct] = CHANNELS.map((c) => d.constant(c));
+  return [
+    [`${host(inputs.referrer)} AS ${n.refHost}`, `${host(inputs.url)} AS ${n.pageHost}`],
+    [`CASE WHEN ${n.refHost} <> '' AND ${n.refHost} <> ${n.pageHost} THEN ${n.refHost} ELSE '' END AS ${n.referrer}`],
+    [`${namedSourceCase(d, n.referrer)} AS ${n.named}`],
+    [
+      `CASE WHEN ${n.named} <> '' THEN ${n.named} WHEN ${n.referrer} <> '' THEN ${n.referrer} WHEN ${inputs.utmSource} <> '' THEN ${inputs.utmSource} ` +
+        `ELSE ${d.constant(DIRECT)} END AS ${n.source}`,
+      `CASE WHEN ${medium} IN ${inList(PAID_MEDIUMS)} THEN ${paid} WHEN ${medium} IN ${inList(EMAIL_MEDIUMS)} OR ${group('email')} THEN ${email} ` +
+        `WHEN ${group('search')} THEN ${search} WHEN ${group('social')} THEN ${social} ` +
+        `WHEN ${inputs.utmSource} <> '' OR ${inputs.utmMedium} <> '' OR ${inputs.utmCampaign} <> '' THEN ${campaign} WHEN ${n.referrer} <> '' THEN ${referral} ` +
+        `ELSE ${direct} END AS ${n.channel}`,
+    ],
+  ];
 }
 
 function namedSourceCase(d: StatsDialect, host: string): string {
