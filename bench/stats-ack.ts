@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import type { AnalyticsStore, EventRow } from '../src/analytics/types.js';
 import { seededRandom } from '../src/platform/random.js';
+import { eventRow } from '../test/support/events.js';
 import { onboardOwner, pixelAndKey } from '../test/support/http-tenant.js';
 import { buildOnce, type ServerProcess, startServer } from '../test/support/server-process.js';
 
@@ -58,46 +59,33 @@ function* history(orgId: string, projectId: string, pixelId: string, count: numb
     const n = 1 + Math.floor(rnd() * 8);
     for (let i = 0; i < n; i++) {
       const path = `/p/${Math.floor(rnd() * 200)}`;
-      batch.push({
-        event_id: randomUUID(),
-        event_type: i % 3 === 2 ? 'click' : 'page_view',
-        ts_millis: ts,
-        received_millis: ts + 30,
-        organization_id: orgId,
-        project_id: projectId,
-        pixel_id: pixelId,
-        visitor_id: visitor,
-        session_id: session,
-        url: `https://shop.example${path}`,
-        path,
-        referrer: i === 0 ? 'https://www.google.com/' : 'https://shop.example/',
-        title: 'Page',
-        user_agent: UA,
-        browser: 'Chrome',
-        os: 'Linux',
-        device_type: 'desktop',
-        ip: null,
-        language: 'en',
-        screen_width: 1280,
-        screen_height: 800,
-        utm_source: null,
-        utm_medium: null,
-        utm_campaign: null,
-        utm_term: null,
-        utm_content: null,
-        event_data: null,
-        is_bot: false,
-        resolved: false,
-        hem_sha256: null,
-        country: 'DE',
-        region: null,
-        city: null,
-        asn: null,
-        network_org: null,
-        network_type: null,
-        description: null,
-        heading: null,
-      });
+      batch.push(
+        eventRow({
+          event_id: randomUUID(),
+          event_type: i % 3 === 2 ? 'click' : 'page_view',
+          ts_millis: ts,
+          received_millis: ts + 30,
+          organization_id: orgId,
+          project_id: projectId,
+          pixel_id: pixelId,
+          visitor_id: visitor,
+          session_id: session,
+          url: `https://shop.example${path}`,
+          path,
+          referrer: i === 0 ? 'https://www.google.com/' : 'https://shop.example/',
+          title: 'Page',
+          user_agent: UA,
+          browser: 'Chrome',
+          os: 'Linux',
+          device_type: 'desktop',
+          language: 'en',
+          screen_width: 1280,
+          screen_height: 800,
+          is_bot: false,
+          resolved: false,
+          country: 'DE',
+        }),
+      );
       ts += 5000 + Math.floor(rnd() * 60_000);
     }
     made += n;

@@ -26,6 +26,7 @@ import type { BreakdownQuery, BucketSpec, StatsScope } from '../src/analytics/st
 import type { AnalyticsStore, EventRow, QueryOptions } from '../src/analytics/types.js';
 import { seededRandom } from '../src/platform/random.js';
 import { DAY_MS, localDay, offsetPieces, startOfLocalDay } from '../src/platform/time-zone.js';
+import { eventRow } from '../test/support/events.js';
 
 const EVENTS = intEnv('BENCH_EVENTS', 10_000_000);
 const RUNS = intEnv('BENCH_RUNS', 15);
@@ -135,46 +136,38 @@ function* visits(): Generator<EventRow[]> {
     for (let v = 0; v < views && made + rows.length < EVENTS; v++) {
       const path = PATHS[zipf(PATHS.length)] as string;
       const url = `${SITE}${path}${v === 0 && utmSource ? `?utm_source=${utmSource}` : ''}`;
-      const row = (type: string): EventRow => ({
-        event_id: randomUUID(),
-        event_type: type,
-        ts_millis: ts,
-        received_millis: ts + 40,
-        organization_id: ORG,
-        project_id: PROJECT,
-        pixel_id: PIXEL,
-        visitor_id: visitor,
-        session_id: session,
-        url,
-        path,
-        referrer: v === 0 ? referrer : SITE,
-        title: `Acme ${path}`,
-        description: null,
-        heading: null,
-        user_agent: null,
-        browser,
-        os,
-        device_type: device,
-        ip: null,
-        language: 'en-US',
-        screen_width: device === 'mobile' ? 390 : 1440,
-        screen_height: device === 'mobile' ? 844 : 900,
-        utm_source: v === 0 ? utmSource : null,
-        utm_medium: v === 0 ? utmMedium : null,
-        utm_campaign: v === 0 ? utmCampaign : null,
-        utm_term: null,
-        utm_content: null,
-        event_data: null,
-        is_bot: bot,
-        resolved: false,
-        hem_sha256: null,
-        country,
-        region,
-        city,
-        asn: 7922,
-        network_org: network,
-        network_type: networkType,
-      });
+      const row = (type: string): EventRow =>
+        eventRow({
+          event_type: type,
+          ts_millis: ts,
+          received_millis: ts + 40,
+          organization_id: ORG,
+          project_id: PROJECT,
+          pixel_id: PIXEL,
+          visitor_id: visitor,
+          session_id: session,
+          url,
+          path,
+          referrer: v === 0 ? referrer : SITE,
+          title: `Acme ${path}`,
+          browser,
+          os,
+          device_type: device,
+          language: 'en-US',
+          screen_width: device === 'mobile' ? 390 : 1440,
+          screen_height: device === 'mobile' ? 844 : 900,
+          utm_source: v === 0 ? utmSource : null,
+          utm_medium: v === 0 ? utmMedium : null,
+          utm_campaign: v === 0 ? utmCampaign : null,
+          is_bot: bot,
+          resolved: false,
+          country,
+          region,
+          city,
+          asn: 7922,
+          network_org: network,
+          network_type: networkType,
+        });
       rows.push(row('page_view'));
       const others = Math.floor(rnd() * 3.2);
       for (let k = 0; k < others && made + rows.length < EVENTS; k++) {

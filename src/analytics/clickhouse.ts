@@ -51,7 +51,7 @@ import {
   type StatsScope,
   type StatsTotals,
 } from './stats.js';
-import { realtimeSql, scopeIsEmpty, type TotalsPlan, totalsOf, totalsSql } from './stats-sql.js';
+import { breakdownOf, realtimeSql, scopeIsEmpty, type TotalsPlan, totalsOf, totalsSql } from './stats-sql.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -706,8 +706,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       { grouping: { kind: 'property', property: b.property }, page: { limit: b.limit, offset: b.offset } },
       opts,
     );
-    const out = rows.map((r) => ({ value: String(r[0] ?? ''), totals: totalsOf(r, 1) }));
-    return { rows: out.slice(0, b.limit), more: out.length > b.limit };
+    return breakdownOf(rows, b.limit);
   }
 
   async statsRealtimeVisitors(

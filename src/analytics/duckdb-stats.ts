@@ -31,6 +31,7 @@ import {
   type StatsTotals,
 } from './stats.js';
 import {
+  breakdownOf,
   type EventProperty,
   eventScope,
   eventWindow,
@@ -116,35 +117,22 @@ const STORED_VISIT_COLUMNS = [...VISIT_COLUMNS, VN] as const;
 const COPIED = ['v_start', 'v_end', 'v_interactions', VN] as const;
 const VALUE_COLUMNS = [...KEY, 'prop', 'e_value', 'm_events', 'm_pageviews', ...COPIED] as const;
 
-const TEXT = new Set<string>([
-  'prop',
-  'e_value',
-  'organization_id',
-  'pixel_id',
-  'session_id',
-  'v_first_id',
-  'v_visitor',
-  'v_entry',
-  'v_entry_id',
-  'v_exit',
-  'v_exit_id',
-  'v_referrer',
-  'v_source',
-  'v_channel',
-  'v_utm_source',
-  'v_utm_medium',
-  'v_utm_campaign',
-  'v_country',
-  'v_region',
-  'v_city',
-  'v_browser',
-  'v_os',
-  'v_device',
-  'v_network',
-  'v_network_type',
+/** The rollups' integer columns; every other column is text. */
+const INTEGER = new Set<string>([
+  'vday',
+  'v_start',
+  'v_end',
+  'v_events',
+  'v_pageviews',
+  'v_interactions',
+  'v_entry_ts',
+  'v_exit_ts',
+  'm_events',
+  'm_pageviews',
+  VN,
 ]);
 
-const columnsDdl = (columns: readonly string[]): string => columns.map((c) => `${c} ${TEXT.has(c) ? 'VARCHAR' : 'BIGINT'}`).join(', ');
+const columnsDdl = (columns: readonly string[]): string => columns.map((c) => `${c} ${INTEGER.has(c) ? 'BIGINT' : 'VARCHAR'}`).join(', ');
 
 export const STATS_DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS stats_visits (${columnsDdl(STORED_VISIT_COLUMNS)})`,
@@ -503,8 +491,7 @@ export class DuckDbStats {
       grouping: { kind: 'property', property: b.property },
       page: { limit: b.limit, offset: b.offset },
     }));
-    const out = rows.map((r) => ({ value: String(r[0] ?? ''), totals: totalsOf(r, 1) }));
-    return { rows: out.slice(0, b.limit), more: out.length > b.limit };
+    return breakdownOf(rows, b.limit);
   }
 
   realtime(

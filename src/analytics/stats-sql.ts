@@ -11,6 +11,7 @@
 import { DAY_MS } from '../platform/time-zone.js';
 import { CHANNELS, DIRECT, EMAIL_MEDIUMS, HOST_PATTERN, NAMED_SOURCES, PAID_MEDIUMS, sourcePattern } from '../stats/sources.js';
 import {
+  type BreakdownRow,
   type BucketSpec,
   PAGE_VIEW,
   PASSIVE_EVENT_TYPES,
@@ -489,6 +490,12 @@ export function totalsOf(cells: readonly unknown[], from = 0): StatsTotals {
     durationMs: n(5),
     identifiedVisitors: n(6),
   };
+}
+
+/** A breakdown's result rows (g, then the numbers) as one page, and whether more follow (one more row was asked). */
+export function breakdownOf(rows: readonly (readonly unknown[])[], limit: number): { rows: BreakdownRow[]; more: boolean } {
+  const out = rows.map((r) => ({ value: String(r[0] ?? ''), totals: totalsOf(r, 1) }));
+  return { rows: out.slice(0, limit), more: out.length > limit };
 }
 
 /** Checks what a scope hands to SQL: pixels present, whole milliseconds, a non-empty range. */

@@ -2,11 +2,10 @@
 // service as the Events API, scoped to the organization in the path. Every member may read events;
 // without pixel_id/project_id the whole organization is in scope. The page's "Export" downloads the
 // current filter through the Events API's streaming export.
-import { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import { csvLines } from '../platform/csv.js';
 import { type App, errorResponses, rawResponse } from '../platform/http.js';
 import type { Services } from '../services.js';
+import { sendExport } from './export.js';
 import { CountsOut, CountsQuery, EventsOut, EventsQuery, ExportQuery, RecentOut, RecentQuery } from './schemas.js';
 
 const tags = ['Dashboard session API'];
@@ -67,7 +66,7 @@ export function eventsDashboardRoutes(app: App, { auth, events }: Pick<Services,
         querystring: ExportQuery,
         response: {
           200: rawResponse('NDJSON, one event per line, or CSV with a header row', 'application/x-ndjson', 'text/csv'),
-          ...errorResponses(400, 401, 404),
+          ...errorResponses(400, 401, 404, 429, 503),
         },
       },
     },
@@ -75,16 +74,7 @@ export function eventsDashboardRoutes(app: App, { auth, events }: Pick<Services,
       await auth.orgAccess(req, req.params.org_id, 'org.read');
       const format = req.query.format ?? 'ndjson';
       const { columns, rows } = await events.export(req.params.org_id, inScope(req.query, req.params.org_id), false, req.signal, true);
-      async function* lines(): AsyncGenerator<string> {
-        if (format === 'csv') yield csvLines([columns]);
-        for await (const page of rows) {
-          yield format === 'csv' ? csvLines(page.map((r) => columns.map((c) => r[c]))) : page.map((r) => `${JSON.stringify(r)}\n`).join('');
-        }
-      }
-      reply
-        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
-        .header('Content-Disposition', `attachment; filename="events.${format === 'csv' ? 'csv' : 'ndjson'}"`);
-      return reply.send(Readable.from(lines()));
+      return sendExport(reply, format, columns, rows);
     },
   );
 

@@ -10,6 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDbAnalyticsStore } from '../../src/analytics/duckdb.js';
 import { EVENT_FIELDS, type EventRow } from '../../src/analytics/types.js';
+import { eventRow } from '../support/events.js';
 
 const T0 = Date.UTC(2026, 2, 5, 10);
 const open: DuckDbAnalyticsStore[] = [];
@@ -49,46 +50,24 @@ async function inspect(path: string): Promise<{ visits: number; watermark: numbe
 }
 
 function visit(org: string, pixel: string, session: string, visitor: string, at: number, paths: string[]): EventRow[] {
-  return paths.map((path, i) => ({
-    event_id: `${session}-${i}`,
-    event_type: 'page_view',
-    ts_millis: at + i * 60_000,
-    received_millis: at + i * 60_000 + 5,
-    organization_id: org,
-    project_id: 'project',
-    pixel_id: pixel,
-    visitor_id: visitor,
-    session_id: session,
-    url: `https://acme.example${path}`,
-    path,
-    referrer: i === 0 ? 'https://www.google.com/' : 'https://acme.example/',
-    title: null,
-    description: null,
-    heading: null,
-    user_agent: null,
-    browser: 'Firefox',
-    os: 'Linux',
-    device_type: 'desktop',
-    ip: null,
-    language: null,
-    screen_width: null,
-    screen_height: null,
-    utm_source: null,
-    utm_medium: null,
-    utm_campaign: null,
-    utm_term: null,
-    utm_content: null,
-    event_data: null,
-    is_bot: false,
-    resolved: false,
-    hem_sha256: null,
-    country: 'DE',
-    region: null,
-    city: null,
-    asn: null,
-    network_org: null,
-    network_type: null,
-  }));
+  return paths.map((path, i) =>
+    eventRow({
+      event_id: `${session}-${at}-${i}`,
+      ts_millis: at + i * 60_000,
+      organization_id: org,
+      project_id: 'project',
+      pixel_id: pixel,
+      visitor_id: visitor,
+      session_id: session,
+      url: `https://acme.example${path}`,
+      path,
+      referrer: i === 0 ? 'https://www.google.com/' : 'https://acme.example/',
+      browser: 'Firefox',
+      os: 'Linux',
+      device_type: 'desktop',
+      country: 'DE',
+    }),
+  );
 }
 
 describe('DuckDB stats rollups', () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BucketUnit, STATS_PROPERTIES, type StatsFilter, type StatsScope } from '../../src/analytics/stats.js';
 import type { AnalyticsStore, EventRow } from '../../src/analytics/types.js';
 import { hemsOf } from '../../src/identity/hem.js';
+import { seededRandom } from '../../src/platform/random.js';
 import {
   DAY_MS,
   firstDayOfMonth,
@@ -20,19 +21,8 @@ import {
   wallClock,
   weekOfDay,
 } from '../../src/platform/time-zone.js';
+import { eventRow } from '../support/events.js';
 import { type Identities, type RawEvent, type RefVisit, refBreakdown, refTimeseries, refTotals, visitsOf } from './stats-reference.js';
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // 2026-03-05 .. 2026-03-12 UTC: New York moves its clocks on 2026-03-08.
 const T0 = Date.UTC(2026, 2, 5);
@@ -86,7 +76,7 @@ interface Dataset {
 }
 
 function generate(seed: number): Dataset {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const org = randomUUID();
   const pixels: [string, string] = [randomUUID(), randomUUID()];
@@ -97,44 +87,14 @@ function generate(seed: number): Dataset {
   let n = 0;
   const event = (base: Partial<EventRow> & Pick<EventRow, 'ts_millis' | 'pixel_id' | 'organization_id'>): EventRow => {
     n += 1;
-    return {
+    return eventRow({
       event_id: `e${String(n).padStart(5, '0')}-${randomUUID().slice(0, 6)}`,
-      event_type: 'page_view',
       received_millis: base.ts_millis + 50,
       project_id: 'project',
-      visitor_id: null,
-      session_id: null,
       url: null,
       path: null,
-      referrer: null,
-      title: null,
-      description: null,
-      heading: null,
-      user_agent: null,
-      browser: null,
-      os: null,
-      device_type: null,
-      ip: null,
-      language: null,
-      screen_width: null,
-      screen_height: null,
-      utm_source: null,
-      utm_medium: null,
-      utm_campaign: null,
-      utm_term: null,
-      utm_content: null,
-      event_data: null,
-      is_bot: false,
-      resolved: false,
-      hem_sha256: null,
-      country: null,
-      region: null,
-      city: null,
-      asn: null,
-      network_org: null,
-      network_type: null,
       ...base,
-    };
+    });
   };
   for (let v = 0; v < 140; v++) {
     const pixel = v % 5 === 4 ? pixels[1] : pixels[0];
@@ -244,7 +204,7 @@ export async function runStatsContract(
     beforeAll(async () => {
       await s.init();
       // Shuffled batches: later batches hold earlier events of visits already stored.
-      const rnd = prng(7);
+      const rnd = seededRandom(7);
       const order = [...data.rows].sort(() => rnd() - 0.5);
       const half = Math.floor(order.length / 74) * 37;
       for (let i = 0; i < order.length; i += 37) {
