@@ -283,9 +283,10 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   /**
    * The stats rollups and the views that feed them. The process whose CREATE made a view fills its
-   * table from the events stored before it (none on a new install); the others find it made. An
-   * event inserted while that process fills (the first start after an upgrade) may be counted
-   * twice: upgrade with ingest stopped to be exact from the first minute.
+   * table from the events stored before it (none on a new install), a day at a time, before it
+   * starts; the others find it made. An event inserted while that process fills (the first start
+   * after an upgrade) may be counted twice: upgrade with ingest stopped to be exact from the first
+   * minute.
    */
   private async createRollups(): Promise<void> {
     for (const ddl of rollupDdl(this.rollups)) await this.commandTolerant(ddl, [TABLE_ALREADY_EXISTS]);
@@ -299,11 +300,19 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       }
     };
     const [visitsNew, valuesNew] = [await made(visitsViewSql(this.rollups)), await made(valuesViewSql(this.rollups))];
-    const [visitsSql, valuesSql] = refillSql(this.rollups);
-    const [row] = await this.select(`SELECT count() AS c FROM ${this.table}`);
-    if (toNumber(row?.c ?? 0, 'count') === 0) return;
-    if (visitsNew && visitsSql) await this.track(this.client.command({ query: visitsSql }));
-    if (valuesNew && valuesSql) await this.track(this.client.command({ query: valuesSql }));
+    if (!visitsNew && !valuesNew) return;
+    const [range] = await this.select(`SELECT count() AS c, min(ts_millis) AS first, max(ts_millis) AS last FROM ${this.table}`);
+    if (toNumber(range?.c ?? 0, 'count') === 0) return;
+    // A day at a time: each insert stays well within the request timeout however many events there are.
+    const last = Math.floor(toNumber(range?.last ?? 0, 'last') / DAY_MS);
+    for (let day = Math.floor(toNumber(range?.first ?? 0, 'first') / DAY_MS); day <= last; day++) {
+      const [visitsSql, valuesSql] = refillSql(
+        this.rollups,
+        `ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`,
+      );
+      if (visitsNew && visitsSql) await this.track(this.client.command({ query: visitsSql }));
+      if (valuesNew && valuesSql) await this.track(this.client.command({ query: valuesSql }));
+    }
   }
 
   async appendEvents(rows: readonly EventRow[]): Promise<void> {
