@@ -1,6 +1,7 @@
 // What the ClickHouse stats rollups have to prove beyond the shared contract: an events table from
-// before them (no views yet) is counted in full once a process creates the views, and a second
-// process opening the same database neither fills them again nor breaks ingest.
+// before them (no views yet) is counted in full once a process creates the views, a second
+// process opening the same database neither fills them again nor breaks ingest, and attribute
+// values survive the one String the rollup joins them into.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,4 +86,22 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
     await second.close();
     await third.close();
   }, 120_000);
+
+  it('carry attribute values with the separator and escape characters in them unchanged', async () => {
+    const store = new ClickHouseAnalyticsStore(urlFor());
+    await store.init();
+    const campaign = 'a\x1eb\x1fc\x1f\x01d\x1f\x02\x1e';
+    const city = '\x1f\x1f\x01';
+    const [first, ...rest] = visit('odd', 'v9', 4, ['/x', '/y']);
+    if (!first) throw new Error('a visit has events');
+    await store.appendEvents([{ ...first, utm_campaign: campaign, utm_source: 'news', city }, ...rest]);
+    const day = { ...scope, startMs: T0 + 4 * 86_400_000 - 3_600_000, endMs: T0 + 5 * 86_400_000 };
+    const byCampaign = await store.statsBreakdown(day, { property: 'utm_campaign', limit: 10, offset: 0 });
+    expect(byCampaign.rows.map((r) => r.value)).toEqual([campaign]);
+    const byCity = await store.statsBreakdown(day, { property: 'city', limit: 10, offset: 0 });
+    expect(byCity.rows.map((r) => r.value)).toEqual([city]);
+    const filtered = await store.statsTotals({ ...day, filter: [[{ property: 'utm_campaign', op: 'eq', value: campaign }]] });
+    expect(filtered).toMatchObject({ visits: 1, pageviews: 2 });
+    await store.close();
+  }, 60_000);
 });
