@@ -276,7 +276,7 @@ async function runEngine(engine: Engine): Promise<void> {
   const opening = performance.now();
   await store.init();
   if (engine.loaded)
-    log(`opened the kept file in ${((performance.now() - opening) / 1000).toFixed(1)} s (rollups rebuilt if their version changed)`);
+    log(`opened the kept data in ${((performance.now() - opening) / 1000).toFixed(1)} s (rollups rebuilt if their version changed)`);
   const started = performance.now();
   let pending: EventRow[] = [];
   let appendMs = 0;

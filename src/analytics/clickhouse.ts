@@ -176,15 +176,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.links = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_links`)}`;
     this.pages = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_pages`)}`;
     this.audienceRows = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_audience_rows`)}`;
-    const named = (suffix: string) =>
-      `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_stats_${suffix}_v${ROLLUP_VERSION}`)}`;
-    this.rollups = {
-      events: this.table,
-      visits: named('visits'),
-      values: named('values'),
-      visitsView: named('visits_view'),
-      valuesView: named('values_view'),
-    };
+    this.rollups = rollupTables(database, this.tableName, this.table, ROLLUP_VERSION);
     this.client = createClient({
       url: clientUrl,
       request_timeout: opts.requestTimeoutMs ?? 30_000,
@@ -289,6 +281,13 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
    * minute.
    */
   private async createRollups(): Promise<void> {
+    // Earlier versions' views first (nothing feeds them any more), then their tables.
+    for (let v = 1; v < ROLLUP_VERSION; v++) {
+      const old = rollupTables(this.database, this.tableName, this.table, v);
+      for (const table of [old.visitsView, old.valuesView, old.visits, old.values]) {
+        await this.track(this.client.command({ query: `DROP TABLE IF EXISTS ${table}` }));
+      }
+    }
     for (const ddl of rollupDdl(this.rollups)) await this.commandTolerant(ddl, [TABLE_ALREADY_EXISTS]);
     const made = async (sql: string): Promise<boolean> => {
       try {
@@ -963,6 +962,13 @@ function expectedFor(type: ArrowType): string {
 }
 
 /** The numeric code of a ClickHouse error, from the client's parse or 18.16's "Code: N, ..." text. */
+/** The stats rollups of an events table at one rollup version (clickhouse-stats.ts). */
+function rollupTables(database: string, tableName: string, events: string, version: number): ClickHouseRollupTables {
+  const named = (suffix: string) =>
+    `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}`)}`;
+  return { events, visits: named('visits'), values: named('values'), visitsView: named('visits_view'), valuesView: named('values_view') };
+}
+
 function errorCode(err: unknown): number | null {
   if (!(err instanceof Error)) return null;
   const code = (err as Error & { code?: unknown }).code;
