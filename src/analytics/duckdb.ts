@@ -204,14 +204,16 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       for (const ddl of AUDIENCE_DDL) await writer.run(ddl);
     });
     // Stats rollups on their own connection: created, rebuilt if their definition changed, and
-    // whatever was appended since the last fold is folded in the background.
-    if (!this.statsReady) {
-      await this.stats.init();
-      this.statsReady = true;
-    }
+    // whatever was appended since the last fold is folded in the background. Once, however many
+    // init calls run at the same time.
+    this.statsInit ??= this.stats.init().catch((err: unknown) => {
+      this.statsInit = null;
+      throw err;
+    });
+    await this.statsInit;
   }
 
-  private statsReady = false;
+  private statsInit: Promise<void> | null = null;
 
   private async open(): Promise<void> {
     const key = this.path;
