@@ -269,6 +269,8 @@ export class DuckDbStats {
   private closed = false;
   /** The last sequence number handed to an append. */
   private seq = 0;
+  /** A fold is running on the maintenance connection (close() interrupts it). */
+  private inFold = false;
 
   constructor(
     private readonly host: StatsHost,
@@ -312,10 +314,15 @@ export class DuckDbStats {
     await this.exclusive((c) => this.fold(c));
   }
 
+  /**
+   * Stops folding: a fold under way is interrupted (it rolls back; its events stay past the
+   * watermark, for the next start), other maintenance work is waited for.
+   */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.inFold) this.conn?.interrupt();
     await this.lock.catch(() => undefined);
     this.conn?.closeSync();
     this.conn = null;
@@ -404,6 +411,16 @@ export class DuckDbStats {
    * and the watermark moved to the last sequence number seen, in one transaction.
    */
   private async fold(conn: DuckDBConnection): Promise<void> {
+    if (this.closed) return;
+    this.inFold = true;
+    try {
+      await this.foldAll(conn);
+    } finally {
+      this.inFold = false;
+    }
+  }
+
+  private async foldAll(conn: DuckDBConnection): Promise<void> {
     await this.inTransaction(conn, async () => {
       const from = await this.watermark(conn);
       const [top] = (await conn.runAndReadAll(`SELECT max(${INGEST_SEQ}) FROM events WHERE ${INGEST_SEQ} > ${from}`)).getRows();

@@ -94,13 +94,33 @@ describe('DuckDB stats rollups', () => {
     // Nothing was folded on the way: the acknowledgement path only appended.
     expect(await inspect(path)).toEqual({ visits: 0, watermark: 0, maxSeq: 3 });
 
-    // The next process folds what is there as it starts (its fold delay of an hour notwithstanding);
-    // closing waits for a fold under way.
+    // The next process folds what is there as it starts (its fold delay of an hour notwithstanding;
+    // a fold of four events is over well within two seconds, and closing would interrupt one).
     const again = await openStore(path);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 2000));
     expect(await again.statsTotals(scope)).toMatchObject({ visitors: 2, visits: 2, pageviews: 4, bounces: 1 });
     await closeStore(again);
     expect(await inspect(path)).toEqual({ visits: 2, watermark: 3, maxSeq: 3 });
+  });
+
+  it('closing interrupts a fold under way, and the next start folds those events', async () => {
+    const path = tempPath();
+    const store = await openStore(path);
+    await new Promise((r) => setTimeout(r, 200));
+    const rows = Array.from({ length: 400 }, (_, i) => visit(org, pixel, `big${i}`, `v${i % 97}`, T0 + i * 1000, ['/', '/a', '/b'])).flat();
+    for (let i = 0; i < 50; i++) await store.appendEvents(rows.map((r) => ({ ...r, event_id: `${r.event_id}-${i}` })));
+    const folding = store.foldStats().catch(() => 'interrupted');
+    await new Promise((r) => setTimeout(r, 20));
+    await closeStore(store);
+    await folding;
+    const left = await inspect(path);
+    expect(left.maxSeq).toBe(50);
+    // Folded whole or not at all, never half.
+    expect([0, 50]).toContain(left.watermark);
+    expect(left.visits).toBe(left.watermark === 0 ? 0 : 400);
+    const again = await openStore(path);
+    await again.foldStats();
+    expect(await again.statsTotals(scope)).toMatchObject({ visits: 400, pageviews: 60_000 });
   });
 
   it('folds by itself within the fold delay, visits spanning two folds counted once', async () => {
