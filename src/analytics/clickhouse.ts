@@ -9,7 +9,13 @@
 // acknowledged.
 
 import { randomUUID } from 'node:crypto';
-import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import {
+  type ClickHouseClient,
+  type ClickHouseClientConfigOptions,
+  ClickHouseLogLevel,
+  type ClickHouseSettings,
+  createClient,
+} from '@clickhouse/client';
 import type { AudienceResultsStore } from '../audiences/results.js';
 import type { Profile } from '../identity/fields.js';
 import {
@@ -62,6 +68,12 @@ export interface ClickHouseStoreOptions {
   requestTimeoutMs?: number;
   /** Most HTTP connections open at once (default 10). */
   maxOpenConnections?: number;
+  /**
+   * A connection to use instead of HTTP (the client's `connection` hook). The tests pass chdb's
+   * in-process engine here to run the contract suite on a current ClickHouse release; `url` then
+   * only names the database.
+   */
+  connection?: ClickHouseClientConfigOptions['connection'];
 }
 
 const DEFAULT_DATABASE = 'delivr';
@@ -116,6 +128,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private readonly table: string;
   private readonly client: ClickHouseClient;
   private insertSettings: ClickHouseSettings = {};
+  /** Settings every read sends: only those the server knows (see createSchema). */
+  private readSettings: ClickHouseSettings = {};
   /** `database`.`<table>_profiles` and `_links`: identity lives beside its events table. */
   private readonly profiles: string;
   private readonly links: string;
@@ -159,6 +173,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       // Failures are thrown to the caller, which logs them with its own context.
       log: { level: ClickHouseLogLevel.OFF },
       clickhouse_settings: { max_query_size: MAX_QUERY_SIZE },
+      ...(opts.connection ? { connection: opts.connection } : {}),
     });
     this.intent = new ClickHouseIntent({
       tables: { events: this.table, links: this.links, profiles: this.profiles, pages: this.pages },
@@ -195,7 +210,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     await this.commandTolerant(`CREATE DATABASE IF NOT EXISTS ${sqlConfiguredIdentifier(this.database)}`, [DATABASE_ALREADY_EXISTS]);
 
     const [serverSettings, treeSettings] = await Promise.all([
-      this.names(`SELECT name FROM system.settings WHERE name IN ${sqlStringList(['async_insert'])}`),
+      this.names(
+        `SELECT name FROM system.settings WHERE name IN ${sqlStringList(['async_insert', 'optimize_injective_functions_inside_uniq'])}`,
+      ),
       this.names(
         `SELECT name FROM system.merge_tree_settings WHERE name IN ${sqlStringList(['fsync_after_insert', 'fsync_part_directory'])}`,
       ),
@@ -203,6 +220,11 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     // Servers with async inserts could have them switched on in a profile; ours must be synchronous.
     // 18.16 rejects unknown settings, so the setting is only sent where it exists.
     this.insertSettings = serverSettings.has('async_insert') ? { async_insert: 0 } : {};
+    // Newer servers rewrite uniqExact(tuple(x)) to uniqExact(x), which skips NULL: a distinct count
+    // would then lose the NULL group that SQL DISTINCT (and DuckDB) keep.
+    this.readSettings = serverSettings.has('optimize_injective_functions_inside_uniq')
+      ? { optimize_injective_functions_inside_uniq: 0 }
+      : {};
     // Where the server can fsync new parts, do so: "acknowledged" then survives a power cut as well.
     const tableSettings = [...treeSettings].sort().map((name) => `${name} = 1`);
 
@@ -365,11 +387,11 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     return (
       `(SELECT ${rest}, \`r_hem\` AS \`hem_sha256\`, toUInt8(isNotNull(\`r_hem\`)) AS \`resolved\`, ${identity} FROM ` +
       `(SELECT ${rest}, if(isNull(\`visitor_id\`), \`own_hem\`, \`link_hem\`) AS \`r_hem\` FROM ` +
-      `(SELECT ${rest}, \`hem_sha256\` AS \`own_hem\` FROM ${this.table} WHERE ${scope}) ` +
+      `(SELECT ${rest}, \`hem_sha256\` AS \`own_hem\` FROM ${this.table} WHERE ${scope}) AS \`ev\` ` +
       `ANY LEFT JOIN (SELECT toNullable(\`visitor_id\`) AS \`visitor_id\`, \`hem_sha256\` AS \`link_hem\` FROM ${this.links} FINAL ` +
-      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) USING \`visitor_id\`) ` +
+      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) AS \`ln\` USING \`visitor_id\`) AS \`lev\` ` +
       `ANY LEFT JOIN (SELECT toNullable(\`hem_sha256\`) AS \`r_hem\`, ${identity} FROM ${this.profiles} FINAL ` +
-      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) USING \`r_hem\`)`
+      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) AS \`pr\` USING \`r_hem\`)`
     );
   }
 
@@ -618,6 +640,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private async select(sql: string, joins = false, opts: QueryOptions = {}): Promise<JsonRow[]> {
     const { signal, timeoutMs } = opts;
     const settings: ClickHouseSettings = {
+      ...this.readSettings,
       ...(joins ? { join_use_nulls: 1 } : {}),
       ...(timeoutMs === undefined ? {} : { max_execution_time: Math.max(1, Math.ceil(timeoutMs / 1000)) }),
     };
