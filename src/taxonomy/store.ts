@@ -2,7 +2,7 @@
 // filtered listings behind /taxonomy/*, and custom topic requests with their review history. One
 // Kysely implementation for SQLite and PostgreSQL; test/taxonomy/store.test.ts runs it on both.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction, type Updateable } from 'kysely';
 import type { CatalogDb } from '../catalog/schema.js';
 import type { BuiltCatalog } from './build.js';
 import type {
@@ -257,10 +257,11 @@ export class TaxonomyStore {
     input: TopicRequestInput,
     now: number,
   ): Promise<TopicRequestRow | undefined> {
-    return this.db.transaction().execute(async (trx) => {
-      const res = await trx
-        .updateTable('taxonomy_topic_requests')
-        .set({
+    return this.db.transaction().execute((trx) =>
+      changeWaitingRequest(
+        trx,
+        { id, organizationId },
+        {
           name: input.name,
           description: input.description,
           keywords: JSON.stringify(input.keywords),
@@ -268,23 +269,10 @@ export class TaxonomyStore {
           subcategory_id: input.subcategory_id,
           topic_type: input.topic_type,
           updated_at: now,
-        })
-        .where('organization_id', '=', organizationId)
-        .where('id', '=', id)
-        .where('status', '=', 'waiting_for_approval')
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return undefined;
-      const row = (await trx
-        .selectFrom('taxonomy_topic_requests')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow()) as TopicRequestRow;
-      await trx
-        .insertInto('taxonomy_topic_reviews')
-        .values(reviewOf(row, 'waiting_for_approval', 'updated by the organization', now))
-        .execute();
-      return row;
-    });
+        },
+        { status: 'waiting_for_approval', note: 'updated by the organization', now },
+      ),
+    );
   }
 
   async listTopicRequests(organizationId: string | null, f: TopicRequestFilter, page: Page): Promise<TopicRequestRow[]> {
@@ -328,22 +316,13 @@ export class TaxonomyStore {
     now: number,
   ): Promise<{ request: TopicRequestRow; topic: Selectable<TaxonomyTopicsTable> | null } | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      const res = await trx
-        .updateTable('taxonomy_topic_requests')
-        .set({ status: decision, review_note: note, reviewed_at: now, updated_at: now })
-        .where('id', '=', id)
-        .where('status', '=', 'waiting_for_approval')
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return undefined;
-      const request = (await trx
-        .selectFrom('taxonomy_topic_requests')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow()) as TopicRequestRow;
-      await trx
-        .insertInto('taxonomy_topic_reviews')
-        .values(reviewOf(request, decision, note, now))
-        .execute();
+      const request = await changeWaitingRequest(
+        trx,
+        { id },
+        { status: decision, review_note: note, reviewed_at: now, updated_at: now },
+        { status: decision, note, now },
+      );
+      if (!request) return undefined;
       if (decision === 'rejected') return { request, topic: null };
       const keywords = JSON.parse(request.keywords) as string[];
       const topic: Selectable<TaxonomyTopicsTable> = {
@@ -386,6 +365,32 @@ export class TaxonomyStore {
       .where('topic_id', '=', topicId)
       .executeTakeFirst();
   }
+}
+
+/**
+ * Changes a request still waiting for review (in `organizationId`, when given) and adds `review` to
+ * its history; the request as changed, or undefined when it is not (or no longer) waiting.
+ */
+async function changeWaitingRequest(
+  trx: Transaction<CatalogDb>,
+  { id, organizationId }: { id: string; organizationId?: string },
+  changes: Updateable<TaxonomyTopicRequestsTable>,
+  review: { status: TopicRequestStatus; note: string | null; now: number },
+): Promise<TopicRequestRow | undefined> {
+  let update = trx.updateTable('taxonomy_topic_requests').set(changes);
+  if (organizationId !== undefined) update = update.where('organization_id', '=', organizationId);
+  const res = await update.where('id', '=', id).where('status', '=', 'waiting_for_approval').executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) return undefined;
+  const row = (await trx
+    .selectFrom('taxonomy_topic_requests')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()) as TopicRequestRow;
+  await trx
+    .insertInto('taxonomy_topic_reviews')
+    .values(reviewOf(row, review.status, review.note, review.now))
+    .execute();
+  return row;
 }
 
 function reviewOf(r: TopicRequestRow, status: TopicRequestStatus, note: string | null, now: number): TopicReviewRow {
