@@ -3,6 +3,7 @@
 // Kysely implementation for SQLite and PostgreSQL; test/taxonomy/store.test.ts runs it on both.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type Kysely, type Selectable, sql, type Transaction, type Updateable } from 'kysely';
+import { countRows } from '../catalog/count.js';
 import type { CatalogDb } from '../catalog/schema.js';
 import type { BuiltCatalog } from './build.js';
 import type {
@@ -114,10 +115,7 @@ export class TaxonomyStore {
   }
 
   async countCategories(f: NamedFilter): Promise<number> {
-    const r = await this.categoriesQuery(f)
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return countRows(this.categoriesQuery(f));
   }
 
   getCategory(id: string): Promise<CategoryRow | undefined> {
@@ -143,10 +141,7 @@ export class TaxonomyStore {
   }
 
   async countSubcategories(f: SubcategoryFilter): Promise<number> {
-    const r = await this.subcategoriesQuery(f)
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return countRows(this.subcategoriesQuery(f));
   }
 
   getSubcategory(id: string): Promise<SubcategoryRow | undefined> {
@@ -174,10 +169,7 @@ export class TaxonomyStore {
   }
 
   async countTopics(organizationId: string, f: TopicFilter): Promise<number> {
-    const r = await this.topicsQuery(organizationId, f)
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return countRows(this.topicsQuery(organizationId, f));
   }
 
   getTopic(organizationId: string, id: string): Promise<TopicRow | undefined> {
@@ -286,10 +278,7 @@ export class TaxonomyStore {
   }
 
   async countTopicRequests(organizationId: string | null, f: TopicRequestFilter): Promise<number> {
-    const r = await this.topicRequestsQuery(organizationId, f)
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return countRows(this.topicRequestsQuery(organizationId, f));
   }
 
   private topicRequestsQuery(organizationId: string | null, f: TopicRequestFilter) {
