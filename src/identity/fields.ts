@@ -27,6 +27,35 @@ const opts = (...pairs: [string, string][]): FieldOption[] => pairs.map(([value,
 
 const YES_NO = opts(['true', 'Yes'], ['false', 'No']);
 
+const DEPARTMENT_OPTIONS = opts(
+  ['engineering', 'Engineering'],
+  ['finance', 'Finance'],
+  ['hr', 'Human Resources'],
+  ['it', 'IT'],
+  ['legal', 'Legal'],
+  ['marketing', 'Marketing'],
+  ['operations', 'Operations'],
+  ['product', 'Product'],
+  ['sales', 'Sales'],
+  ['support', 'Customer Support'],
+  ['other', 'Other'],
+);
+const AGE_RANGE_OPTIONS = opts(
+  ['18-24', '18-24'],
+  ['25-34', '25-34'],
+  ['35-44', '35-44'],
+  ['45-54', '45-54'],
+  ['55-64', '55-64'],
+  ['65+', '65+'],
+);
+const GENDER_OPTIONS = opts(['female', 'Female'], ['male', 'Male'], ['other', 'Other']);
+const INCOME_RANGE_OPTIONS = opts(
+  ['<50k', 'Under $50k'],
+  ['50k-100k', '$50k-$100k'],
+  ['100k-150k', '$100k-$150k'],
+  ['150k-250k', '$150k-$250k'],
+  ['250k+', '$250k and more'],
+);
 export const SENIORITY_OPTIONS = opts(['cxo', 'CXO'], ['vp', 'VP'], ['director', 'Director'], ['manager', 'Manager'], ['staff', 'Staff']);
 
 const text = (key: string, display_name: string, category: IdentityField['category'], description: string): IdentityField => ({
@@ -74,26 +103,7 @@ export const IDENTITY_FIELDS: readonly IdentityField[] = [
   ),
   text('job_title', 'Job Title', 'contact', 'Current job title'),
   choice('multiselect', 'seniority_level', 'Seniority Level', 'contact', 'Standardized seniority classification', SENIORITY_OPTIONS),
-  choice(
-    'multiselect',
-    'department',
-    'Department',
-    'contact',
-    'Department or job function',
-    opts(
-      ['engineering', 'Engineering'],
-      ['finance', 'Finance'],
-      ['hr', 'Human Resources'],
-      ['it', 'IT'],
-      ['legal', 'Legal'],
-      ['marketing', 'Marketing'],
-      ['operations', 'Operations'],
-      ['product', 'Product'],
-      ['sales', 'Sales'],
-      ['support', 'Customer Support'],
-      ['other', 'Other'],
-    ),
-  ),
+  choice('multiselect', 'department', 'Department', 'contact', 'Department or job function', DEPARTMENT_OPTIONS),
   text('phone', 'Phone', 'contact', 'Phone number'),
   text('linkedin_url', 'LinkedIn URL', 'contact', 'LinkedIn profile address'),
   text('company_name', 'Company Name', 'company', "Name of the person's company"),
@@ -104,29 +114,9 @@ export const IDENTITY_FIELDS: readonly IdentityField[] = [
   text('company_city', 'Company City', 'company', 'City of the company'),
   text('company_state', 'Company State', 'company', 'State or region of the company'),
   text('company_country', 'Company Country', 'company', 'Country of the company (ISO 3166-1 alpha-2)'),
-  choice(
-    'multiselect',
-    'age_range',
-    'Age Range',
-    'demographics',
-    'Age bracket',
-    opts(['18-24', '18-24'], ['25-34', '25-34'], ['35-44', '35-44'], ['45-54', '45-54'], ['55-64', '55-64'], ['65+', '65+']),
-  ),
-  choice('select', 'gender', 'Gender', 'demographics', 'Gender', opts(['female', 'Female'], ['male', 'Male'], ['other', 'Other'])),
-  choice(
-    'multiselect',
-    'income_range',
-    'Income Range',
-    'demographics',
-    'Household income bracket, in US dollars',
-    opts(
-      ['<50k', 'Under $50k'],
-      ['50k-100k', '$50k-$100k'],
-      ['100k-150k', '$100k-$150k'],
-      ['150k-250k', '$150k-$250k'],
-      ['250k+', '$250k and more'],
-    ),
-  ),
+  choice('multiselect', 'age_range', 'Age Range', 'demographics', 'Age bracket', AGE_RANGE_OPTIONS),
+  choice('select', 'gender', 'Gender', 'demographics', 'Gender', GENDER_OPTIONS),
+  choice('multiselect', 'income_range', 'Income Range', 'demographics', 'Household income bracket, in US dollars', INCOME_RANGE_OPTIONS),
   choice('select', 'homeowner', 'Homeowner', 'demographics', 'Whether the person owns their home ("true" or "false")', YES_NO),
 ];
 
