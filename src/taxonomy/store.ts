@@ -234,12 +234,7 @@ export class TaxonomyStore {
   }
 
   getTopicRequest(organizationId: string, id: string): Promise<TopicRequestRow | undefined> {
-    return this.db
-      .selectFrom('taxonomy_topic_requests')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    return this.organizationRequest(organizationId, 'id', id);
   }
 
   /** Updates a request still waiting for review; undefined when it is not (or no longer) waiting. */
@@ -347,11 +342,16 @@ export class TaxonomyStore {
   }
 
   getTopicRequestByTopic(organizationId: string, topicId: string): Promise<TopicRequestRow | undefined> {
+    return this.organizationRequest(organizationId, 'topic_id', topicId);
+  }
+
+  /** One of the organization's topic requests, by its own id or by the id its topic has (or will have). */
+  private organizationRequest(organizationId: string, by: 'id' | 'topic_id', value: string): Promise<TopicRequestRow | undefined> {
     return this.db
       .selectFrom('taxonomy_topic_requests')
       .selectAll()
       .where('organization_id', '=', organizationId)
-      .where('topic_id', '=', topicId)
+      .where(by, '=', value)
       .executeTakeFirst();
   }
 }
