@@ -211,12 +211,7 @@ export class TaxonomyStore {
       id: randomUUID(),
       organization_id: organizationId,
       topic_id: `custom_${randomBytes(6).toString('hex')}`,
-      name: input.name,
-      description: input.description,
-      keywords: JSON.stringify(input.keywords),
-      category_id: input.category_id,
-      subcategory_id: input.subcategory_id,
-      topic_type: input.topic_type,
+      ...requestColumns(input),
       status: 'waiting_for_approval',
       review_note: null,
       created_at: now,
@@ -244,22 +239,16 @@ export class TaxonomyStore {
     input: TopicRequestInput,
     now: number,
   ): Promise<TopicRequestRow | undefined> {
-    return this.db.transaction().execute((trx) =>
-      changeWaitingRequest(
-        trx,
-        { id, organizationId },
-        {
-          name: input.name,
-          description: input.description,
-          keywords: JSON.stringify(input.keywords),
-          category_id: input.category_id,
-          subcategory_id: input.subcategory_id,
-          topic_type: input.topic_type,
-          updated_at: now,
-        },
-        { status: 'waiting_for_approval', note: 'updated by the organization', now },
-      ),
-    );
+    return this.db
+      .transaction()
+      .execute((trx) =>
+        changeWaitingRequest(
+          trx,
+          { id, organizationId },
+          { ...requestColumns(input), updated_at: now },
+          { status: 'waiting_for_approval', note: 'updated by the organization', now },
+        ),
+      );
   }
 
   async listTopicRequests(organizationId: string | null, f: TopicRequestFilter, page: Page): Promise<TopicRequestRow[]> {
@@ -355,6 +344,16 @@ export class TaxonomyStore {
       .executeTakeFirst();
   }
 }
+
+/** What a request's proposer says, as its columns (keywords as a JSON array). */
+const requestColumns = (input: TopicRequestInput) => ({
+  name: input.name,
+  description: input.description,
+  keywords: JSON.stringify(input.keywords),
+  category_id: input.category_id,
+  subcategory_id: input.subcategory_id,
+  topic_type: input.topic_type,
+});
 
 /**
  * Changes a request still waiting for review (in `organizationId`, when given) and adds `review` to
