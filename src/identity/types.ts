@@ -29,6 +29,12 @@ export type ProfilePatch = { hem_sha256: string; hem_md5: string; hem_sha1: stri
 
 export type HemKind = 'sha256' | 'md5' | 'sha1';
 
+/** A removed visitor link: the person's HEM (lowercase) and the visitor. */
+export interface Unlinked {
+  hem_sha256: string;
+  visitor_id: string;
+}
+
 export interface Erased {
   profiles: number;
   links: number;
