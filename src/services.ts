@@ -52,6 +52,7 @@ import { createThrottles, type Throttles } from './platform/throttles.js';
 import { ProjectsService } from './projects/service.js';
 import { RetentionService } from './retention/service.js';
 import { SessionsService } from './sessions/service.js';
+import { StatsService } from './stats/service.js';
 import { TaxonomyService } from './taxonomy/service.js';
 import { TaxonomyStore } from './taxonomy/store.js';
 
@@ -104,6 +105,7 @@ export interface Services extends CatalogServices {
   storage: StorageHealth;
   /** Readiness probes (for /readyz): resolve when the store answers, and when writes have room again. */
   health: { catalog: () => Promise<void>; analytics: () => Promise<void>; storage: () => Promise<void> };
+  stats: StatsService;
 }
 
 export interface ServiceOptions {
@@ -116,10 +118,11 @@ export interface ServiceOptions {
 }
 
 /** ClickHouse when CLICKHOUSE_URL is set, otherwise an embedded DuckDB file under DATA_DIR. */
-export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'duckdbThread'>): AnalyticsStore {
+export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'duckdbThread' | 'statsFoldDelayMs'>): AnalyticsStore {
   if (config.clickhouseUrl) return new ClickHouseAnalyticsStore({ url: config.clickhouseUrl });
   const path = join(config.dataDir, 'analytics.duckdb');
-  return config.duckdbThread ? new ThreadedDuckDbStore(path) : new DuckDbAnalyticsStore(path);
+  const options = { statsFoldDelayMs: config.statsFoldDelayMs };
+  return config.duckdbThread ? new ThreadedDuckDbStore(path, options) : new DuckDbAnalyticsStore(path, options);
 }
 
 /** Everything that lives in the catalog: what the CLI and workers need, without the analytics store. */
@@ -290,6 +293,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
     identity,
     queries,
     storage,
+    stats: new StatsService(analytics, core.projects, core.pixels, queries, core.now),
     health: {
       catalog: () => core.catalog.ping(),
       analytics: async () => {

@@ -42,6 +42,7 @@ export type {
 } from './pixels/schemas.js';
 export type { Project, ProjectBodyOut, ProjectCreateInput, ProjectListBody, ProjectUpdateInput } from './projects/schemas.js';
 export type { OrganizationRef, Role, Session, User } from './sessions/schemas.js';
+export type { Metric, Period, StatsAggregate, StatsBreakdown, StatsBreakdownRow, StatsRange, StatsTimeseries } from './stats/schemas.js';
 export type {
   DashboardCategoriesBody,
   DashboardTopicRequestBody,

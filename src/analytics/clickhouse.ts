@@ -31,11 +31,33 @@ import {
 } from '../identity/store-shared.js';
 import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
+import { DAY_MS } from '../platform/time-zone.js';
 import { audienceRowsDdl, ClickHouseAudiences } from './audience-clickhouse.js';
 import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, sqlStringList, toWellFormed } from './clickhouse-sql.js';
+import {
+  type ClickHouseRollupTables,
+  clickHouseStatsDialect,
+  ROLLUP_VERSION,
+  refillSql,
+  rolledValuesSql,
+  rolledVisitsSql,
+  rollupDdl,
+  valuesViewSql,
+  visitsViewSql,
+} from './clickhouse-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, fieldName, operandOf } from './filter.js';
 import { ClickHouseIntent, pagesDdl } from './intent-clickhouse.js';
 import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage, STORED_FIELDS } from './resolution.js';
+import {
+  type BreakdownQuery,
+  type BreakdownRow,
+  type BucketSpec,
+  type BucketTotals,
+  EMPTY_TOTALS,
+  type StatsScope,
+  type StatsTotals,
+} from './stats.js';
+import { breakdownOf, realtimeSql, scopeIsEmpty, type TotalsPlan, totalsOf, totalsSql } from './stats-sql.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -145,6 +167,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   readonly companyPeople: IntentStore['companyPeople'] = (...a) => this.ready(() => this.intent.companyPeople(...a));
   /** `database`.`<table>_audience_rows`: the rows of each audience run (audience-clickhouse.ts). */
   private readonly audienceRows: string;
+  /** Traffic stats rollups, fed by materialized views on the events table (clickhouse-stats.ts). */
+  private readonly rollups: ClickHouseRollupTables;
   private readonly audiences: ClickHouseAudiences;
   readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) =>
     this.ready(() => this.audiences.writeAudienceRows(...a));
@@ -166,6 +190,15 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.links = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_links`)}`;
     this.pages = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_pages`)}`;
     this.audienceRows = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_audience_rows`)}`;
+    const named = (suffix: string) =>
+      `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_stats_${suffix}_v${ROLLUP_VERSION}`)}`;
+    this.rollups = {
+      events: this.table,
+      visits: named('visits'),
+      values: named('values'),
+      visitsView: named('visits_view'),
+      valuesView: named('values_view'),
+    };
     this.client = createClient({
       url: clientUrl,
       request_timeout: opts.requestTimeoutMs ?? 30_000,
@@ -267,6 +300,32 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     await this.commandTolerant(pagesDdl(this.pages), [TABLE_ALREADY_EXISTS]);
     // Audiences: the rows of each run, by audience, run and rank.
     await this.commandTolerant(audienceRowsDdl(this.audienceRows), [TABLE_ALREADY_EXISTS]);
+    await this.createRollups();
+  }
+
+  /**
+   * The stats rollups and the views that feed them. The process whose CREATE made a view fills its
+   * table from the events stored before it (none on a new install); the others find it made. An
+   * event inserted while that process fills (the first start after an upgrade) may be counted
+   * twice: upgrade with ingest stopped to be exact from the first minute.
+   */
+  private async createRollups(): Promise<void> {
+    for (const ddl of rollupDdl(this.rollups)) await this.commandTolerant(ddl, [TABLE_ALREADY_EXISTS]);
+    const made = async (sql: string): Promise<boolean> => {
+      try {
+        await this.track(this.client.command({ query: sql }));
+        return true;
+      } catch (err) {
+        if (errorCode(err) === TABLE_ALREADY_EXISTS) return false;
+        throw err;
+      }
+    };
+    const [visitsNew, valuesNew] = [await made(visitsViewSql(this.rollups)), await made(valuesViewSql(this.rollups))];
+    const [visitsSql, valuesSql] = refillSql(this.rollups);
+    const [row] = await this.select(`SELECT count() AS c FROM ${this.table}`);
+    if (toNumber(row?.c ?? 0, 'count') === 0) return;
+    if (visitsNew && visitsSql) await this.track(this.client.command({ query: visitsSql }));
+    if (valuesNew && valuesSql) await this.track(this.client.command({ query: valuesSql }));
   }
 
   async appendEvents(rows: readonly EventRow[]): Promise<void> {
@@ -566,7 +625,16 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       `AND \`ts_millis\` < ${sqlNumber(checkMillis(beforeMs, 'beforeMs'))}`;
     const [row] = await this.select(`SELECT count() AS c FROM ${this.table} WHERE ${where}`);
     const n = toNumber(row?.c ?? 0, 'count');
-    if (n > 0) await this.mutate(this.table, `DELETE WHERE ${where}`);
+    if (n === 0) return 0;
+    await this.mutate(this.table, `DELETE WHERE ${where}`);
+    // The stats rollups: the days up to the cut go, and the cut day is filled again from the events
+    // left (a visit lies in one UTC day, so no other day changes).
+    const day = Math.floor(beforeMs / DAY_MS);
+    const scope = `organization_id = ${sqlString(organizationId)} AND pixel_id IN ${sqlStringList(pixelIds)}`;
+    await this.mutate(this.rollups.visits, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
+    await this.mutate(this.rollups.values, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
+    const cutDay = `${scope} AND ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`;
+    for (const sql of refillSql(this.rollups, cutDay)) await this.track(this.client.command({ query: sql }));
     return n;
   }
 
@@ -617,6 +685,63 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         }
       })(),
     );
+  }
+
+  // Traffic stats (analytics/stats.ts): visits grouped from the events at query time (clickhouse-stats.ts).
+
+  private statsDialect() {
+    return clickHouseStatsDialect({ events: this.table, links: this.links, profiles: this.profiles });
+  }
+
+  private async statsRows(q: StatsScope, shape: Pick<TotalsPlan, 'grouping' | 'page'>, opts: QueryOptions): Promise<unknown[][]> {
+    const d = this.statsDialect();
+    const sql = totalsSql(d, q, {
+      ...shape,
+      visits: () => rolledVisitsSql(d, this.rollups, q),
+      values: (property) => rolledValuesSql(d, this.rollups, q, property),
+    });
+    const rows = await this.select(sql, true, opts);
+    return rows.map((r) =>
+      ['g', 'visitors', 'visits', 'pageviews', 'events', 'bounces', 'duration', 'identified'].map((k) => r[k] ?? null),
+    );
+  }
+
+  async statsTotals(q: StatsScope, opts: QueryOptions = {}): Promise<StatsTotals> {
+    this.requireReady();
+    if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
+    const rows = await this.statsRows(q, { grouping: { kind: 'none' } }, opts);
+    return totalsOf(rows[0] ?? [], 1);
+  }
+
+  async statsTimeseries(q: StatsScope, buckets: BucketSpec, opts: QueryOptions = {}): Promise<BucketTotals[]> {
+    this.requireReady();
+    if (scopeIsEmpty(q)) return [];
+    const rows = await this.statsRows(q, { grouping: { kind: 'bucket', spec: buckets } }, opts);
+    return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
+  }
+
+  async statsBreakdown(q: StatsScope, b: BreakdownQuery, opts: QueryOptions = {}): Promise<{ rows: BreakdownRow[]; more: boolean }> {
+    this.requireReady();
+    if (scopeIsEmpty(q)) return { rows: [], more: false };
+    const rows = await this.statsRows(
+      q,
+      { grouping: { kind: 'property', property: b.property }, page: { limit: b.limit, offset: b.offset } },
+      opts,
+    );
+    return breakdownOf(rows, b.limit);
+  }
+
+  async statsRealtimeVisitors(
+    organizationId: string,
+    pixelIds: readonly string[],
+    sinceMs: number,
+    untilMs: number,
+    opts: QueryOptions = {},
+  ): Promise<number> {
+    this.requireReady();
+    if (pixelIds.length === 0 || untilMs < sinceMs) return 0;
+    const [row] = await this.select(realtimeSql(this.statsDialect(), organizationId, pixelIds, sinceMs, untilMs), false, opts);
+    return toNumber(row?.visitors ?? 0, 'visitors');
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,7 @@ type Forwarded = Exclude<keyof AnalyticsStore, 'engine' | 'scanDerivedEventIds'>
 export type StoreCall =
   | { id: number; method: Forwarded; args: unknown[]; abortable?: boolean }
   | { id: number; method: 'scanDerivedEventIds'; args: [number] }
+  | { id: number; method: 'foldStats'; args: [] }
   | { abort: number };
 
 export type StoreReply =
@@ -86,6 +87,15 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
   readonly writeAudienceRows: AnalyticsStore['writeAudienceRows'] = (...a) => this.call('writeAudienceRows', a);
   readonly readAudienceRows: AnalyticsStore['readAudienceRows'] = (...a) => this.call('readAudienceRows', a);
   readonly deleteAudienceRuns: AnalyticsStore['deleteAudienceRuns'] = (...a) => this.call('deleteAudienceRuns', a);
+  readonly statsTotals: AnalyticsStore['statsTotals'] = (...a) => this.call('statsTotals', a);
+  readonly statsTimeseries: AnalyticsStore['statsTimeseries'] = (...a) => this.call('statsTimeseries', a);
+  readonly statsBreakdown: AnalyticsStore['statsBreakdown'] = (...a) => this.call('statsBreakdown', a);
+  readonly statsRealtimeVisitors: AnalyticsStore['statsRealtimeVisitors'] = (...a) => this.call('statsRealtimeVisitors', a);
+
+  /** Folds every committed event into the stats rollups now (benches and tests; the store does it by itself). */
+  foldStats(): Promise<void> {
+    return this.send({ id: this.nextId++, method: 'foldStats', args: [] }).then(() => undefined);
+  }
 
   scanDerivedEventIds(receivedSinceMs: number, each: (eventId: string, receivedMs: number) => void): Promise<void> {
     return this.send({ id: this.nextId++, method: 'scanDerivedEventIds', args: [receivedSinceMs] }, each).then(() => undefined);

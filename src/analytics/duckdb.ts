@@ -37,6 +37,8 @@ import {
 import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { AUDIENCE_DDL, DuckDbAudiences } from './audience-duckdb.js';
+import { Params } from './duckdb-params.js';
+import { DuckDbStats, INGEST_SEQ } from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
 import {
@@ -49,6 +51,15 @@ import {
   pagePlan,
   resolvePage,
 } from './resolution.js';
+import {
+  type BreakdownQuery,
+  type BreakdownRow,
+  type BucketSpec,
+  type BucketTotals,
+  DEFAULT_FOLD_DELAY_MS,
+  type StatsScope,
+  type StatsTotals,
+} from './stats.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -73,6 +84,8 @@ export interface DuckDbStoreOptions {
   config?: Record<string, string>;
   /** Most read connections open at once; more concurrent queries wait their turn. */
   readers?: number;
+  /** How long appended events wait before the stats rollups fold them in (duckdb-stats.ts). */
+  statsFoldDelayMs?: number;
 }
 
 const SQL_TYPES: Record<ArrowType, string> = { Utf8: 'VARCHAR', Int64: 'BIGINT', Int32: 'INTEGER', Boolean: 'BOOLEAN' };
@@ -106,7 +119,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   private writer: DuckDBConnection | null = null;
   private readers: ReaderPool | null = null;
   /** The table's column order, which the appender must follow (it may predate EVENT_FIELDS changes). */
-  private appendColumns: readonly (StoredFieldName | null)[] = [];
+  private appendColumns: readonly AppendColumn[] = [];
   private writes: Promise<unknown> = Promise.resolve();
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
@@ -131,12 +144,24 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) => this.audiences.writeAudienceRows(...a);
   readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.audiences.readAudienceRows(...a);
   readonly deleteAudienceRuns: AudienceResultsStore['deleteAudienceRuns'] = (...a) => this.audiences.deleteAudienceRuns(...a);
+  /** Traffic stats: rollups folded in the background behind a watermark (duckdb-stats.ts). */
+  private readonly stats: DuckDbStats;
 
   constructor(
     path: string,
     private readonly options: DuckDbStoreOptions = {},
   ) {
     this.path = path === ':memory:' ? path : resolvePath(path);
+    this.stats = new DuckDbStats(
+      {
+        connect: () => {
+          if (!this.instance) throw new Error('analytics store is not initialised; call init() first');
+          return this.instance.connect();
+        },
+        withReader: (work, signal) => this.withReader(work, signal),
+      },
+      options.statsFoldDelayMs ?? DEFAULT_FOLD_DELAY_MS,
+    );
   }
 
   async init(): Promise<void> {
@@ -158,15 +183,18 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
           await writer.run(`ALTER TABLE events ADD COLUMN ${quoteIdent(f.name)} ${SQL_TYPES[f.data_type]}`);
         }
       }
+      // The ingest sequence (duckdb-stats.ts): each append's number, in commit order, which the stats
+      // fold follows. Rows from before it read NULL and are counted by the rebuild.
+      if (!existing.some((c) => c.name === INGEST_SEQ)) await writer.run(`ALTER TABLE events ADD COLUMN ${INGEST_SEQ} BIGINT`);
       const table = await readColumns(writer);
       // Columns this code does not know get NULLs in a VARCHAR vector: the appender does not cast.
-      const foreign = table.find((c) => !isStoredFieldName(c.name) && (c.type !== 'VARCHAR' || !c.nullable));
+      const foreign = table.find((c) => !isStoredFieldName(c.name) && c.name !== INGEST_SEQ && (c.type !== 'VARCHAR' || !c.nullable));
       if (foreign) {
         throw new Error(
           `events table has a column this version cannot fill: ${foreign.name} ${foreign.type}${foreign.nullable ? '' : ' NOT NULL'}`,
         );
       }
-      this.appendColumns = table.map((c) => (isStoredFieldName(c.name) ? c.name : null));
+      this.appendColumns = table.map((c) => (isStoredFieldName(c.name) || c.name === INGEST_SEQ ? c.name : null));
       // Identity: profiles (one per organization and person) and visitor links (one per visitor).
       await dropProfilesKey(writer);
       for (const ddl of identityDdl()) await writer.run(ddl);
@@ -175,7 +203,15 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       // Audiences: the rows of each run (audience-duckdb.ts).
       for (const ddl of AUDIENCE_DDL) await writer.run(ddl);
     });
+    // Stats rollups on their own connection: created, rebuilt if their definition changed, and
+    // whatever was appended since the last fold is folded in the background.
+    if (!this.statsReady) {
+      await this.stats.init();
+      this.statsReady = true;
+    }
   }
+
+  private statsReady = false;
 
   private async open(): Promise<void> {
     const key = this.path;
@@ -207,7 +243,9 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const writer = this.requireWriter();
     if (rows.length === 0) return;
     // Converting first means a malformed row rejects the batch before a transaction is opened.
-    const chunks = toChunks(rows, this.appendColumns);
+    // The batch's sequence number is taken here, in the order serializeWrite runs the appends: the
+    // stats fold relies on numbers committing in order.
+    const chunks = toChunks(rows, this.appendColumns, this.stats.nextSeq());
     await this.serializeWrite(async () => {
       await writer.run('BEGIN TRANSACTION');
       let appender: DuckDBAppender | null = null;
@@ -231,6 +269,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         throw err;
       }
     });
+    this.stats.appended();
   }
 
   async queryEvents(q: PageQuery, opts: QueryOptions = {}): Promise<EventRecord[]> {
@@ -493,20 +532,24 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const writer = this.requireWriter();
     const p = new Params();
     const where = `organization_id = ${p.add(organizationId, VARCHAR)} AND hem_sha256 = ${p.add(hemSha256, VARCHAR)}`;
-    return this.serializeWrite(async () => {
-      await writer.run('BEGIN TRANSACTION');
-      try {
-        const count = async (sql: string) => (await writer.runAndReadAll(sql, p.values, p.types)).getRows().length;
-        const profiles = await count(`DELETE FROM profiles WHERE ${where} RETURNING hem_sha256`);
-        const links = await count(`DELETE FROM visitor_links WHERE ${where} RETURNING visitor_id`);
-        const events = await count(`UPDATE events SET hem_sha256 = NULL WHERE ${where} RETURNING event_id`);
-        await writer.run('COMMIT');
-        return { profiles, links, events };
-      } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    // Under the stats' maintenance lock too: a retention delete on that connection must not touch
+    // the same event rows at the same time (DuckDB would refuse one of the two).
+    return this.stats.exclusive(() =>
+      this.serializeWrite(async () => {
+        await writer.run('BEGIN TRANSACTION');
+        try {
+          const count = async (sql: string) => (await writer.runAndReadAll(sql, p.values, p.types)).getRows().length;
+          const profiles = await count(`DELETE FROM profiles WHERE ${where} RETURNING hem_sha256`);
+          const links = await count(`DELETE FROM visitor_links WHERE ${where} RETURNING visitor_id`);
+          const events = await count(`UPDATE events SET hem_sha256 = NULL WHERE ${where} RETURNING event_id`);
+          await writer.run('COMMIT');
+          return { profiles, links, events };
+        } catch (err) {
+          await writer.run('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }),
+    );
   }
 
   async deleteEventsBefore(organizationId: string, pixelIds: readonly string[], beforeMs: number): Promise<number> {
@@ -515,10 +558,10 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const sql =
       `DELETE FROM events WHERE organization_id = ${p.add(organizationId, VARCHAR)} AND pixel_id IN (${pixelIds.map((x) => p.add(x, VARCHAR)).join(', ')}) ` +
       `AND ts_millis < ${p.add(toBigInt(beforeMs, 'beforeMs'), BIGINT)}`;
-    // The count of changed rows, not RETURNING: a first pass may delete millions of rows, and
-    // bringing each id back into JavaScript cost 20 times the delete itself (bench/retention.ts).
-    const writer = this.requireWriter();
-    return this.serializeWrite(async () => (await writer.run(sql, p.values, p.types)).rowsChanged);
+    this.requireWriter();
+    // On the stats' maintenance connection, not the writer: appends go on while it deletes, and the
+    // rollups are corrected in the same transaction (duckdb-stats.ts).
+    return this.stats.deleteBefore(organizationId, pixelIds, beforeMs, sql, p);
   }
 
   /** One statement on the writer, in line with the other writes. */
@@ -581,11 +624,46 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     );
   }
 
+  // Traffic stats (analytics/stats.ts): the rollups up to the watermark and the raw events after it (duckdb-stats.ts).
+
+  statsTotals(q: StatsScope, opts?: QueryOptions): Promise<StatsTotals> {
+    this.requireWriter();
+    return this.track(this.stats.totals(q, opts));
+  }
+
+  statsTimeseries(q: StatsScope, buckets: BucketSpec, opts?: QueryOptions): Promise<BucketTotals[]> {
+    this.requireWriter();
+    return this.track(this.stats.timeseries(q, buckets, opts));
+  }
+
+  statsBreakdown(q: StatsScope, b: BreakdownQuery, opts?: QueryOptions): Promise<{ rows: BreakdownRow[]; more: boolean }> {
+    this.requireWriter();
+    return this.track(this.stats.breakdown(q, b, opts));
+  }
+
+  statsRealtimeVisitors(
+    organizationId: string,
+    pixelIds: readonly string[],
+    sinceMs: number,
+    untilMs: number,
+    opts?: QueryOptions,
+  ): Promise<number> {
+    this.requireWriter();
+    return this.track(this.stats.realtime(organizationId, pixelIds, sinceMs, untilMs, opts));
+  }
+
+  /** Folds every committed event into the stats rollups now (tests and benches; it happens by itself). */
+  foldStats(): Promise<void> {
+    this.requireWriter();
+    return this.track(this.stats.foldNow());
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.writes.catch(() => undefined);
     await Promise.allSettled([...this.running]);
+    await this.stats.close();
     this.readers?.closeAll();
     this.writer?.closeSync();
     // Closing the last handle checkpoints the WAL into the database file.
@@ -645,6 +723,11 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
    * leaves the queue, and a running one is interrupted (DuckDB stops it between vectors).
    */
   private read(sql: string, p: Pick<Params, 'values' | 'types'>, signal?: AbortSignal): Promise<DuckDBValue[][]> {
+    return this.withReader(async (conn) => (await conn.runAndReadAll(sql, p.values, p.types)).getRows(), signal);
+  }
+
+  /** `work` on a read connection, interrupted when `signal` aborts (as read() says). */
+  private withReader<T>(work: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.requireWriter();
     const readers = this.readers;
     if (!readers) throw new Error('analytics store is not initialised; call init() first');
@@ -654,9 +737,9 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const interrupt = () => conn.interrupt();
         signal?.addEventListener('abort', interrupt, { once: true });
         try {
-          const reader = await conn.runAndReadAll(sql, p.values, p.types);
+          const out = await work(conn);
           signal?.throwIfAborted();
-          return reader.getRows();
+          return out;
         } finally {
           // Removed before the connection goes back to the pool: a late abort must not stop the
           // next query to use it.
@@ -733,18 +816,6 @@ class ReaderPool {
     const next = this.waiting.shift();
     if (next) next(conn);
     else this.idle.push(conn);
-  }
-}
-
-/** Positional parameters with explicit types, so nothing a caller sends is ever spliced into SQL. */
-class Params {
-  readonly values: DuckDBValue[] = [];
-  readonly types: DuckDBType[] = [];
-
-  add(value: DuckDBValue, type: DuckDBType): string {
-    this.values.push(value);
-    this.types.push(type);
-    return `$${this.values.length}`;
   }
 }
 
@@ -867,10 +938,16 @@ function expectedFor(type: ArrowType): string {
 }
 
 /** Column-major chunks in the table's column order; columns the code does not know get nulls. */
-function toChunks(rows: readonly EventRow[], columns: readonly (StoredFieldName | null)[]): DuckDBDataChunk[] {
+/** A column of the events table as the appender fills it: an event field, the ingest sequence, or NULLs. */
+type AppendColumn = StoredFieldName | typeof INGEST_SEQ | null;
+
+function toChunks(rows: readonly EventRow[], columns: readonly AppendColumn[], seq: number): DuckDBDataChunk[] {
   if (columns.length === 0) throw new Error('analytics store is not initialised; call init() first');
-  const plan = columns.map((name) => (name ? { name, ...(CONVERTERS.get(name) ?? unreachable(name)) } : null));
-  const types = plan.map((c) => c?.type ?? VARCHAR);
+  const batch = BigInt(seq);
+  const plan = columns.map((name) =>
+    name === INGEST_SEQ ? INGEST_SEQ : name ? { name, ...(CONVERTERS.get(name) ?? unreachable(name)) } : null,
+  );
+  const types = plan.map((c) => (c === INGEST_SEQ ? BIGINT : (c?.type ?? VARCHAR)));
   const chunks: DuckDBDataChunk[] = [];
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const count = Math.min(CHUNK_ROWS, rows.length - start);
@@ -878,6 +955,7 @@ function toChunks(rows: readonly EventRow[], columns: readonly (StoredFieldName 
     const data: DuckDBValue[][] = plan.map((column) => {
       const out = new Array<DuckDBValue>(count);
       if (!column) return out.fill(null);
+      if (column === INGEST_SEQ) return out.fill(batch);
       const { name, convert } = column;
       for (let i = 0; i < count; i++) out[i] = convert((rows[start + i] as EventRow)[name], start + i);
       return out;

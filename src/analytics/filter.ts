@@ -43,7 +43,7 @@ export const LIKE_LIMITS = {
   conditions: 10,
 } as const;
 
-const FILTER_OPS: readonly FilterOp[] = ['eq', 'ne', 'like', 'not_null', 'gt', 'gte', 'lt', 'lte'];
+export const FILTER_OPS: readonly FilterOp[] = ['eq', 'ne', 'like', 'not_null', 'gt', 'gte', 'lt', 'lte'];
 const ORDER_OPS: ReadonlySet<FilterOp> = new Set(['gt', 'gte', 'lt', 'lte']);
 
 export const FIELD_TYPES: ReadonlyMap<string, ArrowType> = new Map(QUERY_FIELDS.map((f) => [f.name, f.data_type]));
@@ -59,7 +59,7 @@ export function isStoredFieldName(name: string): name is StoredFieldName {
   return STORED_NAMES.has(name);
 }
 
-function isFilterOp(op: string): op is FilterOp {
+export function isFilterOp(op: string): op is FilterOp {
   return (FILTER_OPS as readonly string[]).includes(op);
 }
 
@@ -245,17 +245,28 @@ export function checkFilter(filter: Filter, maxConditions: number = FILTER_LIMIT
 
 /** Parses a `filter` parameter. The empty string is the empty filter (matches everything). */
 export function parseFilter(input: string): ParseResult<Filter> {
+  return parseConditions(input, checkCondition);
+}
+
+/** Checks one parsed `<field>:<op>[:<value>]` against a field set and returns it typed. */
+export type ConditionCheck<C> = (field: string, op: string, value: string | null) => ParseResult<C>;
+
+/**
+ * The grammar over any set of fields (the traffic stats filter on their own properties): the
+ * parse of parseFilter with `check` deciding what a field and its value may be.
+ */
+export function parseConditions<C extends { op: string }>(input: string, check: ConditionCheck<C>): ParseResult<C[][]> {
   if (input.length > FILTER_LIMITS.maxInputLength) return fail(`filter is longer than ${FILTER_LIMITS.maxInputLength} characters`);
   if (input.trim() === '') return { ok: true, value: [] };
-  const groups: Filter = [];
-  let group: Condition[] = [];
+  const groups: C[][] = [];
+  let group: C[] = [];
   let count = 0;
   let likes = 0;
   let pos = 0;
   for (;;) {
     count += 1;
     if (count > FILTER_LIMITS.maxConditions) return fail(`more than ${FILTER_LIMITS.maxConditions} conditions`);
-    const parsed = parseCondition(input, pos, count);
+    const parsed = parseCondition(input, pos, count, check);
     if (!parsed.ok) return parsed;
     if (parsed.value.condition.op === 'like') likes += 1;
     if (likes > LIKE_LIMITS.conditions) return fail(`more than ${LIKE_LIMITS.conditions} like conditions`);
@@ -274,13 +285,13 @@ export function parseFilter(input: string): ParseResult<Filter> {
   return { ok: true, value: groups };
 }
 
-interface ParsedCondition {
-  condition: Condition;
+interface ParsedCondition<C> {
+  condition: C;
   /** Index of the separator that ended the condition, or input.length. */
   end: number;
 }
 
-function parseCondition(input: string, start: number, n: number): ParseResult<ParsedCondition> {
+function parseCondition<C>(input: string, start: number, n: number, check: ConditionCheck<C>): ParseResult<ParsedCondition<C>> {
   const where = `condition ${n}`;
   const fieldEnd = indexOfAny(input, start, ':,|');
   const field = input.slice(start, fieldEnd).trim();
@@ -314,7 +325,7 @@ function parseCondition(input: string, start: number, n: number): ParseResult<Pa
   }
   if (!hasValue && op !== 'not_null') return fail(`${where}: missing value for "${clip(field)}" ${clip(op)}`);
 
-  const checked = checkCondition(field, op, raw);
+  const checked = check(field, op, raw);
   if (!checked.ok) return fail(`${where}: ${checked.error}`);
   return { ok: true, value: { condition: checked.value, end } };
 }

@@ -16,6 +16,7 @@ import {
   type TopicDay,
   type TopicPageViews,
 } from '../intent/types.js';
+import { Params } from './duckdb-params.js';
 
 /** What the adapter lends this module: reads on the pool, and one transaction on the writer. */
 export interface DuckDbRunner {
@@ -33,16 +34,6 @@ export const INTENT_DDL: readonly string[] = [
 
 /** Pages written per statement group: bounds the parameter count of one INSERT. */
 const PAGE_BATCH = 500;
-
-class Params {
-  readonly values: DuckDBValue[] = [];
-  readonly types: DuckDBType[] = [];
-  add(value: DuckDBValue, type: DuckDBType): string {
-    this.values.push(value);
-    this.types.push(type);
-    return `$${this.values.length}`;
-  }
-}
 
 /** A stored company_domain normalised as domain.ts does it. */
 const domainOf = (column: string): string =>

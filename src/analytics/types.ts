@@ -5,6 +5,7 @@ import type { AudienceResultsStore } from '../audiences/results.js';
 import { IDENTITY_FIELDS, type IdentityFieldKey } from '../identity/fields.js';
 import type { IdentityStore } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
+import type { StatsStore } from './stats.js';
 
 /** Arrow/DataFusion type names, as Delivr's events_schema reports them. */
 export type ArrowType = 'Utf8' | 'Int64' | 'Int32' | 'Boolean';
@@ -194,7 +195,7 @@ export interface QueryOptions {
   timeoutMs?: number;
 }
 
-export interface AnalyticsStore extends IdentityStore, IntentStore, AudienceResultsStore {
+export interface AnalyticsStore extends IdentityStore, IntentStore, AudienceResultsStore, StatsStore {
   readonly engine: 'duckdb' | 'clickhouse';
   /** Creates tables if missing. Idempotent, safe from several processes. */
   init(): Promise<void>;

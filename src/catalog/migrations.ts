@@ -7,6 +7,7 @@ import { accessLogMigrations } from '../api-keys/migrations.js';
 import { audiencesMigration } from '../audiences/migration.js';
 import { identityImportsMigration } from '../identity-import/migration.js';
 import { pixelMigrations } from '../pixels/migrations.js';
+import { projectsMigrations } from '../projects/migrations.js';
 import { retentionMigrations } from '../retention/migrations.js';
 import { taxonomyMigrations } from '../taxonomy/migrations.js';
 import { type AnyDb, ms } from './migration-kit.js';
@@ -176,12 +177,20 @@ const migrations: Record<string, Migration> = {
   '0010_audiences': audiencesMigration,
   ...accessLogMigrations,
   ...pixelMigrations,
+  ...projectsMigrations,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 async function runMigrator(db: AnyDb, migrationTableSchema: string | undefined): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  // Unordered: numbers are reserved when work starts, so a migration may land after higher numbers
+  // did (0009_project_time_zone after 0010-0012); a catalog that already ran those applies it then.
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    allowUnorderedMigrations: true,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -128,6 +128,8 @@ export interface ProjectsTable {
   organization_id: string;
   name: string;
   status: 'active' | 'archived';
+  /** IANA zone the project's stats count days in (default UTC). */
+  time_zone: string;
   created_at: number;
   updated_at: number;
   /** Events older than this many days are deleted by the retention pass; null keeps them forever. */

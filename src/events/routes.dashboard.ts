@@ -1,10 +1,12 @@
 // Events for the dashboard's Events page, behind the session: the same
 // service as the Events API, scoped to the organization in the path. Every member may read events;
-// without pixel_id/project_id the whole organization is in scope.
+// without pixel_id/project_id the whole organization is in scope. The page's "Export" downloads the
+// current filter through the Events API's streaming export.
 import { Type } from 'typebox';
-import { type App, errorResponses } from '../platform/http.js';
+import { type App, errorResponses, rawResponse } from '../platform/http.js';
 import type { Services } from '../services.js';
-import { CountsOut, CountsQuery, EventsOut, EventsQuery, RecentOut, RecentQuery } from './schemas.js';
+import { sendExport } from './export.js';
+import { CountsOut, CountsQuery, EventsOut, EventsQuery, ExportQuery, RecentOut, RecentQuery } from './schemas.js';
 
 const tags = ['Dashboard session API'];
 const security = [{ sessionCookie: [] }];
@@ -50,6 +52,29 @@ export function eventsDashboardRoutes(app: App, { auth, events }: Pick<Services,
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'org.read');
       return events.count(req.params.org_id, inScope(req.query, req.params.org_id), true, false, req.signal);
+    },
+  );
+
+  app.get(
+    '/orgs/:org_id/events/export',
+    {
+      schema: {
+        tags,
+        summary: 'Every matching event of the organization as NDJSON (default) or CSV, streamed',
+        security,
+        params: OrgParams,
+        querystring: ExportQuery,
+        response: {
+          200: rawResponse('NDJSON, one event per line, or CSV with a header row', 'application/x-ndjson', 'text/csv'),
+          ...errorResponses(400, 401, 404, 429, 503),
+        },
+      },
+    },
+    async (req, reply) => {
+      await auth.orgAccess(req, req.params.org_id, 'org.read');
+      const format = req.query.format ?? 'ndjson';
+      const { columns, rows } = await events.export(req.params.org_id, inScope(req.query, req.params.org_id), false, req.signal, true);
+      return sendExport(reply, format, columns, rows);
     },
   );
 

@@ -1,12 +1,11 @@
 // The Events API (spec section 4, decisions in 16): v1 and v2 events with offset paging inside
 // Delivr's 25-hour window, cursor paging and a streaming export for any range, counts (with optional
 // hourly/daily buckets) and events_schema. Every call is scoped to the caller's organization.
-import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { DataPrincipal } from '../auth/guards.js';
-import { csvLines } from '../platform/csv.js';
 import { type App, errorResponses, headerValue, rawResponse } from '../platform/http.js';
 import type { Services } from '../services.js';
+import { sendExport } from './export.js';
 import { CountsOut, CountsQuery, EventsOut, EventsQuery, ExportQuery, FieldsOut, SchemaQuery } from './schemas.js';
 
 const tags = ['Events'];
@@ -90,16 +89,7 @@ export function eventsDataRoutes(app: App, { auth, events }: Pick<Services, 'aut
       const who = await auth.data(req, reply);
       const format = req.query.format ?? 'ndjson';
       const { columns, rows } = await events.export(who.organizationId, req.query, rawFor(who, req), req.signal);
-      async function* lines(): AsyncGenerator<string> {
-        if (format === 'csv') yield csvLines([columns]);
-        for await (const page of rows) {
-          yield format === 'csv' ? csvLines(page.map((r) => columns.map((c) => r[c]))) : page.map((r) => `${JSON.stringify(r)}\n`).join('');
-        }
-      }
-      reply
-        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
-        .header('Content-Disposition', `attachment; filename="events.${format === 'csv' ? 'csv' : 'ndjson'}"`);
-      return reply.send(Readable.from(lines()));
+      return sendExport(reply, format, columns, rows);
     },
   );
 }

@@ -116,9 +116,11 @@ export class EventsService {
     p: ExportQueryParams,
     raw = false,
     signal?: AbortSignal,
+    /** v1 scoping: organization_id may stand for every pixel of the organization (the dashboard's "All pixels"). */
+    v1 = false,
   ): Promise<{ columns: readonly FieldName[]; rows: AsyncGenerator<EventRecord[]> }> {
     if (p.distinct !== undefined) throw fail('invalid_parameters', 'distinct is not available on exports');
-    const q = await this.baseQuery(organizationId, p, false, LONG_WINDOW_MS, LONG_HINT, raw);
+    const q = await this.baseQuery(organizationId, p, v1, LONG_WINDOW_MS, LONG_HINT, raw);
     const columns: readonly FieldName[] = q.select ?? defaultFields(q);
     const page = (after: Keyset | undefined) => this.gate.run(organizationId, signal, (o) => this.keysetPage(q, EXPORT_PAGE, after, o));
     // The first page is read before returning: a refusal or timeout then gets its status code.

@@ -1,9 +1,11 @@
 // Configuration, read once from the environment at start. Everything else receives a typed Config;
 // no module reads process.env on its own, so tests can build several apps with different settings.
+
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { DEFAULT_FOLD_DELAY_MS } from '../analytics/stats.js';
 import { DataDirError, dataDirProblem } from './storage.js';
 
 export type SignupMode = 'invite' | 'open';
@@ -67,6 +69,8 @@ export interface Config {
   clickhouseUrl: string | null;
   /** DuckDB on a thread of its own (analytics/duckdb-threaded.ts), so storage work leaves the event loop. */
   duckdbThread: boolean;
+  /** How long appended events wait before the DuckDB stats rollups fold them in (they count at once either way). */
+  statsFoldDelayMs: number;
   redisUrl: string | null;
   ipMode: IpMode;
   secureCookies: boolean;
@@ -291,6 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     clickhouseUrl: url(env, 'CLICKHOUSE_URL', ['http:', 'https:']),
     duckdbThread: bool(env, 'DUCKDB_THREAD', true),
+    statsFoldDelayMs: int(env, 'STATS_FOLD_DELAY_MS', DEFAULT_FOLD_DELAY_MS, 0, 3_600_000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     ipMode: oneOf(env, 'IP_MODE', ['full', 'truncate', 'none'] as const, 'truncate'),
     secureCookies: bool(env, 'SECURE_COOKIES', publicUrl.startsWith('https:')),

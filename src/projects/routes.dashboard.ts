@@ -1,5 +1,5 @@
-// Dashboard projects: list, create, change (name, retention) and archive or unarchive in the
-// organization of the path.
+// Dashboard projects: list, create, change (name, time zone, retention) and archive or unarchive in
+// the organization of the path.
 import { Type } from 'typebox';
 import { type App, errorResponses } from '../platform/http.js';
 import { Id } from '../platform/schemas.js';
@@ -44,7 +44,8 @@ export function projectsDashboardRoutes(app: App, { auth, projects }: Pick<Servi
     },
     async (req, reply) => {
       await auth.orgAccess(req, req.params.org_id, 'projects.write');
-      const project = await projects.create(req.params.org_id, req.body.name, req.body.retention_days ?? null);
+      const { name, time_zone, retention_days } = req.body;
+      const project = await projects.create(req.params.org_id, name, { timeZone: time_zone, retentionDays: retention_days ?? null });
       return reply.status(201).send({ project: projectView(project) });
     },
   );
@@ -54,7 +55,7 @@ export function projectsDashboardRoutes(app: App, { auth, projects }: Pick<Servi
     {
       schema: {
         tags,
-        summary: 'Rename a project or change its retention (retention_days: null keeps events forever)',
+        summary: 'Rename a project, set its time zone or change its retention (retention_days: null keeps events forever)',
         security,
         params: ProjectParams,
         body: ProjectUpdateBody,
@@ -63,9 +64,15 @@ export function projectsDashboardRoutes(app: App, { auth, projects }: Pick<Servi
     },
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'projects.write');
-      const { name, retention_days } = req.body;
+      const { name, time_zone, retention_days } = req.body;
       return {
-        project: projectView(await projects.update(req.params.org_id, req.params.project_id, { name, retentionDays: retention_days })),
+        project: projectView(
+          await projects.update(req.params.org_id, req.params.project_id, {
+            name,
+            timeZone: time_zone,
+            retentionDays: retention_days,
+          }),
+        ),
       };
     },
   );

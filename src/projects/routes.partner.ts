@@ -46,8 +46,8 @@ export function projectsPartnerRoutes(
       const { user } = await auth.platform(req, { requireApp: true });
       const organizationId = headerValue(req, 'organization_id');
       await members.require(organizationId, user.id, 'projects.write');
-      const { name, retention_days } = req.body.project;
-      const project = await projects.create(organizationId as string, name, retention_days ?? null);
+      const { name, time_zone, retention_days } = req.body.project;
+      const project = await projects.create(organizationId as string, name, { timeZone: time_zone, retentionDays: retention_days ?? null });
       return { response: { project_id: project.id } };
     },
   );
@@ -82,7 +82,8 @@ export function projectsPartnerRoutes(
     {
       schema: {
         tags,
-        summary: "Change a project's name or retention_days (null keeps events forever); body {project_id, name?, retention_days?}",
+        summary:
+          "Change a project's name, time_zone or retention_days (null keeps events forever); body {project_id, name?, time_zone?, retention_days?}",
         security,
         body: PartnerProjectUpdateBody,
         response: { 200: PartnerProjectOut, ...errorResponses(400, 401, 403, 404) },
@@ -91,8 +92,12 @@ export function projectsPartnerRoutes(
     async (req) => {
       const { user } = await auth.platform(req, { requireApp: true });
       const project = await writableProject(user, req.body.project_id);
-      const { name, retention_days } = req.body;
-      const updated = await projects.update(project.organization_id, project.id, { name, retentionDays: retention_days });
+      const { name, time_zone, retention_days } = req.body;
+      const updated = await projects.update(project.organization_id, project.id, {
+        name,
+        timeZone: time_zone,
+        retentionDays: retention_days,
+      });
       return { response: { project: projectView(updated) } };
     },
   );

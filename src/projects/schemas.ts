@@ -18,16 +18,23 @@ export const ProjectOut = Type.Object({
   project_id: Type.String(),
   name: Type.String(),
   status: ProjectStatus,
+  time_zone: Type.String({ description: "IANA time zone the project's stats count days in" }),
   /** `YYYY-MM-DD HH:MM:SS`, UTC (the Partner API's format). */
   created_at: Type.String({ description: 'YYYY-MM-DD HH:MM:SS, UTC' }),
   retention_days: RetentionDays,
 });
 
-/** Dashboard create: a name, and optionally a retention period (none: keep forever). */
-export const ProjectBody = Type.Object({ name: NameField, retention_days: Type.Optional(RetentionDays) });
+const TimeZoneField = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone name, e.g. UTC or Europe/Berlin' });
+
+/** Dashboard create: a name, and optionally a time zone (default UTC) and a retention period (none: keep forever). */
+export const ProjectBody = Type.Object({
+  name: NameField,
+  time_zone: Type.Optional(TimeZoneField),
+  retention_days: Type.Optional(RetentionDays),
+});
 /** Dashboard update: the fields to change, at least one; `retention_days: null` means keep forever. */
 export const ProjectUpdateBody = Type.Object(
-  { name: Type.Optional(NameField), retention_days: Type.Optional(RetentionDays) },
+  { name: Type.Optional(NameField), time_zone: Type.Optional(TimeZoneField), retention_days: Type.Optional(RetentionDays) },
   { minProperties: 1 },
 );
 
@@ -35,6 +42,7 @@ export const PartnerProjectCreateBody = Type.Object({
   project: Type.Object({
     name: NameField,
     email: Type.Optional(Type.String({ maxLength: 320 })),
+    time_zone: Type.Optional(TimeZoneField),
     retention_days: Type.Optional(RetentionDays),
   }),
 });
@@ -43,6 +51,7 @@ export const PartnerProjects = wrap({ projects: Type.Array(ProjectOut) });
 export const PartnerProjectUpdateBody = Type.Object({
   project_id: Id,
   name: Type.Optional(NameField),
+  time_zone: Type.Optional(TimeZoneField),
   retention_days: Type.Optional(RetentionDays),
 });
 export const PartnerProjectRef = Type.Object({ project_id: Id });

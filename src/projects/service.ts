@@ -6,11 +6,14 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { fail } from '../platform/errors.js';
 import { requireName } from '../platform/names.js';
+import { canonicalTimeZone } from '../platform/time-zone.js';
 import { RETENTION_DAYS } from './schemas.js';
 import type { Project, ProjectStatus } from './store.js';
 
 export interface ProjectChanges {
   name?: string | undefined;
+  /** The IANA zone the project's stats count days in; undefined: leave as it is (UTC at creation). */
+  timeZone?: string | undefined;
   /** null: keep events forever; undefined: leave as it is. */
   retentionDays?: number | null | undefined;
 }
@@ -32,22 +35,24 @@ export class ProjectsService {
     private readonly onStatusChange: (projectId: string) => void = () => undefined,
   ) {}
 
-  async create(organizationId: string, name: string, retentionDays: number | null = null): Promise<Project> {
+  async create(organizationId: string, name: string, settings: Omit<ProjectChanges, 'name'> = {}): Promise<Project> {
     return this.catalog.projects.createProject({
       organizationId,
       name: requireName(name),
-      retentionDays: requireRetention(retentionDays),
+      ...(settings.timeZone === undefined ? {} : { timeZone: requireTimeZone(settings.timeZone) }),
+      retentionDays: requireRetention(settings.retentionDays ?? null),
       now: this.now(),
     });
   }
 
-  /** Name and retention; at least one must be given. */
+  /** Name, time zone and retention; at least one must be given. */
   async update(organizationId: string, projectId: string, changes: ProjectChanges): Promise<Project> {
-    if (changes.name === undefined && changes.retentionDays === undefined) {
-      throw fail('invalid_parameters', 'nothing to change: give name or retention_days');
+    if (changes.name === undefined && changes.timeZone === undefined && changes.retentionDays === undefined) {
+      throw fail('invalid_parameters', 'nothing to change: give name, time_zone or retention_days');
     }
     const clean = {
       ...(changes.name === undefined ? {} : { name: requireName(changes.name) }),
+      ...(changes.timeZone === undefined ? {} : { timeZone: requireTimeZone(changes.timeZone) }),
       ...(changes.retentionDays === undefined ? {} : { retentionDays: requireRetention(changes.retentionDays) }),
     };
     if (!(await this.catalog.projects.updateProject(organizationId, projectId, clean, this.now()))) throw fail('project_not_found');
@@ -89,4 +94,12 @@ export class ProjectsService {
   listWithRetention(): Promise<Project[]> {
     return this.catalog.projects.listProjectsWithRetention();
   }
+}
+
+/** An IANA zone name in its canonical spelling, or a 400 that says what is accepted. */
+function requireTimeZone(zone: string): string {
+  const canonical = canonicalTimeZone(zone.trim());
+  if (!canonical)
+    throw fail('invalid_parameters', `time_zone must be an IANA time zone name such as UTC or Europe/Berlin, got "${zone.slice(0, 64)}"`);
+  return canonical;
 }

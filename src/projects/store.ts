@@ -10,12 +10,19 @@ export type ProjectStatus = Project['status'];
 export class ProjectsStore {
   constructor(private readonly db: Kysely<CatalogDb>) {}
 
-  async createProject(input: { organizationId: string; name: string; retentionDays?: number | null; now: number }): Promise<Project> {
+  async createProject(input: {
+    organizationId: string;
+    name: string;
+    timeZone?: string;
+    retentionDays?: number | null;
+    now: number;
+  }): Promise<Project> {
     const row: Project = {
       id: uuid(),
       organization_id: input.organizationId,
       name: input.name,
       status: 'active',
+      time_zone: input.timeZone ?? 'UTC',
       created_at: input.now,
       updated_at: input.now,
       retention_days: input.retentionDays ?? null,
@@ -40,18 +47,19 @@ export class ProjectsStore {
 
   /**
    * Changes the given fields of a project in its own organization; `retentionDays: null` means keep
-   * forever, leaving it out leaves it as it is. False when there is no such project there.
+   * forever, leaving a field out leaves it as it is. False when there is no such project there.
    */
   async updateProject(
     organizationId: string,
     id: string,
-    changes: { name?: string; retentionDays?: number | null },
+    changes: { name?: string; timeZone?: string; retentionDays?: number | null },
     now: number,
   ): Promise<boolean> {
     const r = await this.db
       .updateTable('projects')
       .set({
         ...(changes.name === undefined ? {} : { name: changes.name }),
+        ...(changes.timeZone === undefined ? {} : { time_zone: changes.timeZone }),
         ...(changes.retentionDays === undefined ? {} : { retention_days: changes.retentionDays }),
         updated_at: now,
       })

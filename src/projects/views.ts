@@ -7,6 +7,7 @@ export const projectView = (p: Project): ProjectWire => ({
   project_id: p.id,
   name: p.name,
   status: p.status,
+  time_zone: p.time_zone,
   created_at: formatSqlTime(p.created_at),
   retention_days: p.retention_days,
 });

@@ -20,6 +20,7 @@ import { type App, documentsThrottle } from '../platform/http.js';
 import { projectsDashboardRoutes } from '../projects/routes.dashboard.js';
 import type { Services } from '../services.js';
 import { sessionsDashboardRoutes } from '../sessions/routes.dashboard.js';
+import { statsDashboardRoutes } from '../stats/routes.dashboard.js';
 import { taxonomyDashboardRoutes } from '../taxonomy/routes.dashboard.js';
 import { surface } from './scope.js';
 
@@ -47,5 +48,6 @@ export async function dashboardSurface(app: App, s: Services): Promise<void> {
     demoDashboardRoutes(scope, s);
     fieldCatalogDashboardRoutes(scope, s);
     audiencesDashboardRoutes(scope, s);
+    statsDashboardRoutes(scope, s);
   });
 }

@@ -11,6 +11,7 @@ import { intentDataRoutes } from '../intent/routes.data.js';
 import { legacyClientsDataRoutes } from '../legacy-clients/routes.data.js';
 import type { App } from '../platform/http.js';
 import type { Services } from '../services.js';
+import { statsDataRoutes } from '../stats/routes.data.js';
 import { taxonomyDataRoutes } from '../taxonomy/routes.data.js';
 import { surface } from './scope.js';
 
@@ -37,5 +38,6 @@ export async function dataSurface(app: App, s: Services): Promise<void> {
     intentDataRoutes(scope, s);
     identityImportDataRoutes(scope, s);
     audiencesDataRoutes(scope, s);
+    statsDataRoutes(scope, s);
   });
 }

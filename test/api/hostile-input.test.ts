@@ -370,6 +370,7 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'GET /dashboard/api/orgs/:org_id/pixels/:pixel_id/status': (f) => ({ auth: 'session', params: { ...org(f), pixel_id: f.pixelId } }),
   'GET /dashboard/api/orgs/:org_id/events': (f) => ({ auth: 'session', params: org(f), query: f.range }),
   'GET /dashboard/api/orgs/:org_id/event_counts': (f) => ({ auth: 'session', params: org(f), query: f.range }),
+  'GET /dashboard/api/orgs/:org_id/events/export': (f) => ({ auth: 'session', params: org(f), query: { ...f.range, format: 'csv' } }),
   'GET /dashboard/api/orgs/:org_id/recent-events': (f) => ({ auth: 'session', params: org(f), query: { ...f.range, limit: '10' } }),
   'GET /dashboard/api/orgs/:org_id/people': (f) => ({ auth: 'session', params: org(f), query: { limit: '10', offset: '0' } }),
   'GET /dashboard/api/orgs/:org_id/people/:hem_sha256': (f) => ({
@@ -388,6 +389,31 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
     params: { ...org(f), hem_sha256: 'cd'.repeat(32) },
     baseStatus: 404,
   }),
+  'GET /dashboard/api/orgs/:org_id/stats/aggregate': (f) => ({
+    auth: 'session',
+    params: org(f),
+    query: { project_id: f.projectId, period: 'day', metrics: 'visitors,identified_visitors', filters: 'company:not_null' },
+  }),
+  'GET /dashboard/api/orgs/:org_id/stats/timeseries': (f) => ({
+    auth: 'session',
+    params: org(f),
+    query: { pixel_id: f.pixelId, interval: 'week' },
+  }),
+  'GET /dashboard/api/orgs/:org_id/stats/breakdown': (f) => ({
+    auth: 'session',
+    params: org(f),
+    query: { pixel_id: f.pixelId, property: 'person' },
+  }),
+  'GET /dashboard/api/orgs/:org_id/stats/realtime/visitors': (f) => ({
+    auth: 'session',
+    params: org(f),
+    query: { project_id: f.projectId },
+  }),
+  'GET /dashboard/api/orgs/:org_id/stats/export': (f) => ({
+    auth: 'session',
+    params: org(f),
+    query: { pixel_id: f.pixelId, property: 'page' },
+  }),
   'GET /dashboard/api/apps': () => ({ auth: 'session' }),
   'POST /dashboard/api/apps': () => ({ auth: 'session', body: { name: 'hostile app' }, baseStatus: 201 }),
   'POST /dashboard/api/apps/:app_id/rotate': (f) => ({ auth: 'session', params: { app_id: f.appId } }),
@@ -405,6 +431,16 @@ const CASES: Record<string, (f: Fixtures) => Case> = {
   'GET /api/v2/event_counts': (f) => ({ auth: 'data', query: events(f) }),
   'GET /api/v2/events/export': (f) => ({ auth: 'data', query: { ...events(f), format: 'csv' } }),
 
+  'GET /api/v1/stats/aggregate': (f) => ({
+    auth: 'data',
+    query: { pixel_id: f.pixelId, period: '7d', metrics: 'visitors,bounce_rate', compare: 'previous_period', filters: 'page:eq:/x' },
+  }),
+  'GET /api/v1/stats/timeseries': (f) => ({
+    auth: 'data',
+    query: { project_id: f.projectId, period: 'custom', date: '2026-01-01,2026-01-31' },
+  }),
+  'GET /api/v1/stats/breakdown': (f) => ({ auth: 'data', query: { pixel_id: f.pixelId, property: 'source', limit: '5', page: '2' } }),
+  'GET /api/v1/stats/realtime/visitors': (f) => ({ auth: 'data', query: { pixel_id: f.pixelId } }),
   'GET /api/v1/lookup': () => ({ auth: 'data', query: { email: 'nobody-here@example.com' }, baseStatus: 404 }),
   'GET /api/v1/identities/:hem_sha256': () => ({ auth: 'data', params: { hem_sha256: 'ab'.repeat(32) }, baseStatus: 404 }),
   'DELETE /api/v1/identities/:hem_sha256/links/:visitor_id': () => ({
@@ -1099,6 +1135,32 @@ describe.each(backends)('on %s', (name, env, cleanup) => {
         expect(res.json()).toMatchObject({ error: 'Invalid parameters.', code: 'invalid_parameters' });
         expect(res.json().details).toMatch(/like pattern for "url": (it ends with a lone \\|\\ escapes only %, _ and \\)/);
       }
+    }
+  });
+
+  it('a stats filter takes the same like bounds: a lone backslash or too many wildcards is a 400 on every stats route', async () => {
+    const stats = (path: string, filters: string) => {
+      const q = new URLSearchParams({ pixel_id: f.pixelId, property: 'page', filters });
+      const dashboard = { url: `${D}/orgs/${f.owner.orgId}/stats/${path}?${q}`, headers: dash(f.owner.session) };
+      // The CSV export is the dashboard's only.
+      return path === 'export' ? [dashboard] : [{ url: `/api/v1/stats/${path}?${q}`, headers: dataHeaders() }, dashboard];
+    };
+    for (const [filters, reason] of [
+      ['page:like:abc\\', /like pattern for "page": (it ends with a lone \\|\\ escapes only %, _ and \\)/],
+      [`page:like:${'%_'.repeat(9)}`, /like pattern for "page": more than 16 wildcards/],
+    ] as const) {
+      for (const path of ['aggregate', 'timeseries', 'breakdown', 'export']) {
+        for (const req of stats(path, filters)) {
+          const res = await t.app.inject(req);
+          expect(res.statusCode, `${req.url}: ${res.body}`).toBe(400);
+          expect(res.json().details).toMatch(reason);
+        }
+      }
+    }
+    // The shape that made DuckDB's LIKE backtrack for seconds answers at once (it runs as RE2).
+    for (const req of stats('breakdown', 'page:like:%_%_%_%_%_zz')) {
+      const res = await t.app.inject(req);
+      expect(res.statusCode, res.body).toBe(200);
     }
   });
 

@@ -210,6 +210,12 @@ const CASES: Record<string, Case> = {
   'GET /api/v2/events': { foreign: (c) => eventsProbes(c, '/api/v2/events', false) },
   'GET /api/v2/event_counts': { foreign: (c) => eventsProbes(c, '/api/v2/event_counts', false) },
   'GET /api/v2/events/export': { foreign: (c) => eventsProbes(c, '/api/v2/events/export', false) },
+  'GET /api/v1/stats/aggregate': {
+    foreign: (c) => statsProbes(c, '/api/v1/stats/aggregate?period=7d&metrics=visitors,identified_visitors'),
+  },
+  'GET /api/v1/stats/timeseries': { foreign: (c) => statsProbes(c, '/api/v1/stats/timeseries?period=7d') },
+  'GET /api/v1/stats/breakdown': { foreign: (c) => statsProbes(c, '/api/v1/stats/breakdown?period=7d&property=page') },
+  'GET /api/v1/stats/realtime/visitors': { foreign: (c) => statsProbes(c, '/api/v1/stats/realtime/visitors?x=1') },
   // Identity: A's person, named by its hem, email or visitor, is not found from B.
   'GET /api/v1/lookup': {
     foreign: (c) => [
@@ -538,6 +544,10 @@ const CASES: Record<string, Case> = {
     foreign: (c) => dashEventsProbes(c, 'event_counts'),
     own: (c) => dashEventsOwn(c, 'event_counts'),
   },
+  'GET /dashboard/api/orgs/:org_id/events/export': {
+    foreign: (c) => dashEventsProbes(c, 'events/export'),
+    own: (c) => dashEventsOwn(c, 'events/export'),
+  },
   'GET /dashboard/api/orgs/:org_id/recent-events': {
     foreign: (c) => dashEventsProbes(c, 'recent-events'),
     own: (c) => dashEventsOwn(c, 'recent-events'),
@@ -652,6 +662,13 @@ const CASES: Record<string, Case> = {
   'GET /dashboard/api/orgs/:org_id/projects/:project_id/audiences/:audience_id/download': {
     foreign: (c) => dashAudienceProbes(c, 'GET', '/download'),
   },
+  'GET /dashboard/api/orgs/:org_id/stats/aggregate': {
+    foreign: (c) => dashStatsProbes(c, 'aggregate?period=7d&metrics=visitors,identified_visitors'),
+  },
+  'GET /dashboard/api/orgs/:org_id/stats/timeseries': { foreign: (c) => dashStatsProbes(c, 'timeseries?period=7d') },
+  'GET /dashboard/api/orgs/:org_id/stats/breakdown': { foreign: (c) => dashStatsProbes(c, 'breakdown?period=7d&property=person') },
+  'GET /dashboard/api/orgs/:org_id/stats/realtime/visitors': { foreign: (c) => dashStatsProbes(c, 'realtime/visitors?x=1') },
+  'GET /dashboard/api/orgs/:org_id/stats/export': { foreign: (c) => dashStatsProbes(c, 'export?period=7d&property=page') },
   'GET /dashboard/api/apps': { caller: (c) => [c.dash('GET', `${D}/apps`)] },
   'POST /dashboard/api/apps': { caller: (c) => [c.dash('POST', `${D}/apps`, { name: 'b-app' })] },
   'DELETE /dashboard/api/apps/:app_id': { foreign: (c) => [c.dash('DELETE', `${D}/apps/${c.a.app.appId}`)] },
@@ -704,6 +721,26 @@ function eventsProbes(c: Ctx, path: string, v1: boolean): Promise<Res>[] {
   ];
   if (v1) probes.push(c.key(`${q}&organization_id=${c.a.owner.orgId}`));
   return probes;
+}
+
+/** B asks for A's pixel or project with each data-API credential, also naming A's organization. */
+function statsProbes(c: Ctx, url: string): Promise<Res>[] {
+  return [
+    c.key(`${url}&pixel_id=${c.a.pixelId}`),
+    c.key(`${url}&project_id=${c.a.projectId}`),
+    c.key(`${url}&pixel_id=${c.a.pixelId}`, { 'x-organization-id': c.a.owner.orgId }),
+    c.jwt('GET', `${url}&pixel_id=${c.a.pixelId}`),
+    c.jwt('GET', `${url}&project_id=${c.a.projectId}`, { 'x-organization-id': c.a.owner.orgId }),
+  ];
+}
+
+/** B's session on A's organization path, and on its own path naming A's pixel or project. */
+function dashStatsProbes(c: Ctx, rest: string): Promise<Res>[] {
+  return [
+    c.dash('GET', orgs(c.a.owner.orgId, `/stats/${rest}&pixel_id=${c.a.pixelId}`)),
+    c.dash('GET', orgs(c.b.tenant.orgId, `/stats/${rest}&pixel_id=${c.a.pixelId}`)),
+    c.dash('GET', orgs(c.b.tenant.orgId, `/stats/${rest}&project_id=${c.a.projectId}`)),
+  ];
 }
 
 function keyProbes(c: Ctx, method: string, rest: string): Promise<Res>[] {

@@ -15,6 +15,7 @@ interface ProjectWire {
   project_id: string;
   name: string;
   status: string;
+  time_zone: string;
   created_at: string;
   retention_days: number | null;
 }
@@ -52,6 +53,34 @@ describe('project retention and archiving', () => {
     partner = await partnerHeaders(t, owner);
   });
   afterAll(async () => t?.close());
+
+  it('time zone and retention are separate settings on both surfaces: setting one keeps the other', async () => {
+    const made = await dashCall(owner, 'POST', '/projects', { name: 'zoned', time_zone: 'Asia/Tokyo', retention_days: 30 });
+    expect(made.statusCode, made.body).toBe(201);
+    const id = json<{ project: ProjectWire }>(made).project.project_id;
+    expect(json<{ project: ProjectWire }>(made).project).toMatchObject({ time_zone: 'Asia/Tokyo', retention_days: 30 });
+    const zoned = await dashCall(owner, 'PATCH', `/projects/${id}`, { time_zone: 'Europe/Berlin' });
+    expect(json<{ project: ProjectWire }>(zoned).project).toMatchObject({ time_zone: 'Europe/Berlin', retention_days: 30 });
+    const kept = await dashCall(owner, 'PATCH', `/projects/${id}`, { retention_days: null });
+    expect(json<{ project: ProjectWire }>(kept).project).toMatchObject({ time_zone: 'Europe/Berlin', retention_days: null });
+
+    const created = await partnerCall(
+      'POST',
+      '/project/create',
+      { project: { name: 'partner zoned', time_zone: 'America/New_York', retention_days: 7 } },
+      { ...partner, organization_id: owner.orgId },
+    );
+    expect(created.statusCode, created.body).toBe(200);
+    const partnerId = json<{ response: { project_id: string } }>(created).response.project_id;
+    const updated = await partnerCall('POST', '/project/update', { project_id: partnerId, time_zone: 'utc' });
+    expect(updated.statusCode, updated.body).toBe(200);
+    // The zone in its canonical spelling; retention as it was.
+    expect(json<{ response: { project: ProjectWire } }>(updated).response.project).toMatchObject({ time_zone: 'UTC', retention_days: 7 });
+    const bad = await partnerCall('POST', '/project/update', { project_id: partnerId, time_zone: 'Mars/Olympus_Mons' });
+    expect(bad.statusCode).toBe(400);
+    expect(String(json(bad).details)).toContain('time_zone');
+    expect((await partnerListed()).find((p) => p.project_id === partnerId)).toMatchObject({ time_zone: 'UTC', retention_days: 7 });
+  });
 
   it('dashboard: creates with or without retention, changes it, clears it, and shows it everywhere', async () => {
     const plain = await dashCall(owner, 'POST', '/projects', { name: 'plain' });
@@ -99,7 +128,7 @@ describe('project retention and archiving', () => {
     expect(empty.statusCode).toBe(400);
     const nothing = await partnerCall('POST', '/project/update', { project_id: id });
     expect(nothing.statusCode).toBe(400);
-    expect(json(nothing).details).toBe('nothing to change: give name or retention_days');
+    expect(json(nothing).details).toBe('nothing to change: give name, time_zone or retention_days');
     expect((await listed()).find((p) => p.project_id === id)?.retention_days).toBe(30);
     expect((await listed()).filter((p) => p.name === 'bad')).toEqual([]);
   });

@@ -112,6 +112,27 @@ describe('catalog migrations on SQLite', () => {
     expect(pixel?.trackers.split(',').sort()).toEqual([...TRACKER_NAMES].sort());
   });
 
+  it('a catalog that ran the later migrations first takes 0009_project_time_zone when it arrives (numbers are reserved ahead)', async () => {
+    const dir = tempDir();
+    const all = await migrationProvider.getMigrations();
+    const withoutZone = {
+      getMigrations: async () => Object.fromEntries(Object.entries(all).filter(([name]) => name !== '0009_project_time_zone')),
+    };
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SQLite(join(dir, 'catalog.sqlite')) }) });
+    const migrated = await new Migrator({ db: old, provider: withoutZone }).migrateToLatest();
+    expect(migrated.error).toBeUndefined();
+    await sql`insert into organizations (id, name, status, created_at) values ('o', 'o', 'active', 1)`.execute(old);
+    await sql`insert into projects (id, organization_id, name, status, created_at, updated_at) values ('p', 'o', 'p', 'active', 1, 1)`.execute(
+      old,
+    );
+    await old.destroy();
+
+    const upgraded = await openCatalog({ databaseUrl: null, dataDir: dir });
+    const project = await sql<{ time_zone: string }>`select time_zone from projects where id = 'p'`.execute(upgraded.db);
+    await upgraded.db.destroy();
+    expect(project.rows).toEqual([{ time_zone: 'UTC' }]);
+  });
+
   it('opening an already migrated catalog again changes nothing', async () => {
     const dir = tempDir();
     const first = await openCatalog({ databaseUrl: null, dataDir: dir });

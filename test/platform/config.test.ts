@@ -68,6 +68,7 @@ describe('defaults', () => {
       logLevel: 'info',
       clickhouseUrl: null,
       duckdbThread: true,
+      statsFoldDelayMs: 5000,
       redisUrl: null,
       ipMode: 'truncate',
       secureCookies: false,

@@ -29,11 +29,12 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/** `root`: the checkout whose dist/server.js runs (benches compare another build with this one). */
+export async function startServer(env: Record<string, string>, root: string = ROOT): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let out = '';
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'server.js')], {
+  const child = spawn(process.execPath, [join(root, 'dist', 'server.js')], {
     // Not the repository: a developer's own .env there would change the server's settings.
     cwd: tmpdir(),
     env: {

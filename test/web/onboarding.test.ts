@@ -350,7 +350,8 @@ ${snippet}
     password = next;
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: /^Welcome to (Acme|Beta) / }).waitFor();
+    // Home: the overview of an organization with traffic, or the checklist of one without.
+    await page.getByRole('heading', { name: /^(Welcome to (Acme|Beta) |Overview$)/ }).waitFor();
 
     // The link worked once.
     await page.goto(link);

@@ -12,7 +12,14 @@ export function projectsContract(c: ContractContext): void {
       const p1 = await s.projects.createProject({ organizationId: o.id, name: 'first', now: T0 + 1 });
       const p2 = await s.projects.createProject({ organizationId: o.id, name: 'second', now: T0 + 2 });
       await s.projects.createProject({ organizationId: other.id, name: 'theirs', now: T0 });
-      expect(p1).toMatchObject({ organization_id: o.id, status: 'active', created_at: T0 + 1, updated_at: T0 + 1, retention_days: null });
+      expect(p1).toMatchObject({
+        organization_id: o.id,
+        status: 'active',
+        time_zone: 'UTC',
+        created_at: T0 + 1,
+        updated_at: T0 + 1,
+        retention_days: null,
+      });
       expect(await s.projects.getProject(p1.id)).toEqual(p1);
       expect(await s.projects.getProject(randomUUID())).toBeUndefined();
       expect((await s.projects.listProjects(o.id)).map((p) => p.id)).toEqual([p1.id, p2.id]);
@@ -76,6 +83,18 @@ export function projectsContract(c: ContractContext): void {
       const ids = listed.map((p) => p.id);
       expect(ids).toEqual([...ids].sort());
       expect(listed.every((p) => p.retention_days !== null)).toBe(true);
+    });
+
+    it('keeps a time zone per project: given at creation, changed alone, never across organizations', async () => {
+      const [o, other] = [await org(), await org()];
+      const p = await s.projects.createProject({ organizationId: o.id, name: 'zoned', timeZone: 'Asia/Tokyo', now: T0 });
+      expect((await s.projects.getProject(p.id))?.time_zone).toBe('Asia/Tokyo');
+      expect(await s.projects.updateProject(other.id, p.id, { timeZone: 'UTC' }, T0 + 1)).toBe(false);
+      expect(await s.projects.updateProject(o.id, p.id, { timeZone: 'Europe/Berlin' }, T0 + 2)).toBe(true);
+      expect(await s.projects.getProject(p.id)).toEqual({ ...p, time_zone: 'Europe/Berlin', updated_at: T0 + 2 });
+      // Retention and the zone are separate settings: changing one leaves the other.
+      expect(await s.projects.updateProject(o.id, p.id, { retentionDays: 30 }, T0 + 3)).toBe(true);
+      expect(await s.projects.getProject(p.id)).toMatchObject({ time_zone: 'Europe/Berlin', retention_days: 30 });
     });
   });
 }

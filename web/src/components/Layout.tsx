@@ -80,7 +80,7 @@ export function Layout({ orgId, children }: { orgId: string | null; children: Re
           {homeOrg ? (
             <>
               <ul>
-                {nav(`/${homeOrg.organization_id}`, 'Get started')}
+                {nav(`/${homeOrg.organization_id}`, 'Overview')}
                 {nav(`/${homeOrg.organization_id}/events`, 'Events')}
                 {nav(`/${homeOrg.organization_id}/people`, 'People', true)}
                 {nav(`/${homeOrg.organization_id}/topics`, 'Topics')}

@@ -1,6 +1,7 @@
-// Events: the organization's recent events with filters (pixel, type, resolved, time range), a
-// chart of events per hour or day, and the full event on click. Filters live in the URL, so a
-// filtered view can be bookmarked or shared, and the pixel page links straight to its events.
+// Events: the organization's recent events with filters (pixel, type, resolved, a search in the URL
+// and title, time range), a chart of events per hour or day, the full event on click, and the
+// current filter as a CSV or NDJSON download. Filters live in the URL, so a filtered view can be
+// bookmarked or shared, and the pixel page links straight to its events.
 import { useEffect, useMemo, useState } from 'react';
 import { BarChart, fillBuckets } from '../components/BarChart';
 import { Dialog } from '../components/Dialog';
@@ -37,6 +38,7 @@ const EVENT_TYPES = [
 interface Filters {
   pixel: string;
   type: string;
+  search: string;
   resolved: ResolvedFilter;
   range: RangeKey;
   from: string;
@@ -51,6 +53,7 @@ function readFilters(search: URLSearchParams): Filters {
   return {
     pixel: search.get('pixel') ?? '',
     type: search.get('type') ?? '',
+    search: search.get('q') ?? '',
     resolved: resolved === 'yes' || resolved === 'no' ? resolved : 'any',
     range: range in RANGES || range === 'custom' ? (range as RangeKey) : '24h',
     from: search.get('from') ?? '',
@@ -63,6 +66,7 @@ function writeFilters(f: Filters): string {
   const q = new URLSearchParams();
   if (f.pixel) q.set('pixel', f.pixel);
   if (f.type.trim()) q.set('type', f.type.trim());
+  if (f.search.trim()) q.set('q', f.search.trim());
   if (f.resolved !== 'any') q.set('resolved', f.resolved);
   if (f.range !== '24h') q.set('range', f.range);
   if (f.range === 'custom') {
@@ -122,7 +126,7 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
     if (typeof span === 'string') return null;
     const q = new URLSearchParams({ start_ms: String(Math.floor(span.startMs)), end_ms: String(Math.floor(span.endMs)), ...extra });
     if (applied.pixel) q.set('pixel_id', applied.pixel);
-    const filter = buildFilter({ eventType: applied.type, resolved: applied.resolved });
+    const filter = buildFilter({ eventType: applied.type, resolved: applied.resolved, search: applied.search });
     if (filter) q.set('filter', filter);
     return q;
   };
@@ -171,7 +175,11 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
   const set = <K extends keyof Filters>(k: K, v: Filters[K]) => setForm({ ...form, [k]: v });
 
   const counts = data.data?.counts;
-  const filtered = applied.pixel !== '' || applied.type !== '' || applied.resolved !== 'any';
+  const filtered = applied.pixel !== '' || applied.type !== '' || applied.search !== '' || applied.resolved !== 'any';
+  const exportHref = (format: 'csv' | 'ndjson') => {
+    const q = query({ format });
+    return q ? `/dashboard/api${base}/events/export?${q}` : undefined;
+  };
 
   return (
     <>
@@ -209,6 +217,11 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
                 )}
                 {form.pixel && !pixelTitle.has(form.pixel) ? <option value={form.pixel}>{form.pixel}</option> : null}
               </select>
+            )}
+          </Field>
+          <Field label="Search URL or title">
+            {(p) => (
+              <input {...p} type="search" placeholder="e.g. pricing" value={form.search} onChange={(e) => set('search', e.target.value)} />
             )}
           </Field>
           <Field label="Event type">
@@ -328,7 +341,7 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
                             {formatDateSeconds(Number(e.ts_millis))}
                           </button>
                         </td>
-                        <td>{eventTypeName(e.event_type)}</td>
+                        <td title={e.event_type}>{eventTypeName(e.event_type)}</td>
                         <td className="truncate" title={text(e.url)}>
                           {text(e.path) || text(e.url) || '—'}
                         </td>
@@ -343,6 +356,16 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
               <ErrorMessage>{moreError}</ErrorMessage>
               <p className="table-foot">
                 Showing {rows.length.toLocaleString()} of {counts.count.toLocaleString()} events.{' '}
+                <span className="export-links">
+                  Download all {counts.count.toLocaleString()}:{' '}
+                  <a href={exportHref('csv')} download>
+                    CSV
+                  </a>{' '}
+                  ·{' '}
+                  <a href={exportHref('ndjson')} download>
+                    NDJSON
+                  </a>
+                </span>{' '}
                 {more ? (
                   <button type="button" className="button-secondary" onClick={loadMore}>
                     Load more

@@ -1,10 +1,13 @@
-// The organization's home: what to do next, in order, with what is already done ticked off. This
-// is the empty state a new user lands on after accepting their invitation.
+// The organization's home: once a pixel has sent events, the traffic overview of a project (the
+// project, period and filters in the URL); until then, what to do next, in order, with what is
+// already done ticked off, the empty state a new user lands on after accepting their invitation.
+import { TrafficOverview } from '../components/stats/TrafficOverview';
 import { Badge, ErrorMessage, Loading, PageHeader } from '../components/ui';
 import { api } from '../lib/api';
 import { useResource } from '../lib/hooks';
+import { readView, writeView } from '../lib/overview-state';
 import { canManageKeys, canWriteProjects, ROLE_LABEL } from '../lib/permissions';
-import { Link } from '../lib/router';
+import { Link, navigate, useLocation } from '../lib/router';
 import type { ApiKey, ApiKeyListBody, DashboardPixelListBody, OrganizationRef, Pixel, Project, ProjectListBody } from '../lib/types';
 
 interface Progress {
@@ -28,6 +31,22 @@ export function OverviewPage({ org }: { org: OrganizationRef }) {
   const firstProject = p?.projects[0];
   const live = p?.pixels.some((x) => x.first_event_at !== null) ?? false;
   const orgPath = `/${org.organization_id}`;
+  const { path, search } = useLocation();
+
+  if (p && live) {
+    const tracked = p.projects.filter((x) => p.pixels.some((px) => px.project_id === x.project_id));
+    const view = readView(search);
+    const withEvents = p.pixels.find((px) => px.first_event_at !== null)?.project_id ?? '';
+    const project = tracked.some((x) => x.project_id === view.project) ? view.project : withEvents;
+    return (
+      <TrafficOverview
+        orgId={org.organization_id}
+        projects={tracked}
+        view={{ ...view, project }}
+        onView={(v) => navigate(`${path}${writeView(v)}`)}
+      />
+    );
+  }
 
   return (
     <>

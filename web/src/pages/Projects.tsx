@@ -1,6 +1,7 @@
-// Settings > Projects: list, create and rename the organization's projects, set how long each keeps
-// its events (retention), and archive or unarchive them. Members see the list; owners and admins
-// can change it. Archiving asks first and says what it does: the pixels stop collecting, the data
+// Settings > Projects: list, create and rename the organization's projects, set the time zone their
+// traffic stats count days in (a new project takes the creator's browser zone) and how long each
+// keeps its events (retention), and archive or unarchive them. Members see the list; owners and
+// admins can change it. Archiving asks first and says what it does: the pixels stop collecting, the data
 // stays. A new organization can load the demo dataset (src/demo) to try people, intent and audiences
 // before its own pixel has collected anything.
 import { useState } from 'react';
@@ -28,6 +29,7 @@ const RETENTION_MAX = 3650;
 type Dialog =
   | { kind: 'create' }
   | { kind: 'rename'; project: Project }
+  | { kind: 'zone'; project: Project }
   | { kind: 'retention'; project: Project }
   | { kind: 'archive'; project: Project }
   | { kind: 'unarchive'; project: Project }
@@ -51,12 +53,20 @@ const retentionHint = (text: string): string => {
   return `Events older than ${retentionText(days)} are deleted automatically, about once an hour. Deleted events cannot be recovered.`;
 };
 
+/** The zone of the person's browser, which a new project starts with. */
+const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/** Every zone the browser knows, with the project's own and UTC even if it does not list them. */
+const zoneChoices = (current: string): string[] =>
+  [...new Set(['UTC', current, browserZone(), ...Intl.supportedValuesOf('timeZone')])].sort();
+
 export function ProjectsPage({ org }: { org: OrganizationRef }) {
   const base = `/orgs/${org.organization_id}/projects`;
   const list = useResource(() => api<ProjectListBody>('GET', base), [base]);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [name, setName] = useState('');
   const [retention, setRetention] = useState('');
+  const [zone, setZone] = useState('UTC');
   const [done, setDone] = useState<string | null>(null);
   const [demo, setDemo] = useState<DemoLoadedOut | null>(null);
   const editable = canWriteProjects(org.role);
@@ -65,6 +75,7 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
   const open = (d: Dialog) => {
     setName(d.kind === 'create' || d.kind === 'demo' ? '' : d.project.name);
     setRetention(d.kind === 'create' || d.kind === 'demo' || d.project.retention_days === null ? '' : String(d.project.retention_days));
+    setZone(d.kind === 'create' || d.kind === 'demo' ? browserZone() : d.project.time_zone);
     setDone(null);
     setDemo(null);
     setDialog(d);
@@ -102,6 +113,20 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
           value={retention}
           onChange={(e) => setRetention(e.target.value)}
         />
+      )}
+    </Field>
+  );
+
+  const zoneField = (
+    <Field label="Time zone" hint="The traffic overview counts days, weeks and months in this zone.">
+      {(p) => (
+        <select {...p} value={zone} onChange={(e) => setZone(e.target.value)}>
+          {zoneChoices(zone).map((z) => (
+            <option key={z} value={z}>
+              {z.replaceAll('_', ' ')}
+            </option>
+          ))}
+        </select>
       )}
     </Field>
   );
@@ -148,11 +173,27 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
           </EmptyState>
         }
       >
-        <DataTable caption="Projects" columns={['Name', 'Status', 'Event retention', 'Project ID', 'Created']}>
+        <DataTable caption="Projects" columns={['Name', 'Status', 'Time zone', 'Event retention', 'Project ID', 'Created']}>
           {projects.map((p) => (
             <tr key={p.project_id}>
               <th scope="row">{p.name}</th>
               <td>{p.status === 'archived' ? <Badge tone="neutral">Archived</Badge> : <Badge tone="good">Active</Badge>}</td>
+              <td>
+                {p.time_zone.replaceAll('_', ' ')}
+                {editable ? (
+                  <>
+                    {' '}
+                    <button
+                      type="button"
+                      className="button-link"
+                      onClick={() => open({ kind: 'zone', project: p })}
+                      aria-label={`Change time zone of ${p.name}`}
+                    >
+                      Change
+                    </button>
+                  </>
+                ) : null}
+              </td>
               <td>
                 {retentionText(p.retention_days)}
                 {editable ? (
@@ -200,7 +241,7 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
           submitLabel="Create project"
           onClose={() => setDialog(null)}
           onSubmit={async () => {
-            const body: ProjectCreateInput = { name: name.trim(), retention_days: parseRetention(retention) };
+            const body: ProjectCreateInput = { name: name.trim(), time_zone: zone, retention_days: parseRetention(retention) };
             const { project } = await api<ProjectBodyOut>('POST', base, body);
             await finish(`Project ${project.name} created. Next, add a pixel to it.`);
           }}
@@ -208,6 +249,7 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
           <Field label="Project name" hint="For example the website or brand it tracks.">
             {(p) => <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
           </Field>
+          {zoneField}
           {retentionField}
         </FormDialog>
       ) : null}
@@ -248,6 +290,20 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
           <Field label="Project name" hint="For example the website or brand it tracks.">
             {(p) => <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
           </Field>
+        </FormDialog>
+      ) : null}
+      {dialog?.kind === 'zone' ? (
+        <FormDialog
+          title={`Time zone of ${dialog.project.name}`}
+          submitLabel="Save time zone"
+          onClose={() => setDialog(null)}
+          onSubmit={async () => {
+            const body: ProjectUpdateInput = { time_zone: zone };
+            const { project } = await api<ProjectBodyOut>('PATCH', `${base}/${dialog.project.project_id}`, body);
+            await finish(`${project.name} now counts its days in ${project.time_zone}.`);
+          }}
+        >
+          {zoneField}
         </FormDialog>
       ) : null}
       {dialog?.kind === 'retention' ? (

@@ -1,0 +1,656 @@
+// Traffic stats on DuckDB: the SQL dialect for the shared builder (analytics/stats-sql.ts) and the
+// rollups that keep the numbers fast at tens of millions of events, maintained off the ingest path.
+//
+// `stats_visits` holds one row per visit (VISIT_COLUMNS); `stats_visit_values` one row per visit
+// and page, and per visit and event type, with that value's events and page views and a copy of the
+// visit's start, end, interactions and visitor. Appends only append events, each batch with the next
+// ingest sequence number (a column of the events table, in commit order: appends are serialized).
+// A background fold, on a connection of its own, takes the events past the watermark (the last
+// sequence number folded), merges them into both tables and moves the watermark, all in one
+// transaction; it never holds the writer, so acknowledgements do not wait for it. A stats read
+// takes one snapshot: the rollups up to the watermark plus the raw events after it, grouped into
+// visits and combined with the rolled-up parts of the same visits, so every answer is exactly what
+// the acknowledged events say, whether or not the fold has caught up.
+//
+// Retention deletes (and the fold) run under one maintenance lock; a delete that cuts into a day
+// the rollups count rebuilds that day in its own transaction. A version row rebuilds both tables
+// from the events when their definition changes.
+import { BIGINT, type DuckDBConnection, type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
+import { DAY_MS } from '../platform/time-zone.js';
+import { Params } from './duckdb-params.js';
+import { likeToRegex } from './filter.js';
+import {
+  type BreakdownQuery,
+  type BreakdownRow,
+  type BucketSpec,
+  type BucketTotals,
+  DEFAULT_FOLD_DELAY_MS,
+  EMPTY_TOTALS,
+  PAGE_VIEW,
+  type StatsScope,
+  type StatsTotals,
+} from './stats.js';
+import {
+  breakdownOf,
+  type EventProperty,
+  eventScope,
+  eventWindow,
+  partialVisitsSql,
+  realtimeSql,
+  type StatsDialect,
+  scopeIsEmpty,
+  type TotalsPlan,
+  totalsOf,
+  totalsSql,
+  VISIT_COLUMNS,
+} from './stats-sql.js';
+import type { QueryOptions } from './types.js';
+
+/** Bump when VISIT_COLUMNS, the value rows or their derivation change: both are rebuilt from the events at start. */
+export const STATS_VERSION = '5';
+
+/** The events table's ingest sequence column (DuckDB only; never part of an event). */
+export const INGEST_SEQ = 'ingest_seq';
+
+export type Bind = (value: DuckDBValue, type: DuckDBType) => string;
+
+const literal = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+export function duckStatsDialect(bind: Bind): StatsDialect {
+  const key = '(ts_millis, event_id)';
+  const filtered = (agg: string, cond?: string) => (cond ? `${agg} FILTER (WHERE ${cond})` : agg);
+  return {
+    text: (v) => bind(v, VARCHAR),
+    // Numbers are written as literals (checked integers, never text): DuckDB cannot bind a parameter
+    // that ends up inside a GROUP BY expression, and prunes row groups only on constants.
+    int: (v) => {
+      if (!Number.isSafeInteger(v)) throw new RangeError(`not a safe integer: ${v}`);
+      return v < 0 ? `(${v})` : String(v);
+    },
+    textList: (vs) => `(${vs.map((v) => bind(v, VARCHAR)).join(', ')})`,
+    constant: literal,
+    events: 'events',
+    notBot: 'NOT is_bot',
+    intDiv: (a, b) => `((${a}) // (${b}))`,
+    argMin: (x, cond) => filtered(`arg_min(${x}, ${key})`, cond),
+    argMax: (x, cond) => filtered(`arg_max(${x}, ${key})`, cond),
+    countIf: (cond) => `count(*) FILTER (WHERE ${cond})`,
+    uniq: (x) => `count(DISTINCT ${x})`,
+    any: (x) => `any_value(${x})`,
+    regexExtract: (x, pattern) => `regexp_extract(${x}, ${pattern}, 1)`,
+    regexReplace: (x, pattern, replacement) => `regexp_replace(${x}, ${pattern}, ${replacement})`,
+    matches: (x, pattern) => `regexp_matches(${x}, ${pattern})`,
+    // DuckDB's LIKE backtracks: the pattern runs as RE2, linear in the text (as the events filter does).
+    like: (x, pattern) => `regexp_full_match(${x}, ${bind(likeToRegex(pattern), VARCHAR)})`,
+    lower: (x) => `lower(${x})`,
+    monthOfDay: (day) => {
+      const date = `(DATE '1970-01-01' + CAST(${day} AS INTEGER))`;
+      return `(year(${date}) * 12 + month(${date}) - 1)`;
+    },
+    innerJoin: (left, right, keys) => `(${left}) AS l JOIN (${right}) AS r USING (${keys.join(', ')})`,
+    identity: (rows, organizationId) => {
+      const org = bind(organizationId, VARCHAR);
+      return (
+        `SELECT x.*, CASE WHEN l.hem_sha256 IS NULL THEN 0 ELSE 1 END AS i_identified, coalesce(pr.company_name, '') AS i_company, ` +
+        `coalesce(l.hem_sha256, '') AS i_person FROM (${rows}) AS x ` +
+        `LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = x.v_visitor ` +
+        `LEFT JOIN profiles pr ON pr.organization_id = ${org} AND pr.hem_sha256 = l.hem_sha256`
+      );
+    },
+    limit: (limit, offset) => `LIMIT ${bind(BigInt(limit), BIGINT)} OFFSET ${bind(BigInt(offset), BIGINT)}`,
+    nestedAliases: true,
+  };
+}
+
+/** A visit's key: every rollup row belongs to one visit (one pixel's session on one UTC day). */
+const KEY = ['organization_id', 'pixel_id', 'session_id', 'vday'] as const;
+const sameKey = (a: string, b: string): string => KEY.map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
+
+/**
+ * The visitor's number (stats_visitors: one per visitor id, NULL without an id): distinct counts
+ * over numbers cost a third of those over the 32-character ids at millions of visits.
+ */
+const VN = 'v_vn';
+/** A stored visit: the visit columns and the visitor's number. */
+const STORED_VISIT_COLUMNS = [...VISIT_COLUMNS, VN] as const;
+/** The visit's numbers copied onto its value rows, so a question about pages needs no join. */
+const COPIED = ['v_start', 'v_end', 'v_interactions', VN] as const;
+const VALUE_COLUMNS = [...KEY, 'prop', 'e_value', 'm_events', 'm_pageviews', ...COPIED] as const;
+
+/** The rollups' integer columns; every other column is text. */
+const INTEGER = new Set<string>([
+  'vday',
+  'v_start',
+  'v_end',
+  'v_events',
+  'v_pageviews',
+  'v_interactions',
+  'v_entry_ts',
+  'v_exit_ts',
+  'm_events',
+  'm_pageviews',
+  VN,
+]);
+
+const columnsDdl = (columns: readonly string[]): string => columns.map((c) => `${c} ${INTEGER.has(c) ? 'BIGINT' : 'VARCHAR'}`).join(', ');
+
+export const STATS_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS stats_visits (${columnsDdl(STORED_VISIT_COLUMNS)})`,
+  `CREATE TABLE IF NOT EXISTS stats_visit_values (${columnsDdl(VALUE_COLUMNS)})`,
+  'CREATE TABLE IF NOT EXISTS stats_visitors (visitor_id VARCHAR NOT NULL, n BIGINT NOT NULL)',
+  // The staging table of the earlier design (folded at ingest): its rows are in the events too.
+  'DROP TABLE IF EXISTS stats_stage',
+];
+
+/** Events the stats count: a tracker's (with a session), not a bot's. */
+const COUNTED = 'NOT is_bot AND session_id IS NOT NULL';
+
+/** Per visit and value of each event-level property: that value's events and page views. */
+function partialValuesSql(d: StatsDialect, where: string): string {
+  const one = (prop: EventProperty, value: string) =>
+    `SELECT organization_id, pixel_id, coalesce(session_id, '') AS session_id, ${d.intDiv('ts_millis', String(DAY_MS))} AS vday, ` +
+    `${d.constant(prop)} AS prop, ${value} AS e_value, event_type FROM events WHERE ${where}`;
+  return (
+    `SELECT organization_id, pixel_id, session_id, vday, prop, e_value, count(*) AS m_events, ` +
+    `${d.countIf(`event_type = ${d.constant(PAGE_VIEW)}`)} AS m_pageviews ` +
+    `FROM (${one('page', "coalesce(path, '')")} UNION ALL ${one('event_type', 'event_type')}) ` +
+    'GROUP BY organization_id, pixel_id, session_id, vday, prop, e_value'
+  );
+}
+
+/** The visit columns a visit takes from its first event (everything but its key, counts and pages). */
+const FIRST_COLUMNS = VISIT_COLUMNS.filter(
+  (c) =>
+    !(KEY as readonly string[]).includes(c) &&
+    !['v_start', 'v_end', 'v_events', 'v_pageviews', 'v_interactions'].includes(c) &&
+    !c.startsWith('v_entry') &&
+    !c.startsWith('v_exit'),
+);
+
+/**
+ * Parts of visits (VISIT_COLUMNS rows, several per visit) combined into one row per visit: counts
+ * add up, the first event (by start, then its id) lends its attributes, the entry page is the
+ * earliest page view of any part and the exit page the latest. Folding and reading use it alike.
+ */
+function combineVisitsSql(parts: string): string {
+  const first = '(v_start, v_first_id)';
+  const entry = '(v_entry_ts, v_entry_id)';
+  const exit = '(v_exit_ts, v_exit_id)';
+  const onEntry = 'FILTER (WHERE v_entry_ts IS NOT NULL)';
+  const onExit = 'FILTER (WHERE v_exit_ts IS NOT NULL)';
+  const out: Record<string, string> = {
+    v_start: 'min(v_start)',
+    v_end: 'max(v_end)',
+    v_events: 'CAST(sum(v_events) AS BIGINT)',
+    v_pageviews: 'CAST(sum(v_pageviews) AS BIGINT)',
+    v_interactions: 'CAST(sum(v_interactions) AS BIGINT)',
+    v_entry: `coalesce(arg_min(v_entry, ${entry}) ${onEntry}, '')`,
+    v_entry_ts: `min(v_entry_ts)`,
+    v_entry_id: `arg_min(v_entry_id, ${entry}) ${onEntry}`,
+    v_exit: `coalesce(arg_max(v_exit, ${exit}) ${onExit}, '')`,
+    v_exit_ts: `max(v_exit_ts)`,
+    v_exit_id: `arg_max(v_exit_id, ${exit}) ${onExit}`,
+  };
+  for (const c of FIRST_COLUMNS) out[c] = `arg_min(${c}, ${first})`;
+  const select = VISIT_COLUMNS.map((c) => ((KEY as readonly string[]).includes(c) ? c : `${out[c]} AS ${c}`));
+  return `SELECT ${select.join(', ')} FROM (${parts}) GROUP BY ${KEY.join(', ')}`;
+}
+
+const visitColumns = (alias: string): string => VISIT_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+const valueColumns = (alias: string): string =>
+  [...KEY, 'prop', 'e_value', 'm_events', 'm_pageviews'].map((c) => `${alias}.${c}`).join(', ');
+
+/**
+ * Writes whole visits (VISIT_COLUMNS rows of the temporary table `visits`, one per visit) into the
+ * rollups: new visitor ids get the next numbers, the visits are inserted with theirs, and the value
+ * rows (`values`: key, prop, e_value, m_events, m_pageviews, several rows per value allowed) are
+ * summed and inserted with their visit's copies.
+ */
+function writeSql(visits: string, values: string): string[] {
+  return [
+    'INSERT INTO stats_visitors SELECT f.v_visitor, (SELECT coalesce(max(n), 0) FROM stats_visitors) + row_number() OVER (ORDER BY f.v_visitor) ' +
+      `FROM (SELECT DISTINCT v_visitor FROM ${visits} WHERE v_visitor <> '') f ANTI JOIN stats_visitors s ON s.visitor_id = f.v_visitor`,
+    `CREATE OR REPLACE TEMP TABLE stats_write AS SELECT ${visitColumns('x')}, s.n AS ${VN} FROM ${visits} x ` +
+      'LEFT JOIN stats_visitors s ON s.visitor_id = x.v_visitor',
+    `INSERT INTO stats_visits (${STORED_VISIT_COLUMNS.join(', ')}) SELECT ${STORED_VISIT_COLUMNS.join(', ')} FROM stats_write`,
+    `INSERT INTO stats_visit_values (${VALUE_COLUMNS.join(', ')}) SELECT ${KEY.map((c) => `x.${c}`).join(', ')}, x.prop, x.e_value, ` +
+      `CAST(sum(x.m_events) AS BIGINT), CAST(sum(x.m_pageviews) AS BIGINT), ${COPIED.map((c) => `any_value(w.${c})`).join(', ')} ` +
+      `FROM (${values}) x JOIN stats_write w ON ${sameKey('x', 'w')} GROUP BY ${KEY.map((c) => `x.${c}`).join(', ')}, x.prop, x.e_value`,
+    'DROP TABLE stats_write',
+  ];
+}
+
+/**
+ * Statements that fill both tables from the events `where` selects, for visits whose every counted
+ * event it selects (whole visits: a rebuild of all, or of whole days).
+ */
+function fillSql(where: (d: StatsDialect) => string): Statement[] {
+  return [
+    (d) => `CREATE OR REPLACE TEMP TABLE stats_fill AS ${partialVisitsSql(d, 'events', where(d))}`,
+    (d) => `CREATE OR REPLACE TEMP TABLE stats_fill_values AS ${partialValuesSql(d, where(d))}`,
+    ...writeSql('stats_fill', 'SELECT * FROM stats_fill_values').map(
+      (sql): Statement =>
+        () =>
+          sql,
+    ),
+    () => 'DROP TABLE stats_fill',
+    () => 'DROP TABLE stats_fill_values',
+  ];
+}
+
+/** One statement, written with its own parameters. */
+type Statement = (d: StatsDialect) => string;
+
+/** The maintenance work needs: a connection of its own, and a reader's snapshot for stats reads. */
+export interface StatsHost {
+  /** Opens the connection folds and retention deletes use (never the writer). */
+  connect(): Promise<DuckDBConnection>;
+  /** Runs `work` on a read connection, interrupted when `signal` aborts. */
+  withReader<T>(work: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T>;
+}
+
+/** Counted events past the watermark that a read's scope covers. */
+interface Tail {
+  watermark: number;
+  fromDay: number;
+  toDay: number;
+}
+
+const num = (v: DuckDBValue | undefined): number => (v === null || v === undefined ? 0 : Number(v));
+
+export class DuckDbStats {
+  private conn: DuckDBConnection | null = null;
+  /** Folds and retention deletes, one at a time (they write the same rows). */
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Appends committed since the fold that is running started (it may not have seen them). */
+  private dirty = false;
+  private folding = false;
+  private closed = false;
+  /** The last sequence number handed to an append. */
+  private seq = 0;
+
+  constructor(
+    private readonly host: StatsHost,
+    private readonly foldDelayMs: number = DEFAULT_FOLD_DELAY_MS,
+  ) {}
+
+  /**
+   * After the events table has its ingest sequence column: creates the tables, rebuilds them when
+   * their version changed, and returns where the sequence continues. Events of the earlier design
+   * (no sequence number) are counted by the rebuild; a fold takes whatever is past the watermark.
+   */
+  async init(): Promise<void> {
+    const conn = await this.host.connect();
+    this.conn = conn;
+    await conn.run('CREATE TABLE IF NOT EXISTS stats_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
+    const version = (await conn.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'version'`)).getRows()[0]?.[0];
+    // Another definition: the tables go, so their columns follow the code, and are rebuilt below.
+    if (version !== STATS_VERSION)
+      for (const t of ['stats_visits', 'stats_visit_values', 'stats_visitors']) await conn.run(`DROP TABLE IF EXISTS ${t}`);
+    for (const ddl of STATS_DDL) await conn.run(ddl);
+    const [row] = (await conn.runAndReadAll(`SELECT max(${INGEST_SEQ}) FROM events`)).getRows();
+    this.seq = num(row?.[0]);
+    if (version !== STATS_VERSION) await this.exclusive((c) => this.rebuildAll(c));
+    this.schedule(0);
+  }
+
+  /** The sequence number of the next append, taken in the order appends commit. */
+  nextSeq(): number {
+    this.seq += 1;
+    return this.seq;
+  }
+
+  /** An append committed: a fold will take it within the fold delay. */
+  appended(): void {
+    if (this.folding) this.dirty = true;
+    this.schedule(this.foldDelayMs);
+  }
+
+  /** Folds everything committed so far (tests and benches; the store does it by itself). */
+  async foldNow(): Promise<void> {
+    await this.exclusive((c) => this.fold(c));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.lock.catch(() => undefined);
+    this.conn?.closeSync();
+    this.conn = null;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.dirty = false;
+      this.folding = true;
+      this.exclusive((c) => this.fold(c))
+        .catch(() => {
+          // The events are safe and counted by every read; the next fold tries again.
+          this.dirty = true;
+        })
+        .finally(() => {
+          this.folding = false;
+          if (this.dirty) this.schedule(this.foldDelayMs);
+        });
+    }, delayMs);
+    // Folding is never a reason to keep a process alive: what is left is folded at the next start.
+    this.timer.unref?.();
+  }
+
+  /** Runs `work` on the maintenance connection, after the maintenance work queued before it. */
+  exclusive<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const conn = this.conn;
+      if (!conn) throw new Error('analytics store is closed');
+      return work(conn);
+    };
+    const result = this.lock.then(run, run);
+    this.lock = result.catch(() => undefined);
+    return result;
+  }
+
+  private async inTransaction<T>(conn: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      const out = await work();
+      await conn.run('COMMIT');
+      return out;
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Statements in order, each written with parameters of its own. */
+  private async run(conn: DuckDBConnection, statements: readonly Statement[]): Promise<void> {
+    for (const statement of statements) {
+      const p = new Params();
+      await conn.run(statement(duckStatsDialect((v, t) => p.add(v, t))), p.values, p.types);
+    }
+  }
+
+  private async watermark(conn: DuckDBConnection): Promise<number> {
+    const [row] = (await conn.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'watermark'`)).getRows();
+    return row ? Number(row[0]) : 0;
+  }
+
+  private setWatermark(conn: DuckDBConnection, w: number): Promise<unknown> {
+    return conn.run(`INSERT OR REPLACE INTO stats_meta VALUES ('watermark', '${w}')`);
+  }
+
+  private async rebuildAll(conn: DuckDBConnection): Promise<void> {
+    await this.inTransaction(conn, async () => {
+      const [row] = (await conn.runAndReadAll(`SELECT max(${INGEST_SEQ}) FROM events`)).getRows();
+      const upTo = num(row?.[0]);
+      await conn.run('DELETE FROM stats_visits');
+      await conn.run('DELETE FROM stats_visit_values');
+      await conn.run('DELETE FROM stats_visitors');
+      await this.run(
+        conn,
+        fillSql((d) => `${COUNTED} AND (${INGEST_SEQ} IS NULL OR ${INGEST_SEQ} <= ${d.int(upTo)})`),
+      );
+      await this.setWatermark(conn, upTo);
+      await conn.run(`INSERT OR REPLACE INTO stats_meta VALUES ('version', ${literal(STATS_VERSION)})`);
+    });
+  }
+
+  /**
+   * One fold: the counted events past the watermark, grouped into parts of visits, merged with the
+   * rolled-up rows of the same visits (taken out and written back combined), the value rows alike,
+   * and the watermark moved to the last sequence number seen, in one transaction.
+   */
+  private async fold(conn: DuckDBConnection): Promise<void> {
+    await this.inTransaction(conn, async () => {
+      const from = await this.watermark(conn);
+      const [top] = (await conn.runAndReadAll(`SELECT max(${INGEST_SEQ}) FROM events WHERE ${INGEST_SEQ} > ${from}`)).getRows();
+      if (top?.[0] === null || top?.[0] === undefined) return;
+      const to = num(top[0]);
+      const where = `${INGEST_SEQ} > ${from} AND ${INGEST_SEQ} <= ${to} AND ${COUNTED}`;
+      await this.run(conn, [
+        (d) => `CREATE OR REPLACE TEMP TABLE fold_new AS ${partialVisitsSql(d, 'events', where)}`,
+        (d) => `CREATE OR REPLACE TEMP TABLE fold_new_values AS ${partialValuesSql(d, where)}`,
+      ]);
+      const [range] = (await conn.runAndReadAll('SELECT min(vday), max(vday) FROM fold_new')).getRows();
+      if (range?.[0] !== null && range?.[0] !== undefined) {
+        const days = (t: string) => `${t}.vday BETWEEN ${num(range[0])} AND ${num(range[1])}`;
+        const statements = [
+          `CREATE OR REPLACE TEMP TABLE fold_old AS SELECT ${visitColumns('v')} FROM stats_visits v SEMI JOIN fold_new n ON ${sameKey('v', 'n')} WHERE ${days('v')}`,
+          `DELETE FROM stats_visits v USING fold_new n WHERE ${days('v')} AND ${sameKey('v', 'n')}`,
+          `CREATE OR REPLACE TEMP TABLE fold_merged AS ${combineVisitsSql(`SELECT * FROM fold_old UNION ALL SELECT ${VISIT_COLUMNS.join(', ')} FROM fold_new`)}`,
+          `CREATE OR REPLACE TEMP TABLE fold_old_values AS SELECT ${valueColumns('t')} FROM stats_visit_values t SEMI JOIN fold_new n ON ${sameKey('t', 'n')} WHERE ${days('t')}`,
+          `DELETE FROM stats_visit_values t USING fold_new n WHERE ${days('t')} AND ${sameKey('t', 'n')}`,
+          ...writeSql('fold_merged', `SELECT * FROM fold_old_values UNION ALL SELECT ${valueColumns('n')} FROM fold_new_values n`),
+        ];
+        for (const sql of statements) await conn.run(sql);
+      }
+      await this.setWatermark(conn, to);
+    });
+    for (const t of ['fold_new', 'fold_new_values', 'fold_old', 'fold_merged', 'fold_old_values']) {
+      await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A retention delete, with the rollups kept exact in the same transaction: when it removed events
+   * the rollups count, the visits of those pixels up to the cut day go and the cut day is refilled
+   * from the events left (those up to the watermark; later ones are still raw, read as such).
+   */
+  deleteBefore(organizationId: string, pixelIds: readonly string[], beforeMs: number, deleteSql: string, p: Params): Promise<number> {
+    return this.exclusive((conn) =>
+      this.inTransaction(conn, async () => {
+        const deleted = (await conn.run(deleteSql, p.values, p.types)).rowsChanged;
+        if (deleted === 0) return 0;
+        const day = Math.floor(beforeMs / DAY_MS);
+        const w = await this.watermark(conn);
+        const scope = (d: StatsDialect) => `organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)}`;
+        const held = new Params();
+        const hd = duckStatsDialect((v, t) => held.add(v, t));
+        const counted = await conn.runAndReadAll(
+          `SELECT 1 FROM stats_visits WHERE ${scope(hd)} AND vday <= ${day} LIMIT 1`,
+          held.values,
+          held.types,
+        );
+        // Nothing the rollups count was cut (bots, events without a session): they still match.
+        if (counted.getRows().length === 0) return deleted;
+        await this.run(conn, [
+          (d) => `DELETE FROM stats_visits WHERE ${scope(d)} AND vday <= ${day}`,
+          (d) => `DELETE FROM stats_visit_values WHERE ${scope(d)} AND vday <= ${day}`,
+          ...fillSql(
+            (d) =>
+              `${scope(d)} AND ts_millis >= ${d.int(day * DAY_MS)} AND ts_millis < ${d.int((day + 1) * DAY_MS)} AND ${COUNTED} ` +
+              `AND (${INGEST_SEQ} IS NULL OR ${INGEST_SEQ} <= ${d.int(w)})`,
+          ),
+        ]);
+        return deleted;
+      }),
+    );
+  }
+
+  // Reads.
+
+  async totals(q: StatsScope, opts: QueryOptions = {}): Promise<StatsTotals> {
+    if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
+    const rows = await this.read(q, opts, (plan) => ({ ...plan, grouping: { kind: 'none' } }));
+    return totalsOf(rows[0] ?? []);
+  }
+
+  async timeseries(q: StatsScope, buckets: BucketSpec, opts: QueryOptions = {}): Promise<BucketTotals[]> {
+    if (scopeIsEmpty(q)) return [];
+    const rows = await this.read(q, opts, (plan) => ({ ...plan, grouping: { kind: 'bucket', spec: buckets } }));
+    return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
+  }
+
+  async breakdown(q: StatsScope, b: BreakdownQuery, opts: QueryOptions = {}): Promise<{ rows: BreakdownRow[]; more: boolean }> {
+    if (scopeIsEmpty(q)) return { rows: [], more: false };
+    const rows = await this.read(q, opts, (plan) => ({
+      ...plan,
+      grouping: { kind: 'property', property: b.property },
+      page: { limit: b.limit, offset: b.offset },
+    }));
+    return breakdownOf(rows, b.limit);
+  }
+
+  realtime(
+    organizationId: string,
+    pixelIds: readonly string[],
+    sinceMs: number,
+    untilMs: number,
+    opts: QueryOptions = {},
+  ): Promise<number> {
+    if (pixelIds.length === 0 || untilMs < sinceMs) return Promise.resolve(0);
+    return this.host.withReader(async (conn) => {
+      const p = new Params();
+      const sql = realtimeSql(
+        duckStatsDialect((v, t) => p.add(v, t)),
+        organizationId,
+        pixelIds,
+        sinceMs,
+        untilMs,
+      );
+      return num((await conn.runAndReadAll(sql, p.values, p.types)).getRows()[0]?.[0]);
+    }, opts.signal);
+  }
+
+  /**
+   * One snapshot: the watermark, whether counted events past it fall in the scope's days, then the
+   * statement over the rollups (and those events, when there are any).
+   */
+  private read(
+    q: StatsScope,
+    opts: QueryOptions,
+    shape: (plan: Pick<TotalsPlan, 'visits' | 'values'>) => TotalsPlan,
+  ): Promise<DuckDBValue[][]> {
+    return this.host.withReader(async (conn) => {
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        const w = await this.watermark(conn);
+        const { fromMs, toMs } = eventWindow(q);
+        const probe = new Params();
+        const pd = duckStatsDialect((v, t) => probe.add(v, t));
+        const [found] = (
+          await conn.runAndReadAll(
+            `SELECT min(ts_millis), max(ts_millis) FROM events WHERE ${INGEST_SEQ} > ${w} AND ${eventScope(pd, q.organizationId, q.pixelIds, fromMs, toMs)}`,
+            probe.values,
+            probe.types,
+          )
+        ).getRows();
+        const tail: Tail | null =
+          found?.[0] === null || found?.[0] === undefined
+            ? null
+            : { watermark: w, fromDay: Math.floor(num(found[0]) / DAY_MS), toDay: Math.floor(num(found[1]) / DAY_MS) };
+        const p = new Params();
+        const d = duckStatsDialect((v, t) => p.add(v, t));
+        const sources = new ScopeSources(d, q, tail);
+        const body = totalsSql(d, q, {
+          ...shape({ visits: () => sources.visits(), values: (prop) => sources.values(prop) }),
+          visitor: VN,
+        });
+        const rows = (await conn.runAndReadAll(`${sources.with()}${body}`, p.values, p.types)).getRows();
+        await conn.run('COMMIT');
+        return rows;
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    }, opts.signal);
+  }
+}
+
+/**
+ * The visits (V) and value rows of a read's scope: the rollups, and when counted events lie past the
+ * watermark, those events' parts of visits combined with the rolled-up parts of the same visits
+ * (CTEs the statement is prefixed with; the rollups' other visits are read as they are).
+ */
+class ScopeSources {
+  private readonly firstDay: number;
+  private readonly lastDay: number;
+  private needTail = false;
+  private needTailValues = false;
+
+  constructor(
+    private readonly d: StatsDialect,
+    private readonly q: StatsScope,
+    private readonly tail: Tail | null,
+  ) {
+    this.firstDay = Math.floor(q.startMs / DAY_MS);
+    this.lastDay = Math.floor((q.endMs - 1) / DAY_MS);
+  }
+
+  private scope(alias: string): string {
+    const { d, q } = this;
+    return (
+      `${alias}.organization_id = ${d.text(q.organizationId)} AND ${alias}.pixel_id IN ${d.textList(q.pixelIds)} ` +
+      `AND ${alias}.vday >= ${d.int(this.firstDay)} AND ${alias}.vday <= ${d.int(this.lastDay)}`
+    );
+  }
+
+  private started(alias: string): string {
+    return `${alias}.v_start >= ${this.d.int(this.q.startMs)} AND ${alias}.v_start < ${this.d.int(this.q.endMs)}`;
+  }
+
+  /** Rollup rows of the scope, without the visits the tail touches when there is one. */
+  private rolled(table: string, alias: string, extra: string, columns: string): string {
+    const base = `SELECT ${columns} FROM ${table} ${alias} WHERE ${this.scope(alias)}${extra}`;
+    if (!this.tail) return `${base} AND ${this.started(alias)}`;
+    const { fromDay, toDay } = this.tail;
+    // Only the tail's days can hold visits it touches; the other days are read without the join.
+    return (
+      `${base} AND (${alias}.vday < ${fromDay} OR ${alias}.vday > ${toDay}) AND ${this.started(alias)} UNION ALL ` +
+      `SELECT ${columns} FROM ${table} ${alias} ANTI JOIN stats_tail t ON ${sameKey(alias, 't')} ` +
+      `WHERE ${this.scope(alias)}${extra} AND ${alias}.vday BETWEEN ${fromDay} AND ${toDay} AND ${this.started(alias)}`
+    );
+  }
+
+  visits(): string {
+    const rolled = this.rolled('stats_visits', 's', '', `${visitColumns('s')}, s.${VN}`);
+    if (!this.tail) return rolled;
+    this.needTail = true;
+    return `${rolled} UNION ALL SELECT ${STORED_VISIT_COLUMNS.join(', ')} FROM stats_tail_visits v WHERE ${this.started('v')}`;
+  }
+
+  values(prop: EventProperty): string {
+    const columns = ['pixel_id', 'session_id', 'vday', 'e_value', 'm_events', 'm_pageviews', ...COPIED].map((c) => `s.${c}`).join(', ');
+    const rolled = this.rolled('stats_visit_values', 's', ` AND s.prop = ${this.d.constant(prop)}`, columns);
+    if (!this.tail) return rolled;
+    this.needTail = true;
+    this.needTailValues = true;
+    const { fromDay, toDay } = this.tail;
+    const parts =
+      `SELECT ${valueColumns('s')} FROM stats_visit_values s SEMI JOIN stats_tail t ON ${sameKey('s', 't')} ` +
+      `WHERE ${this.scope('s')} AND s.prop = ${this.d.constant(prop)} AND s.vday BETWEEN ${fromDay} AND ${toDay} ` +
+      `UNION ALL SELECT ${valueColumns('n')} FROM stats_tail_values n WHERE n.prop = ${this.d.constant(prop)}`;
+    return (
+      `${rolled} UNION ALL SELECT x.pixel_id, x.session_id, x.vday, x.e_value, CAST(sum(x.m_events) AS BIGINT) AS m_events, ` +
+      `CAST(sum(x.m_pageviews) AS BIGINT) AS m_pageviews, ${COPIED.map((c) => `any_value(v.${c}) AS ${c}`).join(', ')} ` +
+      `FROM (${parts}) x JOIN stats_tail_visits v ON ${sameKey('x', 'v')} WHERE ${this.started('v')} ` +
+      'GROUP BY x.organization_id, x.pixel_id, x.session_id, x.vday, x.e_value'
+    );
+  }
+
+  /** The CTEs the statement needs (after visits() and values() were written). */
+  with(): string {
+    if (!this.tail || !this.needTail) return '';
+    const { d, q, tail } = this;
+    const { fromMs, toMs } = eventWindow(q);
+    const where = `${INGEST_SEQ} > ${tail.watermark} AND ${eventScope(d, q.organizationId, q.pixelIds, fromMs, toMs)}`;
+    const combined = combineVisitsSql(
+      `SELECT ${visitColumns('s')} FROM stats_visits s SEMI JOIN stats_tail t ON ${sameKey('s', 't')} ` +
+        `WHERE ${this.scope('s')} AND s.vday BETWEEN ${tail.fromDay} AND ${tail.toDay} UNION ALL SELECT ${VISIT_COLUMNS.join(', ')} FROM stats_tail`,
+    );
+    // Visitors not numbered yet (first seen since the last fold) get negative numbers of their own.
+    const vn =
+      `CASE WHEN c.v_visitor = '' THEN NULL WHEN n.n IS NOT NULL THEN n.n ` +
+      'ELSE -dense_rank() OVER (PARTITION BY n.n IS NULL ORDER BY c.v_visitor) END';
+    const ctes = [
+      `stats_tail AS MATERIALIZED (${partialVisitsSql(d, 'events', where)})`,
+      `stats_tail_visits AS MATERIALIZED (SELECT ${visitColumns('c')}, ${vn} AS ${VN} FROM (${combined}) c ` +
+        'LEFT JOIN stats_visitors n ON n.visitor_id = c.v_visitor)',
+    ];
+    if (this.needTailValues) ctes.push(`stats_tail_values AS MATERIALIZED (${partialValuesSql(d, where)})`);
+    return `WITH ${ctes.join(', ')} `;
+  }
+}
