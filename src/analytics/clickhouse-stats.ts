@@ -44,17 +44,17 @@ export function clickHouseStatsDialect(t: ClickHouseStatsTables): StatsDialect {
       const date = `toDate(toUInt16(${day}))`;
       return `(toYear(${date}) * 12 + toMonth(${date}) - 1)`;
     },
-    innerJoin: (left, right, keys) => `(${left}) ALL INNER JOIN (${right}) USING (${keys.join(', ')})`,
+    innerJoin: (left, right, keys) => `(${left}) AS jl ALL INNER JOIN (${right}) AS jr USING (${keys.join(', ')})`,
     identity: (rows, organizationId) => {
       const org = sqlString(organizationId);
       // Needs join_use_nulls = 1: a visitor without a link must read as NULL, not ''.
       return (
         `SELECT *, ifNull(j_company, '') AS i_company FROM (` +
-        `SELECT *, if(isNull(j_hem), 0, 1) AS i_identified, ifNull(j_hem, '') AS i_person FROM (${rows}) ` +
+        `SELECT *, if(isNull(j_hem), 0, 1) AS i_identified, ifNull(j_hem, '') AS i_person FROM (${rows}) AS sr ` +
         `ANY LEFT JOIN (SELECT visitor_id AS v_visitor, hem_sha256 AS j_hem FROM ${t.links} FINAL WHERE organization_id = ${org} AND deleted = 0) ` +
-        'USING (v_visitor)) ' +
+        'AS ln USING (v_visitor)) AS sl ' +
         `ANY LEFT JOIN (SELECT toNullable(hem_sha256) AS j_hem, company_name AS j_company FROM ${t.profiles} FINAL ` +
-        `WHERE organization_id = ${org} AND deleted = 0) USING (j_hem)`
+        `WHERE organization_id = ${org} AND deleted = 0) AS pr USING (j_hem)`
       );
     },
     limit: (limit, offset) => `LIMIT ${sqlNumber(offset)}, ${sqlNumber(limit)}`,
@@ -217,6 +217,6 @@ export function rolledValuesSql(d: StatsDialect, t: ClickHouseRollupTables, q: S
   const visits = `SELECT pixel_id, session_id, vday, v_start, v_end, v_interactions, v_visitor FROM (${rolledVisitsSql(d, t, q)})`;
   return (
     'SELECT pixel_id, session_id, vday, e_value, m_events, m_pageviews, v_start, v_end, v_interactions, v_visitor ' +
-    `FROM (${values}) ALL INNER JOIN (${visits}) USING (pixel_id, session_id, vday)`
+    `FROM (${values}) AS vl ALL INNER JOIN (${visits}) AS vs USING (pixel_id, session_id, vday)`
   );
 }

@@ -1,4 +1,4 @@
-// Runs the shared analytics contract on a current ClickHouse release (the engine chdb embeds, 26.x)
+// Runs the shared analytics and stats contracts on a current ClickHouse release (the engine chdb embeds, 26.x)
 // through the client's connection hook, so the adapter is known to work beyond Debian's 18.16.
 // chdb is about 550 MB, so it is not a dependency: `.ci/run` installs it (`npm install --no-save
 // chdb`) and sets CHDB_REQUIRED=1, which turns a missing package into a failure instead of a skip.
@@ -10,6 +10,7 @@ import { type ClickHouseClientConfigOptions, createClient } from '@clickhouse/cl
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickHouseAnalyticsStore } from '../../src/analytics/clickhouse.js';
 import { runAnalyticsContract } from './contract.js';
+import { runStatsContract } from './stats-contract.js';
 
 type Connection = NonNullable<ClickHouseClientConfigOptions['connection']>;
 interface ChdbConnectionModule {
@@ -50,13 +51,13 @@ describe('current ClickHouse through chdb', () => {
 
 if (!chdb) console.log('[analytics contract] clickhouse-current: skipped, chdb is not installed (npm install --no-save chdb)');
 
-await runAnalyticsContract('clickhouse (current, chdb)', async () => {
-  if (!chdb) return null;
-  const store = new ClickHouseAnalyticsStore({
-    url: 'http://chdb.invalid/delivr_contract',
-    connection: chdb.createChdbConnection({ path: dataDir }),
-  });
-  return store;
-});
+/** A store on the embedded engine, in a database of its own inside the one data folder. */
+const currentStore = async (database: string): Promise<ClickHouseAnalyticsStore | null> =>
+  chdb
+    ? new ClickHouseAnalyticsStore({ url: `http://chdb.invalid/${database}`, connection: chdb.createChdbConnection({ path: dataDir }) })
+    : null;
+
+await runAnalyticsContract('clickhouse (current, chdb)', () => currentStore('delivr_contract'));
+await runStatsContract('clickhouse (current, chdb)', () => currentStore('delivr_stats'));
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
