@@ -15,6 +15,7 @@
 //   BENCH_ENGINES=clickhouse                only these engines (comma-separated; default both)
 //   BENCH_DUCKDB_FILE=/path/analytics.duckdb   time a file kept by BENCH_KEEP instead of inserting again
 //                                           (same BENCH_EVENTS; rollups of another version are rebuilt)
+//   BENCH_CLICKHOUSE_DB=name                the same for a ClickHouse database kept by BENCH_KEEP
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -275,7 +276,7 @@ async function runEngine(engine: Engine): Promise<void> {
   const opening = performance.now();
   await store.init();
   if (engine.loaded)
-    log(`opened the kept file in ${((performance.now() - opening) / 1000).toFixed(1)} s (rollups rebuilt if their version changed)`);
+    log(`opened the kept data in ${((performance.now() - opening) / 1000).toFixed(1)} s (rollups rebuilt if their version changed)`);
   const started = performance.now();
   let pending: EventRow[] = [];
   let appendMs = 0;
@@ -353,15 +354,18 @@ async function main(): Promise<void> {
   ];
   const ch = process.env.CLICKHOUSE_URL;
   if (ch) {
-    const db = `delivr_stats_bench_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+    const keptDb = process.env.BENCH_CLICKHOUSE_DB;
+    const db = keptDb ?? `delivr_stats_bench_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
     const url = new URL(ch);
     url.pathname = `/${db}`;
     engines.push({
       name: 'clickhouse',
       batch: Math.min(BATCH, 50_000),
-      open: () => new ClickHouseAnalyticsStore({ url: url.toString() }),
+      loaded: Boolean(keptDb),
+      open: () => new ClickHouseAnalyticsStore({ url: url.toString(), requestTimeoutMs: 120_000 }),
       cleanup: async () => {
-        await fetch(`${url.origin}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${db}`)}`, { method: 'POST' });
+        if (process.env.BENCH_KEEP || keptDb) log(`kept ClickHouse database ${db}`);
+        else await fetch(`${url.origin}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${db}`)}`, { method: 'POST' });
       },
     });
   } else {

@@ -190,15 +190,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.links = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_links`)}`;
     this.pages = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_pages`)}`;
     this.audienceRows = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_audience_rows`)}`;
-    const named = (suffix: string) =>
-      `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_stats_${suffix}_v${ROLLUP_VERSION}`)}`;
-    this.rollups = {
-      events: this.table,
-      visits: named('visits'),
-      values: named('values'),
-      visitsView: named('visits_view'),
-      valuesView: named('values_view'),
-    };
+    this.rollups = rollupTables(database, this.tableName, this.table, ROLLUP_VERSION);
     this.client = createClient({
       url: clientUrl,
       request_timeout: opts.requestTimeoutMs ?? 30_000,
@@ -305,11 +297,19 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   /**
    * The stats rollups and the views that feed them. The process whose CREATE made a view fills its
-   * table from the events stored before it (none on a new install); the others find it made. An
-   * event inserted while that process fills (the first start after an upgrade) may be counted
-   * twice: upgrade with ingest stopped to be exact from the first minute.
+   * table from the events stored before it (none on a new install), a day at a time, before it
+   * starts; the others find it made. An event inserted while that process fills (the first start
+   * after an upgrade) may be counted twice: upgrade with ingest stopped to be exact from the first
+   * minute.
    */
   private async createRollups(): Promise<void> {
+    // Earlier versions' views first (nothing feeds them any more), then their tables.
+    for (let v = 1; v < ROLLUP_VERSION; v++) {
+      const old = rollupTables(this.database, this.tableName, this.table, v);
+      for (const table of [old.visitsView, old.valuesView, old.visits, old.values]) {
+        await this.track(this.client.command({ query: `DROP TABLE IF EXISTS ${table}` }));
+      }
+    }
     for (const ddl of rollupDdl(this.rollups)) await this.commandTolerant(ddl, [TABLE_ALREADY_EXISTS]);
     const made = async (sql: string): Promise<boolean> => {
       try {
@@ -321,11 +321,19 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       }
     };
     const [visitsNew, valuesNew] = [await made(visitsViewSql(this.rollups)), await made(valuesViewSql(this.rollups))];
-    const [visitsSql, valuesSql] = refillSql(this.rollups);
-    const [row] = await this.select(`SELECT count() AS c FROM ${this.table}`);
-    if (toNumber(row?.c ?? 0, 'count') === 0) return;
-    if (visitsNew && visitsSql) await this.track(this.client.command({ query: visitsSql }));
-    if (valuesNew && valuesSql) await this.track(this.client.command({ query: valuesSql }));
+    if (!visitsNew && !valuesNew) return;
+    const [range] = await this.select(`SELECT count() AS c, min(ts_millis) AS first, max(ts_millis) AS last FROM ${this.table}`);
+    if (toNumber(range?.c ?? 0, 'count') === 0) return;
+    // A day at a time: each insert stays well within the request timeout however many events there are.
+    const last = Math.floor(toNumber(range?.last ?? 0, 'last') / DAY_MS);
+    for (let day = Math.floor(toNumber(range?.first ?? 0, 'first') / DAY_MS); day <= last; day++) {
+      const [visitsSql, valuesSql] = refillSql(
+        this.rollups,
+        `ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`,
+      );
+      if (visitsNew && visitsSql) await this.track(this.client.command({ query: visitsSql }));
+      if (valuesNew && valuesSql) await this.track(this.client.command({ query: valuesSql }));
+    }
   }
 
   async appendEvents(rows: readonly EventRow[]): Promise<void> {
@@ -977,6 +985,13 @@ function expectedFor(type: ArrowType): string {
 }
 
 /** The numeric code of a ClickHouse error, from the client's parse or 18.16's "Code: N, ..." text. */
+/** The stats rollups of an events table at one rollup version (clickhouse-stats.ts). */
+function rollupTables(database: string, tableName: string, events: string, version: number): ClickHouseRollupTables {
+  const named = (suffix: string) =>
+    `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}`)}`;
+  return { events, visits: named('visits'), values: named('values'), visitsView: named('visits_view'), valuesView: named('values_view') };
+}
+
 function errorCode(err: unknown): number | null {
   if (!(err instanceof Error)) return null;
   const code = (err as Error & { code?: unknown }).code;

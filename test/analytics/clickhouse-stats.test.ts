@@ -1,0 +1,107 @@
+// What the ClickHouse stats rollups have to prove beyond the shared contract: an events table from
+// before them (no views yet) is counted in full once a process creates the views, a second
+// process opening the same database neither fills them again nor breaks ingest, and attribute
+// values survive the one String the rollup joins them into.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createClient } from '@clickhouse/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ClickHouseAnalyticsStore } from '../../src/analytics/clickhouse.js';
+import type { EventRow } from '../../src/analytics/types.js';
+import { eventRow } from '../support/events.js';
+
+const serverUrl = process.env.CLICKHOUSE_URL;
+if (!serverUrl) console.log('[clickhouse stats] skipped, set CLICKHOUSE_URL (see scripts/clickhouse-start.sh)');
+const database = `delivr_ch_stats_${randomBytes(6).toString('hex')}`;
+const urlFor = (): string => {
+  const url = new URL(serverUrl ?? 'http://localhost');
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+
+const T0 = Date.UTC(2026, 2, 5, 10);
+const org = randomUUID();
+const pixel = randomUUID();
+const visit = (session: string, visitor: string, day: number, paths: string[]): EventRow[] =>
+  paths.map((path, i) =>
+    eventRow({
+      ts_millis: T0 + day * 86_400_000 + i * 60_000,
+      organization_id: org,
+      project_id: 'project',
+      pixel_id: pixel,
+      visitor_id: visitor,
+      session_id: session,
+      path,
+      url: `https://acme.example${path}`,
+    }),
+  );
+const scope = { organizationId: org, pixelIds: [pixel], startMs: T0 - 3_600_000, endMs: T0 + 5 * 86_400_000 };
+
+afterAll(async () => {
+  if (!serverUrl) return;
+  const url = new URL(serverUrl);
+  url.pathname = '/';
+  const admin = createClient({ url: url.toString() });
+  try {
+    await admin.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
+  } finally {
+    await admin.close();
+  }
+});
+
+describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
+  it('count the events stored before the views existed, once, and then every insert', async () => {
+    const first = new ClickHouseAnalyticsStore(urlFor());
+    await first.init();
+    // As a file from before the stats: the rollups and their views are not there yet.
+    const admin = createClient({ url: new URL('/', serverUrl).toString() });
+    const tables = await (
+      await admin.query({
+        query: `SELECT name FROM system.tables WHERE database = '${database}' AND name LIKE '%stats%'`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ name: string }>();
+    // Views first, so nothing feeds a table being dropped.
+    for (const { name } of [...tables].sort((a, b) => Number(b.name.includes('view')) - Number(a.name.includes('view')))) {
+      await admin.command({ query: `DROP TABLE \`${database}\`.\`${name}\`` });
+    }
+    await admin.close();
+    await first.appendEvents([...visit('s1', 'v1', 0, ['/', '/pricing']), ...visit('s2', 'v2', 2, ['/docs'])]);
+    await first.close();
+
+    const second = new ClickHouseAnalyticsStore(urlFor());
+    await second.init();
+    expect(await second.statsTotals(scope)).toMatchObject({ visitors: 2, visits: 2, pageviews: 3 });
+    // Another process starting finds the views made and fills nothing again.
+    const third = new ClickHouseAnalyticsStore(urlFor());
+    await third.init();
+    await third.appendEvents(visit('s3', 'v1', 3, ['/signup']));
+    expect(await third.statsTotals(scope)).toMatchObject({ visitors: 2, visits: 3, pageviews: 4 });
+    const pages = await second.statsBreakdown(scope, { property: 'page', limit: 10, offset: 0 });
+    expect(pages.rows.map((r) => [r.value, r.totals.pageviews])).toEqual([
+      ['/', 1],
+      ['/docs', 1],
+      ['/pricing', 1],
+      ['/signup', 1],
+    ]);
+    await second.close();
+    await third.close();
+  }, 120_000);
+
+  it('carry attribute values with the separator and escape characters in them unchanged', async () => {
+    const store = new ClickHouseAnalyticsStore(urlFor());
+    await store.init();
+    const campaign = 'a\x1eb\x1fc\x1f\x01d\x1f\x02\x1e';
+    const city = '\x1f\x1f\x01';
+    const [first, ...rest] = visit('odd', 'v9', 4, ['/x', '/y']);
+    if (!first) throw new Error('a visit has events');
+    await store.appendEvents([{ ...first, utm_campaign: campaign, utm_source: 'news', city }, ...rest]);
+    const day = { ...scope, startMs: T0 + 4 * 86_400_000 - 3_600_000, endMs: T0 + 5 * 86_400_000 };
+    const byCampaign = await store.statsBreakdown(day, { property: 'utm_campaign', limit: 10, offset: 0 });
+    expect(byCampaign.rows.map((r) => r.value)).toEqual([campaign]);
+    const byCity = await store.statsBreakdown(day, { property: 'city', limit: 10, offset: 0 });
+    expect(byCity.rows.map((r) => r.value)).toEqual([city]);
+    const filtered = await store.statsTotals({ ...day, filter: [[{ property: 'utm_campaign', op: 'eq', value: campaign }]] });
+    expect(filtered).toMatchObject({ visits: 1, pageviews: 2 });
+    await store.close();
+  }, 60_000);
+});
