@@ -86,6 +86,9 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
   readonly writeAudienceRows: AnalyticsStore['writeAudienceRows'] = (...a) => this.call('writeAudienceRows', a);
   readonly readAudienceRows: AnalyticsStore['readAudienceRows'] = (...a) => this.call('readAudienceRows', a);
   readonly deleteAudienceRuns: AnalyticsStore['deleteAudienceRuns'] = (...a) => this.call('deleteAudienceRuns', a);
+  readonly stageIntentScores: AnalyticsStore['stageIntentScores'] = (...a) => this.call('stageIntentScores', a);
+  readonly writeIntentAudience: AnalyticsStore['writeIntentAudience'] = (...a) => this.call('writeIntentAudience', a);
+  readonly dropIntentStage: AnalyticsStore['dropIntentStage'] = (...a) => this.call('dropIntentStage', a);
 
   scanDerivedEventIds(receivedSinceMs: number, each: (eventId: string, receivedMs: number) => void): Promise<void> {
     return this.send({ id: this.nextId++, method: 'scanDerivedEventIds', args: [receivedSinceMs] }, each).then(() => undefined);

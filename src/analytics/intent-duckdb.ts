@@ -34,7 +34,8 @@ export const INTENT_DDL: readonly string[] = [
 /** Pages written per statement group: bounds the parameter count of one INSERT. */
 const PAGE_BATCH = 500;
 
-class Params {
+/** Positional parameters with their types (the audience module binds its values the same way). */
+export class Params {
   readonly values: DuckDBValue[] = [];
   readonly types: DuckDBType[] = [];
   add(value: DuckDBValue, type: DuckDBType): string {

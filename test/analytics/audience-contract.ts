@@ -1,5 +1,5 @@
 // The audience half of the analytics contract, run by contract.ts on every engine: the rows of an
-// audience run come back exactly as written (score, frequency, topics, profile JSON, NULLs), in rank
+// audience run come back exactly as written (score, frequency, topics, profile, NULLs), in rank
 // order, page by page after a rank; runs, audiences and organizations never mix; deleting runs
 // removes exactly those (ClickHouse deletes by mutation, waited for here through the reads).
 import { randomUUID } from 'node:crypto';
@@ -13,7 +13,7 @@ const member = (rank: number, over: Partial<AudienceMember> = {}): AudienceMembe
   intent_score: 90 - rank,
   intent_frequency: 10 + rank,
   topics: ['iab_ct_620', `t_${rank}`],
-  profile: JSON.stringify({ hem_sha256: 'x', first_name: `Ann ${rank} ✓ "quoted"`, company_employee_count: rank }),
+  profile: { hem_sha256: 'x', hem_md5: 'y', first_name: `Ann ${rank} ✓ "quoted"\n\u0001`, company_employee_count: rank },
   ...over,
 });
 
