@@ -160,13 +160,14 @@ export class DuckDbAudiences implements AudienceResultsStore {
       `SELECT CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END AS hem, e.ts_millis // ${DAY_MS} AS day, e.url ` +
       `FROM events e LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = e.visitor_id ` +
       `WHERE e.organization_id = ${org} AND e.event_type = 'page_view' AND NOT e.is_bot AND e.url IS NOT NULL ` +
-      `AND e.ts_millis BETWEEN ${p.add(BigInt(range.fromMs), BIGINT)} AND ${p.add(BigInt(range.toMs), BIGINT)}), ` +
-      'f AS (SELECT hem, min(day) AS first_day FROM r WHERE hem IS NOT NULL GROUP BY hem), ' +
+      `AND e.ts_millis BETWEEN ${p.add(BigInt(range.fromMs), BIGINT)} AND ${p.add(BigInt(range.toMs), BIGINT)} ` +
+      'AND (CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END) IS NOT NULL), ' +
+      'f AS (SELECT hem, min(day) AS first_day FROM r GROUP BY hem), ' +
       `a AS (SELECT r.hem, t.topic_id, sum(CASE WHEN ${terms.inWindow} THEN 1 ELSE 0 END) AS views, ` +
       `sum(CASE WHEN ${terms.inWindow} THEN 0 ELSE ${terms.baselineTerm} END) AS baseline, ` +
       `sum(CASE WHEN ${terms.inWindow} THEN ${terms.observedTerm} ELSE ${sqlFloat(0)} END) AS observed ` +
       `FROM r JOIN intent_page_topics t ON t.organization_id = ${org} AND t.url = r.url AND t.topic_id IN (${topics}) ` +
-      'WHERE r.hem IS NOT NULL GROUP BY r.hem, t.topic_id), ' +
+      'GROUP BY r.hem, t.topic_id), ' +
       `s AS (SELECT a.hem, a.topic_id, a.views, ${raw} AS raw FROM a JOIN f ON f.hem = a.hem WHERE a.views > 0) ` +
       `SELECT hem, topic_id, CAST(views AS BIGINT) AS views, CAST(${roundedScoreSql('raw')} AS INTEGER) AS score, ` +
       `${ambiguousScoreSql('raw', 'views')} AS ambiguous FROM s`;
@@ -232,7 +233,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
       await this.db.read(
         `INSERT INTO audience_rows ${perPerson}SELECT ${org}, ${p.add(BigInt(w.target.audienceId), BIGINT)}, ${p.add(w.target.runId, VARCHAR)}, ` +
           'CAST(row_number() OVER (ORDER BY score DESC, views DESC, hem) - 1 AS INTEGER) AS "rank", hem, score, views, ' +
-          `CAST(to_json(topics) AS VARCHAR), profile FROM (${members}) ORDER BY "rank"`,
+          `CAST(to_json(topics) AS VARCHAR), profile FROM (${members})`,
         p.values,
         p.types,
       );
