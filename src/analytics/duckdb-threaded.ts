@@ -96,6 +96,9 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
   foldStats(): Promise<void> {
     return this.send({ id: this.nextId++, method: 'foldStats', args: [] }).then(() => undefined);
   }
+  readonly stageIntentScores: AnalyticsStore['stageIntentScores'] = (...a) => this.call('stageIntentScores', a);
+  readonly writeIntentAudience: AnalyticsStore['writeIntentAudience'] = (...a) => this.call('writeIntentAudience', a);
+  readonly dropIntentStage: AnalyticsStore['dropIntentStage'] = (...a) => this.call('dropIntentStage', a);
 
   scanDerivedEventIds(receivedSinceMs: number, each: (eventId: string, receivedMs: number) => void): Promise<void> {
     return this.send({ id: this.nextId++, method: 'scanDerivedEventIds', args: [receivedSinceMs] }, each).then(() => undefined);

@@ -71,6 +71,7 @@ import {
   type EventRecord,
   type EventRow,
   type FieldName,
+  type Filter,
   type FilterOp,
   type PageQuery,
   type QueryOptions,
@@ -140,12 +141,16 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     read: (sql, values, types) => this.read(sql, { values, types }),
     transaction: (statements) => this.transaction(statements),
     append: (table, chunks) => this.appendChunks(table, chunks),
+    profileFilterSql: (filter, p) => profileFilterSql(filter, p),
   });
   readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) => this.audiences.writeAudienceRows(...a);
   readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.audiences.readAudienceRows(...a);
   readonly deleteAudienceRuns: AudienceResultsStore['deleteAudienceRuns'] = (...a) => this.audiences.deleteAudienceRuns(...a);
   /** Traffic stats: rollups folded in the background behind a watermark (duckdb-stats.ts). */
   private readonly stats: DuckDbStats;
+  readonly stageIntentScores: AudienceResultsStore['stageIntentScores'] = (...a) => this.audiences.stageIntentScores(...a);
+  readonly writeIntentAudience: AudienceResultsStore['writeIntentAudience'] = (...a) => this.audiences.writeIntentAudience(...a);
+  readonly dropIntentStage: AudienceResultsStore['dropIntentStage'] = (...a) => this.audiences.dropIntentStage(...a);
 
   constructor(
     path: string,
@@ -828,16 +833,33 @@ function whereClause(q: EventQuery, p: Params): string | null {
   let sql =
     `organization_id = ${p.add(q.organizationId, VARCHAR)} AND pixel_id IN (${pixels}) ` +
     `AND ts_millis BETWEEN ${p.add(start, BIGINT)} AND ${p.add(end, BIGINT)}`;
-  if (q.filter && q.filter.length > 0) {
-    const checked = checkFilter(q.filter);
-    if (!checked.ok) throw new Error(`invalid filter: ${checked.error}`);
-    const groups = checked.value.map((group) => `(${group.map((c) => conditionSql(c, p)).join(' AND ')})`);
-    sql += ` AND (${groups.join(' OR ')})`;
-  }
+  if (q.filter && q.filter.length > 0) sql += ` AND (${filterConditionSql(q.filter, p)})`;
   return sql;
 }
 
-function conditionSql(c: Condition, p: Params): string {
+/** A filter (OR of AND-groups) as SQL over columns named like its fields, values bound through `p`. */
+function filterConditionSql(filter: Filter, p: Pick<Params, 'add'>): string {
+  const checked = checkFilter(filter);
+  if (!checked.ok) throw new Error(`invalid filter: ${checked.error}`);
+  return checked.value.map((group) => `(${group.map((c) => conditionSql(c, p)).join(' AND ')})`).join(' OR ');
+}
+
+/** The profile fields a rule may name (updated_at is bookkeeping). */
+const PROFILE_NAMES: ReadonlySet<string> = new Set(PROFILE_COLUMNS.map((c) => c.name).filter((n) => n !== 'updated_at'));
+
+/**
+ * An audience's field rule (checked against the field catalog already) as SQL over the profiles
+ * table's columns: the hashes are profile columns the Events API does not filter on.
+ */
+function profileFilterSql(filter: Filter, p: Pick<Params, 'add'>): string {
+  const condition = (c: Condition): string => {
+    if (!PROFILE_NAMES.has(c.field)) throw new Error(`not a profile field: ${c.field}`);
+    return conditionSql(c, p);
+  };
+  return filter.map((group) => `(${group.map(condition).join(' AND ')})`).join(' OR ');
+}
+
+function conditionSql(c: Condition, p: Pick<Params, 'add'>): string {
   const column = quoteIdent(c.field);
   const operand = operandOf(c);
   switch (operand.kind) {
