@@ -203,8 +203,8 @@ export class ClickHouseAudiences implements AudienceResultsStore {
       "SELECT if(isNull(`visitor_id`), `own_hem`, nullIf(`link_hem`, '')) AS `r_hem0`, `day`, `page_url` FROM " +
       `(SELECT \`visitor_id\`, \`hem_sha256\` AS \`own_hem\`, intDiv(\`ts_millis\`, ${DAY_MS}) AS \`day\`, assumeNotNull(\`url\`) AS \`page_url\` ` +
       `FROM ${this.ch.events} WHERE \`organization_id\` = ${org} AND \`event_type\` = 'page_view' AND \`is_bot\` = 0 AND isNotNull(\`url\`) ` +
-      `AND \`ts_millis\` >= ${sqlNumber(range.fromMs)} AND \`ts_millis\` <= ${sqlNumber(range.toMs)}) ` +
-      `ANY LEFT JOIN (SELECT toNullable(\`visitor_id\`) AS \`visitor_id\`, \`hem_sha256\` AS \`link_hem\` FROM ${links}) USING \`visitor_id\``;
+      `AND \`ts_millis\` >= ${sqlNumber(range.fromMs)} AND \`ts_millis\` <= ${sqlNumber(range.toMs)}) AS \`ev\` ` +
+      `ANY LEFT JOIN (SELECT toNullable(\`visitor_id\`) AS \`visitor_id\`, \`hem_sha256\` AS \`link_hem\` FROM ${links}) AS \`ln\` USING \`visitor_id\``;
     // Each page's topics among the audience's (pages about none of them keep empty arrays: their
     // views still count for the person's first day).
     const pages =
@@ -213,8 +213,8 @@ export class ClickHouseAudiences implements AudienceResultsStore {
       `(SELECT * FROM ${this.ch.pages} FINAL WHERE \`organization_id\` = ${org}) WHERE notEmpty(\`tids\`)`;
     const views =
       'SELECT `r_hem`, `day`, `topic_id`, `rel` FROM (SELECT `r_hem`, `day`, `tids`, `rels` FROM ' +
-      `(SELECT assumeNotNull(\`r_hem0\`) AS \`r_hem\`, \`day\`, \`page_url\` FROM (${resolved}) WHERE isNotNull(\`r_hem0\`)) ` +
-      `ANY LEFT JOIN (${pages}) USING \`page_url\`) LEFT ARRAY JOIN \`tids\` AS \`topic_id\`, \`rels\` AS \`rel\``;
+      `(SELECT assumeNotNull(\`r_hem0\`) AS \`r_hem\`, \`day\`, \`page_url\` FROM (${resolved}) WHERE isNotNull(\`r_hem0\`)) AS \`rv\` ` +
+      `ANY LEFT JOIN (${pages}) AS \`pg\` USING \`page_url\`) LEFT ARRAY JOIN \`tids\` AS \`topic_id\`, \`rels\` AS \`rel\``;
     const perTopic =
       `SELECT \`r_hem\`, \`topic_id\`, min(\`day\`) AS \`first\`, countIf(${terms.inWindow}) AS \`v\`, ` +
       `sumIf(toUInt64(${terms.baselineTerm}), NOT (${terms.inWindow})) AS \`b\`, sumIf(${terms.observedTerm}, ${terms.inWindow}) AS \`o\` ` +
@@ -263,7 +263,7 @@ export class ClickHouseAudiences implements AudienceResultsStore {
     const chosen =
       `SELECT \`r_hem\`, if(\`any_m\` = 1, \`best_m\`, \`best_a\`) AS \`score\`, if(\`any_m\` = 1, \`views_m\`, \`views_a\`) AS \`views\`, ` +
       '`l`, `any_m`, ' +
-      `${columns} FROM (${perPerson}) ANY LEFT JOIN (${profiles}) USING \`r_hem\` WHERE ${condition}`;
+      `${columns} FROM (${perPerson}) AS \`pp\` ANY LEFT JOIN (${profiles}) AS \`pr\` USING \`r_hem\` WHERE ${condition}`;
     const bands = (column: string) =>
       SCORE_BANDS.map((b, i) => `countIf(${column} >= ${b.min} AND ${column} <= ${b.max}) AS \`b${i}\``).join(', ');
     let row: JsonRow | undefined;

@@ -210,13 +210,15 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     });
     // Stats rollups on their own connection: created, rebuilt if their definition changed, and
     // whatever was appended since the last fold is folded in the background.
-    if (!this.statsReady) {
-      await this.stats.init();
-      this.statsReady = true;
-    }
+    // Concurrent calls share one stats init, as they share the open (its DDL would conflict).
+    this.statsInit ??= this.stats.init().catch((err: unknown) => {
+      this.statsInit = null;
+      throw err;
+    });
+    await this.statsInit;
   }
 
-  private statsReady = false;
+  private statsInit: Promise<void> | null = null;
 
   private async open(): Promise<void> {
     const key = this.path;
