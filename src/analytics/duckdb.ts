@@ -34,10 +34,11 @@ import {
   profileRow,
   type VisitorLink,
 } from '../identity/store-shared.js';
-import type { Erased, PersonSummary } from '../identity/types.js';
+import type { CsvRows, Erased, ImportedRow, PersonSummary, StagedRows } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { AUDIENCE_DDL, DuckDbAudiences } from './audience-duckdb.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
+import { CONVERTED_COLUMNS, convertSql, dedupeSql, linksSql, readCsvSql } from './identity-import-duckdb.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
 import {
   applyPeople,
@@ -108,6 +109,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   /** The table's column order, which the appender must follow (it may predate EVENT_FIELDS changes). */
   private appendColumns: readonly (StoredFieldName | null)[] = [];
   private writes: Promise<unknown> = Promise.resolve();
+  /** Import stages made so far (their temporary tables are numbered). */
+  private stages = 0;
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
   /** Intent: classified pages and activity per person, company and topic (intent-duckdb.ts). */
@@ -367,16 +370,95 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const appender = await writer.createAppender(PROFILES_STAGE);
         for (const chunk of chunks) appender.appendDataChunk(chunk);
         appender.closeSync();
-        const known = (await writer.run(PROFILE_MERGE.known)).rowsChanged;
-        if (known > 0) await writer.run(PROFILE_MERGE.update);
-        if (known < rows.length) await writer.run(PROFILE_MERGE.insert);
-        for (const sql of PROFILE_MERGE.clear) await writer.run(sql);
+        await mergeStagedProfiles(writer, rows.length);
         await writer.run('COMMIT');
       } catch (err) {
         await writer.run('ROLLBACK').catch(() => undefined);
         throw err;
       }
     });
+  }
+
+  // Identity import of CSV inside DuckDB (identity-import-duckdb.ts; identity/types.ts has the contract).
+
+  async stageCsv(organizationId: string, rows: CsvRows): Promise<StagedRows | null> {
+    void organizationId;
+    const writer = this.requireWriter();
+    const stage = `delivr_import_${++this.stages}`;
+    const raw = `${stage}_raw`;
+    return this.serializeWrite(async () => {
+      try {
+        // A temporary table keeps the file's order in its rowid (DuckDB preserves insertion order).
+        await writer.run(`CREATE TEMPORARY TABLE ${raw} AS SELECT * FROM ${readCsvSql(rows.columns, rows.newline)}`, [rows.path]);
+        const read = Number((await writer.runAndReadAll(`SELECT count(*) FROM ${raw}`)).getRows()[0]?.[0] ?? -1);
+        if (read !== rows.rows) {
+          await writer.run(`DROP TABLE ${raw}`);
+          return null;
+        }
+      } catch {
+        // The strict reader refused the file (a row of the wrong width, bytes that are not UTF-8):
+        // csv-parse reads it, and says which rows are wrong.
+        await writer.run(`DROP TABLE IF EXISTS ${raw}`).catch(() => undefined);
+        return null;
+      }
+      try {
+        await writer.run(`CREATE TEMPORARY TABLE ${stage} AS ${convertSql(rows.columns, raw)}`);
+        const slow = await writer.runAndReadAll(
+          `SELECT rowid, * FROM ${raw} WHERE rowid IN (SELECT idx FROM ${stage} WHERE NOT ok) ORDER BY rowid`,
+        );
+        return {
+          stage,
+          slow: slow.getRows().map((r) => ({ index: Number(r[0]), cells: r.slice(1).map((v) => (v === null ? '' : String(v))) })),
+        };
+      } catch (err) {
+        await writer.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
+        throw err;
+      } finally {
+        await writer.run(`DROP TABLE IF EXISTS ${raw}`);
+      }
+    });
+  }
+
+  async commitCsv(organizationId: string, stage: string, more: readonly ImportedRow[], at: number): Promise<void> {
+    const writer = this.requireWriter();
+    checkStage(stage);
+    const chunks = convertedChunks(more);
+    const values = [organizationId, toBigInt(at, 'at')];
+    const types = [VARCHAR, BIGINT];
+    await this.serializeWrite(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        if (chunks.length > 0) {
+          const appender = await writer.createAppender(stage);
+          for (const chunk of chunks) appender.appendDataChunk(chunk);
+          appender.closeSync();
+        }
+        const people = (await writer.run(`INSERT INTO ${PROFILES_STAGE} ${dedupeSql(stage, PROFILE_COLUMNS_NAMES)}`, values, types))
+          .rowsChanged;
+        if (people > 0) await mergeStagedProfiles(writer, people);
+        const links = (await writer.run(`INSERT INTO ${LINKS_STAGE} ${linksSql(stage)}`, values, types)).rowsChanged;
+        if (links > 0) {
+          // A visitor already linked to the same person keeps its link and seen times.
+          await writer.run(
+            `DELETE FROM ${LINKS_STAGE} s USING visitor_links l WHERE l.organization_id = s.organization_id ` +
+              'AND l.visitor_id = s.visitor_id AND l.hem_sha256 = s.hem_sha256',
+          );
+          await mergeStagedLinks(writer);
+        }
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        await writer.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
+      }
+    });
+  }
+
+  async discardCsv(stage: string): Promise<void> {
+    const writer = this.requireWriter();
+    checkStage(stage);
+    await this.serializeWrite(() => writer.run(`DROP TABLE IF EXISTS ${stage}`));
   }
 
   async getProfiles(organizationId: string, hems: readonly string[], kind: HemKind = 'sha256'): Promise<Profile[]> {
@@ -400,8 +482,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const appender = await writer.createAppender(LINKS_STAGE);
         for (const chunk of chunks) appender.appendDataChunk(chunk);
         appender.closeSync();
-        for (const sql of LINK_MERGE) await writer.run(sql);
-        await writer.run(`DELETE FROM ${LINKS_STAGE}`);
+        await mergeStagedLinks(writer);
         await writer.run('COMMIT');
       } catch (err) {
         await writer.run('ROLLBACK').catch(() => undefined);
@@ -986,6 +1067,59 @@ const PROFILE_MERGE = (() => {
     clear: [`DELETE FROM ${PROFILES_STAGE}`, `DELETE FROM ${KNOWN_STAGE}`],
   };
 })();
+
+/**
+ * Merges what PROFILES_STAGE holds (`staged` rows, one per person) into `profiles`, and empties the
+ * stage (PROFILE_MERGE), inside the caller's transaction.
+ */
+async function mergeStagedProfiles(writer: DuckDBConnection, staged: number): Promise<void> {
+  const known = (await writer.run(PROFILE_MERGE.known)).rowsChanged;
+  if (known > 0) await writer.run(PROFILE_MERGE.update);
+  if (known < staged) await writer.run(PROFILE_MERGE.insert);
+  for (const sql of PROFILE_MERGE.clear) await writer.run(sql);
+}
+
+/** Merges what LINKS_STAGE holds into `visitor_links` (LINK_MERGE), and empties the stage. */
+async function mergeStagedLinks(writer: DuckDBConnection): Promise<void> {
+  for (const sql of LINK_MERGE) await writer.run(sql);
+  await writer.run(`DELETE FROM ${LINKS_STAGE}`);
+}
+
+const PROFILE_COLUMNS_NAMES: readonly string[] = PROFILE_COLUMNS.map((c) => c.name);
+
+/** Stage names come from stageCsv; anything else is refused before it reaches SQL. */
+function checkStage(stage: string): void {
+  if (!/^delivr_import_\d+$/.test(stage)) throw new Error(`not an import stage: ${stage}`);
+}
+
+/** Rows that rows.ts accepted, as chunks in a conversion table's column order (CONVERTED_COLUMNS). */
+function convertedChunks(rows: readonly ImportedRow[]): DuckDBDataChunk[] {
+  const types: DuckDBType[] = CONVERTED_COLUMNS.map((c) => (c.type === 'BIGINT' ? BIGINT : c.type === 'BOOLEAN' ? BOOLEAN : VARCHAR));
+  const chunks: DuckDBDataChunk[] = [];
+  for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+    const count = Math.min(CHUNK_ROWS, rows.length - start);
+    const data: DuckDBValue[][] = CONVERTED_COLUMNS.map((column) => {
+      const out = new Array<DuckDBValue>(count);
+      for (let i = 0; i < count; i++) {
+        const row = rows[start + i] as ImportedRow;
+        const v =
+          column.name === 'idx'
+            ? BigInt(row.index)
+            : column.name === 'ok'
+              ? true
+              : column.name === 'visitor_id'
+                ? row.visitorId
+                : (row.patch[column.name] ?? null);
+        out[i] = v === null || typeof v === 'boolean' || typeof v === 'bigint' ? v : column.type === 'BIGINT' ? BigInt(v) : String(v);
+      }
+      return out;
+    });
+    const chunk = DuckDBDataChunk.create(types, count);
+    chunk.setColumns(data);
+    chunks.push(chunk);
+  }
+  return chunks;
+}
 
 /**
  * Merges the staged links (one per visitor) into `visitor_links`: the same person widens the seen
