@@ -89,6 +89,8 @@ const COMPARISON: Record<Exclude<FilterOp, 'like' | 'not_null'>, string> = {
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
 const ORDER_BY = 'ORDER BY ts_millis, event_id';
+/** A page's first try reads this much of its time range (see pageInTwoPhases). */
+const NARROW_MS = 3_600_000;
 
 /**
  * At DuckDB's 16MB default a checkpoint (which rewrites the table's open row group) runs every few
@@ -256,16 +258,22 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       keyset = `(ts_millis > ${ts} OR (ts_millis = ${ts} AND event_id > ${id}))`;
     }
     const page = `LIMIT ${p.add(BigInt(q.limit), BIGINT)} OFFSET ${p.add(BigInt(offset), BIGINT)}`;
-    if (!join && plan.resolve && !(q.distinct && q.distinct.length > 0)) {
-      const resolved = await this.resolvedPage(
+    if (!join && !(q.distinct && q.distinct.length > 0)) {
+      const from = Math.max(q.startMs, q.after?.ts_millis ?? q.startMs);
+      const found = await this.pageInTwoPhases(
         q.organizationId,
-        `${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`,
-        p,
+        {
+          where: `${where}${keyset ? ` AND ${keyset}` : ''}`,
+          page,
+          limit: q.limit,
+          p,
+          narrowTo: q.endMs - from > NARROW_MS ? from + NARROW_MS : null,
+        },
         plan,
         fields,
         opts.signal,
       );
-      if (resolved) return resolved;
+      if (found) return found;
     }
     let sql: string;
     if (q.distinct && q.distinct.length > 0) {
@@ -274,12 +282,6 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       sql =
         `SELECT ${projection} FROM (SELECT *, row_number() OVER (PARTITION BY ${keys} ${ORDER_BY}) AS delivr_rn ` +
         `FROM ${source} WHERE ${where}) WHERE delivr_rn = 1${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
-    } else if (!join) {
-      // The page's rows are found on the two ordering columns first, then only those rows are read
-      // whole: sorting every row of the window with all its columns cost a third more (bench/identity).
-      sql =
-        `SELECT ${projection} FROM events WHERE rowid IN (SELECT rowid FROM events WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ` +
-        `${ORDER_BY} ${page}) ${ORDER_BY}`;
     } else {
       sql = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
     }
@@ -288,38 +290,53 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   }
 
   /**
-   * A page with its people, in two phases so that resolution overlaps the reading: the page's row
-   * ids (with the visitor and HEM that resolution needs, from the two ordering columns' top-N), then
-   * at once their columns and the people behind them (links, then profiles) on another connection.
-   * null when the rows moved between the two phases (a checkpoint compacting deleted rows renumbers
-   * them): the caller then reads the page in one statement.
+   * A page in two phases. First the page's row ids, with the two ordering columns (and the visitor
+   * and HEM that resolution needs), from a top-N over those few columns; tried first on the first
+   * hour of the range (`narrowTo`), which zone maps let DuckDB read alone, and on the whole range
+   * only when that hour holds fewer rows than the page (the first rows of a prefix of the range are
+   * the range's first rows). Then, at once, those rows' columns, read within the time span the ids
+   * cover (a filter on rowid alone reads the rowid of every row of the table), and the people behind
+   * them (links, then profiles) on another connection. At 10M events this took a resolved page from
+   * 31 to about 12 ms of DuckDB time (bench/identity). null when the rows moved between the phases
+   * (a checkpoint compacting deleted rows renumbers them): the caller reads the page in one statement.
    */
-  private async resolvedPage(
+  private async pageInTwoPhases(
     organizationId: string,
-    rest: string,
-    p: Params,
+    q: { where: string; page: string; limit: number; p: Params; narrowTo: number | null },
     plan: PagePlan,
     fields: readonly FieldName[],
     signal: AbortSignal | undefined,
   ): Promise<EventRecord[] | null> {
-    const ids = await this.read(`SELECT rowid, event_id, visitor_id, hem_sha256 FROM events WHERE ${rest}`, p, signal);
+    const select = `SELECT rowid, event_id, ts_millis${plan.resolve ? ', visitor_id, hem_sha256' : ''} FROM events WHERE `;
+    let ids: DuckDBValue[][] | null = null;
+    if (q.narrowTo !== null) {
+      const narrow = pick(q.p, q.p.values.length);
+      const cut = narrow.add(toBigInt(q.narrowTo, 'narrowTo'), BIGINT);
+      ids = await this.read(`${select}${q.where} AND ts_millis < ${cut} ${ORDER_BY} ${q.page}`, narrow, signal);
+      if (ids.length < q.limit) ids = null;
+    }
+    ids ??= await this.read(`${select}${q.where} ${ORDER_BY} ${q.page}`, q.p, signal);
     if (ids.length === 0) return [];
     const found = ids.map((r) => ({
       event_id: fromDuck(r[1] ?? null),
-      visitor_id: fromDuck(r[2] ?? null),
-      hem_sha256: fromDuck(r[3] ?? null),
+      visitor_id: plan.resolve ? fromDuck(r[3] ?? null) : null,
+      hem_sha256: plan.resolve ? fromDuck(r[4] ?? null) : null,
     }));
+    // The ids come in time order: the first and the last bound the span to read.
+    const first = ids[0]?.[2] as bigint;
+    const last = ids[ids.length - 1]?.[2] as bigint;
     const [rows, people] = await Promise.all([
       this.read(
-        `SELECT ${plan.read.map(quoteIdent).join(', ')}, event_id FROM events WHERE rowid = ANY($1) ${ORDER_BY}`,
-        { values: [listValue(ids.map((r) => r[0] as bigint))], types: [LIST(BIGINT)] },
+        `SELECT ${plan.read.map(quoteIdent).join(', ')}, event_id FROM events WHERE ts_millis BETWEEN $2 AND $3 AND rowid = ANY($1) ${ORDER_BY}`,
+        { values: [listValue(ids.map((r) => r[0] as bigint)), first, last], types: [LIST(BIGINT), BIGINT, BIGINT] },
         signal,
       ),
-      lookupPeople(this, organizationId, found, fields),
+      plan.resolve ? lookupPeople(this, organizationId, found, fields) : null,
     ]);
-    const last = plan.read.length;
-    if (rows.length !== ids.length || rows.some((r, i) => r[last] !== found[i]?.event_id)) return null;
-    return applyPeople(toRecords(rows, plan.read), fields, people);
+    const at = plan.read.length;
+    if (rows.length !== ids.length || rows.some((r, i) => r[at] !== found[i]?.event_id)) return null;
+    const records = toRecords(rows, plan.read);
+    return people ? applyPeople(records, fields, people) : records;
   }
 
   async countEvents(q: EventQuery, opts: QueryOptions = {}): Promise<number> {

@@ -21,6 +21,7 @@ import { RowReader, TRIMMED_CHARS } from '../../src/identity-import/rows.js';
 import { IdentityImportService, importView } from '../../src/identity-import/service.js';
 import { seededRandom } from '../../src/platform/random.js';
 import { makeTestApp, type TestApp } from '../support/app.js';
+import { withoutCsvReader } from '../support/stores.js';
 import { newTenant, type Tenant } from '../support/tenant.js';
 
 describe('TRIMMED_CHARS', () => {
@@ -148,16 +149,9 @@ describe('the DuckDB import path against csv-parse and rows.ts', () => {
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });
-    const withoutReader: IdentityStore = new Proxy(store, {
-      get(target, key, receiver) {
-        if (key === 'stageCsv' || key === 'commitCsv' || key === 'discardCsv') return undefined;
-        const v = Reflect.get(target, key, receiver) as unknown;
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
     const deps = { imports: t.services.catalog.identityImports, config: t.services.config, log: t.services.log, now: Date.now };
     viaStore = new IdentityImportService({ ...deps, analytics: counted, batchRows: 3 });
-    viaJs = new IdentityImportService({ ...deps, analytics: withoutReader, batchRows: 3 });
+    viaJs = new IdentityImportService({ ...deps, analytics: withoutCsvReader(store), batchRows: 3 });
   });
   afterAll(async () => {
     await viaStore?.close();
