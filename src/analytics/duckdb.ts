@@ -111,8 +111,10 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   /** The table's column order, which the appender must follow (it may predate EVENT_FIELDS changes). */
   private appendColumns: readonly (StoredFieldName | null)[] = [];
   private writes: Promise<unknown> = Promise.resolve();
-  /** Import stages made so far (their temporary tables are numbered). */
+  /** Import stages made so far (their tables are numbered), the connection that makes them, and the last one under way. */
   private stages = 0;
+  private stager: DuckDBConnection | null = null;
+  private stagings: Promise<unknown> = Promise.resolve();
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
   /** Intent: classified pages and activity per person, company and topic (intent-duckdb.ts). */
@@ -175,6 +177,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       // Identity: profiles (one per organization and person) and visitor links (one per visitor).
       await dropProfilesKey(writer);
       for (const ddl of identityDdl()) await writer.run(ddl);
+      await writer.run(`ATTACH IF NOT EXISTS ':memory:' AS ${IMPORT_DB}`);
       // Intent: classified pages and their topics (intent-duckdb.ts).
       for (const ddl of INTENT_DDL) await writer.run(ddl);
       // Audiences: the rows of each run (audience-duckdb.ts).
@@ -400,27 +403,33 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
 
   async stageCsv(organizationId: string, rows: CsvRows): Promise<StagedRows | null> {
     void organizationId;
-    const writer = this.requireWriter();
-    const stage = `delivr_import_${++this.stages}`;
+    const instance = this.instance;
+    this.requireWriter();
+    if (!instance) throw new Error('analytics store is not initialised; call init() first');
+    const stage = `${IMPORT_DB}.stage_${++this.stages}`;
     const raw = `${stage}_raw`;
-    return this.serializeWrite(async () => {
+    // On a connection of its own, into an in-memory database that every connection sees: a piece is
+    // read and checked while the writer writes the one before it (two cores busy instead of one).
+    const work = this.stagings.then(async () => {
+      this.stager ??= await instance.connect();
+      const conn = this.stager;
       try {
-        // A temporary table keeps the file's order in its rowid (DuckDB preserves insertion order).
-        await writer.run(`CREATE TEMPORARY TABLE ${raw} AS SELECT * FROM ${readCsvSql(rows.columns, rows.newline)}`, [rows.path]);
-        const read = Number((await writer.runAndReadAll(`SELECT count(*) FROM ${raw}`)).getRows()[0]?.[0] ?? -1);
+        // A table keeps the file's order in its rowid (DuckDB preserves insertion order).
+        await conn.run(`CREATE TABLE ${raw} AS SELECT * FROM ${readCsvSql(rows.columns, rows.newline)}`, [rows.path]);
+        const read = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${raw}`)).getRows()[0]?.[0] ?? -1);
         if (read !== rows.rows) {
-          await writer.run(`DROP TABLE ${raw}`);
+          await conn.run(`DROP TABLE ${raw}`);
           return null;
         }
       } catch {
         // The strict reader refused the file (a row of the wrong width, bytes that are not UTF-8):
         // csv-parse reads it, and says which rows are wrong.
-        await writer.run(`DROP TABLE IF EXISTS ${raw}`).catch(() => undefined);
+        await conn.run(`DROP TABLE IF EXISTS ${raw}`).catch(() => undefined);
         return null;
       }
       try {
-        await writer.run(`CREATE TEMPORARY TABLE ${stage} AS ${convertSql(rows.columns, raw)}`);
-        const slow = await writer.runAndReadAll(
+        await conn.run(`CREATE TABLE ${stage} AS ${convertSql(rows.columns, raw)}`);
+        const slow = await conn.runAndReadAll(
           `SELECT rowid, * FROM ${raw} WHERE rowid IN (SELECT idx FROM ${stage} WHERE NOT ok) ORDER BY rowid`,
         );
         return {
@@ -428,12 +437,14 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
           slow: slow.getRows().map((r) => ({ index: Number(r[0]), cells: r.slice(1).map((v) => (v === null ? '' : String(v))) })),
         };
       } catch (err) {
-        await writer.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
+        await conn.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
         throw err;
       } finally {
-        await writer.run(`DROP TABLE IF EXISTS ${raw}`);
+        await conn.run(`DROP TABLE IF EXISTS ${raw}`);
       }
     });
+    this.stagings = work.catch(() => undefined);
+    return this.track(work);
   }
 
   async commitCsv(organizationId: string, stage: string, more: readonly ImportedRow[], at: number): Promise<void> {
@@ -443,29 +454,32 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const values = [organizationId, toBigInt(at, 'at')];
     const types = [VARCHAR, BIGINT];
     await this.serializeWrite(async () => {
-      await writer.run('BEGIN TRANSACTION');
       try {
+        // Before the transaction: one transaction writes to one database, and this one writes profiles.
         if (chunks.length > 0) {
-          const appender = await writer.createAppender(stage);
+          const appender = await writer.createAppender(stage.slice(IMPORT_DB.length + 1), null, IMPORT_DB);
           for (const chunk of chunks) appender.appendDataChunk(chunk);
           appender.closeSync();
         }
-        const people = (await writer.run(`INSERT INTO ${PROFILES_STAGE} ${dedupeSql(stage, PROFILE_COLUMNS_NAMES)}`, values, types))
-          .rowsChanged;
-        if (people > 0) await mergeStagedProfiles(writer, people);
-        const links = (await writer.run(`INSERT INTO ${LINKS_STAGE} ${linksSql(stage)}`, values, types)).rowsChanged;
-        if (links > 0) {
-          // A visitor already linked to the same person keeps its link and seen times.
-          await writer.run(
-            `DELETE FROM ${LINKS_STAGE} s USING visitor_links l WHERE l.organization_id = s.organization_id ` +
-              'AND l.visitor_id = s.visitor_id AND l.hem_sha256 = s.hem_sha256',
-          );
-          await mergeStagedLinks(writer);
+        await writer.run('BEGIN TRANSACTION');
+        try {
+          const people = (await writer.run(`INSERT INTO ${PROFILES_STAGE} ${dedupeSql(stage, PROFILE_COLUMNS_NAMES)}`, values, types))
+            .rowsChanged;
+          if (people > 0) await mergeStagedProfiles(writer, people);
+          const links = (await writer.run(`INSERT INTO ${LINKS_STAGE} ${linksSql(stage)}`, values, types)).rowsChanged;
+          if (links > 0) {
+            // A visitor already linked to the same person keeps its link and seen times.
+            await writer.run(
+              `DELETE FROM ${LINKS_STAGE} s USING visitor_links l WHERE l.organization_id = s.organization_id ` +
+                'AND l.visitor_id = s.visitor_id AND l.hem_sha256 = s.hem_sha256',
+            );
+            await mergeStagedLinks(writer);
+          }
+          await writer.run('COMMIT');
+        } catch (err) {
+          await writer.run('ROLLBACK').catch(() => undefined);
+          throw err;
         }
-        await writer.run('COMMIT');
-      } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
       } finally {
         await writer.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
       }
@@ -684,7 +698,10 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     this.closed = true;
     await this.writes.catch(() => undefined);
     await Promise.allSettled([...this.running]);
+    await this.stagings;
     this.readers?.closeAll();
+    this.stager?.closeSync();
+    this.stager = null;
     this.writer?.closeSync();
     // Closing the last handle checkpoints the WAL into the database file.
     this.instance?.closeSync();
@@ -1104,9 +1121,12 @@ async function mergeStagedLinks(writer: DuckDBConnection): Promise<void> {
 
 const PROFILE_COLUMNS_NAMES: readonly string[] = PROFILE_COLUMNS.map((c) => c.name);
 
+/** The in-memory database holding import stages (stageCsv): every connection sees it, nothing of it is logged. */
+const IMPORT_DB = 'delivr_import';
+
 /** Stage names come from stageCsv; anything else is refused before it reaches SQL. */
 function checkStage(stage: string): void {
-  if (!/^delivr_import_\d+$/.test(stage)) throw new Error(`not an import stage: ${stage}`);
+  if (!/^delivr_import\.stage_\d+$/.test(stage)) throw new Error(`not an import stage: ${stage}`);
 }
 
 /** Rows that rows.ts accepted, as chunks in a conversion table's column order (CONVERTED_COLUMNS). */

@@ -20,7 +20,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse as parseCsv } from 'csv-parse';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import type { Logger } from 'pino';
-import type { CsvImportStore, IdentityStore, ImportedRow, NewLink, ProfilePatch } from '../identity/types.js';
+import type { CsvImportStore, IdentityStore, ImportedRow, NewLink, ProfilePatch, StagedRows } from '../identity/types.js';
 import type { Config } from '../platform/config.js';
 import { uuidv7 } from '../platform/crypto.js';
 import { ApiError, fail } from '../platform/errors.js';
@@ -292,32 +292,41 @@ export class IdentityImportService {
     const columns = headerColumns(await readFirstLine(header.path));
     const reader = new RowReader(columns);
     const native = this.native();
+    const org = run.record.organization_id;
     run.progress.bytes_read += header.bytes;
-    for (const piece of pieces) {
-      if (this.stopping) throw new Stopped();
-      const done = piece.simple && native ? await this.storePiece(run, native, piece, columns, split.newline, reader) : false;
-      if (!done) {
+    // The store reads and checks the next piece while it writes this one.
+    const stage = (piece: CsvPiece | undefined): Promise<StagedRows | null> => {
+      if (!piece?.simple || !native) return Promise.resolve(null);
+      const staged = native.stageCsv(org, { path: piece.path, columns, newline: split.newline, rows: piece.lines });
+      staged.catch(() => undefined);
+      return staged;
+    };
+    let next = stage(pieces[0]);
+    try {
+      for (let k = 0; k < pieces.length; k++) {
+        const piece = pieces[k] as CsvPiece;
+        const staged = await next;
+        next = stage(pieces[k + 1]);
+        if (staged && native) {
+          await this.storePiece(run, native, piece, staged, reader);
+          continue;
+        }
+        if (this.stopping) throw new Stopped();
         const before = run.progress.bytes_read;
         await this.readRows(run, createReadStream(piece.path), (source) =>
           csvRows(source, { columns, line: piece.firstLine, newline: split.newline }),
         );
         run.progress.bytes_read = before + piece.bytes;
       }
+    } finally {
+      // A piece staged ahead of a failure is dropped.
+      const ahead = await next.catch(() => null);
+      if (ahead && native) await native.discardCsv(ahead.stage).catch(() => undefined);
     }
   }
 
-  /** One simple piece through the store's CSV reader; false when it must be read here instead. */
-  private async storePiece(
-    run: Run,
-    native: CsvImportStore,
-    piece: CsvPiece,
-    columns: readonly string[],
-    newline: SplitCsv['newline'],
-    reader: RowReader,
-  ): Promise<boolean> {
-    const org = run.record.organization_id;
-    const staged = await native.stageCsv(org, { path: piece.path, columns, newline, rows: piece.lines });
-    if (!staged) return false;
+  /** A piece the store has read and checked (`staged`): rows.ts judges the rows SQL did not vouch for, then the store writes it. */
+  private async storePiece(run: Run, native: CsvImportStore, piece: CsvPiece, staged: StagedRows, reader: RowReader): Promise<void> {
     const more: ImportedRow[] = [];
     const rejected: ImportError[] = [];
     try {
@@ -327,7 +336,7 @@ export class IdentityImportService {
         if (result.ok) more.push({ index, patch: result.patch, visitorId: result.visitorId });
         else rejected.push({ line: piece.firstLine + index, reason: result.reason });
       }
-      await native.commitCsv(org, staged.stage, more, run.record.created_at);
+      await native.commitCsv(run.record.organization_id, staged.stage, more, run.record.created_at);
     } catch (err) {
       await native.discardCsv(staged.stage).catch(() => undefined);
       throw err;
@@ -340,7 +349,6 @@ export class IdentityImportService {
     for (const e of rejected.slice(0, MAX_ERRORS - errors.length)) errors.push(e);
     progress.bytes_read += piece.bytes;
     await run.report();
-    return true;
   }
 
   /** Rows parsed here, written in batches; the parsing of the next batch overlaps the store writing this one. */
