@@ -18,8 +18,6 @@ import {
   type DuckDBType,
   type DuckDBValue,
   INTEGER,
-  LIST,
-  listValue,
   VARCHAR,
 } from '@duckdb/node-api';
 import type { AudienceResultsStore } from '../audiences/results.js';
@@ -40,16 +38,7 @@ import { AUDIENCE_DDL, DuckDbAudiences } from './audience-duckdb.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
 import { CONVERTED_COLUMNS, convertSql, dedupeSql, linksSql, readCsvSql } from './identity-import-duckdb.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
-import {
-  applyPeople,
-  defaultFields,
-  IDENTITY_COLUMNS,
-  lookupPeople,
-  needsJoin,
-  type PagePlan,
-  pagePlan,
-  resolvePage,
-} from './resolution.js';
+import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage } from './resolution.js';
 import {
   type AnalyticsStore,
   type ArrowType,
@@ -89,7 +78,7 @@ const COMPARISON: Record<Exclude<FilterOp, 'like' | 'not_null'>, string> = {
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
 const ORDER_BY = 'ORDER BY ts_millis, event_id';
-/** A page's first try reads this much of its time range (see pageInTwoPhases). */
+/** A page's first try reads this much of its time range (see firstRows). */
 const NARROW_MS = 3_600_000;
 
 /**
@@ -261,85 +250,44 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       keyset = `(ts_millis > ${ts} OR (ts_millis = ${ts} AND event_id > ${id}))`;
     }
     const page = `LIMIT ${p.add(BigInt(q.limit), BIGINT)} OFFSET ${p.add(BigInt(offset), BIGINT)}`;
-    if (!join && !(q.distinct && q.distinct.length > 0)) {
-      const from = Math.max(q.startMs, q.after?.ts_millis ?? q.startMs);
-      const found = await this.pageInTwoPhases(
-        q.organizationId,
-        {
-          where: `${where}${keyset ? ` AND ${keyset}` : ''}`,
-          page,
-          limit: q.limit,
-          p,
-          narrowTo: q.endMs - from > NARROW_MS ? from + NARROW_MS : null,
-        },
-        plan,
-        fields,
-        opts.signal,
-      );
-      if (found) return found;
-    }
-    let sql: string;
+    let rows: DuckDBValue[][];
     if (q.distinct && q.distinct.length > 0) {
       const keys = checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ');
       // The keyset applies after deduplication, or a page boundary would change which row is first.
-      sql =
+      const sql =
         `SELECT ${projection} FROM (SELECT *, row_number() OVER (PARTITION BY ${keys} ${ORDER_BY}) AS delivr_rn ` +
         `FROM ${source} WHERE ${where}) WHERE delivr_rn = 1${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
+      rows = await this.read(sql, p, opts.signal);
     } else {
-      sql = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
+      const select = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''}`;
+      rows = await this.firstRows(select, page, p, q, opts.signal);
     }
-    const records = toRecords(await this.read(sql, p, opts.signal), plan.read);
+    const records = toRecords(rows, plan.read);
     return resolvePage(this, q.organizationId, records, fields, plan);
   }
 
   /**
-   * A page in two phases. First the page's row ids, with the two ordering columns (and the visitor
-   * and HEM that resolution needs), from a top-N over those few columns; tried first on the first
-   * hour of the range (`narrowTo`), which zone maps let DuckDB read alone, and on the whole range
-   * only when that hour holds fewer rows than the page (the first rows of a prefix of the range are
-   * the range's first rows). Then, at once, those rows' columns, read within the time span the ids
-   * cover (a filter on rowid alone reads the rowid of every row of the table), and the people behind
-   * them (links, then profiles) on another connection. At 10M events this took a resolved page from
-   * 31 to about 12 ms of DuckDB time (bench/identity). null when the rows moved between the phases
-   * (a checkpoint compacting deleted rows renumbers them): the caller reads the page in one statement.
+   * The first rows of `select` in time order (a page): tried first on the range's first hour, which
+   * zone maps let DuckDB read alone, and on the whole range only when that hour holds fewer rows
+   * than the page (the first rows of a prefix of the range are the range's first rows). At 10M
+   * events, a page over a day of the busiest pixel read its 91,000 rows to sort them; the first
+   * hour holds about 3,800.
    */
-  private async pageInTwoPhases(
-    organizationId: string,
-    q: { where: string; page: string; limit: number; p: Params; narrowTo: number | null },
-    plan: PagePlan,
-    fields: readonly FieldName[],
+  private async firstRows(
+    select: string,
+    page: string,
+    p: Params,
+    q: Pick<PageQuery, 'startMs' | 'endMs' | 'after' | 'limit'>,
     signal: AbortSignal | undefined,
-  ): Promise<EventRecord[] | null> {
-    const select = `SELECT rowid, event_id, ts_millis${plan.resolve ? ', visitor_id, hem_sha256' : ''} FROM events WHERE `;
-    let ids: DuckDBValue[][] | null = null;
-    if (q.narrowTo !== null) {
-      const narrow = pick(q.p, q.p.values.length);
-      const cut = narrow.add(toBigInt(q.narrowTo, 'narrowTo'), BIGINT);
-      ids = await this.read(`${select}${q.where} AND ts_millis < ${cut} ${ORDER_BY} ${q.page}`, narrow, signal);
-      if (ids.length < q.limit) ids = null;
+  ): Promise<DuckDBValue[][]> {
+    const from = Math.max(q.startMs, q.after?.ts_millis ?? q.startMs);
+    if (q.endMs - from > NARROW_MS) {
+      const narrow = pick(p, p.values.length);
+      const cut = narrow.add(toBigInt(from + NARROW_MS, 'startMs'), BIGINT);
+      const rows = await this.read(`${select} AND ts_millis < ${cut} ${ORDER_BY} ${page}`, narrow, signal);
+      if (rows.length >= q.limit) return rows;
     }
-    ids ??= await this.read(`${select}${q.where} ${ORDER_BY} ${q.page}`, q.p, signal);
-    if (ids.length === 0) return [];
-    const found = ids.map((r) => ({
-      event_id: fromDuck(r[1] ?? null),
-      visitor_id: plan.resolve ? fromDuck(r[3] ?? null) : null,
-      hem_sha256: plan.resolve ? fromDuck(r[4] ?? null) : null,
-    }));
-    // The ids come in time order: the first and the last bound the span to read.
-    const first = ids[0]?.[2] as bigint;
-    const last = ids[ids.length - 1]?.[2] as bigint;
-    const [rows, people] = await Promise.all([
-      this.read(
-        `SELECT ${plan.read.map(quoteIdent).join(', ')}, event_id FROM events WHERE ts_millis BETWEEN $2 AND $3 AND rowid = ANY($1) ${ORDER_BY}`,
-        { values: [listValue(ids.map((r) => r[0] as bigint)), first, last], types: [LIST(BIGINT), BIGINT, BIGINT] },
-        signal,
-      ),
-      plan.resolve ? lookupPeople(this, organizationId, found, fields) : null,
-    ]);
-    const at = plan.read.length;
-    if (rows.length !== ids.length || rows.some((r, i) => r[at] !== found[i]?.event_id)) return null;
-    const records = toRecords(rows, plan.read);
-    return people ? applyPeople(records, fields, people) : records;
+    return this.read(`${select} ${ORDER_BY} ${page}`, p, signal);
   }
 
   async countEvents(q: EventQuery, opts: QueryOptions = {}): Promise<number> {

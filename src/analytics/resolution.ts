@@ -58,7 +58,7 @@ export interface PagePeople {
  * Looks up the people of a page's rows (only `visitor_id` and `hem_sha256` of each are read): the
  * links of its visitors, then the profiles of their people when `fields` asks for identity fields.
  */
-export async function lookupPeople(
+async function lookupPeople(
   store: IdentityStore,
   organizationId: string,
   rows: readonly EventRecord[],
@@ -79,7 +79,7 @@ const hemOf = (r: EventRecord, links: ReadonlyMap<string, string>): string | nul
   typeof r.visitor_id === 'string' ? (links.get(r.visitor_id) ?? null) : typeof r.hem_sha256 === 'string' ? r.hem_sha256 : null;
 
 /** The page's rows resolved with `people`, exactly `fields` per row. */
-export function applyPeople(rows: readonly EventRecord[], fields: readonly FieldName[], people: PagePeople): EventRecord[] {
+function applyPeople(rows: readonly EventRecord[], fields: readonly FieldName[], people: PagePeople): EventRecord[] {
   return rows.map((r) => {
     const hem = hemOf(r, people.links);
     const profile = hem ? people.profiles.get(hem) : undefined;

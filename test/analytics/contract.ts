@@ -453,6 +453,13 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
         // A range starting half-way through the first hour; one whose first hour holds no row.
         expect(await pageIds({ ...t.q, startMs: T0 + 1800 * 1000, limit: 8 })).toEqual(ids(12).slice(0, 8));
         expect(await pageIds({ ...t.q, startMs: T0 + 2 * HOUR, limit: 8 })).toEqual(ids(25).slice(0, 8));
+        // The same through the plan that joins links and profiles (a filter on a resolved field).
+        const unresolved = { ...t.q, raw: false, filter: f('resolved:eq:false') };
+        for (const limit of [7, 22]) {
+          const paged: unknown[] = [];
+          for (let offset = 0; offset < rows.length; offset += limit) paged.push(...(await pageIds({ ...unresolved, limit, offset })));
+          expect(paged, `joined, limit ${limit}`).toEqual(ids());
+        }
       });
     });
 
