@@ -5,8 +5,8 @@
 //
 // Two plans, chosen per query: when the filter or distinct name a resolved field, the engine joins
 // events with links and profiles in SQL (adapters build that source); otherwise the page is read
-// from the events alone and resolved afterwards with two point lookups for the page's visitors and
-// people, which keeps the common page as fast as an unresolved one.
+// from the events alone and resolved afterwards with two lookups, the page's visitors' links, then
+// their people's profiles.
 import type { Profile } from '../identity/fields.js';
 import type { IdentityStore } from '../identity/types.js';
 import {

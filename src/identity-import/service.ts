@@ -1,11 +1,15 @@
 // Identity import: a CSV or NDJSON file of people becomes profiles (and visitor links) in the
-// analytics store. An HTTP upload is streamed to a spool file under DATA_DIR/imports while its first
+// analytics store. An HTTP upload is streamed to spool files under DATA_DIR/imports while its first
 // line is checked (an unknown column is refused before anything is stored); once the whole body is on
-// disk the caller gets 202 and the file is processed in the background, in batches: every batch one
-// mergeProfiles (later non-empty value wins, empty never erases) and one linkVisitors (source
-// `import`). Rows that cannot be stored are counted and reported with their line, never fatal.
-// Progress lives in the catalog, so any server process reports it. The CLI's --direct mode runs the
-// same processing in the foreground on a local file.
+// disk the caller gets 202 and the file is processed in the background. On a store with its own CSV
+// reader (DuckDB) a CSV upload is cut into pieces on its way to disk (pieces.ts) and the store reads,
+// checks and writes each piece itself, handing back only the rows its SQL cannot vouch for, which
+// rows.ts judges; other pieces, NDJSON, and everything on ClickHouse are parsed here, in batches:
+// every batch one mergeProfiles (later non-empty value wins, empty never erases) and one
+// linkVisitors (source `import`). Either way the same rows are stored and rejected, with the same
+// lines (test/identity-import/native.test.ts). Rows that cannot be stored are counted and reported
+// with their line, never fatal. Progress lives in the catalog, so any server process reports it. The
+// CLI's --direct mode runs the same processing in the foreground on a local file.
 //
 // Why spool rather than process while reading: the 202 means "we have your file"; a slow store then
 // never holds the upload's connection open, and a client that disconnects half-way has stored
@@ -580,8 +584,9 @@ class FirstLineGate extends Transform {
 }
 
 /**
- * Writes the upload through the gate to the spool file. The request stream itself is never destroyed
- * on a refusal (that would drop the connection before the 4xx is sent): it is only unpiped.
+ * Writes the upload through the gate to the spool (a file, or the pieces' splitter). The request
+ * stream itself is never destroyed on a refusal (that would drop the connection before the 4xx is
+ * sent): it is only unpiped.
  */
 async function spoolUpload(body: Readable, gate: FirstLineGate, sink: Writable): Promise<void> {
   const interrupted = (): void => {
