@@ -116,10 +116,11 @@ export interface ServiceOptions {
 }
 
 /** ClickHouse when CLICKHOUSE_URL is set, otherwise an embedded DuckDB file under DATA_DIR. */
-export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'duckdbThread'>): AnalyticsStore {
+export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'duckdbThread' | 'duckdbThreads'>): AnalyticsStore {
   if (config.clickhouseUrl) return new ClickHouseAnalyticsStore({ url: config.clickhouseUrl });
   const path = join(config.dataDir, 'analytics.duckdb');
-  return config.duckdbThread ? new ThreadedDuckDbStore(path) : new DuckDbAnalyticsStore(path);
+  const options = { config: { threads: String(config.duckdbThreads) } };
+  return config.duckdbThread ? new ThreadedDuckDbStore(path, options) : new DuckDbAnalyticsStore(path, options);
 }
 
 /** Everything that lives in the catalog: what the CLI and workers need, without the analytics store. */
