@@ -1,251 +1,208 @@
-// Audience build and download speed on a generated organization: people with one to three visitors
-// each, 30 days of page views over pages about three topics, profiles with seniority and company
-// size. Measures, on DuckDB (and ClickHouse when CLICKHOUSE_URL is set), the median time to build an
-// intents audience (every person's score on the three topics, the filter walked with a profile field
-// rule, the run's rows written to the analytics store: what a worker does) and the download rate of
-// the run (rows read back page by page and written as CSV, as GET .../download streams them).
+// Audience build and download speed at the issue's scale (issue 12): 10,000,000 page views over 30
+// days of 1,000,000 people with profiles, pages about three topics (bench/generate.ts makes them
+// inside the engine and keeps them on disk for the next run). Measures, on DuckDB and (with
+// CLICKHOUSE_URL) ClickHouse, what a worker does for an intents audience on the three topics with a
+// profile rule: prepare (every person's score staged in the engine, the few uncertain ones scored
+// again by score.ts) and write (filter, rank and write the run's rows in one statement), median of
+// BENCH_ROUNDS, wall and CPU time; and the download: the run read back page by page and written as
+// CSV, as GET .../download streams it. The baseline, measured in the same run: a count of the
+// distinct visitors among the organization's page views over the 70 days the scores read.
 //
-//   npx tsx bench/audience.ts                                 1,000,000 page views, 100,000 profiles
-//   BENCH_EVENTS=10000000 BENCH_PEOPLE=1000000 npx tsx bench/audience.ts   (the issue's scale)
-import { randomUUID } from 'node:crypto';
+//   npx tsx bench/audience.ts                                           the issue's scale
+//   BENCH_EVENTS=1000000 BENCH_PEOPLE=100000 npx tsx bench/audience.ts  a tenth of it
+//   CLICKHOUSE_URL=http://127.0.0.1:8123 BENCH_CH_DATABASE=delivr_bench  also ClickHouse (tables kept there)
+//   BENCH_CACHE_DIR=/tmp/delivr-bench-cache                             where the DuckDB files stay
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse.js';
-import { DuckDbAnalyticsStore } from '../src/analytics/duckdb.js';
-import type { AnalyticsStore, EventRow } from '../src/analytics/types.js';
+import type { AnalyticsStore } from '../src/analytics/types.js';
 import { AudienceEvaluator } from '../src/audiences/evaluate.js';
 import type { FilterGroup } from '../src/audiences/filter.js';
 import { contactOf, DOWNLOAD_COLUMNS } from '../src/audiences/service.js';
-import type { NewLink, ProfilePatch } from '../src/identity/types.js';
-import type { PersonTopicScore } from '../src/intent/service.js';
-import { scoreSubjects } from '../src/intent/signals.js';
-import { type ClassifiedPage, DAY_MS } from '../src/intent/types.js';
+import { scoreRangeMs } from '../src/intent/score-sql.js';
+import { IntentService } from '../src/intent/service.js';
 import { csvLines } from '../src/platform/csv.js';
-import { seededRandom } from '../src/platform/random.js';
+import type { TaxonomyService } from '../src/taxonomy/service.js';
+import { clickhouseWorkload, duckdbWorkload, type Workload, type WorkloadSpec } from './generate.js';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 100_000);
+const SPEC: WorkloadSpec = {
+  name: 'audience',
+  seed: 11,
+  events: Number(process.env.BENCH_EVENTS ?? 10_000_000),
+  people: Number(process.env.BENCH_PEOPLE ?? 1_000_000),
+  days: 30,
+  companies: 5000,
+  pages: 600,
+  topics: ['topic-a', 'topic-b', 'topic-c'],
+  maxTopicsPerPage: 1,
+  noTopicShare: 0.25,
+};
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const DAYS = 30;
-const TOPICS = ['topic-a', 'topic-b', 'topic-c'];
-const NOW = Date.now();
-const AS_OF = Math.floor(NOW / DAY_MS);
-const SENIORITY = ['cxo', 'vp', 'director', 'manager', 'staff'];
+const WINDOW_DAYS = 14;
+const CACHE_DIR = process.env.BENCH_CACHE_DIR ?? join(tmpdir(), 'delivr-bench-cache');
+const FILTER: FilterGroup = {
+  op: 'AND',
+  rules: [
+    { type: 'INTENT', topic_ids: [...SPEC.topics], min_score: 50 },
+    { field: 'seniority_level', operator: 'in', value: ['cxo', 'vp', 'director', 'manager'] },
+  ],
+};
 
 const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const s = (ms: number): string => (ms / 1000).toFixed(2);
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
-async function fill(s: AnalyticsStore, org: string): Promise<{ insertMs: number }> {
-  const rnd = seededRandom(11);
-  // 600 pages, each about one of the three topics; a third of them unrelated to any.
-  const pages: ClassifiedPage[] = Array.from({ length: 600 }, (_, i) => ({
-    url: `https://bench.example/p${i}`,
-    title: `Page ${i}`,
-    description: '',
-    heading: '',
-    topics: i % 4 === 3 ? [] : [{ topic_id: TOPICS[i % 3] as string, relevance: 40 + Math.floor(rnd() * 61) }],
-    version: 'bench',
-    classified_at: 1,
-  }));
-  const t0 = performance.now();
-  // 5,000 people (up to 15,000 visitors) per call: ClickHouse 18.16 refuses longer IN lists.
-  for (let start = 0; start < PEOPLE; start += 5000) {
-    const profiles: ProfilePatch[] = [];
-    const links: NewLink[] = [];
-    for (let i = start; i < Math.min(PEOPLE, start + 5000); i++) {
-      const h = i.toString(16).padStart(64, '0');
-      profiles.push({
-        hem_sha256: h,
-        hem_md5: h.slice(0, 32),
-        hem_sha1: null,
-        first_name: `First${i}`,
-        seniority_level: SENIORITY[i % SENIORITY.length] as string,
-        company_employee_count: (i * 37) % 5000,
-        company_domain: `company-${i % 5000}.example`,
-      });
-      for (let k = 0; k < 1 + (i % 3); k++) links.push({ visitor_id: `v-${i}-${k}`, hem_sha256: h, source: 'form', at: 1 });
-    }
-    await s.mergeProfiles(org, profiles, 1);
-    await s.linkVisitors(org, links);
+/** CPU seconds of a local process (user + system), from /proc; null when it cannot be read. */
+function processCpu(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
   }
-  await s.savePages(org, pages);
-  const pixel = randomUUID();
-  let batch: EventRow[] = [];
-  for (let n = 0; n < EVENTS; n++) {
-    // A quarter of the views are strangers'; people read unevenly (the first ones more), recent days more.
-    const person = Math.floor(rnd() ** 2 * PEOPLE);
-    const visitor = rnd() < 0.25 ? `stranger-${Math.floor(rnd() * PEOPLE)}` : `v-${person}-${Math.floor(rnd() * (1 + (person % 3)))}`;
-    const ts = (AS_OF - Math.floor(rnd() ** 1.5 * DAYS)) * DAY_MS + Math.floor(rnd() * DAY_MS);
-    batch.push(eventRow(org, pixel, `e-${n}`, Math.min(ts, NOW), visitor, (pages[Math.floor(rnd() * pages.length)] as ClassifiedPage).url));
-    if (batch.length === 50_000) {
-      await s.appendEvents(batch);
-      batch = [];
-    }
-  }
-  if (batch.length) await s.appendEvents(batch);
-  return { insertMs: performance.now() - t0 };
 }
 
-function eventRow(org: string, pixel: string, id: string, ts: number, visitor: string, url: string): EventRow {
-  const nulls = {
-    session_id: null,
-    path: null,
-    referrer: null,
-    title: null,
-    user_agent: null,
-    browser: null,
-    os: null,
-    device_type: null,
-    ip: null,
-    language: null,
-    screen_width: null,
-    screen_height: null,
-    utm_source: null,
-    utm_medium: null,
-    utm_campaign: null,
-    utm_term: null,
-    utm_content: null,
-    event_data: null,
-    hem_sha256: null,
-    country: null,
-    region: null,
-    city: null,
-    asn: null,
-    network_org: null,
-    network_type: null,
-    description: null,
-    heading: null,
-  };
-  return {
-    ...nulls,
-    event_id: id,
-    event_type: 'page_view',
-    ts_millis: ts,
-    received_millis: ts,
-    organization_id: org,
-    project_id: 'bench',
-    pixel_id: pixel,
-    visitor_id: visitor,
-    url,
-    is_bot: false,
-    resolved: false,
-  };
+/** The local ClickHouse server's pid (the one listening on the URL's port), for its CPU time. */
+function clickhousePid(url: string): number | null {
+  try {
+    const port = new URL(url).port || '8123';
+    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+    const m = /pid=([0-9]+)/.exec(out);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+interface Timed {
+  wallMs: number;
+  cpuMs: number;
+  serverCpuS: number | null;
+}
+
+async function timed<T>(fn: () => Promise<T>, serverPid: number | null): Promise<Timed & { value: T }> {
+  const cpu = process.cpuUsage();
+  const server = processCpu(serverPid);
   const t0 = performance.now();
   const value = await fn();
-  return { ms: performance.now() - t0, value };
+  const wallMs = performance.now() - t0;
+  const used = process.cpuUsage(cpu);
+  const serverAfter = processCpu(serverPid);
+  return {
+    value,
+    wallMs,
+    cpuMs: (used.user + used.system) / 1000,
+    serverCpuS: server === null || serverAfter === null ? null : serverAfter - server,
+  };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
-async function run(name: string, s: AnalyticsStore): Promise<void> {
-  const org = randomUUID();
-  await s.init();
-  const { insertMs } = await fill(s, org);
-  // IntentService.peopleScores without the taxonomy (the pages are classified already).
-  const evaluator = new AudienceEvaluator({
-    analytics: s,
-    intent: {
-      peopleScores: async (organizationId, q): Promise<PersonTopicScore[]> =>
-        (
-          await scoreSubjects(s, {
-            organizationId,
-            subject: { kind: 'people' },
-            asOfDay: AS_OF,
-            windowDays: q.windowDays,
-            topicIds: q.topicIds,
-          })
-        )
-          .filter((x) => x.intent_score >= q.minScore)
-          .map((x) => ({
-            hem_sha256: x.subject,
-            topic_id: x.topic_id,
-            intent_score: x.intent_score,
-            intent_frequency: x.intent_frequency,
-            surging: x.surging,
-          })),
-    },
-    pixelIdsEver: async () => [],
-    now: () => NOW,
-  });
-  const filter: FilterGroup = {
-    op: 'AND',
-    rules: [
-      { type: 'INTENT', topic_ids: TOPICS, min_score: 50 },
-      { field: 'seniority_level', operator: 'in', value: ['cxo', 'vp', 'director', 'manager'] },
-    ],
-  };
-  // Where a build's time goes: the scores alone.
-  const scoring = await timed(() =>
-    scoreSubjects(s, { organizationId: org, subject: { kind: 'people' }, asOfDay: AS_OF, windowDays: 14, topicIds: TOPICS }),
+async function run(name: string, store: AnalyticsStore, w: Workload, serverPid: number | null): Promise<void> {
+  const org = w.organizationId;
+  log(
+    `${name}: ${SPEC.events.toLocaleString()} page views over ${SPEC.days} days, ${SPEC.people.toLocaleString()} profiles, ` +
+      `${SPEC.topics.length} topics; ${w.cached ? 'reused from an earlier run' : 'generated'} in ${s(w.fillMs)} s; load ${load()}`,
   );
-  const builds: number[] = [];
-  let members = 0;
+  // The pages are classified already (version 'bench'): the service's reclassification finds nothing to do.
+  const taxonomy = { classifierVersion: async () => 'bench' } as unknown as TaxonomyService;
+  const intent = new IntentService(store, taxonomy, () => w.nowMs);
+  const evaluator = new AudienceEvaluator({ analytics: store, intent, pixelIdsEver: async () => [w.pixelId], now: () => w.nowMs });
+  const question = { organizationId: org, projectId: 'bench', type: 'intents' as const, filter: FILTER, windowDays: WINDOW_DAYS };
+  const range = scoreRangeMs(w.asOfDay, WINDOW_DAYS);
+  const scans: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    scans.push(
+      (
+        await timed(
+          () =>
+            store.countEvents({
+              organizationId: org,
+              pixelIds: [w.pixelId],
+              startMs: range.fromMs,
+              endMs: range.toMs,
+              distinct: ['visitor_id'],
+            }),
+          null,
+        )
+      ).wallMs,
+    );
+  }
+  const builds: (Timed & { prepareMs: number; writeMs: number; people: number })[] = [];
   let runId = '';
   for (let r = 0; r < ROUNDS; r++) {
-    runId = `run_${r}`;
-    const { ms } = await timed(async () => {
-      const e = await evaluator.evaluate({ organizationId: org, projectId: 'bench', type: 'intents', filter, windowDays: 14 });
-      for (let i = 0; i < e.members.length; i += 50_000) {
-        await s.writeAudienceRows({ organizationId: org, audienceId: 1, runId }, e.members.slice(i, i + 50_000));
-      }
-      members = e.members.length;
-    });
-    builds.push(ms);
+    const previous = runId;
+    runId = `run_${Date.now()}_${r}`;
+    let prepareMs = 0;
+    const t = await timed(async () => {
+      const t0 = performance.now();
+      const prepared = await evaluator.prepare(question);
+      prepareMs = performance.now() - t0;
+      return prepared.write({ organizationId: org, audienceId: 1, runId });
+    }, serverPid);
+    builds.push({ ...t, prepareMs, writeMs: t.wallMs - prepareMs, people: t.value.recordCount });
+    if (previous) await store.deleteAudienceRuns(org, 1, [previous]);
   }
+  const mid = [...builds].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(builds.length / 2)] as (typeof builds)[number];
+  const people = mid.people;
   const downloads: number[] = [];
   let bytes = 0;
   for (let r = 0; r < 3; r++) {
-    const { ms } = await timed(async () => {
+    const t = await timed(async () => {
       bytes = csvLines([DOWNLOAD_COLUMNS]).length;
       let after = -1;
       for (;;) {
-        const rows = await s.readAudienceRows({ organizationId: org, audienceId: 1, runId }, { afterRank: after, limit: 10_000 });
+        const rows = await store.readAudienceRows({ organizationId: org, audienceId: 1, runId }, { afterRank: after, limit: 10_000 });
         if (rows.length === 0) break;
         after = rows[rows.length - 1]?.rank ?? after;
-        const page = rows.map(contactOf);
-        bytes += csvLines(page.map((c) => DOWNLOAD_COLUMNS.map((k) => c[k]))).length;
+        bytes += csvLines(rows.map(contactOf).map((c) => DOWNLOAD_COLUMNS.map((k) => c[k]))).length;
       }
-    });
-    downloads.push(ms);
+    }, null);
+    downloads.push(t.wallMs);
   }
+  await store.deleteAudienceRuns(org, 1, 'all');
+  const scan = median(scans);
   const dl = median(downloads);
+  log(`  baseline: distinct visitors among the organization's page views over the 70 days scored, median of 3: ${s(scan)} s`);
   log(
-    `${name}: ${EVENTS.toLocaleString()} page views over ${DAYS} days, ${PEOPLE.toLocaleString()} profiles, ${TOPICS.length} topics, loaded in ${(insertMs / 1000).toFixed(1)} s`,
+    `  audience build (prepare + write), median of ${ROUNDS}: ${s(mid.wallMs)} s wall (${(mid.wallMs / scan).toFixed(1)}x baseline), ` +
+      `${s(mid.cpuMs)} s CPU in this process${mid.serverCpuS === null ? '' : `, ${mid.serverCpuS.toFixed(2)} s CPU in the ClickHouse server (all its clients)`}; ` +
+      `${people.toLocaleString()} people`,
   );
+  log(`    of which prepare (stage the scores) ${s(mid.prepareMs)} s, write (filter, rank, write the rows) ${s(mid.writeMs)} s`);
+  log(`    all builds (wall / CPU): ${builds.map((b) => `${s(b.wallMs)}/${s(b.cpuMs)}`).join(', ')} s`);
   log(
-    `  audience build (score everyone, filter, write the run), median of ${ROUNDS}: ${(median(builds) / 1000).toFixed(2)} s for ${members.toLocaleString()} people`,
-  );
-  log(
-    `    all builds: ${builds.map((b) => (b / 1000).toFixed(2)).join(', ')} s; of which scoring everyone: ${(scoring.ms / 1000).toFixed(2)} s`,
-  );
-  log(
-    `  download (read the run, CSV), median of 3: ${(dl / 1000).toFixed(2)} s, ${Math.round(members / (dl / 1000)).toLocaleString()} rows/s, ${(bytes / 1e6).toFixed(1)} MB`,
+    `  download (read the run, CSV), median of 3: ${s(dl)} s, ${Math.round(people / (dl / 1000)).toLocaleString()} rows/s, ` +
+      `${(bytes / 1e6).toFixed(1)} MB; load ${load()}`,
   );
 }
 
 async function main(): Promise<void> {
-  const duck = new DuckDbAnalyticsStore(':memory:');
+  const duck = await duckdbWorkload(SPEC, CACHE_DIR);
   try {
-    await run('DuckDB', duck);
+    await run('DuckDB', duck.store, duck.workload, null);
   } finally {
-    await duck.close();
+    await duck.store.close();
   }
-  const ch = process.env.CLICKHOUSE_URL;
-  if (ch) {
-    const url = new URL(ch);
-    url.pathname = `/bench_audience_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
-    const store = new ClickHouseAnalyticsStore({ url: url.toString(), requestTimeoutMs: 600_000 });
-    try {
-      await run('ClickHouse', store);
-    } finally {
-      await store.close();
-      await fetch(`${url.origin}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${url.pathname.slice(1)}`)}`, { method: 'POST' });
-    }
-  } else {
+  const url = process.env.CLICKHOUSE_URL;
+  if (!url) {
     log('ClickHouse: skipped (set CLICKHOUSE_URL)');
+    return;
+  }
+  const ch = await clickhouseWorkload(SPEC, url, process.env.BENCH_CH_DATABASE ?? 'delivr_bench');
+  try {
+    await run('ClickHouse', ch.store, ch.workload, clickhousePid(url));
+  } finally {
+    await ch.store.close();
+    await ch.admin.close();
   }
 }
 

@@ -151,9 +151,11 @@ async function stopTarget(t: Target | null): Promise<void> {
 }
 
 async function benchEngine(name: string, env: Record<string, string>): Promise<void> {
-  // Server settings to try (e.g. DUCKDB_THREAD=false INGEST_MAX_DELAY_MS=5, the earlier defaults).
+  // Server settings to try (e.g. DUCKDB_THREAD=false INGEST_MAX_DELAY_MS=5, the earlier defaults; DUCKDB_THREADS=2).
   const tuning = Object.fromEntries(
-    ['DUCKDB_THREAD', 'INGEST_MAX_DELAY_MS', 'INGEST_MAX_ROWS'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])),
+    ['DUCKDB_THREAD', 'DUCKDB_THREADS', 'INGEST_MAX_DELAY_MS', 'INGEST_MAX_ROWS'].flatMap((k) =>
+      process.env[k] ? [[k, process.env[k] as string]] : [],
+    ),
   );
   const target = await startTarget({ ...tuning, ...env });
   // BENCH_COMPARE=1 (DuckDB): a second server with the earlier defaults (store on the event loop,

@@ -5,6 +5,7 @@
 //   npx tsx bench/query.ts                  10,000,000 events
 //   BENCH_EVENTS=1000000 npx tsx bench/query.ts
 //   BENCH_BATCH=245760 BENCH_RUNS=20 BENCH_KEEP=1 (keep the database file and print its path)
+//   DUCKDB_THREADS=2 (DuckDB's threads; by default the server's: every core but one)
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx bench/query.ts   also runs the same on ClickHouse
 //     (in a scratch database it drops afterwards) and prints the two engines side by side
 
@@ -16,12 +17,15 @@ import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from '../src/analytics/duckdb.js';
 import { parseFilter } from '../src/analytics/filter.js';
 import type { AnalyticsStore, EventQuery, EventRow } from '../src/analytics/types.js';
+import { defaultDuckDbThreads } from '../src/platform/config.js';
 
 const EVENTS = intEnv('BENCH_EVENTS', 10_000_000);
 // Two DuckDB row groups (122,880 rows each): batches this large are written straight to the data
 // file as compressed row groups instead of through the WAL, about twice as fast as 100,000 rows.
 const BATCH_DEFAULT = intEnv('BENCH_BATCH', 245_760);
 const RUNS = intEnv('BENCH_RUNS', 20);
+/** DuckDB's threads, as the server sets them (DUCKDB_THREADS). */
+const DUCKDB_THREADS = intEnv('DUCKDB_THREADS', defaultDuckDbThreads());
 const DAYS = 60;
 const DAY = 86_400_000;
 const END = Date.UTC(2026, 3, 1);
@@ -314,14 +318,17 @@ async function runEngine(engine: Engine): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  log(`delivr analytics bench: ${EVENTS.toLocaleString('en')} events, ${pixels.length} pixels in 3 organizations, ${DAYS} days`);
+  log(
+    `delivr analytics bench: ${EVENTS.toLocaleString('en')} events, ${pixels.length} pixels in 3 organizations, ${DAYS} days; ` +
+      `DuckDB on ${DUCKDB_THREADS} threads`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'delivr-bench-'));
   const path = join(dir, 'analytics.duckdb');
   const engines: Engine[] = [
     {
       name: 'duckdb',
       batch: BATCH_DEFAULT,
-      open: () => new DuckDbAnalyticsStore(path),
+      open: () => new DuckDbAnalyticsStore(path, { config: { threads: String(DUCKDB_THREADS) } }),
       bytes: async () => fileBytes(path),
       cleanup: async () => {
         if (process.env.BENCH_KEEP) log(`kept ${path}`);

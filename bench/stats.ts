@@ -1,10 +1,11 @@
 // Benchmark of the traffic stats: one project's 10M events over 30 days (visits of a few page views
 // each, with clicks, scrolls and form events between them, from a few hundred thousand returning
 // visitors), then the calls the dashboard's overview makes, each timed alone (p50, p90) and all
-// together as the page sends them (in parallel, through the query gate with the default share of two
-// queries at once per organization), on DuckDB (the threaded store the server runs, its rollups
-// folded) and, with CLICKHOUSE_URL, on ClickHouse. Each line has the process's CPU time per call
-// (all threads) next to the wall time, and the load average when the run started.
+// together as the page sends them (in parallel, through the query gate with the server's default
+// share of queries at once per organization, QUERY_CONCURRENCY_PER_ORG), on DuckDB (the threaded
+// store the server runs, on its default threads, DUCKDB_THREADS, its rollups folded) and, with
+// CLICKHOUSE_URL, on ClickHouse. Each line has the process's CPU time per call (all threads) next to
+// the wall time, and the load average when the run started.
 //
 //   npm run bench:stats                     10,000,000 events
 //   BENCH_EVENTS=1000000 npm run bench:stats
@@ -25,11 +26,15 @@ import { ThreadedDuckDbStore } from '../src/analytics/duckdb-threaded.js';
 import { QueryGate } from '../src/analytics/query-gate.js';
 import type { BreakdownQuery, BucketSpec, StatsScope } from '../src/analytics/stats.js';
 import type { AnalyticsStore, EventRow, QueryOptions } from '../src/analytics/types.js';
+import { defaultDuckDbThreads } from '../src/platform/config.js';
 import { seededRandom } from '../src/platform/random.js';
 import { DAY_MS, localDay, offsetPieces, startOfLocalDay } from '../src/platform/time-zone.js';
 import { eventRow } from '../test/support/events.js';
 
 const EVENTS = intEnv('BENCH_EVENTS', 10_000_000);
+/** DuckDB's threads and the queries one organization runs at once, as the server sets them by default. */
+const DUCKDB_THREADS = intEnv('DUCKDB_THREADS', defaultDuckDbThreads());
+const PER_ORGANIZATION = intEnv('QUERY_CONCURRENCY_PER_ORG', 1);
 const RUNS = intEnv('BENCH_RUNS', 15);
 const BATCH = intEnv('BENCH_BATCH', 245_760);
 const ZONE = 'America/New_York';
@@ -216,7 +221,7 @@ async function time(engine: string, label: string, once: () => Promise<unknown>)
 /** The calls the overview page makes for a period (src/stats/service.ts turns each into these). */
 function overviewCalls(s: AnalyticsStore, days: number, filter?: StatsScope['filter']): [string, () => Promise<unknown>][] {
   // As src/stats/service.ts runs them: each call one turn of the organization's share.
-  const gate = new QueryGate({ timeoutMs: 120_000, perOrganization: 2, queuePerOrganization: 64 });
+  const gate = new QueryGate({ timeoutMs: 120_000, perOrganization: PER_ORGANIZATION, queuePerOrganization: 64 });
   const gated = (work: (o: QueryOptions) => Promise<unknown>) => () => gate.run(ORG, undefined, work);
   const endDay = localDay(END - 1, ZONE) + 1;
   const startMs = startOfLocalDay(endDay - days, ZONE);
@@ -332,7 +337,7 @@ async function runEngine(engine: Engine): Promise<void> {
 
 async function main(): Promise<void> {
   log(
-    `delivr stats bench: one project, ${DAYS} days in ${ZONE}; load average ${loadavg()
+    `delivr stats bench: one project, ${DAYS} days in ${ZONE}; DuckDB on ${DUCKDB_THREADS} threads, ${PER_ORGANIZATION} queries of an organization at once; load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
@@ -344,7 +349,7 @@ async function main(): Promise<void> {
       name: 'duckdb',
       batch: BATCH,
       loaded: Boolean(kept),
-      open: () => new ThreadedDuckDbStore(path),
+      open: () => new ThreadedDuckDbStore(path, { config: { threads: String(DUCKDB_THREADS) } }),
       settle: (store) => (store as ThreadedDuckDbStore).foldStats(),
       cleanup: async () => {
         if (process.env.BENCH_KEEP || kept) log(`kept ${path}`);

@@ -118,10 +118,12 @@ export interface ServiceOptions {
 }
 
 /** ClickHouse when CLICKHOUSE_URL is set, otherwise an embedded DuckDB file under DATA_DIR. */
-export function openAnalytics(config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'duckdbThread' | 'statsFoldDelayMs'>): AnalyticsStore {
+export function openAnalytics(
+  config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'duckdbThread' | 'duckdbThreads' | 'statsFoldDelayMs'>,
+): AnalyticsStore {
   if (config.clickhouseUrl) return new ClickHouseAnalyticsStore({ url: config.clickhouseUrl });
   const path = join(config.dataDir, 'analytics.duckdb');
-  const options = { statsFoldDelayMs: config.statsFoldDelayMs };
+  const options = { config: { threads: String(config.duckdbThreads) }, statsFoldDelayMs: config.statsFoldDelayMs };
   return config.duckdbThread ? new ThreadedDuckDbStore(path, options) : new DuckDbAnalyticsStore(path, options);
 }
 

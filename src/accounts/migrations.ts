@@ -3,12 +3,8 @@
 // choice whether its API keys must send their secret; and the sign-ups waiting for their emailed
 // confirmation (LOGIN_HIDE_UNKNOWN_USERS). Registered after the core migrations in
 // src/catalog/migrations.ts.
-import { type Kysely, type Migration, sql } from 'kysely';
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
-type AnyDb = Kysely<any>;
-
-const ms = 'bigint';
+import { type Migration, sql } from 'kysely';
+import { type AnyDb, ms } from '../catalog/migration-kit.js';
 
 export const accountSecurityMigrations: Record<string, Migration> = {
   '0007_account_security': {

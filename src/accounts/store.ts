@@ -102,21 +102,7 @@ export class PasswordResetsStore {
 
   /** Consumes a reset token once; returns its user id, or undefined when unknown, used or expired. */
   async consumePasswordReset(tokenHash: string, now: number): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('password_resets')
-      .select(['id', 'user_id'])
-      .where('token_hash', '=', tokenHash)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const r = await this.db
-      .updateTable('password_resets')
-      .set({ used_at: now })
-      .where('id', '=', row.id)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0 ? row.user_id : undefined;
+    return (await consumeToken(this.db, 'password_resets', tokenHash, now))?.user_id;
   }
 }
 
@@ -131,20 +117,31 @@ export class SignupRequestsStore {
 
   /** Consumes a confirmation token once; the request, or undefined when unknown, used or expired. */
   async consumeSignupRequest(tokenHash: string, now: number): Promise<SignupRequest | undefined> {
-    const row = await this.db
-      .selectFrom('signup_requests')
-      .selectAll()
-      .where('token_hash', '=', tokenHash)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const r = await this.db
-      .updateTable('signup_requests')
-      .set({ used_at: now })
-      .where('id', '=', row.id)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0 ? { ...row, used_at: now } : undefined;
+    return consumeToken(this.db, 'signup_requests', tokenHash, now);
   }
+}
+
+/**
+ * Consumes an emailed one-time token (a password reset, a sign-up confirmation) once: its row as
+ * consumed, or undefined when the token is unknown, used or expired. Of two concurrent calls only
+ * one marks it used. Written once over both tables (Kysely types a union of tables as one row with
+ * both tables' columns); the overload gives each caller its own row type.
+ */
+async function consumeToken<T extends 'password_resets' | 'signup_requests'>(
+  db: Kysely<CatalogDb>,
+  table: T,
+  tokenHash: string,
+  now: number,
+): Promise<Selectable<CatalogDb[T]> | undefined>;
+async function consumeToken(db: Kysely<CatalogDb>, table: 'password_resets' | 'signup_requests', tokenHash: string, now: number) {
+  const row = await db
+    .selectFrom(table)
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const r = await db.updateTable(table).set({ used_at: now }).where('id', '=', row.id).where('used_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0 ? { ...row, used_at: now } : undefined;
 }

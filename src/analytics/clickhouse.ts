@@ -9,7 +9,13 @@
 // acknowledged.
 
 import { randomUUID } from 'node:crypto';
-import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import {
+  type ClickHouseClient,
+  type ClickHouseClientConfigOptions,
+  ClickHouseLogLevel,
+  type ClickHouseSettings,
+  createClient,
+} from '@clickhouse/client';
 import type { AudienceResultsStore } from '../audiences/results.js';
 import type { Profile } from '../identity/fields.js';
 import {
@@ -26,7 +32,7 @@ import {
 import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { DAY_MS } from '../platform/time-zone.js';
-import { audienceRowsDdl, ClickHouseAudiences } from './audience-clickhouse.js';
+import { audienceRowsCells, audienceRowsDdl, audienceScoresDdl, ClickHouseAudiences } from './audience-clickhouse.js';
 import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, sqlStringList, toWellFormed } from './clickhouse-sql.js';
 import {
   type ClickHouseRollupTables,
@@ -63,6 +69,7 @@ import {
   type EventRecord,
   type EventRow,
   type FieldName,
+  type Filter,
   type FilterOp,
   type PageQuery,
   QUERY_FIELDS,
@@ -84,6 +91,12 @@ export interface ClickHouseStoreOptions {
   requestTimeoutMs?: number;
   /** Most HTTP connections open at once (default 10). */
   maxOpenConnections?: number;
+  /**
+   * A connection to use instead of HTTP (the client's `connection` hook). The tests pass chdb's
+   * in-process engine here to run the contract suite on a current ClickHouse release; `url` then
+   * only names the database.
+   */
+  connection?: ClickHouseClientConfigOptions['connection'];
 }
 
 const DEFAULT_DATABASE = 'delivr';
@@ -107,6 +120,8 @@ const IDENTITY_NAMES: ReadonlySet<string> = new Set([
   'own_hem',
   'r_hem',
 ]);
+/** The profile fields an audience rule may name (updated_at is bookkeeping). */
+const PROFILE_NAMES: ReadonlySet<string> = new Set(PROFILE_COLUMNS.map((c) => c.name).filter((n) => n !== 'updated_at'));
 /** Columns an insert names; the table may hold more (added by a newer version), filled by defaults. */
 const INSERT_COLUMNS = nonEmpty(ALL_FIELDS.map((name) => sqlIdentifier(name, FIELD_NAMES)));
 const COMPARISON: Record<Exclude<FilterOp, 'like' | 'not_null'>, string> = {
@@ -138,6 +153,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private readonly table: string;
   private readonly client: ClickHouseClient;
   private insertSettings: ClickHouseSettings = {};
+  /** Settings every read sends: only those the server knows (see createSchema). */
+  private readSettings: ClickHouseSettings = {};
   /** `database`.`<table>_profiles` and `_links`: identity lives beside its events table. */
   private readonly profiles: string;
   private readonly links: string;
@@ -155,12 +172,19 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private readonly audienceRows: string;
   /** Traffic stats rollups, fed by materialized views on the events table (clickhouse-stats.ts). */
   private readonly rollups: ClickHouseRollupTables;
+  /** `database`.`<table>_audience_scores`: the staged scores of intents audience builds. */
+  private readonly audienceScores: string;
   private readonly audiences: ClickHouseAudiences;
   readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) =>
     this.ready(() => this.audiences.writeAudienceRows(...a));
   readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.ready(() => this.audiences.readAudienceRows(...a));
   readonly deleteAudienceRuns: AudienceResultsStore['deleteAudienceRuns'] = (...a) =>
     this.ready(() => this.audiences.deleteAudienceRuns(...a));
+  readonly stageIntentScores: AudienceResultsStore['stageIntentScores'] = (...a) =>
+    this.ready(() => this.audiences.stageIntentScores(...a));
+  readonly writeIntentAudience: AudienceResultsStore['writeIntentAudience'] = (...a) =>
+    this.ready(() => this.audiences.writeIntentAudience(...a));
+  readonly dropIntentStage: AudienceResultsStore['dropIntentStage'] = (...a) => this.ready(() => this.audiences.dropIntentStage(...a));
   private version = 0;
   private readonly running = new Set<Promise<unknown>>();
   private initialized = false;
@@ -177,6 +201,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.pages = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_pages`)}`;
     this.audienceRows = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_audience_rows`)}`;
     this.rollups = rollupTables(database, this.tableName, this.table, ROLLUP_VERSION);
+    this.audienceScores = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_audience_scores`)}`;
     this.client = createClient({
       url: clientUrl,
       request_timeout: opts.requestTimeoutMs ?? 30_000,
@@ -184,6 +209,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       // Failures are thrown to the caller, which logs them with its own context.
       log: { level: ClickHouseLogLevel.OFF },
       clickhouse_settings: { max_query_size: MAX_QUERY_SIZE },
+      ...(opts.connection ? { connection: opts.connection } : {}),
     });
     this.intent = new ClickHouseIntent({
       tables: { events: this.table, links: this.links, profiles: this.profiles, pages: this.pages },
@@ -194,13 +220,19 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     });
     this.audiences = new ClickHouseAudiences({
       table: this.audienceRows,
-      select: (sql) => this.select(sql),
+      scores: { table: this.audienceScores, database, name: `${this.tableName}_audience_scores` },
+      events: this.table,
+      links: this.links,
+      profiles: this.profiles,
+      pages: this.pages,
+      select: (sql, joins) => this.select(sql, joins),
       insert: async (table, values) => {
         await this.track(this.client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }));
       },
-      command: async (sql) => {
-        await this.track(this.client.command({ query: sql }));
+      command: async (sql, joins) => {
+        await this.track(this.client.command({ query: sql, ...(joins ? { clickhouse_settings: { join_use_nulls: 1 } } : {}) }));
       },
+      profileFilterSql: (filter) => profileFilterSql(filter),
     });
   }
 
@@ -220,7 +252,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     await this.commandTolerant(`CREATE DATABASE IF NOT EXISTS ${sqlConfiguredIdentifier(this.database)}`, [DATABASE_ALREADY_EXISTS]);
 
     const [serverSettings, treeSettings] = await Promise.all([
-      this.names(`SELECT name FROM system.settings WHERE name IN ${sqlStringList(['async_insert'])}`),
+      this.names(
+        `SELECT name FROM system.settings WHERE name IN ${sqlStringList(['async_insert', 'optimize_injective_functions_inside_uniq'])}`,
+      ),
       this.names(
         `SELECT name FROM system.merge_tree_settings WHERE name IN ${sqlStringList(['fsync_after_insert', 'fsync_part_directory'])}`,
       ),
@@ -228,6 +262,11 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     // Servers with async inserts could have them switched on in a profile; ours must be synchronous.
     // 18.16 rejects unknown settings, so the setting is only sent where it exists.
     this.insertSettings = serverSettings.has('async_insert') ? { async_insert: 0 } : {};
+    // Newer servers rewrite uniqExact(tuple(x)) to uniqExact(x), which skips NULL: a distinct count
+    // would then lose the NULL group that SQL DISTINCT (and DuckDB) keep.
+    this.readSettings = serverSettings.has('optimize_injective_functions_inside_uniq')
+      ? { optimize_injective_functions_inside_uniq: 0 }
+      : {};
     // Where the server can fsync new parts, do so: "acknowledged" then survives a power cut as well.
     const tableSettings = [...treeSettings].sort().map((name) => `${name} = 1`);
 
@@ -268,8 +307,14 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     );
     // Intent: one row per organization and page URL, the latest classification winning.
     await this.commandTolerant(pagesDdl(this.pages), [TABLE_ALREADY_EXISTS]);
-    // Audiences: the rows of each run, by audience, run and rank.
+    // Audiences: the rows of each run, by audience, run and rank (profile_cells added to older tables),
+    // and the scores staged by builds.
     await this.commandTolerant(audienceRowsDdl(this.audienceRows), [TABLE_ALREADY_EXISTS]);
+    const rowColumns = await this.names(
+      `SELECT name FROM system.columns WHERE database = ${sqlString(this.database)} AND table = ${sqlString(`${this.tableName}_audience_rows`)}`,
+    );
+    if (!rowColumns.has('profile_cells')) await this.commandTolerant(audienceRowsCells(this.audienceRows), COLUMN_ALREADY_EXISTS);
+    await this.commandTolerant(audienceScoresDdl(this.audienceScores), [TABLE_ALREADY_EXISTS]);
     await this.createRollups();
   }
 
@@ -432,11 +477,11 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     return (
       `(SELECT ${rest}, \`r_hem\` AS \`hem_sha256\`, toUInt8(isNotNull(\`r_hem\`)) AS \`resolved\`, ${identity} FROM ` +
       `(SELECT ${rest}, if(isNull(\`visitor_id\`), \`own_hem\`, \`link_hem\`) AS \`r_hem\` FROM ` +
-      `(SELECT ${rest}, \`hem_sha256\` AS \`own_hem\` FROM ${this.table} WHERE ${scope}) ` +
+      `(SELECT ${rest}, \`hem_sha256\` AS \`own_hem\` FROM ${this.table} WHERE ${scope}) AS \`ev\` ` +
       `ANY LEFT JOIN (SELECT toNullable(\`visitor_id\`) AS \`visitor_id\`, \`hem_sha256\` AS \`link_hem\` FROM ${this.links} FINAL ` +
-      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) USING \`visitor_id\`) ` +
+      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) AS \`ln\` USING \`visitor_id\`) AS \`lev\` ` +
       `ANY LEFT JOIN (SELECT toNullable(\`hem_sha256\`) AS \`r_hem\`, ${identity} FROM ${this.profiles} FINAL ` +
-      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) USING \`r_hem\`)`
+      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) AS \`pr\` USING \`r_hem\`)`
     );
   }
 
@@ -751,6 +796,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private async select(sql: string, joins = false, opts: QueryOptions = {}): Promise<JsonRow[]> {
     const { signal, timeoutMs } = opts;
     const settings: ClickHouseSettings = {
+      ...this.readSettings,
       ...(joins ? { join_use_nulls: 1 } : {}),
       ...(timeoutMs === undefined ? {} : { max_execution_time: Math.max(1, Math.ceil(timeoutMs / 1000)) }),
     };
@@ -834,17 +880,27 @@ function whereClause(q: EventQuery): string | null {
   let sql =
     `\`organization_id\` = ${sqlString(q.organizationId)} AND \`pixel_id\` IN ${sqlStringList(q.pixelIds)} ` +
     `AND \`ts_millis\` >= ${sqlNumber(start)} AND \`ts_millis\` <= ${sqlNumber(end)}`;
-  if (q.filter && q.filter.length > 0) {
-    const checked = checkFilter(q.filter);
-    if (!checked.ok) throw new Error(`invalid filter: ${checked.error}`);
-    const groups = checked.value.map((group) => `(${group.map(conditionSql).join(' AND ')})`);
-    sql += ` AND (${groups.join(' OR ')})`;
-  }
+  if (q.filter && q.filter.length > 0) sql += ` AND (${filterConditionSql(q.filter)})`;
   return sql;
 }
 
-function conditionSql(c: Condition): string {
-  const column = ident(c.field);
+/** A filter (OR of AND-groups) as SQL over columns named like its fields. */
+function filterConditionSql(filter: Filter): string {
+  const checked = checkFilter(filter);
+  if (!checked.ok) throw new Error(`invalid filter: ${checked.error}`);
+  return checked.value.map((group) => `(${group.map((c) => conditionSql(c)).join(' AND ')})`).join(' OR ');
+}
+
+/**
+ * An audience's field rule (checked against the field catalog already) as SQL over the profiles
+ * table's columns: the hashes are profile columns the Events API does not filter on.
+ */
+function profileFilterSql(filter: Filter): string {
+  const condition = (c: Condition): string => conditionSql(c, sqlIdentifier(c.field, PROFILE_NAMES));
+  return filter.map((group) => `(${group.map(condition).join(' AND ')})`).join(' OR ');
+}
+
+function conditionSql(c: Condition, column: string = ident(c.field)): string {
   const operand = operandOf(c);
   switch (operand.kind) {
     case 'is_null':

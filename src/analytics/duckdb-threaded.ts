@@ -12,7 +12,9 @@ import { Worker } from 'node:worker_threads';
 import { type DuckDbStoreOptions, openPaths } from './duckdb.js';
 import type { AnalyticsStore, QueryOptions } from './types.js';
 
-type Forwarded = Exclude<keyof AnalyticsStore, 'engine' | 'scanDerivedEventIds'>;
+/** Every store method, the optional ones (CSV import) included: the thread's store has them all. */
+type Full = Required<AnalyticsStore>;
+type Forwarded = Exclude<keyof Full, 'engine' | 'scanDerivedEventIds'>;
 
 /**
  * A call to the thread. An AbortSignal cannot cross it: a read's `{ signal }` option is sent as
@@ -72,6 +74,9 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
   readonly mergeProfiles: AnalyticsStore['mergeProfiles'] = (...a) => this.call('mergeProfiles', a);
   readonly getProfiles: AnalyticsStore['getProfiles'] = (...a) => this.call('getProfiles', a);
   readonly linkVisitors: AnalyticsStore['linkVisitors'] = (...a) => this.call('linkVisitors', a);
+  readonly stageCsv: Full['stageCsv'] = (...a) => this.call('stageCsv', a);
+  readonly commitCsv: Full['commitCsv'] = (...a) => this.call('commitCsv', a);
+  readonly discardCsv: Full['discardCsv'] = (...a) => this.call('discardCsv', a);
   readonly linksOfVisitors: AnalyticsStore['linksOfVisitors'] = (...a) => this.call('linksOfVisitors', a);
   readonly linksOfPerson: AnalyticsStore['linksOfPerson'] = (...a) => this.call('linksOfPerson', a);
   readonly unlink: AnalyticsStore['unlink'] = (...a) => this.call('unlink', a);
@@ -96,6 +101,9 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
   foldStats(): Promise<void> {
     return this.send({ id: this.nextId++, method: 'foldStats', args: [] }).then(() => undefined);
   }
+  readonly stageIntentScores: AnalyticsStore['stageIntentScores'] = (...a) => this.call('stageIntentScores', a);
+  readonly writeIntentAudience: AnalyticsStore['writeIntentAudience'] = (...a) => this.call('writeIntentAudience', a);
+  readonly dropIntentStage: AnalyticsStore['dropIntentStage'] = (...a) => this.call('dropIntentStage', a);
 
   scanDerivedEventIds(receivedSinceMs: number, each: (eventId: string, receivedMs: number) => void): Promise<void> {
     return this.send({ id: this.nextId++, method: 'scanDerivedEventIds', args: [receivedSinceMs] }, each).then(() => undefined);
@@ -132,20 +140,20 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
     this.worker = worker;
   }
 
-  private call<K extends Forwarded>(method: K, args: Parameters<AnalyticsStore[K]>): ReturnType<AnalyticsStore[K]> {
-    if (this.closed && method !== 'close') return Promise.reject(new Error('analytics store is closed')) as ReturnType<AnalyticsStore[K]>;
+  private call<K extends Forwarded>(method: K, args: Parameters<Full[K]>): ReturnType<Full[K]> {
+    if (this.closed && method !== 'close') return Promise.reject(new Error('analytics store is closed')) as ReturnType<Full[K]>;
     const id = this.nextId++;
     const last = args[args.length - 1];
     const signal = isReadOptions(last) ? last.signal : undefined;
-    if (!signal) return this.send({ id, method, args }) as ReturnType<AnalyticsStore[K]>;
-    if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted')) as ReturnType<AnalyticsStore[K]>;
+    if (!signal) return this.send({ id, method, args }) as ReturnType<Full[K]>;
+    if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted')) as ReturnType<Full[K]>;
     const { signal: _dropped, ...rest } = last as QueryOptions;
     const onAbort = (): void => this.worker?.postMessage({ abort: id } satisfies StoreCall);
     signal.addEventListener('abort', onAbort, { once: true });
     const answer = this.send({ id, method, args: [...args.slice(0, -1), rest], abortable: true });
     const done = (): void => signal.removeEventListener('abort', onAbort);
     answer.then(done, done);
-    return answer as ReturnType<AnalyticsStore[K]>;
+    return answer as ReturnType<Full[K]>;
   }
 
   private send(call: Exclude<StoreCall, { abort: number }>, each?: Pending['each']): Promise<unknown> {

@@ -18,8 +18,6 @@ import {
   type DuckDBType,
   type DuckDBValue,
   INTEGER,
-  LIST,
-  listValue,
   VARCHAR,
 } from '@duckdb/node-api';
 import type { AudienceResultsStore } from '../audiences/results.js';
@@ -34,23 +32,15 @@ import {
   profileRow,
   type VisitorLink,
 } from '../identity/store-shared.js';
-import type { Erased, PersonSummary } from '../identity/types.js';
+import type { CsvRows, Erased, ImportedRow, PersonSummary, StagedRows } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { AUDIENCE_DDL, DuckDbAudiences } from './audience-duckdb.js';
 import { Params } from './duckdb-params.js';
 import { DuckDbStats, INGEST_SEQ } from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
+import { CONVERTED_COLUMNS, convertSql, dedupeSql, linksSql, readCsvSql } from './identity-import-duckdb.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
-import {
-  applyPeople,
-  defaultFields,
-  IDENTITY_COLUMNS,
-  lookupPeople,
-  needsJoin,
-  type PagePlan,
-  pagePlan,
-  resolvePage,
-} from './resolution.js';
+import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage } from './resolution.js';
 import {
   type BreakdownQuery,
   type BreakdownRow,
@@ -71,6 +61,7 @@ import {
   type EventRecord,
   type EventRow,
   type FieldName,
+  type Filter,
   type FilterOp,
   type PageQuery,
   type QueryOptions,
@@ -101,6 +92,8 @@ const COMPARISON: Record<Exclude<FilterOp, 'like' | 'not_null'>, string> = {
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
 const ORDER_BY = 'ORDER BY ts_millis, event_id';
+/** A page's first try reads this much of its time range (see firstRows). */
+const NARROW_MS = 3_600_000;
 
 /**
  * At DuckDB's 16MB default a checkpoint (which rewrites the table's open row group) runs every few
@@ -121,6 +114,10 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   /** The table's column order, which the appender must follow (it may predate EVENT_FIELDS changes). */
   private appendColumns: readonly AppendColumn[] = [];
   private writes: Promise<unknown> = Promise.resolve();
+  /** Import stages made so far (their tables are numbered), the connection that makes them, and the last one under way. */
+  private stages = 0;
+  private stager: DuckDBConnection | null = null;
+  private stagings: Promise<unknown> = Promise.resolve();
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
   /** Intent: classified pages and activity per person, company and topic (intent-duckdb.ts). */
@@ -140,12 +137,16 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     read: (sql, values, types) => this.read(sql, { values, types }),
     transaction: (statements) => this.transaction(statements),
     append: (table, chunks) => this.appendChunks(table, chunks),
+    profileFilterSql: (filter, p) => profileFilterSql(filter, p),
   });
   readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) => this.audiences.writeAudienceRows(...a);
   readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.audiences.readAudienceRows(...a);
   readonly deleteAudienceRuns: AudienceResultsStore['deleteAudienceRuns'] = (...a) => this.audiences.deleteAudienceRuns(...a);
   /** Traffic stats: rollups folded in the background behind a watermark (duckdb-stats.ts). */
   private readonly stats: DuckDbStats;
+  readonly stageIntentScores: AudienceResultsStore['stageIntentScores'] = (...a) => this.audiences.stageIntentScores(...a);
+  readonly writeIntentAudience: AudienceResultsStore['writeIntentAudience'] = (...a) => this.audiences.writeIntentAudience(...a);
+  readonly dropIntentStage: AudienceResultsStore['dropIntentStage'] = (...a) => this.audiences.dropIntentStage(...a);
 
   constructor(
     path: string,
@@ -198,14 +199,15 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       // Identity: profiles (one per organization and person) and visitor links (one per visitor).
       await dropProfilesKey(writer);
       for (const ddl of identityDdl()) await writer.run(ddl);
+      await writer.run(`ATTACH IF NOT EXISTS ':memory:' AS ${IMPORT_DB}`);
       // Intent: classified pages and their topics (intent-duckdb.ts).
       for (const ddl of INTENT_DDL) await writer.run(ddl);
       // Audiences: the rows of each run (audience-duckdb.ts).
       for (const ddl of AUDIENCE_DDL) await writer.run(ddl);
     });
     // Stats rollups on their own connection: created, rebuilt if their definition changed, and
-    // whatever was appended since the last fold is folded in the background. Once, however many
-    // init calls run at the same time.
+    // whatever was appended since the last fold is folded in the background.
+    // Concurrent calls share one stats init, as they share the open (its DDL would conflict).
     this.statsInit ??= this.stats.init().catch((err: unknown) => {
       this.statsInit = null;
       throw err;
@@ -294,70 +296,44 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       keyset = `(ts_millis > ${ts} OR (ts_millis = ${ts} AND event_id > ${id}))`;
     }
     const page = `LIMIT ${p.add(BigInt(q.limit), BIGINT)} OFFSET ${p.add(BigInt(offset), BIGINT)}`;
-    if (!join && plan.resolve && !(q.distinct && q.distinct.length > 0)) {
-      const resolved = await this.resolvedPage(
-        q.organizationId,
-        `${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`,
-        p,
-        plan,
-        fields,
-        opts.signal,
-      );
-      if (resolved) return resolved;
-    }
-    let sql: string;
+    let rows: DuckDBValue[][];
     if (q.distinct && q.distinct.length > 0) {
       const keys = checkFields(q.distinct, 'distinct').map(quoteIdent).join(', ');
       // The keyset applies after deduplication, or a page boundary would change which row is first.
-      sql =
+      const sql =
         `SELECT ${projection} FROM (SELECT *, row_number() OVER (PARTITION BY ${keys} ${ORDER_BY}) AS delivr_rn ` +
         `FROM ${source} WHERE ${where}) WHERE delivr_rn = 1${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
-    } else if (!join) {
-      // The page's rows are found on the two ordering columns first, then only those rows are read
-      // whole: sorting every row of the window with all its columns cost a third more (bench/identity).
-      sql =
-        `SELECT ${projection} FROM events WHERE rowid IN (SELECT rowid FROM events WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ` +
-        `${ORDER_BY} ${page}) ${ORDER_BY}`;
+      rows = await this.read(sql, p, opts.signal);
     } else {
-      sql = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''} ${ORDER_BY} ${page}`;
+      const select = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''}`;
+      rows = await this.firstRows(select, page, p, q, opts.signal);
     }
-    const records = toRecords(await this.read(sql, p, opts.signal), plan.read);
+    const records = toRecords(rows, plan.read);
     return resolvePage(this, q.organizationId, records, fields, plan);
   }
 
   /**
-   * A page with its people, in two phases so that resolution overlaps the reading: the page's row
-   * ids (with the visitor and HEM that resolution needs, from the two ordering columns' top-N), then
-   * at once their columns and the people behind them (links, then profiles) on another connection.
-   * null when the rows moved between the two phases (a checkpoint compacting deleted rows renumbers
-   * them): the caller then reads the page in one statement.
+   * The first rows of `select` in time order (a page): tried first on the range's first hour, which
+   * zone maps let DuckDB read alone, and on the whole range only when that hour holds fewer rows
+   * than the page (the first rows of a prefix of the range are the range's first rows). At 10M
+   * events, a page over a day of the busiest pixel read its 91,000 rows to sort them; the first
+   * hour holds about 3,800.
    */
-  private async resolvedPage(
-    organizationId: string,
-    rest: string,
+  private async firstRows(
+    select: string,
+    page: string,
     p: Params,
-    plan: PagePlan,
-    fields: readonly FieldName[],
+    q: Pick<PageQuery, 'startMs' | 'endMs' | 'after' | 'limit'>,
     signal: AbortSignal | undefined,
-  ): Promise<EventRecord[] | null> {
-    const ids = await this.read(`SELECT rowid, event_id, visitor_id, hem_sha256 FROM events WHERE ${rest}`, p, signal);
-    if (ids.length === 0) return [];
-    const found = ids.map((r) => ({
-      event_id: fromDuck(r[1] ?? null),
-      visitor_id: fromDuck(r[2] ?? null),
-      hem_sha256: fromDuck(r[3] ?? null),
-    }));
-    const [rows, people] = await Promise.all([
-      this.read(
-        `SELECT ${plan.read.map(quoteIdent).join(', ')}, event_id FROM events WHERE rowid = ANY($1) ${ORDER_BY}`,
-        { values: [listValue(ids.map((r) => r[0] as bigint))], types: [LIST(BIGINT)] },
-        signal,
-      ),
-      lookupPeople(this, organizationId, found, fields),
-    ]);
-    const last = plan.read.length;
-    if (rows.length !== ids.length || rows.some((r, i) => r[last] !== found[i]?.event_id)) return null;
-    return applyPeople(toRecords(rows, plan.read), fields, people);
+  ): Promise<DuckDBValue[][]> {
+    const from = Math.max(q.startMs, q.after?.ts_millis ?? q.startMs);
+    if (q.endMs - from > NARROW_MS) {
+      const narrow = pick(p, p.values.length);
+      const cut = narrow.add(toBigInt(from + NARROW_MS, 'startMs'), BIGINT);
+      const rows = await this.read(`${select} AND ts_millis < ${cut} ${ORDER_BY} ${page}`, narrow, signal);
+      if (rows.length >= q.limit) return rows;
+    }
+    return this.read(`${select} ${ORDER_BY} ${page}`, p, signal);
   }
 
   async countEvents(q: EventQuery, opts: QueryOptions = {}): Promise<number> {
@@ -408,16 +384,106 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const appender = await writer.createAppender(PROFILES_STAGE);
         for (const chunk of chunks) appender.appendDataChunk(chunk);
         appender.closeSync();
-        const known = (await writer.run(PROFILE_MERGE.known)).rowsChanged;
-        if (known > 0) await writer.run(PROFILE_MERGE.update);
-        if (known < rows.length) await writer.run(PROFILE_MERGE.insert);
-        for (const sql of PROFILE_MERGE.clear) await writer.run(sql);
+        await mergeStagedProfiles(writer, rows.length);
         await writer.run('COMMIT');
       } catch (err) {
         await writer.run('ROLLBACK').catch(() => undefined);
         throw err;
       }
     });
+  }
+
+  // Identity import of CSV inside DuckDB (identity-import-duckdb.ts; identity/types.ts has the contract).
+
+  async stageCsv(organizationId: string, rows: CsvRows): Promise<StagedRows | null> {
+    void organizationId;
+    const instance = this.instance;
+    this.requireWriter();
+    if (!instance) throw new Error('analytics store is not initialised; call init() first');
+    const stage = `${IMPORT_DB}.stage_${++this.stages}`;
+    const raw = `${stage}_raw`;
+    // On a connection of its own, into an in-memory database that every connection sees: a piece is
+    // read and checked while the writer writes the one before it (two cores busy instead of one).
+    const work = this.stagings.then(async () => {
+      this.stager ??= await instance.connect();
+      const conn = this.stager;
+      try {
+        // A table keeps the file's order in its rowid (DuckDB preserves insertion order).
+        await conn.run(`CREATE TABLE ${raw} AS SELECT * FROM ${readCsvSql(rows.columns, rows.newline)}`, [rows.path]);
+        const read = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${raw}`)).getRows()[0]?.[0] ?? -1);
+        if (read !== rows.rows) {
+          await conn.run(`DROP TABLE ${raw}`);
+          return null;
+        }
+      } catch {
+        // The strict reader refused the file (a row of the wrong width, bytes that are not UTF-8):
+        // csv-parse reads it, and says which rows are wrong.
+        await conn.run(`DROP TABLE IF EXISTS ${raw}`).catch(() => undefined);
+        return null;
+      }
+      try {
+        await conn.run(`CREATE TABLE ${stage} AS ${convertSql(rows.columns, raw)}`);
+        const slow = await conn.runAndReadAll(
+          `SELECT rowid, * FROM ${raw} WHERE rowid IN (SELECT idx FROM ${stage} WHERE NOT ok) ORDER BY rowid`,
+        );
+        return {
+          stage,
+          slow: slow.getRows().map((r) => ({ index: Number(r[0]), cells: r.slice(1).map((v) => (v === null ? '' : String(v))) })),
+        };
+      } catch (err) {
+        await conn.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
+        throw err;
+      } finally {
+        await conn.run(`DROP TABLE IF EXISTS ${raw}`);
+      }
+    });
+    this.stagings = work.catch(() => undefined);
+    return this.track(work);
+  }
+
+  async commitCsv(organizationId: string, stage: string, more: readonly ImportedRow[], at: number): Promise<void> {
+    const writer = this.requireWriter();
+    checkStage(stage);
+    const chunks = convertedChunks(more);
+    const values = [organizationId, toBigInt(at, 'at')];
+    const types = [VARCHAR, BIGINT];
+    await this.serializeWrite(async () => {
+      try {
+        // Before the transaction: one transaction writes to one database, and this one writes profiles.
+        if (chunks.length > 0) {
+          const appender = await writer.createAppender(stage.slice(IMPORT_DB.length + 1), null, IMPORT_DB);
+          for (const chunk of chunks) appender.appendDataChunk(chunk);
+          appender.closeSync();
+        }
+        await writer.run('BEGIN TRANSACTION');
+        try {
+          const people = (await writer.run(`INSERT INTO ${PROFILES_STAGE} ${dedupeSql(stage, PROFILE_COLUMNS_NAMES)}`, values, types))
+            .rowsChanged;
+          if (people > 0) await mergeStagedProfiles(writer, people);
+          const links = (await writer.run(`INSERT INTO ${LINKS_STAGE} ${linksSql(stage)}`, values, types)).rowsChanged;
+          if (links > 0) {
+            // A visitor already linked to the same person keeps its link and seen times.
+            await writer.run(
+              `DELETE FROM ${LINKS_STAGE} s USING visitor_links l WHERE l.organization_id = s.organization_id ` +
+                'AND l.visitor_id = s.visitor_id AND l.hem_sha256 = s.hem_sha256',
+            );
+            await mergeStagedLinks(writer);
+          }
+          await writer.run('COMMIT');
+        } catch (err) {
+          await writer.run('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      } finally {
+        await writer.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
+      }
+    });
+  }
+
+  async discardCsv(stage: string): Promise<void> {
+    const writer = this.requireWriter();
+    checkStage(stage);
+    await this.serializeWrite(() => writer.run(`DROP TABLE IF EXISTS ${stage}`));
   }
 
   async getProfiles(organizationId: string, hems: readonly string[], kind: HemKind = 'sha256'): Promise<Profile[]> {
@@ -441,8 +507,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const appender = await writer.createAppender(LINKS_STAGE);
         for (const chunk of chunks) appender.appendDataChunk(chunk);
         appender.closeSync();
-        for (const sql of LINK_MERGE) await writer.run(sql);
-        await writer.run(`DELETE FROM ${LINKS_STAGE}`);
+        await mergeStagedLinks(writer);
         await writer.run('COMMIT');
       } catch (err) {
         await writer.run('ROLLBACK').catch(() => undefined);
@@ -665,8 +730,11 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     this.closed = true;
     await this.writes.catch(() => undefined);
     await Promise.allSettled([...this.running]);
+    await this.stagings;
     await this.stats.close();
     this.readers?.closeAll();
+    this.stager?.closeSync();
+    this.stager = null;
     this.writer?.closeSync();
     // Closing the last handle checkpoints the WAL into the database file.
     this.instance?.closeSync();
@@ -830,16 +898,33 @@ function whereClause(q: EventQuery, p: Params): string | null {
   let sql =
     `organization_id = ${p.add(q.organizationId, VARCHAR)} AND pixel_id IN (${pixels}) ` +
     `AND ts_millis BETWEEN ${p.add(start, BIGINT)} AND ${p.add(end, BIGINT)}`;
-  if (q.filter && q.filter.length > 0) {
-    const checked = checkFilter(q.filter);
-    if (!checked.ok) throw new Error(`invalid filter: ${checked.error}`);
-    const groups = checked.value.map((group) => `(${group.map((c) => conditionSql(c, p)).join(' AND ')})`);
-    sql += ` AND (${groups.join(' OR ')})`;
-  }
+  if (q.filter && q.filter.length > 0) sql += ` AND (${filterConditionSql(q.filter, p)})`;
   return sql;
 }
 
-function conditionSql(c: Condition, p: Params): string {
+/** A filter (OR of AND-groups) as SQL over columns named like its fields, values bound through `p`. */
+function filterConditionSql(filter: Filter, p: Pick<Params, 'add'>): string {
+  const checked = checkFilter(filter);
+  if (!checked.ok) throw new Error(`invalid filter: ${checked.error}`);
+  return checked.value.map((group) => `(${group.map((c) => conditionSql(c, p)).join(' AND ')})`).join(' OR ');
+}
+
+/** The profile fields a rule may name (updated_at is bookkeeping). */
+const PROFILE_NAMES: ReadonlySet<string> = new Set(PROFILE_COLUMNS.map((c) => c.name).filter((n) => n !== 'updated_at'));
+
+/**
+ * An audience's field rule (checked against the field catalog already) as SQL over the profiles
+ * table's columns: the hashes are profile columns the Events API does not filter on.
+ */
+function profileFilterSql(filter: Filter, p: Pick<Params, 'add'>): string {
+  const condition = (c: Condition): string => {
+    if (!PROFILE_NAMES.has(c.field)) throw new Error(`not a profile field: ${c.field}`);
+    return conditionSql(c, p);
+  };
+  return filter.map((group) => `(${group.map(condition).join(' AND ')})`).join(' OR ');
+}
+
+function conditionSql(c: Condition, p: Pick<Params, 'add'>): string {
   const column = quoteIdent(c.field);
   const operand = operandOf(c);
   switch (operand.kind) {
@@ -1066,6 +1151,62 @@ const PROFILE_MERGE = (() => {
     clear: [`DELETE FROM ${PROFILES_STAGE}`, `DELETE FROM ${KNOWN_STAGE}`],
   };
 })();
+
+/**
+ * Merges what PROFILES_STAGE holds (`staged` rows, one per person) into `profiles`, and empties the
+ * stage (PROFILE_MERGE), inside the caller's transaction.
+ */
+async function mergeStagedProfiles(writer: DuckDBConnection, staged: number): Promise<void> {
+  const known = (await writer.run(PROFILE_MERGE.known)).rowsChanged;
+  if (known > 0) await writer.run(PROFILE_MERGE.update);
+  if (known < staged) await writer.run(PROFILE_MERGE.insert);
+  for (const sql of PROFILE_MERGE.clear) await writer.run(sql);
+}
+
+/** Merges what LINKS_STAGE holds into `visitor_links` (LINK_MERGE), and empties the stage. */
+async function mergeStagedLinks(writer: DuckDBConnection): Promise<void> {
+  for (const sql of LINK_MERGE) await writer.run(sql);
+  await writer.run(`DELETE FROM ${LINKS_STAGE}`);
+}
+
+const PROFILE_COLUMNS_NAMES: readonly string[] = PROFILE_COLUMNS.map((c) => c.name);
+
+/** The in-memory database holding import stages (stageCsv): every connection sees it, nothing of it is logged. */
+const IMPORT_DB = 'delivr_import';
+
+/** Stage names come from stageCsv; anything else is refused before it reaches SQL. */
+function checkStage(stage: string): void {
+  if (!/^delivr_import\.stage_\d+$/.test(stage)) throw new Error(`not an import stage: ${stage}`);
+}
+
+/** Rows that rows.ts accepted, as chunks in a conversion table's column order (CONVERTED_COLUMNS). */
+function convertedChunks(rows: readonly ImportedRow[]): DuckDBDataChunk[] {
+  const types: DuckDBType[] = CONVERTED_COLUMNS.map((c) => (c.type === 'BIGINT' ? BIGINT : c.type === 'BOOLEAN' ? BOOLEAN : VARCHAR));
+  const chunks: DuckDBDataChunk[] = [];
+  for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+    const count = Math.min(CHUNK_ROWS, rows.length - start);
+    const data: DuckDBValue[][] = CONVERTED_COLUMNS.map((column) => {
+      const out = new Array<DuckDBValue>(count);
+      for (let i = 0; i < count; i++) {
+        const row = rows[start + i] as ImportedRow;
+        const v =
+          column.name === 'idx'
+            ? BigInt(row.index)
+            : column.name === 'ok'
+              ? true
+              : column.name === 'visitor_id'
+                ? row.visitorId
+                : (row.patch[column.name] ?? null);
+        out[i] = v === null || typeof v === 'boolean' || typeof v === 'bigint' ? v : column.type === 'BIGINT' ? BigInt(v) : String(v);
+      }
+      return out;
+    });
+    const chunk = DuckDBDataChunk.create(types, count);
+    chunk.setColumns(data);
+    chunks.push(chunk);
+  }
+  return chunks;
+}
 
 /**
  * Merges the staged links (one per visitor) into `visitor_links`: the same person widens the seen

@@ -3,7 +3,11 @@
 // for the latest classification of a page, and FINAL before any condition on a non-key column (a
 // replaced row must not match). A page's topics are two parallel arrays, unrolled with ARRAY JOIN.
 // Page views are resolved to people through the visitor links at query time, as events are. Every
-// value is a literal from clickhouse-sql.ts.
+// value is a literal from clickhouse-sql.ts. Joins are written so 18.16 and current releases read
+// them alike: every joined subquery has an alias (current servers require one), and page and
+// profile lookups are ALL INNER JOINs against a right side unique by its key (FINAL), because
+// current servers' ANY INNER JOIN also keeps only one left row per key (a page read twice would
+// count once).
 import { DOMAIN_PREFIX, DOMAIN_SUFFIX, DOMAIN_TRIM } from '../intent/domain.js';
 import {
   type ClassifiedPage,
@@ -83,8 +87,8 @@ export class ClickHouseIntent implements IntentStore {
     if (q.topicIds?.length === 0) return [];
     const rows = await this.ch.select(
       `SELECT \`subject\`, \`topic_id\`, \`day\`, count() AS \`views\`, sum(\`rel\`) AS \`weighted\` FROM ` +
-        `(SELECT \`subject\`, \`day\`, \`topic_ids\`, \`relevances\` FROM (${this.subjectEvents(q)}) ` +
-        `ANY INNER JOIN (${this.pageTopics(q.organizationId, q.topicIds)}) USING \`page_url\`) ` +
+        `(SELECT \`subject\`, \`day\`, \`topic_ids\`, \`relevances\` FROM (${this.subjectEvents(q)}) AS \`ev\` ` +
+        `ALL INNER JOIN (${this.pageTopics(q.organizationId, q.topicIds)}) AS \`pg\` USING \`page_url\`) ` +
         `ARRAY JOIN \`topic_ids\` AS \`topic_id\`, \`relevances\` AS \`rel\`${topicWhere(q.topicIds)} ` +
         'GROUP BY `subject`, `topic_id`, `day` ORDER BY `subject`, `topic_id`, `day`',
       true,
@@ -125,8 +129,8 @@ export class ClickHouseIntent implements IntentStore {
   private topicActivity(organizationId: string, scope: string, topicIds: readonly string[] | undefined): Promise<JsonRow[]> {
     return this.ch.select(
       `SELECT \`topic_id\`, sum(\`rel\`) AS \`weighted\` FROM (SELECT \`topic_ids\`, \`relevances\` FROM ` +
-        `(SELECT assumeNotNull(\`url\`) AS \`page_url\` FROM ${this.ch.tables.events} WHERE ${scope}) ` +
-        `ANY INNER JOIN (${this.pageTopics(organizationId, topicIds)}) USING \`page_url\`) ` +
+        `(SELECT assumeNotNull(\`url\`) AS \`page_url\` FROM ${this.ch.tables.events} WHERE ${scope}) AS \`ev\` ` +
+        `ALL INNER JOIN (${this.pageTopics(organizationId, topicIds)}) AS \`pg\` USING \`page_url\`) ` +
         `ARRAY JOIN \`topic_ids\` AS \`topic_id\`, \`relevances\` AS \`rel\`${topicWhere(topicIds)} GROUP BY \`topic_id\` ORDER BY \`topic_id\``,
     );
   }
@@ -134,8 +138,8 @@ export class ClickHouseIntent implements IntentStore {
   async topicPages(q: IntentRange & { topicId: string; limit: number }): Promise<TopicPageViews[]> {
     const rows = await this.ch.select(
       `SELECT \`page_url\` AS \`url\`, max(\`title\`) AS \`page_title\`, count() AS \`views\`, max(\`rel\`) AS \`relevance\` FROM ` +
-        `(SELECT \`page_url\`, \`title\`, \`topic_ids\`, \`relevances\` FROM (${this.subjectEvents(q)}) ` +
-        `ANY INNER JOIN (${this.pageTopics(q.organizationId, [q.topicId], true)}) USING \`page_url\`) ` +
+        `(SELECT \`page_url\`, \`title\`, \`topic_ids\`, \`relevances\` FROM (${this.subjectEvents(q)}) AS \`ev\` ` +
+        `ALL INNER JOIN (${this.pageTopics(q.organizationId, [q.topicId], true)}) AS \`pg\` USING \`page_url\`) ` +
         `ARRAY JOIN \`topic_ids\` AS \`topic_id\`, \`relevances\` AS \`rel\` WHERE \`topic_id\` = ${sqlString(q.topicId)} ` +
         `GROUP BY \`page_url\` ORDER BY \`views\` DESC, \`page_url\` LIMIT ${sqlNumber(q.limit)}`,
       true,
@@ -201,15 +205,15 @@ export class ClickHouseIntent implements IntentStore {
       case 'companies': {
         const resolved =
           'SELECT if(isNull(`visitor_id`), `own_hem`, `link_hem`) AS `r_hem`, `day`, `page_url` FROM ' +
-          `(SELECT \`visitor_id\`, \`hem_sha256\` AS \`own_hem\`, ${columns} FROM ${events} WHERE ${scope}) ` +
+          `(SELECT \`visitor_id\`, \`hem_sha256\` AS \`own_hem\`, ${columns} FROM ${events} WHERE ${scope}) AS \`ev\` ` +
           `ANY LEFT JOIN (SELECT toNullable(\`visitor_id\`) AS \`visitor_id\`, \`hem_sha256\` AS \`link_hem\` FROM ${this.liveLinks(q.organizationId)}) ` +
-          'USING `visitor_id`';
+          'AS `ln` USING `visitor_id`';
         if (s.kind === 'people')
           return `SELECT \`r_hem\` AS \`subject\`, \`day\`, \`page_url\` FROM (${resolved}) WHERE isNotNull(\`r_hem\`)`;
         return (
-          `SELECT \`domain\` AS \`subject\`, \`day\`, \`page_url\` FROM (${resolved}) ANY INNER JOIN ` +
+          `SELECT \`domain\` AS \`subject\`, \`day\`, \`page_url\` FROM (${resolved}) AS \`rs\` ALL INNER JOIN ` +
           `(SELECT toNullable(\`hem_sha256\`) AS \`r_hem\`, ${domainOf('`company_domain`')} AS \`domain\` FROM ${this.liveProfiles(q.organizationId)} ` +
-          `WHERE \`domain\` != '') USING \`r_hem\``
+          `WHERE \`domain\` != '') AS \`co\` USING \`r_hem\``
         );
       }
     }

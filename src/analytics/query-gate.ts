@@ -4,9 +4,12 @@
 //   told to stop (DuckDB interrupts the connection, ClickHouse aborts the request and kills the
 //   query) and the caller gets 503 `query_timeout`;
 // - cancellation when the client goes away, so an abandoned request stops costing anything;
-// - a share: at most QUERY_CONCURRENCY_PER_ORG queries of one organization run at once, and at most
-//   QUERY_QUEUE_PER_ORG more wait their turn; beyond that, 429 `too_many_queries`. The engines' read
-//   connections therefore always have room for other organizations;
+// - a share: at most QUERY_CONCURRENCY_PER_ORG queries of one organization run at once (one by
+//   default), and at most QUERY_QUEUE_PER_ORG more wait their turn; beyond that, 429
+//   `too_many_queries`. The engines' read connections therefore always have room for other
+//   organizations, and with DuckDB working on every core but one (DUCKDB_THREADS) an
+//   organization's slow queries leave a core to the others (docs/scaling.md, "One tenant's slow
+//   queries");
 // - a bounded shutdown: `close(drainMs)` refuses new queries at once and interrupts the running ones
 //   after drainMs, so SIGTERM finishes within its grace period whatever is in flight.
 // Limits hold per process (several processes each apply them).
@@ -46,6 +49,13 @@ export class QueryGate {
   get inFlight(): number {
     let n = 0;
     for (const s of this.shares.values()) n += s.active + s.waiting.length;
+    return n;
+  }
+
+  /** Queries running (given their turn), all organizations. */
+  get running(): number {
+    let n = 0;
+    for (const s of this.shares.values()) n += s.active;
     return n;
   }
 

@@ -5,8 +5,8 @@
 //
 // Two plans, chosen per query: when the filter or distinct name a resolved field, the engine joins
 // events with links and profiles in SQL (adapters build that source); otherwise the page is read
-// from the events alone and resolved afterwards with two point lookups for the page's visitors and
-// people, which keeps the common page as fast as an unresolved one.
+// from the events alone and resolved afterwards with two lookups, the page's visitors' links, then
+// their people's profiles.
 import type { Profile } from '../identity/fields.js';
 import type { IdentityStore } from '../identity/types.js';
 import {
@@ -58,7 +58,7 @@ export interface PagePeople {
  * Looks up the people of a page's rows (only `visitor_id` and `hem_sha256` of each are read): the
  * links of its visitors, then the profiles of their people when `fields` asks for identity fields.
  */
-export async function lookupPeople(
+async function lookupPeople(
   store: IdentityStore,
   organizationId: string,
   rows: readonly EventRecord[],
@@ -79,7 +79,7 @@ const hemOf = (r: EventRecord, links: ReadonlyMap<string, string>): string | nul
   typeof r.visitor_id === 'string' ? (links.get(r.visitor_id) ?? null) : typeof r.hem_sha256 === 'string' ? r.hem_sha256 : null;
 
 /** The page's rows resolved with `people`, exactly `fields` per row. */
-export function applyPeople(rows: readonly EventRecord[], fields: readonly FieldName[], people: PagePeople): EventRecord[] {
+function applyPeople(rows: readonly EventRecord[], fields: readonly FieldName[], people: PagePeople): EventRecord[] {
   return rows.map((r) => {
     const hem = hemOf(r, people.links);
     const profile = hem ? people.profiles.get(hem) : undefined;

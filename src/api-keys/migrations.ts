@@ -2,10 +2,8 @@
 // minute with the number of requests it stands for (`count`), instead of one row per request. The
 // unique index is the upsert's conflict target; rows written before it have no `minute` (NULL never
 // conflicts), so they stay as they were, each counting one request. Registered in src/catalog/migrations.ts.
-import type { Kysely, Migration } from 'kysely';
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
-type AnyDb = Kysely<any>;
+import type { Migration } from 'kysely';
+import type { AnyDb } from '../catalog/migration-kit.js';
 
 export const accessLogMigrations: Record<string, Migration> = {
   '0012_access_log_minutes': {

@@ -1,6 +1,7 @@
 // Organization API keys and their access logs in the catalog, keys found by the SHA-256 of the
 // presented key. Kysely, the same on SQLite and PostgreSQL; test/catalog/contract/api-keys.ts checks both.
-import type { CompiledQuery, Kysely, Selectable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable, Updateable } from 'kysely';
+import { updateLive } from '../catalog/live-rows.js';
 import type { AccessLogsTable, ApiKeysTable, CatalogDb } from '../catalog/schema.js';
 import { uuid, uuidv7 } from '../platform/crypto.js';
 import { keysChanged } from './key-cache.js';
@@ -77,27 +78,18 @@ export class ApiKeysStore {
   }
 
   async revokeApiKey(organizationId: string, id: string, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('api_keys')
-      .set({ status: 'revoked', revoked_at: now })
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    keysChanged();
-    return Number(r.numUpdatedRows) > 0;
+    return this.changeLiveKey(organizationId, id, { status: 'revoked', revoked_at: now });
   }
 
   async rotateApiSecret(organizationId: string, id: string, secretHash: string, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('api_keys')
-      .set({ secret_hash: secretHash, secret_required: 1, secret_rotated_at: now })
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
+    return this.changeLiveKey(organizationId, id, { secret_hash: secretHash, secret_required: 1, secret_rotated_at: now });
+  }
+
+  /** A change to a live key, then the key caches are told (they may hold its old state). */
+  private async changeLiveKey(organizationId: string, id: string, changes: Updateable<ApiKeysTable>): Promise<boolean> {
+    const changed = await updateLive(this.db, 'api_keys', ['organization_id', organizationId], id, changes);
     keysChanged();
-    return Number(r.numUpdatedRows) > 0;
+    return changed;
   }
 
   async touchApiKeys(ids: readonly string[], now: number): Promise<void> {

@@ -1,6 +1,7 @@
 // Partner API apps (client id + hashed secret, owned by a person) in the catalog. Kysely, the same on
 // SQLite and PostgreSQL; test/catalog/contract/apps.ts checks both.
 import type { Kysely, Selectable } from 'kysely';
+import { listLive, updateLive } from '../catalog/live-rows.js';
 import type { AppsTable, CatalogDb } from '../catalog/schema.js';
 import { uuid } from '../platform/crypto.js';
 
@@ -26,14 +27,7 @@ export class AppsStore {
   }
 
   async listApps(userId: string): Promise<PartnerApp[]> {
-    return this.db
-      .selectFrom('apps')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('status', '=', 'active')
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    return listLive(this.db, 'apps', 'user_id', userId);
   }
 
   async getApp(id: string): Promise<PartnerApp | undefined> {
@@ -46,24 +40,10 @@ export class AppsStore {
 
   /** A new secret hash for the person's live app; the old secret stops matching at once. */
   async rotateAppSecret(userId: string, id: string, secretHash: string, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('apps')
-      .set({ secret_hash: secretHash, updated_at: now })
-      .where('user_id', '=', userId)
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return updateLive(this.db, 'apps', ['user_id', userId], id, { secret_hash: secretHash, updated_at: now });
   }
 
   async deleteApp(userId: string, id: string, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('apps')
-      .set({ status: 'deleted', deleted_at: now, updated_at: now })
-      .where('user_id', '=', userId)
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return updateLive(this.db, 'apps', ['user_id', userId], id, { status: 'deleted', deleted_at: now, updated_at: now });
   }
 }

@@ -198,3 +198,37 @@ export function selectSet<T>(g: FilterGroup, leaf: (r: IntentRule | FieldRule) =
   const [first, ...rest] = [...sets].sort((a, b) => a.size - b.size);
   return new Set([...(first ?? [])].filter((x) => rest.every((s) => s.has(x))));
 }
+
+/** Every intent rule of the filter, in order (an engine names rule i's answer by its index). */
+export function intentRules(g: FilterGroup): IntentRule[] {
+  const out: IntentRule[] = [];
+  const walk = (r: FilterRule): void => {
+    if (isGroup(r)) r.rules.forEach(walk);
+    else if (isIntent(r)) out.push(r);
+  };
+  walk(g);
+  return out;
+}
+
+/**
+ * When a topic counts as matched (docs/audiences.md: the topics that met an intent rule, whichever
+ * part of the filter named them): its score reaches the lowest min_score among the rules naming
+ * it. Topics grouped by that score.
+ */
+export function matchThresholds(g: FilterGroup): { minScore: number; topicIds: string[] }[] {
+  const lowest = new Map<string, number>();
+  for (const r of intentRules(g)) for (const t of r.topic_ids) lowest.set(t, Math.min(lowest.get(t) ?? r.min_score, r.min_score));
+  const byScore = new Map<number, string[]>();
+  for (const [t, s] of lowest) byScore.set(s, [...(byScore.get(s) ?? []), t]);
+  return [...byScore].sort((a, b) => a[0] - b[0]).map(([minScore, topicIds]) => ({ minScore, topicIds }));
+}
+
+/**
+ * The filter as one SQL condition: groups become parenthesised AND / OR, each leaf the SQL `leaf`
+ * gives for it (an engine's column for an intent rule's answer, its condition on profile columns
+ * for a field rule). Holds exactly when holds() does with the same leaf answers.
+ */
+export function filterSql(g: FilterGroup, leaf: (r: IntentRule | FieldRule) => string): string {
+  const parts = g.rules.map((r) => (isGroup(r) ? filterSql(r, leaf) : leaf(r)));
+  return `(${parts.join(g.op === 'AND' ? ' AND ' : ' OR ')})`;
+}

@@ -3,8 +3,8 @@
 //    18:00 UTC), not paused ones, and pauses those whose organization or project is no longer active;
 //    each queueing is a conditional UPDATE on the old renew_time, so two processes queue it once;
 //  - the worker claims a Pending audience with a lease (store.ts: one conditional UPDATE, so exactly
-//    one process wins each run), renews the lease while it computes, writes the rows of its run to
-//    the analytics store (Syncing), then completes with the counts and serves the new run; the
+//    one process wins each run), renews the lease while it computes (Processing), writes the rows of
+//    its run to the analytics store (Syncing), then completes with the counts and serves the new run; the
 //    previous run's rows are deleted. A worker that dies lets its lease run out and another process
 //    claims the audience again with a new run id; a failed run records its error and is retried with
 //    backoff, up to MAX_ATTEMPTS, then is Failed until its next scheduled time or a refresh.
@@ -20,20 +20,18 @@ import type { AnalyticsStore } from '../analytics/types.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { uuidv7 } from '../platform/crypto.js';
 import type { ProjectsService } from '../projects/service.js';
-import type { AudienceEvaluator } from './evaluate.js';
+import type { AudienceEvaluator, PreparedAudience } from './evaluate.js';
 import type { FilterGroup } from './filter.js';
 import { nextRunAfter } from './schedule.js';
 import type { AudienceRow, Claim } from './store.js';
 
 export const MAX_ATTEMPTS = 3;
-/** Rows written per call to the analytics store (the lease is renewed between calls). */
-const WRITE_BATCH = 50_000;
 
 export interface AudienceJobsDeps {
   catalog: Pick<Catalog, 'audiences' | 'organizations'>;
   projects: Pick<ProjectsService, 'getIn'>;
-  analytics: Pick<AnalyticsStore, 'writeAudienceRows' | 'deleteAudienceRuns'>;
-  evaluator: Pick<AudienceEvaluator, 'evaluate'>;
+  analytics: Pick<AnalyticsStore, 'deleteAudienceRuns'>;
+  evaluator: Pick<AudienceEvaluator, 'prepare'>;
   log: Logger;
   now: () => number;
   /** How long a claim lasts without renewal (default 60 s); renewed every third of it. */
@@ -137,9 +135,10 @@ export class AudienceJobs {
     heartbeat.unref();
     const runKey = { organizationId: row.organization_id, audienceId, runId: claim.taskId };
     let wrote = false;
+    let prepared: PreparedAudience | null = null;
     try {
       const started = this.d.now();
-      const e = await this.d.evaluator.evaluate({
+      prepared = await this.d.evaluator.prepare({
         organizationId: row.organization_id,
         projectId: row.project_id,
         type: row.type,
@@ -148,12 +147,11 @@ export class AudienceJobs {
       });
       if (lost || !(await this.d.catalog.audiences.syncing(claim, this.d.now(), this.leaseMs))) return this.abandon(audienceId, log);
       wrote = true;
-      for (let start = 0; start < e.members.length; start += WRITE_BATCH) {
-        await this.d.analytics.writeAudienceRows(runKey, e.members.slice(start, start + WRITE_BATCH));
-        if (lost || !(await this.d.catalog.audiences.renew(claim, this.d.now(), this.leaseMs))) {
-          await this.dropRun(runKey, log);
-          return this.abandon(audienceId, log);
-        }
+      // The heartbeat keeps the lease while the rows are written; a lost lease drops them below.
+      const e = await prepared.write(runKey);
+      if (lost || !(await this.d.catalog.audiences.renew(claim, this.d.now(), this.leaseMs))) {
+        await this.dropRun(runKey, log);
+        return this.abandon(audienceId, log);
       }
       const now = this.d.now();
       const done = await this.d.catalog.audiences.complete(
@@ -188,6 +186,7 @@ export class AudienceJobs {
       return { audienceId, outcome: retryAt === null ? 'failed' : 'retry' };
     } finally {
       clearInterval(heartbeat);
+      await prepared?.discard().catch((err: unknown) => log.warn({ err }, "audiences: could not drop a build's staged scores"));
     }
   }
 

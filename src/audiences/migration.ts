@@ -2,12 +2,8 @@
 // (status, the running task and its lease, attempts and the next retry, the schedule) and the
 // counts of the run whose rows the analytics store serves. Audience ids are integers, as Delivr's
 // are: SQLite's INTEGER PRIMARY KEY AUTOINCREMENT and PostgreSQL's identity column.
-import { type Kysely, type Migration, PostgresAdapter } from 'kysely';
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
-type AnyDb = Kysely<any>;
-
-const ms = 'bigint';
+import { type Migration, PostgresAdapter } from 'kysely';
+import { type AnyDb, ms } from '../catalog/migration-kit.js';
 
 export const audiencesMigration: Migration = {
   async up(db: AnyDb) {

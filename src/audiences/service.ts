@@ -7,15 +7,15 @@
 import type { Logger } from 'pino';
 import type { AnalyticsStore } from '../analytics/types.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { HEM_FIELDS, IDENTITY_FIELDS, type Profile } from '../identity/fields.js';
+import { HEM_FIELDS, IDENTITY_FIELDS } from '../identity/fields.js';
 import { fail } from '../platform/errors.js';
 import { formatIso } from '../platform/time.js';
 import type { ProjectsService } from '../projects/service.js';
 import type { Project } from '../projects/store.js';
 import type { TaxonomyService } from '../taxonomy/service.js';
-import type { AudienceEvaluator, Evaluation } from './evaluate.js';
+import type { AudienceEvaluator } from './evaluate.js';
 import { type FilterGroup, validateFilter } from './filter.js';
-import type { AudienceMember } from './results.js';
+import type { AudienceCounts, AudienceMember } from './results.js';
 import { nextRunAfter } from './schedule.js';
 import {
   type AudienceContact,
@@ -94,16 +94,18 @@ export function audienceView(row: AudienceRow): AudienceView {
   };
 }
 
+const text = (v: string | number | null | undefined): string | null => (v === null || v === undefined ? null : String(v));
+
 /** One row of a run as the sample and the download give it. */
 export function contactOf(m: AudienceMember): AudienceContact {
-  const profile = m.profile === null ? null : (JSON.parse(m.profile) as Profile);
+  const profile = m.profile;
   const cells: Record<string, string | number | null> = {};
   for (const key of CONTACT_PROFILE_KEYS) cells[key] = profile?.[key] ?? null;
   return {
     ...cells,
     hem_sha256: m.hem_sha256,
-    hem_md5: profile?.hem_md5 ?? null,
-    hem_sha1: profile?.hem_sha1 ?? null,
+    hem_md5: text(profile?.hem_md5),
+    hem_sha1: text(profile?.hem_sha1),
     intent_score: m.intent_score === null ? null : Math.round(m.intent_score),
     intent_frequency: m.intent_frequency,
     impression_count: 0,
@@ -370,6 +372,6 @@ export class AudiencesService {
   }
 }
 
-function previewOf(e: Evaluation): AudiencePreviewBody['preview'] {
+function previewOf(e: AudienceCounts): AudiencePreviewBody['preview'] {
   return { record_count: e.recordCount, distinct_profile_count: e.distinctProfileCount, bucket_counts: e.bucketCounts };
 }

@@ -1,7 +1,7 @@
 // One list of migrations for SQLite and PostgreSQL, written with Kysely's schema builder so the same
 // code runs on both. Two processes starting at once apply each migration exactly once: PostgreSQL
 // through Kysely's advisory lock, SQLite through its database write lock (see migrateToLatest).
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { accountSecurityMigrations } from '../accounts/migrations.js';
 import { accessLogMigrations } from '../api-keys/migrations.js';
 import { audiencesMigration } from '../audiences/migration.js';
@@ -10,11 +10,7 @@ import { pixelMigrations } from '../pixels/migrations.js';
 import { projectsMigrations } from '../projects/migrations.js';
 import { retentionMigrations } from '../retention/migrations.js';
 import { taxonomyMigrations } from '../taxonomy/migrations.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
-type AnyDb = Kysely<any>;
-
-const ms = 'bigint';
+import { type AnyDb, ms } from './migration-kit.js';
 
 const migrations: Record<string, Migration> = {
   '0001_accounts': {

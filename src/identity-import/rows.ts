@@ -21,6 +21,14 @@ const KNOWN = new Set(IMPORT_COLUMNS);
 export const MAX_TEXT_CHARS = 1000;
 /** Longest visitor id, as on the identity routes. */
 export const MAX_VISITOR_ID_CHARS = 200;
+/** Longest email address (after trimming). */
+export const MAX_EMAIL_CHARS = 254;
+/**
+ * Every character String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator), for
+ * code that must trim exactly as the cells here are trimmed (the DuckDB import's SQL).
+ */
+export const TRIMMED_CHARS =
+  '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
 /** Longest reason kept per rejected row (reasons quote the offending value, shortened). */
 const MAX_REASON_CHARS = 300;
 
@@ -189,7 +197,7 @@ export class RowReader {
         return { reason: `${key} ${quote(hex)} is not ${key === 'hem_md5' ? 32 : key === 'hem_sha1' ? 40 : 64} hexadecimal characters` };
       hems[key] = hex;
     }
-    const address = textOf('email', email, 254);
+    const address = textOf('email', email, MAX_EMAIL_CHARS);
     if (isReason(address)) return address;
     if (typeof address === 'string') {
       const normal = normalizeEmail(address);

@@ -1,11 +1,15 @@
 // Identity import: a CSV or NDJSON file of people becomes profiles (and visitor links) in the
-// analytics store. An HTTP upload is streamed to a spool file under DATA_DIR/imports while its first
+// analytics store. An HTTP upload is streamed to spool files under DATA_DIR/imports while its first
 // line is checked (an unknown column is refused before anything is stored); once the whole body is on
-// disk the caller gets 202 and the file is processed in the background, in batches: every batch one
-// mergeProfiles (later non-empty value wins, empty never erases) and one linkVisitors (source
-// `import`). Rows that cannot be stored are counted and reported with their line, never fatal.
-// Progress lives in the catalog, so any server process reports it. The CLI's --direct mode runs the
-// same processing in the foreground on a local file.
+// disk the caller gets 202 and the file is processed in the background. On a store with its own CSV
+// reader (DuckDB) a CSV upload is cut into pieces on its way to disk (pieces.ts) and the store reads,
+// checks and writes each piece itself, handing back only the rows its SQL cannot vouch for, which
+// rows.ts judges; other pieces, NDJSON, and everything on ClickHouse are parsed here, in batches:
+// every batch one mergeProfiles (later non-empty value wins, empty never erases) and one
+// linkVisitors (source `import`). Either way the same rows are stored and rejected, with the same
+// lines (test/identity-import/native.test.ts). Rows that cannot be stored are counted and reported
+// with their line, never fatal. Progress lives in the catalog, so any server process reports it. The
+// CLI's --direct mode runs the same processing in the foreground on a local file.
 //
 // Why spool rather than process while reading: the 202 means "we have your file"; a slow store then
 // never holds the upload's connection open, and a client that disconnects half-way has stored
@@ -15,16 +19,17 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseCsv } from 'csv-parse';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import type { Logger } from 'pino';
-import type { IdentityStore, NewLink, ProfilePatch } from '../identity/types.js';
+import type { CsvImportStore, IdentityStore, ImportedRow, NewLink, ProfilePatch, StagedRows } from '../identity/types.js';
 import type { Config } from '../platform/config.js';
 import { uuidv7 } from '../platform/crypto.js';
 import { ApiError, fail } from '../platform/errors.js';
 import { formatIso } from '../platform/time.js';
+import { type CsvPiece, CsvSplitter, removePieces, type SplitCsv } from './pieces.js';
 import { checkHeader, type ImportFormat, RowReader, type RowResult } from './rows.js';
 import type { IdentityImportView } from './schemas.js';
 import type { IdentityImport, IdentityImportsStore, ImportError, ImportProgress } from './store.js';
@@ -106,12 +111,15 @@ export class IdentityImportService {
       void this.sweep(dir);
     }
     const id = uuidv7(this.d.now());
-    const spool = join(dir, `${id}.${input.format}`);
     const gate = new FirstLineGate(input.format, max);
+    // A CSV upload for a store that reads CSV itself is cut into pieces on its way to disk (pieces.ts).
+    const splitter = input.format === 'csv' && this.native() ? new CsvSplitter(join(dir, id), this.rowsPerPiece()) : null;
+    const spool = join(dir, `${id}.${input.format}`);
+    const files = (): readonly string[] => (splitter ? splitter.files() : [spool]);
     try {
-      await spoolUpload(input.body, gate, spool);
+      await spoolUpload(input.body, gate, splitter ?? createWriteStream(spool, { flags: 'wx' }));
     } catch (err) {
-      await rm(spool, { force: true });
+      await removePieces(files());
       if (err instanceof ApiError) throw err;
       // The client went away (or the connection broke) before the end of the body.
       throw fail('import_interrupted', err instanceof Error ? err.message : undefined);
@@ -126,14 +134,10 @@ export class IdentityImportService {
         now: this.d.now(),
       })
       .catch(async (err: unknown) => {
-        await rm(spool, { force: true });
+        await removePieces(files());
         throw err;
       });
-    this.start(
-      record,
-      () => createReadStream(spool),
-      async () => rm(spool, { force: true }),
-    );
+    this.start(record, splitter ? { pieces: splitter.result() } : { open: () => createReadStream(spool) }, () => removePieces(files()));
     return { import_id: id, status: 'processing' };
   }
 
@@ -159,7 +163,20 @@ export class IdentityImportService {
       bytesTotal: size,
       now: this.d.now(),
     });
-    await this.process(record, () => createReadStream(input.path), input.onProgress);
+    if (input.format === 'csv' && this.native()) {
+      // Cut into pieces in DATA_DIR/imports, as an upload is, for the store to read them.
+      const dir = join(this.d.config.dataDir, 'imports');
+      await mkdir(dir, { recursive: true });
+      const splitter = new CsvSplitter(join(dir, record.id), this.rowsPerPiece());
+      try {
+        await pipeline(createReadStream(input.path), splitter);
+        await this.process(record, { pieces: splitter.result() }, input.onProgress);
+      } finally {
+        await removePieces(splitter.files());
+      }
+    } else {
+      await this.process(record, { open: () => createReadStream(input.path) }, input.onProgress);
+    }
     return (await this.d.imports.get(record.organization_id, record.id)) as IdentityImport;
   }
 
@@ -196,8 +213,24 @@ export class IdentityImportService {
     );
   }
 
-  private start(record: IdentityImport, open: () => Readable, cleanup: () => Promise<unknown>): void {
-    const work = this.process(record, open)
+  /** The store's own CSV reader, when it has one (DuckDB). */
+  private native(): CsvImportStore | null {
+    const { stageCsv, commitCsv, discardCsv } = this.d.analytics;
+    if (!stageCsv || !commitCsv || !discardCsv) return null;
+    const store = this.d.analytics;
+    return {
+      stageCsv: (...a) => stageCsv.apply(store, a),
+      commitCsv: (...a) => commitCsv.apply(store, a),
+      discardCsv: (...a) => discardCsv.apply(store, a),
+    };
+  }
+
+  private rowsPerPiece(): number {
+    return this.d.batchRows ?? DEFAULT_BATCH_ROWS;
+  }
+
+  private start(record: IdentityImport, source: Source, cleanup: () => Promise<unknown>): void {
+    const work = this.process(record, source)
       .catch((err: unknown) => this.d.log.error({ err, import_id: record.id }, 'identity import: could not record its end'))
       .finally(async () => {
         await cleanup().catch(() => undefined);
@@ -207,9 +240,7 @@ export class IdentityImportService {
   }
 
   /** Reads the rows, writes them in batches, keeps the catalog's progress current, records the end. */
-  private async process(record: IdentityImport, open: () => Readable, onProgress?: (p: Progress) => void): Promise<void> {
-    const org = record.organization_id;
-    const batchRows = this.d.batchRows ?? DEFAULT_BATCH_ROWS;
+  private async process(record: IdentityImport, source: Source, onProgress?: (p: Progress) => void): Promise<void> {
     const progress: Progress = {
       bytes_total: record.bytes_total,
       bytes_read: 0,
@@ -218,7 +249,6 @@ export class IdentityImportService {
       rows_rejected: 0,
       errors: [],
     };
-    const errors = progress.errors as ImportError[];
     let lastReport = 0;
     const report = async (force = false): Promise<void> => {
       onProgress?.(progress);
@@ -227,7 +257,110 @@ export class IdentityImportService {
       lastReport = now;
       await this.d.imports.progress(record.id, progress, now);
     };
+    const run: Run = { record, progress, report };
+    try {
+      if ('open' in source) {
+        const stream = source.open();
+        await this.readRows(run, stream, record.format === 'csv' ? csvRows : ndjsonRows);
+      } else if (source.pieces.whole) {
+        await this.readRows(run, concatenated(source.pieces.pieces), csvRows);
+      } else {
+        await this.readPieces(run, source.pieces);
+      }
+      if (this.stopping) throw new Stopped();
+      progress.bytes_read = progress.bytes_total;
+      onProgress?.(progress);
+      await this.d.imports.finish(record.id, progress, { status: 'completed' }, this.d.now());
+      this.d.log.info(
+        { import_id: record.id, rows_read: progress.rows_read, rows_rejected: progress.rows_rejected },
+        'identity import completed',
+      );
+    } catch (err) {
+      const failure =
+        err instanceof Stopped
+          ? 'the server stopped before the import finished; import the file again (rows already stored are not changed by a second import)'
+          : `the import stopped: ${err instanceof Error ? err.message : String(err)}`;
+      if (!(err instanceof Stopped)) this.d.log.error({ err, import_id: record.id }, 'identity import failed');
+      onProgress?.(progress);
+      await this.d.imports.finish(record.id, progress, { status: 'failed', failure }, this.d.now());
+    }
+  }
 
+  /**
+   * The pieces of a CSV file (pieces.ts) in order: a simple one read, checked and written by the
+   * store itself (only the rows its SQL cannot vouch for come back here, to rows.ts), any other one,
+   * or one the store's reader sees otherwise than csv-parse, read here by csv-parse.
+   */
+  private async readPieces(run: Run, split: SplitCsv): Promise<void> {
+    const [header, ...pieces] = split.pieces as [CsvPiece, ...CsvPiece[]];
+    const columns = headerColumns(await readFirstLine(header.path));
+    const reader = new RowReader(columns);
+    const native = this.native();
+    const org = run.record.organization_id;
+    run.progress.bytes_read += header.bytes;
+    // The store reads and checks the next piece while it writes this one.
+    const stage = (piece: CsvPiece | undefined): Promise<StagedRows | null> => {
+      if (!piece?.simple || !native) return Promise.resolve(null);
+      const staged = native.stageCsv(org, { path: piece.path, columns, newline: split.newline, rows: piece.lines });
+      staged.catch(() => undefined);
+      return staged;
+    };
+    let next = stage(pieces[0]);
+    try {
+      for (let k = 0; k < pieces.length; k++) {
+        const piece = pieces[k] as CsvPiece;
+        const staged = await next;
+        next = stage(pieces[k + 1]);
+        if (staged && native) {
+          await this.storePiece(run, native, piece, staged, reader);
+          continue;
+        }
+        if (this.stopping) throw new Stopped();
+        const before = run.progress.bytes_read;
+        await this.readRows(run, createReadStream(piece.path), (source) =>
+          csvRows(source, { columns, line: piece.firstLine, newline: split.newline }),
+        );
+        run.progress.bytes_read = before + piece.bytes;
+      }
+    } finally {
+      // A piece staged ahead of a failure is dropped.
+      const ahead = await next.catch(() => null);
+      if (ahead && native) await native.discardCsv(ahead.stage).catch(() => undefined);
+    }
+  }
+
+  /** A piece the store has read and checked (`staged`): rows.ts judges the rows SQL did not vouch for, then the store writes it. */
+  private async storePiece(run: Run, native: CsvImportStore, piece: CsvPiece, staged: StagedRows, reader: RowReader): Promise<void> {
+    const more: ImportedRow[] = [];
+    const rejected: ImportError[] = [];
+    try {
+      if (this.stopping) throw new Stopped();
+      for (const { index, cells } of staged.slow) {
+        const result = reader.fromCells(cells);
+        if (result.ok) more.push({ index, patch: result.patch, visitorId: result.visitorId });
+        else rejected.push({ line: piece.firstLine + index, reason: result.reason });
+      }
+      await native.commitCsv(run.record.organization_id, staged.stage, more, run.record.created_at);
+    } catch (err) {
+      await native.discardCsv(staged.stage).catch(() => undefined);
+      throw err;
+    }
+    const { progress } = run;
+    progress.rows_read += piece.lines;
+    progress.rows_imported += piece.lines - rejected.length;
+    progress.rows_rejected += rejected.length;
+    const errors = progress.errors as ImportError[];
+    for (const e of rejected.slice(0, MAX_ERRORS - errors.length)) errors.push(e);
+    progress.bytes_read += piece.bytes;
+    await run.report();
+  }
+
+  /** Rows parsed here, written in batches; the parsing of the next batch overlaps the store writing this one. */
+  private async readRows(run: Run, stream: Readable, rowsOf: (source: Readable) => AsyncGenerator<Row>): Promise<void> {
+    const { record, progress, report } = run;
+    const org = record.organization_id;
+    const batchRows = this.rowsPerPiece();
+    const errors = progress.errors as ImportError[];
     let batch = newBatch();
     let pending: Promise<void> | null = null;
     const flush = (b: Batch): Promise<void> => {
@@ -242,8 +375,7 @@ export class IdentityImportService {
       const counted = new ByteCounter((n) => {
         progress.bytes_read += n;
       });
-      const source = open().pipe(counted);
-      for await (const { line, result } of record.format === 'csv' ? csvRows(source) : ndjsonRows(source)) {
+      for await (const { line, result } of rowsOf(stream.pipe(counted))) {
         if (this.stopping) throw new Stopped();
         progress.rows_read++;
         if (!result.ok) {
@@ -254,31 +386,18 @@ export class IdentityImportService {
         batch.patches.push(result.patch);
         if (result.visitorId !== null) batch.visitors.set(result.visitorId, result.patch.hem_sha256);
         if (batch.patches.length >= batchRows) {
-          // Parsing the next batch overlaps with the store writing this one.
           if (pending) await pending;
           pending = flush(batch);
           batch = newBatch();
         }
       }
       if (pending) await pending;
+      pending = null;
       if (this.stopping) throw new Stopped();
       if (batch.patches.length > 0) await flush(batch);
-      progress.bytes_read = progress.bytes_total;
-      onProgress?.(progress);
-      await this.d.imports.finish(record.id, progress, { status: 'completed' }, this.d.now());
-      this.d.log.info(
-        { import_id: record.id, rows_read: progress.rows_read, rows_rejected: progress.rows_rejected },
-        'identity import completed',
-      );
-    } catch (err) {
+    } finally {
       await pending?.catch(() => undefined);
-      const failure =
-        err instanceof Stopped
-          ? 'the server stopped before the import finished; import the file again (rows already stored are not changed by a second import)'
-          : `the import stopped: ${err instanceof Error ? err.message : String(err)}`;
-      if (!(err instanceof Stopped)) this.d.log.error({ err, import_id: record.id }, 'identity import failed');
-      onProgress?.(progress);
-      await this.d.imports.finish(record.id, progress, { status: 'failed', failure }, this.d.now());
+      stream.destroy();
     }
   }
 
@@ -317,6 +436,26 @@ interface Batch {
 }
 const newBatch = (): Batch => ({ patches: [], visitors: new Map() });
 
+/** What an import reads: one stream (NDJSON, or CSV for a store without a CSV reader), or the pieces of a CSV file. */
+type Source = { open: () => Readable } | { pieces: SplitCsv };
+
+/** One import under way: its record, its progress, and how progress reaches the catalog. */
+interface Run {
+  record: IdentityImport;
+  progress: Progress;
+  report: (force?: boolean) => Promise<void>;
+}
+
+/** Files read one after the other as one stream. */
+function concatenated(pieces: readonly CsvPiece[]): Readable {
+  const out = new PassThrough();
+  (async () => {
+    for (const piece of pieces) await pipeline(createReadStream(piece.path), out, { end: false });
+    out.end();
+  })().catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
+  return out;
+}
+
 /** An import record as the API shows it. */
 export function importView(r: IdentityImport): IdentityImportView {
   return {
@@ -339,6 +478,19 @@ const tooLarge = (max: number): ApiError => fail('import_too_large', `IMPORT_MAX
 
 /** The first line's problem (an ApiError to answer with), or null when it names valid columns. */
 export function checkFirstLine(format: ImportFormat, line: Buffer | null): ApiError | null {
+  const columns = firstLineColumns(format, line);
+  return columns instanceof ApiError ? columns : null;
+}
+
+/** The columns a CSV header line names (already checked when the file was received). */
+function headerColumns(line: Buffer | null): string[] {
+  const columns = firstLineColumns('csv', line);
+  if (columns instanceof ApiError) throw new Error(`header changed after it was checked: ${columns.message}`);
+  return columns;
+}
+
+/** The columns the first line names, checked; or the ApiError to answer with. */
+function firstLineColumns(format: ImportFormat, line: Buffer | null): string[] | ApiError {
   if (line === null) return fail('import_empty', 'the body has no bytes');
   let text = line.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -369,7 +521,7 @@ export function checkFirstLine(format: ImportFormat, line: Buffer | null): ApiEr
     names = Object.keys(value);
   }
   const header = checkHeader(names);
-  return header.ok ? null : fail('import_header_invalid', header.reason);
+  return header.ok ? header.columns : fail('import_header_invalid', header.reason);
 }
 
 /**
@@ -432,10 +584,11 @@ class FirstLineGate extends Transform {
 }
 
 /**
- * Writes the upload through the gate to the spool file. The request stream itself is never destroyed
- * on a refusal (that would drop the connection before the 4xx is sent): it is only unpiped.
+ * Writes the upload through the gate to the spool (a file, or the pieces' splitter). The request
+ * stream itself is never destroyed on a refusal (that would drop the connection before the 4xx is
+ * sent): it is only unpiped.
  */
-async function spoolUpload(body: Readable, gate: FirstLineGate, spool: string): Promise<void> {
+async function spoolUpload(body: Readable, gate: FirstLineGate, sink: Writable): Promise<void> {
   const interrupted = (): void => {
     if (!body.readableEnded) gate.destroy(new Error('the connection closed before the end of the body'));
   };
@@ -445,15 +598,14 @@ async function spoolUpload(body: Readable, gate: FirstLineGate, spool: string): 
   body.once('close', interrupted);
   body.once('error', broken);
   body.pipe(gate);
-  const file = createWriteStream(spool, { flags: 'wx' });
   try {
-    await pipeline(gate, file);
+    await pipeline(gate, sink);
   } finally {
     body.unpipe(gate);
     body.off('close', interrupted);
     body.off('error', broken);
-    // A refused upload's spool is removed by the caller: only once the file is closed (it may still be opening).
-    if (!file.closed) await once(file, 'close');
+    // A refused upload's spool is removed by the caller: only once its file is closed (it may still be opening).
+    if (!sink.closed) await once(sink, 'close');
   }
 }
 
@@ -496,24 +648,34 @@ interface Row {
   result: RowResult;
 }
 
-/** CSV rows after the header, with the line each starts on; malformed records become rejected rows. */
-async function* csvRows(source: Readable): AsyncGenerator<Row> {
+/**
+ * CSV rows after the header, with the line each starts on; malformed records become rejected rows.
+ * `piece`: the source is a piece of the file (pieces.ts) without the header, starting at `line`,
+ * whose records end with the header's `newline` (as csv-parse reading the whole file would find).
+ */
+async function* csvRows(
+  source: Readable,
+  piece?: { columns: readonly string[]; line: number; newline: SplitCsv['newline'] },
+): AsyncGenerator<Row> {
   const parser = source.pipe(
     parseCsv({
-      bom: true,
+      // A byte order mark only counts at the very start of the file.
+      bom: !piece,
       info: true,
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
       max_record_size: MAX_CSV_RECORD_CHARS,
+      ...(piece ? { record_delimiter: piece.newline } : {}),
     }),
   );
+  const offset = piece ? piece.line - 1 : 0;
   const skipped: Row[] = [];
   parser.on('skip', (err: Error & { code?: string; lines?: number }) => {
-    skipped.push({ line: err.lines ?? 0, result: { ok: false, reason: csvProblem(err) } });
+    skipped.push({ line: (err.lines ?? 0) + offset, result: { ok: false, reason: csvProblem(err) } });
   });
-  let reader: RowReader | null = null;
+  let reader: RowReader | null = piece ? new RowReader(piece.columns) : null;
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     while (skipped.length > 0) yield skipped.shift() as Row;
     if (!reader) {
@@ -525,7 +687,7 @@ async function* csvRows(source: Readable): AsyncGenerator<Row> {
     // csv-parse counts lines to the record's end; a quoted cell may hold newlines of its own.
     let inner = 0;
     for (const cell of record) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) inner++;
-    yield { line: info.lines - inner, result: reader.fromCells(record) };
+    yield { line: info.lines - inner + offset, result: reader.fromCells(record) };
   }
   while (skipped.length > 0) yield skipped.shift() as Row;
 }

@@ -25,6 +25,37 @@ export interface IdentityField {
 
 const opts = (...pairs: [string, string][]): FieldOption[] => pairs.map(([value, label]) => ({ value, label }));
 
+const YES_NO = opts(['true', 'Yes'], ['false', 'No']);
+
+const DEPARTMENT_OPTIONS = opts(
+  ['engineering', 'Engineering'],
+  ['finance', 'Finance'],
+  ['hr', 'Human Resources'],
+  ['it', 'IT'],
+  ['legal', 'Legal'],
+  ['marketing', 'Marketing'],
+  ['operations', 'Operations'],
+  ['product', 'Product'],
+  ['sales', 'Sales'],
+  ['support', 'Customer Support'],
+  ['other', 'Other'],
+);
+const AGE_RANGE_OPTIONS = opts(
+  ['18-24', '18-24'],
+  ['25-34', '25-34'],
+  ['35-44', '35-44'],
+  ['45-54', '45-54'],
+  ['55-64', '55-64'],
+  ['65+', '65+'],
+);
+const GENDER_OPTIONS = opts(['female', 'Female'], ['male', 'Male'], ['other', 'Other']);
+const INCOME_RANGE_OPTIONS = opts(
+  ['<50k', 'Under $50k'],
+  ['50k-100k', '$50k-$100k'],
+  ['100k-150k', '$100k-$150k'],
+  ['150k-250k', '$150k-$250k'],
+  ['250k+', '$250k and more'],
+);
 export const SENIORITY_OPTIONS = opts(['cxo', 'CXO'], ['vp', 'VP'], ['director', 'Director'], ['manager', 'Manager'], ['staff', 'Staff']);
 
 const text = (key: string, display_name: string, category: IdentityField['category'], description: string): IdentityField => ({
@@ -36,6 +67,22 @@ const text = (key: string, display_name: string, category: IdentityField['catego
   field_type: 'text',
 });
 
+const number = (key: string, display_name: string, category: IdentityField['category'], description: string): IdentityField => ({
+  ...text(key, display_name, category, description),
+  data_type: 'Int64',
+  field_type: 'number',
+});
+
+/** A field whose values come from `options`: one of them (select) or several (multiselect). */
+const choice = (
+  field_type: 'select' | 'multiselect',
+  key: string,
+  display_name: string,
+  category: IdentityField['category'],
+  description: string,
+  options: readonly FieldOption[],
+): IdentityField => ({ ...text(key, display_name, category, description), field_type, options });
+
 /**
  * Profile columns after the three hashes, in storage order. `is_email_business` is the string
  * "true"/"false", as Delivr's docs filter it (`is_email_business:eq:"true"`).
@@ -46,140 +93,38 @@ export const IDENTITY_FIELDS: readonly IdentityField[] = [
   text('current_business_email', 'Business Email', 'contact', 'Current work email address'),
   text('business_emails', 'Business Emails', 'contact', 'Every known work email address, comma-separated'),
   text('personal_email', 'Personal Email', 'contact', 'Personal email address'),
-  {
-    key: 'is_email_business',
-    display_name: 'Email Is Business',
-    description: 'Whether the identifying email is a work address ("true" or "false")',
-    category: 'contact',
-    data_type: 'Utf8',
-    field_type: 'select',
-    options: opts(['true', 'Yes'], ['false', 'No']),
-  },
+  choice(
+    'select',
+    'is_email_business',
+    'Email Is Business',
+    'contact',
+    'Whether the identifying email is a work address ("true" or "false")',
+    YES_NO,
+  ),
   text('job_title', 'Job Title', 'contact', 'Current job title'),
-  {
-    key: 'seniority_level',
-    display_name: 'Seniority Level',
-    description: 'Standardized seniority classification',
-    category: 'contact',
-    data_type: 'Utf8',
-    field_type: 'multiselect',
-    options: SENIORITY_OPTIONS,
-  },
-  {
-    key: 'department',
-    display_name: 'Department',
-    description: 'Department or job function',
-    category: 'contact',
-    data_type: 'Utf8',
-    field_type: 'multiselect',
-    options: opts(
-      ['engineering', 'Engineering'],
-      ['finance', 'Finance'],
-      ['hr', 'Human Resources'],
-      ['it', 'IT'],
-      ['legal', 'Legal'],
-      ['marketing', 'Marketing'],
-      ['operations', 'Operations'],
-      ['product', 'Product'],
-      ['sales', 'Sales'],
-      ['support', 'Customer Support'],
-      ['other', 'Other'],
-    ),
-  },
+  choice('multiselect', 'seniority_level', 'Seniority Level', 'contact', 'Standardized seniority classification', SENIORITY_OPTIONS),
+  choice('multiselect', 'department', 'Department', 'contact', 'Department or job function', DEPARTMENT_OPTIONS),
   text('phone', 'Phone', 'contact', 'Phone number'),
   text('linkedin_url', 'LinkedIn URL', 'contact', 'LinkedIn profile address'),
   text('company_name', 'Company Name', 'company', "Name of the person's company"),
   text('company_domain', 'Company Domain', 'company', "The company's web domain"),
   text('company_industry', 'Industry', 'company', "The company's industry"),
-  {
-    key: 'company_employee_count',
-    display_name: 'Employee Count',
-    description: 'Number of employees of the company',
-    category: 'company',
-    data_type: 'Int64',
-    field_type: 'number',
-  },
-  {
-    key: 'company_revenue',
-    display_name: 'Annual Revenue',
-    description: 'Annual revenue of the company, in US dollars',
-    category: 'company',
-    data_type: 'Int64',
-    field_type: 'number',
-  },
+  number('company_employee_count', 'Employee Count', 'company', 'Number of employees of the company'),
+  number('company_revenue', 'Annual Revenue', 'company', 'Annual revenue of the company, in US dollars'),
   text('company_city', 'Company City', 'company', 'City of the company'),
   text('company_state', 'Company State', 'company', 'State or region of the company'),
   text('company_country', 'Company Country', 'company', 'Country of the company (ISO 3166-1 alpha-2)'),
-  {
-    key: 'age_range',
-    display_name: 'Age Range',
-    description: 'Age bracket',
-    category: 'demographics',
-    data_type: 'Utf8',
-    field_type: 'multiselect',
-    options: opts(['18-24', '18-24'], ['25-34', '25-34'], ['35-44', '35-44'], ['45-54', '45-54'], ['55-64', '55-64'], ['65+', '65+']),
-  },
-  {
-    key: 'gender',
-    display_name: 'Gender',
-    description: 'Gender',
-    category: 'demographics',
-    data_type: 'Utf8',
-    field_type: 'select',
-    options: opts(['female', 'Female'], ['male', 'Male'], ['other', 'Other']),
-  },
-  {
-    key: 'income_range',
-    display_name: 'Income Range',
-    description: 'Household income bracket, in US dollars',
-    category: 'demographics',
-    data_type: 'Utf8',
-    field_type: 'multiselect',
-    options: opts(
-      ['<50k', 'Under $50k'],
-      ['50k-100k', '$50k-$100k'],
-      ['100k-150k', '$100k-$150k'],
-      ['150k-250k', '$150k-$250k'],
-      ['250k+', '$250k and more'],
-    ),
-  },
-  {
-    key: 'homeowner',
-    display_name: 'Homeowner',
-    description: 'Whether the person owns their home ("true" or "false")',
-    category: 'demographics',
-    data_type: 'Utf8',
-    field_type: 'select',
-    options: opts(['true', 'Yes'], ['false', 'No']),
-  },
+  choice('multiselect', 'age_range', 'Age Range', 'demographics', 'Age bracket', AGE_RANGE_OPTIONS),
+  choice('select', 'gender', 'Gender', 'demographics', 'Gender', GENDER_OPTIONS),
+  choice('multiselect', 'income_range', 'Income Range', 'demographics', 'Household income bracket, in US dollars', INCOME_RANGE_OPTIONS),
+  choice('select', 'homeowner', 'Homeowner', 'demographics', 'Whether the person owns their home ("true" or "false")', YES_NO),
 ];
 
 /** The hashed-email identifiers every profile carries. */
 export const HEM_FIELDS: readonly IdentityField[] = [
-  {
-    key: 'hem_sha256',
-    display_name: 'HEM (SHA-256)',
-    description: 'SHA-256 of the normalised email',
-    category: 'identifier',
-    data_type: 'Utf8',
-    field_type: 'text',
-  },
-  {
-    key: 'hem_md5',
-    display_name: 'HEM (MD5)',
-    description: 'MD5 of the normalised email',
-    category: 'identifier',
-    data_type: 'Utf8',
-    field_type: 'text',
-  },
-  {
-    key: 'hem_sha1',
-    display_name: 'HEM (SHA-1)',
-    description: 'SHA-1 of the normalised email',
-    category: 'identifier',
-    data_type: 'Utf8',
-    field_type: 'text',
-  },
+  text('hem_sha256', 'HEM (SHA-256)', 'identifier', 'SHA-256 of the normalised email'),
+  text('hem_md5', 'HEM (MD5)', 'identifier', 'MD5 of the normalised email'),
+  text('hem_sha1', 'HEM (SHA-1)', 'identifier', 'SHA-1 of the normalised email'),
 ];
 
 /** The identity field keys, as a type: IDENTITY_FIELDS must list exactly these, in this order (checked below). */

@@ -8,7 +8,7 @@ import { Id } from '../platform/schemas.js';
 import type { Services } from '../services.js';
 import { peoplePage, personPage } from './people.js';
 import { DashboardPeopleOut, DashboardPeopleQuery, DashboardPersonOut, ErasedOut, TimelineQuery, UnlinkedOut } from './schemas.js';
-import { erasedView } from './views.js';
+import { erasedView, unlinkedView } from './views.js';
 
 const tags = ['Dashboard session API'];
 const read = [{ sessionCookie: [] }];
@@ -73,8 +73,7 @@ export function identityDashboardRoutes(
     },
     async (req) => {
       await auth.orgAccess(req, req.params.org_id, 'keys.manage');
-      await identity.unlink(req.params.org_id, req.params.hem_sha256, req.params.visitor_id);
-      return { hem_sha256: req.params.hem_sha256.toLowerCase(), visitor_id: req.params.visitor_id, unlinked: true };
+      return unlinkedView(await identity.unlink(req.params.org_id, req.params.hem_sha256, req.params.visitor_id));
     },
   );
 

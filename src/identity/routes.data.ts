@@ -5,7 +5,7 @@ import { type App, errorResponses } from '../platform/http.js';
 import type { Services } from '../services.js';
 import { ErasedOut, EraseQuery, IdentityRecord, LinkParams, LookupQuery, PersonOut, PersonParams, UnlinkedOut } from './schemas.js';
 import { IdentityService } from './service.js';
-import { erasedView, personView } from './views.js';
+import { erasedView, personView, unlinkedView } from './views.js';
 
 const tags = ['Identity'];
 const security: { [label: string]: string[] }[] = [{ apiKey: [], apiSecret: [] }, { bearerAuth: [] }];
@@ -62,8 +62,7 @@ export function identityDataRoutes(app: App, { auth, identity, queries }: Pick<S
     },
     async (req, reply) => {
       const who = await auth.data(req, reply);
-      await identity.unlink(who.organizationId, req.params.hem_sha256, req.params.visitor_id);
-      return { hem_sha256: req.params.hem_sha256.toLowerCase(), visitor_id: req.params.visitor_id, unlinked: true };
+      return unlinkedView(await identity.unlink(who.organizationId, req.params.hem_sha256, req.params.visitor_id));
     },
   );
 

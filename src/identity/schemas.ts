@@ -2,7 +2,7 @@
 // and erasure, and the dashboard's People and Person pages. Pure TypeBox, so the web app imports
 // the types.
 import { type Static, Type } from 'typebox';
-import { type EventRecord, FullEventSchema } from '../events/schemas.js';
+import { type RecentEventsPage, RecentOut } from '../events/schemas.js';
 import { NullableString } from '../platform/schemas.js';
 
 const Hex64 = Type.String({ minLength: 1, maxLength: 200, description: 'SHA-256 HEM, 64 hexadecimal characters' });
@@ -102,13 +102,10 @@ export const DashboardPersonOut = Type.Object({
   /** Every identity field in field-catalog order, grouped by `category`. */
   fields: Type.Array(ProfileFieldOut),
   links: Type.Array(LinkOut),
-  /** The person's events, newest first (resolved through their links), one page. */
+  /** The person's events, newest first (resolved through their links), one page: the Events page's page. */
   timeline: Type.Object({
-    events: Type.Array(FullEventSchema),
+    ...RecentOut.properties,
     count: Type.Integer({ description: 'events resolved to the person in the last 400 days' }),
-    limit: Type.Integer(),
-    page: Type.Integer(),
-    has_more: Type.Boolean(),
   }),
 });
 
@@ -121,6 +118,4 @@ export type UnlinkedBody = Static<typeof UnlinkedOut>;
 export type DashboardPeople = Static<typeof DashboardPeopleOut>;
 export type PersonRow = Static<typeof PersonRowOut>;
 export type ProfileField = Static<typeof ProfileFieldOut>;
-export type DashboardPerson = Omit<Static<typeof DashboardPersonOut>, 'timeline'> & {
-  timeline: Omit<Static<typeof DashboardPersonOut>['timeline'], 'events'> & { events: EventRecord[] };
-};
+export type DashboardPerson = Omit<Static<typeof DashboardPersonOut>, 'timeline'> & { timeline: RecentEventsPage };

@@ -10,7 +10,7 @@ import { fail } from '../platform/errors.js';
 import { isEmailLike, normalizeEmail } from './email.js';
 import { HEM_FIELDS, IDENTITY_KEYS, type Profile } from './fields.js';
 import { hemsOf, isMd5Hex, isSha256Hex } from './hem.js';
-import type { Erased, HemKind, LinkSource, NewLink, PersonSummary, VisitorLink } from './types.js';
+import type { Erased, HemKind, LinkSource, NewLink, PersonSummary, Unlinked, VisitorLink } from './types.js';
 
 /** Every field a lookup record has, in order. */
 export const LOOKUP_FIELDS: readonly string[] = [...HEM_FIELDS.map((f) => f.key), ...IDENTITY_KEYS];
@@ -96,9 +96,10 @@ export class IdentityService {
     return this.analytics.listPeople(organizationId, page);
   }
 
-  async unlink(organizationId: string, hemSha256: string, visitorId: string): Promise<void> {
+  async unlink(organizationId: string, hemSha256: string, visitorId: string): Promise<Unlinked> {
     const hem = IdentityService.sha256Param(hemSha256);
     if (!(await this.analytics.unlink(organizationId, hem, visitorId))) throw fail('link_not_found');
+    return { hem_sha256: hem, visitor_id: visitorId };
   }
 
   /** Every trace of the person: profile, links, and the HEM on stored events. */

@@ -29,6 +29,12 @@ export type ProfilePatch = { hem_sha256: string; hem_md5: string; hem_sha1: stri
 
 export type HemKind = 'sha256' | 'md5' | 'sha1';
 
+/** A removed visitor link: the person's HEM (lowercase) and the visitor. */
+export interface Unlinked {
+  hem_sha256: string;
+  visitor_id: string;
+}
+
 export interface Erased {
   profiles: number;
   links: number;
@@ -42,7 +48,49 @@ export interface PersonSummary {
   profile: Profile | null;
 }
 
-export interface IdentityStore {
+/** Rows of a CSV file (no header line), in `columns` order, for a store that reads CSV itself. */
+export interface CsvRows {
+  path: string;
+  columns: readonly string[];
+  newline: '\n' | '\r\n';
+  /** How many lines the file has: one row each. */
+  rows: number;
+}
+
+/**
+ * Rows a store read and checked, waiting in a stage to be written: `slow` holds the rows its own
+ * checks could not vouch for (index in the file, cells), for identity-import/rows.ts to judge.
+ */
+export interface StagedRows {
+  stage: string;
+  slow: { index: number; cells: string[] }[];
+}
+
+/** A row that rows.ts accepted, for a stage: its index in the file, its profile and visitor. */
+export interface ImportedRow {
+  index: number;
+  patch: ProfilePatch;
+  visitorId: string | null;
+}
+
+/** CSV import inside the store (DuckDB): the rows never pass through JavaScript one by one. */
+export interface CsvImportStore {
+  /**
+   * Reads and checks the file into a stage; null when the store's reader does not see exactly
+   * `rows.rows` rows (or refuses the file): it must then be read in JavaScript.
+   */
+  stageCsv(organizationId: string, rows: CsvRows): Promise<StagedRows | null>;
+  /**
+   * Writes a stage's accepted rows and `more` (rows.ts's verdict on its slow rows) as mergeProfiles
+   * and linkVisitors (source `import`, at `at`) would write them, in file order, then drops the stage.
+   * A visitor already linked to the same person is left alone.
+   */
+  commitCsv(organizationId: string, stage: string, more: readonly ImportedRow[], at: number): Promise<void>;
+  /** Drops a stage that will not be written. */
+  discardCsv(stage: string): Promise<void>;
+}
+
+export interface IdentityStore extends Partial<CsvImportStore> {
   /**
    * Merges profiles: a non-null field overwrites, a null or absent one keeps what is stored (an
    * empty cell never erases); writing the same rows again changes nothing.

@@ -1,8 +1,8 @@
 // Identity values → their wire shapes.
 import { formatIso } from '../platform/time.js';
 import type { Profile } from './fields.js';
-import type { ErasedBody, Person } from './schemas.js';
-import type { Erased, VisitorLink } from './types.js';
+import type { ErasedBody, Person, UnlinkedBody } from './schemas.js';
+import type { Erased, Unlinked, VisitorLink } from './types.js';
 
 export const personView = (
   hem: string,
@@ -19,6 +19,8 @@ export const personView = (
     last_seen: formatIso(l.last_seen),
   })),
 });
+
+export const unlinkedView = (r: Unlinked): UnlinkedBody => ({ ...r, unlinked: true });
 
 export const erasedView = (r: Erased & { hem_sha256: string }): ErasedBody => ({
   hem_sha256: r.hem_sha256,

@@ -59,9 +59,10 @@ export const EVIDENCE = 2;
 /** Floor for baselines, in weighted views per day: nobody's normal is exactly zero. */
 export const MIN_DAILY_RATE = 0.01;
 /** ln(ratio) is divided by this before tanh: a ratio of 1.5 scores 60, 2 scores 67, 4 scores 80. */
-const SPREAD = Math.log(1.5) / Math.atanh(0.2);
+export const SPREAD = Math.log(1.5) / Math.atanh(0.2);
 
-const decay = (age: number): number => 0.5 ** (age / HALF_LIFE_DAYS);
+/** Weight of a day `age` days before the window's last day (0 = that day). */
+export const decay = (age: number): number => 0.5 ** (age / HALF_LIFE_DAYS);
 
 export function intentScore(input: IntentInput): IntentScore {
   const windowDays = Math.trunc(input.windowDays);
@@ -86,8 +87,7 @@ export function intentScore(input: IntentInput): IntentScore {
       ownSum += weighted;
     }
   }
-  let window = 0;
-  for (let age = 0; age < windowDays; age++) window += decay(age);
+  const window = windowWeight(windowDays);
 
   // Days of the baseline on which the person already existed (a new person has none).
   const firstSeen = Math.min(input.firstSeenDay ?? firstActive, firstActive);
@@ -108,6 +108,13 @@ export function intentScore(input: IntentInput): IntentScore {
     baseline_daily: baselineDaily,
     baseline_own_share: knownDays / (knownDays + PRIOR_DAYS),
   };
+}
+
+/** Σ decay(age) over the window's days: what one weighted view a day adds up to, decayed. */
+export function windowWeight(windowDays: number): number {
+  let window = 0;
+  for (let age = 0; age < windowDays; age++) window += decay(age);
+  return window;
 }
 
 /** Days since 1970-01-01 (UTC) of an epoch-ms time. */

@@ -16,7 +16,7 @@ import type { TaxonomyService } from '../taxonomy/service.js';
 import { isDomain, normalizeDomain } from './domain.js';
 import type { IntentBody, IntentExplanation, IntentTopicScore, PersonIntentBody } from './schemas.js';
 import { epochDay, SURGE_THRESHOLD } from './score.js';
-import { BASELINE_DAYS, explainTopic, organizationRates, scoreSubjects, windowsOf } from './signals.js';
+import { BASELINE_DAYS, exactPeopleScores, explainTopic, organizationRates, scoreSubjects, windowsOf } from './signals.js';
 import { type ClassifiedPage, DAY_MS, type IntentSubject, type PageText } from './types.js';
 
 export const DEFAULT_WINDOW_DAYS = 7;
@@ -307,6 +307,36 @@ export class IntentService {
         intent_frequency: s.intent_frequency,
         surging: s.surging,
       }));
+  }
+
+  /**
+   * For audiences (issue 12) at scale: every person's score on `topicIds` in the window, computed and
+   * kept inside the analytics store (AnalyticsStore.stageIntentScores) for the audience's write to
+   * read, with score.ts's scores for the few pairs the engine could not round with certainty. The
+   * same scores as peopleScores, without any person's activity passing through JavaScript. The
+   * caller drops the stage (AnalyticsStore.dropIntentStage).
+   */
+  async stageScores(
+    organizationId: string,
+    q: { topicIds: readonly string[]; windowDays: number; asOfDay?: number },
+  ): Promise<{ stage: string; pairs: number; overrides: { hem_sha256: string; topic_id: string; intent_score: number }[] }> {
+    await this.ensureCurrent(organizationId);
+    const asOfDay = q.asOfDay ?? this.today();
+    const rates = await this.ratesFor(organizationId, asOfDay, q.windowDays);
+    const staged = await this.store.stageIntentScores({
+      organizationId,
+      topicIds: q.topicIds,
+      asOfDay,
+      windowDays: q.windowDays,
+      rates: Object.fromEntries(rates),
+    });
+    try {
+      const overrides = await exactPeopleScores(this.store, { organizationId, asOfDay, windowDays: q.windowDays }, staged.ambiguous, rates);
+      return { stage: staged.stage, pairs: staged.pairs, overrides };
+    } catch (err) {
+      await this.store.dropIntentStage(organizationId, staged.stage).catch(() => undefined);
+      throw err;
+    }
   }
 
   /**

@@ -172,3 +172,32 @@ export async function explainTopic(
     pages,
   };
 }
+
+/**
+ * score.ts's scores of some (person, topic) pairs, one query per person: the few an engine could not
+ * round with certainty when it scored everyone in SQL (intent/score-sql.ts). `rates` must be the
+ * ones the engine used.
+ */
+export async function exactPeopleScores(
+  store: IntentStore,
+  q: { organizationId: string; asOfDay: number; windowDays: number },
+  pairs: readonly { hem_sha256: string; topic_id: string }[],
+  rates: Map<string, number>,
+): Promise<{ hem_sha256: string; topic_id: string; intent_score: number }[]> {
+  const byPerson = new Map<string, string[]>();
+  for (const p of pairs) byPerson.set(p.hem_sha256, [...(byPerson.get(p.hem_sha256) ?? []), p.topic_id]);
+  const out: { hem_sha256: string; topic_id: string; intent_score: number }[] = [];
+  for (const [hem, topicIds] of byPerson) {
+    const scores = await scoreSubjects(
+      store,
+      { organizationId: q.organizationId, subject: { kind: 'person', hem }, asOfDay: q.asOfDay, windowDays: q.windowDays, topicIds },
+      Promise.resolve(rates),
+    );
+    for (const topicId of topicIds) {
+      const s = scores.find((x) => x.topic_id === topicId);
+      if (!s) throw new Error(`intent: no score for person ${hem} on ${topicId}, which the engine scored`);
+      out.push({ hem_sha256: hem, topic_id: topicId, intent_score: s.intent_score });
+    }
+  }
+  return out;
+}

@@ -2,6 +2,7 @@
 // Kysely, the same on SQLite and PostgreSQL; test/catalog/contract/api-keys.ts checks both.
 import type { Kysely, Selectable } from 'kysely';
 import { keysChanged } from '../api-keys/key-cache.js';
+import { listLive, updateLive } from '../catalog/live-rows.js';
 import type { ApiClientsTable, CatalogDb } from '../catalog/schema.js';
 import { uuid } from '../platform/crypto.js';
 
@@ -25,26 +26,16 @@ export class ApiClientsStore {
   }
 
   async listApiClients(organizationId: string): Promise<ApiClient[]> {
-    return this.db
-      .selectFrom('api_clients')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('status', '=', 'active')
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    return listLive(this.db, 'api_clients', 'organization_id', organizationId);
   }
 
   /** Deletes a client and revokes its keys at once; false when not this organization's. */
   async deleteApiClient(organizationId: string, clientId: string, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('api_clients')
-      .set({ status: 'deleted', deleted_at: now })
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', clientId)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) return false;
+    const deleted = await updateLive(this.db, 'api_clients', ['organization_id', organizationId], clientId, {
+      status: 'deleted',
+      deleted_at: now,
+    });
+    if (!deleted) return false;
     await this.db
       .updateTable('api_keys')
       .set({ status: 'revoked', revoked_at: now })

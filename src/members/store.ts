@@ -2,6 +2,7 @@
 // Kysely, the same on SQLite and PostgreSQL; test/catalog/contract/members.ts checks both.
 import type { Kysely, Selectable } from 'kysely';
 import type { User } from '../accounts/store.js';
+import { countRows } from '../catalog/count.js';
 import type { CatalogDb, InvitesTable, Role } from '../catalog/schema.js';
 import { uuid } from '../platform/crypto.js';
 
@@ -68,13 +69,7 @@ export class MembersStore {
   }
 
   async countOwners(organizationId: string): Promise<number> {
-    const r = await this.db
-      .selectFrom('memberships')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('organization_id', '=', organizationId)
-      .where('role', '=', 'owner')
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return countRows(this.db.selectFrom('memberships').where('organization_id', '=', organizationId).where('role', '=', 'owner'));
   }
 }
 

@@ -2,6 +2,7 @@
 // queries run on SQLite and PostgreSQL; test/catalog/contract/organizations.ts checks both.
 import type { Kysely, Selectable } from 'kysely';
 import { keysChanged } from '../api-keys/key-cache.js';
+import { countRows } from '../catalog/count.js';
 import type { CatalogDb, OrganizationsTable, Role } from '../catalog/schema.js';
 import { uuid } from '../platform/crypto.js';
 
@@ -40,11 +41,7 @@ export class OrganizationsStore {
   }
 
   async countOrganizations(): Promise<number> {
-    const r = await this.db
-      .selectFrom('organizations')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return countRows(this.db.selectFrom('organizations'));
   }
 
   async listOrganizationsForUser(userId: string): Promise<UserOrganization[]> {

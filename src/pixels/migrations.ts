@@ -1,9 +1,7 @@
 // Catalog migrations of pixels added after the core set: the hosts a pixel's redirects may go to
 // (src/pixels/redirect-hosts.ts). Registered after the core migrations in src/catalog/migrations.ts.
-import type { Kysely, Migration } from 'kysely';
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
-type AnyDb = Kysely<any>;
+import type { Migration } from 'kysely';
+import type { AnyDb } from '../catalog/migration-kit.js';
 
 export const pixelMigrations: Record<string, Migration> = {
   '0011_pixel_redirect_hosts': {

@@ -1,6 +1,7 @@
 // Pixels in the catalog; deleted pixels are kept as rows but never found. Kysely, the same on SQLite
 // and PostgreSQL; test/catalog/contract/pixels.ts checks both.
 import type { Kysely, Selectable } from 'kysely';
+import { listLive, updateLive } from '../catalog/live-rows.js';
 import type { CatalogDb, PixelsTable } from '../catalog/schema.js';
 import { uuid } from '../platform/crypto.js';
 
@@ -39,25 +40,11 @@ export class PixelsStore {
   }
 
   async listPixels(projectId: string): Promise<Pixel[]> {
-    return this.db
-      .selectFrom('pixels')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where('status', '=', 'active')
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    return listLive(this.db, 'pixels', 'project_id', projectId);
   }
 
   async listOrganizationPixels(organizationId: string): Promise<Pixel[]> {
-    return this.db
-      .selectFrom('pixels')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('status', '=', 'active')
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    return listLive(this.db, 'pixels', 'organization_id', organizationId);
   }
 
   /** A live pixel; deleted pixels are not found. */
@@ -90,31 +77,17 @@ export class PixelsStore {
     changes: { title?: string; respectPrivacy?: boolean; trackers?: string; redirectHosts?: string },
     now: number,
   ): Promise<boolean> {
-    const r = await this.db
-      .updateTable('pixels')
-      .set({
-        ...(changes.title === undefined ? {} : { title: changes.title }),
-        ...(changes.respectPrivacy === undefined ? {} : { respect_privacy: changes.respectPrivacy ? 1 : 0 }),
-        ...(changes.trackers === undefined ? {} : { trackers: changes.trackers }),
-        ...(changes.redirectHosts === undefined ? {} : { redirect_hosts: changes.redirectHosts }),
-        updated_at: now,
-      })
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return updateLive(this.db, 'pixels', ['organization_id', organizationId], id, {
+      ...(changes.title === undefined ? {} : { title: changes.title }),
+      ...(changes.respectPrivacy === undefined ? {} : { respect_privacy: changes.respectPrivacy ? 1 : 0 }),
+      ...(changes.trackers === undefined ? {} : { trackers: changes.trackers }),
+      ...(changes.redirectHosts === undefined ? {} : { redirect_hosts: changes.redirectHosts }),
+      updated_at: now,
+    });
   }
 
   async deletePixel(organizationId: string, id: string, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('pixels')
-      .set({ status: 'deleted', deleted_at: now, updated_at: now })
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return updateLive(this.db, 'pixels', ['organization_id', organizationId], id, { status: 'deleted', deleted_at: now, updated_at: now });
   }
 
   async markPixelFirstEvent(id: string, at: number): Promise<void> {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_FOLD_DELAY_MS } from '../analytics/stats.js';
 import { DataDirError, dataDirProblem } from './storage.js';
@@ -71,6 +72,11 @@ export interface Config {
   duckdbThread: boolean;
   /** How long appended events wait before the DuckDB stats rollups fold them in (they count at once either way). */
   statsFoldDelayMs: number;
+  /**
+   * Threads one DuckDB query may work on (DuckDB's `threads`): by default every core but one, so a
+   * tenant's slow query leaves a core to the others (docs/scaling.md, "One tenant's slow queries").
+   */
+  duckdbThreads: number;
   redisUrl: string | null;
   ipMode: IpMode;
   secureCookies: boolean;
@@ -109,6 +115,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Every core but one (at least one): one query, however slow, leaves a core to everyone else. */
+export const defaultDuckDbThreads = (): number => Math.max(1, availableParallelism() - 1);
 
 function int(env: Env, key: string, dflt: number, min: number, max: number): number {
   const raw = env[key];
@@ -296,6 +305,7 @@ export function loadConfig(env: Env = process.env): Config {
     clickhouseUrl: url(env, 'CLICKHOUSE_URL', ['http:', 'https:']),
     duckdbThread: bool(env, 'DUCKDB_THREAD', true),
     statsFoldDelayMs: int(env, 'STATS_FOLD_DELAY_MS', DEFAULT_FOLD_DELAY_MS, 0, 3_600_000),
+    duckdbThreads: int(env, 'DUCKDB_THREADS', defaultDuckDbThreads(), 1, 1024),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     ipMode: oneOf(env, 'IP_MODE', ['full', 'truncate', 'none'] as const, 'truncate'),
     secureCookies: bool(env, 'SECURE_COOKIES', publicUrl.startsWith('https:')),
@@ -308,7 +318,7 @@ export function loadConfig(env: Env = process.env): Config {
     audienceLeaseMs: int(env, 'AUDIENCE_LEASE_MS', 60_000, 1000, 3_600_000),
     queries: {
       timeoutMs: int(env, 'QUERY_TIMEOUT_MS', 30_000, 1, 3_600_000),
-      perOrganization: int(env, 'QUERY_CONCURRENCY_PER_ORG', 2, 1, 1000),
+      perOrganization: int(env, 'QUERY_CONCURRENCY_PER_ORG', 1, 1, 1000),
       queuePerOrganization: int(env, 'QUERY_QUEUE_PER_ORG', 8, 0, 10_000),
     },
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),

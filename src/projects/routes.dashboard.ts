@@ -77,37 +77,26 @@ export function projectsDashboardRoutes(app: App, { auth, projects }: Pick<Servi
     },
   );
 
-  app.post(
-    '/orgs/:org_id/projects/:project_id/archive',
-    {
-      schema: {
-        tags,
-        summary: 'Archive a project: its data is kept, its pixels stop collecting (scripts and ingest answer 404)',
-        security,
-        params: ProjectParams,
-        response: { 200: ProjectEnvelope, ...errorResponses(400, 401, 403, 404) },
+  const statusChanges = [
+    ['archive', 'Archive a project: its data is kept, its pixels stop collecting (scripts and ingest answer 404)'],
+    ['unarchive', 'Unarchive a project: its pixels collect again'],
+  ] as const;
+  for (const [action, summary] of statusChanges) {
+    app.post(
+      `/orgs/:org_id/projects/:project_id/${action}`,
+      {
+        schema: {
+          tags,
+          summary,
+          security,
+          params: ProjectParams,
+          response: { 200: ProjectEnvelope, ...errorResponses(400, 401, 403, 404) },
+        },
       },
-    },
-    async (req) => {
-      await auth.orgAccess(req, req.params.org_id, 'projects.write');
-      return { project: projectView(await projects.archive(req.params.org_id, req.params.project_id)) };
-    },
-  );
-
-  app.post(
-    '/orgs/:org_id/projects/:project_id/unarchive',
-    {
-      schema: {
-        tags,
-        summary: 'Unarchive a project: its pixels collect again',
-        security,
-        params: ProjectParams,
-        response: { 200: ProjectEnvelope, ...errorResponses(400, 401, 403, 404) },
+      async (req) => {
+        await auth.orgAccess(req, req.params.org_id, 'projects.write');
+        return { project: projectView(await projects[action](req.params.org_id, req.params.project_id)) };
       },
-    },
-    async (req) => {
-      await auth.orgAccess(req, req.params.org_id, 'projects.write');
-      return { project: projectView(await projects.unarchive(req.params.org_id, req.params.project_id)) };
-    },
-  );
+    );
+  }
 }

@@ -102,39 +102,27 @@ export function projectsPartnerRoutes(
     },
   );
 
-  app.post(
-    '/api/project/archive',
-    {
-      schema: {
-        tags,
-        summary: 'Archive a project: data kept, its pixels stop collecting (scripts and ingest answer 404); body {project_id}',
-        security,
-        body: PartnerProjectRef,
-        response: { 200: PartnerProjectOut, ...errorResponses(400, 401, 403, 404) },
+  const statusChanges = [
+    ['archive', 'Archive a project: data kept, its pixels stop collecting (scripts and ingest answer 404); body {project_id}'],
+    ['unarchive', 'Unarchive a project: its pixels collect again; body {project_id}'],
+  ] as const;
+  for (const [action, summary] of statusChanges) {
+    app.post(
+      `/api/project/${action}`,
+      {
+        schema: {
+          tags,
+          summary,
+          security,
+          body: PartnerProjectRef,
+          response: { 200: PartnerProjectOut, ...errorResponses(400, 401, 403, 404) },
+        },
       },
-    },
-    async (req) => {
-      const { user } = await auth.platform(req, { requireApp: true });
-      const project = await writableProject(user, req.body.project_id);
-      return { response: { project: projectView(await projects.archive(project.organization_id, project.id)) } };
-    },
-  );
-
-  app.post(
-    '/api/project/unarchive',
-    {
-      schema: {
-        tags,
-        summary: 'Unarchive a project: its pixels collect again; body {project_id}',
-        security,
-        body: PartnerProjectRef,
-        response: { 200: PartnerProjectOut, ...errorResponses(400, 401, 403, 404) },
+      async (req) => {
+        const { user } = await auth.platform(req, { requireApp: true });
+        const project = await writableProject(user, req.body.project_id);
+        return { response: { project: projectView(await projects[action](project.organization_id, project.id)) } };
       },
-    },
-    async (req) => {
-      const { user } = await auth.platform(req, { requireApp: true });
-      const project = await writableProject(user, req.body.project_id);
-      return { response: { project: projectView(await projects.unarchive(project.organization_id, project.id)) } };
-    },
-  );
+    );
+  }
 }

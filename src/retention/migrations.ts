@@ -2,12 +2,8 @@
 // null = keep forever) and the lease row that lets one process at a time run a periodic task such
 // as the retention pass. `projects.status` ('active' | 'archived') exists since 0003; archiving only
 // starts using its second value. Registered after the core migrations in src/catalog/migrations.ts.
-import type { Kysely, Migration } from 'kysely';
-
-// biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
-type AnyDb = Kysely<any>;
-
-const ms = 'bigint';
+import type { Migration } from 'kysely';
+import { type AnyDb, ms } from '../catalog/migration-kit.js';
 
 export const retentionMigrations: Record<string, Migration> = {
   '0006_project_retention': {

@@ -1,12 +1,18 @@
 // Catalog migrations of the taxonomy: the shared catalog (categories, subcategories, topics), custom
 // topic requests and their review history, and the build marker that makes the start-up build
 // idempotent. Registered after the core migrations in src/catalog/migrations.ts.
-import type { Kysely, Migration } from 'kysely';
+import type { CreateTableBuilder, Migration } from 'kysely';
+import { type AnyDb, ms } from '../catalog/migration-kit.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: migrations run before (and regardless of) the typed schema
-type AnyDb = Kysely<any>;
-
-const ms = 'bigint';
+/** The columns a category and a subcategory share after their ids: where it comes from, what it is, whether it is in use. */
+const catalogNode = <TB extends string, C extends string>(table: CreateTableBuilder<TB, C>) =>
+  table
+    .addColumn('source_ref', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('description', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('created_at', ms, (c) => c.notNull())
+    .addColumn('updated_at', ms);
 
 export const taxonomyMigrations: Record<string, Migration> = {
   '0005_taxonomy': {
@@ -14,23 +20,13 @@ export const taxonomyMigrations: Record<string, Migration> = {
       await db.schema
         .createTable('taxonomy_categories')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('source_ref', 'text', (c) => c.notNull())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('description', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('created_at', ms, (c) => c.notNull())
-        .addColumn('updated_at', ms)
+        .$call(catalogNode)
         .execute();
       await db.schema
         .createTable('taxonomy_subcategories')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('category_id', 'text', (c) => c.notNull().references('taxonomy_categories.id'))
-        .addColumn('source_ref', 'text', (c) => c.notNull())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('description', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('created_at', ms, (c) => c.notNull())
-        .addColumn('updated_at', ms)
+        .$call(catalogNode)
         .execute();
       await db.schema.createIndex('taxonomy_subcategories_category').on('taxonomy_subcategories').column('category_id').execute();
       await db.schema

@@ -4,7 +4,6 @@
 // topic changes what the organization tracks, so it takes owners and admins (as projects do).
 
 import { Type } from 'typebox';
-import { fail } from '../platform/errors.js';
 import { type App, errorResponses } from '../platform/http.js';
 import type { Services } from '../services.js';
 import {
@@ -18,7 +17,7 @@ import {
   TopicRequestsQuery,
   TopicsQuery,
 } from './schemas.js';
-import { categoryOut, cleanKeywords, topicOut, topicRequestOut } from './views.js';
+import { categoryOut, topicOut, topicRequestInput, topicRequestOut } from './views.js';
 
 const tags = ['Dashboard session API'];
 const security = [{ sessionCookie: [] }];
@@ -105,17 +104,7 @@ export function taxonomyDashboardRoutes(app: App, { auth, taxonomy }: Pick<Servi
     async (req, reply) => {
       const org = req.params.org_id;
       await auth.orgAccess(req, org, 'projects.write');
-      const b = req.body;
-      const name = b.name.trim();
-      if (!name) throw fail('invalid_parameters', 'name must not be empty');
-      const created = await taxonomy.createTopicRequest(org, {
-        name,
-        description: (b.description ?? '').trim(),
-        keywords: cleanKeywords(b.keywords),
-        category_id: b.category_id ?? null,
-        subcategory_id: b.subcategory_id ?? null,
-        topic_type: b.topic_type,
-      });
+      const created = await taxonomy.createTopicRequest(org, topicRequestInput(req.body));
       return reply.status(201).send({ topic_request: topicRequestOut(created) });
     },
   );

@@ -29,7 +29,7 @@ import {
   TopicsQuery,
   wrap,
 } from './schemas.js';
-import { categoryOut, cleanKeywords, reviewOut, subcategoryOut, topicOut, topicRequestOut } from './views.js';
+import { categoryOut, cleanKeywords, reviewOut, subcategoryOut, topicOut, topicRequestInput, topicRequestOut } from './views.js';
 
 const tags = ['Taxonomy'];
 const security: { [label: string]: string[] }[] = [{ apiKey: [], apiSecret: [] }, { apiKey: [] }, { bearerAuth: [] }];
@@ -216,17 +216,7 @@ export function taxonomyDataRoutes(app: App, { auth, taxonomy }: Pick<Services, 
     },
     async (req, reply) => {
       const who = await auth.data(req, reply);
-      const b = req.body;
-      const name = b.name.trim();
-      if (!name) throw fail('invalid_parameters', 'name must not be empty');
-      const created = await taxonomy.createTopicRequest(who.organizationId, {
-        name,
-        description: (b.description ?? '').trim(),
-        keywords: cleanKeywords(b.keywords),
-        category_id: b.category_id ?? null,
-        subcategory_id: b.subcategory_id ?? null,
-        topic_type: b.topic_type,
-      });
+      const created = await taxonomy.createTopicRequest(who.organizationId, topicRequestInput(req.body));
       return reply.status(201).send({ response: topicRequestOut(created) });
     },
   );

@@ -2,7 +2,8 @@
 // filtered listings behind /taxonomy/*, and custom topic requests with their review history. One
 // Kysely implementation for SQLite and PostgreSQL; test/taxonomy/store.test.ts runs it on both.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction, type Updateable } from 'kysely';
+import { countRows } from '../catalog/count.js';
 import type { CatalogDb } from '../catalog/schema.js';
 import type { BuiltCatalog } from './build.js';
 import type {
@@ -114,10 +115,7 @@ export class TaxonomyStore {
   }
 
   async countCategories(f: NamedFilter): Promise<number> {
-    const r = await this.categoriesQuery(f)
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return countRows(this.categoriesQuery(f));
   }
 
   getCategory(id: string): Promise<CategoryRow | undefined> {
@@ -143,10 +141,7 @@ export class TaxonomyStore {
   }
 
   async countSubcategories(f: SubcategoryFilter): Promise<number> {
-    const r = await this.subcategoriesQuery(f)
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return countRows(this.subcategoriesQuery(f));
   }
 
   getSubcategory(id: string): Promise<SubcategoryRow | undefined> {
@@ -174,10 +169,7 @@ export class TaxonomyStore {
   }
 
   async countTopics(organizationId: string, f: TopicFilter): Promise<number> {
-    const r = await this.topicsQuery(organizationId, f)
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return countRows(this.topicsQuery(organizationId, f));
   }
 
   getTopic(organizationId: string, id: string): Promise<TopicRow | undefined> {
@@ -219,12 +211,7 @@ export class TaxonomyStore {
       id: randomUUID(),
       organization_id: organizationId,
       topic_id: `custom_${randomBytes(6).toString('hex')}`,
-      name: input.name,
-      description: input.description,
-      keywords: JSON.stringify(input.keywords),
-      category_id: input.category_id,
-      subcategory_id: input.subcategory_id,
-      topic_type: input.topic_type,
+      ...requestColumns(input),
       status: 'waiting_for_approval',
       review_note: null,
       created_at: now,
@@ -242,12 +229,7 @@ export class TaxonomyStore {
   }
 
   getTopicRequest(organizationId: string, id: string): Promise<TopicRequestRow | undefined> {
-    return this.db
-      .selectFrom('taxonomy_topic_requests')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    return this.organizationRequest(organizationId, 'id', id);
   }
 
   /** Updates a request still waiting for review; undefined when it is not (or no longer) waiting. */
@@ -257,34 +239,16 @@ export class TaxonomyStore {
     input: TopicRequestInput,
     now: number,
   ): Promise<TopicRequestRow | undefined> {
-    return this.db.transaction().execute(async (trx) => {
-      const res = await trx
-        .updateTable('taxonomy_topic_requests')
-        .set({
-          name: input.name,
-          description: input.description,
-          keywords: JSON.stringify(input.keywords),
-          category_id: input.category_id,
-          subcategory_id: input.subcategory_id,
-          topic_type: input.topic_type,
-          updated_at: now,
-        })
-        .where('organization_id', '=', organizationId)
-        .where('id', '=', id)
-        .where('status', '=', 'waiting_for_approval')
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return undefined;
-      const row = (await trx
-        .selectFrom('taxonomy_topic_requests')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow()) as TopicRequestRow;
-      await trx
-        .insertInto('taxonomy_topic_reviews')
-        .values(reviewOf(row, 'waiting_for_approval', 'updated by the organization', now))
-        .execute();
-      return row;
-    });
+    return this.db
+      .transaction()
+      .execute((trx) =>
+        changeWaitingRequest(
+          trx,
+          { id, organizationId },
+          { ...requestColumns(input), updated_at: now },
+          { status: 'waiting_for_approval', note: 'updated by the organization', now },
+        ),
+      );
   }
 
   async listTopicRequests(organizationId: string | null, f: TopicRequestFilter, page: Page): Promise<TopicRequestRow[]> {
@@ -298,10 +262,7 @@ export class TaxonomyStore {
   }
 
   async countTopicRequests(organizationId: string | null, f: TopicRequestFilter): Promise<number> {
-    const r = await this.topicRequestsQuery(organizationId, f)
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    return countRows(this.topicRequestsQuery(organizationId, f));
   }
 
   private topicRequestsQuery(organizationId: string | null, f: TopicRequestFilter) {
@@ -328,22 +289,13 @@ export class TaxonomyStore {
     now: number,
   ): Promise<{ request: TopicRequestRow; topic: Selectable<TaxonomyTopicsTable> | null } | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      const res = await trx
-        .updateTable('taxonomy_topic_requests')
-        .set({ status: decision, review_note: note, reviewed_at: now, updated_at: now })
-        .where('id', '=', id)
-        .where('status', '=', 'waiting_for_approval')
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return undefined;
-      const request = (await trx
-        .selectFrom('taxonomy_topic_requests')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow()) as TopicRequestRow;
-      await trx
-        .insertInto('taxonomy_topic_reviews')
-        .values(reviewOf(request, decision, note, now))
-        .execute();
+      const request = await changeWaitingRequest(
+        trx,
+        { id },
+        { status: decision, review_note: note, reviewed_at: now, updated_at: now },
+        { status: decision, note, now },
+      );
+      if (!request) return undefined;
       if (decision === 'rejected') return { request, topic: null };
       const keywords = JSON.parse(request.keywords) as string[];
       const topic: Selectable<TaxonomyTopicsTable> = {
@@ -379,13 +331,54 @@ export class TaxonomyStore {
   }
 
   getTopicRequestByTopic(organizationId: string, topicId: string): Promise<TopicRequestRow | undefined> {
+    return this.organizationRequest(organizationId, 'topic_id', topicId);
+  }
+
+  /** One of the organization's topic requests, by its own id or by the id its topic has (or will have). */
+  private organizationRequest(organizationId: string, by: 'id' | 'topic_id', value: string): Promise<TopicRequestRow | undefined> {
     return this.db
       .selectFrom('taxonomy_topic_requests')
       .selectAll()
       .where('organization_id', '=', organizationId)
-      .where('topic_id', '=', topicId)
+      .where(by, '=', value)
       .executeTakeFirst();
   }
+}
+
+/** What a request's proposer says, as its columns (keywords as a JSON array). */
+const requestColumns = (input: TopicRequestInput) => ({
+  name: input.name,
+  description: input.description,
+  keywords: JSON.stringify(input.keywords),
+  category_id: input.category_id,
+  subcategory_id: input.subcategory_id,
+  topic_type: input.topic_type,
+});
+
+/**
+ * Changes a request still waiting for review (in `organizationId`, when given) and adds `review` to
+ * its history; the request as changed, or undefined when it is not (or no longer) waiting.
+ */
+async function changeWaitingRequest(
+  trx: Transaction<CatalogDb>,
+  { id, organizationId }: { id: string; organizationId?: string },
+  changes: Updateable<TaxonomyTopicRequestsTable>,
+  review: { status: TopicRequestStatus; note: string | null; now: number },
+): Promise<TopicRequestRow | undefined> {
+  let update = trx.updateTable('taxonomy_topic_requests').set(changes);
+  if (organizationId !== undefined) update = update.where('organization_id', '=', organizationId);
+  const res = await update.where('id', '=', id).where('status', '=', 'waiting_for_approval').executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) return undefined;
+  const row = (await trx
+    .selectFrom('taxonomy_topic_requests')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()) as TopicRequestRow;
+  await trx
+    .insertInto('taxonomy_topic_reviews')
+    .values(reviewOf(row, review.status, review.note, review.now))
+    .execute();
+  return row;
 }
 
 function reviewOf(r: TopicRequestRow, status: TopicRequestStatus, note: string | null, now: number): TopicReviewRow {

@@ -7,7 +7,8 @@ export type TopicType = 'B2B' | 'B2C';
 export type CatalogStatus = 'active' | 'inactive';
 export type TopicRequestStatus = 'waiting_for_approval' | 'accepted' | 'rejected';
 
-export interface TaxonomyCategoriesTable {
+/** What every node of the catalog has: a category, a subcategory, a topic. */
+interface CatalogNode {
   id: string;
   /** Where the row comes from: `iab_ct:<id>` / `iab_at:<id>` (source taxonomy and node). */
   source_ref: string;
@@ -18,34 +19,22 @@ export interface TaxonomyCategoriesTable {
   updated_at: number | null;
 }
 
-export interface TaxonomySubcategoriesTable {
-  id: string;
+export type TaxonomyCategoriesTable = CatalogNode;
+
+export interface TaxonomySubcategoriesTable extends CatalogNode {
   category_id: string;
-  source_ref: string;
-  name: string;
-  description: string;
-  status: CatalogStatus;
-  created_at: number;
-  updated_at: number | null;
 }
 
-export interface TaxonomyTopicsTable {
-  id: string;
+export interface TaxonomyTopicsTable extends CatalogNode {
   category_id: string | null;
   subcategory_id: string | null;
   /** null: the shared catalog; an organization id: that organization's accepted custom topic. */
   organization_id: string | null;
-  source_ref: string;
-  name: string;
-  description: string;
   /** JSON array of lowercase keyword phrases. */
   keywords: string;
   /** Lowercase name + keywords, for `search=` with a plain LIKE on both engines. */
   search_text: string;
   topic_type: TopicType;
-  status: CatalogStatus;
-  created_at: number;
-  updated_at: number | null;
 }
 
 export interface TaxonomyTopicRequestsTable {

@@ -1,6 +1,9 @@
-// Catalog rows of the taxonomy → their wire shapes (schemas.ts has the schemas).
+// Catalog rows of the taxonomy → their wire shapes (schemas.ts has the schemas), and a request
+// body → what the service takes.
+import { fail } from '../platform/errors.js';
 import { formatIso } from '../platform/time.js';
-import type { CategoryRow, SubcategoryRow, TopicRequestRow, TopicReviewRow, TopicRow } from './store.js';
+import type { TopicRequestInputBody } from './schemas.js';
+import type { CategoryRow, SubcategoryRow, TopicRequestInput, TopicRequestRow, TopicReviewRow, TopicRow } from './store.js';
 import type { TaxonomyTopicsTable } from './tables.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : formatIso(ms));
@@ -61,6 +64,20 @@ export const topicRequestOut = (r: TopicRequestRow) => ({
 });
 
 export const reviewOut = (r: TopicReviewRow) => ({ review_id: r.id, status: r.status, note: r.note, created_at: formatIso(r.created_at) });
+
+/** A proposed topic as the body of a create request (either surface) says it: a name is required. */
+export function topicRequestInput(b: TopicRequestInputBody): TopicRequestInput {
+  const name = b.name.trim();
+  if (!name) throw fail('invalid_parameters', 'name must not be empty');
+  return {
+    name,
+    description: (b.description ?? '').trim(),
+    keywords: cleanKeywords(b.keywords),
+    category_id: b.category_id ?? null,
+    subcategory_id: b.subcategory_id ?? null,
+    topic_type: b.topic_type,
+  };
+}
 
 /** Keywords as stored: trimmed, lowercased, without duplicates or empties. */
 export const cleanKeywords = (keywords: readonly string[] | undefined): string[] => [

@@ -6,11 +6,12 @@
 // them, with no deadline and no way to stop them. Slow queries here are legitimate ones over many
 // rows (test/support/slow-queries.ts).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDuckDbThreads } from '../../src/platform/config.js';
 import { makeTestApp, type TestApp } from '../support/app.js';
 import { buildOnce, type ServerProcess, startServer } from '../support/server-process.js';
 import {
@@ -196,6 +197,56 @@ describe('events queries past QUERY_TIMEOUT_MS', () => {
     expect(await metric(t, 'timeout')).toBeGreaterThanOrEqual(5);
     expect(SLOW_FILTER.split('|')).toHaveLength(10);
   });
+});
+
+/** CPU time (clock ticks) of each thread of this process so far (Linux). */
+function threadTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks.set(tid, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ticks;
+}
+
+// With the defaults an organization's slow queries leave a core to everyone else (bench/tenants.ts
+// measures what that does to another organization's p99): one query of an organization runs at a
+// time, and DuckDB works on it with every core but one. Before, two ran at once, each on every core.
+describe.skipIf(!existsSync('/proc/self/task'))('an organization running slow queries, with the defaults', () => {
+  let env: Awaited<ReturnType<typeof seededApp>>;
+  let a: Org;
+
+  beforeAll(async () => {
+    env = await seededApp({ QUERY_TIMEOUT_MS: '600000' }, [300_000]);
+    [a] = env.orgs as [Org];
+  }, 180_000);
+  afterAll(async () => env?.close());
+
+  const slow = () => env.t.app.inject({ url: `/api/v2/events?${slowQuery(a.pixelId)}`, headers: a.headers });
+
+  it('runs one query of the organization at a time; the next waits its turn', async () => {
+    const answers = Promise.all([slow(), slow()]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(env.t.services.queries.inFlight).toBe(2);
+    expect(env.t.services.queries.running).toBe(1);
+    expect((await answers).map((r) => r.statusCode)).toEqual([200, 200]);
+  }, 120_000);
+
+  it('works on at most DUCKDB_THREADS threads (every core but one), so other organizations keep a core', async () => {
+    const before = threadTicks();
+    expect((await slow()).statusCode).toBe(200);
+    const used = [...threadTicks()].map(([tid, n]) => n - (before.get(tid) ?? 0));
+    const most = Math.max(...used);
+    // The threads that did a real part of the work (the query's own and DuckDB's helpers), not the
+    // event loop's few ticks. On the old defaults a 2-core machine showed two, each with about half.
+    const busy = used.filter((n) => n >= most / 4).length;
+    expect(most).toBeGreaterThan(10);
+    expect(busy).toBeLessThanOrEqual(defaultDuckDbThreads());
+  }, 60_000);
 });
 
 describe('SIGTERM with a slow query in flight', () => {

@@ -170,12 +170,15 @@ describe('audience jobs on an injected clock', () => {
       projects: t.services.projects,
       analytics: t.services.analytics,
       evaluator: {
-        evaluate: async () => {
+        prepare: async () => {
           if (failures > 0) {
             failures -= 1;
             throw new Error('analytics store unavailable');
           }
-          return { members: [], recordCount: 0, distinctProfileCount: 0, bucketCounts: {} };
+          return {
+            write: async () => ({ recordCount: 0, distinctProfileCount: 0, bucketCounts: {} }),
+            discard: async () => undefined,
+          };
         },
       },
       log: t.services.log,

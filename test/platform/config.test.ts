@@ -2,7 +2,7 @@
 // the message an operator sees), and the JWT secret that is made once per DATA_DIR and kept.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/platform/config.js';
@@ -69,6 +69,7 @@ describe('defaults', () => {
       clickhouseUrl: null,
       duckdbThread: true,
       statsFoldDelayMs: 5000,
+      duckdbThreads: Math.max(1, availableParallelism() - 1),
       redisUrl: null,
       ipMode: 'truncate',
       secureCookies: false,
@@ -79,7 +80,7 @@ describe('defaults', () => {
       retentionIntervalSeconds: 3600,
       audiencePollMs: 2000,
       audienceLeaseMs: 60_000,
-      queries: { timeoutMs: 30_000, perOrganization: 2, queuePerOrganization: 8 },
+      queries: { timeoutMs: 30_000, perOrganization: 1, queuePerOrganization: 8 },
       shutdownGraceMs: 10_000,
       ingestLimits: { pixel: { perSecond: 2000, burst: 20_000 }, source: { perSecond: 500, burst: 5000 } },
     });
@@ -250,6 +251,7 @@ describe('validation errors', () => {
     [{ JWT_PREVIOUS_KEYS: 'k1:ok,k2:' }, 'JWT_PREVIOUS_KEYS must look like kid:secret,kid:secret'],
     [{ QUERY_TIMEOUT_MS: '0' }, 'QUERY_TIMEOUT_MS must be between 1 and 3600000, got 0'],
     [{ QUERY_CONCURRENCY_PER_ORG: '0' }, 'QUERY_CONCURRENCY_PER_ORG must be between 1 and 1000, got 0'],
+    [{ DUCKDB_THREADS: '0' }, 'DUCKDB_THREADS must be between 1 and 1024, got 0'],
     [{ QUERY_QUEUE_PER_ORG: '-1' }, 'QUERY_QUEUE_PER_ORG must be an integer, got "-1"'],
     [{ SHUTDOWN_GRACE_MS: '99' }, 'SHUTDOWN_GRACE_MS must be between 100 and 600000, got 99'],
     [
@@ -263,7 +265,7 @@ describe('validation errors', () => {
 });
 
 describe('query and ingest limits', () => {
-  it('reads the query share, the shutdown grace and the ingest buckets; a rate of 0 switches an ingest limit off', () => {
+  it("reads the query share, DuckDB's threads, the shutdown grace and the ingest buckets; a rate of 0 switches an ingest limit off", () => {
     const config = load({
       QUERY_TIMEOUT_MS: '5000',
       QUERY_CONCURRENCY_PER_ORG: '4',
@@ -274,6 +276,7 @@ describe('query and ingest limits', () => {
     });
     expect(config.queries).toEqual({ timeoutMs: 5000, perOrganization: 4, queuePerOrganization: 0 });
     expect(config.shutdownGraceMs).toBe(3000);
+    expect(load({ DUCKDB_THREADS: '3' }).duckdbThreads).toBe(3);
     expect(config.ingestLimits).toEqual({ pixel: null, source: { perSecond: 50, burst: 5000 } });
   });
 });

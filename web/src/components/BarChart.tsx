@@ -4,6 +4,7 @@
 // look like a trend and are not one.
 import { useId } from 'react';
 import type { Bucket } from '../lib/types';
+import { TableHead } from './ui';
 
 export type { Bucket };
 
@@ -82,12 +83,7 @@ export function BarChart({ buckets, interval, total }: { buckets: Bucket[]; inte
       <details>
         <summary>Show the numbers</summary>
         <table>
-          <thead>
-            <tr>
-              <th scope="col">{interval === 'hour' ? 'Hour starting' : 'Day'}</th>
-              <th scope="col">Events</th>
-            </tr>
-          </thead>
+          <TableHead columns={[interval === 'hour' ? 'Hour starting' : 'Day', 'Events']} />
           <tbody>
             {buckets
               .filter((b) => b.count > 0)

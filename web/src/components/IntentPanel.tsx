@@ -6,7 +6,7 @@ import { useId, useState } from 'react';
 import { api } from '../lib/api';
 import { useResource } from '../lib/hooks';
 import type { IntentExplanation, IntentTopicScore, PersonIntentBody } from '../lib/types';
-import { Badge, ErrorMessage, Loading } from './ui';
+import { Badge, ErrorMessage, Loading, TableHead } from './ui';
 
 const WINDOWS = [1, 7, 14] as const;
 
@@ -89,13 +89,7 @@ function SurgingTopic({ e }: { e: IntentExplanation }) {
       </p>
       <table>
         <caption className="visually-hidden">Pages behind {e.name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Page</th>
-            <th scope="col">Views</th>
-            <th scope="col">Relevance</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Page', 'Views', 'Relevance']} />
         <tbody>
           {e.pages.map((p) => (
             <tr key={p.url}>

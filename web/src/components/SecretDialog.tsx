@@ -1,8 +1,8 @@
 // Shows freshly created credentials exactly once. The values live only in this component's props
 // (or in the creating dialog's state): when it closes they are gone from the page, and no API
 // returns them again.
-import { useId, useState } from 'react';
-import { NameDialog } from './ConfirmDialog';
+import { type ReactNode, useId, useState } from 'react';
+import { ConfirmDialog, NameDialog } from './ConfirmDialog';
 import { CopyButton } from './CopyButton';
 import { Dialog } from './Dialog';
 
@@ -86,5 +86,42 @@ export function CreateWithSecretDialog({
         await onCreated();
       }}
     />
+  );
+}
+
+/**
+ * Rotating a secret (an API key's, an app's): asks first (`children` say what stops working), then
+ * shows the new secret once in place of the question.
+ */
+export function RotateSecretDialog({
+  name,
+  rotate,
+  onRotated,
+  onClose,
+  children,
+}: {
+  /** What the secret belongs to, as the title names it. */
+  name: string;
+  /** Rotates it and says what to show. */
+  rotate: () => Promise<SecretShown>;
+  /** After the new secret is on screen (reload the list). */
+  onRotated: () => Promise<void>;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const [shown, setShown] = useState<SecretShown | null>(null);
+  if (shown) return <SecretDialog {...shown} onClose={onClose} />;
+  return (
+    <ConfirmDialog
+      title={`Rotate the secret of ${name}?`}
+      confirmLabel="Rotate secret"
+      onClose={onClose}
+      onConfirm={async () => {
+        setShown(await rotate());
+        await onRotated();
+      }}
+    >
+      {children}
+    </ConfirmDialog>
   );
 }

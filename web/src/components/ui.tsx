@@ -1,4 +1,5 @@
-// Small shared pieces: page header, messages, empty states, form fields, status badges.
+// Small shared pieces: page header, messages, empty states, form fields, row actions, status badges,
+// table headers.
 import { type ReactNode, useId } from 'react';
 import { useTitle } from '../lib/hooks';
 
@@ -73,6 +74,30 @@ export function Field({
         </p>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * A button in a table row's actions cell: short visible text ("Rename"), and an accessible name that
+ * says which row it acts on ("Rename Acme"), so a screen reader's list of buttons is not ten "Rename"s.
+ */
+export function RowAction({
+  label,
+  name,
+  onClick,
+  tone = 'secondary',
+}: {
+  label: string;
+  name: string;
+  onClick: () => void;
+  /** `danger` for removing things, `link` for a quiet action inside a cell. */
+  tone?: 'secondary' | 'danger' | 'link';
+}) {
+  const className = tone === 'danger' ? 'button-danger-quiet' : `button-${tone}`;
+  return (
+    <button type="button" className={className} onClick={onClick} aria-label={name}>
+      {label}
+    </button>
   );
 }
 
@@ -170,20 +195,36 @@ export function DataTable({
     <div className="table-scroll">
       <table className="stack-table">
         {caption ? <caption className={showCaption ? 'table-caption' : 'visually-hidden'}>{caption}</caption> : null}
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th scope="col" key={c}>
-                {c}
-              </th>
-            ))}
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={columns}>
+          <ActionsHead />
+        </TableHead>
         <tbody>{children}</tbody>
       </table>
     </div>
+  );
+}
+
+/** A table's header row: a column header per name, then `children` (more header cells, such as <ActionsHead />). */
+export function TableHead({ columns, children }: { columns: readonly string[]; children?: ReactNode }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th scope="col" key={c}>
+            {c}
+          </th>
+        ))}
+        {children}
+      </tr>
+    </thead>
+  );
+}
+
+/** The header of a row-actions column: named for screen readers only. */
+export function ActionsHead() {
+  return (
+    <th scope="col">
+      <span className="visually-hidden">Actions</span>
+    </th>
   );
 }

@@ -5,8 +5,8 @@
 // turn it off, after a warning, for an integration that can only send the key).
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Dialog } from '../components/Dialog';
-import { CreateWithSecretDialog, SecretDialog, type SecretShown } from '../components/SecretDialog';
-import { Badge, DataTable, ErrorMessage, ListPage, Loading, PageHeader } from '../components/ui';
+import { CreateWithSecretDialog, RotateSecretDialog } from '../components/SecretDialog';
+import { Badge, DataTable, ErrorMessage, ListPage, Loading, PageHeader, RowAction, TableHead } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate, formatDateSeconds } from '../lib/format';
 import { useDialogs, useResource } from '../lib/hooks';
@@ -21,7 +21,7 @@ import type {
   OrganizationRef,
 } from '../lib/types';
 
-type Dialogs = { kind: 'create' } | { kind: 'secret'; shown: SecretShown } | { kind: 'revoke' | 'rotate' | 'log'; key: ApiKey };
+type Dialogs = { kind: 'create' } | { kind: 'revoke' | 'rotate' | 'log'; key: ApiKey };
 
 export function ApiKeysPage({ org }: { org: OrganizationRef }) {
   if (!canManageKeys(org.role)) {
@@ -83,32 +83,11 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
                 )}
               </td>
               <td className="actions">
-                <button
-                  type="button"
-                  className="button-secondary"
-                  onClick={() => open({ kind: 'log', key: k })}
-                  aria-label={`Access log of ${k.name}`}
-                >
-                  Access log
-                </button>
+                <RowAction label="Access log" name={`Access log of ${k.name}`} onClick={() => open({ kind: 'log', key: k })} />
                 {k.status === 'active' ? (
                   <>
-                    <button
-                      type="button"
-                      className="button-secondary"
-                      onClick={() => open({ kind: 'rotate', key: k })}
-                      aria-label={`Rotate secret of ${k.name}`}
-                    >
-                      Rotate secret
-                    </button>
-                    <button
-                      type="button"
-                      className="button-danger-quiet"
-                      onClick={() => open({ kind: 'revoke', key: k })}
-                      aria-label={`Revoke ${k.name}`}
-                    >
-                      Revoke
-                    </button>
+                    <RowAction label="Rotate secret" name={`Rotate secret of ${k.name}`} onClick={() => open({ kind: 'rotate', key: k })} />
+                    <RowAction label="Revoke" name={`Revoke ${k.name}`} tone="danger" onClick={() => open({ kind: 'revoke', key: k })} />
                   </>
                 ) : null}
               </td>
@@ -139,30 +118,24 @@ function ApiKeysManager({ org }: { org: OrganizationRef }) {
         />
       ) : null}
 
-      {dialog?.kind === 'secret' ? <SecretDialog {...dialog.shown} onClose={close} /> : null}
-
       {dialog?.kind === 'rotate' ? (
-        <ConfirmDialog
-          title={`Rotate the secret of ${dialog.key.name}?`}
-          confirmLabel="Rotate secret"
-          onClose={close}
-          onConfirm={async () => {
+        <RotateSecretDialog
+          name={dialog.key.name}
+          rotate={async () => {
             const r = await api<ApiKeyRotatedBody>('POST', `${base}/${dialog.key.key_id}/rotate`);
-            open({
-              kind: 'secret',
-              shown: {
-                title: 'Your new API secret',
-                intro: `The secret of "${r.key.name}" is replaced. The API key stays the same (${r.key.key_prefix}).`,
-                values: [{ label: 'API secret', value: r.api_secret, secret: true }],
-              },
-            });
-            await list.reload();
+            return {
+              title: 'Your new API secret',
+              intro: `The secret of "${r.key.name}" is replaced. The API key stays the same (${r.key.key_prefix}).`,
+              values: [{ label: 'API secret', value: r.api_secret, secret: true }],
+            };
           }}
+          onRotated={list.reload}
+          onClose={close}
         >
           <p>
             A new secret is made and the current one stops working right away. Update every place that uses this key with the new secret.
           </p>
-        </ConfirmDialog>
+        </RotateSecretDialog>
       ) : null}
 
       {dialog?.kind === 'revoke' ? (
@@ -309,15 +282,7 @@ function AccessLogDialog({ base, apiKey, onClose }: { base: string; apiKey: ApiK
         <div className="table-scroll">
           <table>
             <caption className="visually-hidden">Requests made with {apiKey.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Request</th>
-                <th scope="col">Result</th>
-                <th scope="col">Requests</th>
-                <th scope="col">IP address</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Time', 'Request', 'Result', 'Requests', 'IP address']} />
             <tbody>
               {entries.map((e) => (
                 <tr key={e.position}>

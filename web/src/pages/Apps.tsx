@@ -2,14 +2,14 @@
 // client_secret). The secret is shown once, when the app is created or its secret rotated (the way
 // to replace a lost or leaked one).
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { CreateWithSecretDialog, SecretDialog, type SecretShown } from '../components/SecretDialog';
-import { Badge, DataTable, ListPage } from '../components/ui';
+import { CreateWithSecretDialog, RotateSecretDialog } from '../components/SecretDialog';
+import { Badge, DataTable, ListPage, RowAction } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
 import { useDialogs, useResource } from '../lib/hooks';
 import type { AppCreatedBody, AppListBody, AppRotatedBody, PartnerApp } from '../lib/types';
 
-type Dialogs = { kind: 'create' } | { kind: 'secret'; shown: SecretShown } | { kind: 'delete' | 'rotate'; app: PartnerApp };
+type Dialogs = { kind: 'create' } | { kind: 'delete' | 'rotate'; app: PartnerApp };
 
 export function AppsPage() {
   const list = useResource(() => api<AppListBody>('GET', '/apps'), []);
@@ -46,22 +46,8 @@ export function AppsPage() {
               <td>{formatDate(a.created_at)}</td>
               <td>{a.status === 'active' ? <Badge tone="good">Active</Badge> : <Badge tone="neutral">{a.status}</Badge>}</td>
               <td className="actions">
-                <button
-                  type="button"
-                  className="button-secondary"
-                  onClick={() => open({ kind: 'rotate', app: a })}
-                  aria-label={`Rotate secret of app ${a.name}`}
-                >
-                  Rotate secret
-                </button>
-                <button
-                  type="button"
-                  className="button-danger-quiet"
-                  onClick={() => open({ kind: 'delete', app: a })}
-                  aria-label={`Delete app ${a.name}`}
-                >
-                  Delete
-                </button>
+                <RowAction label="Rotate secret" name={`Rotate secret of app ${a.name}`} onClick={() => open({ kind: 'rotate', app: a })} />
+                <RowAction label="Delete" name={`Delete app ${a.name}`} tone="danger" onClick={() => open({ kind: 'delete', app: a })} />
               </td>
             </tr>
           ))}
@@ -90,31 +76,25 @@ export function AppsPage() {
         />
       ) : null}
 
-      {dialog?.kind === 'secret' ? <SecretDialog {...dialog.shown} onClose={close} /> : null}
-
       {dialog?.kind === 'rotate' ? (
-        <ConfirmDialog
-          title={`Rotate the secret of ${dialog.app.name}?`}
-          confirmLabel="Rotate secret"
-          onClose={close}
-          onConfirm={async () => {
+        <RotateSecretDialog
+          name={dialog.app.name}
+          rotate={async () => {
             const r = await api<AppRotatedBody>('POST', `/apps/${dialog.app.app_id}/rotate`);
-            open({
-              kind: 'secret',
-              shown: {
-                title: 'Your new client secret',
-                intro: `The secret of "${r.app.name}" is replaced. The client ID stays the same (${r.client_id}).`,
-                values: [{ label: 'Client secret', value: r.client_secret, secret: true }],
-              },
-            });
-            await list.reload();
+            return {
+              title: 'Your new client secret',
+              intro: `The secret of "${r.app.name}" is replaced. The client ID stays the same (${r.client_id}).`,
+              values: [{ label: 'Client secret', value: r.client_secret, secret: true }],
+            };
           }}
+          onRotated={list.reload}
+          onClose={close}
         >
           <p>
             A new client secret is made and the current one stops working right away. Update every integration that uses this app with the
             new secret.
           </p>
-        </ConfirmDialog>
+        </RotateSecretDialog>
       ) : null}
 
       {dialog?.kind === 'delete' ? (

@@ -365,6 +365,10 @@ export function AudiencePage({ org, projectId, audienceId }: { org: Organization
       setNotice(message);
       act.setError(null);
     });
+  /** The schedule's switch: resumes a paused audience, pauses a running one. */
+  const schedule = a.paused_at
+    ? { path: 'resume', label: 'Resume', done: 'Resumed: it refreshes on its schedule again.' }
+    : { path: 'pause', label: 'Pause', done: 'Paused: it keeps its results but no longer refreshes on its schedule.' };
   const downloadBase = `/dashboard/api${url}/download`;
   return (
     <>
@@ -432,25 +436,9 @@ export function AudiencePage({ org, projectId, audienceId }: { org: Organization
           >
             Refresh now
           </button>
-          {a.paused_at ? (
-            <button
-              type="button"
-              className="button-secondary"
-              disabled={act.busy}
-              onClick={() => void post('resume', 'Resumed: it refreshes on its schedule again.')}
-            >
-              Resume
-            </button>
-          ) : (
-            <button
-              type="button"
-              className="button-secondary"
-              disabled={act.busy}
-              onClick={() => void post('pause', 'Paused: it keeps its results but no longer refreshes on its schedule.')}
-            >
-              Pause
-            </button>
-          )}
+          <button type="button" className="button-secondary" disabled={act.busy} onClick={() => void post(schedule.path, schedule.done)}>
+            {schedule.label}
+          </button>
           <button type="button" className="button-danger" onClick={() => setConfirm('delete')}>
             Delete
           </button>

@@ -5,7 +5,7 @@
 // with what the new role may do.
 import { useState } from 'react';
 import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
-import { DataTable, EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader } from '../components/ui';
+import { DataTable, EmptyState, ErrorMessage, Field, Loading, Notice, PageHeader, RowAction } from '../components/ui';
 import { api, errorText } from '../lib/api';
 import { formatDate, fullName } from '../lib/format';
 import { useResource } from '../lib/hooks';
@@ -117,14 +117,12 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
                 <td data-label="Joined">{formatDate(m.joined_at)}</td>
                 <td className="actions">
                   {(manager || m.user_id === me) && !soleOwner(m) ? (
-                    <button
-                      type="button"
-                      className="button-danger-quiet"
+                    <RowAction
+                      label={m.user_id === me ? 'Leave' : 'Remove'}
+                      name={m.user_id === me ? 'Leave organization' : `Remove ${fullName(m)}`}
+                      tone="danger"
                       onClick={() => setDialog({ kind: 'remove', member: m })}
-                      aria-label={m.user_id === me ? 'Leave organization' : `Remove ${fullName(m)}`}
-                    >
-                      {m.user_id === me ? 'Leave' : 'Remove'}
-                    </button>
+                    />
                   ) : null}
                 </td>
               </tr>
@@ -147,27 +145,22 @@ export function MembersPage({ org }: { org: OrganizationRef }) {
                       <td data-label="Sent">{formatDate(i.created_at)}</td>
                       <td data-label="Expires">{formatDate(i.expires_at)}</td>
                       <td className="actions">
-                        <button
-                          type="button"
-                          className="button-secondary"
-                          aria-label={`Resend invitation to ${i.email}`}
+                        <RowAction
+                          label="Resend"
+                          name={`Resend invitation to ${i.email}`}
                           onClick={() =>
                             void act(
                               () => api('POST', `${base}/invites/${i.invite_id}/resend`),
                               `Invitation sent again to ${i.email}, with a new link.`,
                             )
                           }
-                        >
-                          Resend
-                        </button>
-                        <button
-                          type="button"
-                          className="button-danger-quiet"
-                          aria-label={`Cancel invitation to ${i.email}`}
+                        />
+                        <RowAction
+                          label="Cancel"
+                          name={`Cancel invitation to ${i.email}`}
+                          tone="danger"
                           onClick={() => setDialog({ kind: 'cancel', invite: i })}
-                        >
-                          Cancel
-                        </button>
+                        />
                       </td>
                     </tr>
                   ))}

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { IntentPanel } from '../components/IntentPanel';
-import { ErrorMessage, Loading, Notice, PageHeader } from '../components/ui';
+import { ActionsHead, ErrorMessage, Loading, Notice, PageHeader, RowAction, TableHead } from '../components/ui';
 import { api, errorText } from '../lib/api';
 import { formatDate, formatDateSeconds } from '../lib/format';
 import { useResource } from '../lib/hooks';
@@ -99,19 +99,7 @@ export function PersonPage({ org, hem }: { org: OrganizationRef; hem: string }) 
               <div className="table-scroll">
                 <table className="stack-table">
                   <caption className="visually-hidden">Visitors linked to {label}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Visitor</th>
-                      <th scope="col">Linked by</th>
-                      <th scope="col">First seen</th>
-                      <th scope="col">Last seen</th>
-                      {manage ? (
-                        <th scope="col">
-                          <span className="visually-hidden">Actions</span>
-                        </th>
-                      ) : null}
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Visitor', 'Linked by', 'First seen', 'Last seen']}>{manage ? <ActionsHead /> : null}</TableHead>
                   <tbody>
                     {p.links.map((l) => (
                       <tr key={l.visitor_id}>
@@ -123,17 +111,15 @@ export function PersonPage({ org, hem }: { org: OrganizationRef; hem: string }) 
                         <td data-label="Last seen">{formatDate(l.last_seen)}</td>
                         {manage ? (
                           <td className="actions">
-                            <button
-                              type="button"
-                              className="button-danger-quiet"
-                              aria-label={`Unlink visitor ${l.visitor_id}`}
+                            <RowAction
+                              label="Unlink"
+                              name={`Unlink visitor ${l.visitor_id}`}
+                              tone="danger"
                               onClick={() => {
                                 setDone(null);
                                 setDialog({ kind: 'unlink', link: l });
                               }}
-                            >
-                              Unlink
-                            </button>
+                            />
                           </td>
                         ) : null}
                       </tr>

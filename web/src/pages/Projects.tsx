@@ -6,7 +6,7 @@
 // before its own pixel has collected anything.
 import { useState } from 'react';
 import { ConfirmDialog, FormDialog } from '../components/ConfirmDialog';
-import { Badge, DataTable, EmptyState, Field, ListStates, Notice, PageHeader } from '../components/ui';
+import { Badge, DataTable, EmptyState, Field, ListStates, Notice, PageHeader, RowAction } from '../components/ui';
 import { api } from '../lib/api';
 import { formatDate } from '../lib/format';
 import { useResource } from '../lib/hooks';
@@ -199,14 +199,12 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
                 {editable ? (
                   <>
                     {' '}
-                    <button
-                      type="button"
-                      className="button-link"
+                    <RowAction
+                      label="Change"
+                      name={`Change retention of ${p.name}`}
+                      tone="link"
                       onClick={() => open({ kind: 'retention', project: p })}
-                      aria-label={`Change retention of ${p.name}`}
-                    >
-                      Change
-                    </button>
+                    />
                   </>
                 ) : null}
               </td>
@@ -224,32 +222,11 @@ export function ProjectsPage({ org }: { org: OrganizationRef }) {
                 </Link>
                 {editable ? (
                   <>
-                    <button
-                      type="button"
-                      className="button-secondary"
-                      onClick={() => open({ kind: 'rename', project: p })}
-                      aria-label={`Rename ${p.name}`}
-                    >
-                      Rename
-                    </button>
+                    <RowAction label="Rename" name={`Rename ${p.name}`} onClick={() => open({ kind: 'rename', project: p })} />
                     {p.status === 'archived' ? (
-                      <button
-                        type="button"
-                        className="button-secondary"
-                        onClick={() => open({ kind: 'unarchive', project: p })}
-                        aria-label={`Unarchive ${p.name}`}
-                      >
-                        Unarchive
-                      </button>
+                      <RowAction label="Unarchive" name={`Unarchive ${p.name}`} onClick={() => open({ kind: 'unarchive', project: p })} />
                     ) : (
-                      <button
-                        type="button"
-                        className="button-secondary"
-                        onClick={() => open({ kind: 'archive', project: p })}
-                        aria-label={`Archive ${p.name}`}
-                      >
-                        Archive
-                      </button>
+                      <RowAction label="Archive" name={`Archive ${p.name}`} onClick={() => open({ kind: 'archive', project: p })} />
                     )}
                   </>
                 ) : null}
