@@ -60,23 +60,36 @@ export function describeFailure(status: number, body: unknown): string {
   return FALLBACK[status] ?? (status >= 500 ? 'The server had a problem. Try again in a moment.' : 'Something went wrong. Try again.');
 }
 
+/** Times a read refused because the organization's queries are all busy (`too_many_queries`) is tried again. */
+const BUSY_RETRIES = 2;
+
 export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
-  let res: Response;
-  try {
-    res = await fetch(`/dashboard/api${path}`, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      cache: 'no-store',
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(describeFailure(0, null), 0);
+  for (let attempt = 0; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(`/dashboard/api${path}`, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        cache: 'no-store',
+        body: body === undefined ? null : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(describeFailure(0, null), 0);
+    }
+    const text = await res.text();
+    // A page that asks many things at once (the overview's panels) may find the organization's query
+    // share full for a moment: a read waits the Retry-After it is given and asks again.
+    if (method === 'GET' && res.status === 429 && attempt < BUSY_RETRIES && text.includes('"too_many_queries"')) {
+      const seconds = Number(res.headers.get('retry-after') ?? '1');
+      await new Promise((r) => setTimeout(r, Math.min(5, Number.isFinite(seconds) ? seconds : 1) * 1000));
+      continue;
+    }
+    return settle<T>(res.status, text);
   }
-  return settle<T>(res.status, await res.text());
 }
 
 /** The parsed body of a success, or the failure as an ApiError in words (and sign-out when the session is gone). */
