@@ -1,6 +1,8 @@
 // buildApp(services) assembles every surface on one Fastify instance and never listens; server.ts
 // listens and tests inject requests or listen on a random port.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -113,8 +115,28 @@ export async function buildApp(s: Services): Promise<App> {
   await pixelSurface(app, s);
   webRoutes(app);
 
+  endUnusedConnections(app);
   app.addHook('onClose', async () => {
     await s.close();
   });
   return app;
+}
+
+/**
+ * A connection that never carried a request (clients open them ahead of need: browsers preconnect,
+ * undici connects for a queued request that then leaves on another socket) counts for Node as
+ * waiting for its first request, not as idle, so closing the server waited for it until the client
+ * gave up, a minute or more. Closing ends those at once; idle keep-alive ones Node ends itself, and
+ * requests under way finish as before.
+ */
+function endUnusedConnections(app: App): void {
+  const unused = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  app.server.on('request', (req: IncomingMessage) => unused.delete(req.socket));
+  app.addHook('preClose', async () => {
+    for (const socket of unused) socket.destroy();
+  });
 }

@@ -101,8 +101,8 @@ const text = (column: string): string => `ifNull(${column}, '')`;
 /** (time, event id) as one String that sorts in that order (15 digits for any time before year 30,000). */
 const ORDER = 'concat(toString(ts_millis + 100000000000000), event_id)';
 const SEPARATOR = "'\\x1E'";
-const escapeText = (x: string): string => `replaceAll(replaceAll(${x}, '\\x1F', '\\x1F\\x02'), '\\x1E', '\\x1F\\x01')`;
-const unescapeText = (x: string): string => `replaceAll(replaceAll(${x}, '\\x1F\\x01', '\\x1E'), '\\x1F\\x02', '\\x1F')`;
+const escaped = (x: string): string => `replaceAll(replaceAll(${x}, '\\x1F', '\\x1F\\x02'), '\\x1E', '\\x1F\\x01')`;
+const unescaped = (x: string): string => `replaceAll(replaceAll(${x}, '\\x1F\\x01', '\\x1E'), '\\x1F\\x02', '\\x1F')`;
 
 /**
  * The attributes a visit takes from its first event besides its visitor, as expressions joined
@@ -168,9 +168,7 @@ export function visitPartsSql(events: string, where = ''): string {
   return (
     `SELECT organization_id, pixel_id, assumeNotNull(session_id) AS sid, intDiv(ts_millis, ${DAY_MS}) AS vday, ` +
     `minState(ts_millis) AS s_start, maxState(ts_millis) AS s_end, argMinState(${text('visitor_id')}, ${ORDER}) AS s_visitor, ` +
-    `argMinState(arrayStringConcat([${firstAttributes(d)
-      .items.map((x) => escapeText(x))
-      .join(', ')}], ${SEPARATOR}), ${ORDER}) AS s_first, ` +
+    `argMinState(arrayStringConcat([${firstAttributes(d).items.map(escaped).join(', ')}], ${SEPARATOR}), ${ORDER}) AS s_first, ` +
     `sumState(toUInt64(1)) AS s_events, sumState(toUInt64(${pv})) AS s_pageviews, sumState(toUInt64(${passive})) AS s_interactions, ` +
     `argMinIfState(${text('path')}, ${ORDER}, toUInt8(${pv})) AS s_entry, argMaxIfState(${text('path')}, ${ORDER}, toUInt8(${pv})) AS s_exit ` +
     // The WHERE reads the events' own session_id: the alias is sid (18.16 resolves a WHERE against its SELECT's aliases).
@@ -209,7 +207,7 @@ const dayBounds = (d: StatsDialect, q: StatsScope): string =>
 /** The visits (V of stats-sql.ts) starting in the scope's range, from the rollup. */
 export function rolledVisitsSql(d: StatsDialect, t: ClickHouseRollupTables, q: StatsScope): string {
   const { at } = firstAttributes(d);
-  const first = [...at].map(([column, i]) => `${unescapeText(`arrayElement(a, ${i})`)} AS ${column}`);
+  const first = [...at].map(([column, i]) => `${unescaped(`arrayElement(a, ${i})`)} AS ${column}`);
   const grouped =
     'SELECT organization_id, pixel_id, sid AS session_id, vday, minMerge(s_start) AS v_start, maxMerge(s_end) AS v_end, ' +
     `argMinMerge(s_visitor) AS v_visitor, splitByChar(${SEPARATOR}, argMinMerge(s_first)) AS a, sumMerge(s_events) AS v_events, ` +
