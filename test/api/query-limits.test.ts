@@ -237,16 +237,21 @@ describe.skipIf(!existsSync('/proc/self/task'))('an organization running slow qu
   }, 120_000);
 
   it('works on at most DUCKDB_THREADS threads (every core but one), so other organizations keep a core', async () => {
-    const before = threadTicks();
-    expect((await slow()).statusCode).toBe(200);
-    const used = [...threadTicks()].map(([tid, n]) => n - (before.get(tid) ?? 0));
-    const most = Math.max(...used);
     // The threads that did a real part of the work (the query's own and DuckDB's helpers), not the
-    // event loop's few ticks. On the old defaults a 2-core machine showed two, each with about half.
-    const busy = used.filter((n) => n >= most / 4).length;
-    expect(most).toBeGreaterThan(10);
-    expect(busy).toBeLessThanOrEqual(defaultDuckDbThreads());
-  }, 60_000);
+    // event loop's few ticks. On the old defaults a 2-core machine showed two, each with about half,
+    // every time. Other work in this process (a stats fold, a test file's teardown) can land a
+    // second busy thread in one measurement, so the fewest of three is what the cap is judged by.
+    const measure = async (): Promise<{ most: number; busy: number }> => {
+      const before = threadTicks();
+      expect((await slow()).statusCode).toBe(200);
+      const used = [...threadTicks()].map(([tid, n]) => n - (before.get(tid) ?? 0));
+      const most = Math.max(...used);
+      return { most, busy: used.filter((n) => n >= most / 4).length };
+    };
+    const runs = [await measure(), await measure(), await measure()];
+    expect(Math.max(...runs.map((r) => r.most))).toBeGreaterThan(10);
+    expect(Math.min(...runs.map((r) => r.busy))).toBeLessThanOrEqual(defaultDuckDbThreads());
+  }, 120_000);
 });
 
 describe('SIGTERM with a slow query in flight', () => {
