@@ -260,7 +260,17 @@ export function generateDemo(o: DemoOptions): DemoDataset {
       );
       ts += 15_000 + Math.floor(rnd() * 150_000);
     });
-    return ts;
+    // A visit that starts in the last minutes would run past now: move it back so it ends by now
+    // (the same random draws, so the rest of the data does not change).
+    const last = events[events.length - 1];
+    const overrun = last ? last.ts_millis - o.now : 0;
+    if (overrun > 0) {
+      for (let k = events.length - pages.length; k < events.length; k++) {
+        const e = events[k] as EventRow;
+        events[k] = { ...e, ts_millis: e.ts_millis - overrun, received_millis: e.received_millis - overrun };
+      }
+    }
+    return ts - Math.max(0, overrun);
   };
   const topicPages = (topicId: string): readonly DemoPage[] => DEMO_TOPICS.find((t) => t.topicId === topicId)?.pages ?? [];
   const session = (interests: readonly string[], length: number): DemoPage[] =>
