@@ -118,6 +118,9 @@ async function startTarget(env: Record<string, string>): Promise<Target> {
     ADMIN_TOKEN: ADMIN,
     RATE_LIMIT_PER_SECOND: '1000000',
     RATE_LIMIT_BURST: '1000000',
+    // The load generator is one address sending to one pixel: the ingest budgets would measure 429s.
+    INGEST_RATE_PER_SOURCE: '0',
+    INGEST_RATE_PER_PIXEL: '0',
   });
   const owner = await onboardOwner({ operatorBase: server.url, outboxDir: dataDir, adminToken: ADMIN });
   const { pixelId } = await pixelAndKey(server.url, owner);
