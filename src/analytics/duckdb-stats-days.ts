@@ -66,11 +66,19 @@ export function blockMask(block: number, first: number, last: number): bigint {
 const ubigint = (x: bigint): string => `CAST('${x.toString()}' AS UBIGINT)`;
 const blockOf = (day: number): number => Math.floor(day / BLOCK);
 
+/** Where a contribution reads visits and visit-and-value rows (FROM clauses, alias s, with the stored columns). */
+export interface VisitRows {
+  visits: string;
+  values: string;
+}
+
+const STORED: VisitRows = { visits: 'stats_visits s', values: 'stats_visit_values s' };
+
 /**
  * One row per visit (or visit and page / event type) and property value: the visit's visitor number,
- * local day and sums. `where` selects stored rows (alias s), `visitor` is the visitor-number column.
+ * local day and sums. `where` selects rows (alias s), `visitor` is the visitor-number column.
  */
-function contributionsSql(d: StatsDialect, offsets: readonly OffsetPiece[], where: string, visitor: string): string {
+function contributionsSql(d: StatsDialect, offsets: readonly OffsetPiece[], from: VisitRows, where: string, visitor: string): string {
   const lday = bucketSql(d, 's.v_start', { unit: 'day', offsets });
   const value = (p: string) => (p === NETWORK_BY_TYPE ? `s.v_network_type || ${SEP} || s.v_network` : `s.${COLUMN[p as StatsProperty]}`);
   const visitProps = [...VISIT_PROPERTIES, NETWORK_BY_TYPE];
@@ -79,9 +87,9 @@ function contributionsSql(d: StatsDialect, offsets: readonly OffsetPiece[], wher
   const sums = 'CASE WHEN s.v_interactions <= 1 THEN 1 ELSE 0 END AS bounce, s.v_end - s.v_start AS dur';
   return (
     `SELECT s.organization_id, s.pixel_id, s.${visitor} AS vn, CAST(${lday} AS INTEGER) AS lday, unnest(${codes}) AS prop, unnest(${values}) AS value, ` +
-    `s.v_pageviews AS pv, s.v_events AS ev, ${sums} FROM stats_visits s WHERE ${where} UNION ALL ` +
+    `s.v_pageviews AS pv, s.v_events AS ev, ${sums} FROM ${from.visits} WHERE ${where} UNION ALL ` +
     `SELECT s.organization_id, s.pixel_id, s.${visitor}, CAST(${lday} AS INTEGER), CAST(CASE s.prop WHEN 'page' THEN ${code('page')} ELSE ${code('event_type')} END AS UTINYINT), ` +
-    `s.e_value, s.m_pageviews, s.m_events, ${sums} FROM stats_visit_values s WHERE ${where}`
+    `s.e_value, s.m_pageviews, s.m_events, ${sums} FROM ${from.values} WHERE ${where}`
   );
 }
 
@@ -94,47 +102,99 @@ export interface DayRefresh {
   /** The UTC days (vday) whose visits can start on those local days. */
   firstVday: number;
   lastVday: number;
-  /** Only the masks of the visitors in `days_touched` (organization_id, pixel_id, vn) change (a fold). */
-  touched: boolean;
+  /**
+   * A fold's refresh: only the visits it changed, their rows before (`before`) and after (`after`):
+   * the sums move by the difference, and the masks of the visitors in `days_touched`
+   * (organization_id, pixel_id, vn) are recomputed on those days. Without it, the days are
+   * recomputed whole.
+   */
+  changed?: { before: VisitRows; after: VisitRows };
 }
+
+const SUMS = 'visits, pageviews, events, bounces, duration';
+const DAY_KEY = 'organization_id, pixel_id, lday, prop, value';
+const sameDayKey = (a: string, b: string) =>
+  DAY_KEY.split(', ')
+    .map((c) => `${a}.${c} = ${b}.${c}`)
+    .join(' AND ');
 
 /**
  * Statements that recompute the day rollups of local days [first, last] for the pixels of the temp
- * table `days_target` (organization_id, pixel_id) from the visit rollups: their sums whole, and the
- * mask bits of those days (for every visitor, or those of `days_touched`), other days' bits kept.
+ * table `days_target` (organization_id, pixel_id) from the visit rollups: their sums (whole, or moved
+ * by a fold's changes), and the mask bits of those days (for every visitor, or those of
+ * `days_touched`), other days' bits kept.
  */
 export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): string[] {
   const target = 'EXISTS (SELECT 1 FROM days_target t WHERE t.organization_id = s.organization_id AND t.pixel_id = s.pixel_id)';
   const where = `s.vday BETWEEN ${d.int(r.firstVday)} AND ${d.int(r.lastVday)} AND ${target}`;
+  const inDays = `lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`;
   const keeps: string[] = [];
   for (let b = blockOf(r.first); b <= blockOf(r.last); b++) keeps.push(`(${b}, ${ubigint(ALL ^ blockMask(b, r.first, r.last))})`);
   const key = 'organization_id, pixel_id, vn, block, prop, value';
-  const who = r.touched
+  const bits = (from: string) =>
+    `CREATE OR REPLACE TEMP TABLE days_bits AS SELECT organization_id, pixel_id, vn, lday // ${BLOCK} AS block, prop, value, ` +
+    `bit_or(CAST(1 AS UBIGINT) << CAST(lday % ${BLOCK} AS INTEGER)) AS mask FROM (${from}) c WHERE vn IS NOT NULL AND ${inDays} GROUP BY ${key}`;
+  const statements: string[] = [];
+  const { changed } = r;
+  if (!changed) {
+    statements.push(
+      `CREATE OR REPLACE TEMP TABLE days_contrib AS SELECT * FROM (${contributionsSql(d, r.offsets, STORED, where, visitor)}) WHERE ${inDays}`,
+      `DELETE FROM stats_days m USING days_target t WHERE t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id ` +
+        `AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
+      `INSERT INTO stats_days SELECT ${DAY_KEY}, count(DISTINCT vn) FILTER (WHERE prop = 0), count(*), ` +
+        `sum(pv), sum(ev), sum(bounce), sum(dur) FROM days_contrib GROUP BY ${DAY_KEY} ORDER BY prop, lday`,
+      bits('SELECT * FROM days_contrib'),
+      'DROP TABLE days_contrib',
+    );
+  } else {
+    const sided = (rows: VisitRows, sign: number, vn: string) =>
+      `SELECT ${DAY_KEY}, ${sign} AS n, ${sign} * pv AS pv, ${sign} * ev AS ev, ${sign} * bounce AS bounce, ${sign} * dur AS dur ` +
+      `FROM (${contributionsSql(d, r.offsets, rows, `${where}`, vn)})`;
+    const touched = `EXISTS (SELECT 1 FROM days_touched t WHERE t.organization_id = s.organization_id AND t.pixel_id = s.pixel_id AND t.vn = s.${visitor})`;
+    statements.push(
+      // The sums move by what the changed visits add now less what they added before.
+      `CREATE OR REPLACE TEMP TABLE days_delta AS SELECT ${DAY_KEY}, sum(n) AS visits, sum(pv) AS pageviews, sum(ev) AS events, ` +
+        `sum(bounce) AS bounces, sum(dur) AS duration FROM (${sided(changed.after, 1, visitor)} UNION ALL ${sided(changed.before, -1, visitor)}) ` +
+        `GROUP BY ${DAY_KEY}`,
+      `CREATE OR REPLACE TEMP TABLE days_sums AS SELECT ${DAY_KEY}, CAST(sum(visits) AS BIGINT) AS visits, CAST(sum(pageviews) AS BIGINT) AS pageviews, ` +
+        'CAST(sum(events) AS BIGINT) AS events, CAST(sum(bounces) AS BIGINT) AS bounces, CAST(sum(duration) AS BIGINT) AS duration FROM (' +
+        `SELECT ${DAY_KEY}, ${SUMS} FROM stats_days m SEMI JOIN days_delta x ON ${sameDayKey('m', 'x')} UNION ALL SELECT ${DAY_KEY}, ${SUMS} FROM days_delta) ` +
+        `GROUP BY ${DAY_KEY}`,
+      `DELETE FROM stats_days m USING days_delta x WHERE ${sameDayKey('m', 'x')}`,
+      `INSERT INTO stats_days SELECT ${DAY_KEY}, 0, ${SUMS} FROM days_sums WHERE visits <> 0`,
+      bits(contributionsSql(d, r.offsets, STORED, `${where} AND ${touched}`, visitor)),
+      'DROP TABLE days_delta',
+      'DROP TABLE days_sums',
+    );
+  }
+  const who = changed
     ? 'days_touched t ON t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id AND t.vn = m.vn'
     : 'days_target t ON t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id';
   const blocks = `m.block BETWEEN ${blockOf(r.first)} AND ${blockOf(r.last)}`;
-  return [
-    `CREATE OR REPLACE TEMP TABLE days_contrib AS SELECT * FROM (${contributionsSql(d, r.offsets, where, visitor)}) ` +
-      `WHERE lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
-    `DELETE FROM stats_days m USING days_target t WHERE t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id ` +
-      `AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
-    'INSERT INTO stats_days SELECT organization_id, pixel_id, lday, prop, value, count(DISTINCT vn) FILTER (WHERE prop = 0), count(*), ' +
-      'sum(pv), sum(ev), sum(bounce), sum(dur) FROM days_contrib GROUP BY organization_id, pixel_id, lday, prop, value',
-    `CREATE OR REPLACE TEMP TABLE days_bits AS SELECT organization_id, pixel_id, vn, lday // ${BLOCK} AS block, prop, value, ` +
-      `bit_or(CAST(1 AS UBIGINT) << CAST(lday % ${BLOCK} AS INTEGER)) AS mask FROM days_contrib c WHERE vn IS NOT NULL` +
-      (r.touched
-        ? ' AND EXISTS (SELECT 1 FROM days_touched t WHERE t.organization_id = c.organization_id AND t.pixel_id = c.pixel_id AND t.vn = c.vn)'
-        : '') +
-      ` GROUP BY ${key}`,
+  statements.push(
     `CREATE OR REPLACE TEMP TABLE days_old AS SELECT m.organization_id, m.pixel_id, m.vn, m.block, m.prop, m.value, m.mask & k.keep AS mask ` +
       `FROM stats_day_visitors m JOIN (VALUES ${keeps.join(', ')}) k(block, keep) ON k.block = m.block SEMI JOIN ${who} WHERE ${blocks}`,
     `DELETE FROM stats_day_visitors m USING ${who.replace(' ON ', ' WHERE ')} AND ${blocks}`,
+    // In property order: a read of one property skips the row groups of the others (a build writes
+    // most rows; a fold's few land at the end).
     `INSERT INTO stats_day_visitors SELECT ${key}, bit_or(mask) FROM (SELECT * FROM days_old UNION ALL SELECT * FROM days_bits) ` +
-      `GROUP BY ${key} HAVING bit_or(mask) <> 0`,
-    'DROP TABLE days_contrib',
+      `GROUP BY ${key} HAVING bit_or(mask) <> 0 ORDER BY prop, block, pixel_id`,
     'DROP TABLE days_bits',
     'DROP TABLE days_old',
-  ];
+  );
+  if (changed) {
+    // The days' distinct visitors, from the masks of all visits (prop 0).
+    const days: string[] = [];
+    for (let day = r.first; day <= r.last; day++) days.push(`(${day}, ${blockOf(day)}, ${ubigint(blockMask(blockOf(day), day, day))})`);
+    statements.push(
+      `UPDATE stats_days s SET visitors = coalesce(c.n, 0) FROM (SELECT x.organization_id, x.pixel_id, x.lday, count(m.vn) AS n FROM ` +
+        `(SELECT t.organization_id, t.pixel_id, l.lday, l.block, l.bit FROM days_target t, (VALUES ${days.join(', ')}) l(lday, block, bit)) x ` +
+        'LEFT JOIN stats_day_visitors m ON m.organization_id = x.organization_id AND m.pixel_id = x.pixel_id AND m.block = x.block ' +
+        'AND m.prop = 0 AND (m.mask & x.bit) <> 0 GROUP BY x.organization_id, x.pixel_id, x.lday) c ' +
+        'WHERE s.organization_id = c.organization_id AND s.pixel_id = c.pixel_id AND s.lday = c.lday AND s.prop = 0',
+    );
+  }
+  return statements;
 }
 
 /** A question the day rollups answer: its property code, how a row's group reads, and a value condition. */

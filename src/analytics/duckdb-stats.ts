@@ -553,12 +553,12 @@ export class DuckDbStats {
   }
 
   /** The refresh of local days [first, last] in `zone`, reading the UTC days their visits start on. */
-  private refresh(zone: string, first: number, last: number, touched: boolean): DayRefresh {
+  private refresh(zone: string, first: number, last: number): DayRefresh {
     const fromMs = startOfLocalDay(first, zone);
     const toMs = startOfLocalDay(last + 1, zone);
     const firstVday = Math.floor(fromMs / DAY_MS);
     const lastVday = Math.floor((toMs - 1) / DAY_MS);
-    return { offsets: offsetPieces(firstVday * DAY_MS, (lastVday + 1) * DAY_MS, zone), first, last, firstVday, lastVday, touched };
+    return { offsets: offsetPieces(firstVday * DAY_MS, (lastVday + 1) * DAY_MS, zone), first, last, firstVday, lastVday };
   }
 
   /** Builds the pixels' day rollups in `zone` from their visits (in the caller's transaction). */
@@ -575,7 +575,7 @@ export class DuckDbStats {
     if (span?.[0] !== null && span?.[0] !== undefined) {
       const first = localDay(num(span[0]) * DAY_MS, zone);
       const last = localDay((num(span[1]) + 1) * DAY_MS - 1, zone);
-      const r = this.refresh(zone, first, last, false);
+      const r = this.refresh(zone, first, last);
       await this.runLiteral(conn, (d) => refreshSql(d, r, VN));
     }
     const p = new Params();
@@ -609,7 +609,21 @@ export class DuckDbStats {
           'UNION SELECT o.organization_id, o.pixel_id, s.n FROM fold_old o JOIN stats_visitors s ON s.visitor_id = o.v_visitor) x ' +
           'WHERE vn IS NOT NULL AND EXISTS (SELECT 1 FROM days_target t WHERE t.organization_id = x.organization_id AND t.pixel_id = x.pixel_id)',
       );
-      const r = this.refresh(zone, localDay(firstVday * DAY_MS, zone), localDay((lastVday + 1) * DAY_MS - 1, zone), true);
+      const r: DayRefresh = {
+        ...this.refresh(zone, localDay(firstVday * DAY_MS, zone), localDay((lastVday + 1) * DAY_MS - 1, zone)),
+        changed: {
+          before: {
+            visits: `(SELECT *, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old) s`,
+            values:
+              `(SELECT x.*, o.v_start, o.v_end, o.v_interactions, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old_values x ` +
+              `JOIN fold_old o ON ${sameKey('x', 'o')}) s`,
+          },
+          after: {
+            visits: `stats_visits s SEMI JOIN fold_new n ON ${sameKey('s', 'n')}`,
+            values: `stats_visit_values s SEMI JOIN fold_new n ON ${sameKey('s', 'n')}`,
+          },
+        },
+      };
       await this.runLiteral(conn, (d) => refreshSql(d, r, VN));
     }
   }
@@ -635,7 +649,7 @@ export class DuckDbStats {
       ).getRows();
       const last = localDay((day + 1) * DAY_MS - 1, zone);
       const first = Math.min(min?.[0] === null || min?.[0] === undefined ? last : num(min[0]), localDay(day * DAY_MS, zone));
-      const r = this.refresh(zone, first, last, false);
+      const r = this.refresh(zone, first, last);
       await this.runLiteral(conn, (d) => refreshSql(d, r, VN));
       await conn.run('DROP TABLE days_target');
     }
