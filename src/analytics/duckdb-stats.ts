@@ -16,8 +16,19 @@
 // the rollups count rebuilds that day in its own transaction. A version row rebuilds both tables
 // from the events when their definition changes.
 import { BIGINT, type DuckDBConnection, type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
-import { DAY_MS } from '../platform/time-zone.js';
+import { DAY_MS, localDay, offsetPieces, startOfLocalDay } from '../platform/time-zone.js';
 import { Params } from './duckdb-params.js';
+import {
+  DAYS_DDL,
+  DAYS_TABLES,
+  DAYS_VERSION,
+  type DayInterval,
+  type DayRefresh,
+  type DayShape,
+  dayReadSql,
+  dayShape,
+  refreshSql,
+} from './duckdb-stats-days.js';
 import { likeToRegex } from './filter.js';
 import {
   type BreakdownQuery,
@@ -27,19 +38,22 @@ import {
   DEFAULT_FOLD_DELAY_MS,
   EMPTY_TOTALS,
   PAGE_VIEW,
+  PROPERTY_LEVEL,
   type StatsScope,
   type StatsTotals,
 } from './stats.js';
 import {
   breakdownOf,
+  bucketSql,
+  COLUMN,
   type EventProperty,
   eventScope,
   eventWindow,
+  type Grouping,
   partialVisitsSql,
   realtimeSql,
   type StatsDialect,
   scopeIsEmpty,
-  type TotalsPlan,
   totalsOf,
   totalsSql,
   VISIT_COLUMNS,
@@ -291,6 +305,12 @@ export class DuckDbStats {
     if (version !== STATS_VERSION)
       for (const t of ['stats_visits', 'stats_visit_values', 'stats_visitors']) await conn.run(`DROP TABLE IF EXISTS ${t}`);
     for (const ddl of STATS_DDL) await conn.run(ddl);
+    // The day rollups follow the visit rollups: dropped with them, or when their own definition
+    // changes; each pixel's are built again in the background when a read asks for them.
+    const days = (await conn.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'days_version'`)).getRows()[0]?.[0];
+    if (version !== STATS_VERSION || days !== DAYS_VERSION) for (const t of DAYS_TABLES) await conn.run(`DROP TABLE IF EXISTS ${t}`);
+    for (const ddl of DAYS_DDL) await conn.run(ddl);
+    await conn.run(`INSERT OR REPLACE INTO stats_meta VALUES ('days_version', ${literal(DAYS_VERSION)})`);
     const [row] = (await conn.runAndReadAll(`SELECT max(${INGEST_SEQ}) FROM events`)).getRows();
     this.seq = num(row?.[0]);
     if (version !== STATS_VERSION) await this.exclusive((c) => this.rebuildAll(c));
@@ -307,6 +327,11 @@ export class DuckDbStats {
   appended(): void {
     if (this.folding) this.dirty = true;
     this.schedule(this.foldDelayMs);
+  }
+
+  /** Resolves once the maintenance work queued so far (builds of day rollups) is done. */
+  async settle(): Promise<void> {
+    await this.exclusive(async () => undefined);
   }
 
   /** Folds everything committed so far (tests and benches; the store does it by itself). */
@@ -443,10 +468,11 @@ export class DuckDbStats {
           ...writeSql('fold_merged', `SELECT * FROM fold_old_values UNION ALL SELECT ${valueColumns('n')} FROM fold_new_values n`),
         ];
         for (const sql of statements) await conn.run(sql);
+        await this.refreshFolded(conn, num(range[0]), num(range[1]));
       }
       await this.setWatermark(conn, to);
     });
-    for (const t of ['fold_new', 'fold_new_values', 'fold_old', 'fold_merged', 'fold_old_values']) {
+    for (const t of ['fold_new', 'fold_new_values', 'fold_old', 'fold_merged', 'fold_old_values', 'days_target', 'days_touched']) {
       await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
     }
   }
@@ -482,32 +508,170 @@ export class DuckDbStats {
               `AND (${INGEST_SEQ} IS NULL OR ${INGEST_SEQ} <= ${d.int(w)})`,
           ),
         ]);
+        await this.refreshCut(conn, organizationId, pixelIds, day);
         return deleted;
       }),
     );
+  }
+
+  // Day rollups (duckdb-stats-days.ts).
+
+  /** Pixel sets whose day rollups a read asked for in a zone they are not kept in, queued once each. */
+  private readonly builds = new Set<string>();
+
+  /** Queues a rebuild of the pixels' day rollups in `zone` on the maintenance connection. */
+  private requestBuild(organizationId: string, pixelIds: readonly string[], zone: string): void {
+    const key = JSON.stringify([organizationId, zone, [...pixelIds].sort()]);
+    if (this.builds.has(key) || this.closed) return;
+    this.builds.add(key);
+    this.exclusive((conn) => this.inTransaction(conn, () => this.buildDays(conn, organizationId, pixelIds, zone)))
+      // A build that failed is asked for again by the next read; reads answer from the visits meanwhile.
+      .catch(() => undefined)
+      .finally(() => this.builds.delete(key));
+  }
+
+  /** Runs maintenance statements that bind nothing (their numbers are checked literals). */
+  private async runLiteral(conn: DuckDBConnection, write: (d: StatsDialect) => string[]): Promise<void> {
+    const d = duckStatsDialect(() => {
+      throw new Error('maintenance statements bind no parameters');
+    });
+    for (const sql of write(d)) await conn.run(sql);
+  }
+
+  /** Sets `days_target` to the pixels (of one organization) given. */
+  private async target(conn: DuckDBConnection, organizationId: string, pixelIds: readonly string[], zone?: string): Promise<void> {
+    const p = new Params();
+    const d = duckStatsDialect((v, t) => p.add(v, t));
+    const inZone = zone ? ` AND zone = ${d.text(zone)}` : '';
+    const sql =
+      zone === undefined
+        ? `CREATE OR REPLACE TEMP TABLE days_target AS SELECT DISTINCT ${d.text(organizationId)} AS organization_id, pixel_id FROM ` +
+          `(SELECT unnest(${`[${pixelIds.map((x) => d.text(x)).join(', ')}]`}) AS pixel_id)`
+        : `CREATE OR REPLACE TEMP TABLE days_target AS SELECT DISTINCT organization_id, pixel_id FROM stats_zones ` +
+          `WHERE organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)}${inZone}`;
+    await conn.run(sql, p.values, p.types);
+  }
+
+  /** The refresh of local days [first, last] in `zone`, reading the UTC days their visits start on. */
+  private refresh(zone: string, first: number, last: number): DayRefresh {
+    const fromMs = startOfLocalDay(first, zone);
+    const toMs = startOfLocalDay(last + 1, zone);
+    const firstVday = Math.floor(fromMs / DAY_MS);
+    const lastVday = Math.floor((toMs - 1) / DAY_MS);
+    return { offsets: offsetPieces(firstVday * DAY_MS, (lastVday + 1) * DAY_MS, zone), first, last, firstVday, lastVday };
+  }
+
+  /** Builds the pixels' day rollups in `zone` from their visits (in the caller's transaction). */
+  private async buildDays(conn: DuckDBConnection, organizationId: string, pixelIds: readonly string[], zone: string): Promise<void> {
+    await this.target(conn, organizationId, pixelIds);
+    for (const t of ['stats_days', 'stats_day_visitors', 'stats_zones'])
+      await conn.run(`DELETE FROM ${t} m USING days_target t WHERE t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id`);
+    const [span] = (
+      await conn.runAndReadAll(
+        'SELECT min(vday), max(vday) FROM stats_visits s WHERE EXISTS (SELECT 1 FROM days_target t ' +
+          'WHERE t.organization_id = s.organization_id AND t.pixel_id = s.pixel_id)',
+      )
+    ).getRows();
+    if (span?.[0] !== null && span?.[0] !== undefined) {
+      const first = localDay(num(span[0]) * DAY_MS, zone);
+      const last = localDay((num(span[1]) + 1) * DAY_MS - 1, zone);
+      const r = this.refresh(zone, first, last);
+      await this.runLiteral(conn, (d) => refreshSql(d, r, VN));
+    }
+    const p = new Params();
+    await conn.run(`INSERT INTO stats_zones SELECT organization_id, pixel_id, ${p.add(zone, VARCHAR)} FROM days_target`, p.values, p.types);
+    await conn.run('DROP TABLE days_target');
+  }
+
+  /** After a fold wrote the visits of UTC days [firstVday, lastVday]: their local days, per zone kept. */
+  private async refreshFolded(conn: DuckDBConnection, firstVday: number, lastVday: number): Promise<void> {
+    const zones = (
+      await conn.runAndReadAll(
+        'SELECT DISTINCT zone FROM stats_zones z WHERE EXISTS (SELECT 1 FROM fold_new n ' +
+          'WHERE n.organization_id = z.organization_id AND n.pixel_id = z.pixel_id)',
+      )
+    )
+      .getRows()
+      .map((r) => String(r[0]));
+    for (const zone of zones) {
+      const p = new Params();
+      await conn.run(
+        'CREATE OR REPLACE TEMP TABLE days_target AS SELECT DISTINCT organization_id, pixel_id FROM stats_zones z ' +
+          `WHERE zone = ${p.add(zone, VARCHAR)} AND EXISTS (SELECT 1 FROM fold_new n WHERE n.organization_id = z.organization_id AND n.pixel_id = z.pixel_id)`,
+        p.values,
+        p.types,
+      );
+      // The visitors of the visits the fold changed, before and after (a visit's first event may have changed).
+      const days = `v.vday BETWEEN ${firstVday} AND ${lastVday}`;
+      await conn.run(
+        'CREATE OR REPLACE TEMP TABLE days_touched AS SELECT * FROM (' +
+          `SELECT v.organization_id, v.pixel_id, v.${VN} AS vn FROM stats_visits v SEMI JOIN fold_new n ON ${sameKey('v', 'n')} WHERE ${days} ` +
+          'UNION SELECT o.organization_id, o.pixel_id, s.n FROM fold_old o JOIN stats_visitors s ON s.visitor_id = o.v_visitor) x ' +
+          'WHERE vn IS NOT NULL AND EXISTS (SELECT 1 FROM days_target t WHERE t.organization_id = x.organization_id AND t.pixel_id = x.pixel_id)',
+      );
+      const r: DayRefresh = {
+        ...this.refresh(zone, localDay(firstVday * DAY_MS, zone), localDay((lastVday + 1) * DAY_MS - 1, zone)),
+        changed: {
+          before: {
+            visits: `(SELECT *, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old) s`,
+            values:
+              `(SELECT x.*, o.v_start, o.v_end, o.v_interactions, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old_values x ` +
+              `JOIN fold_old o ON ${sameKey('x', 'o')}) s`,
+          },
+          after: {
+            visits: `stats_visits s SEMI JOIN fold_new n ON ${sameKey('s', 'n')}`,
+            values: `stats_visit_values s SEMI JOIN fold_new n ON ${sameKey('s', 'n')}`,
+          },
+        },
+      };
+      await this.runLiteral(conn, (d) => refreshSql(d, r, VN));
+    }
+  }
+
+  /** After a retention delete rewrote the visits of UTC days up to `day`: the local days up to its end. */
+  private async refreshCut(conn: DuckDBConnection, organizationId: string, pixelIds: readonly string[], day: number): Promise<void> {
+    const p = new Params();
+    const zones = (
+      await conn.runAndReadAll(
+        `SELECT DISTINCT zone FROM stats_zones WHERE organization_id = ${p.add(organizationId, VARCHAR)} AND pixel_id IN (${pixelIds.map((x) => p.add(x, VARCHAR)).join(', ')})`,
+        p.values,
+        p.types,
+      )
+    )
+      .getRows()
+      .map((r) => String(r[0]));
+    for (const zone of zones) {
+      await this.target(conn, organizationId, pixelIds, zone);
+      const [min] = (
+        await conn.runAndReadAll(
+          'SELECT min(lday) FROM stats_days s WHERE EXISTS (SELECT 1 FROM days_target t WHERE t.organization_id = s.organization_id AND t.pixel_id = s.pixel_id)',
+        )
+      ).getRows();
+      const last = localDay((day + 1) * DAY_MS - 1, zone);
+      const first = Math.min(min?.[0] === null || min?.[0] === undefined ? last : num(min[0]), localDay(day * DAY_MS, zone));
+      const r = this.refresh(zone, first, last);
+      await this.runLiteral(conn, (d) => refreshSql(d, r, VN));
+      await conn.run('DROP TABLE days_target');
+    }
   }
 
   // Reads.
 
   async totals(q: StatsScope, opts: QueryOptions = {}): Promise<StatsTotals> {
     if (scopeIsEmpty(q)) return { ...EMPTY_TOTALS };
-    const rows = await this.read(q, opts, (plan) => ({ ...plan, grouping: { kind: 'none' } }));
+    const rows = await this.read(q, opts, { kind: 'none' });
     return totalsOf(rows[0] ?? []);
   }
 
   async timeseries(q: StatsScope, buckets: BucketSpec, opts: QueryOptions = {}): Promise<BucketTotals[]> {
     if (scopeIsEmpty(q)) return [];
-    const rows = await this.read(q, opts, (plan) => ({ ...plan, grouping: { kind: 'bucket', spec: buckets } }));
+    const rows = await this.read(q, opts, { kind: 'bucket', spec: buckets });
     return rows.map((r) => ({ bucket: Number(r[0]), totals: totalsOf(r, 1) }));
   }
 
   async breakdown(q: StatsScope, b: BreakdownQuery, opts: QueryOptions = {}): Promise<{ rows: BreakdownRow[]; more: boolean }> {
     if (scopeIsEmpty(q)) return { rows: [], more: false };
-    const rows = await this.read(q, opts, (plan) => ({
-      ...plan,
-      grouping: { kind: 'property', property: b.property },
-      page: { limit: b.limit, offset: b.offset },
-    }));
+    const rows = await this.read(q, opts, { kind: 'property', property: b.property }, { limit: b.limit, offset: b.offset });
     return breakdownOf(rows, b.limit);
   }
 
@@ -534,13 +698,10 @@ export class DuckDbStats {
 
   /**
    * One snapshot: the watermark, whether counted events past it fall in the scope's days, then the
-   * statement over the rollups (and those events, when there are any).
+   * statement: over the day rollups when they answer the question (and the visits of the days the
+   * events past the watermark fall in), else over the visit rollups (and those events).
    */
-  private read(
-    q: StatsScope,
-    opts: QueryOptions,
-    shape: (plan: Pick<TotalsPlan, 'visits' | 'values'>) => TotalsPlan,
-  ): Promise<DuckDBValue[][]> {
+  private read(q: StatsScope, opts: QueryOptions, grouping: Grouping, page?: { limit: number; offset: number }): Promise<DuckDBValue[][]> {
     return this.host.withReader(async (conn) => {
       await conn.run('BEGIN TRANSACTION');
       try {
@@ -561,12 +722,26 @@ export class DuckDbStats {
             : { watermark: w, fromDay: Math.floor(num(found[0]) / DAY_MS), toDay: Math.floor(num(found[1]) / DAY_MS) };
         const p = new Params();
         const d = duckStatsDialect((v, t) => p.add(v, t));
-        const sources = new ScopeSources(d, q, tail);
-        const body = totalsSql(d, q, {
-          ...shape({ visits: () => sources.visits(), values: (prop) => sources.values(prop) }),
-          visitor: VN,
-        });
-        const rows = (await conn.runAndReadAll(`${sources.with()}${body}`, p.values, p.types)).getRows();
+        const days = await this.daysPlan(conn, q, grouping, tail);
+        let sql: string;
+        if (days) {
+          const { shape, rolled, read } = days;
+          const sources = read ? new ScopeSources(d, read, tail) : null;
+          const visits = sources && read ? this.dayVisitsSql(d, read, shape, grouping, sources) : null;
+          const body = dayReadSql(d, q, { shape, grouping, days: rolled, visits, ...(page ? { page } : {}) });
+          sql = `${sources?.with() ?? ''}${body}`;
+        } else {
+          const sources = new ScopeSources(d, q, tail);
+          const body = totalsSql(d, q, {
+            visits: () => sources.visits(),
+            values: (prop) => sources.values(prop),
+            grouping,
+            ...(page ? { page } : {}),
+            visitor: VN,
+          });
+          sql = `${sources.with()}${body}`;
+        }
+        const rows = (await conn.runAndReadAll(sql, p.values, p.types)).getRows();
         await conn.run('COMMIT');
         return rows;
       } catch (err) {
@@ -574,6 +749,66 @@ export class DuckDbStats {
         throw err;
       }
     }, opts.signal);
+  }
+
+  /**
+   * Whether the day rollups answer: the question's shape fits, the range is whole local days of the
+   * scope's zone, and every pixel's rollups are kept in that zone (else a build is queued). Returns
+   * the days they answer for and the scope of the days read from the visits (those the events past
+   * the watermark fall in), or null.
+   */
+  private async daysPlan(
+    conn: DuckDBConnection,
+    q: StatsScope,
+    grouping: Grouping,
+    tail: Tail | null,
+  ): Promise<{ shape: DayShape; rolled: DayInterval[]; read: StatsScope | null } | null> {
+    const zone = q.zone;
+    const shape = dayShape(q, grouping);
+    if (!zone || !shape) return null;
+    const first = localDay(q.startMs, zone);
+    const last = localDay(q.endMs - 1, zone);
+    if (startOfLocalDay(first, zone) !== q.startMs || startOfLocalDay(last + 1, zone) !== q.endMs) return null;
+    const pixels = [...new Set(q.pixelIds)];
+    const p = new Params();
+    const [kept] = (
+      await conn.runAndReadAll(
+        `SELECT count(DISTINCT pixel_id) FROM stats_zones WHERE organization_id = ${p.add(q.organizationId, VARCHAR)} ` +
+          `AND pixel_id IN (${pixels.map((x) => p.add(x, VARCHAR)).join(', ')}) AND zone = ${p.add(zone, VARCHAR)}`,
+        p.values,
+        p.types,
+      )
+    ).getRows();
+    if (num(kept?.[0]) !== pixels.length) {
+      this.requestBuild(q.organizationId, pixels, zone);
+      return null;
+    }
+    if (!tail) return { shape, rolled: [[first, last]], read: null };
+    // The local days the events past the watermark can start visits on are read from the visits.
+    const a = Math.max(first, localDay(tail.fromDay * DAY_MS, zone));
+    const b = Math.min(last, localDay((tail.toDay + 1) * DAY_MS - 1, zone));
+    if (a > b) return { shape, rolled: [[first, last]], read: null };
+    const rolled: DayInterval[] = [];
+    if (first < a) rolled.push([first, a - 1]);
+    if (b < last) rolled.push([b + 1, last]);
+    return { shape, rolled, read: { ...q, startMs: startOfLocalDay(a, zone), endMs: startOfLocalDay(b + 1, zone) } };
+  }
+
+  /** The rows dayReadSql wants of the visits of `read` (days the rollups do not answer for). */
+  private dayVisitsSql(d: StatsDialect, read: StatsScope, shape: DayShape, grouping: Grouping, sources: ScopeSources): string {
+    const sums = `${VN} AS vn, CASE WHEN v_interactions <= 1 THEN 1 ELSE 0 END AS bounce, v_end - v_start AS dur`;
+    if (grouping.kind === 'property' && PROPERTY_LEVEL[grouping.property] === 'event') {
+      return `SELECT e_value AS g, ${sums}, 0 AS i, m_pageviews AS pv, m_events AS ev FROM (${sources.values(grouping.property as EventProperty)})`;
+    }
+    const identified = read.identified
+      ? `CASE WHEN v_visitor IN (SELECT visitor_id FROM visitor_links WHERE organization_id = ${d.text(read.organizationId)}) THEN 1 ELSE 0 END`
+      : '0';
+    let g = "''";
+    let where = '';
+    if (grouping.kind === 'bucket') g = bucketSql(d, 'v_start', grouping.spec);
+    else if (grouping.kind === 'property') g = COLUMN[grouping.property];
+    if (shape.visitsWhere) where = ` WHERE ${COLUMN[shape.visitsWhere.property]} = ${d.text(shape.visitsWhere.value ?? '')}`;
+    return `SELECT ${g} AS g, ${sums}, ${identified} AS i, v_pageviews AS pv, v_events AS ev FROM (${sources.visits()})${where}`;
   }
 }
 

@@ -719,6 +719,15 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     return this.track(this.stats.realtime(organizationId, pixelIds, sinceMs, untilMs, opts));
   }
 
+  /**
+   * Waits for the stats maintenance queued so far (day rollups a read asked for), without folding
+   * (tests; it happens by itself).
+   */
+  settleStats(): Promise<void> {
+    this.requireWriter();
+    return this.track(this.stats.settle());
+  }
+
   /** Folds every committed event into the stats rollups now (tests and benches; it happens by itself). */
   foldStats(): Promise<void> {
     this.requireWriter();

@@ -100,7 +100,7 @@ export const VISIT_COLUMNS = [
 ] as const;
 
 /** The column each property reads in a matched row. */
-const COLUMN: Record<StatsProperty, string> = {
+export const COLUMN: Record<StatsProperty, string> = {
   page: 'e_page',
   event_type: 'e_type',
   entry_page: 'v_entry',

@@ -94,6 +94,12 @@ export interface StatsScope {
   filter?: StatsFilter;
   /** Also count identified visitors (a join with visitor links). */
   identified?: boolean;
+  /**
+   * The project's time zone, when the range is whole local days of it: an engine may then answer
+   * from rollups kept per local day (DuckDB's day rollups); without it, or for other ranges, it
+   * reads visits.
+   */
+  zone?: string;
 }
 
 /** What an engine returns for a period, bucket or breakdown row; rates are derived from these. */

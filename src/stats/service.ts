@@ -129,6 +129,7 @@ export class StatsService {
       endMs: range.end_ms,
       ...(filter ? { filter } : {}),
       identified: metrics.includes('identified_visitors'),
+      zone: scope.zone,
     };
   }
 

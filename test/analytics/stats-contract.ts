@@ -181,6 +181,11 @@ function bucketOf(unit: BucketUnit, zone: string): (ms: number) => number {
 export interface StatsContractOptions {
   /** Folds every appended event into the engine's rollups now (DuckDB); without it, nothing to fold. */
   fold?: (store: AnalyticsStore) => Promise<void>;
+  /**
+   * Waits for the rollups a read in a zone asked for, without folding (DuckDB's day rollups, built
+   * per pixel in the project's zone when first read in it).
+   */
+  settle?: (store: AnalyticsStore) => Promise<void>;
 }
 
 export async function runStatsContract(
@@ -235,6 +240,15 @@ export async function runStatsContract(
       identified: true,
       ...extra,
     });
+    /** Reads once in `zone` (an engine may build rollups kept in its local days) and waits for them. */
+    const keepIn = async (zone: string) => {
+      const day = Math.floor(wallClock(T0, zone) / DAY_MS);
+      await s.statsTotals(scope(startOfLocalDay(day, zone), startOfLocalDay(day + 1, zone), { zone }));
+      await options.settle?.(s);
+    };
+    /** Expected breakdown rows of a question that does not ask for identified visitors. */
+    const unidentified = (rows: ReturnType<typeof refBreakdown>) =>
+      rows.map((r) => ({ ...r, totals: { ...r.totals, identifiedVisitors: 0 } }));
     const ref = (q: StatsScope) => ({
       pixelIds: q.pixelIds,
       startMs: q.startMs,
@@ -254,6 +268,7 @@ export async function runStatsContract(
 
     it('totals of whole periods, in UTC and in local days of other zones', async () => {
       for (const zone of ZONES) {
+        await keepIn(zone);
         const first = Math.floor(wallClock(T0, zone) / DAY_MS) + 1;
         for (const [a, b] of [
           [first, first + 1],
@@ -263,9 +278,17 @@ export async function runStatsContract(
         ] as const) {
           const q = scope(startOfLocalDay(a, zone), startOfLocalDay(b, zone));
           expect(await s.statsTotals(q), `${zone} days ${a}..${b}`).toEqual(refTotals(visits, ref(q), identities));
+          // The same days named as the project's (day rollups where an engine keeps them).
+          expect(await s.statsTotals({ ...q, zone }), `${zone} days ${a}..${b}, in the zone`).toEqual(
+            refTotals(visits, ref(q), identities),
+          );
+          expect(await s.statsTotals({ ...q, zone, identified: false }), `${zone} days ${a}..${b}, in the zone`).toEqual({
+            ...refTotals(visits, ref(q), identities),
+            identifiedVisitors: 0,
+          });
         }
       }
-    });
+    }, 120_000);
 
     it('totals over arbitrary instants, one pixel, and nothing for another organization', async () => {
       const q = scope(T0 + 5 * HOUR_MS + 17, T0 + 3 * DAY_MS + 1234);
@@ -286,9 +309,19 @@ export async function runStatsContract(
         const startMs = startOfLocalDay(first, zone);
         const endMs = startOfLocalDay(first + DAYS + 1, zone);
         const q = scope(startMs, endMs);
+        await keepIn(zone);
         for (const unit of ['hour', 'day', 'week', 'month'] as const) {
+          const want = refTimeseries(visits, ref(q), bucketOf(unit, zone), identities);
           const got = await s.statsTimeseries(q, { unit, offsets: offsetPieces(startMs, endMs, zone) });
-          expect(got, `${zone} per ${unit}`).toEqual(refTimeseries(visits, ref(q), bucketOf(unit, zone), identities));
+          expect(got, `${zone} per ${unit}`).toEqual(want);
+          for (const pixelIds of [data.pixels, [data.pixels[0]]]) {
+            const one = { ...q, pixelIds, zone };
+            const wanted = refTimeseries(visits, ref(one), bucketOf(unit, zone), identities);
+            expect(
+              await s.statsTimeseries(one, { unit, offsets: offsetPieces(startMs, endMs, zone) }),
+              `${zone} per ${unit} in the zone`,
+            ).toEqual(wanted);
+          }
         }
       }
       // The month key is year * 12 + month index.
@@ -301,6 +334,43 @@ export async function runStatsContract(
         const got = await s.statsBreakdown(q, { property, limit: 1000, offset: 0 });
         expect(got.rows, property).toEqual(refBreakdown(visits, ref(q), property, identities));
         expect(got.more).toBe(false);
+      }
+    });
+
+    it('breaks down by every property in local days of each zone, one pixel or two, and networks of one type', async () => {
+      for (const zone of ZONES) {
+        await keepIn(zone);
+        const first = Math.floor(wallClock(T0, zone) / DAY_MS) + 1;
+        // Two pixels (a visitor may be counted on both), or one (each visitor's row counted).
+        for (const pixelIds of zone === 'America/New_York' ? [[data.pixels[0]]] : [data.pixels]) {
+          const q = scope(startOfLocalDay(first, zone), startOfLocalDay(first + 4, zone), { pixelIds, zone, identified: false });
+          for (const property of STATS_PROPERTIES) {
+            const got = await s.statsBreakdown(q, { property, limit: 1000, offset: 0 });
+            expect(got.rows, `${zone} ${property}`).toEqual(unidentified(refBreakdown(visits, ref(q), property, identities)));
+          }
+          const paged = await s.statsBreakdown(q, { property: 'page', limit: 2, offset: 1 });
+          expect(paged.rows).toEqual(unidentified(refBreakdown(visits, ref(q), 'page', identities)).slice(1, 3));
+          for (const type of ['business', 'isp', null]) {
+            const filter: StatsFilter = [[{ property: 'network_type', op: 'eq', value: type }]];
+            const got = await s.statsBreakdown({ ...q, filter }, { property: 'network', limit: 1000, offset: 0 });
+            expect(got.rows, `${zone} networks of type ${type}`).toEqual(
+              unidentified(refBreakdown(visits, ref({ ...q, filter }), 'network', identities)),
+            );
+          }
+        }
+      }
+    }, 120_000);
+
+    it('keeps its day rollups in the zone asked last: a changed zone answers exactly at once and after the rebuild', async () => {
+      for (const zone of ['Asia/Kolkata', 'UTC', 'Asia/Kolkata']) {
+        const first = Math.floor(wallClock(T0, zone) / DAY_MS) + 1;
+        const q = scope(startOfLocalDay(first, zone), startOfLocalDay(first + 5, zone), { zone });
+        const want = refTotals(visits, ref(q), identities);
+        expect(await s.statsTotals(q), `${zone} before its rollups`).toEqual(want);
+        await options.settle?.(s);
+        expect(await s.statsTotals(q), `${zone} from its rollups`).toEqual(want);
+        const series = await s.statsTimeseries(q, { unit: 'day', offsets: offsetPieces(q.startMs, q.endMs, zone) });
+        expect(series, zone).toEqual(refTimeseries(visits, ref(q), bucketOf('day', zone), identities));
       }
     });
 
@@ -371,14 +441,28 @@ export async function runStatsContract(
       const remaining = raw(data.rows).filter((e) => !(e.pixel_id === data.pixels[1] && e.ts_millis < cut));
       visits = visitsOf(remaining, identities);
       const q = scope(T0, T0 + DAYS * DAY_MS);
+      const zone = 'America/New_York';
+      const first = Math.floor(wallClock(T0, zone) / DAY_MS);
+      const local = scope(startOfLocalDay(first, zone), startOfLocalDay(first + DAYS + 1, zone), { zone });
       const check = async (when: string) => {
         expect(await s.statsTotals(q), when).toEqual(refTotals(visits, ref(q), identities));
+        expect(await s.statsTotals(local), `${when}, in ${zone}`).toEqual(refTotals(visits, ref(local), identities));
+        expect(
+          await s.statsTimeseries(local, { unit: 'day', offsets: offsetPieces(local.startMs, local.endMs, zone) }),
+          `${when}, per day`,
+        ).toEqual(refTimeseries(visits, ref(local), bucketOf('day', zone), identities));
         for (const property of ['entry_page', 'exit_page', 'page', 'source', 'event_type'] as const) {
           expect((await s.statsBreakdown(q, { property, limit: 100, offset: 0 })).rows, `${when}: ${property}`).toEqual(
             refBreakdown(visits, ref(q), property, identities),
           );
+          expect(
+            (await s.statsBreakdown({ ...local, identified: false }, { property, limit: 100, offset: 0 })).rows,
+            `${when}: ${property} in ${zone}`,
+          ).toEqual(unidentified(refBreakdown(visits, ref(local), property, identities)));
         }
       };
+      // Day rollups kept in the zone before the delete, so the delete corrects them.
+      await keepIn(zone);
       await check('after the delete');
       await options.fold?.(s);
       await check('folded');
@@ -394,13 +478,79 @@ export async function runStatsContract(
         expect(await s.statsTotals({ ...q, filter }), `${zone} filtered`).toEqual(refTotals(visits, ref({ ...q, filter }), identities));
         const got = await s.statsTimeseries(q, { unit: 'day', offsets: offsetPieces(q.startMs, q.endMs, zone) });
         expect(got, `${zone} per day`).toEqual(refTimeseries(visits, ref(q), bucketOf('day', zone), identities));
+        await keepIn(zone);
+        expect(await s.statsTotals({ ...q, zone }), `${zone}, in the zone`).toEqual(refTotals(visits, ref(q), identities));
+        for (const unit of ['day', 'week'] as const) {
+          expect(
+            await s.statsTimeseries({ ...q, zone }, { unit, offsets: offsetPieces(q.startMs, q.endMs, zone) }),
+            `${zone} per ${unit}`,
+          ).toEqual(refTimeseries(visits, ref(q), bucketOf(unit, zone), identities));
+        }
       }
       const q = scope(T0, T0 + DAYS * DAY_MS);
+      await keepIn('UTC');
       for (const property of STATS_PROPERTIES) {
         expect((await s.statsBreakdown(q, { property, limit: 1000, offset: 0 })).rows, property).toEqual(
           refBreakdown(visits, ref(q), property, identities),
         );
+        expect(
+          (await s.statsBreakdown({ ...q, zone: 'UTC', identified: false }, { property, limit: 1000, offset: 0 })).rows,
+          property,
+        ).toEqual(unidentified(refBreakdown(visits, ref(q), property, identities)));
       }
+    });
+
+    it('keeps the day rollups exact through folds of events on days already rolled up', async () => {
+      // A new visit and a new event of a stored visit, on days the day rollups hold; read before and after the fold.
+      const zone = 'Asia/Kolkata';
+      await keepIn(zone);
+      const first = Math.floor(wallClock(T0, zone) / DAY_MS);
+      const q = scope(startOfLocalDay(first, zone), startOfLocalDay(first + DAYS + 1, zone), { zone });
+      const stored = data.rows.find(
+        (e) => e.session_id !== null && !e.is_bot && e.pixel_id === data.pixels[0] && e.ts_millis > T0 + 3 * DAY_MS,
+      );
+      if (!stored) throw new Error('no stored event to extend');
+      const more: EventRow[] = [
+        // Earlier than every event of its visit: it becomes the visit's first (another visitor, another page).
+        eventRow({
+          ...stored,
+          event_id: `late-${randomUUID().slice(0, 8)}`,
+          ts_millis: Math.floor(stored.ts_millis / DAY_MS) * DAY_MS + 1,
+          visitor_id: 'late-visitor',
+          path: '/late',
+          event_type: 'page_view',
+          referrer: 'https://www.bing.com/',
+        }),
+        eventRow({
+          ...stored,
+          event_id: `new-${randomUUID().slice(0, 8)}`,
+          session_id: `new-${randomUUID().slice(0, 8)}`,
+          ts_millis: T0 + 4 * DAY_MS + 3 * HOUR_MS,
+          path: '/new',
+          event_type: 'page_view',
+        }),
+      ];
+      await s.appendEvents(more);
+      data.rows.push(...more);
+      visits = visitsOf(
+        raw(data.rows.filter((e) => !(e.pixel_id === data.pixels[1] && e.ts_millis < T0 + 2 * DAY_MS + 11 * HOUR_MS))),
+        identities,
+      );
+      const check = async (when: string) => {
+        expect(await s.statsTotals(q), when).toEqual(refTotals(visits, ref(q), identities));
+        expect(await s.statsTimeseries(q, { unit: 'day', offsets: offsetPieces(q.startMs, q.endMs, zone) }), `${when} per day`).toEqual(
+          refTimeseries(visits, ref(q), bucketOf('day', zone), identities),
+        );
+        for (const property of ['page', 'entry_page', 'source', 'event_type'] as const) {
+          expect(
+            (await s.statsBreakdown({ ...q, identified: false }, { property, limit: 1000, offset: 0 })).rows,
+            `${when} ${property}`,
+          ).toEqual(unidentified(refBreakdown(visits, ref(q), property, identities)));
+        }
+      };
+      await check('not folded yet');
+      await options.fold?.(s);
+      await check('folded');
     });
   });
 }

@@ -16,7 +16,7 @@ await runStatsContract(
   'duckdb',
   async () =>
     new DuckDbAnalyticsStore(join(mkdtempSync(join(tmpdir(), 'delivr-stats-')), 'analytics.duckdb'), { statsFoldDelayMs: 3_600_000 }),
-  { fold: (s) => (s as DuckDbAnalyticsStore).foldStats() },
+  { fold: (s) => (s as DuckDbAnalyticsStore).foldStats(), settle: (s) => (s as DuckDbAnalyticsStore).settleStats() },
 );
 
 const serverUrl = process.env.CLICKHOUSE_URL;

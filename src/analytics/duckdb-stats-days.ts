@@ -1,0 +1,365 @@
+// Day rollups of DuckDB's traffic stats: what the unfiltered overview reads instead of a month of
+// visits (duckdb-stats.ts keeps those, one row per visit, and answers every other question).
+//
+// Kept per pixel in one time zone, the project's (a period is whole local days of it), from the
+// visit rollups, by the same fold and under the same watermark:
+//
+// - `stats_days`: per pixel, local day, property and value (prop 0: all visits, value ''), the sums
+//   of the visits that started that day (visits, page views, events, bounces, duration), and for
+//   prop 0 the day's distinct visitors. Sums over days add up.
+// - `stats_day_visitors`: per pixel, visitor number, block of 64 local days, property and value, a
+//   bitmask of the days of the block on which the visitor started a visit with that value. The
+//   distinct visitors of a set of days are the rows whose mask meets the days' mask (counted, no
+//   distinct over visits, when the days lie in one block of one pixel), and a day's or a week's
+//   visitors come from the bits.
+// - `stats_zones`: the zone each pixel's rows are kept in. A read in another zone (a pixel not read
+//   yet, or its project's zone changed) reads the visits, and a rebuild in that zone is queued on
+//   the maintenance connection.
+//
+// Refreshing days recomputes them from the visit rollups: the fold refreshes the local days of the
+// visits it touched (their sums whole; the masks of the visitors it touched), a retention delete
+// the days up to the cut, a rebuild all of them. Reads stay exact before the fold catches up: local
+// days that events past the watermark fall in are read from the visits, whole, and combined with the
+// other days' rollups (sums add; visitors are distinct over both sides' visitor numbers).
+import { monthOfDay, type OffsetPiece, weekOfDay } from '../platform/time-zone.js';
+import { PROPERTY_LEVEL, STATS_PROPERTIES, type StatsCondition, type StatsProperty, type StatsScope } from './stats.js';
+import { bucketSql, COLUMN, type Grouping, type StatsDialect } from './stats-sql.js';
+
+/** Bump when what the day rollups hold changes: they are dropped and rebuilt per pixel when read. */
+export const DAYS_VERSION = '1';
+
+/** `network` values by `network_type` (type, unit separator, network): the business-network panel. */
+const NETWORK_BY_TYPE = 'network@type';
+const SEP = 'chr(31)';
+
+const VISIT_PROPERTIES = STATS_PROPERTIES.filter((p) => PROPERTY_LEVEL[p] === 'visit');
+
+/** Property codes (the `prop` column): 0 is every visit. */
+const PROPS: readonly string[] = ['', 'page', 'event_type', ...VISIT_PROPERTIES, NETWORK_BY_TYPE];
+const code = (prop: string): number => {
+  const i = PROPS.indexOf(prop);
+  if (i < 0) throw new Error(`no day rollup for ${prop}`);
+  return i;
+};
+
+export const DAYS_TABLES = ['stats_zones', 'stats_days', 'stats_day_visitors'] as const;
+
+export const DAYS_DDL: readonly string[] = [
+  'CREATE TABLE IF NOT EXISTS stats_zones (organization_id VARCHAR NOT NULL, pixel_id VARCHAR NOT NULL, zone VARCHAR NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS stats_days (organization_id VARCHAR, pixel_id VARCHAR, lday INTEGER, prop UTINYINT, value VARCHAR, ' +
+    'visitors BIGINT, visits BIGINT, pageviews BIGINT, events BIGINT, bounces BIGINT, duration BIGINT)',
+  'CREATE TABLE IF NOT EXISTS stats_day_visitors (organization_id VARCHAR, pixel_id VARCHAR, vn BIGINT, block INTEGER, prop UTINYINT, ' +
+    'value VARCHAR, mask UBIGINT)',
+];
+
+const BLOCK = 64;
+const ALL = (1n << 64n) - 1n;
+
+/** Bits of local days [first, last] in block `block` (0n when none). */
+export function blockMask(block: number, first: number, last: number): bigint {
+  const lo = Math.max(first - block * BLOCK, 0);
+  const hi = Math.min(last - block * BLOCK, BLOCK - 1);
+  if (lo > hi) return 0n;
+  return ((1n << BigInt(hi - lo + 1)) - 1n) << BigInt(lo);
+}
+
+const ubigint = (x: bigint): string => `CAST('${x.toString()}' AS UBIGINT)`;
+const blockOf = (day: number): number => Math.floor(day / BLOCK);
+
+/** Where a contribution reads visits and visit-and-value rows (FROM clauses, alias s, with the stored columns). */
+export interface VisitRows {
+  visits: string;
+  values: string;
+}
+
+const STORED: VisitRows = { visits: 'stats_visits s', values: 'stats_visit_values s' };
+
+/**
+ * One row per visit (or visit and page / event type) and property value: the visit's visitor number,
+ * local day and sums. `where` selects rows (alias s), `visitor` is the visitor-number column.
+ */
+function contributionsSql(d: StatsDialect, offsets: readonly OffsetPiece[], from: VisitRows, where: string, visitor: string): string {
+  const lday = bucketSql(d, 's.v_start', { unit: 'day', offsets });
+  const value = (p: string) => (p === NETWORK_BY_TYPE ? `s.v_network_type || ${SEP} || s.v_network` : `s.${COLUMN[p as StatsProperty]}`);
+  const visitProps = [...VISIT_PROPERTIES, NETWORK_BY_TYPE];
+  const codes = `CAST([${[0, ...visitProps.map(code)].join(', ')}] AS UTINYINT[])`;
+  const values = `[${["''", ...visitProps.map(value)].join(', ')}]`;
+  const sums = 'CASE WHEN s.v_interactions <= 1 THEN 1 ELSE 0 END AS bounce, s.v_end - s.v_start AS dur';
+  return (
+    `SELECT s.organization_id, s.pixel_id, s.${visitor} AS vn, CAST(${lday} AS INTEGER) AS lday, unnest(${codes}) AS prop, unnest(${values}) AS value, ` +
+    `s.v_pageviews AS pv, s.v_events AS ev, ${sums} FROM ${from.visits} WHERE ${where} UNION ALL ` +
+    `SELECT s.organization_id, s.pixel_id, s.${visitor}, CAST(${lday} AS INTEGER), CAST(CASE s.prop WHEN 'page' THEN ${code('page')} ELSE ${code('event_type')} END AS UTINYINT), ` +
+    `s.e_value, s.m_pageviews, s.m_events, ${sums} FROM ${from.values} WHERE ${where}`
+  );
+}
+
+/** What a refresh recomputes: local days [first, last] of the pixels in `days_target`, kept in one zone. */
+export interface DayRefresh {
+  /** The zone's offsets over the visits read (from the first UTC day's start to the last's end). */
+  offsets: readonly OffsetPiece[];
+  first: number;
+  last: number;
+  /** The UTC days (vday) whose visits can start on those local days. */
+  firstVday: number;
+  lastVday: number;
+  /**
+   * A fold's refresh: only the visits it changed, their rows before (`before`) and after (`after`):
+   * the sums move by the difference, and the masks of the visitors in `days_touched`
+   * (organization_id, pixel_id, vn) are recomputed on those days. Without it, the days are
+   * recomputed whole.
+   */
+  changed?: { before: VisitRows; after: VisitRows };
+}
+
+const SUMS = 'visits, pageviews, events, bounces, duration';
+const DAY_KEY = 'organization_id, pixel_id, lday, prop, value';
+const sameDayKey = (a: string, b: string) =>
+  DAY_KEY.split(', ')
+    .map((c) => `${a}.${c} = ${b}.${c}`)
+    .join(' AND ');
+
+/**
+ * Statements that recompute the day rollups of local days [first, last] for the pixels of the temp
+ * table `days_target` (organization_id, pixel_id) from the visit rollups: their sums (whole, or moved
+ * by a fold's changes), and the mask bits of those days (for every visitor, or those of
+ * `days_touched`), other days' bits kept.
+ */
+export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): string[] {
+  const target = 'EXISTS (SELECT 1 FROM days_target t WHERE t.organization_id = s.organization_id AND t.pixel_id = s.pixel_id)';
+  const where = `s.vday BETWEEN ${d.int(r.firstVday)} AND ${d.int(r.lastVday)} AND ${target}`;
+  const inDays = `lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`;
+  const keeps: string[] = [];
+  for (let b = blockOf(r.first); b <= blockOf(r.last); b++) keeps.push(`(${b}, ${ubigint(ALL ^ blockMask(b, r.first, r.last))})`);
+  const key = 'organization_id, pixel_id, vn, block, prop, value';
+  const bits = (from: string) =>
+    `CREATE OR REPLACE TEMP TABLE days_bits AS SELECT organization_id, pixel_id, vn, lday // ${BLOCK} AS block, prop, value, ` +
+    `bit_or(CAST(1 AS UBIGINT) << CAST(lday % ${BLOCK} AS INTEGER)) AS mask FROM (${from}) c WHERE vn IS NOT NULL AND ${inDays} GROUP BY ${key}`;
+  const statements: string[] = [];
+  const { changed } = r;
+  if (!changed) {
+    statements.push(
+      `CREATE OR REPLACE TEMP TABLE days_contrib AS SELECT * FROM (${contributionsSql(d, r.offsets, STORED, where, visitor)}) WHERE ${inDays}`,
+      `DELETE FROM stats_days m USING days_target t WHERE t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id ` +
+        `AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
+      `INSERT INTO stats_days SELECT ${DAY_KEY}, count(DISTINCT vn) FILTER (WHERE prop = 0), count(*), ` +
+        `sum(pv), sum(ev), sum(bounce), sum(dur) FROM days_contrib GROUP BY ${DAY_KEY} ORDER BY prop, lday`,
+      bits('SELECT * FROM days_contrib'),
+      'DROP TABLE days_contrib',
+    );
+  } else {
+    const sided = (rows: VisitRows, sign: number, vn: string) =>
+      `SELECT ${DAY_KEY}, ${sign} AS n, ${sign} * pv AS pv, ${sign} * ev AS ev, ${sign} * bounce AS bounce, ${sign} * dur AS dur ` +
+      `FROM (${contributionsSql(d, r.offsets, rows, `${where}`, vn)})`;
+    const touched = `EXISTS (SELECT 1 FROM days_touched t WHERE t.organization_id = s.organization_id AND t.pixel_id = s.pixel_id AND t.vn = s.${visitor})`;
+    statements.push(
+      // The sums move by what the changed visits add now less what they added before.
+      `CREATE OR REPLACE TEMP TABLE days_delta AS SELECT ${DAY_KEY}, sum(n) AS visits, sum(pv) AS pageviews, sum(ev) AS events, ` +
+        `sum(bounce) AS bounces, sum(dur) AS duration FROM (${sided(changed.after, 1, visitor)} UNION ALL ${sided(changed.before, -1, visitor)}) ` +
+        `GROUP BY ${DAY_KEY}`,
+      `CREATE OR REPLACE TEMP TABLE days_sums AS SELECT ${DAY_KEY}, CAST(sum(visits) AS BIGINT) AS visits, CAST(sum(pageviews) AS BIGINT) AS pageviews, ` +
+        'CAST(sum(events) AS BIGINT) AS events, CAST(sum(bounces) AS BIGINT) AS bounces, CAST(sum(duration) AS BIGINT) AS duration FROM (' +
+        `SELECT ${DAY_KEY}, ${SUMS} FROM stats_days m SEMI JOIN days_delta x ON ${sameDayKey('m', 'x')} UNION ALL SELECT ${DAY_KEY}, ${SUMS} FROM days_delta) ` +
+        `GROUP BY ${DAY_KEY}`,
+      `DELETE FROM stats_days m USING days_delta x WHERE ${sameDayKey('m', 'x')}`,
+      `INSERT INTO stats_days SELECT ${DAY_KEY}, 0, ${SUMS} FROM days_sums WHERE visits <> 0`,
+      bits(contributionsSql(d, r.offsets, STORED, `${where} AND ${touched}`, visitor)),
+      'DROP TABLE days_delta',
+      'DROP TABLE days_sums',
+    );
+  }
+  const who = changed
+    ? 'days_touched t ON t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id AND t.vn = m.vn'
+    : 'days_target t ON t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id';
+  const blocks = `m.block BETWEEN ${blockOf(r.first)} AND ${blockOf(r.last)}`;
+  statements.push(
+    `CREATE OR REPLACE TEMP TABLE days_old AS SELECT m.organization_id, m.pixel_id, m.vn, m.block, m.prop, m.value, m.mask & k.keep AS mask ` +
+      `FROM stats_day_visitors m JOIN (VALUES ${keeps.join(', ')}) k(block, keep) ON k.block = m.block SEMI JOIN ${who} WHERE ${blocks}`,
+    `DELETE FROM stats_day_visitors m USING ${who.replace(' ON ', ' WHERE ')} AND ${blocks}`,
+    // In property order: a read of one property skips the row groups of the others (a build writes
+    // most rows; a fold's few land at the end).
+    `INSERT INTO stats_day_visitors SELECT ${key}, bit_or(mask) FROM (SELECT * FROM days_old UNION ALL SELECT * FROM days_bits) ` +
+      `GROUP BY ${key} HAVING bit_or(mask) <> 0 ORDER BY prop, block, pixel_id`,
+    'DROP TABLE days_bits',
+    'DROP TABLE days_old',
+  );
+  if (changed) {
+    // The days' distinct visitors, from the masks of all visits (prop 0).
+    const days: string[] = [];
+    for (let day = r.first; day <= r.last; day++) days.push(`(${day}, ${blockOf(day)}, ${ubigint(blockMask(blockOf(day), day, day))})`);
+    statements.push(
+      `UPDATE stats_days s SET visitors = coalesce(c.n, 0) FROM (SELECT x.organization_id, x.pixel_id, x.lday, count(m.vn) AS n FROM ` +
+        `(SELECT t.organization_id, t.pixel_id, l.lday, l.block, l.bit FROM days_target t, (VALUES ${days.join(', ')}) l(lday, block, bit)) x ` +
+        'LEFT JOIN stats_day_visitors m ON m.organization_id = x.organization_id AND m.pixel_id = x.pixel_id AND m.block = x.block ' +
+        'AND m.prop = 0 AND (m.mask & x.bit) <> 0 GROUP BY x.organization_id, x.pixel_id, x.lday) c ' +
+        'WHERE s.organization_id = c.organization_id AND s.pixel_id = c.pixel_id AND s.lday = c.lday AND s.prop = 0',
+    );
+  }
+  return statements;
+}
+
+/** A question the day rollups answer: its property code, how a row's group reads, and a value condition. */
+export interface DayShape {
+  prop: number;
+  /** The group of a stored value (`value` column), or of a local day (`lday`) for buckets. */
+  group: 'none' | 'value' | 'after-separator' | 'bucket';
+  /** Condition on a stored value column (a filter the rollup keys hold). */
+  valueWhere?: (d: StatsDialect, column: string) => string;
+  /** The filter as it reads on the visits (the days read from them). */
+  visitsWhere?: StatsCondition;
+}
+
+/** Whether the day rollups answer this question, and how: unfiltered totals, series by day or longer, breakdowns. */
+export function dayShape(q: StatsScope, grouping: Grouping): DayShape | null {
+  if (!q.zone) return null;
+  const filter = q.filter ?? [];
+  const identified = Boolean(q.identified);
+  if (grouping.kind === 'none') return filter.length === 0 ? { prop: 0, group: 'none' } : null;
+  if (identified) return null;
+  if (grouping.kind === 'bucket') return filter.length === 0 && grouping.spec.unit !== 'hour' ? { prop: 0, group: 'bucket' } : null;
+  const property = grouping.property;
+  if (PROPERTY_LEVEL[property] === 'visitor') return null;
+  if (filter.length === 0) return { prop: code(property), group: 'value' };
+  // The business-network panel: networks of one network type.
+  const [only] = filter;
+  const [c] = only ?? [];
+  if (property === 'network' && filter.length === 1 && only?.length === 1 && c?.property === 'network_type' && c.op === 'eq') {
+    return {
+      prop: code(NETWORK_BY_TYPE),
+      group: 'after-separator',
+      valueWhere: (w, column) => `starts_with(${column}, ${w.text(c.value ?? '')} || ${SEP})`,
+      visitsWhere: c,
+    };
+  }
+  return null;
+}
+
+/** Local days [first, last]. */
+export type DayInterval = readonly [number, number];
+
+export interface DayRead {
+  shape: DayShape;
+  grouping: Grouping;
+  /** Local days the rollups answer for (at most two intervals). */
+  days: readonly DayInterval[];
+  /**
+   * Rows of the visits of the other days of the range (events past the watermark fall in them):
+   * g, vn (NULL without a visitor), i (identified, 0/1), pv, ev, bounce, dur; one per visit, or per
+   * visit and value for an event-level property. Null when the rollups answer every day.
+   */
+  visits: string | null;
+  page?: { limit: number; offset: number };
+}
+
+/** The group expression of a stored row (`alias`.value or `alias`.lday). */
+function groupOf(d: StatsDialect, shape: DayShape, grouping: Grouping, alias: string): string {
+  switch (shape.group) {
+    case 'none':
+      return "''";
+    case 'value':
+      return `${alias}.value`;
+    case 'after-separator':
+      return `substr(${alias}.value, strpos(${alias}.value, ${SEP}) + 1)`;
+    case 'bucket': {
+      const unit = grouping.kind === 'bucket' ? grouping.spec.unit : 'day';
+      const day = `${alias}.lday`;
+      return unit === 'day' ? day : unit === 'week' ? d.intDiv(`${day} + 3`, '7') : d.monthOfDay(day);
+    }
+  }
+}
+
+/**
+ * The statement over the day rollups (and the visits of the other days): rows in the column order
+ * totalsSql gives, g first unless the grouping is none.
+ */
+export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): string {
+  const { shape, grouping, days } = read;
+  const scope = (alias: string) =>
+    `${alias}.organization_id = ${d.text(q.organizationId)} AND ${alias}.pixel_id IN ${d.textList(q.pixelIds)} AND ${alias}.prop = ${shape.prop}` +
+    (shape.valueWhere ? ` AND ${shape.valueWhere(d, `${alias}.value`)}` : '');
+  const inDays = days.length === 0 ? 'false' : days.map(([a, b]) => `s.lday BETWEEN ${d.int(a)} AND ${d.int(b)}`).join(' OR ');
+  const g = groupOf(d, shape, grouping, 's');
+  const visits = read.visits;
+  const sumsParts = [
+    `SELECT ${g} AS g, visits, pageviews, events, bounces, duration FROM stats_days s WHERE ${scope('s')} AND (${inDays})`,
+    ...(visits ? [`SELECT g, 1, pv, ev, bounce, dur FROM (${visits})`] : []),
+  ];
+  const sums =
+    'SELECT g, CAST(sum(visits) AS BIGINT) AS visits, CAST(sum(pageviews) AS BIGINT) AS pageviews, CAST(sum(events) AS BIGINT) AS events, ' +
+    `CAST(sum(bounces) AS BIGINT) AS bounces, CAST(sum(duration) AS BIGINT) AS duration FROM (${sumsParts.join(' UNION ALL ')}) GROUP BY g`;
+
+  const onePixel = q.pixelIds.length === 1;
+  const byDay = grouping.kind === 'bucket' && grouping.spec.unit === 'day';
+  let counted: string;
+  if (byDay && onePixel) {
+    // A day's distinct visitors are kept with its sums; the days read from visits are other buckets.
+    const parts = [
+      `SELECT ${g} AS g, visitors, 0 AS identified FROM stats_days s WHERE ${scope('s')} AND (${inDays})`,
+      ...(visits ? [`SELECT g, count(DISTINCT vn), 0 FROM (${visits}) GROUP BY g`] : []),
+    ];
+    counted = `SELECT g, CAST(sum(visitors) AS BIGINT) AS visitors, 0 AS identified FROM (${parts.join(' UNION ALL ')}) GROUP BY g`;
+  } else {
+    // Mask rows meeting the days: per bucket for a series, else one set of days.
+    const pieces: string[] = [];
+    const buckets = grouping.kind === 'bucket' ? bucketDays(grouping.spec.unit, days) : [{ g: 0, days }];
+    for (const b of buckets) {
+      const blocks = new Map<number, bigint>();
+      for (const [a, c] of b.days) for (let k = blockOf(a); k <= blockOf(c); k++) blocks.set(k, (blocks.get(k) ?? 0n) | blockMask(k, a, c));
+      for (const [k, m] of blocks) pieces.push(`(${b.g}, ${k}, ${ubigint(m)})`);
+    }
+    const linked = () =>
+      q.identified
+        ? `m.vn IN (SELECT n.n FROM visitor_links l JOIN stats_visitors n ON n.visitor_id = l.visitor_id WHERE l.organization_id = ${d.text(q.organizationId)})`
+        : 'false';
+    const mg = shape.group === 'bucket' ? 'p.g' : groupOf(d, shape, grouping, 'm');
+    const rows = [
+      ...(pieces.length > 0
+        ? [
+            `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m ` +
+              `JOIN (VALUES ${pieces.join(', ')}) p(g, block, mask) ON p.block = m.block WHERE ${scope('m')} AND (m.mask & p.mask) <> 0`,
+          ]
+        : []),
+      ...(visits ? [`SELECT g, vn, i FROM (${visits}) WHERE vn IS NOT NULL`] : []),
+    ];
+    // One pixel, one block, no visits read: each visitor has one row per value.
+    const unique = onePixel && !visits && pieces.length === 1 && grouping.kind !== 'bucket';
+    const all = rows.length > 0 ? rows.join(' UNION ALL ') : 'SELECT NULL AS g, NULL AS vn, 0 AS i WHERE false';
+    counted = unique
+      ? `SELECT g, count(*) AS visitors, count(*) FILTER (WHERE i = 1) AS identified FROM (${all}) GROUP BY g`
+      : `SELECT g, count(DISTINCT vn) AS visitors, count(DISTINCT vn) FILTER (WHERE i = 1) AS identified FROM (${all}) GROUP BY g`;
+  }
+  const numbers =
+    'coalesce(c.visitors, 0) AS visitors, s.visits, s.pageviews, s.events, s.bounces, s.duration, coalesce(c.identified, 0) AS identified';
+  const joined = `FROM (${sums}) s LEFT JOIN (${counted}) c ON c.g = s.g`;
+  switch (grouping.kind) {
+    case 'none':
+      return `SELECT ${numbers} ${joined}`;
+    case 'bucket':
+      return `SELECT s.g AS g, ${numbers} ${joined} ORDER BY s.g`;
+    case 'property': {
+      const page = read.page ?? { limit: 100, offset: 0 };
+      return `SELECT s.g AS g, ${numbers} ${joined} ORDER BY visitors DESC, s.visits DESC, s.g ${d.limit(page.limit + 1, page.offset)}`;
+    }
+  }
+}
+
+/** The days of each bucket (by its key) within the given days. */
+function bucketDays(unit: 'hour' | 'day' | 'week' | 'month', days: readonly DayInterval[]): { g: number; days: DayInterval[] }[] {
+  const byKey = new Map<number, DayInterval[]>();
+  const keyOf = (day: number): number => {
+    if (unit === 'day') return day;
+    return unit === 'week' ? weekOfDay(day) : monthOfDay(day);
+  };
+  for (const [a, c] of days) {
+    let start = a;
+    for (let day = a; day <= c; day++) {
+      if (day === c || keyOf(day + 1) !== keyOf(day)) {
+        const k = keyOf(day);
+        const list = byKey.get(k) ?? [];
+        list.push([start, day]);
+        byKey.set(k, list);
+        start = day + 1;
+      }
+    }
+  }
+  return [...byKey].map(([g, ds]) => ({ g, days: ds }));
+}
