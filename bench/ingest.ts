@@ -119,6 +119,9 @@ async function startTarget(env: Record<string, string>, root?: string): Promise<
       ADMIN_TOKEN: ADMIN,
       RATE_LIMIT_PER_SECOND: '1000000',
       RATE_LIMIT_BURST: '1000000',
+      // The load generator is one address sending to one pixel: the ingest budgets would measure 429s.
+      INGEST_RATE_PER_SOURCE: '0',
+      INGEST_RATE_PER_PIXEL: '0',
     },
     root,
   );
