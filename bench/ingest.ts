@@ -110,18 +110,21 @@ interface Target {
   batch: string;
 }
 
-async function startTarget(env: Record<string, string>): Promise<Target> {
+async function startTarget(env: Record<string, string>, root?: string): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'delivr-bench-ingest-'));
-  const server = await startServer({
-    ...env,
-    DATA_DIR: dataDir,
-    ADMIN_TOKEN: ADMIN,
-    RATE_LIMIT_PER_SECOND: '1000000',
-    RATE_LIMIT_BURST: '1000000',
-    // The load generator is one address sending to one pixel: the ingest budgets would measure 429s.
-    INGEST_RATE_PER_SOURCE: '0',
-    INGEST_RATE_PER_PIXEL: '0',
-  });
+  const server = await startServer(
+    {
+      ...env,
+      DATA_DIR: dataDir,
+      ADMIN_TOKEN: ADMIN,
+      RATE_LIMIT_PER_SECOND: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+      // The load generator is one address sending to one pixel: the ingest budgets would measure 429s.
+      INGEST_RATE_PER_SOURCE: '0',
+      INGEST_RATE_PER_PIXEL: '0',
+    },
+    root,
+  );
   const owner = await onboardOwner({ operatorBase: server.url, outboxDir: dataDir, adminToken: ADMIN });
   const { pixelId } = await pixelAndKey(server.url, owner);
   const event = {
@@ -163,10 +166,16 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
   const target = await startTarget({ ...tuning, ...env });
   // BENCH_COMPARE=1 (DuckDB): a second server with the earlier defaults (store on the event loop,
   // 5 ms group-commit timer) driven in the same rounds, so before and after share the noise.
-  const before =
-    process.env.BENCH_COMPARE === '1' && !env.CLICKHOUSE_URL
-      ? await startTarget({ DUCKDB_THREAD: 'false', INGEST_MAX_DELAY_MS: '5' })
-      : null;
+  // BENCH_BEFORE=<checkout>: that second server is another build (e.g. a worktree of main with its
+  // dist/ built) with the same settings as this one.
+  const beforeRoot = process.env.BENCH_BEFORE;
+  const before = env.CLICKHOUSE_URL
+    ? null
+    : beforeRoot
+      ? await startTarget({ ...tuning, ...env }, beforeRoot)
+      : process.env.BENCH_COMPARE === '1'
+        ? await startTarget({ DUCKDB_THREAD: 'false', INGEST_MAX_DELAY_MS: '5' })
+        : null;
   const server = target.server;
   const baseline = await startBaseline();
   try {
@@ -177,9 +186,11 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       CONNECTIONS = level;
       log(`\n== ${name}: ${ROUNDS} rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, after a warm-up`);
       await drive(ingestUrl, single);
+      if (before) await drive(before.url, before.single);
       await drive(baseline.url, single);
       const results: Record<string, Round[]> = { baseline: [], single: [], batch10: [], 'single-before': [], 'batch10-before': [] };
       const loopDelays: number[] = [];
+      const loopDelaysBefore: number[] = [];
       for (let round = 1; round <= ROUNDS; round++) {
         results.baseline?.push(await drive(baseline.url, single));
         await loopDelayP99(server.url);
@@ -187,7 +198,9 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
         loopDelays.push(await loopDelayP99(server.url));
         results.batch10?.push(await drive(ingestUrl, batch));
         if (before) {
+          await loopDelayP99(before.server.url);
           results['single-before']?.push(await drive(before.url, before.single));
+          loopDelaysBefore.push(await loopDelayP99(before.server.url));
           results['batch10-before']?.push(await drive(before.url, before.batch));
         }
         const line = (k: string, perReq: number) => {
@@ -196,7 +209,9 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
         };
         log(
           `round ${round}: ${line('baseline', 1)} | ${line('single', 1)} | ${line('batch10', 10)} | event-loop delay p99 ${loopDelays[round - 1]?.toFixed(1)} ms` +
-            (before ? ` | before: ${line('single-before', 1)} | ${line('batch10-before', 10)}` : ''),
+            (before
+              ? ` | before: ${line('single-before', 1)} | ${line('batch10-before', 10)} | event-loop delay p99 ${loopDelaysBefore[round - 1]?.toFixed(1)} ms`
+              : ''),
         );
       }
       const med = (k: string, f: (r: Round) => number) => median((results[k] ?? []).map(f));
@@ -224,6 +239,7 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       if (before) {
         const ratio = (k: string) => (med(k, (r) => r.rps) / med(`${k}-before`, (r) => r.rps)).toFixed(2);
         log(`  after / before (same rounds): single ${ratio('single')}×, batch10 ${ratio('batch10')}×`);
+        log(`  event-loop delay p99 before: ${median(loopDelaysBefore).toFixed(1)} ms`);
       }
       const singleRps = med('single', (r) => r.rps);
       maxSingle = Math.max(maxSingle, singleRps);

@@ -57,11 +57,13 @@ export async function buildApp(s: Services): Promise<App> {
   addFormats.default(textParts);
   addFormats.default(bodies);
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodies : textParts).compile(schema));
-  app.addHook('preValidation', async (req) => {
-    if (req.url.startsWith('/pixel/core/api/')) return;
+  // Hooks on every request are callback-style, not async: no promise and microtask per request per hook.
+  app.addHook('preValidation', (req, _reply, done) => {
+    if (req.url.startsWith('/pixel/core/api/')) return done();
     if (containsNul(req.body) || containsNul(req.query) || containsNul(req.params)) {
-      throw new ApiError('invalid_parameters', 'text must not contain NUL characters');
+      return done(new ApiError('invalid_parameters', 'text must not contain NUL characters'));
     }
+    done();
   });
 
   app.addSchema(ErrorSchema);
@@ -75,8 +77,9 @@ export async function buildApp(s: Services): Promise<App> {
     const e = new ApiError('not_found', `${req.method} ${req.url.split('?')[0]} does not exist`);
     reply.status(404).send(e.body());
   });
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
 
   await app.register(cookie);

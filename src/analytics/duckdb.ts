@@ -92,6 +92,12 @@ const COMPARISON: Record<Exclude<FilterOp, 'like' | 'not_null'>, string> = {
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
 const ORDER_BY = 'ORDER BY ts_millis, event_id';
+/**
+ * Appends of at most this many rows commit when the appender closes, in one transaction of their
+ * own. DuckDB's appender flushes by itself at 100 chunks (204,800 rows), which would commit a
+ * larger batch in parts; those (with a margin) run inside BEGIN/COMMIT instead.
+ */
+const AUTOCOMMIT_ROWS = 50 * CHUNK_ROWS;
 /** A page's first try reads this much of its time range (see firstRows). */
 const NARROW_MS = 3_600_000;
 
@@ -251,7 +257,11 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     // stats fold relies on numbers committing in order.
     const chunks = toChunks(rows, this.appendColumns, this.stats.nextSeq());
     await this.serializeWrite(async () => {
-      await writer.run('BEGIN TRANSACTION');
+      // A batch the appender holds whole commits as its own transaction when the appender closes:
+      // no BEGIN and COMMIT statements, each a trip through the thread pool (two of the three waits
+      // of a group commit). Larger ones would be flushed in parts, so they get an explicit transaction.
+      const explicit = rows.length > AUTOCOMMIT_ROWS;
+      if (explicit) await writer.run('BEGIN TRANSACTION');
       let appender: DuckDBAppender | null = null;
       try {
         appender = await writer.createAppender('events');
@@ -259,7 +269,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         const flushing = appender;
         appender = null;
         flushing.closeSync();
-        await writer.run('COMMIT');
+        if (explicit) await writer.run('COMMIT');
       } catch (err) {
         if (appender) {
           try {
@@ -269,7 +279,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
             // The append already failed; the rollback below is what matters.
           }
         }
-        await writer.run('ROLLBACK').catch(() => undefined);
+        if (explicit) await writer.run('ROLLBACK').catch(() => undefined);
         throw err;
       }
     });

@@ -107,6 +107,46 @@ export function parseUa(ua: string): { browser: string | null; os: string | null
 
 const NOT_JUDGED = { browser: null, os: null, device: null, bot: false } as const;
 
+interface UrlParts {
+  path: string | null;
+  utm: Readonly<Record<(typeof UTM)[number], string | null>>;
+}
+
+const NO_URL_PARTS: UrlParts = {
+  path: null,
+  utm: { utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null },
+};
+
+/** A site's pages repeat as its UTM-tagged links do: parsed URLs (up to 1,000 characters) are cached like user agents. */
+const urlCache = new Map<string, UrlParts>();
+
+/** The path and UTM parameters of a page URL; a text that is not a URL has neither (it is kept as given). */
+export function urlParts(url: string): UrlParts {
+  const hit = urlCache.get(url);
+  if (hit) return hit;
+  let value = NO_URL_PARTS;
+  try {
+    const u = new URL(url);
+    const q = u.searchParams;
+    value = {
+      path: u.pathname,
+      utm: {
+        utm_source: cap(q.get('utm_source'), 500),
+        utm_medium: cap(q.get('utm_medium'), 500),
+        utm_campaign: cap(q.get('utm_campaign'), 500),
+        utm_term: cap(q.get('utm_term'), 500),
+        utm_content: cap(q.get('utm_content'), 500),
+      },
+    };
+  } catch {
+    // Not a URL: no path or UTM.
+  }
+  if (url.length > 1000) return value;
+  if (urlCache.size > 5000) urlCache.clear();
+  urlCache.set(url, value);
+  return value;
+}
+
 export function enrich(e: IncomingEvent, req: RequestFacts, ipMode: IpMode, intel: IpIntel | null): EventRow {
   const serverSend = isServerSend(req);
   const userAgent = e.userAgent ?? (serverSend ? null : req.userAgent);
@@ -114,23 +154,7 @@ export function enrich(e: IncomingEvent, req: RequestFacts, ipMode: IpMode, inte
   const ua = userAgent === null ? NOT_JUDGED : parseUa(userAgent);
   // Looked up on the full address, before IP_MODE truncates or drops it.
   const place: IpFacts = ip !== null && intel ? intel.lookup(ip) : NO_IP_FACTS;
-  let path: string | null = null;
-  const utm: Record<(typeof UTM)[number], string | null> = {
-    utm_source: null,
-    utm_medium: null,
-    utm_campaign: null,
-    utm_term: null,
-    utm_content: null,
-  };
-  if (e.url) {
-    try {
-      const u = new URL(e.url);
-      path = u.pathname;
-      for (const k of UTM) utm[k] = cap(u.searchParams.get(k), 500);
-    } catch {
-      // Not a URL: kept as given, without path or UTM.
-    }
-  }
+  const { path, utm } = e.url ? urlParts(e.url) : NO_URL_PARTS;
   const language = e.language ?? req.acceptLanguage?.split(',')[0]?.trim() ?? null;
   return {
     event_id: e.eventId,

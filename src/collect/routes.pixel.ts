@@ -80,8 +80,9 @@ const Redirected = Type.Null({ description: 'Redirect to redir, with its placeho
 type CollectDeps = Pick<Services, 'ingest' | 'pixels' | 'identity' | 'now'>;
 
 export function collectRoutes(app: App, s: CollectDeps): void {
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     if (req.url.startsWith('/pixel/core/api/')) cors(reply);
+    done();
   });
 
   app.options('/pixel/core/api/*', { schema: { hide: true } }, async (_req, reply) => {

@@ -19,9 +19,12 @@ import type { PixelsService } from '../pixels/service.js';
 import type { IpMode } from '../platform/config.js';
 import type { RateLimiter } from '../platform/limits.js';
 import type { Metrics } from '../platform/metrics.js';
+import { loopSlices } from '../platform/turns.js';
 import { derivedEventId, type EventDeduper } from './dedupe.js';
 import { enrich, type RequestFacts } from './enrich.js';
-import { checkEvent, INGEST_LIMITS } from './validate.js';
+import { checkEvent, INGEST_LIMITS, pixelIdOf } from './validate.js';
+
+type LivePixel = NonNullable<Awaited<ReturnType<PixelsService['findLive']>>>;
 
 export type EventOutcome = { ok: true; eventId: string } | { ok: false; reason: string; code: 'invalid' | 'unknown_pixel' | 'ignored' };
 
@@ -66,6 +69,54 @@ export class IngestService {
    */
   async ingest(raw: readonly unknown[], facts: RequestFacts, privacySignal = false): Promise<EventOutcome[]> {
     await this.limit(this.limits.source, 'source', sourceKey(facts.ip), raw.length);
+    const pixels = await this.pixelsOf(raw);
+    // Checking and enriching is the CPU of a request: it runs in a slice of the loop (platform/turns.ts).
+    const { outcomes, rows, clientTs } = await loopSlices.run(() => this.prepare(raw, facts, privacySignal, pixels));
+    const perPixel = new Map<string, number>();
+    for (const r of rows) perPixel.set(r.pixel_id, (perPixel.get(r.pixel_id) ?? 0) + 1);
+    for (const [pixelId, n] of perPixel) await this.limit(this.limits.pixel, 'pixel', pixelId, n);
+    if (rows.length > 0) {
+      for (const [organizationId, links] of linksByOrganization(rows)) await this.identity.learn(organizationId, links);
+      // Pages are classified while the batch commits; both are done before the answer.
+      const [copies] = await Promise.all([
+        this.deduper.storeOnce(rows, clientTs, (fresh) => this.committer.submit(fresh)),
+        this.pages?.learnPages(rows),
+      ]);
+      const committed = this.now();
+      let bots = 0;
+      for (const [i, r] of rows.entries()) {
+        if (copies.has(i)) continue;
+        if (r.is_bot) bots += 1;
+        this.metrics.queryableLagSeconds.observe((committed - r.received_millis) / 1000);
+      }
+      if (copies.size > 0) this.metrics.ingestEvents.inc({ outcome: 'duplicate' }, copies.size);
+      if (bots > 0) this.metrics.ingestEvents.inc({ outcome: 'bot' }, bots);
+      const accepted = rows.length - copies.size - bots;
+      if (accepted > 0) this.metrics.ingestEvents.inc({ outcome: 'accepted' }, accepted);
+      await this.pixels.markFirstEvents(perPixel.keys(), committed);
+    }
+    const rejected = outcomes.filter((o) => !o.ok && o.code !== 'ignored').length;
+    if (rejected > 0) this.metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected);
+    return outcomes;
+  }
+
+  /** The live pixels the events name (from the pixels service's cache, the catalog on a miss). */
+  private async pixelsOf(raw: readonly unknown[]): Promise<Map<string, LivePixel | null>> {
+    const out = new Map<string, LivePixel | null>();
+    for (const item of raw) {
+      const id = pixelIdOf(item);
+      if (id !== null && !out.has(id)) out.set(id, await this.pixels.findLive(id));
+    }
+    return out;
+  }
+
+  /** Checks and enriches each event (synchronous: the CPU of a request). */
+  private prepare(
+    raw: readonly unknown[],
+    facts: RequestFacts,
+    privacySignal: boolean,
+    pixels: ReadonlyMap<string, LivePixel | null>,
+  ): { outcomes: EventOutcome[]; rows: EventRow[]; clientTs: boolean[] } {
     const outcomes: EventOutcome[] = [];
     const rows: EventRow[] = [];
     const clientTs: boolean[] = [];
@@ -77,7 +128,7 @@ export class IngestService {
         continue;
       }
       const e = checked.value;
-      const pixel = await this.pixels.findLive(e.pixelId);
+      const pixel = pixels.get(e.pixelId) ?? null;
       if (!pixel || pixel.organization_id !== e.organizationId) {
         outcomes.push({ ok: false, reason: 'unknown pixel_id for this organization_id', code: 'unknown_pixel' });
         this.metrics.ingestRejected.inc({ reason: 'unknown_pixel' });
@@ -119,33 +170,7 @@ export class IngestService {
       clientTs.push(skewOk);
       outcomes.push({ ok: true, eventId: row.event_id });
     }
-    const perPixel = new Map<string, number>();
-    for (const r of rows) perPixel.set(r.pixel_id, (perPixel.get(r.pixel_id) ?? 0) + 1);
-    for (const [pixelId, n] of perPixel) await this.limit(this.limits.pixel, 'pixel', pixelId, n);
-    if (rows.length > 0) {
-      for (const [organizationId, links] of linksByOrganization(rows)) await this.identity.learn(organizationId, links);
-      // Pages are classified while the batch commits; both are done before the answer.
-      const [copies] = await Promise.all([
-        this.deduper.storeOnce(rows, clientTs, (fresh) => this.committer.submit(fresh)),
-        this.pages?.learnPages(rows),
-      ]);
-      const committed = this.now();
-      for (const [i, r] of rows.entries()) {
-        if (copies.has(i)) {
-          this.metrics.ingestEvents.inc({ outcome: 'duplicate' });
-          continue;
-        }
-        this.metrics.ingestEvents.inc({ outcome: r.is_bot ? 'bot' : 'accepted' });
-        this.metrics.queryableLagSeconds.observe((committed - r.received_millis) / 1000);
-      }
-      await this.pixels.markFirstEvents(
-        rows.map((r) => r.pixel_id),
-        committed,
-      );
-    }
-    const rejected = outcomes.filter((o) => !o.ok && o.code !== 'ignored').length;
-    if (rejected > 0) this.metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected);
-    return outcomes;
+    return { outcomes, rows, clientTs };
   }
 
   private async limit(limiter: RateLimiter | null, limit: 'pixel' | 'source', key: string, events: number): Promise<void> {
@@ -168,6 +193,7 @@ function sourceKey(ip: string): string {
 function linksByOrganization(rows: readonly EventRow[]): Map<string, ReturnType<typeof IdentityService.linksOf>> {
   const out = new Map<string, ReturnType<typeof IdentityService.linksOf>>();
   for (const r of rows) {
+    if (!r.visitor_id || !r.hem_sha256) continue;
     const [link] = IdentityService.linksOf([r]);
     if (!link) continue;
     const list = out.get(r.organization_id) ?? [];

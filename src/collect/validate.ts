@@ -91,6 +91,12 @@ export function deeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
+/** The pixel an event names, lowercased, when it is a UUID (what checkEvent's pixelId will be). */
+export function pixelIdOf(raw: unknown): string | null {
+  const id = isObject(raw) ? raw.pixel_id : undefined;
+  return typeof id === 'string' && UUID.test(id) ? id.toLowerCase() : null;
+}
+
 /** Checks one event object; `event_data` may arrive as an object or as JSON text (GET form). */
 export function checkEvent(raw: unknown): Checked {
   if (!isObject(raw)) return { ok: false, reason: 'event must be a JSON object' };
