@@ -64,8 +64,21 @@ function stageTable(stage: string): string {
 
 export const stageName = (): string => `stage_${Date.now()}_${Math.floor(Math.random() * 2 ** 48).toString(16)}`;
 
+/**
+ * Most topics an audience may name for its scores to be staged one row per person (a column per
+ * topic); more, and they are staged one row per person and topic.
+ */
+export const WIDE_TOPICS = 8;
+
 export class DuckDbAudiences implements AudienceResultsStore {
-  constructor(private readonly db: DuckDbAudienceRunner) {}
+  /** The topics of each wide stage, in column order (stages live in this process's memory, so does this). */
+  private readonly wide = new Map<string, readonly string[]>();
+
+  /** @param wideTopics WIDE_TOPICS; tests pass 0 to build every audience the per-pair way. */
+  constructor(
+    private readonly db: DuckDbAudienceRunner,
+    private readonly wideTopics: () => number = () => WIDE_TOPICS,
+  ) {}
 
   async writeAudienceRows(key: AudienceRunKey, rows: readonly AudienceMember[]): Promise<void> {
     // The appender, not INSERT statements: a run of 100,000 people is written in well under a second.
@@ -135,6 +148,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
   }
 
   async stageIntentScores(spec: IntentScoresSpec): Promise<StagedIntentScores> {
+    if (spec.topicIds.length > 0 && spec.topicIds.length <= this.wideTopics()) return this.stageWide(spec);
     const stage = stageName();
     const table = stageTable(stage);
     const p = new Params();
@@ -191,6 +205,8 @@ export class DuckDbAudiences implements AudienceResultsStore {
   }
 
   async writeIntentAudience(w: IntentAudienceWrite): Promise<AudienceCounts> {
+    const wide = this.wide.get(w.stage);
+    if (wide) return this.writeWide(w, wide);
     const p = new Params();
     const org = p.add(w.organizationId, VARCHAR);
     const overrides = w.overrides.map(
@@ -213,6 +229,14 @@ export class DuckDbAudiences implements AudienceResultsStore {
       `p AS (SELECT hem, ${[...ruleColumns, ''].join(', ')}bool_or(matched) AS any_m, ` +
       'max(score) FILTER (WHERE matched) AS best_m, sum(views) FILTER (WHERE matched) AS views_m, max(score) AS best_a, sum(views) AS views_a, ' +
       `list({'s': -score, 'v': -views, 't': topic_id, 'm': matched}) AS l FROM m GROUP BY hem) `;
+    return this.writePeople(w, p, org, perPerson, condition);
+  }
+
+  /**
+   * The audience from per-person rows `p` (hem, any_m, best_m, views_m, best_a, views_a and the list
+   * `l` of {s: -score, v: -views, t: topic, m: matched}) that the CTEs `perPerson` define.
+   */
+  private async writePeople(w: IntentAudienceWrite, p: Params, org: string, perPerson: string, condition: string): Promise<AudienceCounts> {
     const chosen = `FROM p LEFT JOIN profiles pr ON pr.organization_id = ${org} AND pr.hem_sha256 = p.hem WHERE ${condition}`;
     const bands = SCORE_BANDS.map((b) => `count(*) FILTER (WHERE score BETWEEN ${b.min} AND ${b.max})`).join(', ');
     let rows: DuckDBValue[][];
@@ -255,5 +279,119 @@ export class DuckDbAudiences implements AudienceResultsStore {
 
   async dropIntentStage(_organizationId: string, stage: string): Promise<void> {
     await this.db.read(`DROP TABLE IF EXISTS ${stageTable(stage)}`, [], []);
+    this.wide.delete(stage);
+  }
+
+  /**
+   * Scores staged one row per person, a column per topic (a few topics: WIDE_TOPICS). One grouping
+   * by person over the resolved page views gives each person's first day and every topic's sums at
+   * once (the pages pivoted first, a column of relevance per topic), where the per-pair form groups
+   * twice (by person, and by person and topic) and joins the two; and writeWide then needs no
+   * grouping at all. Same terms, same formula: only the order of the floating-point sums differs,
+   * which the rounding margin covers (score-sql.ts).
+   */
+  private async stageWide(spec: IntentScoresSpec): Promise<StagedIntentScores> {
+    const stage = stageName();
+    const table = stageTable(stage);
+    const topicIds = spec.topicIds;
+    const p = new Params();
+    const org = p.add(spec.organizationId, VARCHAR);
+    const range = scoreRangeMs(spec.asOfDay, spec.windowDays);
+    const ids = topicIds.map((t) => p.add(t, VARCHAR));
+    const terms = topicIds.map((_, i) =>
+      scoreTermsSql({ asOfDay: spec.asOfDay, windowDays: spec.windowDays, day: 'r.day', relevance: `pg.rel${i}` }),
+    );
+    const sums = terms.map(
+      (t, i) =>
+        `sum(CASE WHEN ${t.inWindow} THEN coalesce(pg.n${i}, 0) ELSE 0 END) AS v${i}, ` +
+        `sum(CASE WHEN ${t.inWindow} THEN 0 ELSE ${t.baselineTerm} END) AS b${i}, ` +
+        `sum(CASE WHEN ${t.inWindow} THEN ${t.observedTerm} END) AS o${i}`,
+    );
+    const raws = topicIds.map((t, i) =>
+      rawScoreSql({
+        asOfDay: spec.asOfDay,
+        windowDays: spec.windowDays,
+        observedPercent: `o${i}`,
+        baselinePercent: `b${i}`,
+        firstDay: 'first_day',
+        rate: sqlFloat(spec.rates[t] ?? 0),
+      }),
+    );
+    // A page's rows on a topic (one, unless it was saved twice) and their relevance summed, as the per-pair join counts them.
+    const pivot = ids
+      .map((id, i) => `count(*) FILTER (WHERE topic_id = ${id}) AS n${i}, sum(relevance) FILTER (WHERE topic_id = ${id}) AS rel${i}`)
+      .join(', ');
+    const sql =
+      `CREATE TABLE ${table} AS WITH pg AS (SELECT url, ${pivot} FROM intent_page_topics WHERE organization_id = ${org} ` +
+      `AND topic_id IN (${ids.join(', ')}) GROUP BY url), ` +
+      `r AS (SELECT CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END AS hem, e.ts_millis // ${DAY_MS} AS day, e.url ` +
+      `FROM events e LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = e.visitor_id ` +
+      `WHERE e.organization_id = ${org} AND e.event_type = 'page_view' AND NOT e.is_bot AND e.url IS NOT NULL ` +
+      `AND e.ts_millis BETWEEN ${p.add(BigInt(range.fromMs), BIGINT)} AND ${p.add(BigInt(range.toMs), BIGINT)} ` +
+      'AND (CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END) IS NOT NULL), ' +
+      `g AS (SELECT r.hem, min(r.day) AS first_day, ${sums.join(', ')} FROM r LEFT JOIN pg ON pg.url = r.url GROUP BY r.hem), ` +
+      `s AS (SELECT hem, ${topicIds.map((_, i) => `v${i}, CASE WHEN v${i} > 0 THEN ${raws[i]} END AS raw${i}`).join(', ')} FROM g ` +
+      `WHERE ${topicIds.map((_, i) => `v${i} > 0`).join(' OR ')}) ` +
+      `SELECT hem, ${topicIds
+        .map(
+          (_, i) =>
+            `CAST(v${i} AS BIGINT) AS v${i}, CAST(${roundedScoreSql(`raw${i}`)} AS INTEGER) AS s${i}, ` +
+            `coalesce(${ambiguousScoreSql(`raw${i}`, `v${i}`)}, false) AS a${i}`,
+        )
+        .join(', ')} FROM s`;
+    await this.db.read(sql, p.values, p.types);
+    this.wide.set(stage, topicIds);
+    // The pairs, and the uncertain ones (or all), as the per-pair form gives them.
+    const q = new Params();
+    const pairs = topicIds.map(
+      (t, i) => `SELECT hem, CAST(${q.add(t, VARCHAR)} AS VARCHAR) AS topic_id, s${i} AS score, a${i} AS a FROM ${table} WHERE v${i} > 0`,
+    );
+    const all = `(${pairs.join(' UNION ALL ')})`;
+    const [count] = await this.db.read(`SELECT count(*) FROM ${all}`, q.values, q.types);
+    const ambiguous = await this.db.read(
+      `SELECT hem, topic_id, score FROM ${all}${spec.listAll ? '' : ' WHERE a'} ORDER BY hem, topic_id`,
+      q.values,
+      q.types,
+    );
+    return {
+      stage,
+      pairs: num(count?.[0]),
+      ambiguous: ambiguous.map((r) => ({ hem_sha256: String(r[0]), topic_id: String(r[1]), intent_score: num(r[2]) })),
+    };
+  }
+
+  /** writeIntentAudience on a wide stage: the per-person values are expressions of each row's columns. */
+  private async writeWide(w: IntentAudienceWrite, topicIds: readonly string[]): Promise<AudienceCounts> {
+    const p = new Params();
+    const org = p.add(w.organizationId, VARCHAR);
+    const col = (t: string): number => topicIds.indexOf(t);
+    const score = topicIds.map((t, i) => {
+      const cases = w.overrides
+        .filter((o) => o.topic_id === t)
+        .map((o) => `WHEN hem = ${p.add(o.hem_sha256, VARCHAR)} THEN ${p.add(o.intent_score, INTEGER)}`);
+      return cases.length > 0 ? `CASE ${cases.join(' ')} ELSE s${i} END AS s${i}` : `s${i}`;
+    });
+    // A topic is matched when its score reaches the lowest min_score of the rules naming it.
+    const threshold = new Map<string, number>();
+    for (const m of matchThresholds(w.filter)) for (const t of m.topicIds) threshold.set(t, m.minScore);
+    const matched = topicIds.map((t, i) => `coalesce(s${i} >= ${threshold.get(t) ?? 101}, false) AS m${i}`);
+    const rules = intentRules(w.filter);
+    const ruleColumns = rules.map(
+      (r, j) => `(${r.topic_ids.map((t) => `coalesce(s${col(t)} >= ${r.min_score}, false)`).join(' OR ')}) AS r${j}`,
+    );
+    const condition = filterSql(w.filter, (r) =>
+      isIntent(r) ? `r${rules.indexOf(r)}` : `(${this.db.profileFilterSql(ruleFilter(r), p)})`,
+    );
+    const each = (f: (i: number) => string, sep: string) => topicIds.map((_, i) => f(i)).join(sep);
+    const list = `[${topicIds.map((t, i) => `{'s': -s${i}, 'v': -v${i}, 't': CAST(${p.add(t, VARCHAR)} AS VARCHAR), 'm': m${i}}`).join(', ')}]`;
+    const perPerson =
+      `WITH m AS (SELECT hem, ${each((i) => `v${i}`, ', ')}, ${score.join(', ')} FROM ${stageTable(w.stage)}), ` +
+      `n AS (SELECT *, ${matched.join(', ')} FROM m), ` +
+      `p AS (SELECT hem, ${[...ruleColumns, ''].join(', ')}(${each((i) => `m${i}`, ' OR ')}) AS any_m, ` +
+      `greatest(${each((i) => `CASE WHEN m${i} THEN s${i} END`, ', ')}) AS best_m, ` +
+      `(${each((i) => `CASE WHEN m${i} THEN v${i} ELSE 0 END`, ' + ')}) AS views_m, ` +
+      `greatest(${each((i) => `s${i}`, ', ')}) AS best_a, (${each((i) => `v${i}`, ' + ')}) AS views_a, ` +
+      `list_filter(${list}, x -> x.v < 0) AS l FROM n) `;
+    return this.writePeople(w, p, org, perPerson, condition);
   }
 }
