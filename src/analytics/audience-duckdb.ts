@@ -52,6 +52,8 @@ const CHUNK_ROWS = 2048;
 const TYPES: DuckDBType[] = [VARCHAR, BIGINT, VARCHAR, INTEGER, VARCHAR, DOUBLE, BIGINT, VARCHAR, VARCHAR];
 /** The profile columns a run keeps (all but updated_at), in table order. */
 const PROFILE_FIELDS = PROFILE_COLUMNS.filter((c) => c.name !== 'updated_at');
+/** Those an intents run stores as JSON: the HEM is the row's (readAudienceRows puts it back, first as PROFILE_COLUMNS has it). */
+const STORED_PROFILE_FIELDS = PROFILE_FIELDS.filter((c) => c.name !== 'hem_sha256');
 
 const num = (v: DuckDBValue | undefined): number => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -126,7 +128,8 @@ export class DuckDbAudiences implements AudienceResultsStore {
       intent_score: r[2] === null ? null : num(r[2]),
       intent_frequency: num(r[3]),
       topics: JSON.parse(String(r[4])) as string[],
-      profile: r[5] === null ? null : (JSON.parse(String(r[5])) as AudienceProfile),
+      // Runs written before the HEM was left out of the JSON have it there too: the same value.
+      profile: r[5] === null ? null : ({ hem_sha256: String(r[1]), ...JSON.parse(String(r[5])) } as AudienceProfile),
     }));
   }
 
@@ -248,8 +251,9 @@ export class DuckDbAudiences implements AudienceResultsStore {
         p.types,
       );
     } else {
-      // The profile as JSON of its known fields (to_json escapes as JSON requires).
-      const profile = `CASE WHEN pr.hem_sha256 IS NULL THEN NULL ELSE '{' || concat_ws(',', ${PROFILE_FIELDS.map(
+      // The profile as JSON of its known fields (to_json escapes as JSON requires), but for its HEM:
+      // the row's own, put back first when the row is read (a third of the JSON less to build and store).
+      const profile = `CASE WHEN pr.hem_sha256 IS NULL THEN NULL ELSE '{' || concat_ws(',', ${STORED_PROFILE_FIELDS.map(
         (c) => `CASE WHEN pr.${quote(c.name)} IS NOT NULL THEN '${JSON.stringify(c.name)}:' || to_json(pr.${quote(c.name)}) END`,
       ).join(', ')}) || '}' END`;
       const members =
@@ -304,7 +308,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
     const sums = terms.map(
       (t, i) =>
         `sum(CASE WHEN ${t.inWindow} THEN coalesce(pg.n${i}, 0) ELSE 0 END) AS v${i}, ` +
-        `sum(CASE WHEN ${t.inWindow} THEN 0 ELSE ${t.baselineTerm} END) AS b${i}, ` +
+        `sum(CASE WHEN ${t.inWindow} THEN ${sqlFloat(0)} ELSE ${t.baselineTerm} END) AS b${i}, ` +
         `sum(CASE WHEN ${t.inWindow} THEN ${t.observedTerm} END) AS o${i}`,
     );
     const raws = topicIds.map((t, i) =>
@@ -317,9 +321,14 @@ export class DuckDbAudiences implements AudienceResultsStore {
         rate: sqlFloat(spec.rates[t] ?? 0),
       }),
     );
-    // A page's rows on a topic (one, unless it was saved twice) and their relevance summed, as the per-pair join counts them.
+    // A page's rows on a topic (one, unless it was saved twice) and their relevance summed, as the
+    // per-pair join counts them; as doubles, so the person's sums are too (exact below 2^53, and an
+    // 8-byte state in the grouping where an integer sum keeps a 128-bit one).
     const pivot = ids
-      .map((id, i) => `count(*) FILTER (WHERE topic_id = ${id}) AS n${i}, sum(relevance) FILTER (WHERE topic_id = ${id}) AS rel${i}`)
+      .map(
+        (id, i) =>
+          `CAST(count(*) FILTER (WHERE topic_id = ${id}) AS DOUBLE) AS n${i}, CAST(sum(relevance) FILTER (WHERE topic_id = ${id}) AS DOUBLE) AS rel${i}`,
+      )
       .join(', ');
     const sql =
       `CREATE TABLE ${table} AS WITH pg AS (SELECT url, ${pivot} FROM intent_page_topics WHERE organization_id = ${org} ` +
