@@ -239,7 +239,14 @@ export class DuckDbAudiences implements AudienceResultsStore {
    * The audience from per-person rows `p` (hem, any_m, best_m, views_m, best_a, views_a and the list
    * `l` of {s: -score, v: -views, t: topic, m: matched}) that the CTEs `perPerson` define.
    */
-  private async writePeople(w: IntentAudienceWrite, p: Params, org: string, perPerson: string, condition: string): Promise<AudienceCounts> {
+  private async writePeople(
+    w: IntentAudienceWrite,
+    p: Params,
+    org: string,
+    perPerson: string,
+    condition: string,
+    list: () => string = () => 'l',
+  ): Promise<AudienceCounts> {
     const chosen = `FROM p LEFT JOIN profiles pr ON pr.organization_id = ${org} AND pr.hem_sha256 = p.hem WHERE ${condition}`;
     const bands = SCORE_BANDS.map((b) => `count(*) FILTER (WHERE score BETWEEN ${b.min} AND ${b.max})`).join(', ');
     let rows: DuckDBValue[][];
@@ -256,9 +263,10 @@ export class DuckDbAudiences implements AudienceResultsStore {
       const profile = `CASE WHEN pr.hem_sha256 IS NULL THEN NULL ELSE '{' || concat_ws(',', ${STORED_PROFILE_FIELDS.map(
         (c) => `CASE WHEN pr.${quote(c.name)} IS NOT NULL THEN '${JSON.stringify(c.name)}:' || to_json(pr.${quote(c.name)}) END`,
       ).join(', ')}) || '}' END`;
+      const topics = list();
       const members =
         'SELECT p.hem, CASE WHEN any_m THEN best_m ELSE best_a END AS score, CASE WHEN any_m THEN views_m ELSE views_a END AS views, ' +
-        `list_transform(list_sort(CASE WHEN any_m THEN list_filter(l, x -> x.m) ELSE l END), x -> x.t) AS topics, ${profile} AS profile ${chosen}`;
+        `list_transform(list_sort(CASE WHEN any_m THEN list_filter(${topics}, x -> x.m) ELSE ${topics} END), x -> x.t) AS topics, ${profile} AS profile ${chosen}`;
       await this.db.read(
         `INSERT INTO audience_rows ${perPerson}SELECT ${org}, ${p.add(BigInt(w.target.audienceId), BIGINT)}, ${p.add(w.target.runId, VARCHAR)}, ` +
           'CAST(row_number() OVER (ORDER BY score DESC, views DESC, hem) - 1 AS INTEGER) AS "rank", hem, score, views, ' +
@@ -392,15 +400,16 @@ export class DuckDbAudiences implements AudienceResultsStore {
       isIntent(r) ? `r${rules.indexOf(r)}` : `(${this.db.profileFilterSql(ruleFilter(r), p)})`,
     );
     const each = (f: (i: number) => string, sep: string) => topicIds.map((_, i) => f(i)).join(sep);
-    const list = `[${topicIds.map((t, i) => `{'s': -s${i}, 'v': -v${i}, 't': CAST(${p.add(t, VARCHAR)} AS VARCHAR), 'm': m${i}}`).join(', ')}]`;
     const perPerson =
       `WITH m AS (SELECT hem, ${each((i) => `v${i}`, ', ')}, ${score.join(', ')} FROM ${stageTable(w.stage)}), ` +
       `n AS (SELECT *, ${matched.join(', ')} FROM m), ` +
-      `p AS (SELECT hem, ${[...ruleColumns, ''].join(', ')}(${each((i) => `m${i}`, ' OR ')}) AS any_m, ` +
+      `p AS (SELECT *, ${[...ruleColumns, ''].join(', ')}(${each((i) => `m${i}`, ' OR ')}) AS any_m, ` +
       `greatest(${each((i) => `CASE WHEN m${i} THEN s${i} END`, ', ')}) AS best_m, ` +
       `(${each((i) => `CASE WHEN m${i} THEN v${i} ELSE 0 END`, ' + ')}) AS views_m, ` +
-      `greatest(${each((i) => `s${i}`, ', ')}) AS best_a, (${each((i) => `v${i}`, ' + ')}) AS views_a, ` +
-      `list_filter(${list}, x -> x.v < 0) AS l FROM n) `;
-    return this.writePeople(w, p, org, perPerson, condition);
+      `greatest(${each((i) => `s${i}`, ', ')}) AS best_a, (${each((i) => `v${i}`, ' + ')}) AS views_a FROM n) `;
+    // The topics' list is built for the chosen people only, from the row's columns.
+    const list = () =>
+      `list_filter([${topicIds.map((t, i) => `{'s': -s${i}, 'v': -v${i}, 't': CAST(${p.add(t, VARCHAR)} AS VARCHAR), 'm': m${i}}`).join(', ')}], x -> x.v < 0)`;
+    return this.writePeople(w, p, org, perPerson, condition, list);
   }
 }
