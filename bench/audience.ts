@@ -12,6 +12,12 @@
 //   BENCH_EVENTS=1000000 BENCH_PEOPLE=100000 npx tsx bench/audience.ts  a tenth of it
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 BENCH_CH_DATABASE=delivr_bench  also ClickHouse (tables kept there)
 //   BENCH_CACHE_DIR=/tmp/delivr-bench-cache                             where the DuckDB files stay
+//   DUCKDB_THREADS=2 DUCKDB_THREAD=false                                the server's settings, read as it reads them
+//
+// DuckDB is opened as the server opens it (services.ts openDuckDb: on a thread of its own unless
+// DUCKDB_THREAD=false, DUCKDB_THREADS threads per query, by default every core but one), because
+// the audience worker runs in the server's process on that same instance: the build measured is a
+// worker's build, and the line says how many threads it had.
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,7 +30,9 @@ import type { FilterGroup } from '../src/audiences/filter.js';
 import { contactOf, DOWNLOAD_COLUMNS } from '../src/audiences/service.js';
 import { scoreRangeMs } from '../src/intent/score-sql.js';
 import { IntentService } from '../src/intent/service.js';
+import { loadConfig } from '../src/platform/config.js';
 import { csvLines } from '../src/platform/csv.js';
+import { openDuckDb } from '../src/services.js';
 import type { TaxonomyService } from '../src/taxonomy/service.js';
 import { clickhouseWorkload, duckdbWorkload, type Workload, type WorkloadSpec } from './generate.js';
 
@@ -186,9 +194,17 @@ async function run(name: string, store: AnalyticsStore, w: Workload, serverPid: 
 }
 
 async function main(): Promise<void> {
-  const duck = await duckdbWorkload(SPEC, CACHE_DIR);
+  // Only the DuckDB settings are read: the rest of the server's configuration does not matter here.
+  const env = process.env;
+  const config = loadConfig({
+    DUCKDB_THREADS: env.DUCKDB_THREADS,
+    DUCKDB_THREAD: env.DUCKDB_THREAD,
+    STATS_FOLD_DELAY_MS: env.STATS_FOLD_DELAY_MS,
+  });
+  const duck = await duckdbWorkload(SPEC, CACHE_DIR, (file) => openDuckDb(file, config));
   try {
-    await run('DuckDB', duck.store, duck.workload, null);
+    const how = `${config.duckdbThreads} DuckDB thread${config.duckdbThreads === 1 ? '' : 's'} (DUCKDB_THREADS), ${config.duckdbThread ? 'store on its own thread' : 'store on the main thread'}`;
+    await run(`DuckDB, ${how}`, duck.store, duck.workload, null);
   } finally {
     await duck.store.close();
   }

@@ -22,6 +22,7 @@ import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickh
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from '../src/analytics/duckdb.js';
+import type { AnalyticsStore } from '../src/analytics/types.js';
 import { type ClassifiedPage, DAY_MS } from '../src/intent/types.js';
 import { seededRandom } from '../src/platform/random.js';
 
@@ -216,9 +217,13 @@ const log = (line: string): void => {
 
 /**
  * A DuckDB store holding the workload, from `dir` when an earlier run left it there (the file is
- * `<dir>/<name>_<hash>.duckdb`, its note beside it). The caller closes the store.
+ * `<dir>/<name>_<hash>.duckdb`, its note beside it), opened by `open` (a plain store by default). The caller closes the store.
  */
-export async function duckdbWorkload(spec: WorkloadSpec, dir: string): Promise<{ store: DuckDbAnalyticsStore; workload: Workload }> {
+export async function duckdbWorkload(
+  spec: WorkloadSpec,
+  dir: string,
+  open: (file: string) => AnalyticsStore = (file) => new DuckDbAnalyticsStore(file),
+): Promise<{ store: AnalyticsStore; workload: Workload }> {
   mkdirSync(dir, { recursive: true });
   const key = keyOf(spec);
   const file = join(dir, `${key}.duckdb`);
@@ -226,7 +231,7 @@ export async function duckdbWorkload(spec: WorkloadSpec, dir: string): Promise<{
   const t0 = performance.now();
   if (existsSync(file) && existsSync(note)) {
     const saved = JSON.parse(readFileSync(note, 'utf8')) as Omit<Workload, 'pages' | 'fillMs' | 'cached' | 'spec'>;
-    const store = new DuckDbAnalyticsStore(file);
+    const store = open(file);
     await store.init();
     return { store, workload: { ...saved, spec, pages: pagesOf(spec), fillMs: performance.now() - t0, cached: true } };
   }
@@ -248,7 +253,7 @@ export async function duckdbWorkload(spec: WorkloadSpec, dir: string): Promise<{
   w.fillMs = performance.now() - t0;
   const { pages: _pages, spec: _spec, fillMs: _fill, cached: _cached, ...saved } = w;
   writeFileSync(note, JSON.stringify(saved));
-  const store = new DuckDbAnalyticsStore(file);
+  const store = open(file);
   await store.init();
   return { store, workload: w };
 }

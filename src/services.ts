@@ -122,7 +122,14 @@ export function openAnalytics(
   config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'duckdbThread' | 'duckdbThreads' | 'statsFoldDelayMs'>,
 ): AnalyticsStore {
   if (config.clickhouseUrl) return new ClickHouseAnalyticsStore({ url: config.clickhouseUrl });
-  const path = join(config.dataDir, 'analytics.duckdb');
+  return openDuckDb(join(config.dataDir, 'analytics.duckdb'), config);
+}
+
+/** The DuckDB store on `path` as the server opens it (its thread, DUCKDB_THREADS): benches measure this one. */
+export function openDuckDb(
+  path: string,
+  config: Pick<Config, 'duckdbThread' | 'duckdbThreads' | 'statsFoldDelayMs'>,
+): DuckDbAnalyticsStore | ThreadedDuckDbStore {
   const options = { config: { threads: String(config.duckdbThreads) }, statsFoldDelayMs: config.statsFoldDelayMs };
   return config.duckdbThread ? new ThreadedDuckDbStore(path, options) : new DuckDbAnalyticsStore(path, options);
 }

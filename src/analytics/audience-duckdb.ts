@@ -52,6 +52,8 @@ const CHUNK_ROWS = 2048;
 const TYPES: DuckDBType[] = [VARCHAR, BIGINT, VARCHAR, INTEGER, VARCHAR, DOUBLE, BIGINT, VARCHAR, VARCHAR];
 /** The profile columns a run keeps (all but updated_at), in table order. */
 const PROFILE_FIELDS = PROFILE_COLUMNS.filter((c) => c.name !== 'updated_at');
+/** Those an intents run stores as JSON: the HEM is the row's (readAudienceRows puts it back, first as PROFILE_COLUMNS has it). */
+const STORED_PROFILE_FIELDS = PROFILE_FIELDS.filter((c) => c.name !== 'hem_sha256');
 
 const num = (v: DuckDBValue | undefined): number => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -64,8 +66,21 @@ function stageTable(stage: string): string {
 
 export const stageName = (): string => `stage_${Date.now()}_${Math.floor(Math.random() * 2 ** 48).toString(16)}`;
 
+/**
+ * Most topics an audience may name for its scores to be staged one row per person (a column per
+ * topic); more, and they are staged one row per person and topic.
+ */
+export const WIDE_TOPICS = 8;
+
 export class DuckDbAudiences implements AudienceResultsStore {
-  constructor(private readonly db: DuckDbAudienceRunner) {}
+  /** The topics of each wide stage, in column order (stages live in this process's memory, so does this). */
+  private readonly wide = new Map<string, readonly string[]>();
+
+  /** @param wideTopics WIDE_TOPICS; tests pass 0 to build every audience the per-pair way. */
+  constructor(
+    private readonly db: DuckDbAudienceRunner,
+    private readonly wideTopics: () => number = () => WIDE_TOPICS,
+  ) {}
 
   async writeAudienceRows(key: AudienceRunKey, rows: readonly AudienceMember[]): Promise<void> {
     // The appender, not INSERT statements: a run of 100,000 people is written in well under a second.
@@ -113,7 +128,8 @@ export class DuckDbAudiences implements AudienceResultsStore {
       intent_score: r[2] === null ? null : num(r[2]),
       intent_frequency: num(r[3]),
       topics: JSON.parse(String(r[4])) as string[],
-      profile: r[5] === null ? null : (JSON.parse(String(r[5])) as AudienceProfile),
+      // Runs written before the HEM was left out of the JSON have it there too: the same value.
+      profile: r[5] === null ? null : ({ hem_sha256: String(r[1]), ...JSON.parse(String(r[5])) } as AudienceProfile),
     }));
   }
 
@@ -135,6 +151,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
   }
 
   async stageIntentScores(spec: IntentScoresSpec): Promise<StagedIntentScores> {
+    if (spec.topicIds.length > 0 && spec.topicIds.length <= this.wideTopics()) return this.stageWide(spec);
     const stage = stageName();
     const table = stageTable(stage);
     const p = new Params();
@@ -191,6 +208,8 @@ export class DuckDbAudiences implements AudienceResultsStore {
   }
 
   async writeIntentAudience(w: IntentAudienceWrite): Promise<AudienceCounts> {
+    const wide = this.wide.get(w.stage);
+    if (wide) return this.writeWide(w, wide);
     const p = new Params();
     const org = p.add(w.organizationId, VARCHAR);
     const overrides = w.overrides.map(
@@ -213,6 +232,21 @@ export class DuckDbAudiences implements AudienceResultsStore {
       `p AS (SELECT hem, ${[...ruleColumns, ''].join(', ')}bool_or(matched) AS any_m, ` +
       'max(score) FILTER (WHERE matched) AS best_m, sum(views) FILTER (WHERE matched) AS views_m, max(score) AS best_a, sum(views) AS views_a, ' +
       `list({'s': -score, 'v': -views, 't': topic_id, 'm': matched}) AS l FROM m GROUP BY hem) `;
+    return this.writePeople(w, p, org, perPerson, condition);
+  }
+
+  /**
+   * The audience from per-person rows `p` (hem, any_m, best_m, views_m, best_a, views_a and the list
+   * `l` of {s: -score, v: -views, t: topic, m: matched}) that the CTEs `perPerson` define.
+   */
+  private async writePeople(
+    w: IntentAudienceWrite,
+    p: Params,
+    org: string,
+    perPerson: string,
+    condition: string,
+    list: () => string = () => 'l',
+  ): Promise<AudienceCounts> {
     const chosen = `FROM p LEFT JOIN profiles pr ON pr.organization_id = ${org} AND pr.hem_sha256 = p.hem WHERE ${condition}`;
     const bands = SCORE_BANDS.map((b) => `count(*) FILTER (WHERE score BETWEEN ${b.min} AND ${b.max})`).join(', ');
     let rows: DuckDBValue[][];
@@ -224,13 +258,15 @@ export class DuckDbAudiences implements AudienceResultsStore {
         p.types,
       );
     } else {
-      // The profile as JSON of its known fields (to_json escapes as JSON requires).
-      const profile = `CASE WHEN pr.hem_sha256 IS NULL THEN NULL ELSE '{' || concat_ws(',', ${PROFILE_FIELDS.map(
+      // The profile as JSON of its known fields (to_json escapes as JSON requires), but for its HEM:
+      // the row's own, put back first when the row is read (a third of the JSON less to build and store).
+      const profile = `CASE WHEN pr.hem_sha256 IS NULL THEN NULL ELSE '{' || concat_ws(',', ${STORED_PROFILE_FIELDS.map(
         (c) => `CASE WHEN pr.${quote(c.name)} IS NOT NULL THEN '${JSON.stringify(c.name)}:' || to_json(pr.${quote(c.name)}) END`,
       ).join(', ')}) || '}' END`;
+      const topics = list();
       const members =
         'SELECT p.hem, CASE WHEN any_m THEN best_m ELSE best_a END AS score, CASE WHEN any_m THEN views_m ELSE views_a END AS views, ' +
-        `list_transform(list_sort(CASE WHEN any_m THEN list_filter(l, x -> x.m) ELSE l END), x -> x.t) AS topics, ${profile} AS profile ${chosen}`;
+        `list_transform(list_sort(CASE WHEN any_m THEN list_filter(${topics}, x -> x.m) ELSE ${topics} END), x -> x.t) AS topics, ${profile} AS profile ${chosen}`;
       await this.db.read(
         `INSERT INTO audience_rows ${perPerson}SELECT ${org}, ${p.add(BigInt(w.target.audienceId), BIGINT)}, ${p.add(w.target.runId, VARCHAR)}, ` +
           'CAST(row_number() OVER (ORDER BY score DESC, views DESC, hem) - 1 AS INTEGER) AS "rank", hem, score, views, ' +
@@ -255,5 +291,125 @@ export class DuckDbAudiences implements AudienceResultsStore {
 
   async dropIntentStage(_organizationId: string, stage: string): Promise<void> {
     await this.db.read(`DROP TABLE IF EXISTS ${stageTable(stage)}`, [], []);
+    this.wide.delete(stage);
+  }
+
+  /**
+   * Scores staged one row per person, a column per topic (a few topics: WIDE_TOPICS). One grouping
+   * by person over the resolved page views gives each person's first day and every topic's sums at
+   * once (the pages pivoted first, a column of relevance per topic), where the per-pair form groups
+   * twice (by person, and by person and topic) and joins the two; and writeWide then needs no
+   * grouping at all. Same terms, same formula: only the order of the floating-point sums differs,
+   * which the rounding margin covers (score-sql.ts).
+   */
+  private async stageWide(spec: IntentScoresSpec): Promise<StagedIntentScores> {
+    const stage = stageName();
+    const table = stageTable(stage);
+    const topicIds = spec.topicIds;
+    const p = new Params();
+    const org = p.add(spec.organizationId, VARCHAR);
+    const range = scoreRangeMs(spec.asOfDay, spec.windowDays);
+    const ids = topicIds.map((t) => p.add(t, VARCHAR));
+    const terms = topicIds.map((_, i) =>
+      scoreTermsSql({ asOfDay: spec.asOfDay, windowDays: spec.windowDays, day: 'r.day', relevance: `pg.rel${i}` }),
+    );
+    const sums = terms.map(
+      (t, i) =>
+        `sum(CASE WHEN ${t.inWindow} THEN coalesce(pg.n${i}, 0) ELSE 0 END) AS v${i}, ` +
+        `sum(CASE WHEN ${t.inWindow} THEN ${sqlFloat(0)} ELSE ${t.baselineTerm} END) AS b${i}, ` +
+        `sum(CASE WHEN ${t.inWindow} THEN ${t.observedTerm} END) AS o${i}`,
+    );
+    const raws = topicIds.map((t, i) =>
+      rawScoreSql({
+        asOfDay: spec.asOfDay,
+        windowDays: spec.windowDays,
+        observedPercent: `o${i}`,
+        baselinePercent: `b${i}`,
+        firstDay: 'first_day',
+        rate: sqlFloat(spec.rates[t] ?? 0),
+      }),
+    );
+    // A page's rows on a topic (one, unless it was saved twice) and their relevance summed, as the
+    // per-pair join counts them; as doubles, so the person's sums are too (exact below 2^53, and an
+    // 8-byte state in the grouping where an integer sum keeps a 128-bit one).
+    const pivot = ids
+      .map(
+        (id, i) =>
+          `CAST(count(*) FILTER (WHERE topic_id = ${id}) AS DOUBLE) AS n${i}, CAST(sum(relevance) FILTER (WHERE topic_id = ${id}) AS DOUBLE) AS rel${i}`,
+      )
+      .join(', ');
+    const sql =
+      `CREATE TABLE ${table} AS WITH pg AS (SELECT url, ${pivot} FROM intent_page_topics WHERE organization_id = ${org} ` +
+      `AND topic_id IN (${ids.join(', ')}) GROUP BY url), ` +
+      `r AS (SELECT CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END AS hem, e.ts_millis // ${DAY_MS} AS day, e.url ` +
+      `FROM events e LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = e.visitor_id ` +
+      `WHERE e.organization_id = ${org} AND e.event_type = 'page_view' AND NOT e.is_bot AND e.url IS NOT NULL ` +
+      `AND e.ts_millis BETWEEN ${p.add(BigInt(range.fromMs), BIGINT)} AND ${p.add(BigInt(range.toMs), BIGINT)} ` +
+      'AND (CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END) IS NOT NULL), ' +
+      `g AS (SELECT r.hem, min(r.day) AS first_day, ${sums.join(', ')} FROM r LEFT JOIN pg ON pg.url = r.url GROUP BY r.hem), ` +
+      `s AS (SELECT hem, ${topicIds.map((_, i) => `v${i}, CASE WHEN v${i} > 0 THEN ${raws[i]} END AS raw${i}`).join(', ')} FROM g ` +
+      `WHERE ${topicIds.map((_, i) => `v${i} > 0`).join(' OR ')}) ` +
+      `SELECT hem, ${topicIds
+        .map(
+          (_, i) =>
+            `CAST(v${i} AS BIGINT) AS v${i}, CAST(${roundedScoreSql(`raw${i}`)} AS INTEGER) AS s${i}, ` +
+            `coalesce(${ambiguousScoreSql(`raw${i}`, `v${i}`)}, false) AS a${i}`,
+        )
+        .join(', ')} FROM s`;
+    await this.db.read(sql, p.values, p.types);
+    this.wide.set(stage, topicIds);
+    // The pairs, and the uncertain ones (or all), as the per-pair form gives them.
+    const q = new Params();
+    const pairs = topicIds.map(
+      (t, i) => `SELECT hem, CAST(${q.add(t, VARCHAR)} AS VARCHAR) AS topic_id, s${i} AS score, a${i} AS a FROM ${table} WHERE v${i} > 0`,
+    );
+    const all = `(${pairs.join(' UNION ALL ')})`;
+    const [count] = await this.db.read(`SELECT count(*) FROM ${all}`, q.values, q.types);
+    const ambiguous = await this.db.read(
+      `SELECT hem, topic_id, score FROM ${all}${spec.listAll ? '' : ' WHERE a'} ORDER BY hem, topic_id`,
+      q.values,
+      q.types,
+    );
+    return {
+      stage,
+      pairs: num(count?.[0]),
+      ambiguous: ambiguous.map((r) => ({ hem_sha256: String(r[0]), topic_id: String(r[1]), intent_score: num(r[2]) })),
+    };
+  }
+
+  /** writeIntentAudience on a wide stage: the per-person values are expressions of each row's columns. */
+  private async writeWide(w: IntentAudienceWrite, topicIds: readonly string[]): Promise<AudienceCounts> {
+    const p = new Params();
+    const org = p.add(w.organizationId, VARCHAR);
+    const col = (t: string): number => topicIds.indexOf(t);
+    const score = topicIds.map((t, i) => {
+      const cases = w.overrides
+        .filter((o) => o.topic_id === t)
+        .map((o) => `WHEN hem = ${p.add(o.hem_sha256, VARCHAR)} THEN ${p.add(o.intent_score, INTEGER)}`);
+      return cases.length > 0 ? `CASE ${cases.join(' ')} ELSE s${i} END AS s${i}` : `s${i}`;
+    });
+    // A topic is matched when its score reaches the lowest min_score of the rules naming it.
+    const threshold = new Map<string, number>();
+    for (const m of matchThresholds(w.filter)) for (const t of m.topicIds) threshold.set(t, m.minScore);
+    const matched = topicIds.map((t, i) => `coalesce(s${i} >= ${threshold.get(t) ?? 101}, false) AS m${i}`);
+    const rules = intentRules(w.filter);
+    const ruleColumns = rules.map(
+      (r, j) => `(${r.topic_ids.map((t) => `coalesce(s${col(t)} >= ${r.min_score}, false)`).join(' OR ')}) AS r${j}`,
+    );
+    const condition = filterSql(w.filter, (r) =>
+      isIntent(r) ? `r${rules.indexOf(r)}` : `(${this.db.profileFilterSql(ruleFilter(r), p)})`,
+    );
+    const each = (f: (i: number) => string, sep: string) => topicIds.map((_, i) => f(i)).join(sep);
+    const perPerson =
+      `WITH m AS (SELECT hem, ${each((i) => `v${i}`, ', ')}, ${score.join(', ')} FROM ${stageTable(w.stage)}), ` +
+      `n AS (SELECT *, ${matched.join(', ')} FROM m), ` +
+      `p AS (SELECT *, ${[...ruleColumns, ''].join(', ')}(${each((i) => `m${i}`, ' OR ')}) AS any_m, ` +
+      `greatest(${each((i) => `CASE WHEN m${i} THEN s${i} END`, ', ')}) AS best_m, ` +
+      `(${each((i) => `CASE WHEN m${i} THEN v${i} ELSE 0 END`, ' + ')}) AS views_m, ` +
+      `greatest(${each((i) => `s${i}`, ', ')}) AS best_a, (${each((i) => `v${i}`, ' + ')}) AS views_a FROM n) `;
+    // The topics' list is built for the chosen people only, from the row's columns.
+    const list = () =>
+      `list_filter([${topicIds.map((t, i) => `{'s': -s${i}, 'v': -v${i}, 't': CAST(${p.add(t, VARCHAR)} AS VARCHAR), 'm': m${i}}`).join(', ')}], x -> x.v < 0)`;
+    return this.writePeople(w, p, org, perPerson, condition, list);
   }
 }

@@ -34,7 +34,7 @@ import {
 } from '../identity/store-shared.js';
 import type { CsvRows, Erased, ImportedRow, PersonSummary, StagedRows } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
-import { AUDIENCE_DDL, DuckDbAudiences } from './audience-duckdb.js';
+import { AUDIENCE_DDL, DuckDbAudiences, WIDE_TOPICS } from './audience-duckdb.js';
 import { Params } from './duckdb-params.js';
 import { DuckDbStats, INGEST_SEQ } from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
@@ -77,6 +77,8 @@ export interface DuckDbStoreOptions {
   readers?: number;
   /** How long appended events wait before the stats rollups fold them in (duckdb-stats.ts). */
   statsFoldDelayMs?: number;
+  /** Most topics an intents audience stages one row per person (audience-duckdb.ts WIDE_TOPICS; tests pass 0). */
+  audienceWideTopics?: number;
 }
 
 const SQL_TYPES: Record<ArrowType, string> = { Utf8: 'VARCHAR', Int64: 'BIGINT', Int32: 'INTEGER', Boolean: 'BOOLEAN' };
@@ -139,12 +141,15 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   readonly topicPages: IntentStore['topicPages'] = (...a) => this.intent.topicPages(...a);
   readonly companyPeople: IntentStore['companyPeople'] = (...a) => this.intent.companyPeople(...a);
   /** Audiences: the rows of each run (audience-duckdb.ts). */
-  private readonly audiences = new DuckDbAudiences({
-    read: (sql, values, types) => this.read(sql, { values, types }),
-    transaction: (statements) => this.transaction(statements),
-    append: (table, chunks) => this.appendChunks(table, chunks),
-    profileFilterSql: (filter, p) => profileFilterSql(filter, p),
-  });
+  private readonly audiences = new DuckDbAudiences(
+    {
+      read: (sql, values, types) => this.read(sql, { values, types }),
+      transaction: (statements) => this.transaction(statements),
+      append: (table, chunks) => this.appendChunks(table, chunks),
+      profileFilterSql: (filter, p) => profileFilterSql(filter, p),
+    },
+    () => this.options.audienceWideTopics ?? WIDE_TOPICS,
+  );
   readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) => this.audiences.writeAudienceRows(...a);
   readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.audiences.readAudienceRows(...a);
   readonly deleteAudienceRuns: AudienceResultsStore['deleteAudienceRuns'] = (...a) => this.audiences.deleteAudienceRuns(...a);

@@ -6,7 +6,8 @@
 // the filter person by person in JavaScript gives: nested groups, a field rule alone in an OR (a
 // member with no matched topic), people without a profile, text with quotes, backslashes, control
 // characters and emoji. Also: overrides replace the engine's scores, a preview counts what a write
-// writes, and a stage is gone once dropped.
+// writes, and a stage is gone once dropped. DuckDB twice: a few topics are staged one row per
+// person (a column per topic), many one row per person and topic.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -294,6 +295,22 @@ engineSuite(
   async () => {
     await duck?.close();
     rmSync(dir, { recursive: true, force: true });
+  },
+);
+
+// More topics than WIDE_TOPICS are staged one row per person and topic: the same audiences that way.
+const pairDir = mkdtempSync(join(tmpdir(), 'delivr-build-'));
+let pairDuck: DuckDbAnalyticsStore;
+engineSuite(
+  'DuckDB, one row per person and topic',
+  async () => {
+    pairDuck = new DuckDbAnalyticsStore(join(pairDir, 'a.duckdb'), { audienceWideTopics: 0 });
+    await pairDuck.init();
+    return pairDuck;
+  },
+  async () => {
+    await pairDuck?.close();
+    rmSync(pairDir, { recursive: true, force: true });
   },
 );
 
