@@ -40,7 +40,7 @@ import { hemKey, hemKeySql } from './duckdb-hem-keys.js';
 import { Params } from './duckdb-params.js';
 import { DuckDbStats, INGEST_SEQ } from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
-import { CONVERTED_COLUMNS, convertSql, dedupeSql, linksSql, readCsvSql } from './identity-import-duckdb.js';
+import { CONVERTED_COLUMNS, convertSql, dedupeSql, linksSql, peopleSql, readCsvSql, repeatedSql } from './identity-import-duckdb.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
 import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage } from './resolution.js';
 import {
@@ -459,9 +459,18 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         }
         await writer.run('BEGIN TRANSACTION');
         try {
-          const people = (await writer.run(`INSERT INTO ${PROFILES_STAGE} ${dedupeSql(stage, PROFILE_COLUMNS_NAMES)}`, values, types))
-            .rowsChanged;
-          if (people > 0) await mergeStagedProfiles(writer, people);
+          const [twice, accepted] = (await writer.runAndReadAll(repeatedSql(stage))).getRows()[0] ?? [];
+          if (Number(twice) > 0) {
+            const people = (await writer.run(`INSERT INTO ${PROFILES_STAGE} ${dedupeSql(stage, PROFILE_COLUMNS_NAMES)}`, values, types))
+              .rowsChanged;
+            if (people > 0) await mergeStagedProfiles(writer, people);
+          } else if (Number(accepted) > 0) {
+            // Nobody named twice (the usual file): merged straight from the stage, without copying it first.
+            await mergeProfilesFrom(writer, profileMerge(`(${peopleSql(stage, PROFILE_COLUMNS_NAMES)})`), Number(accepted), {
+              values,
+              types,
+            });
+          }
           const links = (await writer.run(`INSERT INTO ${LINKS_STAGE} ${linksSql(stage)}`, values, types)).rowsChanged;
           if (links > 0) {
             // A visitor already linked to the same person keeps its link and seen times.
@@ -1162,34 +1171,51 @@ const KNOWN_STAGE = 'delivr_profiles_known';
 const LINKS_STAGE = 'delivr_links_stage';
 
 /**
- * Merges the staged profiles into `profiles`, in three steps: note which staged people are stored
+ * Merges profiles into `profiles` from `source` (a table or a subquery: rows in the profiles
+ * stage's column order, one per person), in three steps: note which of its people are stored
  * already (one join with the table); UPDATE those whose values change, when there are any (only
  * changed rows are written, so re-importing a file writes nothing); INSERT the others, checked
  * against the small list of known people rather than joined with the whole table again.
  */
-const PROFILE_MERGE = (() => {
+function profileMerge(source: string) {
   const key = 'p.organization_id = s.organization_id AND p.hem_sha256 = s.hem_sha256';
   const set = PROFILE_COLUMNS.filter((c) => c.name !== 'hem_sha256' && c.name !== 'updated_at').map((c) => quoteIdent(c.name));
   return {
-    known: `INSERT INTO ${KNOWN_STAGE} SELECT s.hem_sha256 FROM ${PROFILES_STAGE} s JOIN profiles p ON ${key}`,
+    known: `INSERT INTO ${KNOWN_STAGE} SELECT s.hem_sha256 FROM ${source} s JOIN profiles p ON ${key}`,
     update:
       `UPDATE profiles p SET ${set.map((c) => `${c} = COALESCE(s.${c}, p.${c})`).join(', ')}, updated_at = s.updated_at, ` +
       `md5_key = ${hemKeySql('COALESCE(s.hem_md5, p.hem_md5)')} ` +
-      `FROM ${PROFILES_STAGE} s WHERE ${key} AND (${set.map((c) => `(s.${c} IS NOT NULL AND s.${c} IS DISTINCT FROM p.${c})`).join(' OR ')})`,
-    insert: `INSERT INTO profiles SELECT s.*, ${profileKeys('s')} FROM ${PROFILES_STAGE} s ANTI JOIN ${KNOWN_STAGE} k ON k.hem_sha256 = s.hem_sha256`,
-    clear: [`DELETE FROM ${PROFILES_STAGE}`, `DELETE FROM ${KNOWN_STAGE}`],
+      `FROM ${source} s WHERE ${key} AND (${set.map((c) => `(s.${c} IS NOT NULL AND s.${c} IS DISTINCT FROM p.${c})`).join(' OR ')})`,
+    insert: `INSERT INTO profiles SELECT s.*, ${profileKeys('s')} FROM ${source} s ANTI JOIN ${KNOWN_STAGE} k ON k.hem_sha256 = s.hem_sha256`,
   };
-})();
+}
+
+const PROFILE_MERGE = profileMerge(PROFILES_STAGE);
+
+/**
+ * Merges `source` (`rows` people; profileMerge) into `profiles` inside the caller's transaction,
+ * with `params` for the source's placeholders, and empties the list of known people.
+ */
+async function mergeProfilesFrom(
+  writer: DuckDBConnection,
+  merge: ReturnType<typeof profileMerge>,
+  rows: number,
+  params: { values: DuckDBValue[]; types: DuckDBType[] } = { values: [], types: [] },
+): Promise<void> {
+  const run = (sql: string) => writer.run(sql, params.values, params.types);
+  const known = (await run(merge.known)).rowsChanged;
+  if (known > 0) await run(merge.update);
+  if (known < rows) await run(merge.insert);
+  await writer.run(`DELETE FROM ${KNOWN_STAGE}`);
+}
 
 /**
  * Merges what PROFILES_STAGE holds (`staged` rows, one per person) into `profiles`, and empties the
- * stage (PROFILE_MERGE), inside the caller's transaction.
+ * stage, inside the caller's transaction.
  */
 async function mergeStagedProfiles(writer: DuckDBConnection, staged: number): Promise<void> {
-  const known = (await writer.run(PROFILE_MERGE.known)).rowsChanged;
-  if (known > 0) await writer.run(PROFILE_MERGE.update);
-  if (known < staged) await writer.run(PROFILE_MERGE.insert);
-  for (const sql of PROFILE_MERGE.clear) await writer.run(sql);
+  await mergeProfilesFrom(writer, PROFILE_MERGE, staged);
+  await writer.run(`DELETE FROM ${PROFILES_STAGE}`);
 }
 
 /** Merges what LINKS_STAGE holds into `visitor_links` (LINK_MERGE), and empties the stage. */
