@@ -500,9 +500,11 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   async getProfiles(organizationId: string, hems: readonly string[], kind: HemKind = 'sha256'): Promise<Profile[]> {
     if (hems.length === 0) return [];
     const wanted = new Set(hems);
-    // By the HEMs' integer keys (duckdb-hem-keys.ts), through their index; a HEM without a key by its text.
-    const keys = [...new Set(hems.map(hemKey).filter((k): k is bigint => k !== null))];
-    const unkeyed = [...wanted].filter((h) => hemKey(h) === null);
+    // By the HEMs' integer keys (duckdb-hem-keys.ts), through their index; a HEM without a key by its
+    // text, and SHA-1 (not looked up by the API, so not indexed) always by its text.
+    const keyOf = (h: string): bigint | null => (kind === 'sha1' ? null : hemKey(h));
+    const keys = [...new Set(hems.map(keyOf).filter((k): k is bigint => k !== null))];
+    const unkeyed = [...wanted].filter((h) => keyOf(h) === null);
     const found = await Promise.all([
       keys.length > 0 ? this.profilesWhere(`${kind}_key`, keys, UBIGINT, organizationId) : [],
       unkeyed.length > 0 ? this.profilesWhere(`hem_${kind}`, unkeyed, VARCHAR, organizationId) : [],
