@@ -18,6 +18,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
   INTEGER,
+  UBIGINT,
   VARCHAR,
 } from '@duckdb/node-api';
 import type { AudienceResultsStore } from '../audiences/results.js';
@@ -35,10 +36,11 @@ import {
 import type { CsvRows, Erased, ImportedRow, PersonSummary, StagedRows } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
 import { AUDIENCE_DDL, DuckDbAudiences, WIDE_TOPICS } from './audience-duckdb.js';
+import { hemKey, hemKeySql } from './duckdb-hem-keys.js';
 import { Params } from './duckdb-params.js';
 import { DuckDbStats, INGEST_SEQ } from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
-import { CONVERTED_COLUMNS, convertSql, dedupeSql, linksSql, readCsvSql } from './identity-import-duckdb.js';
+import { CONVERTED_COLUMNS, convertSql, dedupeSql, linksSql, peopleSql, readCsvSql, repeatedSql } from './identity-import-duckdb.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
 import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage } from './resolution.js';
 import {
@@ -208,7 +210,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       }
       this.appendColumns = table.map((c) => (isStoredFieldName(c.name) || c.name === INGEST_SEQ ? c.name : null));
       // Identity: profiles (one per organization and person) and visitor links (one per visitor).
-      await dropProfilesKey(writer);
+      await rebuildProfiles(writer);
       for (const ddl of identityDdl()) await writer.run(ddl);
       await writer.run(`ATTACH IF NOT EXISTS ':memory:' AS ${IMPORT_DB}`);
       // Intent: classified pages and their topics (intent-duckdb.ts).
@@ -472,9 +474,18 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         }
         await writer.run('BEGIN TRANSACTION');
         try {
-          const people = (await writer.run(`INSERT INTO ${PROFILES_STAGE} ${dedupeSql(stage, PROFILE_COLUMNS_NAMES)}`, values, types))
-            .rowsChanged;
-          if (people > 0) await mergeStagedProfiles(writer, people);
+          const [twice, accepted] = (await writer.runAndReadAll(repeatedSql(stage))).getRows()[0] ?? [];
+          if (Number(twice) > 0) {
+            const people = (await writer.run(`INSERT INTO ${PROFILES_STAGE} ${dedupeSql(stage, PROFILE_COLUMNS_NAMES)}`, values, types))
+              .rowsChanged;
+            if (people > 0) await mergeStagedProfiles(writer, people);
+          } else if (Number(accepted) > 0) {
+            // Nobody named twice (the usual file): merged straight from the stage, without copying it first.
+            await mergeProfilesFrom(writer, profileMerge(`(${peopleSql(stage, PROFILE_COLUMNS_NAMES)})`), Number(accepted), {
+              values,
+              types,
+            });
+          }
           const links = (await writer.run(`INSERT INTO ${LINKS_STAGE} ${linksSql(stage)}`, values, types)).rowsChanged;
           if (links > 0) {
             // A visitor already linked to the same person keeps its link and seen times.
@@ -503,11 +514,29 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
 
   async getProfiles(organizationId: string, hems: readonly string[], kind: HemKind = 'sha256'): Promise<Profile[]> {
     if (hems.length === 0) return [];
+    const wanted = new Set(hems);
+    // By the HEMs' integer keys (duckdb-hem-keys.ts), through their index; a HEM without a key by its
+    // text, and SHA-1 (not looked up by the API, so not indexed) always by its text.
+    const keyOf = (h: string): bigint | null => (kind === 'sha1' ? null : hemKey(h));
+    const keys = [...new Set(hems.map(keyOf).filter((k): k is bigint => k !== null))];
+    const unkeyed = [...wanted].filter((h) => keyOf(h) === null);
+    const found = await Promise.all([
+      keys.length > 0 ? this.profilesWhere(`${kind}_key`, keys, UBIGINT, organizationId) : [],
+      unkeyed.length > 0 ? this.profilesWhere(`hem_${kind}`, unkeyed, VARCHAR, organizationId) : [],
+    ]);
+    const at = PROFILE_COLUMNS.findIndex((c) => c.name === `hem_${kind}`);
+    return found
+      .flat()
+      .filter((row) => wanted.has(String(row[at])))
+      .map((row) => profileRow(PROFILE_COLUMNS.map((c, i) => [c.name, fromDuck(row[i] ?? null)])));
+  }
+
+  /** The organization's profiles whose `column` is one of `values` (PROFILE_COLUMNS in order). */
+  private profilesWhere(column: string, values: readonly (string | bigint)[], type: DuckDBType, organizationId: string) {
     const p = new Params();
     const columns = PROFILE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
-    const hit = `${quoteIdent(`hem_${kind}`)} IN (${hems.map((h) => p.add(h, VARCHAR)).join(', ')})`;
-    const rows = await this.byIndex(`SELECT organization_id, ${columns} FROM profiles WHERE ${hit}`, p, organizationId);
-    return rows.map((row) => profileRow(PROFILE_COLUMNS.map((c, i) => [c.name, fromDuck(row[i] ?? null)])));
+    const hit = `${quoteIdent(column)} IN (${values.map((v) => p.add(v, type)).join(', ')})`;
+    return this.byIndex(`SELECT organization_id, ${columns} FROM profiles WHERE ${hit}`, p, organizationId);
   }
 
   async linkVisitors(organizationId: string, links: readonly NewLink[]): Promise<void> {
@@ -1102,7 +1131,7 @@ function identityDdl(): string[] {
   return [
     // No primary key: one row per (organization, person) is kept by the merge (writes are serialized,
     // and a batch is merged per person), and the key's index cost a third of an import's CPU.
-    `CREATE TABLE IF NOT EXISTS profiles (${PROFILES_TABLE_COLUMNS})`,
+    `CREATE TABLE IF NOT EXISTS profiles (${PROFILES_TABLE_COLUMNS}, ${PROFILE_KEY_COLUMNS})`,
     'CREATE TABLE IF NOT EXISTS visitor_links (organization_id VARCHAR NOT NULL, visitor_id VARCHAR NOT NULL, hem_sha256 VARCHAR NOT NULL, ' +
       'source VARCHAR NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (organization_id, visitor_id))',
     // DuckDB scans an ART index only for a filter on a single-column index (a composite primary
@@ -1114,8 +1143,11 @@ function identityDdl(): string[] {
     // No SHA-1 index: the API looks people up by SHA-256 and MD5 only (SHA-1 lookup is a 501), and
     // every index is paid on each imported row.
     'DROP INDEX IF EXISTS profiles_by_sha1',
-    'CREATE INDEX IF NOT EXISTS profiles_by_sha256 ON profiles (hem_sha256)',
-    'CREATE INDEX IF NOT EXISTS profiles_by_md5 ON profiles (hem_md5)',
+    // Profiles are found by integer keys of their HEMs (duckdb-hem-keys.ts), not by the HEMs' text.
+    'DROP INDEX IF EXISTS profiles_by_sha256',
+    'DROP INDEX IF EXISTS profiles_by_md5',
+    'CREATE INDEX IF NOT EXISTS profiles_by_sha256_key ON profiles (sha256_key)',
+    'CREATE INDEX IF NOT EXISTS profiles_by_md5_key ON profiles (md5_key)',
     'CREATE INDEX IF NOT EXISTS visitor_links_by_visitor ON visitor_links (visitor_id)',
     'CREATE INDEX IF NOT EXISTS visitor_links_by_hem ON visitor_links (hem_sha256)',
     // Write staging lives in temporary tables of the writer connection: memory only, never logged.
@@ -1127,23 +1159,30 @@ function identityDdl(): string[] {
   ];
 }
 
-/** The profiles table's columns (also its write stage's). */
+/** The profiles table's columns (also its write stage's), without the lookup keys. */
 const PROFILES_TABLE_COLUMNS: string = `organization_id VARCHAR NOT NULL, ${PROFILE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${SQL_TYPES[c.data_type]}${c.nullable ? '' : ' NOT NULL'}`).join(', ')}`;
+/** The profiles table's last columns: the lookup keys of its HEMs (duckdb-hem-keys.ts), each indexed. */
+const PROFILE_KEY_COLUMNS = 'sha256_key UBIGINT, md5_key UBIGINT';
+/** The key columns' values for a row `r` of the profiles table or its stage. */
+const profileKeys = (r: string): string => `${hemKeySql(`${r}.hem_sha256`)}, ${hemKeySql(`${r}.hem_md5`)}`;
 
 /**
- * Files made before the profiles table lost its primary key: rebuilt once without it (DuckDB cannot
- * drop a key), in one transaction; the lookup indexes are created again by identityDdl.
+ * Files made before the profiles table lost its primary key (DuckDB cannot drop a key), or before
+ * it had the lookup keys (DuckDB cannot add a column to a table with indexes): rebuilt once as it is
+ * now, in one transaction; the lookup indexes are created again by identityDdl.
  */
-async function dropProfilesKey(writer: DuckDBConnection): Promise<void> {
-  const keyed = await writer.runAndReadAll(
-    `SELECT 1 FROM duckdb_constraints() WHERE schema_name = current_schema() AND table_name = 'profiles' AND constraint_type = 'PRIMARY KEY'`,
+async function rebuildProfiles(writer: DuckDBConnection): Promise<void> {
+  const old = await writer.runAndReadAll(
+    `SELECT 1 FROM duckdb_constraints() WHERE schema_name = current_schema() AND table_name = 'profiles' AND constraint_type = 'PRIMARY KEY' ` +
+      `UNION ALL SELECT 1 FROM duckdb_tables() WHERE schema_name = current_schema() AND table_name = 'profiles' AND NOT EXISTS ` +
+      `(SELECT 1 FROM duckdb_columns() WHERE schema_name = current_schema() AND table_name = 'profiles' AND column_name = 'sha256_key')`,
   );
-  if (keyed.getRows().length === 0) return;
+  if (old.getRows().length === 0) return;
   const columns = PROFILE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
   await writer.run('BEGIN TRANSACTION');
   try {
-    await writer.run(`CREATE TABLE delivr_profiles_rebuilt (${PROFILES_TABLE_COLUMNS})`);
-    await writer.run(`INSERT INTO delivr_profiles_rebuilt SELECT organization_id, ${columns} FROM profiles`);
+    await writer.run(`CREATE TABLE delivr_profiles_rebuilt (${PROFILES_TABLE_COLUMNS}, ${PROFILE_KEY_COLUMNS})`);
+    await writer.run(`INSERT INTO delivr_profiles_rebuilt SELECT organization_id, ${columns}, ${profileKeys('p')} FROM profiles p`);
     await writer.run('DROP TABLE profiles');
     await writer.run('ALTER TABLE delivr_profiles_rebuilt RENAME TO profiles');
     await writer.run('COMMIT');
@@ -1158,33 +1197,51 @@ const KNOWN_STAGE = 'delivr_profiles_known';
 const LINKS_STAGE = 'delivr_links_stage';
 
 /**
- * Merges the staged profiles into `profiles`, in three steps: note which staged people are stored
+ * Merges profiles into `profiles` from `source` (a table or a subquery: rows in the profiles
+ * stage's column order, one per person), in three steps: note which of its people are stored
  * already (one join with the table); UPDATE those whose values change, when there are any (only
  * changed rows are written, so re-importing a file writes nothing); INSERT the others, checked
  * against the small list of known people rather than joined with the whole table again.
  */
-const PROFILE_MERGE = (() => {
+function profileMerge(source: string) {
   const key = 'p.organization_id = s.organization_id AND p.hem_sha256 = s.hem_sha256';
   const set = PROFILE_COLUMNS.filter((c) => c.name !== 'hem_sha256' && c.name !== 'updated_at').map((c) => quoteIdent(c.name));
   return {
-    known: `INSERT INTO ${KNOWN_STAGE} SELECT s.hem_sha256 FROM ${PROFILES_STAGE} s JOIN profiles p ON ${key}`,
+    known: `INSERT INTO ${KNOWN_STAGE} SELECT s.hem_sha256 FROM ${source} s JOIN profiles p ON ${key}`,
     update:
-      `UPDATE profiles p SET ${set.map((c) => `${c} = COALESCE(s.${c}, p.${c})`).join(', ')}, updated_at = s.updated_at ` +
-      `FROM ${PROFILES_STAGE} s WHERE ${key} AND (${set.map((c) => `(s.${c} IS NOT NULL AND s.${c} IS DISTINCT FROM p.${c})`).join(' OR ')})`,
-    insert: `INSERT INTO profiles SELECT s.* FROM ${PROFILES_STAGE} s ANTI JOIN ${KNOWN_STAGE} k ON k.hem_sha256 = s.hem_sha256`,
-    clear: [`DELETE FROM ${PROFILES_STAGE}`, `DELETE FROM ${KNOWN_STAGE}`],
+      `UPDATE profiles p SET ${set.map((c) => `${c} = COALESCE(s.${c}, p.${c})`).join(', ')}, updated_at = s.updated_at, ` +
+      `md5_key = ${hemKeySql('COALESCE(s.hem_md5, p.hem_md5)')} ` +
+      `FROM ${source} s WHERE ${key} AND (${set.map((c) => `(s.${c} IS NOT NULL AND s.${c} IS DISTINCT FROM p.${c})`).join(' OR ')})`,
+    insert: `INSERT INTO profiles SELECT s.*, ${profileKeys('s')} FROM ${source} s ANTI JOIN ${KNOWN_STAGE} k ON k.hem_sha256 = s.hem_sha256`,
   };
-})();
+}
+
+const PROFILE_MERGE = profileMerge(PROFILES_STAGE);
+
+/**
+ * Merges `source` (`rows` people; profileMerge) into `profiles` inside the caller's transaction,
+ * with `params` for the source's placeholders, and empties the list of known people.
+ */
+async function mergeProfilesFrom(
+  writer: DuckDBConnection,
+  merge: ReturnType<typeof profileMerge>,
+  rows: number,
+  params: { values: DuckDBValue[]; types: DuckDBType[] } = { values: [], types: [] },
+): Promise<void> {
+  const run = (sql: string) => writer.run(sql, params.values, params.types);
+  const known = (await run(merge.known)).rowsChanged;
+  if (known > 0) await run(merge.update);
+  if (known < rows) await run(merge.insert);
+  await writer.run(`DELETE FROM ${KNOWN_STAGE}`);
+}
 
 /**
  * Merges what PROFILES_STAGE holds (`staged` rows, one per person) into `profiles`, and empties the
- * stage (PROFILE_MERGE), inside the caller's transaction.
+ * stage, inside the caller's transaction.
  */
 async function mergeStagedProfiles(writer: DuckDBConnection, staged: number): Promise<void> {
-  const known = (await writer.run(PROFILE_MERGE.known)).rowsChanged;
-  if (known > 0) await writer.run(PROFILE_MERGE.update);
-  if (known < staged) await writer.run(PROFILE_MERGE.insert);
-  for (const sql of PROFILE_MERGE.clear) await writer.run(sql);
+  await mergeProfilesFrom(writer, PROFILE_MERGE, staged);
+  await writer.run(`DELETE FROM ${PROFILES_STAGE}`);
 }
 
 /** Merges what LINKS_STAGE holds into `visitor_links` (LINK_MERGE), and empties the stage. */

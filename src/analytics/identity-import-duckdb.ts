@@ -136,7 +136,6 @@ function fieldSql(field: IdentityField, v: string, text: (v: string, max: number
  * the merge); the others are copied as they are. `$1` is the organization, `$2` the time.
  */
 export function dedupeSql(conv: string, profileColumns: readonly string[]): string {
-  const once = profileColumns.map((name) => (name === 'updated_at' ? '$2' : `s.${quote(name)}`));
   const grouped = profileColumns.map((name) => {
     if (name === 'hem_sha256') return 's.hem_sha256';
     if (name === 'updated_at') return '$2';
@@ -145,9 +144,23 @@ export function dedupeSql(conv: string, profileColumns: readonly string[]): stri
   });
   return (
     `WITH twice AS MATERIALIZED (SELECT hem_sha256 FROM ${conv} WHERE ok GROUP BY hem_sha256 HAVING count(*) > 1) ` +
-    `SELECT $1, ${once.join(', ')} FROM ${conv} s ANTI JOIN twice USING (hem_sha256) WHERE s.ok ` +
+    `${peopleSql(conv, profileColumns, 'ANTI JOIN twice USING (hem_sha256)')} ` +
     `UNION ALL SELECT $1, ${grouped.join(', ')} FROM ${conv} s SEMI JOIN twice USING (hem_sha256) WHERE s.ok GROUP BY s.hem_sha256`
   );
+}
+
+/**
+ * The staged rows that SQL accepted as profile rows (`$1` the organization, `$2` the time), as they
+ * are: the merge when nobody is named twice (repeatedSql), and dedupeSql's rows of the others.
+ */
+export function peopleSql(conv: string, profileColumns: readonly string[], join = ''): string {
+  const columns = profileColumns.map((name) => (name === 'updated_at' ? '$2::BIGINT AS updated_at' : `s.${quote(name)}`));
+  return `SELECT $1::VARCHAR AS organization_id, ${columns.join(', ')} FROM ${conv} s ${join} WHERE s.ok`;
+}
+
+/** How many people the staged rows name more than once, and how many rows SQL accepted. */
+export function repeatedSql(conv: string): string {
+  return `SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM ${conv} WHERE ok GROUP BY hem_sha256)`;
 }
 
 /** One link per visitor of the staged rows: the person of the visitor's last row. */

@@ -251,6 +251,68 @@ describe('DuckDbAnalyticsStore', () => {
     check.closeSync();
   });
 
+  it('adds the HEM lookup keys to a profiles table made without them, keeping its rows and lookups', async () => {
+    const path = tempPath();
+    const org = randomUUID();
+    const hem = `${'c'.repeat(16)}${'d'.repeat(48)}`;
+    const md5 = 'e'.repeat(32);
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    const columns = PROFILE_COLUMNS.map(
+      (c) => `"${c.name}" ${c.data_type === 'Utf8' ? 'VARCHAR' : 'BIGINT'}${c.nullable ? '' : ' NOT NULL'}`,
+    );
+    // The previous layout: no key, indexes on the HEMs' text.
+    await conn.run(`CREATE TABLE profiles (organization_id VARCHAR NOT NULL, ${columns.join(', ')})`);
+    await conn.run('CREATE INDEX profiles_by_sha256 ON profiles (hem_sha256)');
+    await conn.run('CREATE INDEX profiles_by_md5 ON profiles (hem_md5)');
+    await conn.run(
+      `INSERT INTO profiles (organization_id, hem_sha256, hem_md5, first_name, updated_at) VALUES ('${org}', '${hem}', '${md5}', 'Bo', 5)`,
+    );
+    conn.closeSync();
+    instance.closeSync();
+
+    const store = await openStore(path);
+    expect((await store.getProfiles(org, [hem]))[0]).toMatchObject({ hem_sha256: hem, first_name: 'Bo' });
+    expect((await store.getProfiles(org, [md5], 'md5'))[0]?.hem_sha256).toBe(hem);
+    await store.close();
+    const check = await DuckDBInstance.create(path);
+    const c2 = await check.connect();
+    const indexes = await c2.runAndReadAll(`SELECT index_name FROM duckdb_indexes() WHERE table_name = 'profiles' ORDER BY 1`);
+    expect(indexes.getRows().map((r) => r[0])).toEqual(['profiles_by_md5_key', 'profiles_by_sha256_key']);
+    c2.closeSync();
+    check.closeSync();
+  });
+
+  it('finds profiles by the whole HEM: people sharing a key, a changed MD5, a HEM that is not hex', async () => {
+    const store = await openStore(tempPath());
+    const org = randomUUID();
+    // The same first 16 hex digits: the same lookup key, two people.
+    const a = { hem_sha256: `${'1'.repeat(16)}${'a'.repeat(48)}`, hem_md5: `${'2'.repeat(16)}${'a'.repeat(16)}`, hem_sha1: null };
+    const b = { hem_sha256: `${'1'.repeat(16)}${'b'.repeat(48)}`, hem_md5: `${'2'.repeat(16)}${'b'.repeat(16)}`, hem_sha1: null };
+    const odd = { hem_sha256: 'not-a-hash', hem_md5: 'NOT-HEX-EITHER', hem_sha1: null };
+    await store.mergeProfiles(
+      org,
+      [
+        { ...a, first_name: 'A' },
+        { ...b, first_name: 'B' },
+        { ...odd, first_name: 'Odd' },
+      ],
+      1,
+    );
+    const names = async (hems: string[], kind?: 'md5') => (await store.getProfiles(org, hems, kind)).map((p) => p.first_name).sort();
+    expect(await names([a.hem_sha256])).toEqual(['A']);
+    expect(await names([b.hem_md5], 'md5')).toEqual(['B']);
+    expect(await names([a.hem_sha256, b.hem_sha256, odd.hem_sha256])).toEqual(['A', 'B', 'Odd']);
+    expect(await names([odd.hem_md5], 'md5')).toEqual(['Odd']);
+    expect(await names([`${'1'.repeat(16)}${'c'.repeat(48)}`, a.hem_sha256.toUpperCase()])).toEqual([]);
+    expect(await store.getProfiles(randomUUID(), [a.hem_sha256])).toEqual([]);
+    // A later import with another MD5 for the same person moves the MD5 lookup along.
+    const moved = `${'3'.repeat(16)}${'a'.repeat(16)}`;
+    await store.mergeProfiles(org, [{ ...a, hem_md5: moved }], 2);
+    expect(await names([moved], 'md5')).toEqual(['A']);
+    expect(await names([a.hem_md5], 'md5')).toEqual([]);
+  });
+
   it('opens once when init is called concurrently', async () => {
     const store = new DuckDbAnalyticsStore(tempPath());
     open.push(store);
