@@ -526,9 +526,7 @@ export class DuckDbStats {
     this.builds.add(key);
     this.exclusive((conn) => this.inTransaction(conn, () => this.buildDays(conn, organizationId, pixelIds, zone)))
       // A build that failed is asked for again by the next read; reads answer from the visits meanwhile.
-      .catch((err: unknown) => {
-        if (process.env.STATS_DEBUG) process.stderr.write(`day rollups: ${String(err)}\n`);
-      })
+      .catch(() => undefined)
       .finally(() => this.builds.delete(key));
   }
 
