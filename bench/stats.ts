@@ -316,7 +316,10 @@ async function runEngine(engine: Engine): Promise<void> {
   // The project's zone, as the service names it: DuckDB builds its day rollups in it (on the
   // maintenance connection, behind this read; the fold after it waits for them).
   const building = performance.now();
-  const month = await store.statsTotals({ organizationId: ORG, pixelIds: [PIXEL], startMs: START, endMs: END, zone: ZONE });
+  // Whole local days (START is 30 times 24 hours before END, an hour off across the clock change).
+  const firstDay = startOfLocalDay(localDay(END - 1, ZONE) - DAYS + 1, ZONE);
+  await store.statsTotals({ organizationId: ORG, pixelIds: [PIXEL], startMs: firstDay, endMs: END, zone: ZONE });
+  const month = await store.statsTotals({ organizationId: ORG, pixelIds: [PIXEL], startMs: START, endMs: END });
   if (engine.settle) {
     await engine.settle(store);
     log(`day rollups in ${ZONE} built in ${((performance.now() - building) / 1000).toFixed(1)} s`);

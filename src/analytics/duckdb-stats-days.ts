@@ -26,7 +26,7 @@ import { PROPERTY_LEVEL, STATS_PROPERTIES, type StatsCondition, type StatsProper
 import { bucketSql, COLUMN, type Grouping, type StatsDialect } from './stats-sql.js';
 
 /** Bump when what the day rollups hold changes: they are dropped and rebuilt per pixel when read. */
-export const DAYS_VERSION = '1';
+export const DAYS_VERSION = '2';
 
 /** `network` values by `network_type` (type, unit separator, network): the business-network panel. */
 const NETWORK_BY_TYPE = 'network@type';
@@ -45,11 +45,12 @@ const code = (prop: string): number => {
 export const DAYS_TABLES = ['stats_zones', 'stats_days', 'stats_day_visitors'] as const;
 
 export const DAYS_DDL: readonly string[] = [
-  'CREATE TABLE IF NOT EXISTS stats_zones (organization_id VARCHAR NOT NULL, pixel_id VARCHAR NOT NULL, zone VARCHAR NOT NULL)',
-  'CREATE TABLE IF NOT EXISTS stats_days (organization_id VARCHAR, pixel_id VARCHAR, lday INTEGER, prop UTINYINT, value VARCHAR, ' +
+  // pk: a number per pixel, what the rollups are keyed by (comparing two 36-character ids per row cost
+  // more than the rest of a read).
+  'CREATE TABLE IF NOT EXISTS stats_zones (organization_id VARCHAR NOT NULL, pixel_id VARCHAR NOT NULL, zone VARCHAR NOT NULL, pk INTEGER NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS stats_days (pk INTEGER, lday INTEGER, prop UTINYINT, value VARCHAR, ' +
     'visitors BIGINT, visits BIGINT, pageviews BIGINT, events BIGINT, bounces BIGINT, duration BIGINT)',
-  'CREATE TABLE IF NOT EXISTS stats_day_visitors (organization_id VARCHAR, pixel_id VARCHAR, vn BIGINT, block INTEGER, prop UTINYINT, ' +
-    'value VARCHAR, mask UBIGINT)',
+  'CREATE TABLE IF NOT EXISTS stats_day_visitors (pk INTEGER, vn BIGINT, block INTEGER, prop UTINYINT, ' + 'value VARCHAR, mask UBIGINT)',
 ];
 
 const BLOCK = 64;
@@ -73,6 +74,8 @@ export interface VisitRows {
 }
 
 const STORED: VisitRows = { visits: 'stats_visits s', values: 'stats_visit_values s' };
+/** The pixels refreshed (temp table days_target: organization_id, pixel_id, pk), and their numbers. */
+const TARGET = 'JOIN days_target tg ON tg.organization_id = s.organization_id AND tg.pixel_id = s.pixel_id';
 
 /**
  * One row per visit (or visit and page / event type) and property value: the visit's visitor number,
@@ -86,10 +89,10 @@ function contributionsSql(d: StatsDialect, offsets: readonly OffsetPiece[], from
   const values = `[${["''", ...visitProps.map(value)].join(', ')}]`;
   const sums = 'CASE WHEN s.v_interactions <= 1 THEN 1 ELSE 0 END AS bounce, s.v_end - s.v_start AS dur';
   return (
-    `SELECT s.organization_id, s.pixel_id, s.${visitor} AS vn, CAST(${lday} AS INTEGER) AS lday, unnest(${codes}) AS prop, unnest(${values}) AS value, ` +
-    `s.v_pageviews AS pv, s.v_events AS ev, ${sums} FROM ${from.visits} WHERE ${where} UNION ALL ` +
-    `SELECT s.organization_id, s.pixel_id, s.${visitor}, CAST(${lday} AS INTEGER), CAST(CASE s.prop WHEN 'page' THEN ${code('page')} ELSE ${code('event_type')} END AS UTINYINT), ` +
-    `s.e_value, s.m_pageviews, s.m_events, ${sums} FROM ${from.values} WHERE ${where}`
+    `SELECT tg.pk, s.${visitor} AS vn, CAST(${lday} AS INTEGER) AS lday, unnest(${codes}) AS prop, unnest(${values}) AS value, ` +
+    `s.v_pageviews AS pv, s.v_events AS ev, ${sums} FROM ${from.visits} ${TARGET} WHERE ${where} UNION ALL ` +
+    `SELECT tg.pk, s.${visitor}, CAST(${lday} AS INTEGER), CAST(CASE s.prop WHEN 'page' THEN ${code('page')} ELSE ${code('event_type')} END AS UTINYINT), ` +
+    `s.e_value, s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where}`
   );
 }
 
@@ -105,14 +108,14 @@ export interface DayRefresh {
   /**
    * A fold's refresh: only the visits it changed, their rows before (`before`) and after (`after`):
    * the sums move by the difference, and the masks of the visitors in `days_touched`
-   * (organization_id, pixel_id, vn) are recomputed on those days. Without it, the days are
+   * (pk, vn) are recomputed on those days. Without it, the days are
    * recomputed whole.
    */
   changed?: { before: VisitRows; after: VisitRows };
 }
 
 const SUMS = 'visits, pageviews, events, bounces, duration';
-const DAY_KEY = 'organization_id, pixel_id, lday, prop, value';
+const DAY_KEY = 'pk, lday, prop, value';
 const sameDayKey = (a: string, b: string) =>
   DAY_KEY.split(', ')
     .map((c) => `${a}.${c} = ${b}.${c}`)
@@ -120,29 +123,27 @@ const sameDayKey = (a: string, b: string) =>
 
 /**
  * Statements that recompute the day rollups of local days [first, last] for the pixels of the temp
- * table `days_target` (organization_id, pixel_id) from the visit rollups: their sums (whole, or moved
+ * table `days_target` (organization_id, pixel_id, pk) from the visit rollups: their sums (whole, or moved
  * by a fold's changes), and the mask bits of those days (for every visitor, or those of
  * `days_touched`), other days' bits kept.
  */
 export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): string[] {
-  const target = 'EXISTS (SELECT 1 FROM days_target t WHERE t.organization_id = s.organization_id AND t.pixel_id = s.pixel_id)';
-  const where = `s.vday BETWEEN ${d.int(r.firstVday)} AND ${d.int(r.lastVday)} AND ${target}`;
+  const where = `s.vday BETWEEN ${d.int(r.firstVday)} AND ${d.int(r.lastVday)}`;
   const inDays = `lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`;
   const keeps: string[] = [];
   for (let b = blockOf(r.first); b <= blockOf(r.last); b++) keeps.push(`(${b}, ${ubigint(ALL ^ blockMask(b, r.first, r.last))})`);
-  const key = 'organization_id, pixel_id, vn, block, prop, value';
+  const key = 'pk, vn, block, prop, value';
   const bits = (from: string) =>
-    `CREATE OR REPLACE TEMP TABLE days_bits AS SELECT organization_id, pixel_id, vn, lday // ${BLOCK} AS block, prop, value, ` +
+    `CREATE OR REPLACE TEMP TABLE days_bits AS SELECT pk, vn, lday // ${BLOCK} AS block, prop, value, ` +
     `bit_or(CAST(1 AS UBIGINT) << CAST(lday % ${BLOCK} AS INTEGER)) AS mask FROM (${from}) c WHERE vn IS NOT NULL AND ${inDays} GROUP BY ${key}`;
   const statements: string[] = [];
   const { changed } = r;
   if (!changed) {
     statements.push(
       `CREATE OR REPLACE TEMP TABLE days_contrib AS SELECT * FROM (${contributionsSql(d, r.offsets, STORED, where, visitor)}) WHERE ${inDays}`,
-      `DELETE FROM stats_days m USING days_target t WHERE t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id ` +
-        `AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
-      `INSERT INTO stats_days SELECT ${DAY_KEY}, count(DISTINCT vn) FILTER (WHERE prop = 0), count(*), ` +
-        `sum(pv), sum(ev), sum(bounce), sum(dur) FROM days_contrib GROUP BY ${DAY_KEY} ORDER BY prop, lday`,
+      `DELETE FROM stats_days m USING days_target t WHERE t.pk = m.pk ` + `AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
+      `INSERT INTO stats_days SELECT ${DAY_KEY}, 0, count(*), sum(pv), sum(ev), sum(bounce), sum(dur) FROM days_contrib ` +
+        `GROUP BY ${DAY_KEY} ORDER BY prop, lday`,
       bits('SELECT * FROM days_contrib'),
       'DROP TABLE days_contrib',
     );
@@ -150,7 +151,7 @@ export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): str
     const sided = (rows: VisitRows, sign: number, vn: string) =>
       `SELECT ${DAY_KEY}, ${sign} AS n, ${sign} * pv AS pv, ${sign} * ev AS ev, ${sign} * bounce AS bounce, ${sign} * dur AS dur ` +
       `FROM (${contributionsSql(d, r.offsets, rows, `${where}`, vn)})`;
-    const touched = `EXISTS (SELECT 1 FROM days_touched t WHERE t.organization_id = s.organization_id AND t.pixel_id = s.pixel_id AND t.vn = s.${visitor})`;
+    const touched = `EXISTS (SELECT 1 FROM days_touched t WHERE t.pk = tg.pk AND t.vn = s.${visitor})`;
     statements.push(
       // The sums move by what the changed visits add now less what they added before.
       `CREATE OR REPLACE TEMP TABLE days_delta AS SELECT ${DAY_KEY}, sum(n) AS visits, sum(pv) AS pageviews, sum(ev) AS events, ` +
@@ -167,33 +168,28 @@ export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): str
       'DROP TABLE days_sums',
     );
   }
-  const who = changed
-    ? 'days_touched t ON t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id AND t.vn = m.vn'
-    : 'days_target t ON t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id';
+  const who = changed ? 'days_touched t ON t.pk = m.pk AND t.vn = m.vn' : 'days_target t ON t.pk = m.pk';
   const blocks = `m.block BETWEEN ${blockOf(r.first)} AND ${blockOf(r.last)}`;
   statements.push(
-    `CREATE OR REPLACE TEMP TABLE days_old AS SELECT m.organization_id, m.pixel_id, m.vn, m.block, m.prop, m.value, m.mask & k.keep AS mask ` +
+    `CREATE OR REPLACE TEMP TABLE days_old AS SELECT m.pk, m.vn, m.block, m.prop, m.value, m.mask & k.keep AS mask ` +
       `FROM stats_day_visitors m JOIN (VALUES ${keeps.join(', ')}) k(block, keep) ON k.block = m.block SEMI JOIN ${who} WHERE ${blocks}`,
     `DELETE FROM stats_day_visitors m USING ${who.replace(' ON ', ' WHERE ')} AND ${blocks}`,
     // In property order: a read of one property skips the row groups of the others (a build writes
     // most rows; a fold's few land at the end).
     `INSERT INTO stats_day_visitors SELECT ${key}, bit_or(mask) FROM (SELECT * FROM days_old UNION ALL SELECT * FROM days_bits) ` +
-      `GROUP BY ${key} HAVING bit_or(mask) <> 0 ORDER BY prop, block, pixel_id`,
+      `GROUP BY ${key} HAVING bit_or(mask) <> 0 ORDER BY prop, block, pk`,
     'DROP TABLE days_bits',
     'DROP TABLE days_old',
   );
-  if (changed) {
-    // The days' distinct visitors, from the masks of all visits (prop 0).
-    const days: string[] = [];
-    for (let day = r.first; day <= r.last; day++) days.push(`(${day}, ${blockOf(day)}, ${ubigint(blockMask(blockOf(day), day, day))})`);
-    statements.push(
-      `UPDATE stats_days s SET visitors = coalesce(c.n, 0) FROM (SELECT x.organization_id, x.pixel_id, x.lday, count(m.vn) AS n FROM ` +
-        `(SELECT t.organization_id, t.pixel_id, l.lday, l.block, l.bit FROM days_target t, (VALUES ${days.join(', ')}) l(lday, block, bit)) x ` +
-        'LEFT JOIN stats_day_visitors m ON m.organization_id = x.organization_id AND m.pixel_id = x.pixel_id AND m.block = x.block ' +
-        'AND m.prop = 0 AND (m.mask & x.bit) <> 0 GROUP BY x.organization_id, x.pixel_id, x.lday) c ' +
-        'WHERE s.organization_id = c.organization_id AND s.pixel_id = c.pixel_id AND s.lday = c.lday AND s.prop = 0',
-    );
-  }
+  // The days' distinct visitors, from the masks of all visits (prop 0).
+  const days: string[] = [];
+  for (let day = r.first; day <= r.last; day++) days.push(`(${day}, ${blockOf(day)}, ${ubigint(blockMask(blockOf(day), day, day))})`);
+  statements.push(
+    `UPDATE stats_days s SET visitors = c.n FROM (SELECT x.pk, x.lday, count(m.vn) AS n FROM ` +
+      `(SELECT t.pk, l.lday, l.block, l.bit FROM days_target t, (VALUES ${days.join(', ')}) l(lday, block, bit)) x ` +
+      'LEFT JOIN stats_day_visitors m ON m.pk = x.pk AND m.block = x.block AND m.prop = CAST(0 AS UTINYINT) AND (m.mask & x.bit) <> 0 ' +
+      'GROUP BY x.pk, x.lday) c WHERE s.pk = c.pk AND s.lday = c.lday AND s.prop = CAST(0 AS UTINYINT)',
+  );
   return statements;
 }
 
@@ -238,6 +234,8 @@ export type DayInterval = readonly [number, number];
 
 export interface DayRead {
   shape: DayShape;
+  /** The scope's pixels' numbers (stats_zones.pk). */
+  pks: readonly number[];
   grouping: Grouping;
   /** Local days the rollups answer for (at most two intervals). */
   days: readonly DayInterval[];
@@ -274,7 +272,8 @@ function groupOf(d: StatsDialect, shape: DayShape, grouping: Grouping, alias: st
 export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): string {
   const { shape, grouping, days } = read;
   const scope = (alias: string) =>
-    `${alias}.organization_id = ${d.text(q.organizationId)} AND ${alias}.pixel_id IN ${d.textList(q.pixelIds)} AND ${alias}.prop = ${shape.prop}` +
+    // The property as its column's type: a comparison the scan takes as a filter, skipping other properties' row groups.
+    `${alias}.prop = CAST(${shape.prop} AS UTINYINT) AND ${alias}.pk IN (${read.pks.map((k) => d.int(k)).join(', ')})` +
     (shape.valueWhere ? ` AND ${shape.valueWhere(d, `${alias}.value`)}` : '');
   const inDays = days.length === 0 ? 'false' : days.map(([a, b]) => `s.lday BETWEEN ${d.int(a)} AND ${d.int(b)}`).join(' OR ');
   const g = groupOf(d, shape, grouping, 's');

@@ -538,17 +538,21 @@ export class DuckDbStats {
     for (const sql of write(d)) await conn.run(sql);
   }
 
-  /** Sets `days_target` to the pixels (of one organization) given. */
+  /**
+   * Sets `days_target` (organization_id, pixel_id, pk) to the pixels given: those kept in `zone`, or
+   * (without it, a build) all of them, with their numbers (new ones after the highest).
+   */
   private async target(conn: DuckDBConnection, organizationId: string, pixelIds: readonly string[], zone?: string): Promise<void> {
     const p = new Params();
     const d = duckStatsDialect((v, t) => p.add(v, t));
-    const inZone = zone ? ` AND zone = ${d.text(zone)}` : '';
     const sql =
       zone === undefined
-        ? `CREATE OR REPLACE TEMP TABLE days_target AS SELECT DISTINCT ${d.text(organizationId)} AS organization_id, pixel_id FROM ` +
-          `(SELECT unnest(${`[${pixelIds.map((x) => d.text(x)).join(', ')}]`}) AS pixel_id)`
-        : `CREATE OR REPLACE TEMP TABLE days_target AS SELECT DISTINCT organization_id, pixel_id FROM stats_zones ` +
-          `WHERE organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)}${inZone}`;
+        ? 'CREATE OR REPLACE TEMP TABLE days_target AS SELECT x.organization_id, x.pixel_id, ' +
+          'coalesce(z.pk, (SELECT coalesce(max(pk), 0) FROM stats_zones) + row_number() OVER (ORDER BY x.pixel_id)) AS pk FROM ' +
+          `(SELECT DISTINCT ${d.text(organizationId)} AS organization_id, unnest([${pixelIds.map((x) => d.text(x)).join(', ')}]) AS pixel_id) x ` +
+          'LEFT JOIN stats_zones z ON z.organization_id = x.organization_id AND z.pixel_id = x.pixel_id'
+        : 'CREATE OR REPLACE TEMP TABLE days_target AS SELECT DISTINCT organization_id, pixel_id, pk FROM stats_zones ' +
+          `WHERE organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)} AND zone = ${d.text(zone)}`;
     await conn.run(sql, p.values, p.types);
   }
 
@@ -565,7 +569,7 @@ export class DuckDbStats {
   private async buildDays(conn: DuckDBConnection, organizationId: string, pixelIds: readonly string[], zone: string): Promise<void> {
     await this.target(conn, organizationId, pixelIds);
     for (const t of ['stats_days', 'stats_day_visitors', 'stats_zones'])
-      await conn.run(`DELETE FROM ${t} m USING days_target t WHERE t.organization_id = m.organization_id AND t.pixel_id = m.pixel_id`);
+      await conn.run(`DELETE FROM ${t} m USING days_target t WHERE t.pk = m.pk`);
     const [span] = (
       await conn.runAndReadAll(
         'SELECT min(vday), max(vday) FROM stats_visits s WHERE EXISTS (SELECT 1 FROM days_target t ' +
@@ -579,7 +583,11 @@ export class DuckDbStats {
       await this.runLiteral(conn, (d) => refreshSql(d, r, VN));
     }
     const p = new Params();
-    await conn.run(`INSERT INTO stats_zones SELECT organization_id, pixel_id, ${p.add(zone, VARCHAR)} FROM days_target`, p.values, p.types);
+    await conn.run(
+      `INSERT INTO stats_zones SELECT organization_id, pixel_id, ${p.add(zone, VARCHAR)}, pk FROM days_target`,
+      p.values,
+      p.types,
+    );
     await conn.run('DROP TABLE days_target');
   }
 
@@ -596,7 +604,7 @@ export class DuckDbStats {
     for (const zone of zones) {
       const p = new Params();
       await conn.run(
-        'CREATE OR REPLACE TEMP TABLE days_target AS SELECT DISTINCT organization_id, pixel_id FROM stats_zones z ' +
+        'CREATE OR REPLACE TEMP TABLE days_target AS SELECT DISTINCT organization_id, pixel_id, pk FROM stats_zones z ' +
           `WHERE zone = ${p.add(zone, VARCHAR)} AND EXISTS (SELECT 1 FROM fold_new n WHERE n.organization_id = z.organization_id AND n.pixel_id = z.pixel_id)`,
         p.values,
         p.types,
@@ -604,10 +612,10 @@ export class DuckDbStats {
       // The visitors of the visits the fold changed, before and after (a visit's first event may have changed).
       const days = `v.vday BETWEEN ${firstVday} AND ${lastVday}`;
       await conn.run(
-        'CREATE OR REPLACE TEMP TABLE days_touched AS SELECT * FROM (' +
+        'CREATE OR REPLACE TEMP TABLE days_touched AS SELECT DISTINCT t.pk, x.vn FROM (' +
           `SELECT v.organization_id, v.pixel_id, v.${VN} AS vn FROM stats_visits v SEMI JOIN fold_new n ON ${sameKey('v', 'n')} WHERE ${days} ` +
-          'UNION SELECT o.organization_id, o.pixel_id, s.n FROM fold_old o JOIN stats_visitors s ON s.visitor_id = o.v_visitor) x ' +
-          'WHERE vn IS NOT NULL AND EXISTS (SELECT 1 FROM days_target t WHERE t.organization_id = x.organization_id AND t.pixel_id = x.pixel_id)',
+          'UNION ALL SELECT o.organization_id, o.pixel_id, s.n FROM fold_old o JOIN stats_visitors s ON s.visitor_id = o.v_visitor) x ' +
+          'JOIN days_target t ON t.organization_id = x.organization_id AND t.pixel_id = x.pixel_id WHERE x.vn IS NOT NULL',
       );
       const r: DayRefresh = {
         ...this.refresh(zone, localDay(firstVday * DAY_MS, zone), localDay((lastVday + 1) * DAY_MS - 1, zone)),
@@ -642,11 +650,7 @@ export class DuckDbStats {
       .map((r) => String(r[0]));
     for (const zone of zones) {
       await this.target(conn, organizationId, pixelIds, zone);
-      const [min] = (
-        await conn.runAndReadAll(
-          'SELECT min(lday) FROM stats_days s WHERE EXISTS (SELECT 1 FROM days_target t WHERE t.organization_id = s.organization_id AND t.pixel_id = s.pixel_id)',
-        )
-      ).getRows();
+      const [min] = (await conn.runAndReadAll('SELECT min(lday) FROM stats_days s SEMI JOIN days_target t ON t.pk = s.pk')).getRows();
       const last = localDay((day + 1) * DAY_MS - 1, zone);
       const first = Math.min(min?.[0] === null || min?.[0] === undefined ? last : num(min[0]), localDay(day * DAY_MS, zone));
       const r = this.refresh(zone, first, last);
@@ -725,10 +729,10 @@ export class DuckDbStats {
         const days = await this.daysPlan(conn, q, grouping, tail);
         let sql: string;
         if (days) {
-          const { shape, rolled, read } = days;
+          const { shape, pks, rolled, read } = days;
           const sources = read ? new ScopeSources(d, read, tail) : null;
           const visits = sources && read ? this.dayVisitsSql(d, read, shape, grouping, sources) : null;
-          const body = dayReadSql(d, q, { shape, grouping, days: rolled, visits, ...(page ? { page } : {}) });
+          const body = dayReadSql(d, q, { shape, pks, grouping, days: rolled, visits, ...(page ? { page } : {}) });
           sql = `${sources?.with() ?? ''}${body}`;
         } else {
           const sources = new ScopeSources(d, q, tail);
@@ -762,7 +766,7 @@ export class DuckDbStats {
     q: StatsScope,
     grouping: Grouping,
     tail: Tail | null,
-  ): Promise<{ shape: DayShape; rolled: DayInterval[]; read: StatsScope | null } | null> {
+  ): Promise<{ shape: DayShape; pks: number[]; rolled: DayInterval[]; read: StatsScope | null } | null> {
     const zone = q.zone;
     const shape = dayShape(q, grouping);
     if (!zone || !shape) return null;
@@ -771,27 +775,29 @@ export class DuckDbStats {
     if (startOfLocalDay(first, zone) !== q.startMs || startOfLocalDay(last + 1, zone) !== q.endMs) return null;
     const pixels = [...new Set(q.pixelIds)];
     const p = new Params();
-    const [kept] = (
+    const pks = (
       await conn.runAndReadAll(
-        `SELECT count(DISTINCT pixel_id) FROM stats_zones WHERE organization_id = ${p.add(q.organizationId, VARCHAR)} ` +
+        `SELECT DISTINCT pk FROM stats_zones WHERE organization_id = ${p.add(q.organizationId, VARCHAR)} ` +
           `AND pixel_id IN (${pixels.map((x) => p.add(x, VARCHAR)).join(', ')}) AND zone = ${p.add(zone, VARCHAR)}`,
         p.values,
         p.types,
       )
-    ).getRows();
-    if (num(kept?.[0]) !== pixels.length) {
+    )
+      .getRows()
+      .map((r) => num(r[0]));
+    if (pks.length !== pixels.length) {
       this.requestBuild(q.organizationId, pixels, zone);
       return null;
     }
-    if (!tail) return { shape, rolled: [[first, last]], read: null };
+    if (!tail) return { shape, pks, rolled: [[first, last]], read: null };
     // The local days the events past the watermark can start visits on are read from the visits.
     const a = Math.max(first, localDay(tail.fromDay * DAY_MS, zone));
     const b = Math.min(last, localDay((tail.toDay + 1) * DAY_MS - 1, zone));
-    if (a > b) return { shape, rolled: [[first, last]], read: null };
+    if (a > b) return { shape, pks, rolled: [[first, last]], read: null };
     const rolled: DayInterval[] = [];
     if (first < a) rolled.push([first, a - 1]);
     if (b < last) rolled.push([b + 1, last]);
-    return { shape, rolled, read: { ...q, startMs: startOfLocalDay(a, zone), endMs: startOfLocalDay(b + 1, zone) } };
+    return { shape, pks, rolled, read: { ...q, startMs: startOfLocalDay(a, zone), endMs: startOfLocalDay(b + 1, zone) } };
   }
 
   /** The rows dayReadSql wants of the visits of `read` (days the rollups do not answer for). */

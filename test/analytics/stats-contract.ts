@@ -326,7 +326,7 @@ export async function runStatsContract(
       }
       // The month key is year * 12 + month index.
       expect(firstDayOfMonth(monthOfDay(T0 / DAY_MS))).toBe(Date.UTC(2026, 2, 1) / DAY_MS);
-    });
+    }, 120_000);
 
     it('breaks down by every property, ordered by visitors, visits, then value', async () => {
       const q = scope(T0, T0 + DAYS * DAY_MS);
@@ -335,7 +335,7 @@ export async function runStatsContract(
         expect(got.rows, property).toEqual(refBreakdown(visits, ref(q), property, identities));
         expect(got.more).toBe(false);
       }
-    });
+    }, 120_000);
 
     it('breaks down by every property in local days of each zone, one pixel or two, and networks of one type', async () => {
       for (const zone of ZONES) {
@@ -372,7 +372,7 @@ export async function runStatsContract(
         const series = await s.statsTimeseries(q, { unit: 'day', offsets: offsetPieces(q.startMs, q.endMs, zone) });
         expect(series, zone).toEqual(refTimeseries(visits, ref(q), bucketOf('day', zone), identities));
       }
-    });
+    }, 120_000);
 
     it('pages through a breakdown', async () => {
       const q = scope(T0, T0 + DAYS * DAY_MS);
@@ -466,7 +466,7 @@ export async function runStatsContract(
       await check('after the delete');
       await options.fold?.(s);
       await check('folded');
-    });
+    }, 120_000);
 
     it('answers the same once the raw events are folded into the rollups', async () => {
       await options.fold?.(s);
@@ -498,7 +498,7 @@ export async function runStatsContract(
           property,
         ).toEqual(unidentified(refBreakdown(visits, ref(q), property, identities)));
       }
-    });
+    }, 120_000);
 
     it('keeps the day rollups exact through folds of events on days already rolled up', async () => {
       // A new visit and a new event of a stored visit, on days the day rollups hold; read before and after the fold.
@@ -551,6 +551,6 @@ export async function runStatsContract(
       await check('not folded yet');
       await options.fold?.(s);
       await check('folded');
-    });
+    }, 120_000);
   });
 }
