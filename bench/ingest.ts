@@ -5,7 +5,7 @@
 //
 //   npx tsx bench/ingest.ts                          DuckDB (embedded)
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx bench/ingest.ts   DuckDB, then ClickHouse
-//   BENCH_COMPARE=1 (also the earlier defaults, same rounds)  BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,256 BENCH_LATENCY_SECONDS=120
+//   BENCH_COMPARE=1 (also the earlier defaults, same rounds)  BENCH_BASELINE=<checkout with dist/> (also that build)  BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,256 BENCH_LATENCY_SECONDS=120
 // After the rounds it holds half of the measured single-event maximum for BENCH_LATENCY_SECONDS
 // (long enough to include DuckDB checkpoints) and reports the acknowledgement p99, the server's
 // event-loop delay p99 and its RSS, then prints each of issue 13's targets against its measure.
@@ -166,9 +166,9 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
   const target = await startTarget({ ...tuning, ...env });
   // BENCH_COMPARE=1 (DuckDB): a second server with the earlier defaults (store on the event loop,
   // 5 ms group-commit timer) driven in the same rounds, so before and after share the noise.
-  // BENCH_BEFORE=<checkout>: that second server is another build (e.g. a worktree of main with its
+  // BENCH_BASELINE=<checkout>: that second server is another build (e.g. a worktree of main with its
   // dist/ built) with the same settings as this one.
-  const beforeRoot = process.env.BENCH_BEFORE;
+  const beforeRoot = process.env.BENCH_BASELINE;
   const before = env.CLICKHOUSE_URL
     ? null
     : beforeRoot
