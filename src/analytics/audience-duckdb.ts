@@ -381,7 +381,8 @@ export class DuckDbAudiences implements AudienceResultsStore {
   private async writeWide(w: IntentAudienceWrite, topicIds: readonly string[]): Promise<AudienceCounts> {
     const p = new Params();
     const org = p.add(w.organizationId, VARCHAR);
-    const col = (t: string): number => topicIds.indexOf(t);
+    // A topic's score column (a topic the stage did not score has none: no score, as in the per-pair form).
+    const col = (t: string): string => (topicIds.includes(t) ? `s${topicIds.indexOf(t)}` : 'CAST(NULL AS INTEGER)');
     const score = topicIds.map((t, i) => {
       const cases = w.overrides
         .filter((o) => o.topic_id === t)
@@ -394,7 +395,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
     const matched = topicIds.map((t, i) => `coalesce(s${i} >= ${threshold.get(t) ?? 101}, false) AS m${i}`);
     const rules = intentRules(w.filter);
     const ruleColumns = rules.map(
-      (r, j) => `(${r.topic_ids.map((t) => `coalesce(s${col(t)} >= ${r.min_score}, false)`).join(' OR ')}) AS r${j}`,
+      (r, j) => `(${r.topic_ids.map((t) => `coalesce(${col(t)} >= ${r.min_score}, false)`).join(' OR ')}) AS r${j}`,
     );
     const condition = filterSql(w.filter, (r) =>
       isIntent(r) ? `r${rules.indexOf(r)}` : `(${this.db.profileFilterSql(ruleFilter(r), p)})`,
