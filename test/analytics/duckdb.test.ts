@@ -364,7 +364,8 @@ describe('DuckDbAnalyticsStore', () => {
     const rate = Math.round(rows.length / seconds);
     console.log(`[duckdb] appended ${rows.length} rows in ${batches} durable batches of ${size}: ${rate} rows/s`);
     expect(await store.countEvents({ organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + rows.length })).toBe(rows.length);
-    // Far below what it does; only catches a regression to row-at-a-time inserts.
-    expect(rate).toBeGreaterThan(10_000);
+    // Far below what it does (18,700 rows/s at load 6.5 on 2 cores, 3,600 at load 15): it only catches a
+    // regression to row-at-a-time inserts, whose durable commits would manage hundreds.
+    expect(rate).toBeGreaterThan(5_000);
   }, 60_000);
 });
