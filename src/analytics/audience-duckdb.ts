@@ -64,6 +64,20 @@ function stageTable(stage: string): string {
   return `${SCRATCH}.${stage}`;
 }
 
+/**
+ * The organization's page views in `range` resolved to people (hem, day, url): the visitor's current
+ * link, or the event's own HEM without a visitor id. Both staging forms read them.
+ */
+function resolvedViewsSql(p: Params, org: string, range: { fromMs: number; toMs: number }): string {
+  const hem = 'CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END';
+  return (
+    `SELECT ${hem} AS hem, e.ts_millis // ${DAY_MS} AS day, e.url ` +
+    `FROM events e LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = e.visitor_id ` +
+    `WHERE e.organization_id = ${org} AND e.event_type = 'page_view' AND NOT e.is_bot AND e.url IS NOT NULL ` +
+    `AND e.ts_millis BETWEEN ${p.add(BigInt(range.fromMs), BIGINT)} AND ${p.add(BigInt(range.toMs), BIGINT)} AND (${hem}) IS NOT NULL`
+  );
+}
+
 export const stageName = (): string => `stage_${Date.now()}_${Math.floor(Math.random() * 2 ** 48).toString(16)}`;
 
 /**
@@ -175,11 +189,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
     // a visitor id); a person's first day is over all their page views, as firstDays reads it.
     const sql =
       `CREATE TABLE ${table} AS WITH r AS MATERIALIZED (` +
-      `SELECT CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END AS hem, e.ts_millis // ${DAY_MS} AS day, e.url ` +
-      `FROM events e LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = e.visitor_id ` +
-      `WHERE e.organization_id = ${org} AND e.event_type = 'page_view' AND NOT e.is_bot AND e.url IS NOT NULL ` +
-      `AND e.ts_millis BETWEEN ${p.add(BigInt(range.fromMs), BIGINT)} AND ${p.add(BigInt(range.toMs), BIGINT)} ` +
-      'AND (CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END) IS NOT NULL), ' +
+      `${resolvedViewsSql(p, org, range)}), ` +
       'f AS (SELECT hem, min(day) AS first_day FROM r GROUP BY hem), ' +
       `a AS (SELECT r.hem, t.topic_id, sum(CASE WHEN ${terms.inWindow} THEN 1 ELSE 0 END) AS views, ` +
       `sum(CASE WHEN ${terms.inWindow} THEN 0 ELSE ${terms.baselineTerm} END) AS baseline, ` +
@@ -341,11 +351,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
     const sql =
       `CREATE TABLE ${table} AS WITH pg AS (SELECT url, ${pivot} FROM intent_page_topics WHERE organization_id = ${org} ` +
       `AND topic_id IN (${ids.join(', ')}) GROUP BY url), ` +
-      `r AS (SELECT CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END AS hem, e.ts_millis // ${DAY_MS} AS day, e.url ` +
-      `FROM events e LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = e.visitor_id ` +
-      `WHERE e.organization_id = ${org} AND e.event_type = 'page_view' AND NOT e.is_bot AND e.url IS NOT NULL ` +
-      `AND e.ts_millis BETWEEN ${p.add(BigInt(range.fromMs), BIGINT)} AND ${p.add(BigInt(range.toMs), BIGINT)} ` +
-      'AND (CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END) IS NOT NULL), ' +
+      `r AS (${resolvedViewsSql(p, org, range)}), ` +
       `g AS (SELECT r.hem, min(r.day) AS first_day, ${sums.join(', ')} FROM r LEFT JOIN pg ON pg.url = r.url GROUP BY r.hem), ` +
       `s AS (SELECT hem, ${topicIds.map((_, i) => `v${i}, CASE WHEN v${i} > 0 THEN ${raws[i]} END AS raw${i}`).join(', ')} FROM g ` +
       `WHERE ${topicIds.map((_, i) => `v${i} > 0`).join(' OR ')}) ` +

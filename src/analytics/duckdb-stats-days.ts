@@ -50,7 +50,7 @@ export const DAYS_DDL: readonly string[] = [
   'CREATE TABLE IF NOT EXISTS stats_zones (organization_id VARCHAR NOT NULL, pixel_id VARCHAR NOT NULL, zone VARCHAR NOT NULL, pk INTEGER NOT NULL)',
   'CREATE TABLE IF NOT EXISTS stats_days (pk INTEGER, lday INTEGER, prop UTINYINT, value VARCHAR, ' +
     'visitors BIGINT, visits BIGINT, pageviews BIGINT, events BIGINT, bounces BIGINT, duration BIGINT)',
-  'CREATE TABLE IF NOT EXISTS stats_day_visitors (pk INTEGER, vn BIGINT, block INTEGER, prop UTINYINT, ' + 'value VARCHAR, mask UBIGINT)',
+  'CREATE TABLE IF NOT EXISTS stats_day_visitors (pk INTEGER, vn BIGINT, block INTEGER, prop UTINYINT, value VARCHAR, mask UBIGINT)',
 ];
 
 const BLOCK = 64;

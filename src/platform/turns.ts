@@ -57,8 +57,8 @@ const SETTLE_PER_TURN = 32;
  * Calls `settle` for each item, SETTLE_PER_TURN per turn of the loop: what a resolved promise's
  * callers do next (answering their requests) runs in that turn's microtasks, not all in one.
  */
-export function settleInTurns<T>(items: readonly T[], settle: (item: T) => void): void {
-  const end = Math.min(items.length, SETTLE_PER_TURN);
-  for (let i = 0; i < end; i++) settle(items[i] as T);
-  if (items.length > end) setImmediate(() => settleInTurns(items.slice(end), settle));
+export function settleInTurns<T>(items: readonly T[], settle: (item: T) => void, from = 0): void {
+  const end = Math.min(items.length, from + SETTLE_PER_TURN);
+  for (let i = from; i < end; i++) settle(items[i] as T);
+  if (items.length > end) setImmediate(() => settleInTurns(items, settle, end));
 }
