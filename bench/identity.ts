@@ -19,8 +19,10 @@
 //   BENCH_REQUESTS=1000 (lookups per measurement)  BENCH_RUNS=40 (pages per measurement)
 //   BENCH_JS_BASELINE=0 (skip importing the file again through the JavaScript path, section 4)
 //   BENCH_KEEP=1 (keep the data folder, to look at the queries afterwards)
+//   BENCH_REUSE=<a folder BENCH_KEEP kept> (its events and profiles again: no generation, no import;
+//     sections 2 and 3 only, with BENCH_PROFILES and BENCH_EVENTS as they were for that folder)
 import { fork } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +44,8 @@ const REQUESTS = intEnv('BENCH_REQUESTS', 1000);
 const RUNS = intEnv('BENCH_RUNS', 40);
 /** 0 skips the baseline import through the JavaScript path (minutes at 1M rows). */
 const JS_BASELINE = process.env.BENCH_JS_BASELINE !== '0';
+/** A kept folder to measure again (its `bench.json` names the organization and pixels). */
+const REUSE = process.env.BENCH_REUSE || null;
 const DAYS = 60;
 const DAY = 86_400_000;
 const END = Date.UTC(2026, 3, 1);
@@ -196,17 +200,17 @@ async function alternate(
   return Object.fromEntries(names.map((n) => [n, stats(times[n] as number[], cpu[n] as number[])]));
 }
 
-async function main(): Promise<void> {
-  log(`delivr identity bench: ${fmt(PROFILES)} profiles, ${fmt(EVENTS)} events; node ${process.version}; catalog sqlite, analytics duckdb`);
-  const dir = mkdtempSync(join(tmpdir(), 'delivr-bench-identity-'));
-  const dataDir = join(dir, 'data');
-  const env = {
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_SECOND: '1000000',
-    RATE_LIMIT_BURST: '1000000',
-    IMPORT_MAX_BYTES: String(64 * 1024 ** 3),
-  };
+/** The events and the import (section 1), or a kept folder's (BENCH_REUSE); a server listens either way. */
+async function prepare(env: Record<string, string>, dir: string): Promise<Prepared> {
+  const dataDir = env.DATA_DIR as string;
+  if (REUSE) {
+    const { orgId, pixels } = JSON.parse(readFileSync(join(dir, SAVED), 'utf8')) as Saved;
+    const t = await makeTestApp(env);
+    const key = await t.services.apiKeys.createKey({ organizationId: orgId, name: 'bench', createdBy: null });
+    const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    log(`reusing ${dir}: ${fmt(PROFILES)} profiles, ${fmt(EVENTS)} events (no generation, no import)`);
+    return { t, base, orgId, pixels, auth: { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret }, imported: null };
+  }
   let t = await makeTestApp(env);
   try {
     const tenant = await newTenant(t);
@@ -287,7 +291,44 @@ async function main(): Promise<void> {
     log(
       `import / csv-parse alone: ${fmt(importSeconds / parseSeconds, 2)} (CPU: ${fmt(importCpu / parseCpu, 2)})   target <= 15 s: ${importSeconds <= 15 ? 'met' : 'MISSED'}`,
     );
+    writeFileSync(join(dir, SAVED), JSON.stringify({ orgId: tenant.orgId, pixels } satisfies Saved));
+    return { t, base, orgId: tenant.orgId, pixels, auth, imported: { csv, bytes, seconds: importSeconds, cpu: importCpu } };
+  } catch (err) {
+    await t.close();
+    throw err;
+  }
+}
 
+/** What a kept folder's `bench.json` holds: whose events, on which pixels. */
+interface Saved {
+  orgId: string;
+  pixels: string[];
+}
+const SAVED = 'bench.json';
+
+interface Prepared {
+  t: Awaited<ReturnType<typeof makeTestApp>>;
+  base: string;
+  orgId: string;
+  pixels: string[];
+  auth: Record<string, string>;
+  /** Section 1's file and measures; null when reusing a folder. */
+  imported: { csv: string; bytes: number; seconds: number; cpu: number } | null;
+}
+
+async function main(): Promise<void> {
+  log(`delivr identity bench: ${fmt(PROFILES)} profiles, ${fmt(EVENTS)} events; node ${process.version}; catalog sqlite, analytics duckdb`);
+  const dir = REUSE ?? mkdtempSync(join(tmpdir(), 'delivr-bench-identity-'));
+  const dataDir = join(dir, 'data');
+  const env = {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_SECOND: '1000000',
+    RATE_LIMIT_BURST: '1000000',
+    IMPORT_MAX_BYTES: String(64 * 1024 ** 3),
+  };
+  const { t, base, orgId, pixels, auth, imported } = await prepare(env, dir);
+  try {
     // 2. Lookup.
     log(`\n== 2. lookup on ${fmt(PROFILES)} profiles, ${fmt(REQUESTS)} requests each, one keep-alive connection, alternating rounds`);
     const pick = (i: number) => hemsOf(emailOf(Math.abs(i * 7919 + 13) % PROFILES));
@@ -307,7 +348,7 @@ async function main(): Promise<void> {
         'lookup direct (getProfiles, SHA-256)': async (i) => {
           const hem = pick(i).hem_sha256;
           const s = performance.now();
-          const [p] = await t.services.analytics.getProfiles(tenant.orgId, [hem]);
+          const [p] = await t.services.analytics.getProfiles(orgId, [hem]);
           if (!p) throw new Error('profile not found');
           return performance.now() - s;
         },
@@ -380,7 +421,7 @@ async function main(): Promise<void> {
     const noBots = parseFilter('is_bot:eq:false');
     if (!noBots.ok) throw new Error(noBots.error);
     const pageQuery = (run: number): PageQuery => ({
-      organizationId: tenant.orgId,
+      organizationId: orgId,
       pixelIds: [busiest],
       startMs: dayStart(run),
       endMs: dayStart(run) + DAY - 1,
@@ -420,7 +461,8 @@ async function main(): Promise<void> {
     // 4. The import's baseline: the same file through the JavaScript path (csv-parse and rows.ts for
     // every row, the path ClickHouse and NDJSON take), into another organization of the same store.
     // Last, so that sections 2 and 3 see 1M profiles and the peak RSS above is the DuckDB path's.
-    if (JS_BASELINE) {
+    if (JS_BASELINE && imported) {
+      const { csv, bytes, seconds: importSeconds, cpu: importCpu } = imported;
       log(`\n== 4. baseline for 1: the same file through the JavaScript path, into another organization of the same store`);
       const other = await newTenant(t);
       const jsPath = new IdentityImportService({
@@ -431,7 +473,7 @@ async function main(): Promise<void> {
         now: Date.now,
       });
       const before = cpuMs();
-      started = performance.now();
+      const started = performance.now();
       const { import_id: jsImport } = await jsPath.receive({
         organizationId: other.orgId,
         format: 'csv',
@@ -454,8 +496,7 @@ async function main(): Promise<void> {
         {
           'lookup direct, rows the DuckDB path wrote': async (i) => {
             const s = performance.now();
-            if ((await t.services.analytics.getProfiles(tenant.orgId, [pick(i).hem_sha256])).length !== 1)
-              throw new Error('profile not found');
+            if ((await t.services.analytics.getProfiles(orgId, [pick(i).hem_sha256])).length !== 1) throw new Error('profile not found');
             return performance.now() - s;
           },
           'lookup direct, rows the JavaScript path wrote': async (i) => {
@@ -472,7 +513,7 @@ async function main(): Promise<void> {
   } finally {
     agent.destroy();
     await t.close();
-    if (process.env.BENCH_KEEP === '1') log(`kept ${dir} (BENCH_KEEP=1)`);
+    if (process.env.BENCH_KEEP === '1' || REUSE) log(`kept ${dir} (BENCH_KEEP=1 or BENCH_REUSE)`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }
