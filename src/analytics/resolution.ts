@@ -55,18 +55,32 @@ export interface PagePeople {
 }
 
 /**
+ * A store that can find a page's people in one query instead of two (links, then profiles): the
+ * links of `visitors` and the profiles of their people and of `hems` (the HEMs of rows without a
+ * visitor id). Null when it cannot for these, and the two lookups are made instead.
+ */
+export interface PeopleLookup {
+  pagePeople?(organizationId: string, visitors: readonly string[], hems: readonly string[]): Promise<PagePeople | null>;
+}
+
+/**
  * Looks up the people of a page's rows (only `visitor_id` and `hem_sha256` of each are read): the
  * links of its visitors, then the profiles of their people when `fields` asks for identity fields.
  */
 async function lookupPeople(
-  store: IdentityStore,
+  store: IdentityStore & PeopleLookup,
   organizationId: string,
   rows: readonly EventRecord[],
   fields: readonly FieldName[],
 ): Promise<PagePeople> {
   const visitors = [...new Set(rows.map((r) => r.visitor_id).filter((v): v is string => typeof v === 'string'))];
-  const links = new Map((await store.linksOfVisitors(organizationId, visitors)).map((l) => [l.visitor_id, l.hem_sha256]));
   const wantsProfile = fields.some((f) => IDENTITY_COLUMNS.includes(f));
+  if (wantsProfile && store.pagePeople) {
+    const own = rows.map((r) => (typeof r.visitor_id === 'string' ? null : r.hem_sha256)).filter((h): h is string => typeof h === 'string');
+    const people = await store.pagePeople(organizationId, visitors, [...new Set(own)]);
+    if (people) return people;
+  }
+  const links = new Map((await store.linksOfVisitors(organizationId, visitors)).map((l) => [l.visitor_id, l.hem_sha256]));
   const hems = [...new Set(rows.map((r) => hemOf(r, links)).filter((h): h is string => h !== null))];
   const profiles =
     wantsProfile && hems.length > 0
@@ -99,7 +113,7 @@ function applyPeople(rows: readonly EventRecord[], fields: readonly FieldName[],
  * page's visitors, then the profiles of their people.
  */
 export async function resolvePage(
-  store: IdentityStore,
+  store: IdentityStore & PeopleLookup,
   organizationId: string,
   rows: EventRecord[],
   fields: readonly FieldName[],

@@ -210,6 +210,66 @@ export function identityContract(s: AnalyticsStore): void {
       expect(await page({ filter: must('first_name:eq:Ann') })).toEqual([[4, true, true, 'Ann', 'Acme']]);
     });
 
+    it("a page resolves through its own organization's links and profiles only, and each person's own profile", async () => {
+      const t = tenant();
+      const other = tenant();
+      const ann = person('ann@own.example', { first_name: 'Ann', company_name: 'Acme' });
+      const bob = person('bob@own.example', { first_name: 'Bob' });
+      // A person whose HEM shares its first 16 hex digits (DuckDB's lookup key) with Ann's.
+      const twin = { ...person('twin@own.example', { first_name: 'Twin' }), hem_sha256: `${ann.hem_sha256.slice(0, 16)}${'0'.repeat(48)}` };
+      const noProfile = sha256('nobody@own.example');
+      await s.mergeProfiles(t.org, [ann, twin], T0);
+      // The other organization knows Ann under another name, and links the same visitor ids elsewhere.
+      await s.mergeProfiles(other.org, [{ ...ann, first_name: 'Other Ann' }, bob], T0);
+      await s.linkVisitors(t.org, [
+        { visitor_id: 'v-ann', hem_sha256: ann.hem_sha256, source: 'form', at: T0 },
+        { visitor_id: 'v-none', hem_sha256: noProfile, source: 'form', at: T0 },
+      ]);
+      await s.linkVisitors(other.org, [
+        { visitor_id: 'v-ann', hem_sha256: bob.hem_sha256, source: 'form', at: T0 },
+        { visitor_id: 'v-bob', hem_sha256: bob.hem_sha256, source: 'form', at: T0 },
+      ]);
+      await s.appendEvents([
+        row(t, 0, { visitor_id: 'v-ann', hem_sha256: null }),
+        row(t, 1, { visitor_id: 'v-bob', hem_sha256: bob.hem_sha256 }),
+        row(t, 2, { visitor_id: 'v-none', hem_sha256: null }),
+        row(t, 3, { visitor_id: null, hem_sha256: twin.hem_sha256 }),
+        row(t, 4, { visitor_id: null, hem_sha256: bob.hem_sha256 }),
+        row(t, 5, { visitor_id: null, hem_sha256: null }),
+        row(t, 6, { visitor_id: 'v-ann', hem_sha256: null }),
+      ]);
+      const page = await s.queryEvents({
+        organizationId: t.org,
+        pixelIds: [t.pixel],
+        startMs: T0,
+        endMs: T0 + 86_400_000,
+        limit: 100,
+        select: ['event_id', 'resolved', 'hem_sha256', 'first_name', 'company_name'],
+      });
+      const name = (h: unknown) =>
+        ({ [ann.hem_sha256]: 'ann', [twin.hem_sha256]: 'twin', [bob.hem_sha256]: 'bob', [noProfile]: 'nobody' })[String(h)] ?? h;
+      expect(
+        page.map((r) => [Number(String(r.event_id).split('-').pop()), r.resolved, name(r.hem_sha256), r.first_name, r.company_name]),
+      ).toEqual([
+        [0, true, 'ann', 'Ann', 'Acme'],
+        [1, false, null, null, null],
+        [2, true, 'nobody', null, null],
+        [3, true, 'twin', 'Twin', null],
+        [4, true, 'bob', null, null],
+        [5, false, null, null, null],
+        [6, true, 'ann', 'Ann', 'Acme'],
+      ]);
+      // The same rows a page at a time (offsets), and the default fields.
+      const paged = [];
+      for (let offset = 0; offset < 7; offset += 3)
+        paged.push(
+          ...(await s.queryEvents({ organizationId: t.org, pixelIds: [t.pixel], startMs: T0, endMs: T0 + 86_400_000, limit: 3, offset })),
+        );
+      const whole = await s.queryEvents({ organizationId: t.org, pixelIds: [t.pixel], startMs: T0, endMs: T0 + 86_400_000, limit: 100 });
+      expect(paged).toEqual(whole);
+      expect(whole.map((r) => [r.first_name, r.resolved])).toEqual(page.map((r) => [r.first_name, r.resolved]));
+    });
+
     it('raw queries return the stored row as it is', async () => {
       const { t, ann, q } = await world();
       await s.linkVisitors(t.org, [{ visitor_id: 'v-ann', hem_sha256: ann.hem_sha256, source: 'form', at: T0 }]);
