@@ -102,8 +102,13 @@ const ORDER_BY = 'ORDER BY ts_millis, event_id';
  * larger batch in parts; those (with a margin) run inside BEGIN/COMMIT instead.
  */
 const AUTOCOMMIT_ROWS = 50 * CHUNK_ROWS;
-/** A page's first tries read these prefixes of its time range, shortest first (see firstRows). */
-const NARROW_MS = [300_000, 3_600_000] as const;
+/**
+ * A page's first tries read these prefixes of its time range, shortest first (see firstRows). A
+ * page through the join plan tries the hour alone: each of its tries reads every link and profile
+ * of the organization, whatever the prefix (a second try doubled `resolved:eq:true` at 10M events).
+ */
+const NARROW_MS: readonly number[] = [300_000, 3_600_000];
+const JOINED_NARROW_MS: readonly number[] = [3_600_000];
 
 /**
  * The most values a hash join hands its probe side's scan as an `IN` filter (DuckDB's
@@ -334,29 +339,30 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       rows = await this.read(sql, p, opts.signal);
     } else {
       const select = `SELECT ${projection} FROM ${source} WHERE ${where}${keyset ? ` AND ${keyset}` : ''}`;
-      rows = await this.firstRows(select, page, p, q, opts.signal);
+      rows = await this.firstRows(select, page, p, q, join ? JOINED_NARROW_MS : NARROW_MS, opts.signal);
     }
     const records = toRecords(rows, plan.read);
     return resolvePage(this, q.organizationId, records, fields, plan);
   }
 
   /**
-   * The first rows of `select` in time order (a page): tried first on the range's first five
-   * minutes, then its first hour, which zone maps let DuckDB read alone, and on the whole range only
-   * when those hold fewer rows than the page (the first rows of a prefix of the range are the
-   * range's first rows). At 10M events, a page over a day of the busiest pixel read its 91,000 rows
-   * to sort them; the first hour holds about 3,800, every one read in all its columns before the
-   * sort kept 100, and the first five minutes about 320.
+   * The first rows of `select` in time order (a page): tried first on prefixes of the range
+   * (`spans`: its first five minutes, then its first hour), which zone maps let DuckDB read alone,
+   * and on the whole range only when those hold fewer rows than the page (the first rows of a
+   * prefix of the range are the range's first rows). At 10M events, a page over a day of the
+   * busiest pixel read its 91,000 rows to sort them; the first hour holds about 3,800, every one
+   * read in all its columns before the sort kept 100, and the first five minutes about 320.
    */
   private async firstRows(
     select: string,
     page: string,
     p: Params,
     q: Pick<PageQuery, 'startMs' | 'endMs' | 'after' | 'limit'>,
+    spans: readonly number[],
     signal: AbortSignal | undefined,
   ): Promise<DuckDBValue[][]> {
     const from = Math.max(q.startMs, q.after?.ts_millis ?? q.startMs);
-    for (const span of NARROW_MS) {
+    for (const span of spans) {
       if (q.endMs - from <= span) break;
       const narrow = pick(p, p.values.length);
       const cut = narrow.add(toBigInt(from + span, 'startMs'), BIGINT);
