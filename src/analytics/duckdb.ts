@@ -584,7 +584,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
    * joined with its person's profile, and the profiles of the HEMs of its rows without a visitor.
    * Both tables are read through their indexes: the links by the `IN` list, the profiles by the
    * join's filter on their keys (JOIN_FILTER_VALUES). Two statements, links then profiles, cost
-   * about a third more (each pays DuckDB's planning and a trip through the read pool). Other
+   * about a quarter more (each pays DuckDB's planning and a trip through the read pool). Other
    * organizations' rows, which the indexes find too (byIndex), are dropped here; so are profiles
    * whose key matched but whose HEM is another's.
    */
@@ -616,6 +616,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       const profile = profileRow(PROFILE_COLUMNS.map((c, i) => [c.name, fromDuck(r[4 + i] ?? null)]));
       found.profiles.set(profile.hem_sha256, profile);
     }
+    // A linked HEM without a key found no profile through the join: getProfiles finds it by its text.
+    if ([...found.links.values()].some((h) => hemKey(h) === null)) return null;
     return found;
   }
 

@@ -218,12 +218,15 @@ export function identityContract(s: AnalyticsStore): void {
       // A person whose HEM shares its first 16 hex digits (DuckDB's lookup key) with Ann's.
       const twin = { ...person('twin@own.example', { first_name: 'Twin' }), hem_sha256: `${ann.hem_sha256.slice(0, 16)}${'0'.repeat(48)}` };
       const noProfile = sha256('nobody@own.example');
-      await s.mergeProfiles(t.org, [ann, twin], T0);
+      // A HEM that is not lowercase hex has no lookup key on DuckDB, and is found by its text.
+      const odd = { ...person('odd@own.example', { first_name: 'Odd' }), hem_sha256: `ODD-${sha256('odd').slice(0, 20)}` };
+      await s.mergeProfiles(t.org, [ann, twin, odd], T0);
       // The other organization knows Ann under another name, and links the same visitor ids elsewhere.
       await s.mergeProfiles(other.org, [{ ...ann, first_name: 'Other Ann' }, bob], T0);
       await s.linkVisitors(t.org, [
         { visitor_id: 'v-ann', hem_sha256: ann.hem_sha256, source: 'form', at: T0 },
         { visitor_id: 'v-none', hem_sha256: noProfile, source: 'form', at: T0 },
+        { visitor_id: 'v-odd', hem_sha256: odd.hem_sha256, source: 'form', at: T0 },
       ]);
       await s.linkVisitors(other.org, [
         { visitor_id: 'v-ann', hem_sha256: bob.hem_sha256, source: 'form', at: T0 },
@@ -237,6 +240,7 @@ export function identityContract(s: AnalyticsStore): void {
         row(t, 4, { visitor_id: null, hem_sha256: bob.hem_sha256 }),
         row(t, 5, { visitor_id: null, hem_sha256: null }),
         row(t, 6, { visitor_id: 'v-ann', hem_sha256: null }),
+        row(t, 7, { visitor_id: 'v-odd', hem_sha256: null }),
       ]);
       const page = await s.queryEvents({
         organizationId: t.org,
@@ -247,7 +251,9 @@ export function identityContract(s: AnalyticsStore): void {
         select: ['event_id', 'resolved', 'hem_sha256', 'first_name', 'company_name'],
       });
       const name = (h: unknown) =>
-        ({ [ann.hem_sha256]: 'ann', [twin.hem_sha256]: 'twin', [bob.hem_sha256]: 'bob', [noProfile]: 'nobody' })[String(h)] ?? h;
+        ({ [ann.hem_sha256]: 'ann', [twin.hem_sha256]: 'twin', [bob.hem_sha256]: 'bob', [noProfile]: 'nobody', [odd.hem_sha256]: 'odd' })[
+          String(h)
+        ] ?? h;
       expect(
         page.map((r) => [Number(String(r.event_id).split('-').pop()), r.resolved, name(r.hem_sha256), r.first_name, r.company_name]),
       ).toEqual([
@@ -258,10 +264,11 @@ export function identityContract(s: AnalyticsStore): void {
         [4, true, 'bob', null, null],
         [5, false, null, null, null],
         [6, true, 'ann', 'Ann', 'Acme'],
+        [7, true, 'odd', 'Odd', null],
       ]);
       // The same rows a page at a time (offsets), and the default fields.
       const paged = [];
-      for (let offset = 0; offset < 7; offset += 3)
+      for (let offset = 0; offset < 8; offset += 3)
         paged.push(
           ...(await s.queryEvents({ organizationId: t.org, pixelIds: [t.pixel], startMs: T0, endMs: T0 + 86_400_000, limit: 3, offset })),
         );
