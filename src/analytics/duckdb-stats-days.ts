@@ -169,7 +169,7 @@ export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): str
   if (!changed) {
     statements.push(
       `CREATE OR REPLACE TEMP TABLE days_contrib AS SELECT * FROM (${contributionsSql(d, r.offsets, STORED, where, visitor)}) WHERE ${inDays}`,
-      `DELETE FROM stats_days m USING days_target t WHERE t.pk = m.pk ` + `AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
+      `DELETE FROM stats_days m USING days_target t WHERE t.pk = m.pk AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
       `INSERT INTO stats_days SELECT ${DAY_KEY}, 0, count(*), sum(pv), sum(ev), sum(bounce), sum(dur) FROM days_contrib ` +
         `GROUP BY ${DAY_KEY} ORDER BY prop, lday`,
       bits('SELECT * FROM days_contrib'),

@@ -12,7 +12,7 @@ import { coverDays, windowMask } from '../../src/analytics/duckdb-stats-days.js'
 import { STATS_PROPERTIES, type StatsProperty, type StatsScope } from '../../src/analytics/stats.js';
 import type { EventRow } from '../../src/analytics/types.js';
 import { seededRandom } from '../../src/platform/random.js';
-import { DAY_MS, HOUR_MS, localDay, offsetPieces, startOfLocalDay } from '../../src/platform/time-zone.js';
+import { DAY_MS, HOUR_MS, offsetPieces, startOfLocalDay } from '../../src/platform/time-zone.js';
 import { eventRow } from '../support/events.js';
 
 describe('windowMask', () => {
@@ -35,7 +35,17 @@ describe('coverDays', () => {
     expect(bits(coverDays([[32, 64]]))).toEqual([[1, '1'.repeat(33)]]);
   });
   it('puts each day of longer periods and of several intervals in exactly one window', () => {
-    for (const days of [[[10, 200]], [[5, 9], [40, 80]], [[100, 100], [0, 3]]] as [number, number][][]) {
+    for (const days of [
+      [[10, 200]],
+      [
+        [5, 9],
+        [40, 80],
+      ],
+      [
+        [100, 100],
+        [0, 3],
+      ],
+    ] as [number, number][][]) {
       const cover = coverDays(days);
       const seen = new Map<number, number>();
       for (const [w, m] of cover) {
