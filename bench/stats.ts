@@ -344,7 +344,8 @@ async function runEngine(engine: Engine): Promise<void> {
     await time(engine.name, `${label} whole overview, in parallel`, () => Promise.all(calls.map(([, call]) => call())));
   }
   const clicked: [string, StatsScope['filter']][] = [
-    ['30d page filter', [[{ property: 'page', op: 'eq', value: '/pricing/1' }]]],
+    // The second page of the breakdown (index 1 of PATHS), as a user clicks one of the top rows.
+    ['30d page filter', [[{ property: 'page', op: 'eq', value: '/docs/1' }]]],
     ['30d source filter', [[{ property: 'source', op: 'eq', value: 'Google' }]]],
   ];
   for (const [label, filter] of clicked) {

@@ -327,9 +327,13 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
   } else {
     // Mask rows meeting the days: per bucket for a series, else one set of days.
     const pieces: string[] = [];
+    const windows = new Set<number>();
     const buckets = grouping.kind === 'bucket' ? bucketDays(grouping.spec.unit, days) : [{ g: 0, days }];
     for (const b of buckets) {
-      for (const [w, m] of coverDays(b.days)) pieces.push(`(${b.g}, ${w}, ${ubigint(m)})`);
+      for (const [w, m] of coverDays(b.days)) {
+        pieces.push(`(${b.g}, ${w}, ${ubigint(m)})`);
+        windows.add(w);
+      }
     }
     const linked = () =>
       q.identified
@@ -340,7 +344,9 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
       ...(pieces.length > 0
         ? [
             `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m ` +
-              `JOIN (VALUES ${pieces.join(', ')}) p(g, block, mask) ON p.block = m.block WHERE ${scope('m')} AND (m.mask & p.mask) <> 0`,
+              `JOIN (VALUES ${pieces.join(', ')}) p(g, block, mask) ON p.block = m.block ` +
+              // The windows as a filter of the scan too (a join's keys skip no row groups).
+              `WHERE ${scope('m')} AND m.block IN (${[...windows].map((w) => d.int(w)).join(', ')}) AND (m.mask & p.mask) <> 0`,
           ]
         : []),
       ...(visits ? [`SELECT g, vn, i FROM (${visits}) WHERE vn IS NOT NULL`] : []),
