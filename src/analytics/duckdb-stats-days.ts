@@ -237,9 +237,18 @@ export function dayShape(q: StatsScope, grouping: Grouping): DayShape | null {
   if (!q.zone) return null;
   const filter = q.filter ?? [];
   const identified = Boolean(q.identified);
-  if (grouping.kind === 'none') return filter.length === 0 ? { prop: 0, group: 'none' } : null;
+  // Totals and series of the visits with one value (a clicked row): that value's rollup rows.
+  const clicked = oneValue(filter);
+  if (grouping.kind === 'none') {
+    if (filter.length === 0) return { prop: 0, group: 'none' };
+    return clicked ? { ...clicked, group: 'none' } : null;
+  }
+  if (grouping.kind === 'bucket') {
+    if (grouping.spec.unit === 'hour' || identified) return null;
+    if (filter.length === 0) return { prop: 0, group: 'bucket' };
+    return clicked ? { ...clicked, group: 'bucket' } : null;
+  }
   if (identified) return null;
-  if (grouping.kind === 'bucket') return filter.length === 0 && grouping.spec.unit !== 'hour' ? { prop: 0, group: 'bucket' } : null;
   const property = grouping.property;
   if (PROPERTY_LEVEL[property] === 'visitor') return null;
   if (filter.length === 0) return { prop: code(property), group: 'value' };
@@ -255,6 +264,19 @@ export function dayShape(q: StatsScope, grouping: Grouping): DayShape | null {
     };
   }
   return null;
+}
+
+/**
+ * A filter that is one condition `property eq value` on a property the rollups key (an event- or
+ * visit-level one, a value given): the rollup rows of that property and value are its visits.
+ */
+function oneValue(filter: readonly (readonly StatsCondition[])[]): Pick<DayShape, 'prop' | 'valueWhere' | 'visitsWhere'> | null {
+  const [group] = filter;
+  const [c] = group ?? [];
+  if (filter.length !== 1 || group?.length !== 1 || !c || c.op !== 'eq' || c.value === null) return null;
+  if (PROPERTY_LEVEL[c.property] === 'visitor' || !PROPS.includes(c.property)) return null;
+  const value = c.value;
+  return { prop: code(c.property), valueWhere: (w, column) => `${column} = ${w.text(value)}`, visitsWhere: c };
 }
 
 /** Local days [first, last]. */
@@ -317,7 +339,7 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
   const onePixel = q.pixelIds.length === 1;
   const byDay = grouping.kind === 'bucket' && grouping.spec.unit === 'day';
   let counted: string;
-  if (byDay && onePixel) {
+  if (byDay && onePixel && shape.prop === 0) {
     // A day's distinct visitors are kept with its sums; the days read from visits are other buckets.
     const parts = [
       `SELECT ${g} AS g, visitors, 0 AS identified FROM stats_days s WHERE ${scope('s')} AND (${inDays})`,

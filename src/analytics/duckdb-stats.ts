@@ -813,7 +813,18 @@ export class DuckDbStats {
     let where = '';
     if (grouping.kind === 'bucket') g = bucketSql(d, 'v_start', grouping.spec);
     else if (grouping.kind === 'property') g = COLUMN[grouping.property];
-    if (shape.visitsWhere) where = ` WHERE ${COLUMN[shape.visitsWhere.property]} = ${d.text(shape.visitsWhere.value ?? '')}`;
+    const only = shape.visitsWhere;
+    if (only && PROPERTY_LEVEL[only.property] === 'event') {
+      // Visits with a page (or event type): that value's page views and events in them, as its rollup rows count them.
+      const values =
+        'SELECT pixel_id, session_id, vday, m_pageviews, m_events ' +
+        `FROM (${sources.values(only.property as EventProperty)}) WHERE e_value = ${d.text(only.value ?? '')}`;
+      return (
+        `SELECT ${g} AS g, ${sums}, ${identified} AS i, x.m_pageviews AS pv, x.m_events AS ev ` +
+        `FROM (${sources.visits()}) v JOIN (${values}) x USING (pixel_id, session_id, vday)`
+      );
+    }
+    if (only) where = ` WHERE ${COLUMN[only.property]} = ${d.text(only.value ?? '')}`;
     return `SELECT ${g} AS g, ${sums}, ${identified} AS i, v_pageviews AS pv, v_events AS ev FROM (${sources.visits()})${where}`;
   }
 }

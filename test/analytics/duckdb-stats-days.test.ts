@@ -134,6 +134,25 @@ describe('DuckDB day rollups', () => {
       const b = { property, limit: 1000, offset: 0 };
       expect(await store.statsBreakdown(z, b), `${when} ${property}`).toEqual(await store.statsBreakdown(q, b));
     }
+    // A clicked row: totals and series of the visits with one value, from that value's rollup rows.
+    for (const [property, value] of [
+      ['page', '/a'],
+      ['event_type', 'click'],
+      ['source', 'Google'],
+      ['country', 'DE'],
+    ] as const) {
+      const clicked = { filter: [[{ property, op: 'eq' as const, value }]] };
+      const label = `${when} ${property} = ${value}`;
+      const totals = await store.statsTotals({ ...q, ...clicked, identified: true });
+      expect(totals.visits, label).toBeGreaterThan(0);
+      expect(await store.statsTotals({ ...z, ...clicked, identified: true }), label).toEqual(totals);
+      for (const unit of ['day', 'week'] as const) {
+        const spec = { unit, offsets: offsetPieces(q.startMs, q.endMs, ZONE) };
+        expect(await store.statsTimeseries({ ...z, ...clicked }, spec), `${label} per ${unit}`).toEqual(
+          await store.statsTimeseries({ ...q, ...clicked }, spec),
+        );
+      }
+    }
     const filter = [[{ property: 'network_type' as const, op: 'eq' as const, value: 'business' }]];
     const b = { property: 'network' as const, limit: 10, offset: 0 };
     expect(await store.statsBreakdown({ ...z, filter }, b), `${when} business networks`).toEqual(
