@@ -405,12 +405,17 @@ async function main(): Promise<void> {
     const chdb = (await import(specifier)) as { createChdbConnection(opts: { path: string }): ClickHouseConnection };
     const keptDir = process.env.BENCH_CHDB_DIR;
     const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'delivr-stats-chdb-'));
-    const connection = chdb.createChdbConnection({ path: dataDir });
     engines.push({
       name: 'clickhouse-current',
       batch: Math.min(BATCH, 50_000),
       loaded: Boolean(keptDir),
-      open: () => new ClickHouseAnalyticsStore({ url: 'http://chdb.invalid/delivr_stats_bench', connection, requestTimeoutMs: 120_000 }),
+      // A connection per store: closing the store closes it.
+      open: () =>
+        new ClickHouseAnalyticsStore({
+          url: 'http://chdb.invalid/delivr_stats_bench',
+          connection: chdb.createChdbConnection({ path: dataDir }),
+          requestTimeoutMs: 120_000,
+        }),
       cleanup: async () => {
         if (process.env.BENCH_KEEP || keptDir) log(`kept chdb data in ${dataDir}`);
         else rmSync(dataDir, { recursive: true, force: true });
