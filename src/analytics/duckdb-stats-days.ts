@@ -367,7 +367,7 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
         ? [
             `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m ` +
               `JOIN (VALUES ${pieces.join(', ')}) p(g, block, mask) ON p.block = m.block ` +
-              // The windows as a filter of the scan too (a join's keys skip no row groups).
+              // The windows as a filter of the scan too, so its zone maps can skip other windows (measured: no slower, no faster here).
               `WHERE ${scope('m')} AND m.block IN (${[...windows].map((w) => d.int(w)).join(', ')}) AND (m.mask & p.mask) <> 0`,
           ]
         : []),

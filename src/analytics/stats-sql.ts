@@ -363,8 +363,17 @@ export function totalsSql(d: StatsDialect, q: StatsScope, plan: TotalsPlan): str
         : `SELECT *, 0 AS i_identified, '' AS i_company, '' AS i_person FROM (${withValue})`;
     } else
       rows = `SELECT * FROM ${d.innerJoin(`SELECT pixel_id, session_id, vday, e_value AS ${column}, m_events, m_pageviews FROM (${values})`, visitRows(), ['pixel_id', 'session_id', 'vday'])}`;
+    // A visit has one value row per value: a filter that pins the property to one value leaves one row per visit.
+    const [only] = q.filter ?? [];
+    const pinned =
+      q.filter?.length === 1 &&
+      only?.filter((c) => c.property === single).length === 1 &&
+      only.some((c) => c.property === single && c.op === 'eq' && c.value !== null);
     if (property === single) {
       matched = `SELECT ${carried.join(', ')}, ${column} AS g, m_events, m_pageviews FROM (${rows})${where}`;
+    } else if (pinned) {
+      const groupValue = property ? `, ${COLUMN[property]} AS g` : '';
+      matched = `SELECT ${carried.join(', ')}${groupValue}, m_events, m_pageviews FROM (${rows})${where}`;
     } else {
       const groupValue = property ? `, ${d.any(COLUMN[property])} AS g` : '';
       matched =
