@@ -17,15 +17,21 @@
 //   BENCH_DUCKDB_FILE=/path/analytics.duckdb   time a file kept by BENCH_KEEP instead of inserting again
 //                                           (same BENCH_EVENTS; rollups of another version are rebuilt)
 //   BENCH_CLICKHOUSE_DB=name                the same for a ClickHouse database kept by BENCH_KEEP
+//   BENCH_CHDB=1                            also a current ClickHouse release (the engine chdb embeds,
+//                                           26.x, in this process: `npm install --no-save chdb`), as
+//                                           engine `clickhouse-current`; BENCH_CHDB_DIR keeps its data
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse.js';
+import { ClickHouseAnalyticsStore, type ClickHouseStoreOptions } from '../src/analytics/clickhouse.js';
 import { ThreadedDuckDbStore } from '../src/analytics/duckdb-threaded.js';
 import { QueryGate } from '../src/analytics/query-gate.js';
 import type { BreakdownQuery, BucketSpec, StatsScope } from '../src/analytics/stats.js';
 import type { AnalyticsStore, EventRow, QueryOptions } from '../src/analytics/types.js';
+
+type ClickHouseConnection = NonNullable<ClickHouseStoreOptions['connection']>;
+
 import { defaultDuckDbThreads } from '../src/platform/config.js';
 import { seededRandom } from '../src/platform/random.js';
 import { DAY_MS, localDay, offsetPieces, startOfLocalDay } from '../src/platform/time-zone.js';
@@ -198,7 +204,7 @@ async function time(engine: string, label: string, once: () => Promise<unknown>)
   await once();
   const ms: number[] = [];
   const cpu: number[] = [];
-  const runs = engine === 'clickhouse' ? intEnv('BENCH_CLICKHOUSE_RUNS', RUNS) : RUNS;
+  const runs = engine.startsWith('clickhouse') ? intEnv('BENCH_CLICKHOUSE_RUNS', RUNS) : RUNS;
   for (let r = 0; r < runs; r++) {
     const c = process.cpuUsage();
     const t = performance.now();
@@ -337,11 +343,17 @@ async function runEngine(engine: Engine): Promise<void> {
     for (const [name, call] of calls) await time(engine.name, `${label} ${name}`, call);
     await time(engine.name, `${label} whole overview, in parallel`, () => Promise.all(calls.map(([, call]) => call())));
   }
-  log('-- 30d filtered by a page (a row clicked)');
-  const filtered = overviewCalls(store, 30, [[{ property: 'page', op: 'eq', value: '/pricing/1' }]]);
-  await time(engine.name, '30d page filter: whole overview, in parallel', () => Promise.all(filtered.map(([, call]) => call())));
-  const bySource = overviewCalls(store, 30, [[{ property: 'source', op: 'eq', value: 'Google' }]]);
-  await time(engine.name, '30d source filter: whole overview, in parallel', () => Promise.all(bySource.map(([, call]) => call())));
+  const clicked: [string, StatsScope['filter']][] = [
+    // The second page of the breakdown (index 1 of PATHS), as a user clicks one of the top rows.
+    ['30d page filter', [[{ property: 'page', op: 'eq', value: '/docs/1' }]]],
+    ['30d source filter', [[{ property: 'source', op: 'eq', value: 'Google' }]]],
+  ];
+  for (const [label, filter] of clicked) {
+    log(`-- ${label} (a row clicked)`);
+    const calls = overviewCalls(store, 30, filter);
+    for (const [name, call] of calls) await time(engine.name, `${label}: ${name}`, call);
+    await time(engine.name, `${label}: whole overview, in parallel`, () => Promise.all(calls.map(([, call]) => call())));
+  }
   await store.close();
   await engine.cleanup();
 }
@@ -386,6 +398,29 @@ async function main(): Promise<void> {
     });
   } else {
     log('(CLICKHOUSE_URL is not set: DuckDB only)');
+  }
+  if (process.env.BENCH_CHDB === '1') {
+    // A variable specifier: the package is optional and has no types in this project.
+    const specifier = 'chdb/connection';
+    const chdb = (await import(specifier)) as { createChdbConnection(opts: { path: string }): ClickHouseConnection };
+    const keptDir = process.env.BENCH_CHDB_DIR;
+    const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'delivr-stats-chdb-'));
+    engines.push({
+      name: 'clickhouse-current',
+      batch: Math.min(BATCH, 50_000),
+      loaded: Boolean(keptDir),
+      // A connection per store: closing the store closes it.
+      open: () =>
+        new ClickHouseAnalyticsStore({
+          url: 'http://chdb.invalid/delivr_stats_bench',
+          connection: chdb.createChdbConnection({ path: dataDir }),
+          requestTimeoutMs: 120_000,
+        }),
+      cleanup: async () => {
+        if (process.env.BENCH_KEEP || keptDir) log(`kept chdb data in ${dataDir}`);
+        else rmSync(dataDir, { recursive: true, force: true });
+      },
+    });
   }
   const only = process.env.BENCH_ENGINES?.split(',');
   for (const e of engines) if (!only || only.includes(e.name)) await runEngine(e);

@@ -7,11 +7,13 @@
 // - `stats_days`: per pixel, local day, property and value (prop 0: all visits, value ''), the sums
 //   of the visits that started that day (visits, page views, events, bounces, duration), and for
 //   prop 0 the day's distinct visitors. Sums over days add up.
-// - `stats_day_visitors`: per pixel, visitor number, block of 64 local days, property and value, a
-//   bitmask of the days of the block on which the visitor started a visit with that value. The
-//   distinct visitors of a set of days are the rows whose mask meets the days' mask (counted, no
-//   distinct over visits, when the days lie in one block of one pixel), and a day's or a week's
-//   visitors come from the bits.
+// - `stats_day_visitors`: per pixel, visitor number, window of 64 local days, property and value, a
+//   bitmask of the days of the window on which the visitor started a visit with that value. Windows
+//   start every 32 days and overlap by 32 (each day lies in two), so any 33 days in a row (a day, a
+//   week, a month, the last 30 days, wherever they fall) lie in one window: their distinct visitors
+//   are the rows whose mask meets the days' mask, a plain count with no distinct for one pixel.
+//   Longer periods are covered by several windows and counted distinct; a day's visitors come from
+//   the bits.
 // - `stats_zones`: the zone each pixel's rows are kept in. A read in another zone (a pixel not read
 //   yet, or its project's zone changed) reads the visits, and a rebuild in that zone is queued on
 //   the maintenance connection.
@@ -26,7 +28,7 @@ import { PROPERTY_LEVEL, STATS_PROPERTIES, type StatsCondition, type StatsProper
 import { bucketSql, COLUMN, type Grouping, type StatsDialect } from './stats-sql.js';
 
 /** Bump when what the day rollups hold changes: they are dropped and rebuilt per pixel when read. */
-export const DAYS_VERSION = '2';
+export const DAYS_VERSION = '3';
 
 /** `network` values by `network_type` (type, unit separator, network): the business-network panel. */
 const NETWORK_BY_TYPE = 'network@type';
@@ -53,19 +55,43 @@ export const DAYS_DDL: readonly string[] = [
   'CREATE TABLE IF NOT EXISTS stats_day_visitors (pk INTEGER, vn BIGINT, block INTEGER, prop UTINYINT, value VARCHAR, mask UBIGINT)',
 ];
 
-const BLOCK = 64;
+/** Days per mask (window `w` holds local days [STRIDE·w, STRIDE·w + WIDTH − 1]), and how often one starts. */
+const WIDTH = 64;
+const STRIDE = 32;
 const ALL = (1n << 64n) - 1n;
 
-/** Bits of local days [first, last] in block `block` (0n when none). */
-export function blockMask(block: number, first: number, last: number): bigint {
-  const lo = Math.max(first - block * BLOCK, 0);
-  const hi = Math.min(last - block * BLOCK, BLOCK - 1);
+/** Bits of local days [first, last] in window `w` (0n when none). */
+export function windowMask(w: number, first: number, last: number): bigint {
+  const lo = Math.max(first - w * STRIDE, 0);
+  const hi = Math.min(last - w * STRIDE, WIDTH - 1);
   if (lo > hi) return 0n;
   return ((1n << BigInt(hi - lo + 1)) - 1n) << BigInt(lo);
 }
 
+/** The later of the two windows holding a day (the earlier is one less). */
+const windowOf = (day: number): number => Math.floor(day / STRIDE);
+
+/**
+ * Windows covering the given days, each day in exactly one, with the days' bits: the fewest a
+ * greedy cover finds (one for any 33 days in a row).
+ */
+export function coverDays(days: readonly DayInterval[]): Map<number, bigint> {
+  const cover = new Map<number, bigint>();
+  const sorted = [...days].filter(([a, b]) => a <= b).sort((x, y) => x[0] - y[0]);
+  let w: number | null = null;
+  for (const [a, b] of sorted) {
+    let day = a;
+    while (day <= b) {
+      if (w === null || day > w * STRIDE + WIDTH - 1) w = windowOf(day);
+      const end = Math.min(b, w * STRIDE + WIDTH - 1);
+      cover.set(w, (cover.get(w) ?? 0n) | windowMask(w, day, end));
+      day = end + 1;
+    }
+  }
+  return cover;
+}
+
 const ubigint = (x: bigint): string => `CAST('${x.toString()}' AS UBIGINT)`;
-const blockOf = (day: number): number => Math.floor(day / BLOCK);
 
 /** Where a contribution reads visits and visit-and-value rows (FROM clauses, alias s, with the stored columns). */
 export interface VisitRows {
@@ -131,17 +157,19 @@ export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): str
   const where = `s.vday BETWEEN ${d.int(r.firstVday)} AND ${d.int(r.lastVday)}`;
   const inDays = `lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`;
   const keeps: string[] = [];
-  for (let b = blockOf(r.first); b <= blockOf(r.last); b++) keeps.push(`(${b}, ${ubigint(ALL ^ blockMask(b, r.first, r.last))})`);
+  for (let w = windowOf(r.first) - 1; w <= windowOf(r.last); w++) keeps.push(`(${w}, ${ubigint(ALL ^ windowMask(w, r.first, r.last))})`);
   const key = 'pk, vn, block, prop, value';
   const bits = (from: string) =>
-    `CREATE OR REPLACE TEMP TABLE days_bits AS SELECT pk, vn, lday // ${BLOCK} AS block, prop, value, ` +
-    `bit_or(CAST(1 AS UBIGINT) << CAST(lday % ${BLOCK} AS INTEGER)) AS mask FROM (${from}) c WHERE vn IS NOT NULL AND ${inDays} GROUP BY ${key}`;
+    // Each day sets its bit in both windows that hold it.
+    `CREATE OR REPLACE TEMP TABLE days_bits AS SELECT pk, vn, block, prop, value, ` +
+    `bit_or(CAST(1 AS UBIGINT) << CAST(lday - ${STRIDE} * block AS INTEGER)) AS mask FROM ` +
+    `(SELECT c.*, unnest([lday // ${STRIDE}, lday // ${STRIDE} - 1]) AS block FROM (${from}) c WHERE vn IS NOT NULL AND ${inDays}) GROUP BY ${key}`;
   const statements: string[] = [];
   const { changed } = r;
   if (!changed) {
     statements.push(
       `CREATE OR REPLACE TEMP TABLE days_contrib AS SELECT * FROM (${contributionsSql(d, r.offsets, STORED, where, visitor)}) WHERE ${inDays}`,
-      `DELETE FROM stats_days m USING days_target t WHERE t.pk = m.pk ` + `AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
+      `DELETE FROM stats_days m USING days_target t WHERE t.pk = m.pk AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
       `INSERT INTO stats_days SELECT ${DAY_KEY}, 0, count(*), sum(pv), sum(ev), sum(bounce), sum(dur) FROM days_contrib ` +
         `GROUP BY ${DAY_KEY} ORDER BY prop, lday`,
       bits('SELECT * FROM days_contrib'),
@@ -169,7 +197,7 @@ export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): str
     );
   }
   const who = changed ? 'days_touched t ON t.pk = m.pk AND t.vn = m.vn' : 'days_target t ON t.pk = m.pk';
-  const blocks = `m.block BETWEEN ${blockOf(r.first)} AND ${blockOf(r.last)}`;
+  const blocks = `m.block BETWEEN ${windowOf(r.first) - 1} AND ${windowOf(r.last)}`;
   statements.push(
     `CREATE OR REPLACE TEMP TABLE days_old AS SELECT m.pk, m.vn, m.block, m.prop, m.value, m.mask & k.keep AS mask ` +
       `FROM stats_day_visitors m JOIN (VALUES ${keeps.join(', ')}) k(block, keep) ON k.block = m.block SEMI JOIN ${who} WHERE ${blocks}`,
@@ -183,7 +211,7 @@ export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): str
   );
   // The days' distinct visitors, from the masks of all visits (prop 0).
   const days: string[] = [];
-  for (let day = r.first; day <= r.last; day++) days.push(`(${day}, ${blockOf(day)}, ${ubigint(blockMask(blockOf(day), day, day))})`);
+  for (let day = r.first; day <= r.last; day++) days.push(`(${day}, ${windowOf(day)}, ${ubigint(windowMask(windowOf(day), day, day))})`);
   statements.push(
     `UPDATE stats_days s SET visitors = c.n FROM (SELECT x.pk, x.lday, count(m.vn) AS n FROM ` +
       `(SELECT t.pk, l.lday, l.block, l.bit FROM days_target t, (VALUES ${days.join(', ')}) l(lday, block, bit)) x ` +
@@ -209,9 +237,18 @@ export function dayShape(q: StatsScope, grouping: Grouping): DayShape | null {
   if (!q.zone) return null;
   const filter = q.filter ?? [];
   const identified = Boolean(q.identified);
-  if (grouping.kind === 'none') return filter.length === 0 ? { prop: 0, group: 'none' } : null;
+  // Totals and series of the visits with one value (a clicked row): that value's rollup rows.
+  const clicked = oneValue(filter);
+  if (grouping.kind === 'none') {
+    if (filter.length === 0) return { prop: 0, group: 'none' };
+    return clicked ? { ...clicked, group: 'none' } : null;
+  }
+  if (grouping.kind === 'bucket') {
+    if (grouping.spec.unit === 'hour' || identified) return null;
+    if (filter.length === 0) return { prop: 0, group: 'bucket' };
+    return clicked ? { ...clicked, group: 'bucket' } : null;
+  }
   if (identified) return null;
-  if (grouping.kind === 'bucket') return filter.length === 0 && grouping.spec.unit !== 'hour' ? { prop: 0, group: 'bucket' } : null;
   const property = grouping.property;
   if (PROPERTY_LEVEL[property] === 'visitor') return null;
   if (filter.length === 0) return { prop: code(property), group: 'value' };
@@ -227,6 +264,19 @@ export function dayShape(q: StatsScope, grouping: Grouping): DayShape | null {
     };
   }
   return null;
+}
+
+/**
+ * A filter that is one condition `property eq value` on a property the rollups key (an event- or
+ * visit-level one, a value given): the rollup rows of that property and value are its visits.
+ */
+function oneValue(filter: readonly (readonly StatsCondition[])[]): Pick<DayShape, 'prop' | 'valueWhere' | 'visitsWhere'> | null {
+  const [group] = filter;
+  const [c] = group ?? [];
+  if (filter.length !== 1 || group?.length !== 1 || !c || c.op !== 'eq' || c.value === null) return null;
+  if (PROPERTY_LEVEL[c.property] === 'visitor' || !PROPS.includes(c.property)) return null;
+  const value = c.value;
+  return { prop: code(c.property), valueWhere: (w, column) => `${column} = ${w.text(value)}`, visitsWhere: c };
 }
 
 /** Local days [first, last]. */
@@ -289,7 +339,7 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
   const onePixel = q.pixelIds.length === 1;
   const byDay = grouping.kind === 'bucket' && grouping.spec.unit === 'day';
   let counted: string;
-  if (byDay && onePixel) {
+  if (byDay && onePixel && shape.prop === 0) {
     // A day's distinct visitors are kept with its sums; the days read from visits are other buckets.
     const parts = [
       `SELECT ${g} AS g, visitors, 0 AS identified FROM stats_days s WHERE ${scope('s')} AND (${inDays})`,
@@ -298,28 +348,30 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
     counted = `SELECT g, CAST(sum(visitors) AS BIGINT) AS visitors, 0 AS identified FROM (${parts.join(' UNION ALL ')}) GROUP BY g`;
   } else {
     // Mask rows meeting the days: per bucket for a series, else one set of days.
-    const pieces: string[] = [];
+    const pieces: { g: number; w: number; mask: bigint }[] = [];
     const buckets = grouping.kind === 'bucket' ? bucketDays(grouping.spec.unit, days) : [{ g: 0, days }];
-    for (const b of buckets) {
-      const blocks = new Map<number, bigint>();
-      for (const [a, c] of b.days) for (let k = blockOf(a); k <= blockOf(c); k++) blocks.set(k, (blocks.get(k) ?? 0n) | blockMask(k, a, c));
-      for (const [k, m] of blocks) pieces.push(`(${b.g}, ${k}, ${ubigint(m)})`);
-    }
+    for (const b of buckets) for (const [w, mask] of coverDays(b.days)) pieces.push({ g: b.g, w, mask });
+    const windows = [...new Set(pieces.map((x) => x.w))];
     const linked = () =>
       q.identified
         ? `m.vn IN (SELECT n.n FROM visitor_links l JOIN stats_visitors n ON n.visitor_id = l.visitor_id WHERE l.organization_id = ${d.text(q.organizationId)})`
         : 'false';
-    const mg = shape.group === 'bucket' ? 'p.g' : groupOf(d, shape, grouping, 'm');
-    const rows = [
-      ...(pieces.length > 0
-        ? [
-            `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m ` +
-              `JOIN (VALUES ${pieces.join(', ')}) p(g, block, mask) ON p.block = m.block WHERE ${scope('m')} AND (m.mask & p.mask) <> 0`,
-          ]
-        : []),
-      ...(visits ? [`SELECT g, vn, i FROM (${visits}) WHERE vn IS NOT NULL`] : []),
-    ];
-    // One pixel, one block, no visits read: each visitor has one row per value.
+    const [one] = pieces;
+    const mg = shape.group === 'bucket' ? (pieces.length === 1 && one ? d.int(one.g) : 'p.g') : groupOf(d, shape, grouping, 'm');
+    const select = `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m `;
+    // The windows as a filter of the scan (its zone maps skip the other windows' row groups); one
+    // piece (any 33 days in a row) needs no join with the pieces, a third of such a read's time.
+    const masks =
+      pieces.length === 1 && one
+        ? [`${select}WHERE ${scope('m')} AND m.block = ${d.int(one.w)} AND (m.mask & ${ubigint(one.mask)}) <> 0`]
+        : pieces.length > 0
+          ? [
+              `${select}JOIN (VALUES ${pieces.map((x) => `(${x.g}, ${x.w}, ${ubigint(x.mask)})`).join(', ')}) p(g, block, mask) ON p.block = m.block ` +
+                `WHERE ${scope('m')} AND m.block IN (${windows.map((w) => d.int(w)).join(', ')}) AND (m.mask & p.mask) <> 0`,
+            ]
+          : [];
+    const rows = [...masks, ...(visits ? [`SELECT g, vn, i FROM (${visits}) WHERE vn IS NOT NULL`] : [])];
+    // One pixel, one window, no visits read: each visitor has one row per value.
     const unique = onePixel && !visits && pieces.length === 1 && grouping.kind !== 'bucket';
     const all = rows.length > 0 ? rows.join(' UNION ALL ') : 'SELECT NULL AS g, NULL AS vn, 0 AS i WHERE false';
     counted = unique

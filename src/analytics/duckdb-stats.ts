@@ -39,6 +39,7 @@ import {
   EMPTY_TOTALS,
   PAGE_VIEW,
   PROPERTY_LEVEL,
+  STATS_PROPERTIES,
   type StatsScope,
   type StatsTotals,
 } from './stats.js';
@@ -61,7 +62,7 @@ import {
 import type { QueryOptions } from './types.js';
 
 /** Bump when VISIT_COLUMNS, the value rows or their derivation change: both are rebuilt from the events at start. */
-export const STATS_VERSION = '5';
+export const STATS_VERSION = '6';
 
 /** The events table's ingest sequence column (DuckDB only; never part of an event). */
 export const INGEST_SEQ = 'ingest_seq';
@@ -127,8 +128,19 @@ const sameKey = (a: string, b: string): string => KEY.map((c) => `${a}.${c} = ${
 const VN = 'v_vn';
 /** A stored visit: the visit columns and the visitor's number. */
 const STORED_VISIT_COLUMNS = [...VISIT_COLUMNS, VN] as const;
-/** The visit's numbers copied onto its value rows, so a question about pages needs no join. */
-const COPIED = ['v_start', 'v_end', 'v_interactions', VN] as const;
+/**
+ * The visit's numbers, visitor and visit-level properties copied onto its value rows, so a question
+ * about pages needs no join with the visits, also filtered or broken down by a visit's property (a
+ * clicked source's top pages, a clicked page's countries).
+ */
+const COPIED = [
+  'v_start',
+  'v_end',
+  'v_interactions',
+  VN,
+  'v_visitor',
+  ...STATS_PROPERTIES.filter((p) => PROPERTY_LEVEL[p] === 'visit').map((p) => COLUMN[p]),
+] as const;
 const VALUE_COLUMNS = [...KEY, 'prop', 'e_value', 'm_events', 'm_pageviews', ...COPIED] as const;
 
 /** The rollups' integer columns; every other column is text. */
@@ -739,6 +751,7 @@ export class DuckDbStats {
           const body = totalsSql(d, q, {
             visits: () => sources.visits(),
             values: (prop) => sources.values(prop),
+            valuesCarryVisits: true,
             grouping,
             ...(page ? { page } : {}),
             visitor: VN,
@@ -813,7 +826,18 @@ export class DuckDbStats {
     let where = '';
     if (grouping.kind === 'bucket') g = bucketSql(d, 'v_start', grouping.spec);
     else if (grouping.kind === 'property') g = COLUMN[grouping.property];
-    if (shape.visitsWhere) where = ` WHERE ${COLUMN[shape.visitsWhere.property]} = ${d.text(shape.visitsWhere.value ?? '')}`;
+    const only = shape.visitsWhere;
+    if (only && PROPERTY_LEVEL[only.property] === 'event') {
+      // Visits with a page (or event type): that value's page views and events in them, as its rollup rows count them.
+      const values =
+        'SELECT pixel_id, session_id, vday, m_pageviews, m_events ' +
+        `FROM (${sources.values(only.property as EventProperty)}) WHERE e_value = ${d.text(only.value ?? '')}`;
+      return (
+        `SELECT ${g} AS g, ${sums}, ${identified} AS i, x.m_pageviews AS pv, x.m_events AS ev ` +
+        `FROM (${sources.visits()}) v JOIN (${values}) x USING (pixel_id, session_id, vday)`
+      );
+    }
+    if (only) where = ` WHERE ${COLUMN[only.property]} = ${d.text(only.value ?? '')}`;
     return `SELECT ${g} AS g, ${sums}, ${identified} AS i, v_pageviews AS pv, v_events AS ev FROM (${sources.visits()})${where}`;
   }
 }

@@ -307,6 +307,8 @@ export interface TotalsPlan {
    * a question about one event-level property reads these rows instead of the events.
    */
   values?: (property: EventProperty) => string;
+  /** The value rows also carry the visit's v_visitor and visit-level property columns: no join with the visits. */
+  valuesCarryVisits?: boolean;
   grouping: Grouping;
   /**
    * The column that tells visitors apart, NULL without one: a number per visitor id (DuckDB keeps
@@ -352,11 +354,26 @@ export function totalsSql(d: StatsDialect, q: StatsScope, plan: TotalsPlan): str
       (property !== null && property !== single) ||
       Boolean(q.filter?.some((g) => g.some((c) => PROPERTY_LEVEL[c.property] !== 'event')));
     const values = plan.values(single as EventProperty);
-    const rows = needsVisits
-      ? `SELECT * FROM ${d.innerJoin(`SELECT pixel_id, session_id, vday, e_value AS ${column}, m_events, m_pageviews FROM (${values})`, visitRows(), ['pixel_id', 'session_id', 'vday'])}`
-      : `SELECT *, e_value AS ${column}, 0 AS i_identified, '' AS i_company, '' AS i_person FROM (${values})`;
+    let rows: string;
+    if (!needsVisits) rows = `SELECT *, e_value AS ${column}, 0 AS i_identified, '' AS i_company, '' AS i_person FROM (${values})`;
+    else if (plan.valuesCarryVisits) {
+      const withValue = `SELECT *, e_value AS ${column} FROM (${values})`;
+      rows = identity
+        ? d.identity(withValue, q.organizationId)
+        : `SELECT *, 0 AS i_identified, '' AS i_company, '' AS i_person FROM (${withValue})`;
+    } else
+      rows = `SELECT * FROM ${d.innerJoin(`SELECT pixel_id, session_id, vday, e_value AS ${column}, m_events, m_pageviews FROM (${values})`, visitRows(), ['pixel_id', 'session_id', 'vday'])}`;
+    // A visit has one value row per value: a filter that pins the property to one value leaves one row per visit.
+    const [only] = q.filter ?? [];
+    const pinned =
+      q.filter?.length === 1 &&
+      only?.filter((c) => c.property === single).length === 1 &&
+      only.some((c) => c.property === single && c.op === 'eq' && c.value !== null);
     if (property === single) {
       matched = `SELECT ${carried.join(', ')}, ${column} AS g, m_events, m_pageviews FROM (${rows})${where}`;
+    } else if (pinned) {
+      const groupValue = property ? `, ${COLUMN[property]} AS g` : '';
+      matched = `SELECT ${carried.join(', ')}${groupValue}, m_events, m_pageviews FROM (${rows})${where}`;
     } else {
       const groupValue = property ? `, ${d.any(COLUMN[property])} AS g` : '';
       matched =

@@ -1,5 +1,5 @@
-// DuckDB's day rollups (analytics/duckdb-stats-days.ts) beyond the shared contract: periods that
-// cross a 64-day block of the visitor masks, visitors on two pixels, a fold that changes a visit's
+// DuckDB's day rollups (analytics/duckdb-stats-days.ts) beyond the shared contract: periods longer
+// than one 64-day window of the visitor masks and periods inside one, visitors on two pixels, a fold that changes a visit's
 // first event (and so its visitor and source) on days the rollups hold, and a retention delete, each
 // answered in the zone (day rollups) and compared with the same question without it (visit rows).
 import { randomUUID } from 'node:crypto';
@@ -8,30 +8,64 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbAnalyticsStore } from '../../src/analytics/duckdb.js';
-import { blockMask } from '../../src/analytics/duckdb-stats-days.js';
+import { coverDays, windowMask } from '../../src/analytics/duckdb-stats-days.js';
 import { STATS_PROPERTIES, type StatsProperty, type StatsScope } from '../../src/analytics/stats.js';
 import type { EventRow } from '../../src/analytics/types.js';
 import { seededRandom } from '../../src/platform/random.js';
-import { DAY_MS, HOUR_MS, localDay, offsetPieces, startOfLocalDay } from '../../src/platform/time-zone.js';
+import { DAY_MS, HOUR_MS, offsetPieces, startOfLocalDay } from '../../src/platform/time-zone.js';
 import { eventRow } from '../support/events.js';
 
-describe('blockMask', () => {
-  it('sets the bits of the days inside the block, none outside', () => {
-    expect(blockMask(1, 64, 64)).toBe(1n);
-    expect(blockMask(1, 60, 66)).toBe(0b111n);
-    expect(blockMask(0, 60, 66)).toBe(0b1111n << 60n);
-    expect(blockMask(0, 0, 63)).toBe((1n << 64n) - 1n);
-    expect(blockMask(2, 0, 127)).toBe(0n);
-    expect(blockMask(1, 100, 90)).toBe(0n);
+describe('windowMask', () => {
+  it('sets the bits of the days inside the window (64 days from 32·w), none outside', () => {
+    expect(windowMask(2, 64, 64)).toBe(1n);
+    expect(windowMask(1, 64, 64)).toBe(1n << 32n);
+    expect(windowMask(2, 60, 66)).toBe(0b111n);
+    expect(windowMask(0, 60, 66)).toBe(0b1111n << 60n);
+    expect(windowMask(0, 0, 63)).toBe((1n << 64n) - 1n);
+    expect(windowMask(4, 0, 127)).toBe(0n);
+    expect(windowMask(2, 100, 90)).toBe(0n);
+  });
+});
+
+describe('coverDays', () => {
+  const bits = (cover: Map<number, bigint>) => [...cover].map(([w, m]) => [w, m.toString(2)]);
+  it('covers any 33 days in a row with one window', () => {
+    for (let a = 0; a < 64; a++) expect(coverDays([[a, a + 32]]).size, `days ${a}..${a + 32}`).toBe(1);
+    expect(bits(coverDays([[31, 63]]))).toEqual([[0, '1'.repeat(33) + '0'.repeat(31)]]);
+    expect(bits(coverDays([[32, 64]]))).toEqual([[1, '1'.repeat(33)]]);
+  });
+  it('puts each day of longer periods and of several intervals in exactly one window', () => {
+    for (const days of [
+      [[10, 200]],
+      [
+        [5, 9],
+        [40, 80],
+      ],
+      [
+        [100, 100],
+        [0, 3],
+      ],
+    ] as [number, number][][]) {
+      const cover = coverDays(days);
+      const seen = new Map<number, number>();
+      for (const [w, m] of cover) {
+        for (let bit = 0; bit < 64; bit++) if ((m >> BigInt(bit)) & 1n) seen.set(w * 32 + bit, (seen.get(w * 32 + bit) ?? 0) + 1);
+      }
+      const want = days.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i)).sort((x, y) => x - y);
+      expect([...seen.keys()].sort((x, y) => x - y)).toEqual(want);
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    }
+    expect(coverDays([[10, 200]]).size).toBe(4);
   });
 });
 
 const ZONE = 'America/New_York';
 /** The properties asked in most cases (every one once): event-level, visit-level, derived. */
 const SOME: readonly StatsProperty[] = ['page', 'event_type', 'entry_page', 'source', 'country', 'network'];
-// 2026-03-25 is local day 20537; its block (64 days) ends on day 20543 (2026-03-31).
+// Local day 20530 is 2026-03-18; the masks' windows start every 32 days (20512, 20544, 20576): 70
+// days need two windows.
 const FIRST_DAY = 20_530;
-const DAYS = 20;
+const DAYS = 70;
 
 describe('DuckDB day rollups', () => {
   let store: DuckDbAnalyticsStore;
@@ -100,6 +134,25 @@ describe('DuckDB day rollups', () => {
       const b = { property, limit: 1000, offset: 0 };
       expect(await store.statsBreakdown(z, b), `${when} ${property}`).toEqual(await store.statsBreakdown(q, b));
     }
+    // A clicked row: totals and series of the visits with one value, from that value's rollup rows.
+    for (const [property, value] of [
+      ['page', '/a'],
+      ['event_type', 'click'],
+      ['source', 'Google'],
+      ['country', 'DE'],
+    ] as const) {
+      const clicked = { filter: [[{ property, op: 'eq' as const, value }]] };
+      const label = `${when} ${property} = ${value}`;
+      const totals = await store.statsTotals({ ...q, ...clicked, identified: true });
+      expect(totals.visits, label).toBeGreaterThan(0);
+      expect(await store.statsTotals({ ...z, ...clicked, identified: true }), label).toEqual(totals);
+      for (const unit of ['day', 'week'] as const) {
+        const spec = { unit, offsets: offsetPieces(q.startMs, q.endMs, ZONE) };
+        expect(await store.statsTimeseries({ ...z, ...clicked }, spec), `${label} per ${unit}`).toEqual(
+          await store.statsTimeseries({ ...q, ...clicked }, spec),
+        );
+      }
+    }
     const filter = [[{ property: 'network_type' as const, op: 'eq' as const, value: 'business' }]];
     const b = { property: 'network' as const, limit: 10, offset: 0 };
     expect(await store.statsBreakdown({ ...z, filter }, b), `${when} business networks`).toEqual(
@@ -107,15 +160,18 @@ describe('DuckDB day rollups', () => {
     );
   }
 
-  it('answers across a block boundary, for one pixel and two, as the visit rows do', async () => {
+  it('answers over two windows and inside one, for one pixel and two, as the visit rows do', async () => {
     await store.statsTotals({ ...scope(FIRST_DAY, FIRST_DAY, pixels), zone: ZONE });
     await store.settleStats();
     for (const pixelIds of [pixels, [pixels[0] as string]]) {
-      await same(scope(FIRST_DAY, FIRST_DAY + DAYS - 1, pixelIds), 'across the block', pixelIds.length > 1 ? STATS_PROPERTIES : SOME);
-      await same(scope(FIRST_DAY + 2, FIRST_DAY + 9, pixelIds), 'inside one block');
-      await same(scope(FIRST_DAY + 14, FIRST_DAY + 14, pixelIds), 'one day after the boundary');
+      await same(scope(FIRST_DAY, FIRST_DAY + DAYS - 1, pixelIds), 'two windows', pixelIds.length > 1 ? STATS_PROPERTIES : SOME);
+      await same(scope(FIRST_DAY + 2, FIRST_DAY + 9, pixelIds), 'a week in one window');
+      await same(scope(FIRST_DAY + 10, FIRST_DAY + 39, pixelIds), '30 days across a window start, in one window');
+      await same(scope(FIRST_DAY + 14, FIRST_DAY + 14, pixelIds), 'one day after a window start');
     }
-    expect(localDay(startOfLocalDay(FIRST_DAY + 14, ZONE), ZONE) % 64).toBeLessThan(14);
+    expect(coverDays([[FIRST_DAY, FIRST_DAY + DAYS - 1]]).size).toBe(2);
+    expect(coverDays([[FIRST_DAY + 10, FIRST_DAY + 39]]).size).toBe(1);
+    expect((FIRST_DAY + 14) % 32).toBe(0);
   }, 180_000);
 
   it('stays exact when new events change stored visits, before and after the fold, and after a retention delete', async () => {
@@ -137,6 +193,7 @@ describe('DuckDB day rollups', () => {
     await same(scope(FIRST_DAY, FIRST_DAY + DAYS - 1, pixels), 'not folded');
     await store.foldStats();
     await same(scope(FIRST_DAY, FIRST_DAY + DAYS - 1, pixels), 'folded');
+    await same(scope(FIRST_DAY + 10, FIRST_DAY + 39, [pixels[0] as string]), 'folded, one window');
     await store.deleteEventsBefore(org, [pixels[0] as string], startOfLocalDay(FIRST_DAY + 5, ZONE) + 3 * HOUR_MS);
     await same(scope(FIRST_DAY, FIRST_DAY + DAYS - 1, pixels), 'after a retention delete');
     await same(scope(FIRST_DAY, FIRST_DAY + DAYS - 1, [pixels[0] as string]), 'after a retention delete, one pixel');
