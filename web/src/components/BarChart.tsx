@@ -8,7 +8,6 @@ import { TableHead } from './ui';
 
 export type { Bucket };
 
-const SIZE = { hour: 3_600_000, day: 86_400_000 } as const;
 const W = 800;
 const H = 180;
 const PAD_LEFT = 40;
@@ -18,16 +17,6 @@ const MIN_BARS = 3;
 
 const hourLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric' });
 const dayLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
-
-/** Every bucket from start to end, zero where the API returned none (it only returns non-empty ones). */
-export function fillBuckets(buckets: Bucket[], interval: 'hour' | 'day', startMs: number, endMs: number): Bucket[] {
-  const size = SIZE[interval];
-  const counts = new Map(buckets.map((b) => [b.start_ms, b.count]));
-  const out: Bucket[] = [];
-  const first = Math.floor(startMs / size) * size;
-  for (let t = first; t <= endMs && out.length < 2000; t += size) out.push({ start_ms: t, count: counts.get(t) ?? 0 });
-  return out;
-}
 
 export function BarChart({ buckets, interval, total }: { buckets: Bucket[]; interval: 'hour' | 'day'; total: number }) {
   const id = useId();

@@ -3,10 +3,11 @@
 // current filter as a CSV or NDJSON download. Filters live in the URL, so a filtered view can be
 // bookmarked or shared, and the pixel page links straight to its events.
 import { useEffect, useMemo, useState } from 'react';
-import { BarChart, fillBuckets } from '../components/BarChart';
+import { BarChart } from '../components/BarChart';
 import { Dialog } from '../components/Dialog';
 import { Badge, EmptyState, ErrorMessage, Field, Loading, PageHeader } from '../components/ui';
 import { api, errorText } from '../lib/api';
+import { fillBuckets } from '../lib/buckets';
 import { buildFilter, type ResolvedFilter } from '../lib/filter';
 import { eventTypeName, formatDateSeconds, isMillisField, shortVisitor } from '../lib/format';
 import { useResource } from '../lib/hooks';
@@ -301,7 +302,7 @@ export function EventsPage({ org }: { org: OrganizationRef }) {
       ) : counts && typeof span !== 'string' ? (
         <>
           <BarChart
-            buckets={fillBuckets(counts.buckets ?? [], interval, span.startMs, span.endMs)}
+            buckets={fillBuckets(counts.buckets ?? [], interval, span.startMs, span.endMs, now)}
             interval={interval}
             total={counts.count}
           />
