@@ -402,7 +402,9 @@ async function main(): Promise<void> {
   if (process.env.BENCH_CHDB === '1') {
     // A variable specifier: the package is optional and has no types in this project.
     const specifier = 'chdb/connection';
-    const chdb = (await import(specifier)) as { createChdbConnection(opts: { path: string }): ClickHouseConnection };
+    const chdb = (await import(specifier).catch(() => {
+      throw new Error('BENCH_CHDB=1 needs chdb, which is not a dependency: npm install --no-save chdb');
+    })) as { createChdbConnection(opts: { path: string }): ClickHouseConnection };
     const keptDir = process.env.BENCH_CHDB_DIR;
     const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'delivr-stats-chdb-'));
     engines.push({
