@@ -24,17 +24,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClickHouseAnalyticsStore, type ClickHouseStoreOptions } from '../src/analytics/clickhouse.js';
+import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse.js';
 import { ThreadedDuckDbStore } from '../src/analytics/duckdb-threaded.js';
 import { QueryGate } from '../src/analytics/query-gate.js';
 import type { BreakdownQuery, BucketSpec, StatsScope } from '../src/analytics/stats.js';
 import type { AnalyticsStore, EventRow, QueryOptions } from '../src/analytics/types.js';
 
-type ClickHouseConnection = NonNullable<ClickHouseStoreOptions['connection']>;
-
 import { defaultDuckDbThreads } from '../src/platform/config.js';
 import { seededRandom } from '../src/platform/random.js';
 import { DAY_MS, localDay, offsetPieces, startOfLocalDay } from '../src/platform/time-zone.js';
+import { loadChdb } from '../test/support/chdb.js';
 import { eventRow } from '../test/support/events.js';
 
 const EVENTS = intEnv('BENCH_EVENTS', 10_000_000);
@@ -400,11 +399,8 @@ async function main(): Promise<void> {
     log('(CLICKHOUSE_URL is not set: DuckDB only)');
   }
   if (process.env.BENCH_CHDB === '1') {
-    // A variable specifier: the package is optional and has no types in this project.
-    const specifier = 'chdb/connection';
-    const chdb = (await import(specifier).catch(() => {
-      throw new Error('BENCH_CHDB=1 needs chdb, which is not a dependency: npm install --no-save chdb');
-    })) as { createChdbConnection(opts: { path: string }): ClickHouseConnection };
+    const chdb = await loadChdb();
+    if (!chdb) throw new Error('BENCH_CHDB=1 needs chdb, which is not a dependency: npm install --no-save chdb');
     const keptDir = process.env.BENCH_CHDB_DIR;
     const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'delivr-stats-chdb-'));
     engines.push({

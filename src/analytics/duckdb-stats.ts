@@ -828,13 +828,11 @@ export class DuckDbStats {
     else if (grouping.kind === 'property') g = COLUMN[grouping.property];
     const only = shape.visitsWhere;
     if (only && PROPERTY_LEVEL[only.property] === 'event') {
-      // Visits with a page (or event type): that value's page views and events in them, as its rollup rows count them.
-      const values =
-        'SELECT pixel_id, session_id, vday, m_pageviews, m_events ' +
-        `FROM (${sources.values(only.property as EventProperty)}) WHERE e_value = ${d.text(only.value ?? '')}`;
+      // Visits with a page (or event type): their value rows, which carry the visit's columns, with that
+      // value's page views and events, as its rollup rows count them.
       return (
-        `SELECT ${g} AS g, ${sums}, ${identified} AS i, x.m_pageviews AS pv, x.m_events AS ev ` +
-        `FROM (${sources.visits()}) v JOIN (${values}) x USING (pixel_id, session_id, vday)`
+        `SELECT ${g} AS g, ${sums}, ${identified} AS i, m_pageviews AS pv, m_events AS ev ` +
+        `FROM (${sources.values(only.property as EventProperty)}) WHERE e_value = ${d.text(only.value ?? '')}`
       );
     }
     if (only) where = ` WHERE ${COLUMN[only.property]} = ${d.text(only.value ?? '')}`;

@@ -364,11 +364,8 @@ export function totalsSql(d: StatsDialect, q: StatsScope, plan: TotalsPlan): str
     } else
       rows = `SELECT * FROM ${d.innerJoin(`SELECT pixel_id, session_id, vday, e_value AS ${column}, m_events, m_pageviews FROM (${values})`, visitRows(), ['pixel_id', 'session_id', 'vday'])}`;
     // A visit has one value row per value: a filter that pins the property to one value leaves one row per visit.
-    const [only] = q.filter ?? [];
-    const pinned =
-      q.filter?.length === 1 &&
-      only?.filter((c) => c.property === single).length === 1 &&
-      only.some((c) => c.property === single && c.op === 'eq' && c.value !== null);
+    const onSingle = q.filter?.length === 1 ? (q.filter[0] ?? []).filter((c) => c.property === single) : [];
+    const pinned = onSingle.length === 1 && onSingle[0]?.op === 'eq' && onSingle[0].value !== null;
     if (property === single) {
       matched = `SELECT ${carried.join(', ')}, ${column} AS g, m_events, m_pageviews FROM (${rows})${where}`;
     } else if (pinned) {

@@ -6,26 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ClickHouseClientConfigOptions, createClient } from '@clickhouse/client';
+import { createClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickHouseAnalyticsStore } from '../../src/analytics/clickhouse.js';
+import { loadChdb } from '../support/chdb.js';
 import { runAnalyticsContract } from './contract.js';
 import { runStatsContract } from './stats-contract.js';
-
-type Connection = NonNullable<ClickHouseClientConfigOptions['connection']>;
-interface ChdbConnectionModule {
-  createChdbConnection(opts: { path: string }): Connection;
-}
-
-async function loadChdb(): Promise<ChdbConnectionModule | null> {
-  // A variable specifier: the package is optional and has no types in this project.
-  const specifier = 'chdb/connection';
-  try {
-    return (await import(specifier)) as ChdbConnectionModule;
-  } catch {
-    return null;
-  }
-}
 
 const chdb = await loadChdb();
 const required = process.env.CHDB_REQUIRED === '1';

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbAnalyticsStore } from '../../src/analytics/duckdb.js';
-import { coverDays, windowMask } from '../../src/analytics/duckdb-stats-days.js';
+import { coverDays, dayShape, windowMask } from '../../src/analytics/duckdb-stats-days.js';
 import { STATS_PROPERTIES, type StatsProperty, type StatsScope } from '../../src/analytics/stats.js';
+import type { Grouping } from '../../src/analytics/stats-sql.js';
 import type { EventRow } from '../../src/analytics/types.js';
 import { seededRandom } from '../../src/platform/random.js';
 import { DAY_MS, HOUR_MS, offsetPieces, startOfLocalDay } from '../../src/platform/time-zone.js';
@@ -24,6 +25,34 @@ describe('windowMask', () => {
     expect(windowMask(0, 0, 63)).toBe((1n << 64n) - 1n);
     expect(windowMask(4, 0, 127)).toBe(0n);
     expect(windowMask(2, 100, 90)).toBe(0n);
+  });
+});
+
+describe('dayShape', () => {
+  const q = { organizationId: 'o', pixelIds: ['p'], startMs: 0, endMs: 86_400_000, zone: 'UTC' };
+  const none = { kind: 'none' } as const;
+  it('answers a clicked row (one eq condition with a value) from that value, and nothing else that is filtered', () => {
+    const page = dayShape({ ...q, filter: [[{ property: 'page', op: 'eq', value: '/a' }]] }, none);
+    const source = dayShape({ ...q, filter: [[{ property: 'source', op: 'eq', value: 'Google' }]] }, none);
+    expect(page?.prop).toBeGreaterThan(0);
+    expect(source?.prop).toBeGreaterThan(0);
+    expect(source?.prop).not.toBe(page?.prop);
+    expect(page?.visitsWhere).toEqual({ property: 'page', op: 'eq', value: '/a' });
+    const refused: StatsScope['filter'][] = [
+      [[{ property: 'page', op: 'ne', value: '/a' }]],
+      [[{ property: 'page', op: 'eq', value: null }]],
+      [[{ property: 'company', op: 'eq', value: 'Acme' }]],
+      [[{ property: 'page', op: 'eq', value: '/a' }], [{ property: 'page', op: 'eq', value: '/b' }]],
+      [
+        [
+          { property: 'page', op: 'eq', value: '/a' },
+          { property: 'country', op: 'eq', value: 'DE' },
+        ],
+      ],
+    ];
+    for (const filter of refused) expect(dayShape({ ...q, ...(filter ? { filter } : {}) }, none), JSON.stringify(filter)).toBeNull();
+    const series: Grouping = { kind: 'bucket', spec: { unit: 'day', offsets: [] } };
+    expect(dayShape({ ...q, filter: [[{ property: 'page', op: 'eq', value: '/a' }]] }, series)?.group).toBe('bucket');
   });
 });
 
