@@ -28,20 +28,26 @@ describe('Slices', () => {
   it('lets a timer run between slices of a long queue', async () => {
     const slices = new Slices(2);
     const ran: string[] = [];
-    const timer = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        ran.push('timer');
-        resolve();
-      }, 0),
-    );
-    // 40 tasks of 1 ms: in one turn the timer would wait 40 ms; in 2 ms slices it runs after a few.
+    let timer: Promise<void> = Promise.resolve();
+    // 40 tasks of 1 ms: in one turn the timer would wait for all 40; in 2 ms slices it runs after
+    // a few. The timer is set by the first task, so it cannot fire before the queue starts (set
+    // before it, a loaded machine could let it expire before the first slice).
     const work = Array.from({ length: 40 }, (_, i) =>
       slices.run(() => {
+        if (i === 0) {
+          timer = new Promise<void>((resolve) =>
+            setTimeout(() => {
+              ran.push('timer');
+              resolve();
+            }, 0),
+          );
+        }
         busy(1);
         ran.push(`task ${i}`);
       }),
     );
-    await Promise.all([timer, ...work]);
+    await Promise.all(work);
+    await timer;
     expect(ran).toHaveLength(41);
     const at = ran.indexOf('timer');
     expect(at).toBeGreaterThan(0);
