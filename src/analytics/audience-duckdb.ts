@@ -64,17 +64,27 @@ function stageTable(stage: string): string {
   return `${SCRATCH}.${stage}`;
 }
 
-/**
- * The organization's page views in `range` resolved to people (hem, day, url): the visitor's current
- * link, or the event's own HEM without a visitor id. Both staging forms read them.
- */
-function resolvedViewsSql(p: Params, org: string, range: { fromMs: number; toMs: number }): string {
-  const hem = 'CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 ELSE l.hem_sha256 END';
+/** The organization's page views in `range` a score reads (the filter both staging forms share). */
+function pageViewsWhere(p: Params, org: string, range: { fromMs: number; toMs: number }): string {
   return (
-    `SELECT ${hem} AS hem, e.ts_millis // ${DAY_MS} AS day, e.url ` +
-    `FROM events e LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = e.visitor_id ` +
-    `WHERE e.organization_id = ${org} AND e.event_type = 'page_view' AND NOT e.is_bot AND e.url IS NOT NULL ` +
-    `AND e.ts_millis BETWEEN ${p.add(BigInt(range.fromMs), BIGINT)} AND ${p.add(BigInt(range.toMs), BIGINT)} AND (${hem}) IS NOT NULL`
+    `e.organization_id = ${org} AND e.event_type = 'page_view' AND NOT e.is_bot AND e.url IS NOT NULL ` +
+    `AND e.ts_millis BETWEEN ${p.add(BigInt(range.fromMs), BIGINT)} AND ${p.add(BigInt(range.toMs), BIGINT)}`
+  );
+}
+
+/** A page view's person: the visitor's current link, or the event's own HEM without a visitor id. */
+const personSql = (own: string, visitor: string): string => `CASE WHEN ${visitor} IS NULL THEN ${own} ELSE l.hem_sha256 END`;
+
+/** The visitor links of the organization, as `l`, joined on `visitor` (a column holding a visitor id or null). */
+const linksJoin = (org: string, visitor: string): string =>
+  `LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = ${visitor}`;
+
+/** The organization's page views in `range` resolved to people (hem, day, url), for the per-pair form. */
+function resolvedViewsSql(p: Params, org: string, range: { fromMs: number; toMs: number }): string {
+  const hem = personSql('e.hem_sha256', 'e.visitor_id');
+  return (
+    `SELECT ${hem} AS hem, e.ts_millis // ${DAY_MS} AS day, e.url FROM events e ${linksJoin(org, 'e.visitor_id')} ` +
+    `WHERE ${pageViewsWhere(p, org, range)} AND (${hem}) IS NOT NULL`
   );
 }
 
@@ -306,8 +316,8 @@ export class DuckDbAudiences implements AudienceResultsStore {
 
   /**
    * Scores staged one row per person, a column per topic (a few topics: WIDE_TOPICS). One grouping
-   * by person over the resolved page views gives each person's first day and every topic's sums at
-   * once (the pages pivoted first, a column of relevance per topic), where the per-pair form groups
+   * by person over the page views (per visitor first, below) gives each person's first day and every
+   * topic's sums at once (the pages pivoted first, a column of relevance per topic), where the per-pair form groups
    * twice (by person, and by person and topic) and joins the two; and writeWide then needs no
    * grouping at all. Same terms, same formula: only the order of the floating-point sums differs,
    * which the rounding margin covers (score-sql.ts).
@@ -348,11 +358,23 @@ export class DuckDbAudiences implements AudienceResultsStore {
           `CAST(count(*) FILTER (WHERE topic_id = ${id}) AS DOUBLE) AS n${i}, CAST(sum(relevance) FILTER (WHERE topic_id = ${id}) AS DOUBLE) AS rel${i}`,
       )
       .join(', ');
+    // The sums are taken per visitor first (or per HEM of a page view without a visitor id), then
+    // per person over the visitor links: the join with the links and the grouping by a 64-character
+    // HEM then see a row per visitor instead of a row per page view (at 10M page views of 2.6M
+    // visitors, 1.6 times less work than resolving every page view first). Every sum is additive,
+    // and the first day a minimum, so per visitor then per person is the same arithmetic in
+    // another order (which the rounding margin covers, as above).
+    const each = (f: (i: number) => string): string => topicIds.map((_, i) => f(i)).join(', ');
     const sql =
       `CREATE TABLE ${table} AS WITH pg AS (SELECT url, ${pivot} FROM intent_page_topics WHERE organization_id = ${org} ` +
       `AND topic_id IN (${ids.join(', ')}) GROUP BY url), ` +
-      `r AS (${resolvedViewsSql(p, org, range)}), ` +
-      `g AS (SELECT r.hem, min(r.day) AS first_day, ${sums.join(', ')} FROM r LEFT JOIN pg ON pg.url = r.url GROUP BY r.hem), ` +
+      `r AS (SELECT e.visitor_id, CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 END AS own, e.ts_millis // ${DAY_MS} AS day, e.url ` +
+      `FROM events e WHERE ${pageViewsWhere(p, org, range)} AND (e.visitor_id IS NOT NULL OR e.hem_sha256 IS NOT NULL)), ` +
+      `pv AS (SELECT r.visitor_id, r.own, min(r.day) AS first_day, ${sums.join(', ')} FROM r LEFT JOIN pg ON pg.url = r.url ` +
+      'GROUP BY r.visitor_id, r.own), ' +
+      `g AS (SELECT ${personSql('x.own', 'x.visitor_id')} AS hem, min(x.first_day) AS first_day, ` +
+      `${each((i) => `sum(x.v${i}) AS v${i}, sum(x.b${i}) AS b${i}, sum(x.o${i}) AS o${i}`)} ` +
+      `FROM pv x ${linksJoin(org, 'x.visitor_id')} WHERE (${personSql('x.own', 'x.visitor_id')}) IS NOT NULL GROUP BY 1), ` +
       `s AS (SELECT hem, ${topicIds.map((_, i) => `v${i}, CASE WHEN v${i} > 0 THEN ${raws[i]} END AS raw${i}`).join(', ')} FROM g ` +
       `WHERE ${topicIds.map((_, i) => `v${i} > 0`).join(' OR ')}) ` +
       `SELECT hem, ${topicIds
