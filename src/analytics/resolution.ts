@@ -23,11 +23,58 @@ export const ALL_QUERY_FIELDS: readonly FieldName[] = QUERY_FIELDS.map((f) => f.
 export const STORED_FIELDS: readonly FieldName[] = EVENT_FIELDS.map((f) => f.name as FieldName);
 const STORED = new Set<string>(STORED_FIELDS);
 export const IDENTITY_COLUMNS: readonly FieldName[] = IDENTITY_EVENT_FIELDS.map((f) => f.name as FieldName);
+const IDENTITY_FIELD_NAMES: ReadonlySet<string> = new Set(IDENTITY_COLUMNS);
 
 /** Whether the filter or distinct needs resolved values inside the engine (the join plan). */
 export function needsJoin(q: EventQuery): boolean {
   if (q.raw) return false;
   return Boolean(q.filter?.some((g) => g.some((c) => RESOLVED_FIELDS.has(c.field))) || q.distinct?.some((f) => RESOLVED_FIELDS.has(f)));
+}
+
+/**
+ * Whether the join plan needs the profiles in SQL: the filter or distinct (or `field`, a grouping)
+ * names a profile's field. A filter on `resolved` or `hem_sha256` alone needs only the links; the
+ * page's profiles are then found for its own rows (profilesOfPage), not joined for every event.
+ */
+export function needsProfiles(q: EventQuery, field?: string): boolean {
+  if (q.raw) return false;
+  const profileField = (f: string) => IDENTITY_FIELD_NAMES.has(f);
+  return Boolean(
+    (field !== undefined && profileField(field)) ||
+      q.filter?.some((g) => g.some((c) => profileField(c.field))) ||
+      q.distinct?.some(profileField),
+  );
+}
+
+/** For a join plan without profiles: the columns to read for `fields` (the resolved HEM, not the profile's fields). */
+export function linkPlanRead(fields: readonly FieldName[]): FieldName[] {
+  const read = fields.filter((f) => !IDENTITY_FIELD_NAMES.has(f));
+  if (read.length < fields.length && !read.includes('hem_sha256')) read.push('hem_sha256');
+  return read;
+}
+
+/**
+ * A page read through the join plan without profiles (linkPlanRead: its rows carry their resolved
+ * HEM), with exactly `fields` per row: its people's profiles looked up for its own rows.
+ */
+export async function profilesOfPage(
+  store: IdentityStore,
+  organizationId: string,
+  rows: readonly EventRecord[],
+  fields: readonly FieldName[],
+): Promise<EventRecord[]> {
+  if (!fields.some((f) => IDENTITY_FIELD_NAMES.has(f))) return [...rows];
+  const hems = [...new Set(rows.map((r) => r.hem_sha256).filter((h): h is string => typeof h === 'string'))];
+  const profiles =
+    hems.length > 0 ? new Map((await store.getProfiles(organizationId, hems)).map((p) => [p.hem_sha256, p])) : new Map<string, Profile>();
+  return rows.map((r) => {
+    const profile = typeof r.hem_sha256 === 'string' ? profiles.get(r.hem_sha256) : undefined;
+    const out: EventRecord = {};
+    for (const f of fields) {
+      out[f] = IDENTITY_FIELD_NAMES.has(f) ? ((profile?.[f] as string | number | null | undefined) ?? null) : (r[f] ?? null);
+    }
+    return out;
+  });
 }
 
 export interface PagePlan {

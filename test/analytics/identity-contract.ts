@@ -266,6 +266,56 @@ export function identityContract(s: AnalyticsStore): void {
         [6, true, 'ann', 'Ann', 'Acme'],
         [7, true, 'odd', 'Odd', null],
       ]);
+      // Only the resolved ones (the join plan with the links alone, the page's profiles found for its
+      // own rows): the same people and profiles, the twin's and the odd HEM's included.
+      const resolvedOnly = await s.queryEvents({
+        organizationId: t.org,
+        pixelIds: [t.pixel],
+        startMs: T0,
+        endMs: T0 + 86_400_000,
+        limit: 100,
+        filter: must('resolved:eq:true'),
+        select: ['event_id', 'resolved', 'hem_sha256', 'first_name', 'company_name'],
+      });
+      expect(
+        resolvedOnly.map((r) => [
+          Number(String(r.event_id).split('-').pop()),
+          r.resolved,
+          name(r.hem_sha256),
+          r.first_name,
+          r.company_name,
+        ]),
+      ).toEqual([
+        [0, true, 'ann', 'Ann', 'Acme'],
+        [2, true, 'nobody', null, null],
+        [3, true, 'twin', 'Twin', null],
+        [4, true, 'bob', null, null],
+        [6, true, 'ann', 'Ann', 'Acme'],
+        [7, true, 'odd', 'Odd', null],
+      ]);
+      // Without the HEM among the fields asked for, a profile's fields still come with the row.
+      expect(
+        (
+          await s.queryEvents({
+            organizationId: t.org,
+            pixelIds: [t.pixel],
+            startMs: T0,
+            endMs: T0 + 86_400_000,
+            limit: 2,
+            filter: must('resolved:eq:true'),
+            select: ['first_name', 'company_name'],
+          })
+        ).map((r) => Object.entries(r)),
+      ).toEqual([
+        [
+          ['first_name', 'Ann'],
+          ['company_name', 'Acme'],
+        ],
+        [
+          ['first_name', null],
+          ['company_name', null],
+        ],
+      ]);
       // The same rows a page at a time (offsets), and the default fields.
       const paged = [];
       for (let offset = 0; offset < 8; offset += 3)
