@@ -47,7 +47,17 @@ import {
 } from './clickhouse-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, fieldName, operandOf } from './filter.js';
 import { ClickHouseIntent, pagesDdl } from './intent-clickhouse.js';
-import { defaultFields, IDENTITY_COLUMNS, needsJoin, pagePlan, resolvePage, STORED_FIELDS } from './resolution.js';
+import {
+  defaultFields,
+  IDENTITY_COLUMNS,
+  linkPlanRead,
+  needsJoin,
+  needsProfiles,
+  pagePlan,
+  profilesOfPage,
+  resolvePage,
+  STORED_FIELDS,
+} from './resolution.js';
 import {
   type BreakdownQuery,
   type BreakdownRow,
@@ -384,8 +394,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const where = whereClause(q);
     if (where === null || q.limit === 0) return [];
     const join = needsJoin(q);
-    const plan = join ? { read: [...fields], resolve: false } : pagePlan(fields, q.raw);
-    const source = join ? this.resolvedSource(q) : this.table;
+    const withProfiles = join && needsProfiles(q);
+    const plan = join ? { read: withProfiles ? [...fields] : linkPlanRead(fields), resolve: false } : pagePlan(fields, q.raw);
+    const source = join ? this.resolvedSource(q, withProfiles) : this.table;
 
     let keyset = '';
     if (q.after) {
@@ -415,6 +426,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       for (const name of plan.read) record[name] = fromJson(name, row[name] ?? null);
       return record;
     });
+    if (join && !withProfiles) return profilesOfPage(this, q.organizationId, records, fields);
     return resolvePage(this, q.organizationId, records, fields, plan);
   }
 
@@ -424,7 +436,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     if (where === null) return 0;
     const join = needsJoin(q);
     const rows = await this.select(
-      `SELECT ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q) : this.table} WHERE ${where}`,
+      `SELECT ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q, needsProfiles(q)) : this.table} WHERE ${where}`,
       join,
       opts,
     );
@@ -440,7 +452,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const start = `(\`ts_millis\` - ((\`ts_millis\` % ${size}) + ${size}) % ${size})`;
     const join = needsJoin(q);
     const rows = await this.select(
-      `SELECT ${start} AS b, ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q) : this.table} WHERE ${where} GROUP BY b ORDER BY b`,
+      `SELECT ${start} AS b, ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q, needsProfiles(q)) : this.table} WHERE ${where} GROUP BY b ORDER BY b`,
       join,
       opts,
     );
@@ -455,7 +467,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     // Grouping by a resolved field needs its resolved value, even when the filter names none.
     const join = needsJoin(q) || (!q.raw && RESOLVED_FIELDS.has(key));
     const rows = await this.select(
-      `SELECT ${ident(key)} AS v, ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q) : this.table} WHERE ${where} ` +
+      `SELECT ${ident(key)} AS v, ${countExpression(q)} AS c FROM ${join ? this.resolvedSource(q, needsProfiles(q, key)) : this.table} WHERE ${where} ` +
         'GROUP BY v ORDER BY c DESC, v',
       join,
       opts,
@@ -468,18 +480,23 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
    * current link, or the event's own HEM when it has no visitor id, and that person's profile. 18.16
    * joins once per SELECT, hence the nesting; the scope narrows the events before any join.
    */
-  private resolvedSource(q: EventQuery): string {
+  private resolvedSource(q: EventQuery, withProfiles: boolean): string {
     const scope = whereClause({ ...q, filter: [] });
     if (scope === null) throw new Error('resolvedSource needs a scope');
     const org = sqlString(q.organizationId);
     const rest = UNRESOLVED_FIELDS.map(ident).join(', ');
-    const identity = IDENTITY_COLUMNS.map(ident).join(', ');
-    return (
-      `(SELECT ${rest}, \`r_hem\` AS \`hem_sha256\`, toUInt8(isNotNull(\`r_hem\`)) AS \`resolved\`, ${identity} FROM ` +
+    const linked =
       `(SELECT ${rest}, if(isNull(\`visitor_id\`), \`own_hem\`, \`link_hem\`) AS \`r_hem\` FROM ` +
       `(SELECT ${rest}, \`hem_sha256\` AS \`own_hem\` FROM ${this.table} WHERE ${scope}) AS \`ev\` ` +
       `ANY LEFT JOIN (SELECT toNullable(\`visitor_id\`) AS \`visitor_id\`, \`hem_sha256\` AS \`link_hem\` FROM ${this.links} FINAL ` +
-      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) AS \`ln\` USING \`visitor_id\`) AS \`lev\` ` +
+      `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) AS \`ln\` USING \`visitor_id\`) AS \`lev\``;
+    const resolved = `${rest}, \`r_hem\` AS \`hem_sha256\`, toUInt8(isNotNull(\`r_hem\`)) AS \`resolved\``;
+    // Without profiles when the question names none of their fields (the page's are looked up for
+    // its own rows): the join would read every profile of the organization into memory.
+    if (!withProfiles) return `(SELECT ${resolved} FROM ${linked})`;
+    const identity = IDENTITY_COLUMNS.map(ident).join(', ');
+    return (
+      `(SELECT ${resolved}, ${identity} FROM ${linked} ` +
       `ANY LEFT JOIN (SELECT toNullable(\`hem_sha256\`) AS \`r_hem\`, ${identity} FROM ${this.profiles} FINAL ` +
       `WHERE \`organization_id\` = ${org} AND \`deleted\` = 0) AS \`pr\` USING \`r_hem\`)`
     );
