@@ -3,8 +3,8 @@
 // the same route without auth (same schema, handler and serialisation, registered by this bench) and
 // /healthz on the same server, in the same run, alternating rounds so drift hits all alike. Prints
 // issue 13's target: authenticated ≥ 0.7 × the same route without auth.
-// Run: npx tsx bench/auth.ts   (about 40 s). The load generator runs in a worker thread, so it does
-// not share the server's event loop.
+// Run: npx tsx bench/auth.ts   (about 50 s; BENCH_ROUNDS=5 BENCH_SECONDS=5 to change). The load
+// generator runs in a worker thread, so it does not share the server's event loop.
 import { createRequire } from 'node:module';
 import { FieldsOut, SchemaQuery } from '../src/events/schemas.js';
 import { makeTestApp } from '../test/support/app.js';
@@ -28,8 +28,8 @@ interface CannonOptions {
 
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: CannonOptions) => Promise<CannonResult>;
 
-const ROUNDS = 3;
-const SECONDS = 5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 2;
 const CONNECTIONS = 10;
 
