@@ -357,26 +357,41 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
         ? `m.vn IN (SELECT n.n FROM visitor_links l JOIN stats_visitors n ON n.visitor_id = l.visitor_id WHERE l.organization_id = ${d.text(q.organizationId)})`
         : 'false';
     const [one] = pieces;
-    const mg = shape.group === 'bucket' ? (pieces.length === 1 && one ? d.int(one.g) : 'p.g') : groupOf(d, shape, grouping, 'm');
-    const select = `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m `;
-    // The windows as a filter of the scan (its zone maps skip the other windows' row groups); one
-    // piece (any 33 days in a row) needs no join with the pieces, a third of such a read's time.
-    const masks =
-      pieces.length === 1 && one
-        ? [`${select}WHERE ${scope('m')} AND m.block = ${d.int(one.w)} AND (m.mask & ${ubigint(one.mask)}) <> 0`]
-        : pieces.length > 0
-          ? [
-              `${select}JOIN (VALUES ${pieces.map((x) => `(${x.g}, ${x.w}, ${ubigint(x.mask)})`).join(', ')}) p(g, block, mask) ON p.block = m.block ` +
-                `WHERE ${scope('m')} AND m.block IN (${windows.map((w) => d.int(w)).join(', ')}) AND (m.mask & p.mask) <> 0`,
-            ]
-          : [];
-    const rows = [...masks, ...(visits ? [`SELECT g, vn, i FROM (${visits}) WHERE vn IS NOT NULL`] : [])];
-    // One pixel, one window, no visits read: each visitor has one row per value.
-    const unique = onePixel && !visits && pieces.length === 1 && grouping.kind !== 'bucket';
-    const all = rows.length > 0 ? rows.join(' UNION ALL ') : 'SELECT NULL AS g, NULL AS vn, 0 AS i WHERE false';
-    counted = unique
-      ? `SELECT g, count(*) AS visitors, count(*) FILTER (WHERE i = 1) AS identified FROM (${all}) GROUP BY g`
-      : `SELECT g, count(DISTINCT vn) AS visitors, count(DISTINCT vn) FILTER (WHERE i = 1) AS identified FROM (${all}) GROUP BY g`;
+    const [only] = windows;
+    if (grouping.kind === 'bucket' && onePixel && !visits && windows.length === 1 && only !== undefined && pieces.length > 1) {
+      // A series of a clicked row in one window of one pixel: each visitor has one row, and a
+      // bucket's visitors are the rows whose mask meets its days. The rows are counted per mask
+      // first (far fewer masks than visitors), then each mask meets the buckets: a join of every
+      // row with the buckets made it one row per bucket (thirty for a day series).
+      const union = pieces.reduce((x, piece) => x | piece.mask, 0n);
+      const perMask =
+        `SELECT m.mask, count(*) AS n FROM stats_day_visitors m WHERE ${scope('m')} AND m.block = ${d.int(only)} ` +
+        `AND (m.mask & ${ubigint(union)}) <> 0 GROUP BY m.mask`;
+      counted =
+        `SELECT p.g, CAST(sum(c.n) AS BIGINT) AS visitors, 0 AS identified FROM (${perMask}) c ` +
+        `JOIN (VALUES ${pieces.map((x) => `(${d.int(x.g)}, ${ubigint(x.mask)})`).join(', ')}) p(g, mask) ON (c.mask & p.mask) <> 0 GROUP BY p.g`;
+    } else {
+      const mg = shape.group === 'bucket' ? (pieces.length === 1 && one ? d.int(one.g) : 'p.g') : groupOf(d, shape, grouping, 'm');
+      const select = `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m `;
+      // The windows as a filter of the scan (its zone maps skip the other windows' row groups); one
+      // piece (any 33 days in a row) needs no join with the pieces, a third of such a read's time.
+      const masks =
+        pieces.length === 1 && one
+          ? [`${select}WHERE ${scope('m')} AND m.block = ${d.int(one.w)} AND (m.mask & ${ubigint(one.mask)}) <> 0`]
+          : pieces.length > 0
+            ? [
+                `${select}JOIN (VALUES ${pieces.map((x) => `(${x.g}, ${x.w}, ${ubigint(x.mask)})`).join(', ')}) p(g, block, mask) ON p.block = m.block ` +
+                  `WHERE ${scope('m')} AND m.block IN (${windows.map((w) => d.int(w)).join(', ')}) AND (m.mask & p.mask) <> 0`,
+              ]
+            : [];
+      const rows = [...masks, ...(visits ? [`SELECT g, vn, i FROM (${visits}) WHERE vn IS NOT NULL`] : [])];
+      // One pixel, one window, no visits read: each visitor has one row per value.
+      const unique = onePixel && !visits && pieces.length === 1 && grouping.kind !== 'bucket';
+      const all = rows.length > 0 ? rows.join(' UNION ALL ') : 'SELECT NULL AS g, NULL AS vn, 0 AS i WHERE false';
+      counted = unique
+        ? `SELECT g, count(*) AS visitors, count(*) FILTER (WHERE i = 1) AS identified FROM (${all}) GROUP BY g`
+        : `SELECT g, count(DISTINCT vn) AS visitors, count(DISTINCT vn) FILTER (WHERE i = 1) AS identified FROM (${all}) GROUP BY g`;
+    }
   }
   const numbers =
     'coalesce(c.visitors, 0) AS visitors, s.visits, s.pageviews, s.events, s.bounces, s.duration, coalesce(c.identified, 0) AS identified';
