@@ -135,7 +135,7 @@ describe('DuckDB stats rollups', () => {
     expect(await inspect(path)).toEqual({ visits: 1, watermark: 2, maxSeq: 2 });
   });
 
-  it('sorts the value rows when the data reaches a new week; a clicked row reads the same before and after, past the watermark too', async () => {
+  it('sorts the visit and value rows when the data reaches a new week; a clicked row reads the same before and after, past the watermark too', async () => {
     const path = tempPath();
     const sorted = await openStore(path);
     // The same events never folded: every answer grouped from the raw events.
@@ -188,7 +188,7 @@ describe('DuckDB stats rollups', () => {
     // Sorted again for the new week: the week of the latest folded day.
     const instance = await DuckDBInstance.create(path);
     const conn = await instance.connect();
-    const week = (await conn.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'values_week'`)).getRows()[0]?.[0];
+    const week = (await conn.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'sorted_week'`)).getRows()[0]?.[0];
     const latest = (await conn.runAndReadAll('SELECT max(vday) FROM stats_visit_values')).getRows()[0]?.[0];
     conn.closeSync();
     instance.closeSync();
