@@ -14,7 +14,8 @@
 //
 // Retention deletes (and the fold) run under one maintenance lock; a delete that cuts into a day
 // the rollups count rebuilds that day in its own transaction. A version row rebuilds both tables
-// from the events when their definition changes.
+// from the events when their definition changes. Once a week of data the fold rewrites both tables
+// sorted by value within each week (sortRollups), so a clicked page or source reads its own rows.
 import { BIGINT, type DuckDBConnection, type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
 import { DAY_MS, localDay, offsetPieces, startOfLocalDay } from '../platform/time-zone.js';
 import { Params } from './duckdb-params.js';
@@ -469,9 +470,9 @@ export class DuckDbStats {
    * value, visits by source), the latest week's by day first, as folds append them. A filter on a
    * page (or event type, or source) then reads the row groups that hold its value, their zone maps
    * skipping the rest, instead of every row of the period; within the latest week, folds and reads
-   * of recent days still skip by day. A full rewrite (about 110 s at 10M events a month under load
-   * 4-5, on the maintenance connection: reads go on from their snapshots, folds wait and reads
-   * group the waiting events meanwhile) rather than per week, so no half-emptied row groups stay.
+   * of recent days still skip by day. A full rewrite (61-95 s at 10M events a month under load 5-7,
+   * on the maintenance connection: reads go on from their snapshots, folds wait and reads group the
+   * waiting events meanwhile) rather than per week, so no half-emptied row groups stay.
    * `newest`: the latest day just folded (null: looked up).
    */
   private async sortRollups(conn: DuckDBConnection, newest: number | null): Promise<void> {
