@@ -28,7 +28,7 @@ import { PROPERTY_LEVEL, STATS_PROPERTIES, type StatsCondition, type StatsProper
 import { bucketSql, COLUMN, type Grouping, type StatsDialect } from './stats-sql.js';
 
 /** Bump when what the day rollups hold changes: they are dropped and rebuilt per pixel when read. */
-export const DAYS_VERSION = '3';
+export const DAYS_VERSION = '4';
 
 /** `network` values by `network_type` (type, unit separator, network): the business-network panel. */
 const NETWORK_BY_TYPE = 'network@type';
@@ -171,7 +171,7 @@ export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): str
       `CREATE OR REPLACE TEMP TABLE days_contrib AS SELECT * FROM (${contributionsSql(d, r.offsets, STORED, where, visitor)}) WHERE ${inDays}`,
       `DELETE FROM stats_days m USING days_target t WHERE t.pk = m.pk AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
       `INSERT INTO stats_days SELECT ${DAY_KEY}, 0, count(*), sum(pv), sum(ev), sum(bounce), sum(dur) FROM days_contrib ` +
-        `GROUP BY ${DAY_KEY} ORDER BY prop, lday`,
+        `GROUP BY ${DAY_KEY} ORDER BY prop, value, lday`,
       bits('SELECT * FROM days_contrib'),
       'DROP TABLE days_contrib',
     );
@@ -202,10 +202,11 @@ export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): str
     `CREATE OR REPLACE TEMP TABLE days_old AS SELECT m.pk, m.vn, m.block, m.prop, m.value, m.mask & k.keep AS mask ` +
       `FROM stats_day_visitors m JOIN (VALUES ${keeps.join(', ')}) k(block, keep) ON k.block = m.block SEMI JOIN ${who} WHERE ${blocks}`,
     `DELETE FROM stats_day_visitors m USING ${who.replace(' ON ', ' WHERE ')} AND ${blocks}`,
-    // In property order: a read of one property skips the row groups of the others (a build writes
-    // most rows; a fold's few land at the end).
+    // In property order, then by value: a read of one property skips the row groups of the others,
+    // and a clicked row's (one value's) those of the other values (a build writes most rows; a
+    // fold's few land at the end).
     `INSERT INTO stats_day_visitors SELECT ${key}, bit_or(mask) FROM (SELECT * FROM days_old UNION ALL SELECT * FROM days_bits) ` +
-      `GROUP BY ${key} HAVING bit_or(mask) <> 0 ORDER BY prop, block, pk`,
+      `GROUP BY ${key} HAVING bit_or(mask) <> 0 ORDER BY prop, block, pk, value`,
     'DROP TABLE days_bits',
     'DROP TABLE days_old',
   );
