@@ -65,6 +65,12 @@ import type { QueryOptions } from './types.js';
 /** Bump when VISIT_COLUMNS, the value rows or their derivation change: both are rebuilt from the events at start. */
 export const STATS_VERSION = '6';
 
+/**
+ * Fewest value rows worth sorting (sortRollups): DuckDB skips by row group of 122,880 rows, so a
+ * table within one or two gains nothing, and a new store's first folds stay cheap.
+ */
+const SORT_MIN_ROWS = 2 * 122_880;
+
 /** The events table's ingest sequence column (DuckDB only; never part of an event). */
 export const INGEST_SEQ = 'ingest_seq';
 
@@ -304,6 +310,7 @@ export class DuckDbStats {
   constructor(
     private readonly host: StatsHost,
     private readonly foldDelayMs: number = DEFAULT_FOLD_DELAY_MS,
+    private readonly sortMinRows: number = SORT_MIN_ROWS,
   ) {}
 
   /**
@@ -472,17 +479,14 @@ export class DuckDbStats {
    * skipping the rest, instead of every row of the period; within the latest week, folds and reads
    * of recent days still skip by day. A full rewrite (61-95 s at 10M events a month under load 5-7,
    * on the maintenance connection: reads go on from their snapshots, folds wait and reads group the
-   * waiting events meanwhile) rather than per week, so no half-emptied row groups stay.
-   * `newest`: the latest day just folded (null: looked up).
+   * waiting events meanwhile) rather than per week, so no half-emptied row groups stay. Not below
+   * `sortMinRows`. `newest`: the latest day just folded (null: nothing was).
    */
   private async sortRollups(conn: DuckDBConnection, newest: number | null): Promise<void> {
-    let latest = newest;
-    if (latest === null) {
-      const [row] = (await conn.runAndReadAll('SELECT max(vday) FROM stats_visit_values')).getRows();
-      if (row?.[0] === null || row?.[0] === undefined) return;
-      latest = num(row[0]);
-    }
-    const week = Math.floor(latest / 7);
+    if (newest !== null && this.sortedWeek !== null && Math.floor(newest / 7) <= this.sortedWeek) return;
+    const [row] = (await conn.runAndReadAll('SELECT max(vday), count(*) FROM stats_visit_values')).getRows();
+    if (row?.[0] === null || row?.[0] === undefined || num(row[1]) < this.sortMinRows) return;
+    const week = Math.floor(Math.max(num(row[0]), newest ?? 0) / 7);
     if (this.sortedWeek !== null && week <= this.sortedWeek) return;
     const key = `CASE WHEN vday >= ${week * 7} THEN vday ELSE (vday // 7) * 7 END`;
     // Tried once per week: the order only makes reads faster, and a failed rewrite (rolled back
