@@ -474,12 +474,14 @@ export class DuckDbStats {
   /**
    * Rewrites the rollups in the order a clicked row reads them, once the data reaches a new week
    * (vday // 7): each finished week's rows by pixel and then value (value rows by property and
-   * value, visits by source), the latest week's by day first, as folds append them. A filter on a
-   * page (or event type, or source) then reads the row groups that hold its value, their zone maps
+   * value, visits by source), the latest week's by day, as folds append them. A filter on a page
+   * (or event type, or source) then reads the row groups that hold its value, their zone maps
    * skipping the rest, instead of every row of the period; within the latest week, folds and reads
-   * of recent days still skip by day. A full rewrite (61-95 s at 10M events a month under load 5-7,
-   * on the maintenance connection: reads go on from their snapshots, folds wait and reads group the
-   * waiting events meanwhile) rather than per week, so no half-emptied row groups stay. Not below
+   * of recent days still skip by day. The first time, the whole tables (61-95 s at 10M events a
+   * month under load 5-7, on the maintenance connection: reads go on from their snapshots, folds
+   * wait and reads group the waiting events meanwhile); after that only the weeks finished since
+   * the last sort, deleted and appended again in order, so the weekly cost is a week's rows, not the
+   * store's (rows a late fold rewrites in an older week stay where the fold appended them). Not below
    * `sortMinRows`. `newest`: the latest day just folded (null: nothing was).
    */
   private async sortRollups(conn: DuckDBConnection, newest: number | null): Promise<void> {
@@ -489,6 +491,9 @@ export class DuckDbStats {
     const week = Math.floor(Math.max(num(row[0]), newest ?? 0) / 7);
     if (this.sortedWeek !== null && week <= this.sortedWeek) return;
     const key = `CASE WHEN vday >= ${week * 7} THEN vday ELSE (vday // 7) * 7 END`;
+    // The weeks finished since the last sort (none sorted yet: everything).
+    const from = this.sortedWeek === null ? null : this.sortedWeek * 7;
+    const finished = `vday < ${week * 7}${from === null ? '' : ` AND vday >= ${from}`}`;
     // Tried once per week: the order only makes reads faster, and a failed rewrite (rolled back
     // whole) must not rerun with every fold.
     this.sortedWeek = week;
@@ -499,11 +504,17 @@ export class DuckDbStats {
     ];
     await this.inTransaction(conn, async () => {
       for (const [table, by] of orders) {
-        await conn.run(
-          `CREATE OR REPLACE TABLE ${table}_sorted AS SELECT * FROM ${table} ORDER BY ${key}, organization_id, pixel_id, ${by}, vday`,
-        );
-        await conn.run(`DROP TABLE ${table}`);
-        await conn.run(`ALTER TABLE ${table}_sorted RENAME TO ${table}`);
+        const order = `ORDER BY ${key}, organization_id, pixel_id, ${by}, vday`;
+        if (from === null) {
+          await conn.run(`CREATE OR REPLACE TABLE ${table}_sorted AS SELECT * FROM ${table} ${order}`);
+          await conn.run(`DROP TABLE ${table}`);
+          await conn.run(`ALTER TABLE ${table}_sorted RENAME TO ${table}`);
+        } else {
+          await conn.run(`CREATE OR REPLACE TEMP TABLE sort_rows AS SELECT * FROM ${table} WHERE ${finished}`);
+          await conn.run(`DELETE FROM ${table} WHERE ${finished}`);
+          await conn.run(`INSERT INTO ${table} SELECT * FROM sort_rows ${order}`);
+          await conn.run('DROP TABLE sort_rows');
+        }
       }
       await conn.run(`INSERT OR REPLACE INTO stats_meta VALUES ('sorted_week', '${week}')`);
     }).catch(() => undefined);
