@@ -28,7 +28,7 @@ import { PROPERTY_LEVEL, STATS_PROPERTIES, type StatsCondition, type StatsProper
 import { bucketSql, COLUMN, type Grouping, type StatsDialect } from './stats-sql.js';
 
 /** Bump when what the day rollups hold changes: they are dropped and rebuilt per pixel when read. */
-export const DAYS_VERSION = '3';
+export const DAYS_VERSION = '4';
 
 /** `network` values by `network_type` (type, unit separator, network): the business-network panel. */
 const NETWORK_BY_TYPE = 'network@type';
@@ -171,7 +171,7 @@ export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): str
       `CREATE OR REPLACE TEMP TABLE days_contrib AS SELECT * FROM (${contributionsSql(d, r.offsets, STORED, where, visitor)}) WHERE ${inDays}`,
       `DELETE FROM stats_days m USING days_target t WHERE t.pk = m.pk AND m.lday BETWEEN ${d.int(r.first)} AND ${d.int(r.last)}`,
       `INSERT INTO stats_days SELECT ${DAY_KEY}, 0, count(*), sum(pv), sum(ev), sum(bounce), sum(dur) FROM days_contrib ` +
-        `GROUP BY ${DAY_KEY} ORDER BY prop, lday`,
+        `GROUP BY ${DAY_KEY} ORDER BY prop, value, lday`,
       bits('SELECT * FROM days_contrib'),
       'DROP TABLE days_contrib',
     );
@@ -202,10 +202,11 @@ export function refreshSql(d: StatsDialect, r: DayRefresh, visitor: string): str
     `CREATE OR REPLACE TEMP TABLE days_old AS SELECT m.pk, m.vn, m.block, m.prop, m.value, m.mask & k.keep AS mask ` +
       `FROM stats_day_visitors m JOIN (VALUES ${keeps.join(', ')}) k(block, keep) ON k.block = m.block SEMI JOIN ${who} WHERE ${blocks}`,
     `DELETE FROM stats_day_visitors m USING ${who.replace(' ON ', ' WHERE ')} AND ${blocks}`,
-    // In property order: a read of one property skips the row groups of the others (a build writes
-    // most rows; a fold's few land at the end).
+    // In property order, then by value: a read of one property skips the row groups of the others,
+    // and a clicked row's (one value's) those of the other values (a build writes most rows; a
+    // fold's few land at the end).
     `INSERT INTO stats_day_visitors SELECT ${key}, bit_or(mask) FROM (SELECT * FROM days_old UNION ALL SELECT * FROM days_bits) ` +
-      `GROUP BY ${key} HAVING bit_or(mask) <> 0 ORDER BY prop, block, pk`,
+      `GROUP BY ${key} HAVING bit_or(mask) <> 0 ORDER BY prop, block, pk, value`,
     'DROP TABLE days_bits',
     'DROP TABLE days_old',
   );
@@ -357,26 +358,41 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
         ? `m.vn IN (SELECT n.n FROM visitor_links l JOIN stats_visitors n ON n.visitor_id = l.visitor_id WHERE l.organization_id = ${d.text(q.organizationId)})`
         : 'false';
     const [one] = pieces;
-    const mg = shape.group === 'bucket' ? (pieces.length === 1 && one ? d.int(one.g) : 'p.g') : groupOf(d, shape, grouping, 'm');
-    const select = `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m `;
-    // The windows as a filter of the scan (its zone maps skip the other windows' row groups); one
-    // piece (any 33 days in a row) needs no join with the pieces, a third of such a read's time.
-    const masks =
-      pieces.length === 1 && one
-        ? [`${select}WHERE ${scope('m')} AND m.block = ${d.int(one.w)} AND (m.mask & ${ubigint(one.mask)}) <> 0`]
-        : pieces.length > 0
-          ? [
-              `${select}JOIN (VALUES ${pieces.map((x) => `(${x.g}, ${x.w}, ${ubigint(x.mask)})`).join(', ')}) p(g, block, mask) ON p.block = m.block ` +
-                `WHERE ${scope('m')} AND m.block IN (${windows.map((w) => d.int(w)).join(', ')}) AND (m.mask & p.mask) <> 0`,
-            ]
-          : [];
-    const rows = [...masks, ...(visits ? [`SELECT g, vn, i FROM (${visits}) WHERE vn IS NOT NULL`] : [])];
-    // One pixel, one window, no visits read: each visitor has one row per value.
-    const unique = onePixel && !visits && pieces.length === 1 && grouping.kind !== 'bucket';
-    const all = rows.length > 0 ? rows.join(' UNION ALL ') : 'SELECT NULL AS g, NULL AS vn, 0 AS i WHERE false';
-    counted = unique
-      ? `SELECT g, count(*) AS visitors, count(*) FILTER (WHERE i = 1) AS identified FROM (${all}) GROUP BY g`
-      : `SELECT g, count(DISTINCT vn) AS visitors, count(DISTINCT vn) FILTER (WHERE i = 1) AS identified FROM (${all}) GROUP BY g`;
+    const [only] = windows;
+    if (grouping.kind === 'bucket' && onePixel && !visits && windows.length === 1 && only !== undefined && pieces.length > 1) {
+      // A series of a clicked row in one window of one pixel: each visitor has one row, and a
+      // bucket's visitors are the rows whose mask meets its days. The rows are counted per mask
+      // first (far fewer masks than visitors), then each mask meets the buckets: a join of every
+      // row with the buckets made it one row per bucket (thirty for a day series).
+      const union = pieces.reduce((x, piece) => x | piece.mask, 0n);
+      const perMask =
+        `SELECT m.mask, count(*) AS n FROM stats_day_visitors m WHERE ${scope('m')} AND m.block = ${d.int(only)} ` +
+        `AND (m.mask & ${ubigint(union)}) <> 0 GROUP BY m.mask`;
+      counted =
+        `SELECT p.g, CAST(sum(c.n) AS BIGINT) AS visitors, 0 AS identified FROM (${perMask}) c ` +
+        `JOIN (VALUES ${pieces.map((x) => `(${d.int(x.g)}, ${ubigint(x.mask)})`).join(', ')}) p(g, mask) ON (c.mask & p.mask) <> 0 GROUP BY p.g`;
+    } else {
+      const mg = shape.group === 'bucket' ? (pieces.length === 1 && one ? d.int(one.g) : 'p.g') : groupOf(d, shape, grouping, 'm');
+      const select = `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m `;
+      // The windows as a filter of the scan (its zone maps skip the other windows' row groups); one
+      // piece (any 33 days in a row) needs no join with the pieces, a third of such a read's time.
+      const masks =
+        pieces.length === 1 && one
+          ? [`${select}WHERE ${scope('m')} AND m.block = ${d.int(one.w)} AND (m.mask & ${ubigint(one.mask)}) <> 0`]
+          : pieces.length > 0
+            ? [
+                `${select}JOIN (VALUES ${pieces.map((x) => `(${x.g}, ${x.w}, ${ubigint(x.mask)})`).join(', ')}) p(g, block, mask) ON p.block = m.block ` +
+                  `WHERE ${scope('m')} AND m.block IN (${windows.map((w) => d.int(w)).join(', ')}) AND (m.mask & p.mask) <> 0`,
+              ]
+            : [];
+      const rows = [...masks, ...(visits ? [`SELECT g, vn, i FROM (${visits}) WHERE vn IS NOT NULL`] : [])];
+      // One pixel, one window, no visits read: each visitor has one row per value.
+      const unique = onePixel && !visits && pieces.length === 1 && grouping.kind !== 'bucket';
+      const all = rows.length > 0 ? rows.join(' UNION ALL ') : 'SELECT NULL AS g, NULL AS vn, 0 AS i WHERE false';
+      counted = unique
+        ? `SELECT g, count(*) AS visitors, count(*) FILTER (WHERE i = 1) AS identified FROM (${all}) GROUP BY g`
+        : `SELECT g, count(DISTINCT vn) AS visitors, count(DISTINCT vn) FILTER (WHERE i = 1) AS identified FROM (${all}) GROUP BY g`;
+    }
   }
   const numbers =
     'coalesce(c.visitors, 0) AS visitors, s.visits, s.pageviews, s.events, s.bounces, s.duration, coalesce(c.identified, 0) AS identified';

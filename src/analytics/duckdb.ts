@@ -89,6 +89,8 @@ export interface DuckDbStoreOptions {
   readers?: number;
   /** How long appended events wait before the stats rollups fold them in (duckdb-stats.ts). */
   statsFoldDelayMs?: number;
+  /** Fewest value rows the stats rollups are sorted at (duckdb-stats.ts SORT_MIN_ROWS; tests pass 0). */
+  statsSortMinRows?: number;
   /** Most topics an intents audience stages one row per person (audience-duckdb.ts WIDE_TOPICS; tests pass 0). */
   audienceWideTopics?: number;
 }
@@ -201,6 +203,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         withReader: (work, signal) => this.withReader(work, signal),
       },
       options.statsFoldDelayMs ?? DEFAULT_FOLD_DELAY_MS,
+      options.statsSortMinRows,
     );
   }
 

@@ -20,8 +20,8 @@ afterEach(async () => {
 
 const tempPath = (): string => join(mkdtempSync(join(tmpdir(), 'delivr-duckdb-stats-')), 'analytics.duckdb');
 
-async function openStore(path: string, statsFoldDelayMs = 3_600_000): Promise<DuckDbAnalyticsStore> {
-  const store = new DuckDbAnalyticsStore(path, { statsFoldDelayMs });
+async function openStore(path: string, statsFoldDelayMs = 3_600_000, statsSortMinRows?: number): Promise<DuckDbAnalyticsStore> {
+  const store = new DuckDbAnalyticsStore(path, { statsFoldDelayMs, ...(statsSortMinRows === undefined ? {} : { statsSortMinRows }) });
   open.push(store);
   await store.init();
   return store;
@@ -133,6 +133,68 @@ describe('DuckDB stats rollups', () => {
     expect(await store.statsTotals(scope)).toMatchObject({ visitors: 1, visits: 1, pageviews: 3, events: 3 });
     await closeStore(store);
     expect(await inspect(path)).toEqual({ visits: 1, watermark: 2, maxSeq: 2 });
+  });
+
+  it('sorts the visit and value rows when the data reaches a new week; a clicked row reads the same before and after, past the watermark too', async () => {
+    const path = tempPath();
+    // Sorted however few the rows (a real store waits for two row groups' worth).
+    const sorted = await openStore(path, 3_600_000, 0);
+    // The same events never folded: every answer grouped from the raw events.
+    const raw = await openStore(tempPath());
+    const day = 86_400_000;
+    const paths = ['/', '/a', '/b', '/a/deep'];
+    const batch = (from: number, to: number, tag: string) =>
+      Array.from({ length: (to - from) * 6 }, (_, i) => {
+        const at = T0 + from * day + i * (day / 6) + (i % 5) * 1000;
+        const rows = visit(org, pixel, `${tag}${i}`, `v${i % 7}`, at, [paths[i % 4] as string, paths[(i + 1) % 4] as string]);
+        return i % 3 === 0 ? rows.map((r) => ({ ...r, referrer: 'https://www.bing.com/', country: 'FR' })) : rows;
+      }).flat();
+    const ask = async (store: DuckDbAnalyticsStore) => {
+      const q = { ...scope, endMs: T0 + 12 * day };
+      const out: unknown[] = [];
+      for (const filter of [
+        [[{ property: 'page' as const, op: 'eq' as const, value: '/a' }]],
+        [[{ property: 'source' as const, op: 'eq' as const, value: 'Bing' }]],
+        [
+          [
+            { property: 'page' as const, op: 'eq' as const, value: '/b' },
+            { property: 'country' as const, op: 'eq' as const, value: 'DE' },
+          ],
+        ],
+      ]) {
+        out.push(await store.statsTotals({ ...q, filter, identified: true }));
+        for (const property of ['page', 'source', 'country', 'entry_page'] as const)
+          out.push(await store.statsBreakdown({ ...q, filter }, { property, limit: 100, offset: 0 }));
+      }
+      return out;
+    };
+    const first = batch(0, 5, 'w');
+    await sorted.appendEvents(first);
+    await raw.appendEvents(first);
+    await sorted.foldStats();
+    expect(await ask(sorted)).toEqual(await ask(raw));
+    // A later week, and later events of visits already folded (a new exit page), past the watermark.
+    const later = [
+      ...batch(5, 11, 'x'),
+      ...first.slice(0, 40).map((r) => ({ ...r, event_id: `${r.event_id}-late`, ts_millis: r.ts_millis + 600_000 })),
+    ];
+    await sorted.appendEvents(later);
+    await raw.appendEvents(later);
+    const answers = await ask(raw);
+    expect((answers[2] as { rows: unknown[] }).rows.length).toBeGreaterThan(1);
+    expect(await ask(sorted)).toEqual(answers);
+    await sorted.foldStats();
+    expect(await ask(sorted)).toEqual(answers);
+    await closeStore(sorted);
+    // Sorted again for the new week: the week of the latest folded day.
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    const week = (await conn.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'sorted_week'`)).getRows()[0]?.[0];
+    const latest = (await conn.runAndReadAll('SELECT max(vday) FROM stats_visit_values')).getRows()[0]?.[0];
+    conn.closeSync();
+    instance.closeSync();
+    expect(Number(week)).toBe(Math.floor(Number(latest) / 7));
+    expect(Math.floor(Number(latest) / 7)).toBeGreaterThan(Math.floor((T0 + 4 * day) / day / 7));
   });
 
   it('counts the events of a file from before the ingest sequence', async () => {
