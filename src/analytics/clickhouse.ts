@@ -37,11 +37,18 @@ import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, 
 import {
   type ClickHouseRollupTables,
   clickHouseStatsDialect,
+  dayCountsSql,
+  type FoldedDay,
+  foldSql,
+  latestFoldsSql,
+  type PixelDay,
+  pixelDaysWhere,
   ROLLUP_VERSION,
   refillSql,
   rolledValuesSql,
   rolledVisitsSql,
   rollupDdl,
+  scopeDaysWhere,
   valuesViewSql,
   visitsViewSql,
 } from './clickhouse-stats.js';
@@ -97,7 +104,15 @@ export interface ClickHouseStoreOptions {
    * only names the database.
    */
   connection?: ClickHouseClientConfigOptions['connection'];
+  /**
+   * How long after a UTC day ends its stats rollups are folded into plain copies (default an hour):
+   * events keep arriving for a while, and each change after a fold means a new copy of the day.
+   */
+  statsFoldLagMs?: number;
 }
+
+/** Days folded per statement: a bounded amount of merging per request. */
+const FOLD_CHUNK_DAYS = 4;
 
 const DEFAULT_DATABASE = 'delivr';
 const CH_TYPES: Record<ArrowType, string> = { Utf8: 'String', Int64: 'Int64', Int32: 'Int32', Boolean: 'UInt8' };
@@ -186,6 +201,13 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.ready(() => this.audiences.writeIntentAudience(...a));
   readonly dropIntentStage: AudienceResultsStore['dropIntentStage'] = (...a) => this.ready(() => this.audiences.dropIntentStage(...a));
   private version = 0;
+  private readonly foldLagMs: number;
+  /** Folds and retention deletes run one at a time, in this order (a fold must not record sums a delete is changing). */
+  private foldChain: Promise<unknown> = Promise.resolve();
+  /** Pixel days reads found not folded (or changed since), per organization, for the next background fold. */
+  private readonly foldQueue = new Map<string, Map<string, PixelDay>>();
+  private foldQueued = false;
+  private foldSeq = 0;
   private readonly running = new Set<Promise<unknown>>();
   private initialized = false;
   private closed = false;
@@ -195,6 +217,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const { clientUrl, database } = splitUrl(opts.url);
     this.database = database;
     this.tableName = opts.table ?? 'events';
+    this.foldLagMs = opts.statsFoldLagMs ?? 3_600_000;
     this.table = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(this.tableName)}`;
     this.profiles = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_profiles`)}`;
     this.links = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_links`)}`;
@@ -657,16 +680,23 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const [row] = await this.select(`SELECT count() AS c FROM ${this.table} WHERE ${where}`);
     const n = toNumber(row?.c ?? 0, 'count');
     if (n === 0) return 0;
-    await this.mutate(this.table, `DELETE WHERE ${where}`);
-    // The stats rollups: the days up to the cut go, and the cut day is filled again from the events
-    // left (a visit lies in one UTC day, so no other day changes).
-    const day = Math.floor(beforeMs / DAY_MS);
-    const scope = `organization_id = ${sqlString(organizationId)} AND pixel_id IN ${sqlStringList(pixelIds)}`;
-    await this.mutate(this.rollups.visits, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
-    await this.mutate(this.rollups.values, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
-    const cutDay = `${scope} AND ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`;
-    for (const sql of refillSql(this.rollups, cutDay)) await this.track(this.client.command({ query: sql }));
-    return n;
+    // After any fold under way, and before the next: a fold must not record sums of a day being cut.
+    return this.serially(async () => {
+      // The stats rollups: the days up to the cut go, and the cut day is filled again from the events
+      // left (a visit lies in one UTC day, so no other day changes). Their folded copies go first, so
+      // no read takes a copy of a day whose sums are about to drop and grow back.
+      const day = Math.floor(beforeMs / DAY_MS);
+      const scope = `organization_id = ${sqlString(organizationId)} AND pixel_id IN ${sqlStringList(pixelIds)}`;
+      for (const table of [this.rollups.folds, this.rollups.foldedVisits, this.rollups.foldedValues]) {
+        await this.mutate(table, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
+      }
+      await this.mutate(this.table, `DELETE WHERE ${where}`);
+      await this.mutate(this.rollups.visits, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
+      await this.mutate(this.rollups.values, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
+      const cutDay = `${scope} AND ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`;
+      for (const sql of refillSql(this.rollups, cutDay)) await this.track(this.client.command({ query: sql }));
+      return n;
+    });
   }
 
   /** ALTER TABLE ... DELETE/UPDATE, then waits until every mutation of the table is done (18.16 has no mutations_sync). */
@@ -726,15 +756,159 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   private async statsRows(q: StatsScope, shape: Pick<TotalsPlan, 'grouping' | 'page'>, opts: QueryOptions): Promise<unknown[][]> {
     const d = this.statsDialect();
+    const folded = await this.foldedDays(q, opts);
     const sql = totalsSql(d, q, {
       ...shape,
-      visits: () => rolledVisitsSql(d, this.rollups, q),
-      values: (property) => rolledValuesSql(d, this.rollups, q, property),
+      visits: () => rolledVisitsSql(d, this.rollups, q, folded),
+      values: (property) => rolledValuesSql(d, this.rollups, q, property, folded),
     });
     const rows = await this.select(sql, true, opts);
     return rows.map((r) =>
       ['g', 'visitors', 'visits', 'pageviews', 'events', 'bounces', 'duration', 'identified'].map((k) => r[k] ?? null),
     );
+  }
+
+  /**
+   * The scope's pixel days whose folded copies are exact now (their rollup sums are those the fold
+   * recorded), and days without rollup rows (generation 0: no copy rows, nothing to merge). The
+   * others are read through -Merge and queued for a fold once they are old enough.
+   */
+  private async foldedDays(q: StatsScope, opts: QueryOptions): Promise<FoldedDay[]> {
+    const days: PixelDay[] = [];
+    for (const pixelId of q.pixelIds) {
+      for (let vday = Math.floor(q.startMs / DAY_MS); vday <= Math.floor((q.endMs - 1) / DAY_MS); vday++) days.push({ pixelId, vday });
+    }
+    const { current, latest } = await this.foldState(scopeDaysWhere(q), opts);
+    const folded: FoldedDay[] = [];
+    const stale: PixelDay[] = [];
+    for (const day of days) {
+      const key = dayKey(q.organizationId, day.pixelId, day.vday);
+      const now = current.get(key);
+      const fold = latest.get(key);
+      if (!now) folded.push({ ...day, gen: 0 });
+      else if (fold && fold.nVisits === now.nVisits && fold.nValues === now.nValues) folded.push({ ...day, gen: fold.gen });
+      else if (this.foldable(day.vday)) stale.push(day);
+    }
+    if (stale.length > 0) this.queueFold(q.organizationId, stale);
+    return folded;
+  }
+
+  /** Per pixel day `where` selects: the rollups' sums now, and the latest fold's generation and sums. */
+  private async foldState(
+    where: string,
+    opts: QueryOptions = {},
+  ): Promise<{
+    current: Map<string, DaySums & { org: string; pixelId: string; vday: number }>;
+    latest: Map<string, DaySums & { gen: number }>;
+  }> {
+    const [counts, folds] = await Promise.all([
+      this.select(dayCountsSql(this.rollups, where), false, opts),
+      this.select(latestFoldsSql(this.rollups, where), false, opts),
+    ]);
+    const sums = (r: JsonRow): DaySums => ({
+      nVisits: toNumber(r.c_visits ?? 0, 'c_visits'),
+      nValues: toNumber(r.c_values ?? 0, 'c_values'),
+    });
+    const keyOf = (r: JsonRow): string => dayKey(String(r.organization_id), String(r.pixel_id), toNumber(r.vday ?? 0, 'vday'));
+    return {
+      current: new Map(
+        counts.map((r) => [
+          keyOf(r),
+          { ...sums(r), org: String(r.organization_id), pixelId: String(r.pixel_id), vday: toNumber(r.vday ?? 0, 'vday') },
+        ]),
+      ),
+      latest: new Map(folds.map((r) => [keyOf(r), { ...sums(r), gen: toNumber(r.f_gen ?? 0, 'f_gen') }])),
+    };
+  }
+
+  private foldable(vday: number): boolean {
+    return (vday + 1) * DAY_MS <= Date.now() - this.foldLagMs;
+  }
+
+  private queueFold(organizationId: string, days: readonly PixelDay[]): void {
+    const queued = this.foldQueue.get(organizationId) ?? new Map<string, PixelDay>();
+    for (const day of days) queued.set(dayKey(organizationId, day.pixelId, day.vday), day);
+    this.foldQueue.set(organizationId, queued);
+    if (this.foldQueued) return;
+    this.foldQueued = true;
+    // In the background: the read that found them answers from the rollups meanwhile. A failure is
+    // left for the next read to queue again (the reads stay exact either way).
+    void this.track(
+      this.serially(async () => {
+        this.foldQueued = false;
+        const work = [...this.foldQueue];
+        this.foldQueue.clear();
+        for (const [org, queuedDays] of work) {
+          if (this.closed) return;
+          await this.foldDays(org, [...queuedDays.values()]);
+        }
+      }).catch(() => undefined),
+    );
+  }
+
+  /** Runs `work` after every fold and retention delete before it. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.foldChain.then(work);
+    this.foldChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Folds one organization's pixel days whose copies are missing or stale: reads the rollups' sums
+   * first, then copies the merged rows (which hold at least what the sums count: an event landing
+   * in between only makes the recorded sums fall behind, so the copy is not used), then records the
+   * sums under the copy's generation.
+   */
+  private async foldDays(organizationId: string, days: readonly PixelDay[]): Promise<number> {
+    const pixelIds = [...new Set(days.map((x) => x.pixelId))];
+    let folded = 0;
+    for (let i = 0; i < days.length; i += FOLD_CHUNK_DAYS * pixelIds.length) {
+      const chunk = days.slice(i, i + FOLD_CHUNK_DAYS * pixelIds.length);
+      const { current, latest } = await this.foldState(pixelDaysWhere(organizationId, pixelIds, chunk));
+      const todo = chunk.filter((day) => {
+        const key = dayKey(organizationId, day.pixelId, day.vday);
+        const now = current.get(key);
+        const fold = latest.get(key);
+        return now !== undefined && this.foldable(day.vday) && !(fold && fold.nVisits === now.nVisits && fold.nValues === now.nValues);
+      });
+      if (todo.length === 0) continue;
+      const gen = Date.now() * 1000 + (this.foldSeq++ % 1000);
+      for (const sql of foldSql(this.rollups, organizationId, todo, gen)) await this.track(this.client.command({ query: sql }));
+      const values = todo.map((day) => {
+        const now = current.get(dayKey(organizationId, day.pixelId, day.vday));
+        return {
+          organization_id: organizationId,
+          pixel_id: day.pixelId,
+          vday: day.vday,
+          gen,
+          n_visits: now?.nVisits ?? 0,
+          n_values: now?.nValues ?? 0,
+        };
+      });
+      await this.track(
+        this.client.insert({ table: this.rollups.folds, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }),
+      );
+      folded += todo.length;
+    }
+    return folded;
+  }
+
+  /**
+   * Folds every pixel day whose UTC day ended at least the fold lag ago and whose copy is missing or
+   * stale (reads queue the days they need on their own; this is for tests, benches and operators).
+   * Returns the number of pixel days folded.
+   */
+  async foldStats(): Promise<number> {
+    this.requireReady();
+    return this.serially(async () => {
+      const lastDay = Math.floor((Date.now() - this.foldLagMs) / DAY_MS) - 1;
+      const { current } = await this.foldState(`vday <= ${sqlNumber(lastDay)}`);
+      const byOrg = new Map<string, PixelDay[]>();
+      for (const day of current.values()) byOrg.set(day.org, [...(byOrg.get(day.org) ?? []), { pixelId: day.pixelId, vday: day.vday }]);
+      let folded = 0;
+      for (const [org, days] of byOrg) folded += await this.foldDays(org, days);
+      return folded;
+    });
   }
 
   async statsTotals(q: StatsScope, opts: QueryOptions = {}): Promise<StatsTotals> {
@@ -1022,8 +1196,25 @@ function expectedFor(type: ArrowType): string {
 function rollupTables(database: string, tableName: string, events: string, version: number): ClickHouseRollupTables {
   const named = (suffix: string) =>
     `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}`)}`;
-  return { events, visits: named('visits'), values: named('values'), visitsView: named('visits_view'), valuesView: named('values_view') };
+  return {
+    events,
+    visits: named('visits'),
+    values: named('values'),
+    visitsView: named('visits_view'),
+    valuesView: named('values_view'),
+    foldedVisits: named('folded_visits'),
+    foldedValues: named('folded_values'),
+    folds: named('folds'),
+  };
 }
+
+/** What the rollups hold for a pixel day: the visits' events, and the page value rows' events. */
+interface DaySums {
+  nVisits: number;
+  nValues: number;
+}
+
+const dayKey = (organizationId: string, pixelId: string, vday: number): string => `${organizationId}\u0000${pixelId}\u0000${vday}`;
 
 function errorCode(err: unknown): number | null {
   if (!(err instanceof Error)) return null;

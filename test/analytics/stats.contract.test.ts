@@ -27,7 +27,7 @@ await runStatsContract('clickhouse', async () => {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
   return new ClickHouseAnalyticsStore(url.toString());
-});
+}, { fold: (s) => (s as ClickHouseAnalyticsStore).foldStats().then(() => undefined) });
 
 afterAll(async () => {
   if (!serverUrl) return;
