@@ -89,6 +89,9 @@ export interface ClickHouseRollupTables {
   foldedVisits: string;
   foldedValues: string;
   folds: string;
+  /** Per pixel and UTC day, the events the rollups count (fed by its own view): what a read checks a copy against. */
+  days: string;
+  daysView: string;
 }
 
 const FIRST_NAMES: SourceNames = {
@@ -161,8 +164,10 @@ export function rollupDdl(t: ClickHouseRollupTables): string[] {
       `ENGINE = MergeTree ${partition} ORDER BY (organization_id, pixel_id, vday, gen, session_id)`,
     `CREATE TABLE IF NOT EXISTS ${t.foldedValues} (${FOLDED_VALUE_COLUMNS.map(([c, type]) => `${c} ${type}`).join(', ')}, prop String, gen UInt64) ` +
       `ENGINE = MergeTree ${partition} ORDER BY (organization_id, pixel_id, prop, vday, gen, e_value, session_id)`,
-    `CREATE TABLE IF NOT EXISTS ${t.folds} (organization_id String, pixel_id String, vday Int64, gen UInt64, ` +
-      `n_visits UInt64, n_values UInt64) ENGINE = MergeTree ${partition} ORDER BY (organization_id, pixel_id, vday, gen)`,
+    `CREATE TABLE IF NOT EXISTS ${t.folds} (organization_id String, pixel_id String, vday Int64, gen UInt64, n_events UInt64) ` +
+      `ENGINE = MergeTree ${partition} ORDER BY (organization_id, pixel_id, vday, gen)`,
+    `CREATE TABLE IF NOT EXISTS ${t.days} (organization_id String, pixel_id String, vday Int64, n_events UInt64) ` +
+      `ENGINE = SummingMergeTree((n_events)) ${partition} ORDER BY (organization_id, pixel_id, vday)`,
   ];
 }
 
@@ -197,6 +202,16 @@ export function valuePartsSql(events: string, where = ''): string {
   );
 }
 
+/** Per pixel and UTC day, the events the rollups count (not bots, with a session). */
+export function dayEventsSql(events: string, where = ''): string {
+  return (
+    `SELECT organization_id, pixel_id, intDiv(ts_millis, ${DAY_MS}) AS vday, count() AS n_events FROM ${events} ` +
+    `WHERE is_bot = 0 AND isNotNull(session_id)${where ? ` AND ${where}` : ''} GROUP BY organization_id, pixel_id, vday`
+  );
+}
+
+export const daysViewSql = (t: ClickHouseRollupTables): string =>
+  `CREATE MATERIALIZED VIEW ${t.daysView} TO ${t.days} AS ${dayEventsSql(t.events)}`;
 export const visitsViewSql = (t: ClickHouseRollupTables): string =>
   `CREATE MATERIALIZED VIEW ${t.visitsView} TO ${t.visits} AS ${visitPartsSql(t.events)}`;
 export const valuesViewSql = (t: ClickHouseRollupTables): string =>
@@ -207,6 +222,7 @@ export function refillSql(t: ClickHouseRollupTables, where = ''): string[] {
   return [
     `INSERT INTO ${t.visits} (${VISIT_PART_COLUMNS}) ${visitPartsSql(t.events, where)}`,
     `INSERT INTO ${t.values} (${VALUE_PART_COLUMNS}) ${valuePartsSql(t.events, where)}`,
+    `INSERT INTO ${t.days} (organization_id, pixel_id, vday, n_events) ${dayEventsSql(t.events, where)}`,
   ];
 }
 
@@ -216,11 +232,13 @@ const dayBounds = (d: StatsDialect, q: StatsScope): string =>
 
 // The fold (analytics/clickhouse.ts runs it): the -Merge of a day's rollup rows, done once and kept
 // as plain columns, so a read of a month scans rows instead of merging a month of aggregate states.
-// A day's copy is written under a new generation number, then recorded in `folds` with what the
-// rollups held for that day when the fold began: the sum of the visits' events and of the value
-// rows' events. Those sums only grow with inserts (a merge of parts keeps them), so a read that finds
-// them unchanged knows the copy holds exactly the day's events; a day that changed since (a late
-// event) or was never folded is read through -Merge as before, and queued for a fold.
+// A third view counts per pixel and UTC day the events the rollups take (`days`, a handful of rows
+// per day). A fold reads that count, copies the day's merged visits and value rows under a new
+// generation number, and records the copy in `folds` only when the copy's own sums of events (its
+// visits' and its page value rows') equal the count, read before and after: the copy then holds
+// exactly the counted events. A read takes a day's copy while the count is still the one recorded
+// (counts only grow: inserts add rows, merges keep sums); a day that changed since (a late event) or
+// was never folded is merged from the rollups as before, and queued for a fold.
 
 /** A UTC day of one pixel whose folded copy, of generation `gen`, is exact now. */
 export interface FoldedDay {
@@ -362,24 +380,26 @@ export function rolledValuesSql(
 }
 
 /**
- * Per pixel day, what the rollups hold (c_visits: the visits' events; c_values: the page value
- * rows' events, every event once) for the rows `where` selects.
+ * Per pixel day `where` selects: the events the rollups count now (kind 'n', in `a`), and the
+ * latest fold (kind 'f': its generation in `a`, the count it was checked against in `b`).
  */
-export function dayCountsSql(t: ClickHouseRollupTables, where: string): string {
+export function foldStateSql(t: ClickHouseRollupTables, where: string): string {
   return (
-    'SELECT organization_id, pixel_id, vday, sum(n_visits) AS c_visits, sum(n_values) AS c_values FROM (' +
-    `SELECT organization_id, pixel_id, vday, sumMerge(s_events) AS n_visits, toUInt64(0) AS n_values FROM ${t.visits} WHERE ${where} ` +
-    'GROUP BY organization_id, pixel_id, vday UNION ALL ' +
-    `SELECT organization_id, pixel_id, vday, toUInt64(0) AS n_visits, sum(m_events) AS n_values FROM ${t.values} WHERE ${where} AND prop = 'page' ` +
-    'GROUP BY organization_id, pixel_id, vday) GROUP BY organization_id, pixel_id, vday'
+    `SELECT 'n' AS kind, organization_id, pixel_id, vday, sum(n_events) AS a, toUInt64(0) AS b FROM ${t.days} WHERE ${where} ` +
+    "GROUP BY organization_id, pixel_id, vday UNION ALL SELECT 'f' AS kind, organization_id, pixel_id, vday, max(gen) AS a, " +
+    `argMax(n_events, gen) AS b FROM ${t.folds} WHERE ${where} GROUP BY organization_id, pixel_id, vday`
   );
 }
 
-/** Per pixel day, its latest fold: the copy's generation (f_gen) and the sums it was made from (c_visits, c_values). */
-export function latestFoldsSql(t: ClickHouseRollupTables, where: string): string {
+/** Per pixel day of the copies of generation `gen`, the events its visits (s_visits) and its page value rows (s_values) hold. */
+export function copySumsSql(t: ClickHouseRollupTables, organizationId: string, days: readonly PixelDay[], gen: number): string {
+  const d = clickHouseStatsDialect({ events: t.events, links: '', profiles: '' });
+  const where = `${daysWhere(d, organizationId, days)} AND gen = ${d.int(gen)}`;
   return (
-    'SELECT organization_id, pixel_id, vday, max(gen) AS f_gen, argMax(n_visits, gen) AS c_visits, argMax(n_values, gen) AS c_values ' +
-    `FROM ${t.folds} WHERE ${where} GROUP BY organization_id, pixel_id, vday`
+    'SELECT pixel_id, vday, sum(n_visits) AS s_visits, sum(n_values) AS s_values FROM (' +
+    `SELECT pixel_id, vday, sum(v_events) AS n_visits, toUInt64(0) AS n_values FROM ${t.foldedVisits} WHERE ${where} GROUP BY pixel_id, vday ` +
+    `UNION ALL SELECT pixel_id, vday, toUInt64(0) AS n_visits, sum(m_events) AS n_values FROM ${t.foldedValues} WHERE ${where} AND prop = 'page' ` +
+    'GROUP BY pixel_id, vday) GROUP BY pixel_id, vday'
   );
 }
 

@@ -37,10 +37,11 @@ import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, 
 import {
   type ClickHouseRollupTables,
   clickHouseStatsDialect,
-  dayCountsSql,
+  copySumsSql,
+  daysViewSql,
   type FoldedDay,
   foldSql,
-  latestFoldsSql,
+  foldStateSql,
   type PixelDay,
   pixelDaysWhere,
   ROLLUP_VERSION,
@@ -352,7 +353,17 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     // Earlier versions' views first (nothing feeds them any more), then their tables.
     for (let v = 1; v < ROLLUP_VERSION; v++) {
       const old = rollupTables(this.database, this.tableName, this.table, v);
-      for (const table of [old.visitsView, old.valuesView, old.visits, old.values]) {
+      for (const table of [
+        old.visitsView,
+        old.valuesView,
+        old.daysView,
+        old.visits,
+        old.values,
+        old.days,
+        old.foldedVisits,
+        old.foldedValues,
+        old.folds,
+      ]) {
         await this.track(this.client.command({ query: `DROP TABLE IF EXISTS ${table}` }));
       }
     }
@@ -366,19 +377,15 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         throw err;
       }
     };
-    const [visitsNew, valuesNew] = [await made(visitsViewSql(this.rollups)), await made(valuesViewSql(this.rollups))];
-    if (!visitsNew && !valuesNew) return;
+    const news = [await made(visitsViewSql(this.rollups)), await made(valuesViewSql(this.rollups)), await made(daysViewSql(this.rollups))];
+    if (!news.includes(true)) return;
     const [range] = await this.select(`SELECT count() AS c, min(ts_millis) AS first, max(ts_millis) AS last FROM ${this.table}`);
     if (toNumber(range?.c ?? 0, 'count') === 0) return;
     // A day at a time: each insert stays well within the request timeout however many events there are.
     const last = Math.floor(toNumber(range?.last ?? 0, 'last') / DAY_MS);
     for (let day = Math.floor(toNumber(range?.first ?? 0, 'first') / DAY_MS); day <= last; day++) {
-      const [visitsSql, valuesSql] = refillSql(
-        this.rollups,
-        `ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`,
-      );
-      if (visitsNew && visitsSql) await this.track(this.client.command({ query: visitsSql }));
-      if (valuesNew && valuesSql) await this.track(this.client.command({ query: valuesSql }));
+      const fills = refillSql(this.rollups, `ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`);
+      for (const [i, sql] of fills.entries()) if (news[i]) await this.track(this.client.command({ query: sql }));
     }
   }
 
@@ -693,6 +700,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       await this.mutate(this.table, `DELETE WHERE ${where}`);
       await this.mutate(this.rollups.visits, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
       await this.mutate(this.rollups.values, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
+      await this.mutate(this.rollups.days, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
       const cutDay = `${scope} AND ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`;
       for (const sql of refillSql(this.rollups, cutDay)) await this.track(this.client.command({ query: sql }));
       return n;
@@ -786,39 +794,33 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       const now = current.get(key);
       const fold = latest.get(key);
       if (!now) folded.push({ ...day, gen: 0 });
-      else if (fold && fold.nVisits === now.nVisits && fold.nValues === now.nValues) folded.push({ ...day, gen: fold.gen });
+      else if (fold && fold.nEvents === now.nEvents) folded.push({ ...day, gen: fold.gen });
       else if (this.foldable(day.vday)) stale.push(day);
     }
     if (stale.length > 0) this.queueFold(q.organizationId, stale);
     return folded;
   }
 
-  /** Per pixel day `where` selects: the rollups' sums now, and the latest fold's generation and sums. */
+  /** Per pixel day `where` selects: the events the rollups count now, and the latest fold's generation and count. */
   private async foldState(
     where: string,
     opts: QueryOptions = {},
   ): Promise<{
-    current: Map<string, DaySums & { org: string; pixelId: string; vday: number }>;
-    latest: Map<string, DaySums & { gen: number }>;
+    current: Map<string, DayEvents & { org: string; pixelId: string; vday: number }>;
+    latest: Map<string, DayEvents & { gen: number }>;
   }> {
-    const [counts, folds] = await Promise.all([
-      this.select(dayCountsSql(this.rollups, where), false, opts),
-      this.select(latestFoldsSql(this.rollups, where), false, opts),
-    ]);
-    const sums = (r: JsonRow): DaySums => ({
-      nVisits: toNumber(r.c_visits ?? 0, 'c_visits'),
-      nValues: toNumber(r.c_values ?? 0, 'c_values'),
-    });
-    const keyOf = (r: JsonRow): string => dayKey(String(r.organization_id), String(r.pixel_id), toNumber(r.vday ?? 0, 'vday'));
-    return {
-      current: new Map(
-        counts.map((r) => [
-          keyOf(r),
-          { ...sums(r), org: String(r.organization_id), pixelId: String(r.pixel_id), vday: toNumber(r.vday ?? 0, 'vday') },
-        ]),
-      ),
-      latest: new Map(folds.map((r) => [keyOf(r), { ...sums(r), gen: toNumber(r.f_gen ?? 0, 'f_gen') }])),
-    };
+    const rows = await this.select(foldStateSql(this.rollups, where), false, opts);
+    const current = new Map<string, DayEvents & { org: string; pixelId: string; vday: number }>();
+    const latest = new Map<string, DayEvents & { gen: number }>();
+    for (const r of rows) {
+      const org = String(r.organization_id);
+      const pixelId = String(r.pixel_id);
+      const vday = toNumber(r.vday ?? 0, 'vday');
+      const key = dayKey(org, pixelId, vday);
+      if (r.kind === 'n') current.set(key, { nEvents: toNumber(r.a ?? 0, 'a'), org, pixelId, vday });
+      else latest.set(key, { gen: toNumber(r.a ?? 0, 'a'), nEvents: toNumber(r.b ?? 0, 'b') });
+    }
+    return { current, latest };
   }
 
   private foldable(vday: number): boolean {
@@ -854,41 +856,48 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   /**
-   * Folds one organization's pixel days whose copies are missing or stale: reads the rollups' sums
-   * first, then copies the merged rows (which hold at least what the sums count: an event landing
-   * in between only makes the recorded sums fall behind, so the copy is not used), then records the
-   * sums under the copy's generation.
+   * Folds one organization's pixel days whose copies are missing or stale: reads the days' counts,
+   * copies their merged rows, and records each day whose copy holds exactly the count (its visits'
+   * events and its page value rows' events), the count unchanged after the copy. A day an insert
+   * touched meanwhile is left for the next fold.
    */
   private async foldDays(organizationId: string, days: readonly PixelDay[]): Promise<number> {
     const pixelIds = [...new Set(days.map((x) => x.pixelId))];
     let folded = 0;
     for (let i = 0; i < days.length; i += FOLD_CHUNK_DAYS * pixelIds.length) {
       const chunk = days.slice(i, i + FOLD_CHUNK_DAYS * pixelIds.length);
-      const { current, latest } = await this.foldState(pixelDaysWhere(organizationId, pixelIds, chunk));
+      const where = pixelDaysWhere(organizationId, pixelIds, chunk);
+      const before = await this.foldState(where);
+      const countOf = (state: typeof before, day: PixelDay) => state.current.get(dayKey(organizationId, day.pixelId, day.vday))?.nEvents;
       const todo = chunk.filter((day) => {
-        const key = dayKey(organizationId, day.pixelId, day.vday);
-        const now = current.get(key);
-        const fold = latest.get(key);
-        return now !== undefined && this.foldable(day.vday) && !(fold && fold.nVisits === now.nVisits && fold.nValues === now.nValues);
+        const count = countOf(before, day);
+        const fold = before.latest.get(dayKey(organizationId, day.pixelId, day.vday));
+        return count !== undefined && count > 0 && this.foldable(day.vday) && fold?.nEvents !== count;
       });
       if (todo.length === 0) continue;
       const gen = Date.now() * 1000 + (this.foldSeq++ % 1000);
       for (const sql of foldSql(this.rollups, organizationId, todo, gen)) await this.track(this.client.command({ query: sql }));
-      const values = todo.map((day) => {
-        const now = current.get(dayKey(organizationId, day.pixelId, day.vday));
-        return {
-          organization_id: organizationId,
-          pixel_id: day.pixelId,
-          vday: day.vday,
-          gen,
-          n_visits: now?.nVisits ?? 0,
-          n_values: now?.nValues ?? 0,
-        };
+      const [sums, after] = await Promise.all([
+        this.select(copySumsSql(this.rollups, organizationId, todo, gen)),
+        this.foldState(pixelDaysWhere(organizationId, pixelIds, todo)),
+      ]);
+      const held = new Map(
+        sums.map((r) => [
+          dayKey(organizationId, String(r.pixel_id), toNumber(r.vday ?? 0, 'vday')),
+          [toNumber(r.s_visits ?? 0, 's_visits'), toNumber(r.s_values ?? 0, 's_values')],
+        ]),
+      );
+      const values = todo.flatMap((day) => {
+        const count = countOf(before, day);
+        const [visits, pages] = held.get(dayKey(organizationId, day.pixelId, day.vday)) ?? [];
+        if (count === undefined || countOf(after, day) !== count || visits !== count || pages !== count) return [];
+        return [{ organization_id: organizationId, pixel_id: day.pixelId, vday: day.vday, gen, n_events: count }];
       });
+      if (values.length === 0) continue;
       await this.track(
         this.client.insert({ table: this.rollups.folds, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }),
       );
-      folded += todo.length;
+      folded += values.length;
     }
     return folded;
   }
@@ -1205,13 +1214,14 @@ function rollupTables(database: string, tableName: string, events: string, versi
     foldedVisits: named('folded_visits'),
     foldedValues: named('folded_values'),
     folds: named('folds'),
+    days: named('days'),
+    daysView: named('days_view'),
   };
 }
 
-/** What the rollups hold for a pixel day: the visits' events, and the page value rows' events. */
-interface DaySums {
-  nVisits: number;
-  nValues: number;
+/** The events the rollups count for a pixel day. */
+interface DayEvents {
+  nEvents: number;
 }
 
 const dayKey = (organizationId: string, pixelId: string, vday: number): string => `${organizationId}\u0000${pixelId}\u0000${vday}`;
