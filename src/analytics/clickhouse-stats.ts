@@ -270,6 +270,14 @@ const FOLDED_VISIT_COLUMNS: readonly (readonly [string, string])[] = [
   ['v_exit', 'String'],
 ];
 
+/**
+ * A visit's columns each of its value rows carries (TotalsPlan.valuesCarryVisits): a page filtered
+ * or broken down by a visit's property reads the value rows alone, not every visit of the period.
+ */
+const CARRIED = FOLDED_VISIT_COLUMNS.map(([c]) => c).filter(
+  (c) => !['organization_id', 'pixel_id', 'session_id', 'vday', 'v_events', 'v_pageviews'].includes(c),
+);
+
 /** Columns of a folded value row, as rolledValuesSql reads them. */
 const FOLDED_VALUE_COLUMNS: readonly (readonly [string, string])[] = [
   ['organization_id', 'String'],
@@ -279,13 +287,12 @@ const FOLDED_VALUE_COLUMNS: readonly (readonly [string, string])[] = [
   ['e_value', 'String'],
   ['m_events', 'UInt64'],
   ['m_pageviews', 'UInt64'],
-  ['v_start', 'Int64'],
-  ['v_end', 'Int64'],
-  ['v_interactions', 'UInt64'],
-  ['v_visitor', 'String'],
+  ...FOLDED_VISIT_COLUMNS.filter(([c]) => CARRIED.includes(c)),
 ];
 const VISIT_NAMES = FOLDED_VISIT_COLUMNS.map(([c]) => c).join(', ');
 const VALUE_NAMES = FOLDED_VALUE_COLUMNS.map(([c]) => c).join(', ');
+/** A value row as reads take it. */
+const VALUE_ROW = `pixel_id, session_id, vday, e_value, m_events, m_pageviews, ${CARRIED.join(', ')}`;
 
 const pairs = (d: StatsDialect, days: readonly PixelDay[]): string =>
   `(${days.map((x) => `(${d.text(x.pixelId)}, ${d.int(x.vday)})`).join(', ')})`;
@@ -354,7 +361,7 @@ const mergedValuesSql = (t: ClickHouseRollupTables, where: string, prop: string)
   'SELECT pixel_id, sid AS session_id, vday, e_value, sum(m_events) AS m_events, sum(m_pageviews) AS m_pageviews ' +
   `FROM ${t.values} WHERE ${where} AND prop = ${prop} GROUP BY pixel_id, sid, vday, e_value`;
 
-/** The value rows of one event-level property (TotalsPlan.values), with their visits' copies. */
+/** The value rows of one event-level property (TotalsPlan.values), carrying their visits' columns. */
 export function rolledValuesSql(
   d: StatsDialect,
   t: ClickHouseRollupTables,
@@ -363,13 +370,11 @@ export function rolledValuesSql(
   folded: readonly FoldedDay[] = [],
 ): string {
   const joined = (where: string, visits: string): string =>
-    'SELECT pixel_id, session_id, vday, e_value, m_events, m_pageviews, v_start, v_end, v_interactions, v_visitor ' +
-    `FROM (${mergedValuesSql(t, where, d.constant(property))}) AS vl ALL INNER JOIN ` +
-    `(SELECT pixel_id, session_id, vday, v_start, v_end, v_interactions, v_visitor FROM (${visits})) AS vs USING (pixel_id, session_id, vday)`;
+    `SELECT ${VALUE_ROW} FROM (${mergedValuesSql(t, where, d.constant(property))}) AS vl ALL INNER JOIN ` +
+    `(SELECT pixel_id, session_id, vday, ${CARRIED.join(', ')} FROM (${visits})) AS vs USING (pixel_id, session_id, vday)`;
   if (folded.length === 0) return joined(dayBounds(d, q), rolledVisitsSql(d, t, q));
   const parts = [
-    'SELECT pixel_id, session_id, vday, e_value, m_events, m_pageviews, v_start, v_end, v_interactions, v_visitor ' +
-      `FROM ${t.foldedValues} WHERE ${foldedWhere(d, q.organizationId, folded)} AND prop = ${d.constant(property)} AND ${startsIn(d, q)}`,
+    `SELECT ${VALUE_ROW} FROM ${t.foldedValues} WHERE ${foldedWhere(d, q.organizationId, folded)} AND prop = ${d.constant(property)} AND ${startsIn(d, q)}`,
   ];
   const rest = unfoldedDays(q, folded);
   if (rest.length > 0) {
@@ -409,10 +414,10 @@ export function foldSql(t: ClickHouseRollupTables, organizationId: string, days:
   const where = daysWhere(d, organizationId, days);
   const visits = mergedVisitsSql(d, t, where, '');
   const values =
-    `SELECT ${d.text(organizationId)} AS organization_id, pixel_id, session_id, vday, e_value, m_events, m_pageviews, v_start, v_end, v_interactions, v_visitor, prop ` +
+    `SELECT ${d.text(organizationId)} AS organization_id, ${VALUE_ROW}, prop ` +
     `FROM (SELECT pixel_id, sid AS session_id, vday, prop, e_value, sum(m_events) AS m_events, sum(m_pageviews) AS m_pageviews FROM ${t.values} ` +
     `WHERE ${where} GROUP BY pixel_id, sid, vday, prop, e_value) AS vl ALL INNER JOIN ` +
-    `(SELECT pixel_id, session_id, vday, v_start, v_end, v_interactions, v_visitor FROM (${visits})) AS vs USING (pixel_id, session_id, vday)`;
+    `(SELECT pixel_id, session_id, vday, ${CARRIED.join(', ')} FROM (${visits})) AS vs USING (pixel_id, session_id, vday)`;
   return [
     `INSERT INTO ${t.foldedVisits} (${VISIT_NAMES}, gen) SELECT ${VISIT_NAMES}, ${d.int(gen)} AS gen FROM (${visits})`,
     `INSERT INTO ${t.foldedValues} (${VALUE_NAMES}, prop, gen) SELECT ${VALUE_NAMES}, prop, ${d.int(gen)} AS gen FROM (${values})`,

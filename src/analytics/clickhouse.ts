@@ -769,6 +769,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       ...shape,
       visits: () => rolledVisitsSql(d, this.rollups, q, folded),
       values: (property) => rolledValuesSql(d, this.rollups, q, property, folded),
+      valuesCarryVisits: true,
     });
     const rows = await this.select(sql, true, opts);
     return rows.map((r) =>
@@ -777,9 +778,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   /**
-   * The scope's pixel days whose folded copies are exact now (their rollup sums are those the fold
-   * recorded), and days without rollup rows (generation 0: no copy rows, nothing to merge). The
-   * others are read through -Merge and queued for a fold once they are old enough.
+   * The scope's pixel days whose folded copies are exact now (the day's event count is still the
+   * one the fold recorded), and days without events (generation 0: no copy rows, nothing to merge).
+   * The others are read through -Merge and queued for a fold once they are old enough.
    */
   private async foldedDays(q: StatsScope, opts: QueryOptions): Promise<FoldedDay[]> {
     const days: PixelDay[] = [];
