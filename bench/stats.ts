@@ -5,7 +5,7 @@
 // share of queries at once per organization, QUERY_CONCURRENCY_PER_ORG), on DuckDB (the threaded
 // store the server runs, on its default threads, DUCKDB_THREADS, its rollups folded) and, with
 // CLICKHOUSE_URL, on ClickHouse. Each line has the process's CPU time per call (all threads) next to
-// the wall time, and the load average when the run started.
+// the wall time, and the load average when the run started. ClickHouse folds its completed days first (foldStats).
 //
 //   npm run bench:stats                     10,000,000 events
 //   BENCH_EVENTS=1000000 npm run bench:stats
