@@ -85,6 +85,13 @@ export interface ClickHouseRollupTables {
   values: string;
   visitsView: string;
   valuesView: string;
+  /** The fold's copies (below): merged visits and value rows as plain columns, and what each day's copy holds. */
+  foldedVisits: string;
+  foldedValues: string;
+  folds: string;
+  /** Per pixel and UTC day, the events the rollups count (fed by its own view): what a read checks a copy against. */
+  days: string;
+  daysView: string;
 }
 
 const FIRST_NAMES: SourceNames = {
@@ -153,6 +160,14 @@ export function rollupDdl(t: ClickHouseRollupTables): string[] {
     `CREATE TABLE IF NOT EXISTS ${t.values} (organization_id String, pixel_id String, sid String, vday Int64, prop String, e_value String, ` +
       `m_events UInt64, m_pageviews UInt64) ENGINE = SummingMergeTree((m_events, m_pageviews)) ${partition} ` +
       'ORDER BY (organization_id, pixel_id, vday, prop, e_value, sid)',
+    `CREATE TABLE IF NOT EXISTS ${t.foldedVisits} (${FOLDED_VISIT_COLUMNS.map(([c, type]) => `${c} ${type}`).join(', ')}, gen UInt64) ` +
+      `ENGINE = MergeTree ${partition} ORDER BY (organization_id, pixel_id, vday, gen, session_id)`,
+    `CREATE TABLE IF NOT EXISTS ${t.foldedValues} (${FOLDED_VALUE_COLUMNS.map(([c, type]) => `${c} ${type}`).join(', ')}, prop String, gen UInt64) ` +
+      `ENGINE = MergeTree ${partition} ORDER BY (organization_id, pixel_id, prop, vday, gen, e_value, session_id)`,
+    `CREATE TABLE IF NOT EXISTS ${t.folds} (organization_id String, pixel_id String, vday Int64, gen UInt64, n_events UInt64) ` +
+      `ENGINE = MergeTree ${partition} ORDER BY (organization_id, pixel_id, vday, gen)`,
+    `CREATE TABLE IF NOT EXISTS ${t.days} (organization_id String, pixel_id String, vday Int64, n_events UInt64) ` +
+      `ENGINE = SummingMergeTree((n_events)) ${partition} ORDER BY (organization_id, pixel_id, vday)`,
   ];
 }
 
@@ -187,6 +202,16 @@ export function valuePartsSql(events: string, where = ''): string {
   );
 }
 
+/** Per pixel and UTC day, the events the rollups count (not bots, with a session). */
+export function dayEventsSql(events: string, where = ''): string {
+  return (
+    `SELECT organization_id, pixel_id, intDiv(ts_millis, ${DAY_MS}) AS vday, count() AS n_events FROM ${events} ` +
+    `WHERE is_bot = 0 AND isNotNull(session_id)${where ? ` AND ${where}` : ''} GROUP BY organization_id, pixel_id, vday`
+  );
+}
+
+export const daysViewSql = (t: ClickHouseRollupTables): string =>
+  `CREATE MATERIALIZED VIEW ${t.daysView} TO ${t.days} AS ${dayEventsSql(t.events)}`;
 export const visitsViewSql = (t: ClickHouseRollupTables): string =>
   `CREATE MATERIALIZED VIEW ${t.visitsView} TO ${t.visits} AS ${visitPartsSql(t.events)}`;
 export const valuesViewSql = (t: ClickHouseRollupTables): string =>
@@ -197,6 +222,7 @@ export function refillSql(t: ClickHouseRollupTables, where = ''): string[] {
   return [
     `INSERT INTO ${t.visits} (${VISIT_PART_COLUMNS}) ${visitPartsSql(t.events, where)}`,
     `INSERT INTO ${t.values} (${VALUE_PART_COLUMNS}) ${valuePartsSql(t.events, where)}`,
+    `INSERT INTO ${t.days} (organization_id, pixel_id, vday, n_events) ${dayEventsSql(t.events, where)}`,
   ];
 }
 
@@ -204,30 +230,206 @@ const dayBounds = (d: StatsDialect, q: StatsScope): string =>
   `organization_id = ${d.text(q.organizationId)} AND pixel_id IN ${d.textList(q.pixelIds)} ` +
   `AND vday >= ${d.int(Math.floor(q.startMs / DAY_MS))} AND vday <= ${d.int(Math.floor((q.endMs - 1) / DAY_MS))}`;
 
-/** The visits (V of stats-sql.ts) starting in the scope's range, from the rollup. */
-export function rolledVisitsSql(d: StatsDialect, t: ClickHouseRollupTables, q: StatsScope): string {
+// The fold (analytics/clickhouse.ts runs it): the -Merge of a day's rollup rows, done once and kept
+// as plain columns, so a read of a month scans rows instead of merging a month of aggregate states.
+// A third view counts per pixel and UTC day the events the rollups take (`days`, a handful of rows
+// per day). A fold reads that count, copies the day's merged visits and value rows under a new
+// generation number, and records the copy in `folds` only when the copy's own sums of events (its
+// visits' and its page value rows') equal the count, read before and after: the copy then holds
+// exactly the counted events. A read takes a day's copy while the count is still the one recorded
+// (counts only grow: inserts add rows, merges keep sums); a day that changed since (a late event) or
+// was never folded is merged from the rollups as before, and queued for a fold.
+
+/** A UTC day of one pixel whose folded copy, of generation `gen`, is exact now. */
+export interface FoldedDay {
+  pixelId: string;
+  vday: number;
+  gen: number;
+}
+
+/** A pixel's UTC day. */
+export interface PixelDay {
+  pixelId: string;
+  vday: number;
+}
+
+/** Columns of a folded visit, as rolledVisitsSql reads them. */
+const FOLDED_VISIT_COLUMNS: readonly (readonly [string, string])[] = [
+  ['organization_id', 'String'],
+  ['pixel_id', 'String'],
+  ['session_id', 'String'],
+  ['vday', 'Int64'],
+  ['v_start', 'Int64'],
+  ['v_end', 'Int64'],
+  ['v_visitor', 'String'],
+  ...[...firstAttributes(clickHouseStatsDialect({ events: '', links: '', profiles: '' })).at.keys()].map((c) => [c, 'String'] as const),
+  ['v_events', 'UInt64'],
+  ['v_pageviews', 'UInt64'],
+  ['v_interactions', 'UInt64'],
+  ['v_entry', 'String'],
+  ['v_exit', 'String'],
+];
+
+/**
+ * A visit's columns each of its value rows carries (TotalsPlan.valuesCarryVisits): a page filtered
+ * or broken down by a visit's property reads the value rows alone, not every visit of the period.
+ */
+const CARRIED = FOLDED_VISIT_COLUMNS.map(([c]) => c).filter(
+  (c) => !['organization_id', 'pixel_id', 'session_id', 'vday', 'v_events', 'v_pageviews'].includes(c),
+);
+
+/** Columns of a folded value row, as rolledValuesSql reads them. */
+const FOLDED_VALUE_COLUMNS: readonly (readonly [string, string])[] = [
+  ['organization_id', 'String'],
+  ['pixel_id', 'String'],
+  ['session_id', 'String'],
+  ['vday', 'Int64'],
+  ['e_value', 'String'],
+  ['m_events', 'UInt64'],
+  ['m_pageviews', 'UInt64'],
+  ...FOLDED_VISIT_COLUMNS.filter(([c]) => CARRIED.includes(c)),
+];
+const VISIT_NAMES = FOLDED_VISIT_COLUMNS.map(([c]) => c).join(', ');
+const VALUE_NAMES = FOLDED_VALUE_COLUMNS.map(([c]) => c).join(', ');
+/** A value row as reads take it. */
+const VALUE_ROW = `pixel_id, session_id, vday, e_value, m_events, m_pageviews, ${CARRIED.join(', ')}`;
+
+const pairs = (d: StatsDialect, days: readonly PixelDay[]): string =>
+  `(${days.map((x) => `(${d.text(x.pixelId)}, ${d.int(x.vday)})`).join(', ')})`;
+
+/** Rows of the given pixel days, with day bounds the primary key can use. */
+function daysWhere(d: StatsDialect, organizationId: string, days: readonly PixelDay[]): string {
+  const vdays = days.map((x) => x.vday);
+  return (
+    `organization_id = ${d.text(organizationId)} AND vday >= ${d.int(Math.min(...vdays))} AND vday <= ${d.int(Math.max(...vdays))} ` +
+    `AND (pixel_id, vday) IN ${pairs(d, days)}`
+  );
+}
+
+/** Rows of the folded copies of the given days, each of its generation. */
+function foldedWhere(d: StatsDialect, organizationId: string, days: readonly FoldedDay[]): string {
+  const vdays = days.map((x) => x.vday);
+  return (
+    `organization_id = ${d.text(organizationId)} AND vday >= ${d.int(Math.min(...vdays))} AND vday <= ${d.int(Math.max(...vdays))} ` +
+    `AND (pixel_id, vday, gen) IN (${days.map((x) => `(${d.text(x.pixelId)}, ${d.int(x.vday)}, ${d.int(x.gen)})`).join(', ')})`
+  );
+}
+
+/** The scope's pixel days that are not among `folded` (every one of them when none is). */
+export function unfoldedDays(q: StatsScope, folded: readonly FoldedDay[]): PixelDay[] {
+  const done = new Set(folded.map((x) => `${x.pixelId}\u0000${x.vday}`));
+  const out: PixelDay[] = [];
+  for (const pixelId of q.pixelIds) {
+    for (let vday = Math.floor(q.startMs / DAY_MS); vday <= Math.floor((q.endMs - 1) / DAY_MS); vday++) {
+      if (!done.has(`${pixelId}\u0000${vday}`)) out.push({ pixelId, vday });
+    }
+  }
+  return out;
+}
+
+/** Visits merged from the rollup rows `where` selects, all of VISIT_NAMES. */
+function mergedVisitsSql(d: StatsDialect, t: ClickHouseRollupTables, where: string, having: string): string {
   const { at } = firstAttributes(d);
   const first = [...at].map(([column, i]) => `${unescaped(`arrayElement(a, ${i})`)} AS ${column}`);
   const grouped =
     'SELECT organization_id, pixel_id, sid AS session_id, vday, minMerge(s_start) AS v_start, maxMerge(s_end) AS v_end, ' +
     `argMinMerge(s_visitor) AS v_visitor, splitByChar(${SEPARATOR}, argMinMerge(s_first)) AS a, sumMerge(s_events) AS v_events, ` +
     'sumMerge(s_pageviews) AS v_pageviews, sumMerge(s_interactions) AS v_interactions, argMinIfMerge(s_entry) AS en, argMaxIfMerge(s_exit) AS ex ' +
-    `FROM ${t.visits} WHERE ${dayBounds(d, q)} GROUP BY organization_id, pixel_id, sid, vday ` +
-    `HAVING v_start >= ${d.int(q.startMs)} AND v_start < ${d.int(q.endMs)}`;
+    `FROM ${t.visits} WHERE ${where} GROUP BY organization_id, pixel_id, sid, vday${having ? ` HAVING ${having}` : ''}`;
   return (
     `SELECT organization_id, pixel_id, session_id, vday, v_start, v_end, v_visitor, ${first.join(', ')}, v_events, v_pageviews, v_interactions, ` +
     `if(v_pageviews > 0, en, '') AS v_entry, if(v_pageviews > 0, ex, '') AS v_exit FROM (${grouped})`
   );
 }
 
-/** The value rows of one event-level property (TotalsPlan.values), with their visits' copies. */
-export function rolledValuesSql(d: StatsDialect, t: ClickHouseRollupTables, q: StatsScope, property: EventProperty): string {
-  const values =
-    'SELECT pixel_id, sid AS session_id, vday, e_value, sum(m_events) AS m_events, sum(m_pageviews) AS m_pageviews ' +
-    `FROM ${t.values} WHERE ${dayBounds(d, q)} AND prop = ${d.constant(property)} GROUP BY pixel_id, sid, vday, e_value`;
-  const visits = `SELECT pixel_id, session_id, vday, v_start, v_end, v_interactions, v_visitor FROM (${rolledVisitsSql(d, t, q)})`;
+const startsIn = (d: StatsDialect, q: StatsScope): string => `v_start >= ${d.int(q.startMs)} AND v_start < ${d.int(q.endMs)}`;
+
+/**
+ * The visits (V of stats-sql.ts) starting in the scope's range: the folded copies of the days in
+ * `folded`, and the other days merged from the rollup.
+ */
+export function rolledVisitsSql(d: StatsDialect, t: ClickHouseRollupTables, q: StatsScope, folded: readonly FoldedDay[] = []): string {
+  if (folded.length === 0) return mergedVisitsSql(d, t, dayBounds(d, q), startsIn(d, q));
+  const parts = [`SELECT ${VISIT_NAMES} FROM ${t.foldedVisits} WHERE ${foldedWhere(d, q.organizationId, folded)} AND ${startsIn(d, q)}`];
+  const rest = unfoldedDays(q, folded);
+  if (rest.length > 0) parts.push(mergedVisitsSql(d, t, daysWhere(d, q.organizationId, rest), startsIn(d, q)));
+  return parts.join(' UNION ALL ');
+}
+
+/** Per visit and value of `prop`, its events and page views, from the rollup rows `where` selects. */
+const mergedValuesSql = (t: ClickHouseRollupTables, where: string, prop: string): string =>
+  'SELECT pixel_id, sid AS session_id, vday, e_value, sum(m_events) AS m_events, sum(m_pageviews) AS m_pageviews ' +
+  `FROM ${t.values} WHERE ${where} AND prop = ${prop} GROUP BY pixel_id, sid, vday, e_value`;
+
+/** The value rows of one event-level property (TotalsPlan.values), carrying their visits' columns. */
+export function rolledValuesSql(
+  d: StatsDialect,
+  t: ClickHouseRollupTables,
+  q: StatsScope,
+  property: EventProperty,
+  folded: readonly FoldedDay[] = [],
+): string {
+  const joined = (where: string, visits: string): string =>
+    `SELECT ${VALUE_ROW} FROM (${mergedValuesSql(t, where, d.constant(property))}) AS vl ALL INNER JOIN ` +
+    `(SELECT pixel_id, session_id, vday, ${CARRIED.join(', ')} FROM (${visits})) AS vs USING (pixel_id, session_id, vday)`;
+  if (folded.length === 0) return joined(dayBounds(d, q), rolledVisitsSql(d, t, q));
+  const parts = [
+    `SELECT ${VALUE_ROW} FROM ${t.foldedValues} WHERE ${foldedWhere(d, q.organizationId, folded)} AND prop = ${d.constant(property)} AND ${startsIn(d, q)}`,
+  ];
+  const rest = unfoldedDays(q, folded);
+  if (rest.length > 0) {
+    const where = daysWhere(d, q.organizationId, rest);
+    parts.push(joined(where, mergedVisitsSql(d, t, where, startsIn(d, q))));
+  }
+  return parts.join(' UNION ALL ');
+}
+
+/**
+ * Per pixel day `where` selects: the events the rollups count now (kind 'n', in `a`), and the
+ * latest fold (kind 'f': its generation in `a`, the count it was checked against in `b`).
+ */
+export function foldStateSql(t: ClickHouseRollupTables, where: string): string {
   return (
-    'SELECT pixel_id, session_id, vday, e_value, m_events, m_pageviews, v_start, v_end, v_interactions, v_visitor ' +
-    `FROM (${values}) AS vl ALL INNER JOIN (${visits}) AS vs USING (pixel_id, session_id, vday)`
+    `SELECT 'n' AS kind, organization_id, pixel_id, vday, sum(n_events) AS a, toUInt64(0) AS b FROM ${t.days} WHERE ${where} ` +
+    "GROUP BY organization_id, pixel_id, vday UNION ALL SELECT 'f' AS kind, organization_id, pixel_id, vday, max(gen) AS a, " +
+    `argMax(n_events, gen) AS b FROM ${t.folds} WHERE ${where} GROUP BY organization_id, pixel_id, vday`
   );
 }
+
+/** Per pixel day of the copies of generation `gen`, the events its visits (s_visits) and its page value rows (s_values) hold. */
+export function copySumsSql(t: ClickHouseRollupTables, organizationId: string, days: readonly PixelDay[], gen: number): string {
+  const d = clickHouseStatsDialect({ events: t.events, links: '', profiles: '' });
+  const where = `${daysWhere(d, organizationId, days)} AND gen = ${d.int(gen)}`;
+  return (
+    'SELECT pixel_id, vday, sum(n_visits) AS s_visits, sum(n_values) AS s_values FROM (' +
+    `SELECT pixel_id, vday, sum(v_events) AS n_visits, toUInt64(0) AS n_values FROM ${t.foldedVisits} WHERE ${where} GROUP BY pixel_id, vday ` +
+    `UNION ALL SELECT pixel_id, vday, toUInt64(0) AS n_visits, sum(m_events) AS n_values FROM ${t.foldedValues} WHERE ${where} AND prop = 'page' ` +
+    'GROUP BY pixel_id, vday) GROUP BY pixel_id, vday'
+  );
+}
+
+/** Copies the merged visits and value rows of one organization's pixel days under generation `gen`. */
+export function foldSql(t: ClickHouseRollupTables, organizationId: string, days: readonly PixelDay[], gen: number): string[] {
+  const d = clickHouseStatsDialect({ events: t.events, links: '', profiles: '' });
+  const where = daysWhere(d, organizationId, days);
+  const visits = mergedVisitsSql(d, t, where, '');
+  const values =
+    `SELECT ${d.text(organizationId)} AS organization_id, ${VALUE_ROW}, prop ` +
+    `FROM (SELECT pixel_id, sid AS session_id, vday, prop, e_value, sum(m_events) AS m_events, sum(m_pageviews) AS m_pageviews FROM ${t.values} ` +
+    `WHERE ${where} GROUP BY pixel_id, sid, vday, prop, e_value) AS vl ALL INNER JOIN ` +
+    `(SELECT pixel_id, session_id, vday, ${CARRIED.join(', ')} FROM (${visits})) AS vs USING (pixel_id, session_id, vday)`;
+  return [
+    `INSERT INTO ${t.foldedVisits} (${VISIT_NAMES}, gen) SELECT ${VISIT_NAMES}, ${d.int(gen)} AS gen FROM (${visits})`,
+    `INSERT INTO ${t.foldedValues} (${VALUE_NAMES}, prop, gen) SELECT ${VALUE_NAMES}, prop, ${d.int(gen)} AS gen FROM (${values})`,
+  ];
+}
+
+/** The rows of an organization's pixel days (the pixels' days, each of every pixel when `days` lists them all). */
+export function pixelDaysWhere(organizationId: string, pixelIds: readonly string[], days: readonly PixelDay[]): string {
+  const d = clickHouseStatsDialect({ events: '', links: '', profiles: '' });
+  if (days.length === 0) return '0';
+  return `pixel_id IN ${d.textList(pixelIds)} AND ${daysWhere(d, organizationId, days)}`;
+}
+
+/** The rows of the scope's pixels and UTC days. */
+export const scopeDaysWhere = (q: StatsScope): string => dayBounds(clickHouseStatsDialect({ events: '', links: '', profiles: '' }), q);

@@ -37,11 +37,19 @@ import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, 
 import {
   type ClickHouseRollupTables,
   clickHouseStatsDialect,
+  copySumsSql,
+  daysViewSql,
+  type FoldedDay,
+  foldSql,
+  foldStateSql,
+  type PixelDay,
+  pixelDaysWhere,
   ROLLUP_VERSION,
   refillSql,
   rolledValuesSql,
   rolledVisitsSql,
   rollupDdl,
+  scopeDaysWhere,
   valuesViewSql,
   visitsViewSql,
 } from './clickhouse-stats.js';
@@ -107,7 +115,15 @@ export interface ClickHouseStoreOptions {
    * only names the database.
    */
   connection?: ClickHouseClientConfigOptions['connection'];
+  /**
+   * How long after a UTC day ends its stats rollups are folded into plain copies (default an hour):
+   * events keep arriving for a while, and each change after a fold means a new copy of the day.
+   */
+  statsFoldLagMs?: number;
 }
+
+/** Days folded per statement: a bounded amount of merging per request. */
+const FOLD_CHUNK_DAYS = 4;
 
 const DEFAULT_DATABASE = 'delivr';
 const CH_TYPES: Record<ArrowType, string> = { Utf8: 'String', Int64: 'Int64', Int32: 'Int32', Boolean: 'UInt8' };
@@ -196,6 +212,13 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.ready(() => this.audiences.writeIntentAudience(...a));
   readonly dropIntentStage: AudienceResultsStore['dropIntentStage'] = (...a) => this.ready(() => this.audiences.dropIntentStage(...a));
   private version = 0;
+  private readonly foldLagMs: number;
+  /** Folds and retention deletes run one at a time, in this order (a fold must not record sums a delete is changing). */
+  private foldChain: Promise<unknown> = Promise.resolve();
+  /** Pixel days reads found not folded (or changed since), per organization, for the next background fold. */
+  private readonly foldQueue = new Map<string, Map<string, PixelDay>>();
+  private foldQueued = false;
+  private foldSeq = 0;
   private readonly running = new Set<Promise<unknown>>();
   private initialized = false;
   private closed = false;
@@ -205,6 +228,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const { clientUrl, database } = splitUrl(opts.url);
     this.database = database;
     this.tableName = opts.table ?? 'events';
+    this.foldLagMs = opts.statsFoldLagMs ?? 3_600_000;
     this.table = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(this.tableName)}`;
     this.profiles = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_profiles`)}`;
     this.links = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_links`)}`;
@@ -339,7 +363,17 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     // Earlier versions' views first (nothing feeds them any more), then their tables.
     for (let v = 1; v < ROLLUP_VERSION; v++) {
       const old = rollupTables(this.database, this.tableName, this.table, v);
-      for (const table of [old.visitsView, old.valuesView, old.visits, old.values]) {
+      for (const table of [
+        old.visitsView,
+        old.valuesView,
+        old.daysView,
+        old.visits,
+        old.values,
+        old.days,
+        old.foldedVisits,
+        old.foldedValues,
+        old.folds,
+      ]) {
         await this.track(this.client.command({ query: `DROP TABLE IF EXISTS ${table}` }));
       }
     }
@@ -353,19 +387,15 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         throw err;
       }
     };
-    const [visitsNew, valuesNew] = [await made(visitsViewSql(this.rollups)), await made(valuesViewSql(this.rollups))];
-    if (!visitsNew && !valuesNew) return;
+    const news = [await made(visitsViewSql(this.rollups)), await made(valuesViewSql(this.rollups)), await made(daysViewSql(this.rollups))];
+    if (!news.includes(true)) return;
     const [range] = await this.select(`SELECT count() AS c, min(ts_millis) AS first, max(ts_millis) AS last FROM ${this.table}`);
     if (toNumber(range?.c ?? 0, 'count') === 0) return;
     // A day at a time: each insert stays well within the request timeout however many events there are.
     const last = Math.floor(toNumber(range?.last ?? 0, 'last') / DAY_MS);
     for (let day = Math.floor(toNumber(range?.first ?? 0, 'first') / DAY_MS); day <= last; day++) {
-      const [visitsSql, valuesSql] = refillSql(
-        this.rollups,
-        `ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`,
-      );
-      if (visitsNew && visitsSql) await this.track(this.client.command({ query: visitsSql }));
-      if (valuesNew && valuesSql) await this.track(this.client.command({ query: valuesSql }));
+      const fills = refillSql(this.rollups, `ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`);
+      for (const [i, sql] of fills.entries()) if (news[i]) await this.track(this.client.command({ query: sql }));
     }
   }
 
@@ -674,16 +704,24 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const [row] = await this.select(`SELECT count() AS c FROM ${this.table} WHERE ${where}`);
     const n = toNumber(row?.c ?? 0, 'count');
     if (n === 0) return 0;
-    await this.mutate(this.table, `DELETE WHERE ${where}`);
-    // The stats rollups: the days up to the cut go, and the cut day is filled again from the events
-    // left (a visit lies in one UTC day, so no other day changes).
-    const day = Math.floor(beforeMs / DAY_MS);
-    const scope = `organization_id = ${sqlString(organizationId)} AND pixel_id IN ${sqlStringList(pixelIds)}`;
-    await this.mutate(this.rollups.visits, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
-    await this.mutate(this.rollups.values, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
-    const cutDay = `${scope} AND ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`;
-    for (const sql of refillSql(this.rollups, cutDay)) await this.track(this.client.command({ query: sql }));
-    return n;
+    // After any fold under way, and before the next: a fold must not record sums of a day being cut.
+    return this.serially(async () => {
+      // The stats rollups: the days up to the cut go, and the cut day is filled again from the events
+      // left (a visit lies in one UTC day, so no other day changes). Their folded copies go first, so
+      // no read takes a copy of a day whose sums are about to drop and grow back.
+      const day = Math.floor(beforeMs / DAY_MS);
+      const scope = `organization_id = ${sqlString(organizationId)} AND pixel_id IN ${sqlStringList(pixelIds)}`;
+      for (const table of [this.rollups.folds, this.rollups.foldedVisits, this.rollups.foldedValues]) {
+        await this.mutate(table, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
+      }
+      await this.mutate(this.table, `DELETE WHERE ${where}`);
+      await this.mutate(this.rollups.visits, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
+      await this.mutate(this.rollups.values, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
+      await this.mutate(this.rollups.days, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
+      const cutDay = `${scope} AND ts_millis >= ${sqlNumber(day * DAY_MS)} AND ts_millis < ${sqlNumber((day + 1) * DAY_MS)}`;
+      for (const sql of refillSql(this.rollups, cutDay)) await this.track(this.client.command({ query: sql }));
+      return n;
+    });
   }
 
   /** ALTER TABLE ... DELETE/UPDATE, then waits until every mutation of the table is done (18.16 has no mutations_sync). */
@@ -743,15 +781,161 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   private async statsRows(q: StatsScope, shape: Pick<TotalsPlan, 'grouping' | 'page'>, opts: QueryOptions): Promise<unknown[][]> {
     const d = this.statsDialect();
+    const folded = await this.foldedDays(q, opts);
     const sql = totalsSql(d, q, {
       ...shape,
-      visits: () => rolledVisitsSql(d, this.rollups, q),
-      values: (property) => rolledValuesSql(d, this.rollups, q, property),
+      visits: () => rolledVisitsSql(d, this.rollups, q, folded),
+      values: (property) => rolledValuesSql(d, this.rollups, q, property, folded),
+      valuesCarryVisits: true,
     });
     const rows = await this.select(sql, true, opts);
     return rows.map((r) =>
       ['g', 'visitors', 'visits', 'pageviews', 'events', 'bounces', 'duration', 'identified'].map((k) => r[k] ?? null),
     );
+  }
+
+  /**
+   * The scope's pixel days whose folded copies are exact now (the day's event count is still the
+   * one the fold recorded), and days without events (generation 0: no copy rows, nothing to merge).
+   * The others are read through -Merge and queued for a fold once they are old enough.
+   */
+  private async foldedDays(q: StatsScope, opts: QueryOptions): Promise<FoldedDay[]> {
+    const days: PixelDay[] = [];
+    for (const pixelId of q.pixelIds) {
+      for (let vday = Math.floor(q.startMs / DAY_MS); vday <= Math.floor((q.endMs - 1) / DAY_MS); vday++) days.push({ pixelId, vday });
+    }
+    const { current, latest } = await this.foldState(scopeDaysWhere(q), opts);
+    const folded: FoldedDay[] = [];
+    const stale: PixelDay[] = [];
+    for (const day of days) {
+      const key = dayKey(q.organizationId, day.pixelId, day.vday);
+      const now = current.get(key);
+      const fold = latest.get(key);
+      if (!now) folded.push({ ...day, gen: 0 });
+      else if (fold && fold.nEvents === now.nEvents) folded.push({ ...day, gen: fold.gen });
+      else if (this.foldable(day.vday)) stale.push(day);
+    }
+    if (stale.length > 0) this.queueFold(q.organizationId, stale);
+    return folded;
+  }
+
+  /** Per pixel day `where` selects: the events the rollups count now, and the latest fold's generation and count. */
+  private async foldState(
+    where: string,
+    opts: QueryOptions = {},
+  ): Promise<{
+    current: Map<string, DayEvents & { org: string; pixelId: string; vday: number }>;
+    latest: Map<string, DayEvents & { gen: number }>;
+  }> {
+    const rows = await this.select(foldStateSql(this.rollups, where), false, opts);
+    const current = new Map<string, DayEvents & { org: string; pixelId: string; vday: number }>();
+    const latest = new Map<string, DayEvents & { gen: number }>();
+    for (const r of rows) {
+      const org = String(r.organization_id);
+      const pixelId = String(r.pixel_id);
+      const vday = toNumber(r.vday ?? 0, 'vday');
+      const key = dayKey(org, pixelId, vday);
+      if (r.kind === 'n') current.set(key, { nEvents: toNumber(r.a ?? 0, 'a'), org, pixelId, vday });
+      else latest.set(key, { gen: toNumber(r.a ?? 0, 'a'), nEvents: toNumber(r.b ?? 0, 'b') });
+    }
+    return { current, latest };
+  }
+
+  private foldable(vday: number): boolean {
+    return (vday + 1) * DAY_MS <= Date.now() - this.foldLagMs;
+  }
+
+  private queueFold(organizationId: string, days: readonly PixelDay[]): void {
+    const queued = this.foldQueue.get(organizationId) ?? new Map<string, PixelDay>();
+    for (const day of days) queued.set(dayKey(organizationId, day.pixelId, day.vday), day);
+    this.foldQueue.set(organizationId, queued);
+    if (this.foldQueued) return;
+    this.foldQueued = true;
+    // In the background: the read that found them answers from the rollups meanwhile. A failure is
+    // left for the next read to queue again (the reads stay exact either way).
+    void this.track(
+      this.serially(async () => {
+        this.foldQueued = false;
+        const work = [...this.foldQueue];
+        this.foldQueue.clear();
+        for (const [org, queuedDays] of work) {
+          if (this.closed) return;
+          await this.foldDays(org, [...queuedDays.values()]);
+        }
+      }).catch(() => undefined),
+    );
+  }
+
+  /** Runs `work` after every fold and retention delete before it. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.foldChain.then(work);
+    this.foldChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Folds one organization's pixel days whose copies are missing or stale: reads the days' counts,
+   * copies their merged rows, and records each day whose copy holds exactly the count (its visits'
+   * events and its page value rows' events), the count unchanged after the copy. A day an insert
+   * touched meanwhile is left for the next fold.
+   */
+  private async foldDays(organizationId: string, days: readonly PixelDay[]): Promise<number> {
+    const pixelIds = [...new Set(days.map((x) => x.pixelId))];
+    let folded = 0;
+    for (let i = 0; i < days.length; i += FOLD_CHUNK_DAYS * pixelIds.length) {
+      const chunk = days.slice(i, i + FOLD_CHUNK_DAYS * pixelIds.length);
+      const where = pixelDaysWhere(organizationId, pixelIds, chunk);
+      const before = await this.foldState(where);
+      const countOf = (state: typeof before, day: PixelDay) => state.current.get(dayKey(organizationId, day.pixelId, day.vday))?.nEvents;
+      const todo = chunk.filter((day) => {
+        const count = countOf(before, day);
+        const fold = before.latest.get(dayKey(organizationId, day.pixelId, day.vday));
+        return count !== undefined && count > 0 && this.foldable(day.vday) && fold?.nEvents !== count;
+      });
+      if (todo.length === 0) continue;
+      const gen = Date.now() * 1000 + (this.foldSeq++ % 1000);
+      for (const sql of foldSql(this.rollups, organizationId, todo, gen)) await this.track(this.client.command({ query: sql }));
+      const [sums, after] = await Promise.all([
+        this.select(copySumsSql(this.rollups, organizationId, todo, gen)),
+        this.foldState(pixelDaysWhere(organizationId, pixelIds, todo)),
+      ]);
+      const held = new Map(
+        sums.map((r) => [
+          dayKey(organizationId, String(r.pixel_id), toNumber(r.vday ?? 0, 'vday')),
+          [toNumber(r.s_visits ?? 0, 's_visits'), toNumber(r.s_values ?? 0, 's_values')],
+        ]),
+      );
+      const values = todo.flatMap((day) => {
+        const count = countOf(before, day);
+        const [visits, pages] = held.get(dayKey(organizationId, day.pixelId, day.vday)) ?? [];
+        if (count === undefined || countOf(after, day) !== count || visits !== count || pages !== count) return [];
+        return [{ organization_id: organizationId, pixel_id: day.pixelId, vday: day.vday, gen, n_events: count }];
+      });
+      if (values.length === 0) continue;
+      await this.track(
+        this.client.insert({ table: this.rollups.folds, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }),
+      );
+      folded += values.length;
+    }
+    return folded;
+  }
+
+  /**
+   * Folds every pixel day whose UTC day ended at least the fold lag ago and whose copy is missing or
+   * stale (reads queue the days they need on their own; this is for tests, benches and operators).
+   * Returns the number of pixel days folded.
+   */
+  async foldStats(): Promise<number> {
+    this.requireReady();
+    return this.serially(async () => {
+      const lastDay = Math.floor((Date.now() - this.foldLagMs) / DAY_MS) - 1;
+      const { current } = await this.foldState(`vday <= ${sqlNumber(lastDay)}`);
+      const byOrg = new Map<string, PixelDay[]>();
+      for (const day of current.values()) byOrg.set(day.org, [...(byOrg.get(day.org) ?? []), { pixelId: day.pixelId, vday: day.vday }]);
+      let folded = 0;
+      for (const [org, days] of byOrg) folded += await this.foldDays(org, days);
+      return folded;
+    });
   }
 
   async statsTotals(q: StatsScope, opts: QueryOptions = {}): Promise<StatsTotals> {
@@ -1039,8 +1223,26 @@ function expectedFor(type: ArrowType): string {
 function rollupTables(database: string, tableName: string, events: string, version: number): ClickHouseRollupTables {
   const named = (suffix: string) =>
     `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}`)}`;
-  return { events, visits: named('visits'), values: named('values'), visitsView: named('visits_view'), valuesView: named('values_view') };
+  return {
+    events,
+    visits: named('visits'),
+    values: named('values'),
+    visitsView: named('visits_view'),
+    valuesView: named('values_view'),
+    foldedVisits: named('folded_visits'),
+    foldedValues: named('folded_values'),
+    folds: named('folds'),
+    days: named('days'),
+    daysView: named('days_view'),
+  };
 }
+
+/** The events the rollups count for a pixel day. */
+interface DayEvents {
+  nEvents: number;
+}
+
+const dayKey = (organizationId: string, pixelId: string, vday: number): string => `${organizationId}\u0000${pixelId}\u0000${vday}`;
 
 function errorCode(err: unknown): number | null {
   if (!(err instanceof Error)) return null;

@@ -44,6 +44,8 @@ const currentStore = async (database: string): Promise<ClickHouseAnalyticsStore 
     : null;
 
 await runAnalyticsContract('clickhouse (current, chdb)', () => currentStore('delivr_contract'));
-await runStatsContract('clickhouse (current, chdb)', () => currentStore('delivr_stats'));
+await runStatsContract('clickhouse (current, chdb)', () => currentStore('delivr_stats'), {
+  fold: (s) => (s as ClickHouseAnalyticsStore).foldStats().then(() => undefined),
+});
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -1,7 +1,8 @@
 // What the ClickHouse stats rollups have to prove beyond the shared contract: an events table from
 // before them (no views yet) is counted in full once a process creates the views, a second
-// process opening the same database neither fills them again nor breaks ingest, and attribute
-// values survive the one String the rollup joins them into.
+// process opening the same database neither fills them again nor breaks ingest, attribute
+// values survive the one String the rollup joins them into, and the fold's copies are what reads
+// take while their days stand, and are left the moment a day changes.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,66 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
     ]);
     await second.close();
     await third.close();
+  }, 120_000);
+
+  it('fold completed days into copies that reads take while the day is unchanged, and merge a day an event reached since', async () => {
+    const store = new ClickHouseAnalyticsStore(urlFor());
+    await store.init();
+    const own = randomUUID();
+    const mine = (rows: EventRow[]): EventRow[] => rows.map((r) => ({ ...r, pixel_id: own }));
+    const late = mine(visit('f1', 'w1', 0, ['/', '/a', '/b']));
+    const [lateEvent] = late.splice(1, 1);
+    if (!lateEvent) throw new Error('a visit has events');
+    await store.appendEvents([...late, ...mine(visit('f2', 'w2', 1, ['/c'])), ...mine(visit('f3', 'w1', 1, ['/d', '/e']))]);
+    const q = { ...scope, pixelIds: [own] };
+    expect(await store.foldStats()).toBe(2);
+    expect(await store.foldStats()).toBe(0);
+    expect(await store.statsTotals(q)).toMatchObject({ visitors: 2, visits: 3, pageviews: 5 });
+
+    // A visit that only the copy of day 0 holds: a read that counts it read the copy.
+    const admin = createClient({ url: new URL('/', serverUrl).toString() });
+    const table = (name: string) => `\`${database}\`.\`events_stats_${name}_v2\``;
+    const latestGen = async (): Promise<string | undefined> => {
+      const [row] = await (
+        await admin.query({
+          query: `SELECT toString(max(gen)) AS gen FROM ${table('folds')} WHERE pixel_id = '${own}' AND vday = ${Math.floor(T0 / 86_400_000)}`,
+          format: 'JSONEachRow',
+        })
+      ).json<{ gen: string }>();
+      return row?.gen;
+    };
+    const gen = await latestGen();
+    await admin.command({
+      query:
+        `INSERT INTO ${table('folded_visits')} (organization_id, pixel_id, session_id, vday, v_start, v_end, v_visitor, v_events, v_pageviews, v_interactions, gen) ` +
+        `VALUES ('${org}', '${own}', 'copy-only', ${Math.floor(T0 / 86_400_000)}, ${T0}, ${T0}, 'w9', 1, 1, 1, ${gen})`,
+    });
+    expect(await store.statsTotals(q)).toMatchObject({ visitors: 3, visits: 4, pageviews: 6 });
+
+    // An event of day 0 arriving after the fold: day 0 is merged from the rollups again (exact,
+    // without the copy's row), and copied again (the read queued it; foldStats runs after that).
+    await store.appendEvents([lateEvent]);
+    expect(await store.statsTotals(q)).toMatchObject({ visitors: 2, visits: 3, pageviews: 6 });
+    const pages = (await store.statsBreakdown(q, { property: 'page', limit: 10, offset: 0 })).rows.map((r) => [
+      r.value,
+      r.totals.pageviews,
+    ]);
+    expect(pages).toEqual([
+      ['/', 1],
+      ['/a', 1],
+      ['/b', 1],
+      ['/c', 1],
+      ['/d', 1],
+      ['/e', 1],
+    ]);
+    await store.foldStats();
+    expect(BigInt((await latestGen()) ?? 0)).toBeGreaterThan(BigInt(gen ?? 0));
+    await admin.close();
+    expect(await store.statsTotals(q)).toMatchObject({ visitors: 2, visits: 3, pageviews: 6 });
+    expect(
+      (await store.statsBreakdown(q, { property: 'page', limit: 10, offset: 0 })).rows.map((r) => [r.value, r.totals.pageviews]),
+    ).toEqual(pages);
+    await store.close();
   }, 120_000);
 
   it('carry attribute values with the separator and escape characters in them unchanged', async () => {

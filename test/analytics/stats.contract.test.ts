@@ -26,12 +26,16 @@ await runStatsContract(
 const serverUrl = process.env.CLICKHOUSE_URL;
 const database = `delivr_stats_${Date.now()}_${randomBytes(4).toString('hex')}`;
 if (!serverUrl) console.log('[stats contract] clickhouse: skipped, set CLICKHOUSE_URL (see scripts/clickhouse-start.sh)');
-await runStatsContract('clickhouse', async () => {
-  if (!serverUrl) return null;
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return new ClickHouseAnalyticsStore(url.toString());
-});
+await runStatsContract(
+  'clickhouse',
+  async () => {
+    if (!serverUrl) return null;
+    const url = new URL(serverUrl);
+    url.pathname = `/${database}`;
+    return new ClickHouseAnalyticsStore(url.toString());
+  },
+  { fold: (s) => (s as ClickHouseAnalyticsStore).foldStats().then(() => undefined) },
+);
 
 afterAll(async () => {
   if (!serverUrl) return;
