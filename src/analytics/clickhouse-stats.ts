@@ -294,37 +294,33 @@ const VALUE_NAMES = FOLDED_VALUE_COLUMNS.map(([c]) => c).join(', ');
 /** A value row as reads take it. */
 const VALUE_ROW = `pixel_id, session_id, vday, e_value, m_events, m_pageviews, ${CARRIED.join(', ')}`;
 
-const pairs = (d: StatsDialect, days: readonly PixelDay[]): string =>
-  `(${days.map((x) => `(${d.text(x.pixelId)}, ${d.int(x.vday)})`).join(', ')})`;
-
-/** Rows of the given pixel days, with day bounds the primary key can use. */
-function daysWhere(d: StatsDialect, organizationId: string, days: readonly PixelDay[]): string {
+/**
+ * Rows of the given pixel days (each of its generation when they carry one), with day bounds the
+ * primary key can use.
+ */
+function daysWhere(d: StatsDialect, organizationId: string, days: readonly (PixelDay & { gen?: number })[]): string {
   const vdays = days.map((x) => x.vday);
+  const withGen = days.some((x) => x.gen !== undefined);
+  const tuple = (x: PixelDay & { gen?: number }) => `(${d.text(x.pixelId)}, ${d.int(x.vday)}${withGen ? `, ${d.int(x.gen ?? 0)}` : ''})`;
   return (
     `organization_id = ${d.text(organizationId)} AND vday >= ${d.int(Math.min(...vdays))} AND vday <= ${d.int(Math.max(...vdays))} ` +
-    `AND (pixel_id, vday) IN ${pairs(d, days)}`
+    `AND (pixel_id, vday${withGen ? ', gen' : ''}) IN (${days.map(tuple).join(', ')})`
   );
 }
 
-/** Rows of the folded copies of the given days, each of its generation. */
-function foldedWhere(d: StatsDialect, organizationId: string, days: readonly FoldedDay[]): string {
-  const vdays = days.map((x) => x.vday);
-  return (
-    `organization_id = ${d.text(organizationId)} AND vday >= ${d.int(Math.min(...vdays))} AND vday <= ${d.int(Math.max(...vdays))} ` +
-    `AND (pixel_id, vday, gen) IN (${days.map((x) => `(${d.text(x.pixelId)}, ${d.int(x.vday)}, ${d.int(x.gen)})`).join(', ')})`
-  );
+/** Every pixel day of the scope. */
+export function scopePixelDays(q: StatsScope): PixelDay[] {
+  const out: PixelDay[] = [];
+  for (const pixelId of q.pixelIds) {
+    for (let vday = Math.floor(q.startMs / DAY_MS); vday <= Math.floor((q.endMs - 1) / DAY_MS); vday++) out.push({ pixelId, vday });
+  }
+  return out;
 }
 
 /** The scope's pixel days that are not among `folded` (every one of them when none is). */
 export function unfoldedDays(q: StatsScope, folded: readonly FoldedDay[]): PixelDay[] {
   const done = new Set(folded.map((x) => `${x.pixelId}\u0000${x.vday}`));
-  const out: PixelDay[] = [];
-  for (const pixelId of q.pixelIds) {
-    for (let vday = Math.floor(q.startMs / DAY_MS); vday <= Math.floor((q.endMs - 1) / DAY_MS); vday++) {
-      if (!done.has(`${pixelId}\u0000${vday}`)) out.push({ pixelId, vday });
-    }
-  }
-  return out;
+  return scopePixelDays(q).filter((x) => !done.has(`${x.pixelId}\u0000${x.vday}`));
 }
 
 /** Visits merged from the rollup rows `where` selects, all of VISIT_NAMES. */
@@ -350,7 +346,7 @@ const startsIn = (d: StatsDialect, q: StatsScope): string => `v_start >= ${d.int
  */
 export function rolledVisitsSql(d: StatsDialect, t: ClickHouseRollupTables, q: StatsScope, folded: readonly FoldedDay[] = []): string {
   if (folded.length === 0) return mergedVisitsSql(d, t, dayBounds(d, q), startsIn(d, q));
-  const parts = [`SELECT ${VISIT_NAMES} FROM ${t.foldedVisits} WHERE ${foldedWhere(d, q.organizationId, folded)} AND ${startsIn(d, q)}`];
+  const parts = [`SELECT ${VISIT_NAMES} FROM ${t.foldedVisits} WHERE ${daysWhere(d, q.organizationId, folded)} AND ${startsIn(d, q)}`];
   const rest = unfoldedDays(q, folded);
   if (rest.length > 0) parts.push(mergedVisitsSql(d, t, daysWhere(d, q.organizationId, rest), startsIn(d, q)));
   return parts.join(' UNION ALL ');
@@ -374,7 +370,7 @@ export function rolledValuesSql(
     `(SELECT pixel_id, session_id, vday, ${CARRIED.join(', ')} FROM (${visits})) AS vs USING (pixel_id, session_id, vday)`;
   if (folded.length === 0) return joined(dayBounds(d, q), rolledVisitsSql(d, t, q));
   const parts = [
-    `SELECT ${VALUE_ROW} FROM ${t.foldedValues} WHERE ${foldedWhere(d, q.organizationId, folded)} AND prop = ${d.constant(property)} AND ${startsIn(d, q)}`,
+    `SELECT ${VALUE_ROW} FROM ${t.foldedValues} WHERE ${daysWhere(d, q.organizationId, folded)} AND prop = ${d.constant(property)} AND ${startsIn(d, q)}`,
   ];
   const rest = unfoldedDays(q, folded);
   if (rest.length > 0) {

@@ -50,6 +50,7 @@ import {
   rolledVisitsSql,
   rollupDdl,
   scopeDaysWhere,
+  scopePixelDays,
   valuesViewSql,
   visitsViewSql,
 } from './clickhouse-stats.js';
@@ -800,10 +801,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
    * The others are read through -Merge and queued for a fold once they are old enough.
    */
   private async foldedDays(q: StatsScope, opts: QueryOptions): Promise<FoldedDay[]> {
-    const days: PixelDay[] = [];
-    for (const pixelId of q.pixelIds) {
-      for (let vday = Math.floor(q.startMs / DAY_MS); vday <= Math.floor((q.endMs - 1) / DAY_MS); vday++) days.push({ pixelId, vday });
-    }
+    const days = scopePixelDays(q);
     const { current, latest } = await this.foldState(scopeDaysWhere(q), opts);
     const folded: FoldedDay[] = [];
     const stale: PixelDay[] = [];
@@ -931,7 +929,11 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       const lastDay = Math.floor((Date.now() - this.foldLagMs) / DAY_MS) - 1;
       const { current } = await this.foldState(`vday <= ${sqlNumber(lastDay)}`);
       const byOrg = new Map<string, PixelDay[]>();
-      for (const day of current.values()) byOrg.set(day.org, [...(byOrg.get(day.org) ?? []), { pixelId: day.pixelId, vday: day.vday }]);
+      for (const day of current.values()) {
+        const days = byOrg.get(day.org) ?? [];
+        days.push({ pixelId: day.pixelId, vday: day.vday });
+        byOrg.set(day.org, days);
+      }
       let folded = 0;
       for (const [org, days] of byOrg) folded += await this.foldDays(org, days);
       return folded;

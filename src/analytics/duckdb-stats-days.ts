@@ -363,7 +363,8 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
       // A series of a clicked row in one window of one pixel: each visitor has one row, and a
       // bucket's visitors are the rows whose mask meets its days. The rows are counted per mask
       // first (far fewer masks than visitors), then each mask meets the buckets: a join of every
-      // row with the buckets made it one row per bucket (thirty for a day series).
+      // row with the buckets made it one row per bucket (thirty for a day series). No identified
+      // visitors: dayShape leaves a series with them to the visits.
       const union = pieces.reduce((x, piece) => x | piece.mask, 0n);
       const perMask =
         `SELECT m.mask, count(*) AS n FROM stats_day_visitors m WHERE ${scope('m')} AND m.block = ${d.int(only)} ` +

@@ -64,17 +64,9 @@ export async function profilesOfPage(
   fields: readonly FieldName[],
 ): Promise<EventRecord[]> {
   if (!fields.some((f) => IDENTITY_FIELD_NAMES.has(f))) return [...rows];
-  const hems = [...new Set(rows.map((r) => r.hem_sha256).filter((h): h is string => typeof h === 'string'))];
-  const profiles =
-    hems.length > 0 ? new Map((await store.getProfiles(organizationId, hems)).map((p) => [p.hem_sha256, p])) : new Map<string, Profile>();
-  return rows.map((r) => {
-    const profile = typeof r.hem_sha256 === 'string' ? profiles.get(r.hem_sha256) : undefined;
-    const out: EventRecord = {};
-    for (const f of fields) {
-      out[f] = IDENTITY_FIELD_NAMES.has(f) ? ((profile?.[f] as string | number | null | undefined) ?? null) : (r[f] ?? null);
-    }
-    return out;
-  });
+  const resolvedHem = (r: EventRecord): string | null => (typeof r.hem_sha256 === 'string' ? r.hem_sha256 : null);
+  const profiles = await profilesOf(store, organizationId, rows.map(resolvedHem));
+  return applyPeople(rows, fields, resolvedHem, profiles);
 }
 
 export interface PagePlan {
@@ -128,22 +120,36 @@ async function lookupPeople(
     if (people) return people;
   }
   const links = new Map((await store.linksOfVisitors(organizationId, visitors)).map((l) => [l.visitor_id, l.hem_sha256]));
-  const hems = [...new Set(rows.map((r) => hemOf(r, links)).filter((h): h is string => h !== null))];
-  const profiles =
-    wantsProfile && hems.length > 0
-      ? new Map((await store.getProfiles(organizationId, hems)).map((p) => [p.hem_sha256, p]))
-      : new Map<string, Profile>();
+  const profiles = wantsProfile
+    ? await profilesOf(
+        store,
+        organizationId,
+        rows.map((r) => hemOf(r, links)),
+      )
+    : new Map<string, Profile>();
   return { links, profiles };
+}
+
+/** The profiles of the given HEMs (nulls and repeats skipped), by HEM. */
+async function profilesOf(store: IdentityStore, organizationId: string, hems: readonly (string | null)[]): Promise<Map<string, Profile>> {
+  const unique = [...new Set(hems.filter((h): h is string => h !== null))];
+  if (unique.length === 0) return new Map();
+  return new Map((await store.getProfiles(organizationId, unique)).map((p) => [p.hem_sha256, p]));
 }
 
 const hemOf = (r: EventRecord, links: ReadonlyMap<string, string>): string | null =>
   typeof r.visitor_id === 'string' ? (links.get(r.visitor_id) ?? null) : typeof r.hem_sha256 === 'string' ? r.hem_sha256 : null;
 
-/** The page's rows resolved with `people`, exactly `fields` per row. */
-function applyPeople(rows: readonly EventRecord[], fields: readonly FieldName[], people: PagePeople): EventRecord[] {
+/** The page's rows resolved (each row's person by `hemOfRow`, their profiles in `profiles`), exactly `fields` per row. */
+function applyPeople(
+  rows: readonly EventRecord[],
+  fields: readonly FieldName[],
+  hemOfRow: (r: EventRecord) => string | null,
+  profiles: ReadonlyMap<string, Profile>,
+): EventRecord[] {
   return rows.map((r) => {
-    const hem = hemOf(r, people.links);
-    const profile = hem ? people.profiles.get(hem) : undefined;
+    const hem = hemOfRow(r);
+    const profile = hem ? profiles.get(hem) : undefined;
     const out: EventRecord = {};
     for (const f of fields) {
       if (f === 'hem_sha256') out[f] = hem;
@@ -167,5 +173,6 @@ export async function resolvePage(
   plan: PagePlan,
 ): Promise<EventRecord[]> {
   if (!plan.resolve) return rows;
-  return applyPeople(rows, fields, await lookupPeople(store, organizationId, rows, fields));
+  const people = await lookupPeople(store, organizationId, rows, fields);
+  return applyPeople(rows, fields, (r) => hemOf(r, people.links), people.profiles);
 }
