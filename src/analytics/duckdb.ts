@@ -37,6 +37,7 @@ import type { CsvRows, Erased, ImportedRow, PersonSummary, StagedRows } from '..
 import type { IntentStore } from '../intent/types.js';
 import { AUDIENCE_DDL, DuckDbAudiences, WIDE_TOPICS } from './audience-duckdb.js';
 import { hemKey, hemKeySql } from './duckdb-hem-keys.js';
+import { IngestJournal } from './duckdb-journal.js';
 import { Params } from './duckdb-params.js';
 import { DuckDbStats, INGEST_SEQ } from './duckdb-stats.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
@@ -93,6 +94,11 @@ export interface DuckDbStoreOptions {
   statsSortMinRows?: number;
   /** Most topics an intents audience stages one row per person (audience-duckdb.ts WIDE_TOPICS; tests pass 0). */
   audienceWideTopics?: number;
+  /**
+   * Acknowledge appends once they are in the ingest journal (duckdb-journal.ts) rather than once
+   * DuckDB committed them: true by default for a store on a file (`:memory:` has nothing to journal).
+   */
+  journal?: boolean;
 }
 
 const SQL_TYPES: Record<ArrowType, string> = { Utf8: 'VARCHAR', Int64: 'BIGINT', Int32: 'INTEGER', Boolean: 'BOOLEAN' };
@@ -255,9 +261,117 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       throw err;
     });
     await this.statsInit;
+    if (!this.journal && this.path !== ':memory:' && this.options.journal !== false) await this.openJournal();
+  }
+
+  /** Opens the ingest journal and moves what a crash left in it into DuckDB before anything reads. */
+  private async openJournal(): Promise<void> {
+    const writer = this.requireWriter();
+    const applied = await this.serializeWrite(async () => {
+      await writer.run('CREATE TABLE IF NOT EXISTS ingest_journal (applied BIGINT NOT NULL)');
+      const rows = (await writer.runAndReadAll('SELECT max(applied) FROM ingest_journal')).getRows();
+      if (rows[0]?.[0] === null || rows[0]?.[0] === undefined) await writer.run('INSERT INTO ingest_journal VALUES (0)');
+      return Number(rows[0]?.[0] ?? 0);
+    });
+    const journal = new IngestJournal(`${this.path}.journal`);
+    journal.recover(applied);
+    await this.serializeRaw(() => this.moveJournal(journal));
+    this.journal = journal;
+  }
+
+  /**
+   * Moves every sealed segment (sealing the open one first) into DuckDB, a transaction each, with
+   * the segment's number recorded in it. Runs in line with the other writes on the writer.
+   */
+  private async moveJournal(journal: IngestJournal): Promise<void> {
+    journal.seal();
+    const writer = this.writer;
+    if (!writer) throw new Error('analytics store is closed');
+    for (let next = journal.next(); next; next = journal.next()) {
+      const seq = this.stats.nextSeq();
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        await writer.run(moveSql(this.appendColumns, next.file, seq));
+        await writer.run(`UPDATE ingest_journal SET applied = ${next.segment}`);
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      journal.moved(next.segment);
+      this.stats.appended();
+    }
+  }
+
+  /** Starts a move in the background unless one runs. */
+  private kickJournal(): void {
+    const journal = this.journal;
+    if (!journal || this.moving || this.closed || !journal.hasPending()) return;
+    this.moving = true;
+    this.serializeRaw(() => this.moveOrRetry(journal)).then(
+      () => {
+        this.moving = false;
+        this.kickJournal();
+      },
+      () => {
+        this.moving = false;
+      },
+    );
+  }
+
+  /** A move; when it fails, the reads waiting for it get its error and another is tried later, with backoff. */
+  private async moveOrRetry(journal: IngestJournal): Promise<void> {
+    try {
+      await this.moveJournal(journal);
+      this.moveRetryMs = 0;
+    } catch (err) {
+      journal.failed(err);
+      this.moveRetryMs = Math.min(60_000, Math.max(100, this.moveRetryMs * 2));
+      setTimeout(() => this.kickJournal(), this.moveRetryMs).unref();
+      throw err;
+    }
+  }
+
+  /** `work` once everything acknowledged before this call is in DuckDB. */
+  private after<T>(work: () => Promise<T>): Promise<T> {
+    const behind = this.caughtUp();
+    return behind ? behind.then(work) : work();
+  }
+
+  /** Resolves once everything acknowledged so far is in DuckDB (every read and write waits for it). */
+  private caughtUp(): Promise<void> | null {
+    const journal = this.journal;
+    if (!journal?.hasPending()) return null;
+    const done = journal.drained();
+    this.kickJournal();
+    return done;
+  }
+
+  /**
+   * Appends rows already encoded by encodeEventLines (the threaded store encodes them on the server's
+   * thread: a string crosses to this one cheaper than objects do). Resolves once they are stored.
+   */
+  async appendEventLines(lines: string): Promise<void> {
+    this.requireWriter();
+    if (lines.length === 0) return;
+    const journal = this.journal;
+    if (!journal)
+      return this.appendRows(
+        lines
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as EventRow),
+      );
+    await journal.append(lines);
+    this.kickJournal();
   }
 
   private statsInit: Promise<void> | null = null;
+  /** The ingest journal (null: appends commit straight to DuckDB), and whether a move is under way. */
+  private journal: IngestJournal | null = null;
+  private moving = false;
+  /** Wait before retrying a move that failed; doubles per failure up to a minute. */
+  private moveRetryMs = 0;
 
   private async open(): Promise<void> {
     const key = this.path;
@@ -286,8 +400,15 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   }
 
   async appendEvents(rows: readonly EventRow[]): Promise<void> {
-    const writer = this.requireWriter();
+    this.requireWriter();
     if (rows.length === 0) return;
+    if (this.journal) return this.appendEventLines(encodeEventLines(rows));
+    return this.appendRows(rows);
+  }
+
+  /** Rows straight into DuckDB through the appender, committed before this resolves (no journal). */
+  private async appendRows(rows: readonly EventRow[]): Promise<void> {
+    const writer = this.requireWriter();
     // Converting first means a malformed row rejects the batch before a transaction is opened.
     // The batch's sequence number is taken here, in the order serializeWrite runs the appends: the
     // stats fold relies on numbers committing in order.
@@ -748,7 +869,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     this.requireWriter();
     // On the stats' maintenance connection, not the writer: appends go on while it deletes, and the
     // rollups are corrected in the same transaction (duckdb-stats.ts).
-    return this.stats.deleteBefore(organizationId, pixelIds, beforeMs, sql, p);
+    return this.after(() => this.stats.deleteBefore(organizationId, pixelIds, beforeMs, sql, p));
   }
 
   /** One statement on the writer, in line with the other writes. */
@@ -794,6 +915,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const readers = this.readers;
     if (!readers) throw new Error('analytics store is not initialised; call init() first');
     const since = toBigInt(receivedSinceMs, 'receivedSinceMs');
+    await this.caughtUp();
     await this.track(
       readers.use(async (conn) => {
         // Streamed chunk by chunk: a busy day holds tens of millions of ids.
@@ -815,17 +937,17 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
 
   statsTotals(q: StatsScope, opts?: QueryOptions): Promise<StatsTotals> {
     this.requireWriter();
-    return this.track(this.stats.totals(q, opts));
+    return this.track(this.after(() => this.stats.totals(q, opts)));
   }
 
   statsTimeseries(q: StatsScope, buckets: BucketSpec, opts?: QueryOptions): Promise<BucketTotals[]> {
     this.requireWriter();
-    return this.track(this.stats.timeseries(q, buckets, opts));
+    return this.track(this.after(() => this.stats.timeseries(q, buckets, opts)));
   }
 
   statsBreakdown(q: StatsScope, b: BreakdownQuery, opts?: QueryOptions): Promise<{ rows: BreakdownRow[]; more: boolean }> {
     this.requireWriter();
-    return this.track(this.stats.breakdown(q, b, opts));
+    return this.track(this.after(() => this.stats.breakdown(q, b, opts)));
   }
 
   statsRealtimeVisitors(
@@ -836,7 +958,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     opts?: QueryOptions,
   ): Promise<number> {
     this.requireWriter();
-    return this.track(this.stats.realtime(organizationId, pixelIds, sinceMs, untilMs, opts));
+    return this.track(this.after(() => this.stats.realtime(organizationId, pixelIds, sinceMs, untilMs, opts)));
   }
 
   /**
@@ -845,18 +967,25 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
    */
   settleStats(): Promise<void> {
     this.requireWriter();
-    return this.track(this.stats.settle());
+    return this.track(this.after(() => this.stats.settle()));
   }
 
   /** Folds every committed event into the stats rollups now (tests and benches; it happens by itself). */
   foldStats(): Promise<void> {
     this.requireWriter();
-    return this.track(this.stats.foldNow());
+    return this.track(this.after(() => this.stats.foldNow()));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const journal = this.journal;
+    if (journal) {
+      // What was acknowledged goes into DuckDB now; if that fails it stays for the next open.
+      journal.stop();
+      await this.serializeRaw(() => this.moveJournal(journal)).catch(() => undefined);
+      journal.close();
+    }
     await this.writes.catch(() => undefined);
     await Promise.allSettled([...this.running]);
     await this.stagings;
@@ -879,7 +1008,16 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     return this.writer;
   }
 
+  /** `work` on the writer after the writes before it; what the journal holds is moved into DuckDB first. */
   private serializeWrite<T>(work: () => Promise<T>): Promise<T> {
+    return this.serializeRaw(async () => {
+      const journal = this.journal;
+      if (journal?.hasPending()) await this.moveOrRetry(journal);
+      return work();
+    });
+  }
+
+  private serializeRaw<T>(work: () => Promise<T>): Promise<T> {
     const result = this.writes.then(work, work);
     this.writes = result.catch(() => undefined);
     return this.track(result);
@@ -930,6 +1068,13 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     this.requireWriter();
     const readers = this.readers;
     if (!readers) throw new Error('analytics store is not initialised; call init() first');
+    // Reads see every event acknowledged before they started (waiting once, so ingest cannot starve them).
+    const behind = this.caughtUp();
+    if (behind) return this.track(behind.then(() => this.readNow(readers, work, signal)));
+    return this.readNow(readers, work, signal);
+  }
+
+  private readNow<T>(readers: ReaderPool, work: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.track(
       readers.use(async (conn) => {
         signal?.throwIfAborted();
@@ -1114,40 +1259,95 @@ async function readColumns(conn: DuckDBConnection): Promise<{ name: string; type
 }
 
 type ToDuck = (value: EventRow[StoredFieldName], row: number) => DuckDBValue;
+/** Throws the store's TypeError unless `value` fits the column; true when it is a string to be made well-formed. */
+type Check = (value: unknown, row: number) => boolean;
 
+const CHECKS: readonly { name: StoredFieldName; check: Check }[] = EVENT_FIELDS.map((f) => ({
+  name: f.name as StoredFieldName,
+  check: checkFor(f.name, f.data_type, f.nullable),
+}));
 const CONVERTERS: ReadonlyMap<string, { type: DuckDBType; convert: ToDuck }> = new Map(
   EVENT_FIELDS.map((f) => [f.name, { type: DUCK_TYPES[f.data_type], convert: converterFor(f.name, f.data_type, f.nullable) }]),
 );
 
-/** One converter per column, specialised to its type when the plan is made (no per-value switch). */
-function converterFor(name: string, type: ArrowType, nullable: boolean): ToDuck {
+/** One check per column, specialised to its type when the plan is made (no per-value switch). */
+function checkFor(name: string, type: ArrowType, nullable: boolean): Check {
   const bad = (value: unknown, row: number, expected: string): never => {
     throw new TypeError(
       `event ${row}: ${name} must be ${expected}${nullable ? ' or null' : ''}, got ${JSON.stringify(value) ?? typeof value}`,
     );
   };
-  const absent = (value: unknown, row: number): DuckDBValue => (nullable ? null : bad(value, row, expectedFor(type)));
+  const absent = (value: unknown, row: number): false => (nullable ? false : bad(value, row, expectedFor(type)));
+  const ok = (v: unknown, row: number, valid: boolean, expected: string): boolean =>
+    valid ? false : v === null || v === undefined ? absent(v, row) : bad(v, row, expected);
   switch (type) {
     case 'Utf8':
-      return (v, row) => (typeof v === 'string' ? v : v === null || v === undefined ? absent(v, row) : bad(v, row, 'a string'));
+      return (v, row) => (typeof v === 'string' ? !(v as WellFormed).isWellFormed() : ok(v, row, false, 'a string'));
     case 'Boolean':
-      return (v, row) => (typeof v === 'boolean' ? v : v === null || v === undefined ? absent(v, row) : bad(v, row, 'a boolean'));
+      return (v, row) => ok(v, row, typeof v === 'boolean', 'a boolean');
     case 'Int64':
-      return (v, row) =>
-        typeof v === 'number' && Number.isSafeInteger(v)
-          ? BigInt(v)
-          : v === null || v === undefined
-            ? absent(v, row)
-            : bad(v, row, 'a safe integer');
+      return (v, row) => ok(v, row, typeof v === 'number' && Number.isSafeInteger(v), 'a safe integer');
     case 'Int32':
       return (v, row) =>
-        typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647
-          ? v
-          : v === null || v === undefined
-            ? absent(v, row)
-            : bad(v, row, 'a 32-bit integer');
+        ok(v, row, typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647, 'a 32-bit integer');
   }
 }
+
+/** ES2024's String well-formedness test (Node 20+), which the ES2023 lib does not declare. */
+type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
+
+/** The appender's value for a column, checked as the journal checks it (lone surrogates go in as U+FFFD). */
+function converterFor(name: string, type: ArrowType, nullable: boolean): ToDuck {
+  const check = checkFor(name, type, nullable);
+  return (v, row) => {
+    const fix = check(v, row);
+    if (v === null || v === undefined) return null;
+    if (type === 'Int64') return BigInt(v as number);
+    return fix ? (v as WellFormed).toWellFormed() : (v as DuckDBValue);
+  };
+}
+
+const STORED_NAMES: readonly string[] = EVENT_FIELDS.map((f) => f.name);
+
+/**
+ * Rows as the journal keeps them: one JSON object per line, the event fields only. Every row is
+ * checked first, so a batch with a bad row is refused whole before anything is written; strings
+ * with lone surrogates (which DuckDB's JSON reader refuses) are made well-formed, as the appender does.
+ */
+export function encodeEventLines(rows: readonly EventRow[]): string {
+  const lines = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    let row = rows[i] as EventRow;
+    let fix = false;
+    for (const { name, check } of CHECKS) if (check(row[name], i)) fix = true;
+    if (fix) row = wellFormed(row);
+    lines[i] = JSON.stringify(row, STORED_NAMES as string[]);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function wellFormed(row: EventRow): EventRow {
+  const copy: Record<string, unknown> = { ...row };
+  for (const [k, v] of Object.entries(copy)) if (typeof v === 'string') copy[k] = (v as WellFormed).toWellFormed();
+  return copy as unknown as EventRow;
+}
+
+/** The statement that moves a journal segment into events: DuckDB reads the file itself, the batch's sequence number as a constant. */
+function moveSql(columns: readonly AppendColumn[], file: string, seq: number): string {
+  const names = columns.filter((c): c is StoredFieldName => c !== null && c !== INGEST_SEQ);
+  const types = names.map((n) => `${literalString(n)}: ${literalString(SQL_TYPES[(FIELD_TYPES.get(n) ?? unreachable(n)) as ArrowType])}`);
+  const target = [...names.map(quoteIdent), INGEST_SEQ].join(', ');
+  const source = [...names.map(quoteIdent), String(seq)].join(', ');
+  return (
+    `INSERT INTO events (${target}) SELECT ${source} FROM read_ndjson(${literalString(file)}, ` +
+    `columns = {${types.join(', ')}}, format = 'newline_delimited', maximum_object_size = ${MAX_LINE_BYTES})`
+  );
+}
+
+const FIELD_TYPES: ReadonlyMap<string, ArrowType> = new Map(EVENT_FIELDS.map((f) => [f.name, f.data_type]));
+/** read_ndjson's limit on one line: far above any event the edge accepts (its body limit is smaller). */
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+const literalString = (v: string): string => `'${v.replaceAll("'", "''")}'`;
 
 function expectedFor(type: ArrowType): string {
   return { Utf8: 'a string', Boolean: 'a boolean', Int64: 'a safe integer', Int32: 'a 32-bit integer' }[type];

@@ -4,13 +4,13 @@
 
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DuckDbAnalyticsStore } from '../../src/analytics/duckdb.js';
+import { DuckDbAnalyticsStore, encodeEventLines } from '../../src/analytics/duckdb.js';
 import { parseFilter } from '../../src/analytics/filter.js';
 import { EVENT_FIELDS, type EventRow } from '../../src/analytics/types.js';
 import { PROFILE_COLUMNS } from '../../src/identity/store-shared.js';
@@ -107,8 +107,10 @@ describe('DuckDbAnalyticsStore', () => {
 
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    // Nothing was checkpointed on a clean shutdown: the rows can only come back from the WAL.
-    expect(existsSync(`${path}.wal`)).toBe(true);
+    // Nothing was checkpointed on a clean shutdown: the rows can only come back from DuckDB's WAL
+    // or, when the kill came before the store moved them there, from the ingest journal.
+    const journal = `${path}.journal`;
+    expect(existsSync(`${path}.wal`) || readdirSync(journal).some((f) => statSync(join(journal, f)).size > 0)).toBe(true);
 
     const store = await openStore(path);
     const q = { organizationId: org, pixelIds: [pixel], startMs: 0, endMs: T0 * 2 };
@@ -368,4 +370,59 @@ describe('DuckDbAnalyticsStore', () => {
     // regression to row-at-a-time inserts, whose durable commits would manage hundreds.
     expect(rate).toBeGreaterThan(5_000);
   }, 60_000);
+});
+
+describe('DuckDB ingest journal', () => {
+  const segment = (path: string, n: number): string => join(`${path}.journal`, `${String(n).padStart(12, '0')}.ndjson`);
+  const applied = async (path: string): Promise<number> => {
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    try {
+      return Number((await conn.runAndReadAll('SELECT max(applied) FROM ingest_journal')).getRows()[0]?.[0]);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  };
+
+  it('moves what a crash left in the journal into DuckDB at open, once, without the torn last line', async () => {
+    const path = tempPath();
+    const org = randomUUID();
+    const pixel = randomUUID();
+    const q = { organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + 1_000_000 };
+    const first = await openStore(path);
+    const moved = [0, 1, 2].map((i) => event(org, pixel, i));
+    await first.appendEvents(moved);
+    await first.close();
+    const last = await applied(path);
+    expect(last).toBeGreaterThan(0);
+    // What a process killed at the wrong moments leaves: a segment committed to DuckDB whose file was
+    // not deleted yet, one acknowledged and not moved whose last write was torn, and a later one.
+    mkdirSync(`${path}.journal`, { recursive: true });
+    writeFileSync(segment(path, last), encodeEventLines(moved));
+    writeFileSync(segment(path, last + 1), `${encodeEventLines([event(org, pixel, 3), event(org, pixel, 4)])}{"event_id":"torn","event_ty`);
+    writeFileSync(segment(path, last + 2), encodeEventLines([event(org, pixel, 5)]));
+
+    const store = await openStore(path);
+    expect(await store.countEvents(q)).toBe(6);
+    const ids = (await store.queryEvents({ ...q, limit: 10, select: ['event_id'] })).map((r) => r.event_id).sort();
+    expect(ids).toEqual([0, 1, 2, 3, 4, 5].map((i) => event(org, pixel, i).event_id));
+    // Moved segments are gone; only the open (empty) one is left.
+    expect(readdirSync(`${path}.journal`).filter((f) => statSync(join(`${path}.journal`, f)).size > 0)).toEqual([]);
+    await store.close();
+    expect(await applied(path)).toBeGreaterThanOrEqual(last + 2);
+  });
+
+  it('answers reads with every event acknowledged before them, and keeps lone surrogates as U+FFFD', async () => {
+    const store = await openStore(tempPath());
+    const org = randomUUID();
+    const pixel = randomUUID();
+    const q = { organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + 1_000_000 };
+    for (let b = 0; b < 30; b++) {
+      await store.appendEvents([{ ...event(org, pixel, b), title: `half \ud800 pair ${b}` }]);
+      expect(await store.countEvents(q)).toBe(b + 1);
+    }
+    const [row] = await store.queryEvents({ ...q, limit: 1, select: ['title'] });
+    expect(row?.title).toMatch(/^half \ufffd pair \d+$/);
+  });
 });
