@@ -14,7 +14,7 @@
 // load) reach, where batches grow with the arrival rate.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -38,13 +38,49 @@ interface Round {
   p50: number;
   p99: number;
   errors: number;
+  /** The server's CPU time (all its threads) per event, in µs: what a loaded machine changes least. */
+  cpuUs: number;
+}
+
+/** CPU ms per thread of a process (Linux), keyed `tid name`: with BENCH_THREADS=1 each round says where its CPU went. */
+function threadCpu(pid: number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(`${tid} ${name}`, (Number(fields[11]) + Number(fields[12])) * 10);
+    }
+  } catch {
+    // Not Linux, or the process is gone.
+  }
+  return out;
+}
+
+function logThreads(before: Map<string, number>, after: Map<string, number>, events: number): void {
+  const used = [...after].map(([k, ms]) => [k, ms - (before.get(k) ?? 0)] as const).filter(([, ms]) => ms > 0);
+  used.sort((a, b) => b[1] - a[1]);
+  log(`    threads (µs/event): ${used.map(([k, ms]) => `${k} ${((ms * 1000) / events).toFixed(1)}`).join(', ')}`);
+}
+
+/** CPU time (user + system, every thread) a process has used so far, in ms (Linux; NaN elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function drive(
   url: string,
   body: string,
-  opts: { duration?: number; overallRate?: number; connections?: number } = {},
+  opts: { duration?: number; overallRate?: number; connections?: number; pid?: number; eventsPerRequest?: number } = {},
 ): Promise<Round> {
+  const cpuBefore = cpuMs(opts.pid);
+  const threadsBefore = process.env.BENCH_THREADS === '1' && opts.pid ? threadCpu(opts.pid) : null;
   const r = await autocannon({
     url,
     method: 'POST',
@@ -54,7 +90,10 @@ async function drive(
     body,
     ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+  const events = r.requests.total * (opts.eventsPerRequest ?? 1);
+  const cpuUs = ((cpuMs(opts.pid) - cpuBefore) * 1000) / events;
+  if (threadsBefore) logThreads(threadsBefore, threadCpu(opts.pid), events);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts, cpuUs };
 }
 
 /** The server's event-loop delay p99 (ms) since the previous scrape (prom-client resets it on each). */
@@ -194,18 +233,21 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       for (let round = 1; round <= ROUNDS; round++) {
         results.baseline?.push(await drive(baseline.url, single));
         await loopDelayP99(server.url);
-        results.single?.push(await drive(ingestUrl, single));
+        const pid = server.child.pid;
+        results.single?.push(await drive(ingestUrl, single, { pid }));
         loopDelays.push(await loopDelayP99(server.url));
-        results.batch10?.push(await drive(ingestUrl, batch));
+        results.batch10?.push(await drive(ingestUrl, batch, { pid, eventsPerRequest: 10 }));
         if (before) {
+          const beforePid = before.server.child.pid;
           await loopDelayP99(before.server.url);
-          results['single-before']?.push(await drive(before.url, before.single));
+          results['single-before']?.push(await drive(before.url, before.single, { pid: beforePid }));
           loopDelaysBefore.push(await loopDelayP99(before.server.url));
-          results['batch10-before']?.push(await drive(before.url, before.batch));
+          results['batch10-before']?.push(await drive(before.url, before.batch, { pid: beforePid, eventsPerRequest: 10 }));
         }
         const line = (k: string, perReq: number) => {
           const r = results[k]?.[round - 1] as Round;
-          return `${k} ${Math.round(r.rps)} req/s (${Math.round(r.rps * perReq)} events/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.errors ? `, ${r.errors} errors` : ''})`;
+          const cpu = Number.isFinite(r.cpuUs) ? `, CPU ${r.cpuUs.toFixed(0)} µs/event` : '';
+          return `${k} ${Math.round(r.rps)} req/s (${Math.round(r.rps * perReq)} events/s, p50 ${r.p50} ms, p99 ${r.p99} ms${cpu}${r.errors ? `, ${r.errors} errors` : ''})`;
         };
         log(
           `round ${round}: ${line('baseline', 1)} | ${line('single', 1)} | ${line('batch10', 10)} | event-loop delay p99 ${loopDelays[round - 1]?.toFixed(1)} ms` +
@@ -232,7 +274,7 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       ] as const) {
         const rps = med(k, (r) => r.rps);
         log(
-          `  delivr ${k.padEnd(15)} ${Math.round(rps)} req/s = ${Math.round(rps * per)} events/s, p50 ${med(k, (r) => r.p50)} ms, p99 ${med(k, (r) => r.p99)} ms, ratio to baseline ${(rps / base).toFixed(3)}`,
+          `  delivr ${k.padEnd(15)} ${Math.round(rps)} req/s = ${Math.round(rps * per)} events/s, p50 ${med(k, (r) => r.p50)} ms, p99 ${med(k, (r) => r.p99)} ms, ratio to baseline ${(rps / base).toFixed(3)}, server CPU ${med(k, (r) => r.cpuUs).toFixed(1)} µs/event`,
         );
       }
       log(`  event-loop delay p99 during single-event rounds: ${median(loopDelays).toFixed(1)} ms`);

@@ -106,6 +106,11 @@ export class IngestJournal {
     return new Promise<void>((resolve, reject) => this.drains.push({ target, resolve, reject }));
   }
 
+  /** Whether a read or write is waiting for a move. */
+  waited(): boolean {
+    return this.drains.length > 0;
+  }
+
   /** Closes the open segment for a move (when it holds anything) and starts the next. */
   seal(): void {
     if (this.currentBytes === 0) return;
