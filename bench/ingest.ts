@@ -5,6 +5,7 @@
 //
 //   npx tsx bench/ingest.ts                          DuckDB (embedded)
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx bench/ingest.ts   DuckDB, then ClickHouse
+//   BENCH_THREADS=1 (each round's server CPU per thread)  BENCH_PROFILE=<dir> (V8 CPU profiles of the server's threads)
 //   BENCH_COMPARE=1 (also the earlier defaults, same rounds)  BENCH_BASELINE=<checkout with dist/> (also that build)  BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,256 BENCH_LATENCY_SECONDS=120
 // After the rounds it holds half of the measured single-event maximum for BENCH_LATENCY_SECONDS
 // (long enough to include DuckDB checkpoints) and reports the acknowledgement p99, the server's
@@ -202,7 +203,11 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       process.env[k] ? [[k, process.env[k] as string]] : [],
     ),
   );
-  const target = await startTarget({ ...tuning, ...env });
+  // BENCH_PROFILE=<dir>: the server under test writes V8 CPU profiles of its threads there when it stops.
+  const profile: Record<string, string> = process.env.BENCH_PROFILE
+    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }
+    : {};
+  const target = await startTarget({ ...tuning, ...env, ...profile });
   // BENCH_COMPARE=1 (DuckDB): a second server with the earlier defaults (store on the event loop,
   // 5 ms group-commit timer) driven in the same rounds, so before and after share the noise.
   // BENCH_BASELINE=<checkout>: that second server is another build (e.g. a worktree of main with its

@@ -220,6 +220,8 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
   const committer = new GroupCommitter(analytics, {
     maxDelayMs: config.ingestMaxDelayMs ?? (clickhouse ? 500 : 0),
     maxRows: config.ingestMaxRows ?? (clickhouse ? 20_000 : 5000),
+    // DuckDB acknowledges from its journal: the next flush goes while the store syncs the last one.
+    maxInFlight: clickhouse ? 1 : 2,
     onFlush: (rows, ms) => {
       storage.noteSuccess();
       metrics.commitRows.observe(rows);

@@ -114,10 +114,13 @@ export class IngestJournal {
   /** Closes the open segment for a move (when it holds anything) and starts the next. */
   seal(): void {
     if (this.currentBytes === 0) return;
+    // The next file first: if it cannot be made (a full disk), nothing changed and appends go on here.
+    const next = this.openSegment(this.current + 1);
     closeSync(this.fd);
     this.sealed.push(this.current);
     this.current += 1;
-    this.openCurrent();
+    this.fd = next;
+    this.currentBytes = 0;
   }
 
   /** The oldest sealed segment, which the store moves next. */
@@ -188,15 +191,25 @@ export class IngestJournal {
   }
 
   private openCurrent(): void {
-    this.fd = openSync(this.file(this.current), 'a');
+    this.fd = this.openSegment(this.current);
     this.currentBytes = 0;
-    // The new file's name must survive a power cut as its lines do.
-    const dirFd = openSync(this.dir, 'r');
+  }
+
+  private openSegment(n: number): number {
+    const fd = openSync(this.file(n), 'a');
     try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
+      // The new file's name must survive a power cut as its lines do.
+      const dirFd = openSync(this.dir, 'r');
+      try {
+        fsyncSync(dirFd);
+      } finally {
+        closeSync(dirFd);
+      }
+    } catch (err) {
+      closeSync(fd);
+      throw err;
     }
+    return fd;
   }
 
   private file(n: number): string {

@@ -18,6 +18,12 @@ export interface GroupCommitOptions {
   maxRows?: number;
   /** Submissions beyond this many waiting rows are refused, so a stalled store cannot exhaust memory. */
   maxPendingRows?: number;
+  /**
+   * Flushes under way at once (default 1). With 2, the next batch is already on its way while the
+   * store syncs the previous one, so the store's writes follow each other without waiting for this
+   * thread to hear back: for a store that acknowledges from a journal, whose order does not matter.
+   */
+  maxInFlight?: number;
   /** Called after every successful flush, e.g. to feed a latency histogram. */
   onFlush?: (rows: number, ms: number) => void;
 }
@@ -56,7 +62,8 @@ export class GroupCommitter {
   private timer: { timeout: NodeJS.Timeout } | { immediate: NodeJS.Immediate } | null = null;
   /** Set when the oldest waiting row has waited maxDelayMs; the next flush starts as soon as it can. */
   private due = false;
-  private flushing: Promise<void> | null = null;
+  private readonly maxInFlight: number;
+  private readonly flushing = new Set<Promise<void>>();
   private closing = false;
   private readonly counters = { flushes: 0, rows: 0, failedFlushes: 0, lastFlushMs: 0 };
 
@@ -68,7 +75,10 @@ export class GroupCommitter {
     this.maxRows = options.maxRows ?? 5000;
     this.maxPendingRows = options.maxPendingRows ?? 200_000;
     this.onFlush = options.onFlush;
-    if (!(this.maxDelayMs >= 0) || !(this.maxRows >= 1)) throw new RangeError('maxDelayMs must be >= 0 and maxRows >= 1');
+    this.maxInFlight = options.maxInFlight ?? 1;
+    if (!(this.maxDelayMs >= 0) || !(this.maxRows >= 1) || !(this.maxInFlight >= 1)) {
+      throw new RangeError('maxDelayMs must be >= 0, maxRows and maxInFlight >= 1');
+    }
   }
 
   /** Resolves when `rows` are committed; rejects if the flush holding them failed. */
@@ -99,25 +109,28 @@ export class GroupCommitter {
     this.closing = true;
     this.due = true;
     this.kick();
-    while (this.flushing) await this.flushing;
+    while (this.flushing.size > 0) await Promise.allSettled([...this.flushing]);
   }
 
   private kick(): void {
-    if (this.flushing || !this.due || this.queue.length === 0) return;
+    if (this.flushing.size >= this.maxInFlight || !this.due || this.queue.length === 0) return;
     if (this.timer) {
       if ('timeout' in this.timer) clearTimeout(this.timer.timeout);
       else clearImmediate(this.timer.immediate);
       this.timer = null;
     }
     const batch = this.takeBatch();
-    this.flushing = this.flush(batch).finally(() => {
-      this.flushing = null;
+    const flushing: Promise<void> = this.flush(batch).finally(() => {
+      this.flushing.delete(flushing);
       // Rows that arrived during the flush: go now if they already waited long enough (or are many),
       // otherwise start their own delay.
       this.due = this.closing || this.queuedRows >= this.maxRows || this.due;
       if (this.due) this.kick();
       else if (this.queue.length > 0 && !this.timer) this.startDelay();
     });
+    this.flushing.add(flushing);
+    // Rows left over (more than maxRows were due) may take another free flush.
+    if (this.due) this.kick();
   }
 
   /** The wait before waiting rows are due: maxDelayMs, or (adaptive) the end of this I/O phase. */

@@ -211,6 +211,24 @@ describe('GroupCommitter', () => {
     await gc.close();
   });
 
+  it('with maxInFlight 2, starts the next flush while one runs, and never a third', async () => {
+    const t = tenant();
+    const w = watched();
+    const gc = new GroupCommitter(w.target, { maxDelayMs: 0, maxRows: 50, maxInFlight: 2 });
+    const submissions: Promise<void>[] = [];
+    for (let wave = 0; wave < 20; wave++) {
+      for (let k = 0; k < 5; k++) submissions.push(gc.submit(rows(t, 10 + k)));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(submissions);
+    const total = 20 * (10 + 11 + 12 + 13 + 14);
+    expect(w.maxInFlight()).toBe(2);
+    expect(w.batches.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(Math.max(...w.batches)).toBeLessThanOrEqual(50);
+    expect(await store.countEvents(t.q)).toBe(total);
+    await gc.close();
+  });
+
   it('puts rows that arrive during a flush into the next one', async () => {
     const t = tenant();
     const w = watched();
