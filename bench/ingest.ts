@@ -130,7 +130,11 @@ const median = (xs: number[]) => {
 
 async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const code = `require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => { r.statusCode = 204; r.end(); }); }).listen(${port}, '127.0.0.1', () => console.log('up'));`;
+  // It keeps an event-loop delay histogram as prom-client does (resolution 10 ms) and answers GET
+  // /loop with its p99 in ms (then resets it): what the same load does to a loop that does nothing.
+  const code =
+    `const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();` +
+    `require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => { if (q.url === '/loop') { r.end(String(h.percentile(99) / 1e6)); h.reset(); return; } r.statusCode = 204; r.end(); }); }).listen(${port}, '127.0.0.1', () => console.log('up'));`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
   return { url: `http://127.0.0.1:${port}/`, child };
@@ -234,9 +238,12 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       await drive(baseline.url, single);
       const results: Record<string, Round[]> = { baseline: [], single: [], batch10: [], 'single-before': [], 'batch10-before': [] };
       const loopDelays: number[] = [];
+      const baselineLoops: number[] = [];
       const loopDelaysBefore: number[] = [];
       for (let round = 1; round <= ROUNDS; round++) {
+        await fetch(`${baseline.url}loop`);
         results.baseline?.push(await drive(baseline.url, single));
+        baselineLoops.push(Number(await (await fetch(`${baseline.url}loop`)).text()));
         await loopDelayP99(server.url);
         const pid = server.child.pid;
         results.single?.push(await drive(ingestUrl, single, { pid }));
@@ -282,7 +289,9 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
           `  delivr ${k.padEnd(15)} ${Math.round(rps)} req/s = ${Math.round(rps * per)} events/s, p50 ${med(k, (r) => r.p50)} ms, p99 ${med(k, (r) => r.p99)} ms, ratio to baseline ${(rps / base).toFixed(3)}, server CPU ${med(k, (r) => r.cpuUs).toFixed(1)} µs/event`,
         );
       }
-      log(`  event-loop delay p99 during single-event rounds: ${median(loopDelays).toFixed(1)} ms`);
+      log(
+        `  event-loop delay p99 during single-event rounds: ${median(loopDelays).toFixed(1)} ms (bare node:http under its load: ${median(baselineLoops).toFixed(1)} ms)`,
+      );
       if (before) {
         const ratio = (k: string) => (med(k, (r) => r.rps) / med(`${k}-before`, (r) => r.rps)).toFixed(2);
         log(`  after / before (same rounds): single ${ratio('single')}×, batch10 ${ratio('batch10')}×`);
