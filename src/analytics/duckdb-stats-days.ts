@@ -374,15 +374,17 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
         `JOIN (VALUES ${pieces.map((x) => `(${d.int(x.g)}, ${ubigint(x.mask)})`).join(', ')}) p(g, mask) ON (c.mask & p.mask) <> 0 GROUP BY p.g`;
     } else {
       const mg = shape.group === 'bucket' ? (pieces.length === 1 && one ? d.int(one.g) : 'p.g') : groupOf(d, shape, grouping, 'm');
-      const select = `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m `;
+      // Made only where used: its parameters must not be bound when no mask rows are read (every day
+      // of the period past the watermark, read from the visits).
+      const select = () => `SELECT ${mg} AS g, m.vn, CASE WHEN ${linked()} THEN 1 ELSE 0 END AS i FROM stats_day_visitors m `;
       // The windows as a filter of the scan (its zone maps skip the other windows' row groups); one
       // piece (any 33 days in a row) needs no join with the pieces, a third of such a read's time.
       const masks =
         pieces.length === 1 && one
-          ? [`${select}WHERE ${scope('m')} AND m.block = ${d.int(one.w)} AND (m.mask & ${ubigint(one.mask)}) <> 0`]
+          ? [`${select()}WHERE ${scope('m')} AND m.block = ${d.int(one.w)} AND (m.mask & ${ubigint(one.mask)}) <> 0`]
           : pieces.length > 0
             ? [
-                `${select}JOIN (VALUES ${pieces.map((x) => `(${x.g}, ${x.w}, ${ubigint(x.mask)})`).join(', ')}) p(g, block, mask) ON p.block = m.block ` +
+                `${select()}JOIN (VALUES ${pieces.map((x) => `(${x.g}, ${x.w}, ${ubigint(x.mask)})`).join(', ')}) p(g, block, mask) ON p.block = m.block ` +
                   `WHERE ${scope('m')} AND m.block IN (${windows.map((w) => d.int(w)).join(', ')}) AND (m.mask & p.mask) <> 0`,
               ]
             : [];
