@@ -253,6 +253,8 @@ export function dayShape(q: StatsScope, grouping: Grouping): DayShape | null {
   const property = grouping.property;
   if (PROPERTY_LEVEL[property] === 'visitor') return null;
   if (filter.length === 0) return { prop: code(property), group: 'value' };
+  // A clicked row's own property (a clicked page's page panel): its one row, that value's rollup rows.
+  if (clicked && clicked.prop === code(property)) return { ...clicked, group: 'value' };
   // The business-network panel: networks of one network type.
   const [only] = filter;
   const [c] = only ?? [];

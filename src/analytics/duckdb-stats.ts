@@ -921,8 +921,16 @@ export class DuckDbStats {
   /** The rows dayReadSql wants of the visits of `read` (days the rollups do not answer for). */
   private dayVisitsSql(d: StatsDialect, read: StatsScope, shape: DayShape, grouping: Grouping, sources: ScopeSources): string {
     const sums = `${VN} AS vn, CASE WHEN v_interactions <= 1 THEN 1 ELSE 0 END AS bounce, v_end - v_start AS dur`;
+    const only = shape.visitsWhere;
     if (grouping.kind === 'property' && PROPERTY_LEVEL[grouping.property] === 'event') {
-      return `SELECT e_value AS g, ${sums}, 0 AS i, m_pageviews AS pv, m_events AS ev FROM (${sources.values(grouping.property as EventProperty)})`;
+      // The value rows, which carry the visit's columns; a clicked row's keep its value (of this property or the visit's).
+      let where = '';
+      if (only) {
+        const column = only.property === grouping.property ? 'e_value' : COLUMN[only.property];
+        if (column !== 'e_value' && PROPERTY_LEVEL[only.property] !== 'visit') throw new Error(`no value rows filtered by ${only.property}`);
+        where = ` WHERE ${column} = ${d.text(only.value ?? '')}`;
+      }
+      return `SELECT e_value AS g, ${sums}, 0 AS i, m_pageviews AS pv, m_events AS ev FROM (${sources.values(grouping.property as EventProperty)})${where}`;
     }
     const identified = read.identified
       ? `CASE WHEN v_visitor IN (SELECT visitor_id FROM visitor_links WHERE organization_id = ${d.text(read.organizationId)}) THEN 1 ELSE 0 END`
@@ -931,7 +939,6 @@ export class DuckDbStats {
     let where = '';
     if (grouping.kind === 'bucket') g = bucketSql(d, 'v_start', grouping.spec);
     else if (grouping.kind === 'property') g = COLUMN[grouping.property];
-    const only = shape.visitsWhere;
     if (only && PROPERTY_LEVEL[only.property] === 'event') {
       // Visits with a page (or event type): their value rows, which carry the visit's columns, with that
       // value's page views and events, as its rollup rows count them.

@@ -53,6 +53,11 @@ describe('dayShape', () => {
     for (const filter of refused) expect(dayShape({ ...q, ...(filter ? { filter } : {}) }, none), JSON.stringify(filter)).toBeNull();
     const series: Grouping = { kind: 'bucket', spec: { unit: 'day', offsets: [] } };
     expect(dayShape({ ...q, filter: [[{ property: 'page', op: 'eq', value: '/a' }]] }, series)?.group).toBe('bucket');
+    // Its own property's breakdown (one row) too; another property's is left to the visit rows.
+    const by = (property: StatsProperty): Grouping => ({ kind: 'property', property });
+    expect(dayShape({ ...q, filter: [[{ property: 'page', op: 'eq', value: '/a' }]] }, by('page'))?.prop).toBe(page?.prop);
+    expect(dayShape({ ...q, filter: [[{ property: 'source', op: 'eq', value: 'Google' }]] }, by('source'))?.prop).toBe(source?.prop);
+    expect(dayShape({ ...q, filter: [[{ property: 'page', op: 'eq', value: '/a' }]] }, by('country'))).toBeNull();
   });
 });
 
@@ -181,6 +186,12 @@ describe('DuckDB day rollups', () => {
         const spec = { unit, offsets: offsetPieces(q.startMs, q.endMs, ZONE) };
         expect(await store.statsTimeseries({ ...z, ...clicked }, spec), `${label} per ${unit}`).toEqual(
           await store.statsTimeseries({ ...q, ...clicked }, spec),
+        );
+      }
+      for (const by of new Set<StatsProperty>([property, 'page', 'source'])) {
+        const b = { property: by, limit: 1000, offset: 0 };
+        expect(await store.statsBreakdown({ ...z, ...clicked }, b), `${label} by ${by}`).toEqual(
+          await store.statsBreakdown({ ...q, ...clicked }, b),
         );
       }
     }
