@@ -927,7 +927,8 @@ export class DuckDbStats {
       let where = '';
       if (only) {
         const column = only.property === grouping.property ? 'e_value' : COLUMN[only.property];
-        if (column !== 'e_value' && PROPERTY_LEVEL[only.property] !== 'visit') throw new Error(`no value rows filtered by ${only.property}`);
+        if (column !== 'e_value' && PROPERTY_LEVEL[only.property] !== 'visit')
+          throw new Error(`no value rows filtered by ${only.property}`);
         where = ` WHERE ${column} = ${d.text(only.value ?? '')}`;
       }
       return `SELECT e_value AS g, ${sums}, 0 AS i, m_pageviews AS pv, m_events AS ev FROM (${sources.values(grouping.property as EventProperty)})${where}`;
