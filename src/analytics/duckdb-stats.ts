@@ -732,7 +732,7 @@ export class DuckDbStats {
           before: {
             visits: `(SELECT *, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old) s`,
             values:
-              `(SELECT x.*, o.v_start, o.v_end, o.v_interactions, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old_values x ` +
+              `(SELECT x.*, o.v_start, o.v_end, o.v_interactions, o.v_source, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old_values x ` +
               `JOIN fold_old o ON ${sameKey('x', 'o')}) s`,
           },
           after: {
