@@ -3,7 +3,8 @@
 //
 // `stats_visits` holds one row per visit (VISIT_COLUMNS); `stats_visit_values` one row per visit
 // and page, and per visit and event type, with that value's events and page views and a copy of the
-// visit's start, end, interactions and visitor. Appends only append events, each batch with the next
+// visit's start, end, interactions and visitor; rows of both carry their pixel's number (`pk`,
+// stats_pixels), which reads scope by. Appends only append events, each batch with the next
 // ingest sequence number (a column of the events table, in commit order: appends are serialized).
 // A background fold, on a connection of its own, takes the events past the watermark (the last
 // sequence number folded), merges them into both tables and moves the watermark, all in one
