@@ -1,12 +1,14 @@
 // Day rollups of DuckDB's traffic stats: what the unfiltered overview reads instead of a month of
-// visits (duckdb-stats.ts keeps those, one row per visit, and answers every other question).
+// visits (duckdb-stats.ts keeps those, one row per visit, and answers every other question), and
+// what a clicked row's headline, chart, own panel and (a clicked source's) pages read.
 //
 // Kept per pixel in one time zone, the project's (a period is whole local days of it), from the
 // visit rollups, by the same fold and under the same watermark:
 //
 // - `stats_days`: per pixel, local day, property and value (prop 0: all visits, value ''), the sums
 //   of the visits that started that day (visits, page views, events, bounces, duration), and for
-//   prop 0 the day's distinct visitors. Sums over days add up.
+//   prop 0 the day's distinct visitors. Sums over days add up. Two properties are also kept by the
+//   value of another (CROSSED): networks by network type, pages by the visit's source.
 // - `stats_day_visitors`: per pixel, visitor number, window of 64 local days, property and value, a
 //   bitmask of the days of the window on which the visitor started a visit with that value. Windows
 //   start every 32 days and overlap by 32 (each day lies in two), so any 33 days in a row (a day, a
@@ -28,16 +30,30 @@ import { PROPERTY_LEVEL, STATS_PROPERTIES, type StatsCondition, type StatsProper
 import { bucketSql, COLUMN, type Grouping, type StatsDialect } from './stats-sql.js';
 
 /** Bump when what the day rollups hold changes: they are dropped and rebuilt per pixel when read. */
-export const DAYS_VERSION = '4';
+export const DAYS_VERSION = '5';
 
 /** `network` values by `network_type` (type, unit separator, network): the business-network panel. */
 const NETWORK_BY_TYPE = 'network@type';
+/**
+ * `page` values by the visit's `source` (source, unit separator, page): a clicked source's page panel,
+ * which otherwise groups every page row of the period by page under a distinct count. A source with
+ * the separator in it (a `utm_source` can hold anything) has no such rows, and a filter on one is
+ * left to the visit rows, so the first separator always ends the source.
+ */
+const PAGE_BY_SOURCE = 'page@source';
 const SEP = 'chr(31)';
+const SEP_CHAR = String.fromCharCode(31);
+
+/** Properties kept by the value of another (a filter on `by`, a breakdown by `property`). */
+const CROSSED: readonly { code: string; property: StatsProperty; by: StatsProperty }[] = [
+  { code: NETWORK_BY_TYPE, property: 'network', by: 'network_type' },
+  { code: PAGE_BY_SOURCE, property: 'page', by: 'source' },
+];
 
 const VISIT_PROPERTIES = STATS_PROPERTIES.filter((p) => PROPERTY_LEVEL[p] === 'visit');
 
 /** Property codes (the `prop` column): 0 is every visit. */
-const PROPS: readonly string[] = ['', 'page', 'event_type', ...VISIT_PROPERTIES, NETWORK_BY_TYPE];
+const PROPS: readonly string[] = ['', 'page', 'event_type', ...VISIT_PROPERTIES, NETWORK_BY_TYPE, PAGE_BY_SOURCE];
 const code = (prop: string): number => {
   const i = PROPS.indexOf(prop);
   if (i < 0) throw new Error(`no day rollup for ${prop}`);
@@ -118,7 +134,9 @@ function contributionsSql(d: StatsDialect, offsets: readonly OffsetPiece[], from
     `SELECT tg.pk, s.${visitor} AS vn, CAST(${lday} AS INTEGER) AS lday, unnest(${codes}) AS prop, unnest(${values}) AS value, ` +
     `s.v_pageviews AS pv, s.v_events AS ev, ${sums} FROM ${from.visits} ${TARGET} WHERE ${where} UNION ALL ` +
     `SELECT tg.pk, s.${visitor}, CAST(${lday} AS INTEGER), CAST(CASE s.prop WHEN 'page' THEN ${code('page')} ELSE ${code('event_type')} END AS UTINYINT), ` +
-    `s.e_value, s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where}`
+    `s.e_value, s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where} UNION ALL ` +
+    `SELECT tg.pk, s.${visitor}, CAST(${lday} AS INTEGER), CAST(${code(PAGE_BY_SOURCE)} AS UTINYINT), s.v_source || ${SEP} || s.e_value, ` +
+    `s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where} AND s.prop = 'page' AND strpos(s.v_source, ${SEP}) = 0`
   );
 }
 
@@ -253,12 +271,15 @@ export function dayShape(q: StatsScope, grouping: Grouping): DayShape | null {
   const property = grouping.property;
   if (PROPERTY_LEVEL[property] === 'visitor') return null;
   if (filter.length === 0) return { prop: code(property), group: 'value' };
-  // The business-network panel: networks of one network type.
+  // A clicked row's own property (a clicked page's page panel): its one row, that value's rollup rows.
+  if (clicked && clicked.prop === code(property)) return { ...clicked, group: 'value' };
+  // A property kept by another's value (the business-network panel, a clicked source's pages).
   const [only] = filter;
   const [c] = only ?? [];
-  if (property === 'network' && filter.length === 1 && only?.length === 1 && c?.property === 'network_type' && c.op === 'eq') {
+  const crossed = CROSSED.find((x) => x.property === property && x.by === c?.property);
+  if (crossed && c && filter.length === 1 && only?.length === 1 && c.op === 'eq' && !(c.value ?? '').includes(SEP_CHAR)) {
     return {
-      prop: code(NETWORK_BY_TYPE),
+      prop: code(crossed.code),
       group: 'after-separator',
       valueWhere: (w, column) => `starts_with(${column}, ${w.text(c.value ?? '')} || ${SEP})`,
       visitsWhere: c,

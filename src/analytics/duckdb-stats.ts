@@ -3,7 +3,8 @@
 //
 // `stats_visits` holds one row per visit (VISIT_COLUMNS); `stats_visit_values` one row per visit
 // and page, and per visit and event type, with that value's events and page views and a copy of the
-// visit's start, end, interactions and visitor. Appends only append events, each batch with the next
+// visit's start, end, interactions and visitor; rows of both carry their pixel's number (`pk`,
+// stats_pixels), which reads scope by. Appends only append events, each batch with the next
 // ingest sequence number (a column of the events table, in commit order: appends are serialized).
 // A background fold, on a connection of its own, takes the events past the watermark (the last
 // sequence number folded), merges them into both tables and moves the watermark, all in one
@@ -63,7 +64,7 @@ import {
 import type { QueryOptions } from './types.js';
 
 /** Bump when VISIT_COLUMNS, the value rows or their derivation change: both are rebuilt from the events at start. */
-export const STATS_VERSION = '6';
+export const STATS_VERSION = '7';
 
 /**
  * Fewest value rows worth sorting (sortRollups): DuckDB skips by row group of 122,880 rows, so a
@@ -133,6 +134,13 @@ const sameKey = (a: string, b: string): string => KEY.map((c) => `${a}.${c} = ${
  * over numbers cost a third of those over the 32-character ids at millions of visits.
  */
 const VN = 'v_vn';
+/**
+ * The pixel's number (stats_pixels: one per organization and pixel, the day rollups' `pk` too), on
+ * every rollup row: a read's scope is `pk IN (...)`, an integer its zone maps settle per row group,
+ * where comparing the two 36-character ids of every row kept cost more than the rest of a clicked
+ * row's breakdown.
+ */
+const PK = 'pk';
 /** A stored visit: the visit columns and the visitor's number. */
 const STORED_VISIT_COLUMNS = [...VISIT_COLUMNS, VN] as const;
 /**
@@ -152,6 +160,7 @@ const VALUE_COLUMNS = [...KEY, 'prop', 'e_value', 'm_events', 'm_pageviews', ...
 
 /** The rollups' integer columns; every other column is text. */
 const INTEGER = new Set<string>([
+  PK,
   'vday',
   'v_start',
   'v_end',
@@ -168,9 +177,10 @@ const INTEGER = new Set<string>([
 const columnsDdl = (columns: readonly string[]): string => columns.map((c) => `${c} ${INTEGER.has(c) ? 'BIGINT' : 'VARCHAR'}`).join(', ');
 
 export const STATS_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS stats_visits (${columnsDdl(STORED_VISIT_COLUMNS)})`,
-  `CREATE TABLE IF NOT EXISTS stats_visit_values (${columnsDdl(VALUE_COLUMNS)})`,
+  `CREATE TABLE IF NOT EXISTS stats_visits (${columnsDdl([...STORED_VISIT_COLUMNS, PK])})`,
+  `CREATE TABLE IF NOT EXISTS stats_visit_values (${columnsDdl([...VALUE_COLUMNS, PK])})`,
   'CREATE TABLE IF NOT EXISTS stats_visitors (visitor_id VARCHAR NOT NULL, n BIGINT NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS stats_pixels (organization_id VARCHAR NOT NULL, pixel_id VARCHAR NOT NULL, pk BIGINT NOT NULL)',
   // The staging table of the earlier design (folded at ingest): its rows are in the events too.
   'DROP TABLE IF EXISTS stats_stage',
 ];
@@ -234,20 +244,37 @@ const valueColumns = (alias: string): string =>
   [...KEY, 'prop', 'e_value', 'm_events', 'm_pageviews'].map((c) => `${alias}.${c}`).join(', ');
 
 /**
+ * Numbers the keys `from` selects (columns named as `table`'s) that `table` does not hold yet, after
+ * its highest number: visitor ids (stats_visitors) and pixels (stats_pixels).
+ */
+function numberNewSql(table: string, keys: readonly string[], n: string, from: string): string {
+  const cols = (alias: string) => keys.map((k) => `${alias}.${k}`).join(', ');
+  return (
+    `INSERT INTO ${table} (${keys.join(', ')}, ${n}) SELECT ${cols('f')}, (SELECT coalesce(max(${n}), 0) FROM ${table}) + ` +
+    `row_number() OVER (ORDER BY ${cols('f')}) FROM (${from}) f ANTI JOIN ${table} t ON ${keys.map((k) => `t.${k} = f.${k}`).join(' AND ')}`
+  );
+}
+
+/** The pixels of `from` (rows with organization_id and pixel_id) numbered in stats_pixels. */
+const numberPixelsSql = (from: string): string =>
+  numberNewSql('stats_pixels', ['organization_id', 'pixel_id'], PK, `SELECT DISTINCT organization_id, pixel_id FROM (${from})`);
+
+/**
  * Writes whole visits (VISIT_COLUMNS rows of the temporary table `visits`, one per visit) into the
- * rollups: new visitor ids get the next numbers, the visits are inserted with theirs, and the value
- * rows (`values`: key, prop, e_value, m_events, m_pageviews, several rows per value allowed) are
- * summed and inserted with their visit's copies.
+ * rollups: new visitor ids and pixels get the next numbers, the visits are inserted with theirs, and
+ * the value rows (`values`: key, prop, e_value, m_events, m_pageviews, several rows per value
+ * allowed) are summed and inserted with their visit's copies.
  */
 function writeSql(visits: string, values: string): string[] {
   return [
-    'INSERT INTO stats_visitors SELECT f.v_visitor, (SELECT coalesce(max(n), 0) FROM stats_visitors) + row_number() OVER (ORDER BY f.v_visitor) ' +
-      `FROM (SELECT DISTINCT v_visitor FROM ${visits} WHERE v_visitor <> '') f ANTI JOIN stats_visitors s ON s.visitor_id = f.v_visitor`,
-    `CREATE OR REPLACE TEMP TABLE stats_write AS SELECT ${visitColumns('x')}, s.n AS ${VN} FROM ${visits} x ` +
-      'LEFT JOIN stats_visitors s ON s.visitor_id = x.v_visitor',
-    `INSERT INTO stats_visits (${STORED_VISIT_COLUMNS.join(', ')}) SELECT ${STORED_VISIT_COLUMNS.join(', ')} FROM stats_write`,
-    `INSERT INTO stats_visit_values (${VALUE_COLUMNS.join(', ')}) SELECT ${KEY.map((c) => `x.${c}`).join(', ')}, x.prop, x.e_value, ` +
-      `CAST(sum(x.m_events) AS BIGINT), CAST(sum(x.m_pageviews) AS BIGINT), ${COPIED.map((c) => `any_value(w.${c})`).join(', ')} ` +
+    numberNewSql('stats_visitors', ['visitor_id'], 'n', `SELECT DISTINCT v_visitor AS visitor_id FROM ${visits} WHERE v_visitor <> ''`),
+    numberPixelsSql(`SELECT organization_id, pixel_id FROM ${visits}`),
+    `CREATE OR REPLACE TEMP TABLE stats_write AS SELECT ${visitColumns('x')}, s.n AS ${VN}, p.${PK} FROM ${visits} x ` +
+      'LEFT JOIN stats_visitors s ON s.visitor_id = x.v_visitor ' +
+      'JOIN stats_pixels p ON p.organization_id = x.organization_id AND p.pixel_id = x.pixel_id',
+    `INSERT INTO stats_visits (${[...STORED_VISIT_COLUMNS, PK].join(', ')}) SELECT ${[...STORED_VISIT_COLUMNS, PK].join(', ')} FROM stats_write`,
+    `INSERT INTO stats_visit_values (${[...VALUE_COLUMNS, PK].join(', ')}) SELECT ${KEY.map((c) => `x.${c}`).join(', ')}, x.prop, x.e_value, ` +
+      `CAST(sum(x.m_events) AS BIGINT), CAST(sum(x.m_pageviews) AS BIGINT), ${[...COPIED, PK].map((c) => `any_value(w.${c})`).join(', ')} ` +
       `FROM (${values}) x JOIN stats_write w ON ${sameKey('x', 'w')} GROUP BY ${KEY.map((c) => `x.${c}`).join(', ')}, x.prop, x.e_value`,
     'DROP TABLE stats_write',
   ];
@@ -325,7 +352,7 @@ export class DuckDbStats {
     const version = (await conn.runAndReadAll(`SELECT value FROM stats_meta WHERE name = 'version'`)).getRows()[0]?.[0];
     // Another definition: the tables go, so their columns follow the code, and are rebuilt below.
     if (version !== STATS_VERSION)
-      for (const t of ['stats_visits', 'stats_visit_values', 'stats_visitors']) await conn.run(`DROP TABLE IF EXISTS ${t}`);
+      for (const t of ['stats_visits', 'stats_visit_values', 'stats_visitors', 'stats_pixels']) await conn.run(`DROP TABLE IF EXISTS ${t}`);
     for (const ddl of STATS_DDL) await conn.run(ddl);
     // The day rollups follow the visit rollups: dropped with them, or when their own definition
     // changes; each pixel's are built again in the background when a read asks for them.
@@ -445,6 +472,7 @@ export class DuckDbStats {
       await conn.run('DELETE FROM stats_visits');
       await conn.run('DELETE FROM stats_visit_values');
       await conn.run('DELETE FROM stats_visitors');
+      await conn.run('DELETE FROM stats_pixels');
       await conn.run(`DELETE FROM stats_meta WHERE name = 'sorted_week'`);
       await this.run(
         conn,
@@ -504,7 +532,7 @@ export class DuckDbStats {
     ];
     await this.inTransaction(conn, async () => {
       for (const [table, by] of orders) {
-        const order = `ORDER BY ${key}, organization_id, pixel_id, ${by}, vday`;
+        const order = `ORDER BY ${key}, ${PK}, ${by}, vday`;
         if (from === null) {
           await conn.run(`CREATE OR REPLACE TABLE ${table}_sorted AS SELECT * FROM ${table} ${order}`);
           await conn.run(`DROP TABLE ${table}`);
@@ -619,19 +647,22 @@ export class DuckDbStats {
 
   /**
    * Sets `days_target` (organization_id, pixel_id, pk) to the pixels given: those kept in `zone`, or
-   * (without it, a build) all of them, with their numbers (new ones after the highest).
+   * (without it, a build) all of them, with their numbers (stats_pixels; numbered now when new).
    */
   private async target(conn: DuckDBConnection, organizationId: string, pixelIds: readonly string[], zone?: string): Promise<void> {
+    if (zone === undefined) {
+      const n = new Params();
+      const nd = duckStatsDialect((v, t) => n.add(v, t));
+      const pixels = `SELECT ${nd.text(organizationId)} AS organization_id, unnest([${pixelIds.map((x) => nd.text(x)).join(', ')}]) AS pixel_id`;
+      await conn.run(numberPixelsSql(pixels), n.values, n.types);
+    }
     const p = new Params();
     const d = duckStatsDialect((v, t) => p.add(v, t));
+    const scope = `organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)}`;
     const sql =
       zone === undefined
-        ? 'CREATE OR REPLACE TEMP TABLE days_target AS SELECT x.organization_id, x.pixel_id, ' +
-          'coalesce(z.pk, (SELECT coalesce(max(pk), 0) FROM stats_zones) + row_number() OVER (ORDER BY x.pixel_id)) AS pk FROM ' +
-          `(SELECT DISTINCT ${d.text(organizationId)} AS organization_id, unnest([${pixelIds.map((x) => d.text(x)).join(', ')}]) AS pixel_id) x ` +
-          'LEFT JOIN stats_zones z ON z.organization_id = x.organization_id AND z.pixel_id = x.pixel_id'
-        : 'CREATE OR REPLACE TEMP TABLE days_target AS SELECT DISTINCT organization_id, pixel_id, pk FROM stats_zones ' +
-          `WHERE organization_id = ${d.text(organizationId)} AND pixel_id IN ${d.textList(pixelIds)} AND zone = ${d.text(zone)}`;
+        ? `CREATE OR REPLACE TEMP TABLE days_target AS SELECT organization_id, pixel_id, ${PK} FROM stats_pixels WHERE ${scope}`
+        : `CREATE OR REPLACE TEMP TABLE days_target AS SELECT DISTINCT organization_id, pixel_id, pk FROM stats_zones WHERE ${scope} AND zone = ${d.text(zone)}`;
     await conn.run(sql, p.values, p.types);
   }
 
@@ -702,7 +733,7 @@ export class DuckDbStats {
           before: {
             visits: `(SELECT *, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old) s`,
             values:
-              `(SELECT x.*, o.v_start, o.v_end, o.v_interactions, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old_values x ` +
+              `(SELECT x.*, o.v_start, o.v_end, o.v_interactions, o.v_source, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old_values x ` +
               `JOIN fold_old o ON ${sameKey('x', 'o')}) s`,
           },
           after: {
@@ -809,12 +840,12 @@ export class DuckDbStats {
         let sql: string;
         if (days) {
           const { shape, pks, rolled, read } = days;
-          const sources = read ? new ScopeSources(d, read, tail) : null;
+          const sources = read ? new ScopeSources(d, read, pks, tail) : null;
           const visits = sources && read ? this.dayVisitsSql(d, read, shape, grouping, sources) : null;
           const body = dayReadSql(d, q, { shape, pks, grouping, days: rolled, visits, ...(page ? { page } : {}) });
           sql = `${sources?.with() ?? ''}${body}`;
         } else {
-          const sources = new ScopeSources(d, q, tail);
+          const sources = new ScopeSources(d, q, await this.pixelNumbers(conn, q), tail);
           const body = totalsSql(d, q, {
             visits: () => sources.visits(),
             values: (prop) => sources.values(prop),
@@ -833,6 +864,14 @@ export class DuckDbStats {
         throw err;
       }
     }, opts.signal);
+  }
+
+  /** The numbers of the scope's pixels that have rollup rows (stats_pixels). */
+  private async pixelNumbers(conn: DuckDBConnection, q: StatsScope): Promise<number[]> {
+    const p = new Params();
+    const d = duckStatsDialect((v, t) => p.add(v, t));
+    const sql = `SELECT ${PK} FROM stats_pixels WHERE organization_id = ${d.text(q.organizationId)} AND pixel_id IN ${d.textList(q.pixelIds)}`;
+    return (await conn.runAndReadAll(sql, p.values, p.types)).getRows().map((r) => num(r[0]));
   }
 
   /**
@@ -883,8 +922,17 @@ export class DuckDbStats {
   /** The rows dayReadSql wants of the visits of `read` (days the rollups do not answer for). */
   private dayVisitsSql(d: StatsDialect, read: StatsScope, shape: DayShape, grouping: Grouping, sources: ScopeSources): string {
     const sums = `${VN} AS vn, CASE WHEN v_interactions <= 1 THEN 1 ELSE 0 END AS bounce, v_end - v_start AS dur`;
+    const only = shape.visitsWhere;
     if (grouping.kind === 'property' && PROPERTY_LEVEL[grouping.property] === 'event') {
-      return `SELECT e_value AS g, ${sums}, 0 AS i, m_pageviews AS pv, m_events AS ev FROM (${sources.values(grouping.property as EventProperty)})`;
+      // The value rows, which carry the visit's columns; a clicked row's keep its value (of this property or the visit's).
+      let where = '';
+      if (only) {
+        const column = only.property === grouping.property ? 'e_value' : COLUMN[only.property];
+        if (column !== 'e_value' && PROPERTY_LEVEL[only.property] !== 'visit')
+          throw new Error(`no value rows filtered by ${only.property}`);
+        where = ` WHERE ${column} = ${d.text(only.value ?? '')}`;
+      }
+      return `SELECT e_value AS g, ${sums}, 0 AS i, m_pageviews AS pv, m_events AS ev FROM (${sources.values(grouping.property as EventProperty)})${where}`;
     }
     const identified = read.identified
       ? `CASE WHEN v_visitor IN (SELECT visitor_id FROM visitor_links WHERE organization_id = ${d.text(read.organizationId)}) THEN 1 ELSE 0 END`
@@ -893,7 +941,6 @@ export class DuckDbStats {
     let where = '';
     if (grouping.kind === 'bucket') g = bucketSql(d, 'v_start', grouping.spec);
     else if (grouping.kind === 'property') g = COLUMN[grouping.property];
-    const only = shape.visitsWhere;
     if (only && PROPERTY_LEVEL[only.property] === 'event') {
       // Visits with a page (or event type): their value rows, which carry the visit's columns, with that
       // value's page views and events, as its rollup rows count them.
@@ -921,6 +968,8 @@ class ScopeSources {
   constructor(
     private readonly d: StatsDialect,
     private readonly q: StatsScope,
+    /** The scope's pixels' numbers (stats_pixels): a pixel without one has no rollup rows. */
+    private readonly pks: readonly number[],
     private readonly tail: Tail | null,
   ) {
     this.firstDay = Math.floor(q.startMs / DAY_MS);
@@ -928,11 +977,9 @@ class ScopeSources {
   }
 
   private scope(alias: string): string {
-    const { d, q } = this;
-    return (
-      `${alias}.organization_id = ${d.text(q.organizationId)} AND ${alias}.pixel_id IN ${d.textList(q.pixelIds)} ` +
-      `AND ${alias}.vday >= ${d.int(this.firstDay)} AND ${alias}.vday <= ${d.int(this.lastDay)}`
-    );
+    const { d } = this;
+    const pixels = this.pks.length > 0 ? `${alias}.${PK} IN (${this.pks.map((k) => d.int(k)).join(', ')})` : 'false';
+    return `${pixels} AND ${alias}.vday >= ${d.int(this.firstDay)} AND ${alias}.vday <= ${d.int(this.lastDay)}`;
   }
 
   private started(alias: string): string {
