@@ -5,7 +5,7 @@
 //
 //   npx tsx bench/ingest.ts                          DuckDB (embedded)
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx bench/ingest.ts   DuckDB, then ClickHouse
-//   BENCH_THREADS=1 (each round's server CPU per thread)  BENCH_PROFILE=<dir> (V8 CPU profiles of the server's threads)
+//   BENCH_LATENCY_BEFORE=1 (the second server held at half load too)  BENCH_THREADS=1 (each round's server CPU per thread)  BENCH_PROFILE=<dir> (V8 CPU profiles of the server's threads)
 //   BENCH_COMPARE=1 (also the earlier defaults, same rounds)  BENCH_BASELINE=<checkout with dist/> (also that build)  BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,256 BENCH_LATENCY_SECONDS=120
 // After the rounds it holds half of the measured single-event maximum for BENCH_LATENCY_SECONDS
 // (long enough to include DuckDB checkpoints) and reports the acknowledgement p99, the server's
@@ -208,9 +208,12 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
     ),
   );
   // BENCH_PROFILE=<dir>: the server under test writes V8 CPU profiles of its threads there when it stops.
-  const profile: Record<string, string> = process.env.BENCH_PROFILE
-    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }
-    : {};
+  // BENCH_NODE_OPTIONS: flags for the server under test's node (e.g. V8 garbage-collector settings).
+  const nodeOptions = [
+    ...(process.env.BENCH_PROFILE ? [`--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+    ...(process.env.BENCH_NODE_OPTIONS ? [process.env.BENCH_NODE_OPTIONS] : []),
+  ];
+  const profile: Record<string, string> = nodeOptions.length > 0 ? { NODE_OPTIONS: nodeOptions.join(' ') } : {};
   const target = await startTarget({ ...tuning, ...env, ...profile });
   // BENCH_COMPARE=1 (DuckDB): a second server with the earlier defaults (store on the event loop,
   // 5 ms group-commit timer) driven in the same rounds, so before and after share the noise.
@@ -339,6 +342,13 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       log(
         `  ${Math.round(held.rps)} req/s, ack p50 ${held.p50} ms, p99 ${held.p99} ms${held.errors ? `, ${held.errors} errors` : ''}; event-loop delay p99 ${delay.toFixed(1)} ms; RSS median ${steady.toFixed(0)} MB, peak ${peak.toFixed(0)} MB`,
       );
+      // BENCH_LATENCY_BEFORE=1: the second server held at the same rate for as long, right after.
+      if (before && process.env.BENCH_LATENCY_BEFORE === '1') {
+        await loopDelayP99(before.server.url);
+        const b = await drive(before.url, before.single, { duration: LATENCY_SECONDS, overallRate: rate, connections: 64 });
+        const bDelay = await loopDelayP99(before.server.url);
+        log(`  before: ${Math.round(b.rps)} req/s, ack p50 ${b.p50} ms, p99 ${b.p99} ms; event-loop delay p99 ${bDelay.toFixed(1)} ms`);
+      }
       targets.push(
         {
           what: `${name}: ack latency p99 at half of max load over ${LATENCY_SECONDS} s`,
@@ -351,6 +361,21 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       );
     }
     const m = await (await fetch(`${server.url}/metrics`)).text();
+    // Garbage collection over the whole run, by kind: how often and how long the loop stopped for it.
+    const gc = [...m.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([0-9.e+-]+)$/gm)];
+    const kinds = [...new Set(gc.map((x) => x[2] ?? ''))];
+    const over = (kind: string, le: string) =>
+      metric(m, `nodejs_gc_duration_seconds_count\\{kind="${kind}"\\}`) -
+      metric(m, `nodejs_gc_duration_seconds_bucket\\{le="${le}",kind="${kind}"\\}`);
+    log(
+      `  garbage collection: ${kinds
+        .map((k) => {
+          const n = Number(gc.find((x) => x[1] === 'count' && x[2] === k)?.[3]);
+          const sum = Number(gc.find((x) => x[1] === 'sum' && x[2] === k)?.[3]);
+          return `${k} ${n} × ${((1000 * sum) / n).toFixed(2)} ms (${over(k, '0.01')} over 10 ms)`;
+        })
+        .join(', ')}`,
+    );
     const commits = metric(m, 'delivr_ingest_commit_rows_count');
     log(
       `  group commit: ${commits} commits, ${(metric(m, 'delivr_ingest_commit_rows_sum') / commits).toFixed(1)} rows per commit, ${((1000 * metric(m, 'delivr_ingest_commit_seconds_sum')) / commits).toFixed(2)} ms per commit on average`,
