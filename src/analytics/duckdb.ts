@@ -1268,7 +1268,7 @@ async function readColumns(conn: DuckDBConnection): Promise<{ name: string; type
 
 type ToDuck = (value: EventRow[StoredFieldName], row: number) => DuckDBValue;
 /** Throws the store's TypeError unless `value` fits the column. */
-type Check = (value: unknown, row: number) => boolean;
+type Check = (value: unknown, row: number) => void;
 
 const CHECKS: readonly { name: StoredFieldName; check: Check }[] = EVENT_FIELDS.map((f) => ({
   name: f.name as StoredFieldName,
@@ -1285,9 +1285,11 @@ function checkFor(name: string, type: ArrowType, nullable: boolean): Check {
       `event ${row}: ${name} must be ${expected}${nullable ? ' or null' : ''}, got ${JSON.stringify(value) ?? typeof value}`,
     );
   };
-  const absent = (value: unknown, row: number): false => (nullable ? false : bad(value, row, expectedFor(type)));
-  const ok = (v: unknown, row: number, valid: boolean, expected: string): boolean =>
-    valid ? false : v === null || v === undefined ? absent(v, row) : bad(v, row, expected);
+  const ok = (v: unknown, row: number, valid: boolean, expected: string): void => {
+    if (valid) return;
+    if (v !== null && v !== undefined) bad(v, row, expected);
+    else if (!nullable) bad(v, row, expectedFor(type));
+  };
   switch (type) {
     case 'Utf8':
       return (v, row) => ok(v, row, typeof v === 'string', 'a string');
