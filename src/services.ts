@@ -213,6 +213,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
   const storage = new StorageHealth(config.dataDir, (full) => metrics.storageFull.set(full ? 1 : 0));
   const analytics = openAnalytics(config);
   await analytics.init();
+  if (analytics.journalStats) metrics.watchJournal(() => analytics.journalStats?.() ?? Promise.resolve(null));
   // DuckDB commits cheaply: adaptive batching (flush at once when idle, batches grow while a flush
   // runs). ClickHouse wants few, large inserts: wait so rows gather (an acknowledgement still waits
   // for the insert that holds it).

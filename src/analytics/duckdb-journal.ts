@@ -48,8 +48,10 @@ export class IngestJournal {
   /** The open segment's number and how many bytes it holds. */
   private current = 0;
   private currentBytes = 0;
-  /** Closed segments not yet moved into DuckDB, oldest first. */
+  /** Closed segments not yet moved into DuckDB, oldest first, and the bytes they hold. */
   private readonly sealed: number[] = [];
+  private sealedBytes = 0;
+  private readonly sizes = new Map<number, number>();
   /** The last segment moved into DuckDB. */
   private applied = 0;
   private queue: Waiting[] = [];
@@ -74,8 +76,9 @@ export class IngestJournal {
       .sort((a, b) => a - b);
     for (const n of found) {
       const file = this.file(n);
-      if (n <= applied || cutTornTail(file) === 0) rmSync(file, { force: true });
-      else this.sealed.push(n);
+      const kept = n <= applied ? 0 : cutTornTail(file);
+      if (kept === 0) rmSync(file, { force: true });
+      else this.keepSealed(n, kept);
     }
     this.current = Math.max(applied, ...found) + 1;
     this.openCurrent();
@@ -106,6 +109,11 @@ export class IngestJournal {
     return new Promise<void>((resolve, reject) => this.drains.push({ target, resolve, reject }));
   }
 
+  /** Acknowledged bytes not yet moved into DuckDB, and the segment files holding them. */
+  pending(): { bytes: number; segments: number } {
+    return { bytes: this.sealedBytes + this.currentBytes, segments: this.sealed.length + (this.currentBytes > 0 ? 1 : 0) };
+  }
+
   /** Whether a read or write is waiting for a move. */
   waited(): boolean {
     return this.drains.length > 0;
@@ -117,7 +125,7 @@ export class IngestJournal {
     // The next file first: if it cannot be made (a full disk), nothing changed and appends go on here.
     const next = this.openSegment(this.current + 1);
     closeSync(this.fd);
-    this.sealed.push(this.current);
+    this.keepSealed(this.current, this.currentBytes);
     this.current += 1;
     this.fd = next;
     this.currentBytes = 0;
@@ -133,6 +141,8 @@ export class IngestJournal {
   moved(segment: number): void {
     if (this.sealed[0] !== segment) throw new Error(`journal segment ${segment} moved out of order`);
     this.sealed.shift();
+    this.sealedBytes -= this.sizes.get(segment) ?? 0;
+    this.sizes.delete(segment);
     this.applied = segment;
     rmSync(this.file(segment), { force: true });
     const waiting = this.drains;
@@ -188,6 +198,12 @@ export class IngestJournal {
     }
     this.currentBytes += data.length;
     for (const w of batch) w.resolve();
+  }
+
+  private keepSealed(segment: number, bytes: number): void {
+    this.sealed.push(segment);
+    this.sizes.set(segment, bytes);
+    this.sealedBytes += bytes;
   }
 
   private openCurrent(): void {

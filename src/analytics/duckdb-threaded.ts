@@ -65,6 +65,7 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
   }
 
   readonly appendEvents: AnalyticsStore['appendEvents'] = (...a) => this.call('appendEvents', a);
+  readonly journalStats: Full['journalStats'] = (...a) => this.call('journalStats', a);
   readonly queryEvents: AnalyticsStore['queryEvents'] = (...a) => this.call('queryEvents', a);
   readonly countEvents: AnalyticsStore['countEvents'] = (...a) => this.call('countEvents', a);
   readonly countByBucket: AnalyticsStore['countByBucket'] = (...a) => this.call('countByBucket', a);

@@ -76,6 +76,7 @@ import {
   type FieldName,
   type Filter,
   type FilterOp,
+  type JournalStats,
   type PageQuery,
   type QueryOptions,
   RESOLVED_FIELDS,
@@ -342,15 +343,27 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
 
   /** A move; when it fails, the reads waiting for it get its error and another is tried later, with backoff. */
   private async moveOrRetry(journal: IngestJournal): Promise<void> {
+    const started = performance.now();
     try {
       await this.moveJournal(journal);
       this.moveRetryMs = 0;
+      this.moves.count += 1;
+      this.moves.lastMs = performance.now() - started;
+      this.moves.failedInRow = 0;
     } catch (err) {
+      this.moves.failedInRow += 1;
       journal.failed(err);
       this.moveRetryMs = Math.min(60_000, Math.max(100, this.moveRetryMs * 2));
       setTimeout(() => this.kickJournal(), this.moveRetryMs).unref();
       throw err;
     }
+  }
+
+  async journalStats(): Promise<JournalStats | null> {
+    const journal = this.journal;
+    if (!journal) return null;
+    const { bytes, segments } = journal.pending();
+    return { pendingBytes: bytes, segments, moves: this.moves.count, lastMoveMs: this.moves.lastMs, failedMoves: this.moves.failedInRow };
   }
 
   /** `work` once everything acknowledged before this call is in DuckDB. */
@@ -374,6 +387,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   private moving = false;
   /** Wait before retrying a move that failed; doubles per failure up to a minute. */
   private moveRetryMs = 0;
+  /** For /metrics: moves made, the last one's duration, failures in a row. */
+  private readonly moves = { count: 0, lastMs: 0, failedInRow: 0 };
   /** When the last move started (performance.now()), and the timer of the next when none is due yet. */
   private lastMove = Number.NEGATIVE_INFINITY;
   private moveTimer: ReturnType<typeof setTimeout> | null = null;

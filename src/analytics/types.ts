@@ -195,12 +195,25 @@ export interface QueryOptions {
   timeoutMs?: number;
 }
 
+/** The DuckDB ingest journal's state (duckdb-journal.ts): what is acknowledged and not yet in DuckDB. */
+export interface JournalStats {
+  /** Bytes of acknowledged rows waiting to be moved into DuckDB, and the segment files holding them. */
+  pendingBytes: number;
+  segments: number;
+  /** Moves made since the store opened, how long the last took, and failures in a row (0 when the last succeeded). */
+  moves: number;
+  lastMoveMs: number;
+  failedMoves: number;
+}
+
 export interface AnalyticsStore extends IdentityStore, IntentStore, AudienceResultsStore, StatsStore {
   readonly engine: 'duckdb' | 'clickhouse';
   /** Creates tables if missing. Idempotent, safe from several processes. */
   init(): Promise<void>;
   /** Appends rows. Resolves only when the rows are durable (survive a kill -9 of this process). */
   appendEvents(rows: readonly EventRow[]): Promise<void>;
+  /** DuckDB: how far its ingest journal is behind (null without one); /metrics reports it. */
+  journalStats?(): Promise<JournalStats | null>;
   /**
    * Rows ordered by (ts_millis, event_id) ascending, resolved: `resolved`, `hem_sha256` and the
    * identity fields come from the visitor's current link (or, for an event without a visitor id,

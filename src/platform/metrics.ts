@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client), one registry per app so several apps in one test process do not
 // share counters. Ingest outcomes are counted by reason, so bots and unknown pixels are visible.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { JournalStats } from '../analytics/types.js';
 
 // biome-ignore format: a table, one metric a line (name, labels or buckets, help)
 export class Metrics {
@@ -19,6 +20,36 @@ export class Metrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * The DuckDB ingest journal, read from the store at each scrape: how much is acknowledged and not
+   * yet in DuckDB (it grows while a checkpoint holds DuckDB, and keeps growing if moves fail).
+   */
+  watchJournal(read: () => Promise<JournalStats | null>): void {
+    // One read per scrape, shared by the gauges.
+    let pending: Promise<JournalStats | null> | null = null;
+    const stats = (): Promise<JournalStats | null> => {
+      pending ??= read()
+        .catch(() => null)
+        .finally(() => setImmediate(() => (pending = null)));
+      return pending;
+    };
+    const gauge = (name: string, help: string, pick: (s: JournalStats) => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const s = await stats();
+          if (s) this.set(pick(s));
+        },
+      });
+    };
+    gauge('delivr_ingest_journal_pending_bytes', 'DuckDB: bytes of acknowledged events in the ingest journal, not yet moved into DuckDB', (s) => s.pendingBytes);
+    gauge('delivr_ingest_journal_segments', 'DuckDB: ingest journal files waiting to be moved into DuckDB', (s) => s.segments);
+    gauge('delivr_ingest_journal_last_move_seconds', 'DuckDB: how long the last move of the ingest journal into DuckDB took', (s) => s.lastMoveMs / 1000);
+    gauge('delivr_ingest_journal_failed_moves', 'DuckDB: moves of the ingest journal that failed in a row (0 once one succeeds)', (s) => s.failedMoves);
   }
 
   private counter<L extends string>(name: string, labelNames: readonly L[], help: string): Counter<L> {

@@ -413,6 +413,22 @@ describe('DuckDB ingest journal', () => {
     expect(await applied(path)).toBeGreaterThanOrEqual(last + 2);
   });
 
+  it('reports what is acknowledged and not yet moved, and nothing once a read has waited for it', async () => {
+    const store = await openStore(tempPath());
+    const org = randomUUID();
+    const pixel = randomUUID();
+    const q = { organizationId: org, pixelIds: [pixel], startMs: T0, endMs: T0 + 1_000_000 };
+    await store.appendEvents([event(org, pixel, 0)]);
+    expect(await store.countEvents(q)).toBe(1);
+    await store.appendEvents([event(org, pixel, 1), event(org, pixel, 2)]);
+    const waiting = await store.journalStats();
+    expect(waiting?.pendingBytes).toBe(encodeEventLines([event(org, pixel, 1), event(org, pixel, 2)]).length);
+    expect(waiting?.segments).toBe(1);
+    expect(await store.countEvents(q)).toBe(3);
+    expect(await store.journalStats()).toMatchObject({ pendingBytes: 0, segments: 0, failedMoves: 0 });
+    expect((await store.journalStats())?.moves).toBeGreaterThanOrEqual(2);
+  });
+
   it('answers reads with every event acknowledged before them, and keeps lone surrogates as U+FFFD', async () => {
     const store = await openStore(tempPath());
     const org = randomUUID();

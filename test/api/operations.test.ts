@@ -96,6 +96,9 @@ describe('the real server (dist/server.js)', () => {
       expect(body).toContain(`# TYPE ${name} `);
     }
     expect(body).toContain('# TYPE delivr_ingest_events_total counter');
+    // The DuckDB ingest journal's backlog, read from the store's thread at the scrape.
+    expect(body).toMatch(/^delivr_ingest_journal_pending_bytes \d+$/m);
+    expect(body).toMatch(/^delivr_ingest_journal_failed_moves 0$/m);
   });
 });
 
