@@ -296,15 +296,32 @@ const VALUE_ROW = `pixel_id, session_id, vday, e_value, m_events, m_pageviews, $
 
 /**
  * Rows of the given pixel days (each of its generation when they carry one), with day bounds the
- * primary key can use.
+ * primary key can use. Per pixel, its days are an integer set and its generations a lookup by day
+ * (`transform`: a row is kept when its generation is its day's, and a day not listed maps to 0, which
+ * no copy has): a tuple of the pixel's 36-character id, day and generation looked up in a set on
+ * every row cost 18.16 a third of a month's breakdown (2026-11-30, 1M events: 48 against 31 ms of CPU).
  */
 function daysWhere(d: StatsDialect, organizationId: string, days: readonly (PixelDay & { gen?: number })[]): string {
   const vdays = days.map((x) => x.vday);
+  // Per pixel, its days once each (transform takes no key twice).
+  const byPixel = new Map<string, Map<number, number | undefined>>();
+  for (const x of days) {
+    const own = byPixel.get(x.pixelId) ?? new Map<number, number | undefined>();
+    if (!own.has(x.vday)) own.set(x.vday, x.gen);
+    byPixel.set(x.pixelId, own);
+  }
+  const list = (xs: Iterable<number | undefined>, type: string) =>
+    `CAST([${[...xs].map((x) => d.int(x ?? 0)).join(', ')}] AS Array(${type}))`;
   const withGen = days.some((x) => x.gen !== undefined);
-  const tuple = (x: PixelDay & { gen?: number }) => `(${d.text(x.pixelId)}, ${d.int(x.vday)}${withGen ? `, ${d.int(x.gen ?? 0)}` : ''})`;
+  const pixel = ([pixelId, own]: [string, Map<number, number | undefined>]): string =>
+    `(pixel_id = ${d.text(pixelId)} AND ${
+      withGen
+        ? `gen = transform(vday, ${list(own.keys(), 'Int64')}, ${list(own.values(), 'UInt64')}, toUInt64(0))`
+        : `has(${list(own.keys(), 'Int64')}, vday)`
+    })`;
   return (
     `organization_id = ${d.text(organizationId)} AND vday >= ${d.int(Math.min(...vdays))} AND vday <= ${d.int(Math.max(...vdays))} ` +
-    `AND (pixel_id, vday${withGen ? ', gen' : ''}) IN (${days.map(tuple).join(', ')})`
+    `AND pixel_id IN ${d.textList([...byPixel.keys()])} AND (${[...byPixel].map(pixel).join(' OR ')})`
   );
 }
 
