@@ -48,10 +48,8 @@ export class IngestJournal {
   /** The open segment's number and how many bytes it holds. */
   private current = 0;
   private currentBytes = 0;
-  /** Closed segments not yet moved into DuckDB, oldest first, and the bytes they hold. */
-  private readonly sealed: number[] = [];
-  private sealedBytes = 0;
-  private readonly sizes = new Map<number, number>();
+  /** Closed segments not yet moved into DuckDB, oldest first, with the bytes each holds. */
+  private readonly sealed: { segment: number; bytes: number }[] = [];
   /** The last segment moved into DuckDB. */
   private applied = 0;
   private queue: Waiting[] = [];
@@ -78,7 +76,7 @@ export class IngestJournal {
       const file = this.file(n);
       const kept = n <= applied ? 0 : cutTornTail(file);
       if (kept === 0) rmSync(file, { force: true });
-      else this.keepSealed(n, kept);
+      else this.sealed.push({ segment: n, bytes: kept });
     }
     this.current = Math.max(applied, ...found) + 1;
     this.openCurrent();
@@ -104,14 +102,15 @@ export class IngestJournal {
 
   /** Resolves when every line acknowledged so far is in DuckDB; rejects if a move fails meanwhile. */
   drained(): Promise<void> {
-    const target = this.currentBytes > 0 ? this.current : (this.sealed.at(-1) ?? this.applied);
+    const target = this.currentBytes > 0 ? this.current : (this.sealed.at(-1)?.segment ?? this.applied);
     if (target <= this.applied) return Promise.resolve();
     return new Promise<void>((resolve, reject) => this.drains.push({ target, resolve, reject }));
   }
 
   /** Acknowledged bytes not yet moved into DuckDB, and the segment files holding them. */
   pending(): { bytes: number; segments: number } {
-    return { bytes: this.sealedBytes + this.currentBytes, segments: this.sealed.length + (this.currentBytes > 0 ? 1 : 0) };
+    const sealed = this.sealed.reduce((sum, s) => sum + s.bytes, 0);
+    return { bytes: sealed + this.currentBytes, segments: this.sealed.length + (this.currentBytes > 0 ? 1 : 0) };
   }
 
   /** Whether a read or write is waiting for a move. */
@@ -125,7 +124,7 @@ export class IngestJournal {
     // The next file first: if it cannot be made (a full disk), nothing changed and appends go on here.
     const next = this.openSegment(this.current + 1);
     closeSync(this.fd);
-    this.keepSealed(this.current, this.currentBytes);
+    this.sealed.push({ segment: this.current, bytes: this.currentBytes });
     this.current += 1;
     this.fd = next;
     this.currentBytes = 0;
@@ -133,16 +132,14 @@ export class IngestJournal {
 
   /** The oldest sealed segment, which the store moves next. */
   next(): { segment: number; file: string } | undefined {
-    const segment = this.sealed[0];
-    return segment === undefined ? undefined : { segment, file: this.file(segment) };
+    const oldest = this.sealed[0];
+    return oldest && { segment: oldest.segment, file: this.file(oldest.segment) };
   }
 
   /** Called once `segment` is committed in DuckDB: its file goes, and reads waiting for it go on. */
   moved(segment: number): void {
-    if (this.sealed[0] !== segment) throw new Error(`journal segment ${segment} moved out of order`);
+    if (this.sealed[0]?.segment !== segment) throw new Error(`journal segment ${segment} moved out of order`);
     this.sealed.shift();
-    this.sealedBytes -= this.sizes.get(segment) ?? 0;
-    this.sizes.delete(segment);
     this.applied = segment;
     rmSync(this.file(segment), { force: true });
     const waiting = this.drains;
@@ -198,12 +195,6 @@ export class IngestJournal {
     }
     this.currentBytes += data.length;
     for (const w of batch) w.resolve();
-  }
-
-  private keepSealed(segment: number, bytes: number): void {
-    this.sealed.push(segment);
-    this.sizes.set(segment, bytes);
-    this.sealedBytes += bytes;
   }
 
   private openCurrent(): void {

@@ -95,11 +95,6 @@ export interface DuckDbStoreOptions {
   statsSortMinRows?: number;
   /** Most topics an intents audience stages one row per person (audience-duckdb.ts WIDE_TOPICS; tests pass 0). */
   audienceWideTopics?: number;
-  /**
-   * Acknowledge appends once they are in the ingest journal (duckdb-journal.ts) rather than once
-   * DuckDB committed them: true by default for a store on a file (`:memory:` has nothing to journal).
-   */
-  journal?: boolean;
 }
 
 const SQL_TYPES: Record<ArrowType, string> = { Utf8: 'VARCHAR', Int64: 'BIGINT', Int32: 'INTEGER', Boolean: 'BOOLEAN' };
@@ -267,7 +262,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       throw err;
     });
     await this.statsInit;
-    if (!this.journal && this.path !== ':memory:' && this.options.journal !== false) await this.openJournal();
+    // A store on a file acknowledges appends from its ingest journal (duckdb-journal.ts); `:memory:` commits them.
+    if (!this.journal && this.path !== ':memory:') await this.openJournal();
   }
 
   /** Opens the ingest journal and moves what a crash left in it into DuckDB before anything reads. */
@@ -294,16 +290,10 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const writer = this.writer;
     if (!writer) throw new Error('analytics store is closed');
     for (let next = journal.next(); next; next = journal.next()) {
-      const seq = this.stats.nextSeq();
-      await writer.run('BEGIN TRANSACTION');
-      try {
-        await writer.run(moveSql(this.appendColumns, next.file, seq));
-        await writer.run(`UPDATE ingest_journal SET applied = ${next.segment}`);
-        await writer.run('COMMIT');
-      } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
+      await atomically(writer, [
+        { sql: moveSql(this.appendColumns, next.file, this.stats.nextSeq()), values: [], types: [] },
+        { sql: `UPDATE ingest_journal SET applied = ${next.segment}`, values: [], types: [] },
+      ]);
       journal.moved(next.segment);
       this.stats.appended();
     }
@@ -347,7 +337,6 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     try {
       await this.moveJournal(journal);
       this.moveRetryMs = 0;
-      this.moves.count += 1;
       this.moves.lastMs = performance.now() - started;
       this.moves.failedInRow = 0;
     } catch (err) {
@@ -363,7 +352,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const journal = this.journal;
     if (!journal) return null;
     const { bytes, segments } = journal.pending();
-    return { pendingBytes: bytes, segments, moves: this.moves.count, lastMoveMs: this.moves.lastMs, failedMoves: this.moves.failedInRow };
+    return { pendingBytes: bytes, segments, lastMoveMs: this.moves.lastMs, failedMoves: this.moves.failedInRow };
   }
 
   /** `work` once everything acknowledged before this call is in DuckDB. */
@@ -387,8 +376,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   private moving = false;
   /** Wait before retrying a move that failed; doubles per failure up to a minute. */
   private moveRetryMs = 0;
-  /** For /metrics: moves made, the last one's duration, failures in a row. */
-  private readonly moves = { count: 0, lastMs: 0, failedInRow: 0 };
+  /** For /metrics: the last move's duration, failures in a row. */
+  private readonly moves = { lastMs: 0, failedInRow: 0 };
   /** When the last move started (performance.now()), and the timer of the next when none is due yet. */
   private lastMove = Number.NEGATIVE_INFINITY;
   private moveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -956,20 +945,22 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   }
 
   // Traffic stats (analytics/stats.ts): the rollups up to the watermark and the raw events after it (duckdb-stats.ts).
+  // Their reads go through withReader, which waits for the journal; folds, settles and retention
+  // deletes run on the stats' own connection, so they wait here.
 
   statsTotals(q: StatsScope, opts?: QueryOptions): Promise<StatsTotals> {
     this.requireWriter();
-    return this.track(this.after(() => this.stats.totals(q, opts)));
+    return this.track(this.stats.totals(q, opts));
   }
 
   statsTimeseries(q: StatsScope, buckets: BucketSpec, opts?: QueryOptions): Promise<BucketTotals[]> {
     this.requireWriter();
-    return this.track(this.after(() => this.stats.timeseries(q, buckets, opts)));
+    return this.track(this.stats.timeseries(q, buckets, opts));
   }
 
   statsBreakdown(q: StatsScope, b: BreakdownQuery, opts?: QueryOptions): Promise<{ rows: BreakdownRow[]; more: boolean }> {
     this.requireWriter();
-    return this.track(this.after(() => this.stats.breakdown(q, b, opts)));
+    return this.track(this.stats.breakdown(q, b, opts));
   }
 
   statsRealtimeVisitors(
@@ -980,7 +971,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     opts?: QueryOptions,
   ): Promise<number> {
     this.requireWriter();
-    return this.track(this.after(() => this.stats.realtime(organizationId, pixelIds, sinceMs, untilMs, opts)));
+    return this.track(this.stats.realtime(organizationId, pixelIds, sinceMs, untilMs, opts));
   }
 
   /**
@@ -1064,18 +1055,9 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   }
 
   /** Statements in one transaction on the writer, in line with the other writes. */
-  private transaction(statements: readonly { sql: string; values: DuckDBValue[]; types: DuckDBType[] }[]): Promise<void> {
+  private transaction(statements: readonly Statement[]): Promise<void> {
     const writer = this.requireWriter();
-    return this.serializeWrite(async () => {
-      await writer.run('BEGIN TRANSACTION');
-      try {
-        for (const st of statements) await writer.run(st.sql, st.values, st.types);
-        await writer.run('COMMIT');
-      } catch (err) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    return this.serializeWrite(() => atomically(writer, statements));
   }
 
   /**
@@ -1355,6 +1337,20 @@ function wellFormed(row: EventRow): EventRow {
   const copy: Record<string, unknown> = { ...row };
   for (const [k, v] of Object.entries(copy)) if (typeof v === 'string') copy[k] = (v as WellFormed).toWellFormed();
   return copy as unknown as EventRow;
+}
+
+type Statement = { sql: string; values: DuckDBValue[]; types: DuckDBType[] };
+
+/** `statements` in one transaction on `conn`, rolled back if one fails (the caller serializes the writer). */
+async function atomically(conn: DuckDBConnection, statements: readonly Statement[]): Promise<void> {
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    for (const st of statements) await conn.run(st.sql, st.values, st.types);
+    await conn.run('COMMIT');
+  } catch (err) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }
 
 /** The statement that moves a journal segment into events: DuckDB reads the file itself, the batch's sequence number as a constant. */

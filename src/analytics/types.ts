@@ -200,8 +200,7 @@ export interface JournalStats {
   /** Bytes of acknowledged rows waiting to be moved into DuckDB, and the segment files holding them. */
   pendingBytes: number;
   segments: number;
-  /** Moves made since the store opened, how long the last took, and failures in a row (0 when the last succeeded). */
-  moves: number;
+  /** How long the last move took, and moves failed in a row (0 when the last succeeded). */
   lastMoveMs: number;
   failedMoves: number;
 }

@@ -425,8 +425,9 @@ describe('DuckDB ingest journal', () => {
     expect(waiting?.pendingBytes).toBe(encodeEventLines([event(org, pixel, 1), event(org, pixel, 2)]).length);
     expect(waiting?.segments).toBe(1);
     expect(await store.countEvents(q)).toBe(3);
-    expect(await store.journalStats()).toMatchObject({ pendingBytes: 0, segments: 0, failedMoves: 0 });
-    expect((await store.journalStats())?.moves).toBeGreaterThanOrEqual(2);
+    const moved = await store.journalStats();
+    expect(moved).toMatchObject({ pendingBytes: 0, segments: 0, failedMoves: 0 });
+    expect(moved?.lastMoveMs).toBeGreaterThan(0);
   });
 
   it('answers reads with every event acknowledged before them, and keeps lone surrogates as U+FFFD', async () => {
