@@ -84,6 +84,9 @@ class BloomBlock {
  * Ids seen in the window, in Bloom filters per six-hour slice of arrival time: a slice is dropped
  * whole once all of it is older than the window. A slice grows by adding blocks of doubling size.
  */
+const NO_COPIES: ReadonlySet<number> = new Set();
+const noCopies = (): ReadonlySet<number> => NO_COPIES;
+
 export class RecentIds {
   private readonly slices = new Map<number, BloomBlock[]>();
   private readonly sliceMs: number;
@@ -193,10 +196,20 @@ export class EventDeduper {
    * `clientTs[i]` says whether row i's ts_millis came from the client (retries then repeat it).
    * Returns the indices of the rows that were copies.
    */
-  async storeOnce(
+  storeOnce(
     rows: readonly EventRow[],
     clientTs: readonly boolean[],
-    submit: (rows: EventRow[]) => Promise<void>,
+    submit: (rows: readonly EventRow[]) => Promise<void>,
+  ): Promise<ReadonlySet<number>> {
+    // Events without a client event_id cannot be copies: straight to the commit (most of ingest).
+    if (!rows.some((r) => isDerivedEventId(r.event_id))) return submit(rows).then(noCopies);
+    return this.storeClaimed(rows, clientTs, submit);
+  }
+
+  private async storeClaimed(
+    rows: readonly EventRow[],
+    clientTs: readonly boolean[],
+    submit: (rows: readonly EventRow[]) => Promise<void>,
   ): Promise<Set<number>> {
     const copies = new Set<number>();
     const waits: Promise<void>[] = [];

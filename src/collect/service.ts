@@ -58,8 +58,8 @@ export class IngestService {
     private readonly deduper: EventDeduper,
     private readonly intel: IpIntel | null,
     private readonly identity: IdentityService,
-    /** Classifies the pages of page views (intent/service.ts); never throws. */
-    private readonly pages: { learnPages(rows: readonly EventRow[]): Promise<void> } | null = null,
+    /** Classifies the pages of page views (intent/service.ts; undefined: nothing to wait for); never throws. */
+    private readonly pages: { learnPages(rows: readonly EventRow[]): Promise<void> | undefined } | null = null,
     private readonly limits: IngestLimits = { pixel: null, source: null },
   ) {}
 
@@ -68,20 +68,21 @@ export class IngestService {
    * the request carried DNT or GPC, so events of pixels that respect them are ignored.
    */
   async ingest(raw: readonly unknown[], facts: RequestFacts, privacySignal = false): Promise<EventOutcome[]> {
-    await this.limit(this.limits.source, 'source', sourceKey(facts.ip), raw.length);
-    const pixels = await this.pixelsOf(raw);
+    // Every step that has nothing to wait for (no limiter, cached pixels, known pages, no link to
+    // learn, no event_id to check) is skipped without a promise: this runs thousands of times a second.
+    if (this.limits.source) await this.limit(this.limits.source, 'source', sourceKey(facts.ip), raw.length);
+    const pixels = this.cachedPixelsOf(raw) ?? (await this.pixelsOf(raw));
     // Checking and enriching is the CPU of a request: it runs in a slice of the loop (platform/turns.ts).
     const { outcomes, rows, clientTs } = await loopSlices.run(() => this.prepare(raw, facts, privacySignal, pixels));
     const perPixel = new Map<string, number>();
     for (const r of rows) perPixel.set(r.pixel_id, (perPixel.get(r.pixel_id) ?? 0) + 1);
-    for (const [pixelId, n] of perPixel) await this.limit(this.limits.pixel, 'pixel', pixelId, n);
+    if (this.limits.pixel) for (const [pixelId, n] of perPixel) await this.limit(this.limits.pixel, 'pixel', pixelId, n);
     if (rows.length > 0) {
       for (const [organizationId, links] of linksByOrganization(rows)) await this.identity.learn(organizationId, links);
       // Pages are classified while the batch commits; both are done before the answer.
-      const [copies] = await Promise.all([
-        this.deduper.storeOnce(rows, clientTs, (fresh) => this.committer.submit(fresh)),
-        this.pages?.learnPages(rows),
-      ]);
+      const storing = this.deduper.storeOnce(rows, clientTs, (fresh) => this.committer.submit(fresh));
+      const learning = this.pages?.learnPages(rows);
+      const copies = learning === undefined ? await storing : (await Promise.all([storing, learning]))[0];
       const committed = this.now();
       let bots = 0;
       for (const [i, r] of rows.entries()) {
@@ -93,11 +94,24 @@ export class IngestService {
       if (bots > 0) this.metrics.ingestEvents.inc({ outcome: 'bot' }, bots);
       const accepted = rows.length - copies.size - bots;
       if (accepted > 0) this.metrics.ingestEvents.inc({ outcome: 'accepted' }, accepted);
-      await this.pixels.markFirstEvents(perPixel.keys(), committed);
+      if (this.pixels.firstEventsPending(perPixel.keys())) await this.pixels.markFirstEvents(perPixel.keys(), committed);
     }
     const rejected = outcomes.filter((o) => !o.ok && o.code !== 'ignored').length;
     if (rejected > 0) this.metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected);
     return outcomes;
+  }
+
+  /** The live pixels the events name when every one is in the pixels service's cache; null otherwise. */
+  private cachedPixelsOf(raw: readonly unknown[]): Map<string, LivePixel | null> | null {
+    const out = new Map<string, LivePixel | null>();
+    for (const item of raw) {
+      const id = pixelIdOf(item);
+      if (id === null || out.has(id)) continue;
+      const pixel = this.pixels.peekLive(id);
+      if (pixel === undefined) return null;
+      out.set(id, pixel);
+    }
+    return out;
   }
 
   /** The live pixels the events name (from the pixels service's cache, the catalog on a miss). */

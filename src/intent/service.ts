@@ -72,14 +72,24 @@ export class IntentService {
    * page views that are new or changed (or were classified under another version) and stores their
    * topics. A failure here never fails ingest: it is logged, and the page is classified on its next view.
    */
-  async learnPages(rows: readonly EventRow[]): Promise<void> {
-    const byOrganization = new Map<string, Map<string, PageText>>();
+  learnPages(rows: readonly EventRow[]): Promise<void> | undefined {
+    // Most page views are of pages already stored under the current version: known without waiting
+    // for anything, and then no promise is made (this runs for every ingest request).
+    let byOrganization: Map<string, Map<string, PageText>> | null = null;
     for (const r of rows) {
       if (r.event_type !== 'page_view' || r.is_bot || r.url === null) continue;
+      const page = { url: r.url, title: r.title ?? '', description: r.description ?? '', heading: r.heading ?? '' };
+      const version = this.taxonomy.knownClassifierVersion(r.organization_id);
+      if (version !== undefined && this.stored.get(this.key(r.organization_id, r.url)) === fingerprint(page, version)) continue;
+      byOrganization ??= new Map();
       const pages = byOrganization.get(r.organization_id) ?? new Map<string, PageText>();
       byOrganization.set(r.organization_id, pages);
-      pages.set(r.url, { url: r.url, title: r.title ?? '', description: r.description ?? '', heading: r.heading ?? '' });
+      pages.set(r.url, page);
     }
+    return byOrganization === null ? undefined : this.classifyAndStore(byOrganization);
+  }
+
+  private async classifyAndStore(byOrganization: ReadonlyMap<string, ReadonlyMap<string, PageText>>): Promise<void> {
     for (const [organizationId, pages] of byOrganization) {
       try {
         const version = await this.taxonomy.classifierVersion(organizationId);

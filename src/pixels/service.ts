@@ -100,6 +100,12 @@ export class PixelsService {
    * A pixel that may collect (live, in an active project) by id, from a two-second cache (public
    * ingest and script paths, any tenant). Archived projects' pixels answer as unknown.
    */
+  /** findLive's cached answer if it is still fresh, without waiting (undefined: ask findLive). */
+  peekLive(id: string): Pixel | null | undefined {
+    const hit = this.live.get(id);
+    return hit && this.now() - hit.at < PIXEL_CACHE_MS ? hit.pixel : undefined;
+  }
+
   async findLive(id: string): Promise<Pixel | null> {
     const t = this.now();
     const hit = this.live.get(id);
@@ -120,9 +126,15 @@ export class PixelsService {
     return this.catalog.pixels.listPixelIdsEver(projectId);
   }
 
+  /** Whether markFirstEvents has anything to write for these pixels (it has once per pixel and process). */
+  firstEventsPending(pixelIds: Iterable<string>): boolean {
+    for (const id of pixelIds) if (!this.seenFirstEvent.has(id)) return true;
+    return false;
+  }
+
   /** Lets the dashboard's install check turn green; one catalog write per pixel per process. */
   async markFirstEvents(pixelIds: Iterable<string>, at: number): Promise<void> {
-    for (const id of new Set(pixelIds)) {
+    for (const id of pixelIds) {
       if (this.seenFirstEvent.has(id)) continue;
       this.seenFirstEvent.add(id);
       await this.catalog.pixels.markPixelFirstEvent(id, at);

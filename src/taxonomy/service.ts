@@ -113,6 +113,12 @@ export class TaxonomyService {
    * version is classified again (intent does that), so a newly accepted topic also covers pages
    * read before it existed.
    */
+  /** classifierVersion's answer when it is known and current, without waiting (ingest's fast path); undefined otherwise. */
+  knownClassifierVersion(organizationId: string): string | undefined {
+    if (this.now() - this.customLoadedAt > CUSTOM_TOPICS_TTL_MS || this.versionsOf !== this.customTopics) return undefined;
+    return this.versions.get(organizationId);
+  }
+
   async classifierVersion(organizationId: string): Promise<string> {
     await this.freshCustomTopics();
     if (this.versionsOf !== this.customTopics) {

@@ -136,3 +136,24 @@ describe('/docs', () => {
     expect(init.body).toMatch(/"validatorUrl":\s*null/);
   });
 });
+
+describe('request ids', () => {
+  it('answers every request with its own UUID-shaped x-request-id, and echoes a well-formed one it was sent', async () => {
+    const t = await makeTestApp();
+    try {
+      const ids = new Set<string>();
+      for (let i = 0; i < 50; i++) {
+        const id = String((await t.app.inject({ url: '/healthz' })).headers['x-request-id']);
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        ids.add(id);
+      }
+      expect(ids.size).toBe(50);
+      const echoed = await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'lb-7f3a.1' } });
+      expect(echoed.headers['x-request-id']).toBe('lb-7f3a.1');
+      const refused = await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id with spaces' } });
+      expect(refused.headers['x-request-id']).not.toBe('bad id with spaces');
+    } finally {
+      await t.close();
+    }
+  });
+});
