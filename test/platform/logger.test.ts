@@ -23,7 +23,16 @@ function capture(level: string): { log: Logger; lines: () => Record<string, unkn
     children += 1;
     return child.apply(this, a);
   } as Logger['child'];
-  return { log, lines: () => out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l)), children: () => children };
+  return {
+    log,
+    lines: () =>
+      out
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    children: () => children,
+  };
 }
 
 describe('LazyRequestLogger', () => {
