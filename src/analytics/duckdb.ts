@@ -1458,7 +1458,7 @@ function identityDdl(): string[] {
   ];
 }
 
-/** The profiles table's columns (also its write stage's), without the lookup keys. */
+/** The profiles table's columns (also its write stage's), without the derived ones (PROFILE_DERIVED_COLUMNS). */
 const PROFILES_TABLE_COLUMNS: string = `organization_id VARCHAR NOT NULL, ${PROFILE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${SQL_TYPES[c.data_type]}${c.nullable ? '' : ' NOT NULL'}`).join(', ')}`;
 /**
  * The profiles table's last columns, derived from the others by every write of a row: the lookup
