@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { PROFILE_SNAPSHOT, profileSnapshotSql } from '../src/analytics/audience-duckdb.js';
 import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from '../src/analytics/duckdb.js';
 import type { AnalyticsStore } from '../src/analytics/types.js';
@@ -247,6 +248,8 @@ export async function duckdbWorkload(
   const instance = await DuckDBInstance.create(file);
   const conn = await instance.connect();
   for (const sql of fillSql(DUCK, w, { events: 'events', profiles: 'profiles', links: 'visitor_links' }, 'duckdb')) await conn.run(sql);
+  // The column the store's writes derive from each profile (audience-duckdb.ts), written here as they would.
+  await conn.run(`UPDATE profiles SET ${PROFILE_SNAPSHOT} = ${profileSnapshotSql((c) => `"${c}"`)}`);
   await conn.run('CHECKPOINT');
   conn.closeSync();
   instance.closeSync();

@@ -35,7 +35,7 @@ import {
 } from '../identity/store-shared.js';
 import type { CsvRows, Erased, ImportedRow, PersonSummary, StagedRows } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
-import { AUDIENCE_DDL, DuckDbAudiences, WIDE_TOPICS } from './audience-duckdb.js';
+import { AUDIENCE_DDL, DuckDbAudiences, PROFILE_SNAPSHOT, profileSnapshotSql, WIDE_TOPICS } from './audience-duckdb.js';
 import { hemKey, hemKeySql } from './duckdb-hem-keys.js';
 import { IngestJournal } from './duckdb-journal.js';
 import { Params } from './duckdb-params.js';
@@ -1430,7 +1430,7 @@ function identityDdl(): string[] {
   return [
     // No primary key: one row per (organization, person) is kept by the merge (writes are serialized,
     // and a batch is merged per person), and the key's index cost a third of an import's CPU.
-    `CREATE TABLE IF NOT EXISTS profiles (${PROFILES_TABLE_COLUMNS}, ${PROFILE_KEY_COLUMNS})`,
+    `CREATE TABLE IF NOT EXISTS profiles (${PROFILES_TABLE_COLUMNS}, ${PROFILE_DERIVED_COLUMNS})`,
     'CREATE TABLE IF NOT EXISTS visitor_links (organization_id VARCHAR NOT NULL, visitor_id VARCHAR NOT NULL, hem_sha256 VARCHAR NOT NULL, ' +
       'source VARCHAR NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (organization_id, visitor_id))',
     // DuckDB scans an ART index only for a filter on a single-column index (a composite primary
@@ -1458,30 +1458,35 @@ function identityDdl(): string[] {
   ];
 }
 
-/** The profiles table's columns (also its write stage's), without the lookup keys. */
+/** The profiles table's columns (also its write stage's), without the derived ones (PROFILE_DERIVED_COLUMNS). */
 const PROFILES_TABLE_COLUMNS: string = `organization_id VARCHAR NOT NULL, ${PROFILE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${SQL_TYPES[c.data_type]}${c.nullable ? '' : ' NOT NULL'}`).join(', ')}`;
-/** The profiles table's last columns: the lookup keys of its HEMs (duckdb-hem-keys.ts), each indexed. */
-const PROFILE_KEY_COLUMNS = 'sha256_key UBIGINT, md5_key UBIGINT';
-/** The key columns' values for a row `r` of the profiles table or its stage. */
-const profileKeys = (r: string): string => `${hemKeySql(`${r}.hem_sha256`)}, ${hemKeySql(`${r}.hem_md5`)}`;
+/**
+ * The profiles table's last columns, derived from the others by every write of a row: the lookup
+ * keys of its HEMs (duckdb-hem-keys.ts), each indexed, and the profile as an intents audience's run
+ * stores it (PROFILE_SNAPSHOT, audience-duckdb.ts).
+ */
+const PROFILE_DERIVED_COLUMNS = `sha256_key UBIGINT, md5_key UBIGINT, ${PROFILE_SNAPSHOT} VARCHAR`;
+/** The derived columns' values for a row `r` of the profiles table or its stage. */
+const profileDerived = (r: string): string =>
+  `${hemKeySql(`${r}.hem_sha256`)}, ${hemKeySql(`${r}.hem_md5`)}, ${profileSnapshotSql((c) => `${r}.${quoteIdent(c)}`)}`;
 
 /**
  * Files made before the profiles table lost its primary key (DuckDB cannot drop a key), or before
- * it had the lookup keys (DuckDB cannot add a column to a table with indexes): rebuilt once as it is
- * now, in one transaction; the lookup indexes are created again by identityDdl.
+ * it had the lookup keys or the snapshot (DuckDB cannot add a column to a table with indexes):
+ * rebuilt once as it is now, in one transaction; the lookup indexes are created again by identityDdl.
  */
 async function rebuildProfiles(writer: DuckDBConnection): Promise<void> {
   const old = await writer.runAndReadAll(
     `SELECT 1 FROM duckdb_constraints() WHERE schema_name = current_schema() AND table_name = 'profiles' AND constraint_type = 'PRIMARY KEY' ` +
       `UNION ALL SELECT 1 FROM duckdb_tables() WHERE schema_name = current_schema() AND table_name = 'profiles' AND NOT EXISTS ` +
-      `(SELECT 1 FROM duckdb_columns() WHERE schema_name = current_schema() AND table_name = 'profiles' AND column_name = 'sha256_key')`,
+      `(SELECT 1 FROM duckdb_columns() WHERE schema_name = current_schema() AND table_name = 'profiles' AND column_name = '${PROFILE_SNAPSHOT}')`,
   );
   if (old.getRows().length === 0) return;
   const columns = PROFILE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
   await writer.run('BEGIN TRANSACTION');
   try {
-    await writer.run(`CREATE TABLE delivr_profiles_rebuilt (${PROFILES_TABLE_COLUMNS}, ${PROFILE_KEY_COLUMNS})`);
-    await writer.run(`INSERT INTO delivr_profiles_rebuilt SELECT organization_id, ${columns}, ${profileKeys('p')} FROM profiles p`);
+    await writer.run(`CREATE TABLE delivr_profiles_rebuilt (${PROFILES_TABLE_COLUMNS}, ${PROFILE_DERIVED_COLUMNS})`);
+    await writer.run(`INSERT INTO delivr_profiles_rebuilt SELECT organization_id, ${columns}, ${profileDerived('p')} FROM profiles p`);
     await writer.run('DROP TABLE profiles');
     await writer.run('ALTER TABLE delivr_profiles_rebuilt RENAME TO profiles');
     await writer.run('COMMIT');
@@ -1509,9 +1514,10 @@ function profileMerge(source: string) {
     known: `INSERT INTO ${KNOWN_STAGE} SELECT s.hem_sha256 FROM ${source} s JOIN profiles p ON ${key}`,
     update:
       `UPDATE profiles p SET ${set.map((c) => `${c} = COALESCE(s.${c}, p.${c})`).join(', ')}, updated_at = s.updated_at, ` +
-      `md5_key = ${hemKeySql('COALESCE(s.hem_md5, p.hem_md5)')} ` +
+      `md5_key = ${hemKeySql('COALESCE(s.hem_md5, p.hem_md5)')}, ` +
+      `${PROFILE_SNAPSHOT} = ${profileSnapshotSql((c) => `COALESCE(s.${quoteIdent(c)}, p.${quoteIdent(c)})`)} ` +
       `FROM ${source} s WHERE ${key} AND (${set.map((c) => `(s.${c} IS NOT NULL AND s.${c} IS DISTINCT FROM p.${c})`).join(' OR ')})`,
-    insert: `INSERT INTO profiles SELECT s.*, ${profileKeys('s')} FROM ${source} s ANTI JOIN ${KNOWN_STAGE} k ON k.hem_sha256 = s.hem_sha256`,
+    insert: `INSERT INTO profiles SELECT s.*, ${profileDerived('s')} FROM ${source} s ANTI JOIN ${KNOWN_STAGE} k ON k.hem_sha256 = s.hem_sha256`,
   };
 }
 

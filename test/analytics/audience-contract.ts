@@ -155,6 +155,14 @@ export function audienceContract(s: AnalyticsStore): void {
       const vps = await build(vp, 'run_vp');
       expect(vps.rows.map((r) => r.hem_sha256)).toEqual([ann]);
       expect((await build(vp, null)).counts).toEqual(vps.counts);
+      // A profile changed after a run: the next run has the new values, the earlier one keeps its own.
+      await s.mergeProfiles(t.org, [{ hem_sha256: ann, hem_md5: 'a'.repeat(32), hem_sha1: null, first_name: 'Anna', job_title: 'CTO' }], 2);
+      const again = await build(vp, 'run_vp2');
+      expect(again.rows[0]?.profile).toEqual({ ...vps.rows[0]?.profile, first_name: 'Anna', job_title: 'CTO' });
+      expect(vps.rows[0]?.profile).toMatchObject({ first_name: 'Ann "A" \\ \n' });
+      expect(
+        (await s.readAudienceRows({ organizationId: t.org, audienceId: 5, runId: 'run_vp' }, { afterRank: -1, limit: 10 }))[0],
+      ).toEqual(vps.rows[0]);
       await s.dropIntentStage(t.org, staged.stage);
     });
   });
