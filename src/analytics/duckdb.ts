@@ -1483,17 +1483,13 @@ async function rebuildProfiles(writer: DuckDBConnection): Promise<void> {
   );
   if (old.getRows().length === 0) return;
   const columns = PROFILE_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
-  await writer.run('BEGIN TRANSACTION');
-  try {
-    await writer.run(`CREATE TABLE delivr_profiles_rebuilt (${PROFILES_TABLE_COLUMNS}, ${PROFILE_DERIVED_COLUMNS})`);
-    await writer.run(`INSERT INTO delivr_profiles_rebuilt SELECT organization_id, ${columns}, ${profileDerived('p')} FROM profiles p`);
-    await writer.run('DROP TABLE profiles');
-    await writer.run('ALTER TABLE delivr_profiles_rebuilt RENAME TO profiles');
-    await writer.run('COMMIT');
-  } catch (err) {
-    await writer.run('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  const statement = (sql: string): Statement => ({ sql, values: [], types: [] });
+  await atomically(writer, [
+    statement(`CREATE TABLE delivr_profiles_rebuilt (${PROFILES_TABLE_COLUMNS}, ${PROFILE_DERIVED_COLUMNS})`),
+    statement(`INSERT INTO delivr_profiles_rebuilt SELECT organization_id, ${columns}, ${profileDerived('p')} FROM profiles p`),
+    statement('DROP TABLE profiles'),
+    statement('ALTER TABLE delivr_profiles_rebuilt RENAME TO profiles'),
+  ]);
 }
 
 const PROFILES_STAGE = 'delivr_profiles_stage';

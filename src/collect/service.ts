@@ -71,7 +71,8 @@ export class IngestService {
     // Every step that has nothing to wait for (no limiter, cached pixels, known pages, no link to
     // learn, no event_id to check) is skipped without a promise: this runs thousands of times a second.
     if (this.limits.source) await this.limit(this.limits.source, 'source', sourceKey(facts.ip), raw.length);
-    const pixels = this.cachedPixelsOf(raw) ?? (await this.pixelsOf(raw));
+    const known = this.pixelsOf(raw);
+    const pixels = known instanceof Map ? known : await known;
     // Checking and enriching is the CPU of a request: it runs in a slice of the loop (platform/turns.ts).
     const { outcomes, rows, clientTs } = await loopSlices.run(() => this.prepare(raw, facts, privacySignal, pixels));
     const perPixel = new Map<string, number>();
@@ -94,34 +95,33 @@ export class IngestService {
       if (bots > 0) this.metrics.ingestEvents.inc({ outcome: 'bot' }, bots);
       const accepted = rows.length - copies.size - bots;
       if (accepted > 0) this.metrics.ingestEvents.inc({ outcome: 'accepted' }, accepted);
-      if (this.pixels.firstEventsPending(perPixel.keys())) await this.pixels.markFirstEvents(perPixel.keys(), committed);
+      const marking = this.pixels.markFirstEvents(perPixel.keys(), committed);
+      if (marking) await marking;
     }
     const rejected = outcomes.filter((o) => !o.ok && o.code !== 'ignored').length;
     if (rejected > 0) this.metrics.ingestEvents.inc({ outcome: 'rejected' }, rejected);
     return outcomes;
   }
 
-  /** The live pixels the events name when every one is in the pixels service's cache; null otherwise. */
-  private cachedPixelsOf(raw: readonly unknown[]): Map<string, LivePixel | null> | null {
+  /**
+   * The live pixels the events name: from the pixels service's cache without a promise when all are
+   * there (nearly every request), asking it for the others otherwise.
+   */
+  private pixelsOf(raw: readonly unknown[]): Map<string, LivePixel | null> | Promise<Map<string, LivePixel | null>> {
     const out = new Map<string, LivePixel | null>();
+    const missing: string[] = [];
     for (const item of raw) {
       const id = pixelIdOf(item);
-      if (id === null || out.has(id)) continue;
+      if (id === null || out.has(id) || missing.includes(id)) continue;
       const pixel = this.pixels.peekLive(id);
-      if (pixel === undefined) return null;
-      out.set(id, pixel);
+      if (pixel === undefined) missing.push(id);
+      else out.set(id, pixel);
     }
-    return out;
-  }
-
-  /** The live pixels the events name (from the pixels service's cache, the catalog on a miss). */
-  private async pixelsOf(raw: readonly unknown[]): Promise<Map<string, LivePixel | null>> {
-    const out = new Map<string, LivePixel | null>();
-    for (const item of raw) {
-      const id = pixelIdOf(item);
-      if (id !== null && !out.has(id)) out.set(id, await this.pixels.findLive(id));
-    }
-    return out;
+    if (missing.length === 0) return out;
+    return (async () => {
+      for (const id of missing) out.set(id, await this.pixels.findLive(id));
+      return out;
+    })();
   }
 
   /** Checks and enriches each event (synchronous: the CPU of a request). */

@@ -126,14 +126,16 @@ export class PixelsService {
     return this.catalog.pixels.listPixelIdsEver(projectId);
   }
 
-  /** Whether markFirstEvents has anything to write for these pixels (it has once per pixel and process). */
-  firstEventsPending(pixelIds: Iterable<string>): boolean {
-    for (const id of pixelIds) if (!this.seenFirstEvent.has(id)) return true;
-    return false;
+  /**
+   * Lets the dashboard's install check turn green; one catalog write per pixel per process. Returns
+   * undefined, without a promise, when every pixel was marked already (ingest calls it per request).
+   */
+  markFirstEvents(pixelIds: Iterable<string>, at: number): Promise<void> | undefined {
+    const fresh = [...pixelIds].filter((id) => !this.seenFirstEvent.has(id));
+    return fresh.length === 0 ? undefined : this.markEach(fresh, at);
   }
 
-  /** Lets the dashboard's install check turn green; one catalog write per pixel per process. */
-  async markFirstEvents(pixelIds: Iterable<string>, at: number): Promise<void> {
+  private async markEach(pixelIds: readonly string[], at: number): Promise<void> {
     for (const id of pixelIds) {
       if (this.seenFirstEvent.has(id)) continue;
       this.seenFirstEvent.add(id);

@@ -98,8 +98,12 @@ export class TaxonomyService {
     this.customLoadedAt = this.now();
   }
 
+  private customTopicsStale(): boolean {
+    return this.now() - this.customLoadedAt > CUSTOM_TOPICS_TTL_MS;
+  }
+
   private async freshCustomTopics(): Promise<void> {
-    if (this.now() - this.customLoadedAt > CUSTOM_TOPICS_TTL_MS) {
+    if (this.customTopicsStale()) {
       this.refreshing ??= this.refreshCustomTopics().finally(() => {
         this.refreshing = null;
       });
@@ -115,7 +119,7 @@ export class TaxonomyService {
    */
   /** classifierVersion's answer when it is known and current, without waiting (ingest's fast path); undefined otherwise. */
   knownClassifierVersion(organizationId: string): string | undefined {
-    if (this.now() - this.customLoadedAt > CUSTOM_TOPICS_TTL_MS || this.versionsOf !== this.customTopics) return undefined;
+    if (this.customTopicsStale() || this.versionsOf !== this.customTopics) return undefined;
     return this.versions.get(organizationId);
   }
 

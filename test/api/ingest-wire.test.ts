@@ -339,4 +339,23 @@ describe.each(backends)('on %s', (_name, env, cleanup) => {
       expect(business.map((r) => r.asn)).toEqual([3]);
     });
   });
+
+  describe("the pixel's install check", () => {
+    it('records the first event once: unset before, set by the first send, unchanged by later ones', async () => {
+      const fresh = await makePixel(t, a);
+      const status = async () =>
+        json<{ first_event_at: string | null }>(
+          await t.app.inject({ url: `/dashboard/api/orgs/${a.orgId}/pixels/${fresh}/status`, headers: dash(a.session) }),
+        ).first_event_at;
+      expect(await status()).toBeNull();
+      const send = async () =>
+        expect((await postFromNode(event(`install-${randomUUID()}`, { pixel_id: fresh, user_agent: CHROME }))).status).toBe(200);
+      await send();
+      const first = await status();
+      expect(first).toMatch(/^\d{4}-\d\d-\d\dT/);
+      await new Promise((r) => setTimeout(r, 5));
+      await send();
+      expect(await status()).toBe(first);
+    });
+  });
 });
