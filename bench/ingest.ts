@@ -6,6 +6,7 @@
 //   npx tsx bench/ingest.ts                          DuckDB (embedded)
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx bench/ingest.ts   DuckDB, then ClickHouse
 //   BENCH_LATENCY_BEFORE=1 (the second server held at half load too)  BENCH_THREADS=1 (each round's server CPU per thread)  BENCH_PROFILE=<dir> (V8 CPU profiles of the server's threads)
+//   BENCH_V8_FLAGS='--max-semi-space-size=8' (V8 flags for the server's node; NODE_OPTIONS refuses most of them)
 //   BENCH_COMPARE=1 (also the earlier defaults, same rounds)  BENCH_BASELINE=<checkout with dist/> (also that build)  BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,256 BENCH_LATENCY_SECONDS=120
 // After the rounds it holds half of the measured single-event maximum for BENCH_LATENCY_SECONDS
 // (long enough to include DuckDB checkpoints) and reports the acknowledgement p99, the server's
@@ -214,6 +215,7 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
     ...(process.env.BENCH_NODE_OPTIONS ? [process.env.BENCH_NODE_OPTIONS] : []),
   ];
   const profile: Record<string, string> = nodeOptions.length > 0 ? { NODE_OPTIONS: nodeOptions.join(' ') } : {};
+  if (process.env.BENCH_V8_FLAGS) profile.SERVER_V8_FLAGS = process.env.BENCH_V8_FLAGS;
   const target = await startTarget({ ...tuning, ...env, ...profile });
   // BENCH_COMPARE=1 (DuckDB): a second server with the earlier defaults (store on the event loop,
   // 5 ms group-commit timer) driven in the same rounds, so before and after share the noise.

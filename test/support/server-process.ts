@@ -29,12 +29,15 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** `root`: the checkout whose dist/server.js runs (benches compare another build with this one). */
+/**
+ * `root`: the checkout whose dist/server.js runs (benches compare another build with this one).
+ * `env.SERVER_V8_FLAGS`: flags for node itself (V8's, which NODE_OPTIONS refuses), space-separated.
+ */
 export async function startServer(env: Record<string, string>, root: string = ROOT): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let out = '';
-  const child = spawn(process.execPath, [join(root, 'dist', 'server.js')], {
+  const child = spawn(process.execPath, [...(env.SERVER_V8_FLAGS ? env.SERVER_V8_FLAGS.split(' ') : []), join(root, 'dist', 'server.js')], {
     // Not the repository: a developer's own .env there would change the server's settings.
     cwd: tmpdir(),
     env: {
