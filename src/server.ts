@@ -3,6 +3,8 @@
 // SHUTDOWN_GRACE_MS to finish (then interrupts them: they answer 503), and exits when the grace
 // period is over whatever still hangs. A data folder that is full or read-only stops the start with
 // one line, not a stack trace.
+// First: V8's settings must hold before any other module allocates (platform/v8-flags.ts).
+import './platform/v8-flags.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './platform/config.js';
 import { loadEnvFile } from './platform/env-file.js';
