@@ -131,8 +131,14 @@ export class PixelsService {
    * undefined, without a promise, when every pixel was marked already (ingest calls it per request).
    */
   markFirstEvents(pixelIds: Iterable<string>, at: number): Promise<void> | undefined {
-    const fresh = [...pixelIds].filter((id) => !this.seenFirstEvent.has(id));
-    return fresh.length === 0 ? undefined : this.markEach(fresh, at);
+    // No array unless a pixel is new: this runs for every ingest request.
+    let fresh: string[] | undefined;
+    for (const id of pixelIds) {
+      if (this.seenFirstEvent.has(id)) continue;
+      fresh ??= [];
+      fresh.push(id);
+    }
+    return fresh ? this.markEach(fresh, at) : undefined;
   }
 
   private async markEach(pixelIds: readonly string[], at: number): Promise<void> {
