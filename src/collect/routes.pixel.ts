@@ -58,6 +58,9 @@ const ignoredBody = { status: 'ignored' as const, reason: PRIVACY_IGNORED };
 const everyIgnored = (outcomes: EventOutcome[]) => outcomes.length > 0 && outcomes.every((o) => !o.ok && o.code === 'ignored');
 
 function respond(outcomes: EventOutcome[], batch: boolean) {
+  // Nearly every request: one event, accepted.
+  const only = outcomes.length === 1 ? outcomes[0] : undefined;
+  if (only?.ok) return { status: 'ok', event_ids: [only.eventId] };
   const accepted = outcomes.flatMap((o) => (o.ok ? [o.eventId] : []));
   const rejected = outcomes.flatMap((o, index) => (o.ok || o.code === 'ignored' ? [] : [{ index, reason: o.reason }]));
   const ignored = outcomes.flatMap((o, index) => (!o.ok && o.code === 'ignored' ? [{ index, reason: o.reason }] : []));

@@ -86,7 +86,8 @@ export class IngestService {
       const copies = learning === undefined ? await storing : (await Promise.all([storing, learning]))[0];
       const committed = this.now();
       let bots = 0;
-      for (const [i, r] of rows.entries()) {
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i] as EventRow;
         if (copies.has(i)) continue;
         if (r.is_bot) bots += 1;
         this.metrics.queryableLagSeconds.observe((committed - r.received_millis) / 1000);
