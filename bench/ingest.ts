@@ -7,7 +7,7 @@
 //   CLICKHOUSE_URL=http://127.0.0.1:8123 npx tsx bench/ingest.ts   DuckDB, then ClickHouse
 //   BENCH_LATENCY_BEFORE=1 (the second server held at half load too)  BENCH_THREADS=1 (each round's server CPU per thread)  BENCH_PROFILE=<dir> (V8 CPU profiles of the server's threads)
 //   BENCH_V8_FLAGS='--max-semi-space-size=8' (V8 flags for the server's node; NODE_OPTIONS refuses most of them)
-//   BENCH_COMPARE=1 (also the earlier defaults, same rounds)  BENCH_BASELINE=<checkout with dist/> (also that build)  BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,256 BENCH_LATENCY_SECONDS=120
+//   BENCH_COMPARE=1 (also the earlier defaults, same rounds)  BENCH_BASELINE=<checkout with dist/> (also that build)  BENCH_BEFORE_ENV='POOL_THREAD_NICE=0' (also this build with those settings)  BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONNECTIONS=32,256 BENCH_LATENCY_SECONDS=120
 // After the rounds it holds half of the measured single-event maximum for BENCH_LATENCY_SECONDS
 // (long enough to include DuckDB checkpoints) and reports the acknowledgement p99, the server's
 // event-loop delay p99 and its RSS, then prints each of issue 13's targets against its measure.
@@ -16,10 +16,11 @@
 // load) reach, where batches grow with the arrival rate.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { processThreads } from '../src/platform/thread-priority.js';
 import { onboardOwner, pixelAndKey } from '../test/support/http-tenant.js';
 import { buildOnce, freePort, type ServerProcess, startServer } from '../test/support/server-process.js';
 
@@ -46,18 +47,7 @@ interface Round {
 
 /** CPU ms per thread of a process (Linux), keyed `tid name`: with BENCH_THREADS=1 each round says where its CPU went. */
 function threadCpu(pid: number | undefined): Map<string, number> {
-  const out = new Map<string, number>();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(`${tid} ${name}`, (Number(fields[11]) + Number(fields[12])) * 10);
-    }
-  } catch {
-    // Not Linux, or the process is gone.
-  }
-  return out;
+  return new Map(pid === undefined ? [] : processThreads(pid).map((t) => [`${t.tid} ${t.name}`, t.cpuMs] as const));
 }
 
 function logThreads(before: Map<string, number>, after: Map<string, number>, events: number): void {
@@ -228,11 +218,15 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
   // 5 ms group-commit timer) driven in the same rounds, so before and after share the noise.
   // BENCH_BASELINE=<checkout>: that second server is another build (e.g. a worktree of main with its
   // dist/ built) with the same settings as this one.
+  // BENCH_BEFORE_ENV='K=V K=V': that second server is this build with these settings (an A/B of one setting).
   const beforeRoot = process.env.BENCH_BASELINE;
+  const beforeEnv = Object.fromEntries(
+    (process.env.BENCH_BEFORE_ENV ?? '').split(' ').flatMap((kv) => (kv.includes('=') ? [kv.split('=', 2) as [string, string]] : [])),
+  );
   const before = env.CLICKHOUSE_URL
     ? null
-    : beforeRoot
-      ? await startTarget({ ...tuning, ...env }, beforeRoot)
+    : beforeRoot || process.env.BENCH_BEFORE_ENV
+      ? await startTarget({ ...tuning, ...env, ...beforeEnv }, beforeRoot)
       : process.env.BENCH_COMPARE === '1'
         ? await startTarget({ DUCKDB_THREAD: 'false', INGEST_MAX_DELAY_MS: '5' })
         : null;

@@ -11,6 +11,7 @@ import { loadEnvFile } from './platform/env-file.js';
 import { createLogger } from './platform/logger.js';
 import { unsupportedNode } from './platform/runtime.js';
 import { checkDataDir, DataDirError, dataDirProblem } from './platform/storage.js';
+import { lowerPoolThreads } from './platform/thread-priority.js';
 import { startRetentionScheduler } from './retention/scheduler.js';
 import { createServices } from './services.js';
 
@@ -36,9 +37,12 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   let services: Awaited<ReturnType<typeof createServices>>;
   let app: Awaited<ReturnType<typeof buildApp>>;
+  let poolThreads = 0;
   try {
     // Node's process metrics (CPU, memory, event loop lag, GC) on /metrics; tests build apps without them.
     services = await createServices(config, log, { defaultMetrics: true });
+    // Once the stores are open (DuckDB has started its threads): background threads below the loop.
+    poolThreads = await lowerPoolThreads(config.poolThreadNice);
     app = await buildApp(services);
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
       dataDir: config.dataDir,
       publicUrl: config.publicUrl,
       signupMode: config.signupMode,
+      poolThreads: { nice: config.poolThreadNice, set: poolThreads },
     },
     'delivr is ready',
   );

@@ -77,6 +77,11 @@ export interface Config {
    * tenant's slow query leaves a core to the others (docs/scaling.md, "One tenant's slow queries").
    */
   duckdbThreads: number;
+  /**
+   * Niceness of libuv's thread pool (DuckDB's statements, file and crypto work), so the event loop
+   * gets the CPU first (platform/thread-priority.ts); 0 leaves the pool at the loop's priority.
+   */
+  poolThreadNice: number;
   redisUrl: string | null;
   ipMode: IpMode;
   secureCookies: boolean;
@@ -306,6 +311,7 @@ export function loadConfig(env: Env = process.env): Config {
     duckdbThread: bool(env, 'DUCKDB_THREAD', true),
     statsFoldDelayMs: int(env, 'STATS_FOLD_DELAY_MS', DEFAULT_FOLD_DELAY_MS, 0, 3_600_000),
     duckdbThreads: int(env, 'DUCKDB_THREADS', defaultDuckDbThreads(), 1, 1024),
+    poolThreadNice: int(env, 'POOL_THREAD_NICE', 10, 0, 19),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     ipMode: oneOf(env, 'IP_MODE', ['full', 'truncate', 'none'] as const, 'truncate'),
     secureCookies: bool(env, 'SECURE_COOKIES', publicUrl.startsWith('https:')),

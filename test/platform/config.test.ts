@@ -70,6 +70,7 @@ describe('defaults', () => {
       duckdbThread: true,
       statsFoldDelayMs: 5000,
       duckdbThreads: Math.max(1, availableParallelism() - 1),
+      poolThreadNice: 10,
       redisUrl: null,
       ipMode: 'truncate',
       secureCookies: false,
@@ -252,6 +253,7 @@ describe('validation errors', () => {
     [{ QUERY_TIMEOUT_MS: '0' }, 'QUERY_TIMEOUT_MS must be between 1 and 3600000, got 0'],
     [{ QUERY_CONCURRENCY_PER_ORG: '0' }, 'QUERY_CONCURRENCY_PER_ORG must be between 1 and 1000, got 0'],
     [{ DUCKDB_THREADS: '0' }, 'DUCKDB_THREADS must be between 1 and 1024, got 0'],
+    [{ POOL_THREAD_NICE: '20' }, 'POOL_THREAD_NICE must be between 0 and 19, got 20'],
     [{ QUERY_QUEUE_PER_ORG: '-1' }, 'QUERY_QUEUE_PER_ORG must be an integer, got "-1"'],
     [{ SHUTDOWN_GRACE_MS: '99' }, 'SHUTDOWN_GRACE_MS must be between 100 and 600000, got 99'],
     [
@@ -277,6 +279,7 @@ describe('query and ingest limits', () => {
     expect(config.queries).toEqual({ timeoutMs: 5000, perOrganization: 4, queuePerOrganization: 0 });
     expect(config.shutdownGraceMs).toBe(3000);
     expect(load({ DUCKDB_THREADS: '3' }).duckdbThreads).toBe(3);
+    expect(load({ POOL_THREAD_NICE: '0' }).poolThreadNice).toBe(0);
     expect(config.ingestLimits).toEqual({ pixel: null, source: { perSecond: 50, burst: 5000 } });
   });
 });
