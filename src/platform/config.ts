@@ -78,8 +78,9 @@ export interface Config {
    */
   duckdbThreads: number;
   /**
-   * Niceness of libuv's thread pool (DuckDB's statements, file and crypto work), so the event loop
-   * gets the CPU first (platform/thread-priority.ts); 0 leaves the pool at the loop's priority.
+   * Steps of niceness libuv's thread pool (DuckDB's statements, file and crypto work) runs below the
+   * event loop, so the loop gets the CPU first (platform/thread-priority.ts); 0 leaves the pool at the
+   * loop's priority.
    */
   poolThreadNice: number;
   redisUrl: string | null;

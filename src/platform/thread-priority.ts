@@ -1,14 +1,14 @@
 // The server's background threads yield the CPU to its event loop. libuv's thread pool runs every
 // DuckDB statement (the journal's moves into `events`, the stats folds, reads, audience builds) and
 // the process's file and crypto work; under load those threads competed with the event loop, which
-// answers and acknowledges every request, for the same cores. Lowered to POOL_THREAD_NICE (Linux
-// thread niceness, 10 by default), they run on whatever the event loop and the store's own thread
-// leave. Acknowledgements never wait for the pool: the store's thread writes and syncs the journal
+// answers and acknowledges every request, for the same cores. Put POOL_THREAD_NICE steps of Linux
+// thread niceness below the loop (10 by default), they run on whatever the event loop and the
+// store's own thread leave. Acknowledgements never wait for the pool: the store's thread writes and syncs the journal
 // itself (analytics/duckdb-journal.ts), and the moves catch up when the loop is idle.
 // Measured in docs/ingest.md, "Background threads".
 import { readdirSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 /** What libuv names its pool's threads (DuckDB's own workers, started from them, inherit the name). */
 const POOL_THREAD = 'libuv-worker';
@@ -45,16 +45,18 @@ export function processThreads(pid: number | 'self' = 'self'): ThreadInfo[] {
 }
 
 /**
- * Sets the libuv pool's threads to `nice` (0 leaves them alone) and returns how many it set. The pool
- * is started first (libuv makes all its threads at the first piece of work), so none is made later
- * with the event loop's priority. Lowering a thread's priority needs no privilege.
+ * Puts the libuv pool's threads `steps` of niceness below the calling thread (the event loop; at
+ * most 19, the lowest) and returns how many it set; 0 leaves them alone. The pool is started first
+ * (libuv makes all its threads at the first piece of work), so none is made later with the loop's
+ * priority. Lowering a thread's priority needs no privilege; a thread already that low is left.
  */
-export async function lowerPoolThreads(nice: number): Promise<number> {
-  if (nice === 0 || process.platform !== 'linux') return 0;
+export async function lowerPoolThreads(steps: number): Promise<number> {
+  if (steps === 0 || process.platform !== 'linux') return 0;
   await stat('.');
+  const nice = Math.min(19, getPriority() + steps);
   let set = 0;
   for (const t of processThreads()) {
-    if (t.name !== POOL_THREAD || t.nice === nice) continue;
+    if (t.name !== POOL_THREAD || t.nice >= nice) continue;
     try {
       setPriority(t.tid, nice);
       set += 1;
