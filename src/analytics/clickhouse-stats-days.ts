@@ -220,22 +220,34 @@ export function dayReadSql(d: StatsDialect, t: ClickHouseDayTables, q: StatsScop
   const bucketsJoin = `ARRAY JOIN [${pieces.map((p) => sqlNumber(p.g)).join(', ')}] AS bg, [${pieces.map((p) => u64(p.mask)).join(', ')}] AS bm`;
   const bucketG = 'toInt64(bg)';
   const masked = `${scope} AND bitAnd(mask, ${u64(union)}) != 0`;
-  if (!read.visits && onePixel) {
-    // Each visitor has one row per value: a count of rows.
-    if (grouping.kind === 'bucket') {
+  const visitsRows = read.visits ? `SELECT g, v_visitor, i FROM (${read.visits}) WHERE v_visitor != ''` : null;
+  if (onePixel && (grouping.kind !== 'bucket' || unit === 'day')) {
+    // One pixel: each visitor has one row per value, so the rows are counted. Visitors of the days
+    // read from the visits count once more each, less those with a row already: a lookup in the
+    // set of those days' visitors (a day or two) per row instead of a distinct count of all of them.
+    // A day's bucket is either in the build's days or in the visits': nothing to take away.
+    if (days.length > 0 && grouping.kind === 'bucket') {
       // Rows counted per mask first (far fewer masks than visitors), then each mask against the buckets.
       parts.push(
         `SELECT ${bucketG} AS g, toUInt64(sum(n)), ${zero}, ${zero}, ${zero}, ${zero}, ${zeroDuration}, ${zero} FROM ` +
           `(SELECT mask, count() AS n FROM ${t.masks} WHERE ${masked} GROUP BY mask) ${bucketsJoin} WHERE bitAnd(mask, bm) != 0 GROUP BY g`,
       );
-    } else {
+    } else if (days.length > 0) {
+      const seen = visitsRows ? `(g, v_visitor) IN (SELECT g, v_visitor FROM (${visitsRows}))` : '0';
       parts.push(
-        `SELECT ${gOf('value', 'lday')} AS g, count(), ${zero}, ${zero}, ${zero}, ${zero}, ${zeroDuration}, toUInt64(countIf(${identified('v_visitor')})) ` +
-          `FROM ${t.masks} WHERE ${masked} GROUP BY g`,
+        `SELECT g, toUInt64(count() - countIf(${seen})), ${zero}, ${zero}, ${zero}, ${zero}, ${zeroDuration}, ` +
+          `toUInt64(countIf(i = 1) - countIf(i = 1 AND ${seen})) FROM ` +
+          `(SELECT ${gOf('value', 'lday')} AS g, v_visitor, toUInt8(${identified('v_visitor')}) AS i FROM ${t.masks} WHERE ${masked}) GROUP BY g`,
+      );
+    }
+    if (visitsRows) {
+      parts.push(
+        `SELECT g, toUInt64(uniqExact(v_visitor)), ${zero}, ${zero}, ${zero}, ${zero}, ${zeroDuration}, toUInt64(uniqExactIf(v_visitor, i = 1)) ` +
+          `FROM (${visitsRows}) GROUP BY g`,
       );
     }
   } else {
-    // Several pixels (a visitor may have a row on each) or visits read besides: distinct ids.
+    // Several pixels (a visitor may have a row on each), or weeks and months partly read from the visits: distinct ids.
     const rows: string[] = [];
     if (days.length > 0) {
       rows.push(
@@ -244,7 +256,7 @@ export function dayReadSql(d: StatsDialect, t: ClickHouseDayTables, q: StatsScop
           : `SELECT ${gOf('value', 'lday')} AS g, v_visitor, materialize(toUInt8(${identified('v_visitor')})) AS i FROM ${t.masks} WHERE ${masked}`,
       );
     }
-    if (read.visits) rows.push(`SELECT g, v_visitor, materialize(toUInt8(i)) FROM (${read.visits}) WHERE v_visitor != ''`);
+    if (visitsRows) rows.push(`SELECT g, v_visitor, materialize(toUInt8(i)) FROM (${visitsRows})`);
     parts.push(
       `SELECT g, toUInt64(uniqExact(v_visitor)), ${zero}, ${zero}, ${zero}, ${zero}, ${zeroDuration}, toUInt64(uniqExactIf(v_visitor, i = 1)) ` +
         `FROM (${rows.join(' UNION ALL ')}) GROUP BY g`,
