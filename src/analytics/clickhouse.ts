@@ -1036,7 +1036,22 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         clickhouse_settings: this.insertSettings,
       }),
     );
+    // The rows of builds two generations back (the one just superseded stays for reads planned before).
+    if (latest) {
+      const where =
+        `organization_id = ${sqlString(organizationId)} AND pixel_id = ${sqlString(pixelId)} AND zone = ${sqlString(zone)} ` +
+        `AND win = ${sqlNumber(w)} AND gen < ${sqlNumber(latest.gen)}`;
+      for (const table of [this.dayTables.sums, this.dayTables.masks, this.dayTables.builds]) await this.dropRows(table, where);
+    }
     return true;
+  }
+
+  /**
+   * Deletes superseded rows in the background (ALTER ... DELETE, not waited for): 18.16 rewrites
+   * only the parts holding such rows and links the others unchanged.
+   */
+  private async dropRows(table: string, where: string): Promise<void> {
+    await this.track(this.client.command({ query: `ALTER TABLE ${table} DELETE WHERE ${where}` }));
   }
 
   /** Waits for the background folds and day builds queued so far (tests, benches). */
@@ -1144,6 +1159,18 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         this.client.insert({ table: this.rollups.folds, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }),
       );
       folded += values.length;
+      // The copies two generations back of the days copied again (the one just superseded stays for
+      // reads planned before this record; a day whose copy failed its check keeps its rows too).
+      const older = values.flatMap((x) => {
+        const previous = before.latest.get(dayKey(organizationId, x.pixel_id, x.vday))?.gen;
+        return previous === undefined
+          ? []
+          : [`(pixel_id = ${sqlString(x.pixel_id)} AND vday = ${sqlNumber(x.vday)} AND gen < ${sqlNumber(previous)})`];
+      });
+      if (older.length > 0) {
+        const where = `organization_id = ${sqlString(organizationId)} AND (${older.join(' OR ')})`;
+        for (const table of [this.rollups.foldedVisits, this.rollups.foldedValues]) await this.dropRows(table, where);
+      }
     }
     return folded;
   }
