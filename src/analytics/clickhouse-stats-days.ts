@@ -96,30 +96,49 @@ export function buildSql(
   const [v0, v1] = windowUtcDays(w, zone);
   const lday = bucketSql(d, 'v_start', { unit: 'day', offsets: offsetPieces(v0 * DAY_MS, (v1 + 1) * DAY_MS, zone) });
   const copies = copiesWhere(organizationId, pixelId, days);
-  const visitProps = [...VISIT_PROPERTIES, NETWORK_BY_TYPE];
   const columnOf = (p: string) => (p === NETWORK_BY_TYPE ? `concat(v_network_type, ${SEP}, v_network)` : COLUMN[p as keyof typeof COLUMN]);
-  const sums = 'toUInt64(v_interactions <= 1) AS bounce, v_end - v_start AS dur';
-  // One row per visit and property value (prop 0: every visit), and per visit and page or event type
-  // (pages also by the visit's source, unless the source holds the separator).
-  const contributions =
-    `SELECT lday, v_visitor, pv, ev, bounce, dur, p_code, value FROM (SELECT toInt32(${lday}) AS lday, v_visitor, v_pageviews AS pv, ` +
-    `v_events AS ev, ${sums}, [${[0, ...visitProps.map(code)].map((c) => `toUInt8(${c})`).join(', ')}] AS p_codes, ` +
-    `[${["''", ...visitProps.map(columnOf)].join(', ')}] AS p_values FROM ${t.foldedVisits} WHERE ${copies}) ` +
-    `ARRAY JOIN p_codes AS p_code, p_values AS value WHERE lday >= ${first} AND lday <= ${last} ` +
-    `UNION ALL SELECT lday, v_visitor, pv, ev, bounce, dur, p_code, value FROM (SELECT toInt32(${lday}) AS lday, v_visitor, ` +
-    `m_pageviews AS pv, m_events AS ev, ${sums}, ` +
-    `if(prop = 'page', if(position(v_source, ${SEP}) = 0, [toUInt8(${code('page')}), toUInt8(${code(PAGE_BY_SOURCE)})], [toUInt8(${code('page')})]), ` +
-    `[toUInt8(${code('event_type')})]) AS p_codes, ` +
-    `if(prop = 'page', [e_value, concat(v_source, ${SEP}, e_value)], [e_value]) AS p_values FROM ${t.foldedValues} WHERE ${copies}) ` +
-    `ARRAY JOIN p_codes AS p_code, p_values AS value WHERE lday >= ${first} AND lday <= ${last}`;
-  const head = `${sqlString(organizationId)} AS organization_id, ${sqlString(pixelId)} AS pixel_id, ${sqlString(zone)} AS zone, toInt32(${w}) AS win, toUInt64(${sqlNumber(gen)}) AS gen`;
-  return [
-    `INSERT INTO ${t.sums} (organization_id, pixel_id, zone, win, gen, lday, prop, value, visits, pageviews, events, bounces, duration) ` +
-      `SELECT ${head}, lday, p_code, value, count(), sum(pv), sum(ev), sum(bounce), sum(dur) FROM (${contributions}) GROUP BY lday, p_code, value`,
-    `INSERT INTO ${t.masks} (organization_id, pixel_id, zone, win, gen, prop, value, v_visitor, mask) ` +
-      `SELECT ${head}, p_code, value, v_visitor, groupBitOr(bitShiftLeft(toUInt64(1), toUInt64(lday - ${first}))) ` +
-      `FROM (${contributions}) WHERE v_visitor != '' GROUP BY p_code, value, v_visitor`,
+  // Per property: where its rows come from (a visit, or a visit and page or event type: pages also by
+  // the visit's source, unless the source holds the separator) and its value.
+  const sources: { prop: number; from: string; value: string; pv: string; ev: string }[] = [
+    ...['', ...VISIT_PROPERTIES, NETWORK_BY_TYPE].map((p) => ({
+      prop: p === '' ? 0 : code(p),
+      from: `${t.foldedVisits} WHERE ${copies}`,
+      value: p === '' ? "''" : columnOf(p),
+      pv: 'v_pageviews',
+      ev: 'v_events',
+    })),
+    ...(['page', 'event_type'] as const).map((p) => ({
+      prop: code(p),
+      from: `${t.foldedValues} WHERE ${copies} AND prop = '${p}'`,
+      value: 'e_value',
+      pv: 'm_pageviews',
+      ev: 'm_events',
+    })),
+    {
+      prop: code(PAGE_BY_SOURCE),
+      from: `${t.foldedValues} WHERE ${copies} AND prop = 'page' AND position(v_source, ${SEP}) = 0`,
+      value: `concat(v_source, ${SEP}, e_value)`,
+      pv: 'm_pageviews',
+      ev: 'm_events',
+    },
   ];
+  const head = (prop: number) =>
+    `${sqlString(organizationId)} AS organization_id, ${sqlString(pixelId)} AS pixel_id, ${sqlString(zone)} AS zone, ` +
+    `toInt32(${w}) AS win, toUInt64(${sqlNumber(gen)}) AS gen, toUInt8(${prop}) AS prop`;
+  const inWindow = `lday >= ${first} AND lday <= ${last}`;
+  // Two statements per property, each reading only the columns it needs: one statement for every
+  // property at once grouped a month of 10M events' masks (15M rows) for minutes on 18.16, past the
+  // request timeout.
+  return sources.flatMap((x) => [
+    `INSERT INTO ${t.sums} (organization_id, pixel_id, zone, win, gen, prop, lday, value, visits, pageviews, events, bounces, duration) ` +
+      `SELECT ${head(x.prop)}, lday, value, count(), sum(pv), sum(ev), sum(bounce), sum(dur) FROM (SELECT toInt32(${lday}) AS lday, ` +
+      `${x.value} AS value, ${x.pv} AS pv, ${x.ev} AS ev, toUInt64(v_interactions <= 1) AS bounce, v_end - v_start AS dur FROM ${x.from}) ` +
+      `WHERE ${inWindow} GROUP BY lday, value`,
+    `INSERT INTO ${t.masks} (organization_id, pixel_id, zone, win, gen, prop, value, v_visitor, mask) ` +
+      `SELECT ${head(x.prop)}, value, v_visitor, groupBitOr(bitShiftLeft(toUInt64(1), toUInt64(lday - ${first}))) ` +
+      `FROM (SELECT toInt32(${lday}) AS lday, ${x.value} AS value, v_visitor FROM ${x.from}) WHERE ${inWindow} AND v_visitor != '' ` +
+      'GROUP BY value, v_visitor',
+  ]);
 }
 
 /** The copies of one pixel's UTC days, each of its generation (days without events have none). */
