@@ -267,10 +267,12 @@ function overviewCalls(s: AnalyticsStore, days: number, filter?: StatsScope['fil
   ];
 }
 
-/** ClickHouse's fold copies the month's merged visits before the timings, as reads would have it done in the background. */
+/** ClickHouse's fold copies the month's merged visits before the timings, and builds the day rollups reads asked for, as reads would have it done in the background. */
 async function foldClickHouse(store: AnalyticsStore): Promise<void> {
   const t = performance.now();
   const days = await (store as ClickHouseAnalyticsStore).foldStats();
+  // And the day rollups reads queued.
+  await (store as ClickHouseAnalyticsStore).settleStats();
   log(`clickhouse fold: ${days} pixel days in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
@@ -331,6 +333,19 @@ async function runEngine(engine: Engine): Promise<void> {
   // Whole local days (START is 30 times 24 hours before END, an hour off across the clock change).
   const firstDay = startOfLocalDay(localDay(END - 1, ZONE) - DAYS + 1, ZONE);
   await store.statsTotals({ organizationId: ORG, pixelIds: [PIXEL], startMs: firstDay, endMs: END, zone: ZONE });
+  // Every period the timings read, and the ones before them (ClickHouse builds its day rollups per
+  // window of 64 days, each when first asked for).
+  const endDay = localDay(END - 1, ZONE) + 1;
+  for (const days of [30, 7]) {
+    for (const k of [1, 2]) {
+      const scope = { organizationId: ORG, pixelIds: [PIXEL], zone: ZONE };
+      await store.statsTotals({
+        ...scope,
+        startMs: startOfLocalDay(endDay - k * days, ZONE),
+        endMs: startOfLocalDay(endDay - (k - 1) * days, ZONE),
+      });
+    }
+  }
   const month = await store.statsTotals({ organizationId: ORG, pixelIds: [PIXEL], startMs: START, endMs: END });
   if (engine.settle) {
     await engine.settle(store);

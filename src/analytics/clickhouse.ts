@@ -31,7 +31,7 @@ import {
 } from '../identity/store-shared.js';
 import type { Erased, PersonSummary } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
-import { DAY_MS } from '../platform/time-zone.js';
+import { DAY_MS, startOfLocalDay } from '../platform/time-zone.js';
 import { audienceRowsCells, audienceRowsDdl, audienceScoresDdl, ClickHouseAudiences } from './audience-clickhouse.js';
 import { sqlBool, sqlConfiguredIdentifier, sqlIdentifier, sqlNumber, sqlString, sqlStringList, toWellFormed } from './clickhouse-sql.js';
 import {
@@ -54,6 +54,20 @@ import {
   valuesViewSql,
   visitsViewSql,
 } from './clickhouse-stats.js';
+import {
+  buildSql,
+  type ClickHouseDayTables,
+  dayDdl,
+  dayReadSql,
+  dayVisitsSql,
+  type LocalDays,
+  localDaysOf,
+  type PixelBuild,
+  utcDaysOf,
+  windowOfPeriod,
+  windowUtcDays,
+} from './clickhouse-stats-days.js';
+import { dayShape } from './duckdb-stats-days.js';
 import { BUCKET_MS, checkFields, checkFilter, fieldName, operandOf } from './filter.js';
 import { ClickHouseIntent, pagesDdl } from './intent-clickhouse.js';
 import {
@@ -199,6 +213,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private readonly audienceRows: string;
   /** Traffic stats rollups, fed by materialized views on the events table (clickhouse-stats.ts). */
   private readonly rollups: ClickHouseRollupTables;
+  /** Day rollups built from the fold's copies per pixel, zone and window (clickhouse-stats-days.ts). */
+  private readonly dayTables: ClickHouseDayTables;
   /** `database`.`<table>_audience_scores`: the staged scores of intents audience builds. */
   private readonly audienceScores: string;
   private readonly audiences: ClickHouseAudiences;
@@ -220,6 +236,9 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private readonly foldQueue = new Map<string, Map<string, PixelDay>>();
   private foldQueued = false;
   private foldSeq = 0;
+  /** Windows of pixels whose day rollups reads found missing or behind the copies, for the next background build. */
+  private readonly buildQueue = new Map<string, { organizationId: string; pixelId: string; zone: string; w: number }>();
+  private buildQueued = false;
   private readonly running = new Set<Promise<unknown>>();
   private initialized = false;
   private closed = false;
@@ -236,6 +255,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.pages = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_pages`)}`;
     this.audienceRows = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_audience_rows`)}`;
     this.rollups = rollupTables(database, this.tableName, this.table, ROLLUP_VERSION);
+    this.dayTables = dayTables(database, this.tableName, ROLLUP_VERSION);
     this.audienceScores = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_audience_scores`)}`;
     this.client = createClient({
       url: clientUrl,
@@ -374,11 +394,12 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         old.foldedVisits,
         old.foldedValues,
         old.folds,
+        ...Object.values(dayTables(this.database, this.tableName, v)),
       ]) {
         await this.track(this.client.command({ query: `DROP TABLE IF EXISTS ${table}` }));
       }
     }
-    for (const ddl of rollupDdl(this.rollups)) await this.commandTolerant(ddl, [TABLE_ALREADY_EXISTS]);
+    for (const ddl of [...rollupDdl(this.rollups), ...dayDdl(this.dayTables)]) await this.commandTolerant(ddl, [TABLE_ALREADY_EXISTS]);
     const made = async (sql: string): Promise<boolean> => {
       try {
         await this.track(this.client.command({ query: sql }));
@@ -715,6 +736,12 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       for (const table of [this.rollups.folds, this.rollups.foldedVisits, this.rollups.foldedValues]) {
         await this.mutate(table, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
       }
+      // The day rollups of every window that holds a local day the cut reaches, in any zone (a
+      // local day starts at most 14 hours before its UTC day): builds first, so no read takes them.
+      const windows = `${scope} AND win <= ${sqlNumber(windowOfPeriod(day + 1))}`;
+      for (const table of [this.dayTables.builds, this.dayTables.sums, this.dayTables.masks]) {
+        await this.mutate(table, `DELETE WHERE ${windows}`);
+      }
       await this.mutate(this.table, `DELETE WHERE ${where}`);
       await this.mutate(this.rollups.visits, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
       await this.mutate(this.rollups.values, `DELETE WHERE ${scope} AND vday <= ${sqlNumber(day)}`);
@@ -782,13 +809,46 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   private async statsRows(q: StatsScope, shape: Pick<TotalsPlan, 'grouping' | 'page'>, opts: QueryOptions): Promise<unknown[][]> {
     const d = this.statsDialect();
-    const folded = await this.foldedDays(q, opts);
-    const sql = totalsSql(d, q, {
-      ...shape,
-      visits: () => rolledVisitsSql(d, this.rollups, q, folded),
-      values: (property) => rolledValuesSql(d, this.rollups, q, property, folded),
-      valuesCarryVisits: true,
-    });
+    const days = this.dayCandidate(q, shape.grouping);
+    const [folded, builds] = await Promise.all([
+      this.foldedDays(q, opts),
+      days ? this.latestBuilds(q.organizationId, days.pixels, days.zone, days.w, opts) : null,
+    ]);
+    const plan = days && builds ? this.dayPlan(q, days, folded, builds) : null;
+    let sql: string;
+    if (days && plan) {
+      const identifiedSet = q.identified ? this.linkedVisitorsSql(q.organizationId) : null;
+      let visits: string | null = null;
+      if (plan.rest) {
+        const rest = plan.rest;
+        const restDays = new Set(scopePixelDays(rest).map((x) => `${x.pixelId}\u0000${x.vday}`));
+        const own = folded.filter((x) => restDays.has(`${x.pixelId}\u0000${x.vday}`));
+        visits = dayVisitsSql(
+          d,
+          { identifiedSet, shape: days.shape, grouping: shape.grouping },
+          () => rolledVisitsSql(d, this.rollups, rest, own),
+          (property) => rolledValuesSql(d, this.rollups, rest, property, own),
+        );
+      }
+      sql = dayReadSql(d, this.dayTables, q, {
+        shape: days.shape,
+        grouping: shape.grouping,
+        zone: days.zone,
+        w: days.w,
+        builds: plan.builds,
+        days: plan.days,
+        visits,
+        identifiedSet,
+        ...(shape.page ? { page: shape.page } : {}),
+      });
+    } else {
+      sql = totalsSql(d, q, {
+        ...shape,
+        visits: () => rolledVisitsSql(d, this.rollups, q, folded),
+        values: (property) => rolledValuesSql(d, this.rollups, q, property, folded),
+        valuesCarryVisits: true,
+      });
+    }
     const rows = await this.select(sql, true, opts);
     return rows.map((r) =>
       ['g', 'visitors', 'visits', 'pageviews', 'events', 'bounces', 'duration', 'identified'].map((k) => r[k] ?? null),
@@ -815,6 +875,191 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     }
     if (stale.length > 0) this.queueFold(q.organizationId, stale);
     return folded;
+  }
+
+  /** The organization's visitor ids linked to a person (identified visitors). */
+  private linkedVisitorsSql(organizationId: string): string {
+    return `SELECT visitor_id FROM ${this.links} FINAL WHERE organization_id = ${sqlString(organizationId)} AND deleted = 0`;
+  }
+
+  /**
+   * Whether the day rollups could answer: a shape they hold (dayShape), whole local days of the
+   * scope's zone, at most 33 of them (one window).
+   */
+  private dayCandidate(
+    q: StatsScope,
+    grouping: TotalsPlan['grouping'],
+  ): { shape: NonNullable<ReturnType<typeof dayShape>>; zone: string; w: number; local: LocalDays; pixels: string[] } | null {
+    const shape = dayShape(q, grouping);
+    const local = localDaysOf(q);
+    if (!shape || !local || !q.zone || local[1] - local[0] > 32) return null;
+    return { shape, zone: q.zone, w: windowOfPeriod(local[0]), local, pixels: [...new Set(q.pixelIds)] };
+  }
+
+  /** Per pixel, its latest build of window `w` in `zone`: its generation and the copy generation of each UTC day it read. */
+  private async latestBuilds(
+    organizationId: string,
+    pixelIds: readonly string[],
+    zone: string,
+    w: number,
+    opts: QueryOptions = {},
+  ): Promise<Map<string, { gen: number; days: Map<number, number> }>> {
+    const rows = await this.select(
+      `SELECT pixel_id, max(gen) AS b_gen, argMax(days, gen) AS b_days FROM ${this.dayTables.builds} ` +
+        `WHERE organization_id = ${sqlString(organizationId)} AND pixel_id IN ${sqlStringList(pixelIds)} AND zone = ${sqlString(zone)} ` +
+        `AND win = ${sqlNumber(w)} GROUP BY pixel_id`,
+      false,
+      opts,
+    );
+    return new Map(
+      rows.map((r) => [
+        String(r.pixel_id),
+        {
+          gen: toNumber(r.b_gen ?? 0, 'gen'),
+          days: new Map((JSON.parse(String(r.b_days)) as [number, number][]).map(([v, g]) => [v, g])),
+        },
+      ]),
+    );
+  }
+
+  /**
+   * The local days the builds answer for: those whose every UTC day still has, for every pixel,
+   * the copy the build read (the fold's exact one). The other days, as one interval, are read from
+   * the visits (`rest`); null when no build answers (a build is queued).
+   */
+  private dayPlan(
+    q: StatsScope,
+    c: NonNullable<ReturnType<ClickHouseAnalyticsStore['dayCandidate']>>,
+    folded: readonly FoldedDay[],
+    builds: Map<string, { gen: number; days: Map<number, number> }>,
+  ): { builds: PixelBuild[]; days: LocalDays[]; rest: StatsScope | null } | null {
+    const current = new Map(folded.map((x) => [`${x.pixelId}\u0000${x.vday}`, x.gen]));
+    const [first, last] = c.local;
+    let missing = false;
+    for (const pixelId of c.pixels) {
+      if (!builds.has(pixelId)) {
+        this.queueBuild(q.organizationId, pixelId, c.zone, c.w);
+        missing = true;
+      }
+    }
+    if (missing) return null;
+    let a: number | null = null;
+    let b: number | null = null;
+    for (let day = first; day <= last; day++) {
+      const utc = utcDaysOf(day, c.zone);
+      let valid = true;
+      for (const pixelId of c.pixels) {
+        const build = builds.get(pixelId);
+        const stale = utc.filter((v) => {
+          const gen = current.get(`${pixelId}\u0000${v}`);
+          return gen === undefined || build?.days.get(v) !== gen;
+        });
+        if (stale.length === 0) continue;
+        valid = false;
+        // A rebuild helps once every such day is folded, or can be (the build folds it first).
+        if (stale.every((v) => current.has(`${pixelId}\u0000${v}`) || this.foldable(v))) {
+          this.queueBuild(q.organizationId, pixelId, c.zone, c.w);
+        }
+      }
+      if (valid) continue;
+      a ??= day;
+      b = day;
+    }
+    const pixelBuilds = c.pixels.map((pixelId) => ({ pixelId, gen: builds.get(pixelId)?.gen ?? 0 }));
+    if (a === null || b === null) return { builds: pixelBuilds, days: [[first, last]], rest: null };
+    if (a === first && b === last) return null;
+    const days: LocalDays[] = [];
+    if (first < a) days.push([first, a - 1]);
+    if (b < last) days.push([b + 1, last]);
+    const zone = c.zone;
+    return { builds: pixelBuilds, days, rest: { ...q, startMs: startOfLocalDay(a, zone), endMs: startOfLocalDay(b + 1, zone) } };
+  }
+
+  private queueBuild(organizationId: string, pixelId: string, zone: string, w: number): void {
+    this.buildQueue.set(JSON.stringify([organizationId, pixelId, zone, w]), { organizationId, pixelId, zone, w });
+    if (this.buildQueued) return;
+    this.buildQueued = true;
+    // In the background, after the folds queued before it: reads answer from the visits meanwhile.
+    void this.track(
+      this.serially(async () => {
+        this.buildQueued = false;
+        const work = [...this.buildQueue.values()];
+        this.buildQueue.clear();
+        for (const x of work) {
+          if (this.closed) return;
+          await this.buildDays(x.organizationId, x.pixelId, x.zone, x.w);
+        }
+      }).catch(() => undefined),
+    );
+  }
+
+  /**
+   * Builds one pixel's day rollups of window `w` in `zone` from the copies of its UTC days: folds
+   * the days that are stale and old enough first, then reads every day's exact copy (a day whose
+   * copy is not exact is left out: reads take it from the visits) and records the build with the
+   * generations it read. Nothing is done when the latest build read the same copies.
+   */
+  private async buildDays(organizationId: string, pixelId: string, zone: string, w: number): Promise<boolean> {
+    const [v0, v1] = windowUtcDays(w, zone);
+    const all: PixelDay[] = [];
+    for (let vday = v0; vday <= v1; vday++) all.push({ pixelId, vday });
+    const where = pixelDaysWhere(organizationId, [pixelId], all);
+    const before = await this.foldState(where);
+    const stale = all.filter((day) => {
+      const key = dayKey(organizationId, pixelId, day.vday);
+      const count = before.current.get(key)?.nEvents;
+      return count !== undefined && count > 0 && this.foldable(day.vday) && before.latest.get(key)?.nEvents !== count;
+    });
+    if (stale.length > 0) await this.foldDays(organizationId, stale);
+    const state = stale.length > 0 ? await this.foldState(where) : before;
+    const days: FoldedDay[] = [];
+    for (const day of all) {
+      const key = dayKey(organizationId, pixelId, day.vday);
+      const count = state.current.get(key)?.nEvents;
+      const fold = state.latest.get(key);
+      if (count === undefined || count === 0) days.push({ ...day, gen: 0 });
+      else if (fold && fold.nEvents === count) days.push({ ...day, gen: fold.gen });
+    }
+    const latest = (await this.latestBuilds(organizationId, [pixelId], zone, w)).get(pixelId);
+    if (latest && latest.days.size === days.length && days.every((x) => latest.days.get(x.vday) === x.gen)) return false;
+    const gen = Date.now() * 1000 + (this.foldSeq++ % 1000);
+    for (const sql of buildSql(this.statsDialect(), { ...this.rollups, ...this.dayTables }, organizationId, pixelId, zone, w, days, gen)) {
+      await this.track(this.client.command({ query: sql }));
+    }
+    await this.track(
+      this.client.insert({
+        table: this.dayTables.builds,
+        values: [
+          { organization_id: organizationId, pixel_id: pixelId, zone, win: w, gen, days: JSON.stringify(days.map((x) => [x.vday, x.gen])) },
+        ],
+        format: 'JSONEachRow',
+        clickhouse_settings: this.insertSettings,
+      }),
+    );
+    // The rows of builds two generations back (the one just superseded stays for reads planned before).
+    if (latest) {
+      const where =
+        `organization_id = ${sqlString(organizationId)} AND pixel_id = ${sqlString(pixelId)} AND zone = ${sqlString(zone)} ` +
+        `AND win = ${sqlNumber(w)} AND gen < ${sqlNumber(latest.gen)}`;
+      for (const table of [this.dayTables.sums, this.dayTables.masks, this.dayTables.builds]) await this.dropRows(table, where);
+    }
+    return true;
+  }
+
+  /**
+   * Deletes superseded rows in the background (ALTER ... DELETE, not waited for): 18.16 rewrites
+   * only the parts holding such rows and links the others unchanged.
+   */
+  private async dropRows(table: string, where: string): Promise<void> {
+    await this.track(this.client.command({ query: `ALTER TABLE ${table} DELETE WHERE ${where}` }));
+  }
+
+  /** Waits for the background folds and day builds queued so far (tests, benches). */
+  async settleStats(): Promise<void> {
+    this.requireReady();
+    await this.serially(async () => undefined);
+    // A build queued by a read that ran while the chain drained.
+    await this.serially(async () => undefined);
   }
 
   /** Per pixel day `where` selects: the events the rollups count now, and the latest fold's generation and count. */
@@ -914,6 +1159,18 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         this.client.insert({ table: this.rollups.folds, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings }),
       );
       folded += values.length;
+      // The copies two generations back of the days copied again (the one just superseded stays for
+      // reads planned before this record; a day whose copy failed its check keeps its rows too).
+      const older = values.flatMap((x) => {
+        const previous = before.latest.get(dayKey(organizationId, x.pixel_id, x.vday))?.gen;
+        return previous === undefined
+          ? []
+          : [`(pixel_id = ${sqlString(x.pixel_id)} AND vday = ${sqlNumber(x.vday)} AND gen < ${sqlNumber(previous)})`];
+      });
+      if (older.length > 0) {
+        const where = `organization_id = ${sqlString(organizationId)} AND (${older.join(' OR ')})`;
+        for (const table of [this.rollups.foldedVisits, this.rollups.foldedValues]) await this.dropRows(table, where);
+      }
     }
     return folded;
   }
@@ -1221,6 +1478,13 @@ function expectedFor(type: ArrowType): string {
 }
 
 /** The numeric code of a ClickHouse error, from the client's parse or 18.16's "Code: N, ..." text. */
+/** The day rollups of an events table at one rollup version (clickhouse-stats-days.ts). */
+function dayTables(database: string, tableName: string, version: number): ClickHouseDayTables {
+  const named = (suffix: string) =>
+    `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}`)}`;
+  return { sums: named('day_sums'), masks: named('day_masks'), builds: named('day_builds') };
+}
+
 /** The stats rollups of an events table at one rollup version (clickhouse-stats.ts). */
 function rollupTables(database: string, tableName: string, events: string, version: number): ClickHouseRollupTables {
   const named = (suffix: string) =>

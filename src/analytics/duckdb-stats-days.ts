@@ -33,16 +33,16 @@ import { bucketSql, COLUMN, type Grouping, type StatsDialect } from './stats-sql
 export const DAYS_VERSION = '5';
 
 /** `network` values by `network_type` (type, unit separator, network): the business-network panel. */
-const NETWORK_BY_TYPE = 'network@type';
+export const NETWORK_BY_TYPE = 'network@type';
 /**
  * `page` values by the visit's `source` (source, unit separator, page): a clicked source's page panel,
  * which otherwise groups every page row of the period by page under a distinct count. A source with
  * the separator in it (a `utm_source` can hold anything) has no such rows, and a filter on one is
  * left to the visit rows, so the first separator always ends the source.
  */
-const PAGE_BY_SOURCE = 'page@source';
+export const PAGE_BY_SOURCE = 'page@source';
 const SEP = 'chr(31)';
-const SEP_CHAR = String.fromCharCode(31);
+export const SEP_CHAR = String.fromCharCode(31);
 
 /** Properties kept by the value of another (a filter on `by`, a breakdown by `property`). */
 const CROSSED: readonly { code: string; property: StatsProperty; by: StatsProperty }[] = [
@@ -50,11 +50,11 @@ const CROSSED: readonly { code: string; property: StatsProperty; by: StatsProper
   { code: PAGE_BY_SOURCE, property: 'page', by: 'source' },
 ];
 
-const VISIT_PROPERTIES = STATS_PROPERTIES.filter((p) => PROPERTY_LEVEL[p] === 'visit');
+export const VISIT_PROPERTIES = STATS_PROPERTIES.filter((p) => PROPERTY_LEVEL[p] === 'visit');
 
 /** Property codes (the `prop` column): 0 is every visit. */
 const PROPS: readonly string[] = ['', 'page', 'event_type', ...VISIT_PROPERTIES, NETWORK_BY_TYPE, PAGE_BY_SOURCE];
-const code = (prop: string): number => {
+export const code = (prop: string): number => {
   const i = PROPS.indexOf(prop);
   if (i < 0) throw new Error(`no day rollup for ${prop}`);
   return i;
@@ -72,8 +72,8 @@ export const DAYS_DDL: readonly string[] = [
 ];
 
 /** Days per mask (window `w` holds local days [STRIDE·w, STRIDE·w + WIDTH − 1]), and how often one starts. */
-const WIDTH = 64;
-const STRIDE = 32;
+export const WIDTH = 64;
+export const STRIDE = 32;
 const ALL = (1n << 64n) - 1n;
 
 /** Bits of local days [first, last] in window `w` (0n when none). */
@@ -85,7 +85,7 @@ export function windowMask(w: number, first: number, last: number): bigint {
 }
 
 /** The later of the two windows holding a day (the earlier is one less). */
-const windowOf = (day: number): number => Math.floor(day / STRIDE);
+export const windowOf = (day: number): number => Math.floor(day / STRIDE);
 
 /**
  * Windows covering the given days, each day in exactly one, with the days' bits: the fewest a
@@ -434,7 +434,7 @@ export function dayReadSql(d: StatsDialect, q: StatsScope, read: DayRead): strin
 }
 
 /** The days of each bucket (by its key) within the given days. */
-function bucketDays(unit: 'hour' | 'day' | 'week' | 'month', days: readonly DayInterval[]): { g: number; days: DayInterval[] }[] {
+export function bucketDays(unit: 'hour' | 'day' | 'week' | 'month', days: readonly DayInterval[]): { g: number; days: DayInterval[] }[] {
   const byKey = new Map<number, DayInterval[]>();
   const keyOf = (day: number): number => {
     if (unit === 'day') return day;

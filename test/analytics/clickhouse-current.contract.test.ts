@@ -46,6 +46,7 @@ const currentStore = async (database: string): Promise<ClickHouseAnalyticsStore 
 await runAnalyticsContract('clickhouse (current, chdb)', () => currentStore('delivr_contract'));
 await runStatsContract('clickhouse (current, chdb)', () => currentStore('delivr_stats'), {
   fold: (s) => (s as ClickHouseAnalyticsStore).foldStats().then(() => undefined),
+  settle: (s) => (s as ClickHouseAnalyticsStore).settleStats(),
 });
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

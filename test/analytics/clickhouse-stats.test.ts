@@ -1,13 +1,17 @@
 // What the ClickHouse stats rollups have to prove beyond the shared contract: an events table from
 // before them (no views yet) is counted in full once a process creates the views, a second
 // process opening the same database neither fills them again nor breaks ingest, attribute
-// values survive the one String the rollup joins them into, and the fold's copies are what reads
-// take while their days stand, and are left the moment a day changes.
+// values survive the one String the rollup joins them into, the fold's copies are what reads
+// take while their days stand, and are left the moment a day changes, and the day rollups (per
+// window of 64 local days in the project's zone) count a period's visitors from their masks, across
+// the middle of a window, and leave a day a late event reached to the visits until they are rebuilt.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickHouseAnalyticsStore } from '../../src/analytics/clickhouse.js';
+import type { StatsScope } from '../../src/analytics/stats.js';
 import type { EventRow } from '../../src/analytics/types.js';
+import { DAY_MS, HOUR_MS, offsetPieces, startOfLocalDay } from '../../src/platform/time-zone.js';
 import { eventRow } from '../support/events.js';
 
 const serverUrl = process.env.CLICKHOUSE_URL;
@@ -193,6 +197,158 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
       ['/b3', 1],
       ['/b4', 1],
     ]);
+    await store.close();
+  }, 120_000);
+
+  it('count a period of local days from the day rollups: masks meeting the days across the middle of a window, a late event read from the visits until rebuilt, rows two generations back removed', async () => {
+    const store = new ClickHouseAnalyticsStore(urlFor());
+    await store.init();
+    const zone = 'Asia/Kolkata';
+    const own = randomUUID();
+    // Local day 20512 (2026-02-28) is where window 641 starts: window 640 holds days 20480 to 20543.
+    const B = 20512;
+    const at = (day: number, hour: number) => startOfLocalDay(day, zone) + hour * HOUR_MS;
+    const visitAt = (session: string, visitor: string, ms: number, paths: string[], referrer: string | null = null): EventRow[] =>
+      paths.map((path, i) =>
+        eventRow({
+          ts_millis: ms + i * 60_000,
+          organization_id: org,
+          project_id: 'project',
+          pixel_id: own,
+          visitor_id: visitor,
+          session_id: session,
+          path,
+          url: `https://acme.example${path}`,
+          referrer: i === 0 ? referrer : null,
+        }),
+      );
+    await store.appendEvents([
+      // Half past midnight in Kolkata is the evening before in UTC: the visit's UTC day is the day before.
+      ...visitAt('d1', 'x1', at(B - 3, 0.5), ['/', '/pricing']),
+      ...visitAt('d2', 'x1', at(B + 2, 23), ['/docs'], 'https://www.google.com/'),
+      ...visitAt('d3', 'x2', at(B + 1, 12), ['/pricing']),
+      ...visitAt('d4', 'x3', at(B - 20, 9), ['/']),
+      ...visitAt('d5', 'x4', at(B - 5, 0), ['/', '/a']),
+      ...visitAt('d6', 'x4', at(B + 10, 23.9), ['/b']),
+      ...visitAt('d7', 'x5', at(B + 11, 0), ['/']),
+    ]);
+    await store.foldStats();
+    const q: StatsScope = {
+      organizationId: org,
+      pixelIds: [own],
+      startMs: startOfLocalDay(B - 5, zone),
+      endMs: startOfLocalDay(B + 11, zone),
+      zone,
+    };
+    const plain = { ...q, zone: undefined };
+    const series = (s: StatsScope, unit: 'day' | 'week') =>
+      store.statsTimeseries(s, { unit, offsets: offsetPieces(q.startMs, q.endMs, zone) });
+    /** Every answer in the zone equals the one over the visits (the same instants, no zone), both read by `by`. */
+    const same = async (when: string, by: ClickHouseAnalyticsStore = store) => {
+      expect(await by.statsTotals(q), when).toEqual(await by.statsTotals(plain));
+      for (const unit of ['day', 'week'] as const) {
+        const spec = { unit, offsets: offsetPieces(q.startMs, q.endMs, zone) };
+        expect(await by.statsTimeseries(q, spec), `${when} per ${unit}`).toEqual(await by.statsTimeseries(plain, spec));
+      }
+      for (const property of ['page', 'source', 'entry_page'] as const) {
+        const page = { property, limit: 100, offset: 0 };
+        expect((await by.statsBreakdown(q, page)).rows, `${when} by ${property}`).toEqual((await by.statsBreakdown(plain, page)).rows);
+      }
+    };
+    // The first read in the zone queues the window's build and answers from the visits.
+    expect(await store.statsTotals(q)).toMatchObject({ visitors: 3, visits: 5, pageviews: 7 });
+    await store.settleStats();
+    const admin = createClient({ url: new URL('/', serverUrl).toString() });
+    const builds = async (): Promise<string[]> =>
+      (
+        await (
+          await admin.query({
+            query: `SELECT toString(gen) AS gen FROM \`${database}\`.\`events_stats_day_builds_v2\` WHERE pixel_id = '${own}' AND win = 640 ORDER BY gen`,
+            format: 'JSONEachRow',
+          })
+        ).json<{ gen: string }>()
+      ).map((r) => r.gen);
+    const [built] = await builds();
+    expect(built).toBeDefined();
+    expect(await store.statsTotals(q)).toMatchObject({ visitors: 3, visits: 5, pageviews: 7, bounces: 3 });
+    await same('built');
+    const days = await series(q, 'day');
+    expect(days.filter((d) => d.totals.visits > 0).map((d) => [d.bucket - B, d.totals.visitors])).toEqual([
+      [-5, 1],
+      [-3, 1],
+      [1, 1],
+      [2, 1],
+      [10, 1],
+    ]);
+    // A period starting in the window before reads that window's build once it is made.
+    const before = { ...q, startMs: startOfLocalDay(B - 40, zone), endMs: startOfLocalDay(B - 14, zone) };
+    expect(await store.statsTotals(before)).toMatchObject({ visitors: 1, visits: 1 });
+    await store.settleStats();
+    expect(await store.statsTotals(before)).toMatchObject({ visitors: 1, visits: 1 });
+
+    // A late visit on a folded day, by a new visitor and by one counted already: that day is read from
+    // the visits (its copy is no longer the exact one), the others from the build.
+    // A second process that folds nothing (a day must be a year old first): its reads queue no fold,
+    // and no rebuild while the late days are not folded, so they take those days from the visits.
+    const reader = new ClickHouseAnalyticsStore({ url: urlFor(), statsFoldLagMs: 365 * DAY_MS });
+    await reader.init();
+    await store.appendEvents([...visitAt('d8', 'x6', at(B + 1, 15), ['/late']), ...visitAt('d9', 'x2', at(B + 3, 8), ['/late'])]);
+    expect(await reader.statsTotals(q)).toMatchObject({ visitors: 4, visits: 7, pageviews: 9 });
+    await same('a late visit, before the fold', reader);
+    await store.foldStats();
+    expect(await builds()).toHaveLength(1);
+    // Folded now, and the build behind: the first read queues the rebuild and reads the copies.
+    expect(await reader.statsTotals(q)).toEqual(await reader.statsTotals(plain));
+    await same('a late visit, folded', reader);
+    await reader.close();
+    await store.settleStats();
+    const rebuilt = await builds();
+    expect(rebuilt).toHaveLength(2);
+    await same('rebuilt');
+    expect(await store.statsTotals(q)).toMatchObject({ visitors: 4, visits: 7 });
+
+    // A third build of the window, and a third copy of day B + 1: the rows two generations back go
+    // (in the background), the latest two stay.
+    await store.appendEvents(visitAt('d10', 'x7', at(B + 1, 18), ['/later']));
+    await store.foldStats();
+    await store.statsTotals(q);
+    await store.settleStats();
+    const third = await builds();
+    expect(third.slice(-2)).toHaveLength(2);
+    const count = async (sql: string): Promise<number> =>
+      Number((await (await admin.query({ query: sql, format: 'JSONEachRow' })).json<{ c: string }>())[0]?.c);
+    const table = (name: string) => `\`${database}\`.\`events_stats_${name}_v2\``;
+    for (let i = 0; i < 100; i++) {
+      const left =
+        (await count(`SELECT count() AS c FROM ${table('day_masks')} WHERE pixel_id = '${own}' AND gen = ${built}`)) +
+        (await count(`SELECT count() AS c FROM ${table('day_builds')} WHERE pixel_id = '${own}' AND gen = ${built}`));
+      if (left === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await builds()).toEqual(third.slice(-2));
+    expect(await count(`SELECT count() AS c FROM ${table('day_masks')} WHERE pixel_id = '${own}' AND gen = ${third[1]}`)).toBeGreaterThan(
+      0,
+    );
+    const copies = () =>
+      count(
+        `SELECT uniqExact(gen) AS c FROM ${table('folded_visits')} WHERE pixel_id = '${own}' AND vday = ${Math.floor(at(B + 1, 18) / DAY_MS)}`,
+      );
+    for (let i = 0; i < 100 && (await copies()) > 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await copies()).toBe(2);
+    const rebuiltAgain = third.slice(-2);
+    await same('built a third time');
+
+    // The masks are what the count reads: a row added to the latest build's masks, on the window's
+    // last day, counts in a period with that day and not in one without it.
+    await admin.command({
+      query:
+        `INSERT INTO \`${database}\`.\`events_stats_day_masks_v2\` (organization_id, pixel_id, zone, win, gen, prop, value, v_visitor, mask) ` +
+        `VALUES ('${org}', '${own}', '${zone}', 640, ${rebuiltAgain[1]}, 0, '', 'ghost', ${2n ** 63n})`,
+    });
+    expect((await store.statsTotals(q)).visitors).toBe(5);
+    const end = { ...q, startMs: startOfLocalDay(B - 1, zone), endMs: startOfLocalDay(B + 32, zone) };
+    expect((await store.statsTotals(end)).visitors).toBe(7);
+    await admin.close();
     await store.close();
   }, 120_000);
 

@@ -34,7 +34,10 @@ await runStatsContract(
     url.pathname = `/${database}`;
     return new ClickHouseAnalyticsStore(url.toString());
   },
-  { fold: (s) => (s as ClickHouseAnalyticsStore).foldStats().then(() => undefined) },
+  {
+    fold: (s) => (s as ClickHouseAnalyticsStore).foldStats().then(() => undefined),
+    settle: (s) => (s as ClickHouseAnalyticsStore).settleStats(),
+  },
 );
 
 afterAll(async () => {
