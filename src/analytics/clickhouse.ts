@@ -1477,7 +1477,6 @@ function expectedFor(type: ArrowType): string {
   return { Utf8: 'a string', Boolean: 'a boolean', Int64: 'a safe integer', Int32: 'a 32-bit integer' }[type];
 }
 
-/** The numeric code of a ClickHouse error, from the client's parse or 18.16's "Code: N, ..." text. */
 /** The day rollups of an events table at one rollup version (clickhouse-stats-days.ts). */
 function dayTables(database: string, tableName: string, version: number): ClickHouseDayTables {
   const named = (suffix: string) =>
@@ -1510,6 +1509,7 @@ interface DayEvents {
 
 const dayKey = (organizationId: string, pixelId: string, vday: number): string => `${organizationId}\u0000${pixelId}\u0000${vday}`;
 
+/** The numeric code of a ClickHouse error, from the client's parse or 18.16's "Code: N, ..." text. */
 function errorCode(err: unknown): number | null {
   if (!(err instanceof Error)) return null;
   const code = (err as Error & { code?: unknown }).code;
