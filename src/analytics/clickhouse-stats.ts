@@ -5,7 +5,7 @@
 import { DAY_MS } from '../platform/time-zone.js';
 import { sqlNumber, sqlString, sqlStringList } from './clickhouse-sql.js';
 import { PAGE_VIEW, PASSIVE_EVENT_TYPES, type StatsScope } from './stats.js';
-import { type EventProperty, FIRST_EVENT, type SourceNames, type StatsDialect, sourceLevels } from './stats-sql.js';
+import { type EventProperty, FIRST_EVENT, type SourceNames, type StatsDialect, sourceLevels, valueRowsConditionSql } from './stats-sql.js';
 
 export interface ClickHouseStatsTables {
   events: string;
@@ -385,14 +385,18 @@ export function rolledValuesSql(
   const joined = (where: string, visits: string): string =>
     `SELECT ${VALUE_ROW} FROM (${mergedValuesSql(t, where, d.constant(property))}) AS vl ALL INNER JOIN ` +
     `(SELECT pixel_id, session_id, vday, ${CARRIED.join(', ')} FROM (${visits})) AS vs USING (pixel_id, session_id, vday)`;
-  if (folded.length === 0) return joined(dayBounds(d, q), rolledVisitsSql(d, t, q));
+  // The filter's own conditions on these rows where they are read (18.16 does not push the outer
+  // WHERE into this subquery: a clicked page's breakdowns read every page row of the month).
+  const own = valueRowsConditionSql(d, q, property);
+  const pinned = own ? ` AND ${own}` : '';
+  if (folded.length === 0) return joined(`${dayBounds(d, q)}${pinned}`, rolledVisitsSql(d, t, q));
   const parts = [
-    `SELECT ${VALUE_ROW} FROM ${t.foldedValues} WHERE ${daysWhere(d, q.organizationId, folded)} AND prop = ${d.constant(property)} AND ${startsIn(d, q)}`,
+    `SELECT ${VALUE_ROW} FROM ${t.foldedValues} WHERE ${daysWhere(d, q.organizationId, folded)} AND prop = ${d.constant(property)} AND ${startsIn(d, q)}${pinned}`,
   ];
   const rest = unfoldedDays(q, folded);
   if (rest.length > 0) {
     const where = daysWhere(d, q.organizationId, rest);
-    parts.push(joined(where, mergedVisitsSql(d, t, where, startsIn(d, q))));
+    parts.push(joined(`${where}${pinned}`, mergedVisitsSql(d, t, where, startsIn(d, q))));
   }
   return parts.join(' UNION ALL ');
 }

@@ -445,8 +445,21 @@ export function filterSql(d: StatsDialect, filter: readonly (readonly StatsCondi
   return `(${groups.join(' OR ')})`;
 }
 
-function conditionSql(d: StatsDialect, c: StatsCondition): string {
-  const col = COLUMN[c.property];
+/**
+ * What a filter asks of `property`'s value rows (column `e_value`), when every row it keeps must
+ * meet it: the conditions on that property of a filter of one AND-group. A value rows' source may
+ * apply it where it reads them (totalsSql applies the whole filter to those rows later anyway), so
+ * an engine that does not push a filter into a subquery (ClickHouse 18.16) reads only the rows
+ * that can match; null when nothing can be said.
+ */
+export function valueRowsConditionSql(d: StatsDialect, q: StatsScope, property: EventProperty): string | null {
+  if (q.filter?.length !== 1) return null;
+  const own = (q.filter[0] ?? []).filter((c) => c.property === property);
+  return own.length === 0 ? null : own.map((c) => conditionSql(d, c, 'e_value')).join(' AND ');
+}
+
+function conditionSql(d: StatsDialect, c: StatsCondition, column?: string): string {
+  const col = column ?? COLUMN[c.property];
   if (c.op === 'not_null') return `${col} <> ''`;
   if (c.value === null) {
     if (c.op === 'eq') return `${col} = ''`;
