@@ -11,7 +11,7 @@ import { valueRowsConditionSql } from '../../src/analytics/stats-sql.js';
 const d = clickHouseStatsDialect({ events: 'e', links: 'l', profiles: 'p' });
 const q: StatsScope = { organizationId: 'o', pixelIds: ['p1'], startMs: 0, endMs: 86_400_000 };
 
-describe('valueRowsConditionSql', () => {
+describe('what a filter asks of the rows ClickHouse reads', () => {
   it("gives one AND-group's conditions on the property, as conditions on e_value", () => {
     const filter: StatsScope['filter'] = [
       [
