@@ -12,13 +12,26 @@ export function buildOnce(): void {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }
 
+/**
+ * A port nothing listens on, for a server started next. Picked at random below Linux's ephemeral
+ * range (32768-60999): a port the kernel hands out for `listen(0)` is also handed out as the local
+ * port of outgoing connections, and the suite's many (PostgreSQL, ClickHouse, Redis, the browser)
+ * took one between the check and the server's own listen (EADDRINUSE in CI). A port that turns out
+ * taken is skipped.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port between 20000 and 32000');
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
