@@ -221,7 +221,10 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
   // BENCH_BEFORE_ENV='K=V K=V': that second server is this build with these settings (an A/B of one setting).
   const beforeRoot = process.env.BENCH_BASELINE;
   const beforeEnv = Object.fromEntries(
-    (process.env.BENCH_BEFORE_ENV ?? '').split(' ').flatMap((kv) => (kv.includes('=') ? [kv.split('=', 2) as [string, string]] : [])),
+    (process.env.BENCH_BEFORE_ENV ?? '').split(' ').flatMap((kv) => {
+      const at = kv.indexOf('=');
+      return at > 0 ? [[kv.slice(0, at), kv.slice(at + 1)] as const] : [];
+    }),
   );
   const before = env.CLICKHOUSE_URL
     ? null

@@ -754,7 +754,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   /** ALTER TABLE ... DELETE/UPDATE, then waits until every mutation of the table is done (18.16 has no mutations_sync). */
   private async mutate(table: string, mutation: string, timeoutMs = 60_000): Promise<void> {
-    await this.track(this.client.command({ query: `ALTER TABLE ${table} ${mutation}` }));
+    await this.startMutation(table, mutation);
     const [db, name] = table.split('.').map((x) => x.replaceAll('`', ''));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -1041,17 +1041,18 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       const where =
         `organization_id = ${sqlString(organizationId)} AND pixel_id = ${sqlString(pixelId)} AND zone = ${sqlString(zone)} ` +
         `AND win = ${sqlNumber(w)} AND gen < ${sqlNumber(latest.gen)}`;
-      for (const table of [this.dayTables.sums, this.dayTables.masks, this.dayTables.builds]) await this.dropRows(table, where);
+      for (const table of [this.dayTables.sums, this.dayTables.masks, this.dayTables.builds])
+        await this.startMutation(table, `DELETE WHERE ${where}`);
     }
     return true;
   }
 
   /**
-   * Deletes superseded rows in the background (ALTER ... DELETE, not waited for): 18.16 rewrites
-   * only the parts holding such rows and links the others unchanged.
+   * Submits a mutation and does not wait for it (mutate waits). Superseded rows are deleted so, in
+   * the background: 18.16 rewrites only the parts holding such rows and links the others unchanged.
    */
-  private async dropRows(table: string, where: string): Promise<void> {
-    await this.track(this.client.command({ query: `ALTER TABLE ${table} DELETE WHERE ${where}` }));
+  private async startMutation(table: string, mutation: string): Promise<void> {
+    await this.track(this.client.command({ query: `ALTER TABLE ${table} ${mutation}` }));
   }
 
   /** Waits for the background folds and day builds queued so far (tests, benches). */
@@ -1169,7 +1170,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       });
       if (older.length > 0) {
         const where = `organization_id = ${sqlString(organizationId)} AND (${older.join(' OR ')})`;
-        for (const table of [this.rollups.foldedVisits, this.rollups.foldedValues]) await this.dropRows(table, where);
+        for (const table of [this.rollups.foldedVisits, this.rollups.foldedValues])
+          await this.startMutation(table, `DELETE WHERE ${where}`);
       }
     }
     return folded;

@@ -1,10 +1,10 @@
 // The server's background threads yield the CPU to its event loop. libuv's thread pool runs every
 // DuckDB statement (the journal's moves into `events`, the stats folds, reads, audience builds) and
-// the process's file and crypto work; under load those threads competed with the event loop, which
-// answers and acknowledges every request, for the same cores. Put POOL_THREAD_NICE steps of Linux
-// thread niceness below the loop (10 by default), they run on whatever the event loop and the
-// store's own thread leave. Acknowledgements never wait for the pool: the store's thread writes and syncs the journal
-// itself (analytics/duckdb-journal.ts), and the moves catch up when the loop is idle.
+// the process's file and crypto work; under load those threads competed for the same cores with the
+// event loop, which answers and acknowledges every request. POOL_THREAD_NICE (10 by default) puts
+// them that many steps of Linux thread niceness below the loop, so they run on what the loop and the
+// store's own thread leave. Acknowledgements never wait for the pool: the store's thread writes and
+// syncs the journal itself (analytics/duckdb-journal.ts), and the moves catch up when the loop idles.
 // Measured in docs/ingest.md, "Background threads".
 import { readdirSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';

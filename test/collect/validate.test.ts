@@ -1,7 +1,7 @@
-// The hand-written shape checks of ingest (collect/validate.ts): the UUID check that replaced a
-// regex, the depth and size limits of event_data with their shortcuts, and which bad field answers.
+// The hand-written shape checks of ingest (collect/validate.ts): ids that are not UUIDs, the depth
+// and size limits of event_data with their shortcuts, and which bad field answers.
 import { describe, expect, it } from 'vitest';
-import { checkEvent, INGEST_LIMITS, isUuid } from '../../src/collect/validate.js';
+import { checkEvent, INGEST_LIMITS } from '../../src/collect/validate.js';
 
 const PIXEL = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
 const ORG = '1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d';
@@ -11,34 +11,7 @@ const reason = (raw: unknown): string | null => {
   return r.ok ? null : r.reason;
 };
 
-describe('isUuid', () => {
-  it('takes hex digits in either case with hyphens at 8, 13, 18 and 23', () => {
-    expect(isUuid(PIXEL)).toBe(true);
-    expect(isUuid(PIXEL.toUpperCase())).toBe(true);
-    expect(isUuid('00000000-0000-0000-0000-000000000000')).toBe(true);
-  });
-
-  it('refuses anything else, as the regex it replaces did', () => {
-    const regex = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    const cases = [
-      '',
-      PIXEL.slice(1),
-      `${PIXEL}0`,
-      PIXEL.replace('-', 'a'),
-      `${PIXEL.slice(0, 8)}a${PIXEL.slice(9)}`,
-      PIXEL.replace('6f', 'g6'),
-      PIXEL.replace('3b4d', '3b4-'),
-      '6f1c2a9e3b4d4e5f8a7b9c0d1e2f3a4b----',
-      PIXEL.replace('a', ':'),
-      PIXEL.replace('a', '`'),
-      PIXEL.replace('a', 'G'),
-      PIXEL.replace('a', '/'),
-      PIXEL.replace('a', '@'),
-    ];
-    for (const c of cases) expect(isUuid(c), c).toBe(regex.test(c));
-    expect(cases.filter((c) => isUuid(c))).toEqual([]);
-  });
-
+describe('ids', () => {
   it('decides an event whose ids are not UUIDs', () => {
     expect(reason({ ...base, pixel_id: PIXEL.replace('-', '_') })).toBe('pixel_id must be a UUID');
     expect(reason({ ...base, organization_id: `${ORG} ` })).toBe('organization_id must be a UUID');
