@@ -155,14 +155,20 @@ export class DuckDbAudiences implements AudienceResultsStore {
   }
 
   async readAudienceRows(key: AudienceRunKey, page: { afterRank: number; limit: number }): Promise<AudienceMember[]> {
-    // Ranks of a run have no gaps, so a page is a closed range of them: DuckDB's per-row-group
-    // min/max on rank then skips the rest of the run instead of sorting it for every page.
-    const rows = await this.db.read(
-      'SELECT "rank", hem_sha256, intent_score, intent_frequency, topics, profile FROM audience_rows ' +
-        'WHERE organization_id = $1 AND audience_id = $2 AND run_id = $3 AND "rank" > $4 AND "rank" <= $4 + $5 ORDER BY "rank" LIMIT $5',
-      [key.organizationId, BigInt(key.audienceId), key.runId, page.afterRank, BigInt(page.limit)],
-      [VARCHAR, BIGINT, VARCHAR, INTEGER, BIGINT],
-    );
+    // A run is written without gaps in its ranks, so a page is a closed range of them: DuckDB's
+    // per-row-group min/max on rank then skips the rest of the run instead of sorting it for every
+    // page. An erased person leaves a gap (erasePerson): a short page is read again without the
+    // upper bound, which is also what the last page costs.
+    const read = (bounded: boolean) =>
+      this.db.read(
+        'SELECT "rank", hem_sha256, intent_score, intent_frequency, topics, profile FROM audience_rows ' +
+          `WHERE organization_id = $1 AND audience_id = $2 AND run_id = $3 AND "rank" > $4${bounded ? ' AND "rank" <= $4 + $5' : ''} ` +
+          'ORDER BY "rank" LIMIT $5',
+        [key.organizationId, BigInt(key.audienceId), key.runId, page.afterRank, BigInt(page.limit)],
+        [VARCHAR, BIGINT, VARCHAR, INTEGER, BIGINT],
+      );
+    let rows = await read(true);
+    if (rows.length < page.limit) rows = await read(false);
     return rows.map((r) => ({
       rank: num(r[0]),
       hem_sha256: String(r[1]),

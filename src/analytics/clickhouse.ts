@@ -702,19 +702,24 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.requireReady();
     const org = sqlString(organizationId);
     const hem = sqlString(hemSha256);
-    const [profiles, links, events] = await Promise.all([
+    const count = (table: string): Promise<number> =>
+      this.select(`SELECT count() AS c FROM ${table} WHERE \`organization_id\` = ${org} AND \`hem_sha256\` = ${hem}`).then((r) =>
+        toNumber(r[0]?.c ?? 0, 'count'),
+      );
+    const [profiles, links, events, audienceRows] = await Promise.all([
       this.getProfiles(organizationId, [hemSha256]).then((p) => p.length),
       this.linksOfPerson(organizationId, hemSha256).then((l) => l.length),
-      this.select(`SELECT count() AS c FROM ${this.table} WHERE \`organization_id\` = ${org} AND \`hem_sha256\` = ${hem}`).then((r) =>
-        toNumber(r[0]?.c ?? 0, 'count'),
-      ),
+      count(this.table),
+      count(this.audienceRows),
     ]);
     // Mutations rewrite the parts that hold the person; wait for them so nothing is left when we answer.
     const where = `\`organization_id\` = ${org} AND \`hem_sha256\` = ${hem}`;
     await this.mutate(this.profiles, `DELETE WHERE ${where}`);
     await this.mutate(this.links, `DELETE WHERE ${where}`);
     if (events > 0) await this.mutate(this.table, `UPDATE \`hem_sha256\` = NULL WHERE ${where}`);
-    return { profiles, links, events };
+    // A run keeps each person's profile as it was (a snapshot): the person's rows go with it.
+    if (audienceRows > 0) await this.mutate(this.audienceRows, `DELETE WHERE ${where}`);
+    return { profiles, links, events, audienceRows };
   }
 
   async deleteEventsBefore(organizationId: string, pixelIds: readonly string[], beforeMs: number): Promise<number> {

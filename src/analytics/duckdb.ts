@@ -861,8 +861,10 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
           const profiles = await count(`DELETE FROM profiles WHERE ${where} RETURNING hem_sha256`);
           const links = await count(`DELETE FROM visitor_links WHERE ${where} RETURNING visitor_id`);
           const events = await count(`UPDATE events SET hem_sha256 = NULL WHERE ${where} RETURNING event_id`);
+          // A run keeps each person's profile as it was (a snapshot): the person's rows go with it.
+          const audienceRows = await count(`DELETE FROM audience_rows WHERE ${where} RETURNING "rank"`);
           await writer.run('COMMIT');
-          return { profiles, links, events };
+          return { profiles, links, events, audienceRows };
         } catch (err) {
           await writer.run('ROLLBACK').catch(() => undefined);
           throw err;

@@ -37,7 +37,7 @@ export const EraseQuery = Type.Object({ email: Type.Optional(Type.String({ maxLe
 
 export const ErasedOut = Type.Object({
   hem_sha256: Type.String(),
-  erased: Type.Object({ profiles: Type.Integer(), links: Type.Integer(), events: Type.Integer() }),
+  erased: Type.Object({ profiles: Type.Integer(), links: Type.Integer(), events: Type.Integer(), audience_rows: Type.Integer() }),
 });
 export const UnlinkedOut = Type.Object({ hem_sha256: Type.String(), visitor_id: Type.String(), unlinked: Type.Boolean() });
 

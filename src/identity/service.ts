@@ -102,7 +102,7 @@ export class IdentityService {
     return { hem_sha256: hem, visitor_id: visitorId };
   }
 
-  /** Every trace of the person: profile, links, and the HEM on stored events. */
+  /** Every trace of the person: profile, links, the HEM on stored events, and their rows in stored audience runs. */
   async erase(organizationId: string, by: { hem?: string; email?: string }): Promise<Erased & { hem_sha256: string }> {
     let hem: string;
     if (by.email !== undefined) {
@@ -113,7 +113,7 @@ export class IdentityService {
       hem = IdentityService.sha256Param(by.hem ?? '');
     }
     const erased = await this.analytics.erasePerson(organizationId, hem);
-    if (erased.profiles + erased.links + erased.events === 0) throw fail('identity_not_found');
+    if (erased.profiles + erased.links + erased.events + erased.audienceRows === 0) throw fail('identity_not_found');
     return { hem_sha256: hem, ...erased };
   }
 

@@ -39,6 +39,8 @@ export interface Erased {
   profiles: number;
   links: number;
   events: number;
+  /** Rows of stored audience runs that named the person (each run's download loses them). */
+  audienceRows: number;
 }
 
 export interface PersonSummary {

@@ -24,5 +24,5 @@ export const unlinkedView = (r: Unlinked): UnlinkedBody => ({ ...r, unlinked: tr
 
 export const erasedView = (r: Erased & { hem_sha256: string }): ErasedBody => ({
   hem_sha256: r.hem_sha256,
-  erased: { profiles: r.profiles, links: r.links, events: r.events },
+  erased: { profiles: r.profiles, links: r.links, events: r.events, audience_rows: r.audienceRows },
 });

@@ -72,6 +72,33 @@ export function audienceContract(s: AnalyticsStore): void {
       await s.deleteAudienceRuns(org, 8, []);
       expect(await s.readAudienceRows({ ...key, audienceId: 8 }, { afterRank: -1, limit: 10 })).toHaveLength(1);
     });
+
+    it('erasing a person removes their rows from every run, and a page reads past the gap they leave', async () => {
+      const org = `org-${randomUUID()}`;
+      const key = { organizationId: org, audienceId: 3, runId: 'run_a' };
+      const rows = Array.from({ length: 12 }, (_, i) => member(i));
+      const erased = rows[4] as AudienceMember;
+      await s.writeAudienceRows(key, rows);
+      await s.writeAudienceRows({ ...key, audienceId: 4 }, [member(0, { hem_sha256: erased.hem_sha256 })]);
+      // The same HEM in another organization is another person.
+      await s.writeAudienceRows({ ...key, organizationId: `other-${randomUUID()}` }, [member(0, { hem_sha256: erased.hem_sha256 })]);
+
+      expect(await s.erasePerson(org, erased.hem_sha256)).toEqual({ profiles: 0, links: 0, events: 0, audienceRows: 2 });
+      const left = rows.filter((r) => r !== erased);
+      expect(await s.readAudienceRows(key, { afterRank: -1, limit: 100 })).toEqual(left);
+      // Pages of 4 across the gap: each full, none skipped, as a download reads them.
+      const pages: AudienceMember[][] = [];
+      for (let after = -1; ; ) {
+        const page = await s.readAudienceRows(key, { afterRank: after, limit: 4 });
+        if (page.length === 0) break;
+        pages.push(page);
+        after = page[page.length - 1]?.rank ?? after;
+      }
+      expect(pages.map((p) => p.length)).toEqual([4, 4, 3]);
+      expect(pages.flat()).toEqual(left);
+      expect(await s.readAudienceRows({ ...key, audienceId: 4 }, { afterRank: -1, limit: 10 })).toEqual([]);
+      expect(await s.erasePerson(org, erased.hem_sha256)).toEqual({ profiles: 0, links: 0, events: 0, audienceRows: 0 });
+    });
   });
 
   describe('intents audience built in the engine', () => {

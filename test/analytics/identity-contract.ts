@@ -298,7 +298,7 @@ export function identityContract(s: AnalyticsStore): void {
     it('erasing a person removes the profile, the links and the HEM from every stored event', async () => {
       const { t, ann, q, page } = await world();
       await s.linkVisitors(t.org, [{ visitor_id: 'v-ann', hem_sha256: ann.hem_sha256, source: 'form', at: T0 }]);
-      expect(await s.erasePerson(t.org, ann.hem_sha256)).toEqual({ profiles: 1, links: 1, events: 2 });
+      expect(await s.erasePerson(t.org, ann.hem_sha256)).toEqual({ profiles: 1, links: 1, events: 2, audienceRows: 0 });
       expect(await s.getProfiles(t.org, [ann.hem_sha256])).toEqual([]);
       expect(await s.linksOfPerson(t.org, ann.hem_sha256)).toEqual([]);
       expect(await page()).toEqual([
@@ -310,7 +310,7 @@ export function identityContract(s: AnalyticsStore): void {
       ]);
       const stored = await s.queryEvents({ ...q, raw: true, limit: 10, select: ['hem_sha256'] });
       expect(stored.every((r) => r.hem_sha256 === null)).toBe(true);
-      expect(await s.erasePerson(t.org, ann.hem_sha256)).toEqual({ profiles: 0, links: 0, events: 0 });
+      expect(await s.erasePerson(t.org, ann.hem_sha256)).toEqual({ profiles: 0, links: 0, events: 0, audienceRows: 0 });
     });
   });
 

@@ -749,4 +749,23 @@ describe.each(backends)('audiences on %s', (_name, env, cleanup) => {
     expect(underB.statusCode).toBe(404);
     expect((await t.app.inject({ method: 'DELETE', url: `${base}/${aud.audience_id}`, headers: dash(a.session) })).statusCode).toBe(204);
   });
+
+  // Last: it erases Bob for good.
+  it('erasing a person takes them out of stored runs: sample and download no longer name them', async () => {
+    const aud = await create({ name: 'Every cloud reader', type: 'intents', filter: intentFilter(0), refresh_schedule: 'manual' });
+    await run();
+    const hems = async () =>
+      (await call('GET', `/api/v1/audiences/${aud.audience_id}/download?format=ndjson`)).body
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { hem_sha256: string }).hem_sha256)
+        .sort();
+    expect(await hems()).toEqual([sha256(ann), sha256(bob)].sort());
+    const erased = await t.app.inject({ method: 'DELETE', url: `/api/v1/identities/${sha256(bob)}`, headers: key });
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect(json<{ erased: { audience_rows: number } }>(erased).erased.audience_rows).toBeGreaterThanOrEqual(1);
+    expect(await hems()).toEqual([sha256(ann)]);
+    expect((await sample(aud.audience_id)).map((c) => c.hem_sha256)).toEqual([sha256(ann)]);
+  });
 });

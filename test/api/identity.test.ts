@@ -315,7 +315,10 @@ describe.each(backends)('identity on %s', (_name, env) => {
       expect((await send(ev({ event_type: 'identify', visitor_id: visitor, hem_sha256: hem }))).statusCode).toBe(200);
       expect((await send(ev({ event_type: 'purchase', hem_sha256: hem }))).statusCode).toBe(200);
       const erased = await data(`/api/v1/identities?email=${encodeURIComponent(who.toUpperCase())}`, 'DELETE');
-      expect([erased.statusCode, json(erased)]).toEqual([200, { hem_sha256: hem, erased: { profiles: 1, links: 1, events: 2 } }]);
+      expect([erased.statusCode, json(erased)]).toEqual([
+        200,
+        { hem_sha256: hem, erased: { profiles: 1, links: 1, events: 2, audience_rows: 0 } },
+      ]);
       expect((await data(`/api/v1/lookup?hem=${hem}`)).statusCode).toBe(404);
       expect((await data(`/api/v1/identities/${hem}`)).statusCode).toBe(404);
       expect(await events(`filter=hem_sha256:eq:${hem}`)).toEqual([]);

@@ -253,6 +253,7 @@ describe.skipIf(skip !== null)('People and Person pages in the browser', () => {
     expect(text).toContain('the profile (none yet)');
     expect(text).toContain('the links of 1 visitor to this person');
     expect(text).toContain('their hashed email on every stored event that carries it');
+    expect(text).toContain('them from every stored audience list');
     expect(text).toContain('Their 2 events stay, attributed to no one. This cannot be undone');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(SCREENSHOTS, 'person-erase-390.png') });

@@ -46,14 +46,16 @@ export function PersonPage({ org, hem }: { org: OrganizationRef; hem: string }) 
   );
 
   if (erased) {
-    const { profiles, links, events } = erased.body.erased;
+    const { profiles, links, events, audience_rows } = erased.body.erased;
     return (
       <>
         {breadcrumb}
         <PageHeader title={`${erased.label} was erased`} />
         <Notice>
           Removed {profiles === 1 ? 'the profile' : 'no profile (there was none)'}, {plural(links, 'visitor link')} and the email hash on{' '}
-          {plural(events, 'stored event')}. Their events stay in your data, attributed to no one.
+          {plural(events, 'stored event')}
+          {audience_rows > 0 ? `, and them from ${plural(audience_rows, 'stored audience list')}` : ''}. Their events stay in your data,
+          attributed to no one.
         </Notice>
         <p>
           <Link to={`${orgPath}/people`}>Back to People</Link>
@@ -175,7 +177,8 @@ export function PersonPage({ org, hem }: { org: OrganizationRef; hem: string }) 
               ,
             </li>
             <li>the links of {plural(p.links.length, 'visitor')} to this person,</li>
-            <li>their hashed email on every stored event that carries it.</li>
+            <li>their hashed email on every stored event that carries it,</li>
+            <li>them from every stored audience list.</li>
           </ul>
           <p>
             Their {plural(p.timeline.count, 'event')} stay, attributed to no one. This cannot be undone; a new import or identification of
