@@ -12,7 +12,7 @@ import { DuckDbAnalyticsStore } from './analytics/duckdb.js';
 import { ThreadedDuckDbStore } from './analytics/duckdb-threaded.js';
 import { GroupCommitter } from './analytics/group-commit.js';
 import { QueryGate } from './analytics/query-gate.js';
-import type { AnalyticsStore } from './analytics/types.js';
+import type { AnalyticsStore, BackgroundFailure } from './analytics/types.js';
 import { AccessLogBuffer } from './api-keys/access-log.js';
 import { ApiKeysService } from './api-keys/service.js';
 import { AppsService } from './apps/service.js';
@@ -36,6 +36,7 @@ import { createMailer, type Mailer } from './mail/mailer.js';
 import { MembersService } from './members/service.js';
 import { OrganizationsService } from './organizations/service.js';
 import { PixelsService } from './pixels/service.js';
+import { backgroundFailureReporter } from './platform/background-failures.js';
 import type { Config, RateSetting } from './platform/config.js';
 import {
   type FailureCounter,
@@ -120,17 +121,19 @@ export interface ServiceOptions {
 /** ClickHouse when CLICKHOUSE_URL is set, otherwise an embedded DuckDB file under DATA_DIR. */
 export function openAnalytics(
   config: Pick<Config, 'clickhouseUrl' | 'dataDir' | 'duckdbThread' | 'duckdbThreads' | 'statsFoldDelayMs'>,
+  onBackgroundFailure?: BackgroundFailure,
 ): AnalyticsStore {
-  if (config.clickhouseUrl) return new ClickHouseAnalyticsStore({ url: config.clickhouseUrl });
-  return openDuckDb(join(config.dataDir, 'analytics.duckdb'), config);
+  if (config.clickhouseUrl) return new ClickHouseAnalyticsStore({ url: config.clickhouseUrl, onBackgroundFailure });
+  return openDuckDb(join(config.dataDir, 'analytics.duckdb'), config, onBackgroundFailure);
 }
 
 /** The DuckDB store on `path` as the server opens it (its thread, DUCKDB_THREADS): benches measure this one. */
 export function openDuckDb(
   path: string,
   config: Pick<Config, 'duckdbThread' | 'duckdbThreads' | 'statsFoldDelayMs'>,
+  onBackgroundFailure?: BackgroundFailure,
 ): DuckDbAnalyticsStore | ThreadedDuckDbStore {
-  const options = { config: { threads: String(config.duckdbThreads) }, statsFoldDelayMs: config.statsFoldDelayMs };
+  const options = { config: { threads: String(config.duckdbThreads) }, statsFoldDelayMs: config.statsFoldDelayMs, onBackgroundFailure };
   return config.duckdbThread ? new ThreadedDuckDbStore(path, options) : new DuckDbAnalyticsStore(path, options);
 }
 
@@ -211,7 +214,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
   const metrics = new Metrics({ defaultMetrics: opts.defaultMetrics ?? false });
   metrics.registry.registerMetric(core.throttles.refused);
   const storage = new StorageHealth(config.dataDir, (full) => metrics.storageFull.set(full ? 1 : 0));
-  const analytics = openAnalytics(config);
+  const analytics = openAnalytics(config, backgroundFailureReporter(log, metrics.backgroundFailures));
   await analytics.init();
   if (analytics.journalStats) metrics.watchJournal(() => analytics.journalStats?.() ?? Promise.resolve(null));
   // DuckDB commits cheaply: adaptive batching (flush at once when idle, batches grow while a flush

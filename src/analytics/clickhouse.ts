@@ -94,6 +94,7 @@ import { breakdownOf, realtimeSql, scopeIsEmpty, type TotalsPlan, totalsOf, tota
 import {
   type AnalyticsStore,
   type ArrowType,
+  type BackgroundFailure,
   type BucketCount,
   type Condition,
   EVENT_FIELDS,
@@ -135,6 +136,8 @@ export interface ClickHouseStoreOptions {
    * events keep arriving for a while, and each change after a fold means a new copy of the day.
    */
   statsFoldLagMs?: number;
+  /** Told of background work that failed (types.ts BackgroundFailure): a stats fold or day-rollup build. */
+  onBackgroundFailure?: BackgroundFailure;
 }
 
 /** Days folded per statement: a bounded amount of merging per request. */
@@ -230,6 +233,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   readonly dropIntentStage: AudienceResultsStore['dropIntentStage'] = (...a) => this.ready(() => this.audiences.dropIntentStage(...a));
   private version = 0;
   private readonly foldLagMs: number;
+  private readonly onBackgroundFailure: BackgroundFailure | undefined;
   /** Folds and retention deletes run one at a time, in this order (a fold must not record sums a delete is changing). */
   private foldChain: Promise<unknown> = Promise.resolve();
   /** Pixel days reads found not folded (or changed since), per organization, for the next background fold. */
@@ -249,6 +253,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     this.database = database;
     this.tableName = opts.table ?? 'events';
     this.foldLagMs = opts.statsFoldLagMs ?? 3_600_000;
+    this.onBackgroundFailure = opts.onBackgroundFailure;
     this.table = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(this.tableName)}`;
     this.profiles = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_profiles`)}`;
     this.links = `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${this.tableName}_links`)}`;
@@ -994,7 +999,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
           if (this.closed) return;
           await this.buildDays(x.organizationId, x.pixelId, x.zone, x.w);
         }
-      }).catch(() => undefined),
+      }).catch((err: unknown) => this.backgroundFailed('stats day rollups build', err)),
     );
   }
 
@@ -1111,8 +1116,13 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
           if (this.closed) return;
           await this.foldDays(org, [...queuedDays.values()]);
         }
-      }).catch(() => undefined),
+      }).catch((err: unknown) => this.backgroundFailed('stats fold', err)),
     );
+  }
+
+  /** Background work failed: it is queued again by the next read that needs it; the operator is told. */
+  private backgroundFailed(task: string, err: unknown): void {
+    if (!this.closed) this.onBackgroundFailure?.(task, err instanceof Error ? err : new Error(String(err)));
   }
 
   /** Runs `work` after every fold and retention delete before it. */

@@ -61,7 +61,7 @@ import {
   totalsSql,
   VISIT_COLUMNS,
 } from './stats-sql.js';
-import type { QueryOptions } from './types.js';
+import type { BackgroundFailure, QueryOptions } from './types.js';
 
 /** Bump when VISIT_COLUMNS, the value rows or their derivation change: both are rebuilt from the events at start. */
 export const STATS_VERSION = '7';
@@ -307,7 +307,11 @@ export interface StatsHost {
   connect(): Promise<DuckDBConnection>;
   /** Runs `work` on a read connection, interrupted when `signal` aborts. */
   withReader<T>(work: (conn: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** Told when background work (a fold, a sort, a day-rollup build) fails; it is tried again later. */
+  failed?: BackgroundFailure;
 }
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /** Counted events past the watermark that a read's scope covers. */
 interface Tail {
@@ -411,9 +415,10 @@ export class DuckDbStats {
       this.dirty = false;
       this.folding = true;
       this.exclusive((c) => this.fold(c))
-        .catch(() => {
+        .catch((err: unknown) => {
           // The events are safe and counted by every read; the next fold tries again.
           this.dirty = true;
+          if (!this.closed) this.host.failed?.('stats fold', asError(err));
         })
         .finally(() => {
           this.folding = false;
@@ -545,7 +550,9 @@ export class DuckDbStats {
         }
       }
       await conn.run(`INSERT OR REPLACE INTO stats_meta VALUES ('sorted_week', '${week}')`);
-    }).catch(() => undefined);
+    }).catch((err: unknown) => {
+      if (!this.closed) this.host.failed?.('stats sort', asError(err));
+    });
   }
 
   /** Folds what is past the watermark; returns the latest UTC day it folded, null when nothing. */
@@ -633,7 +640,9 @@ export class DuckDbStats {
     this.builds.add(key);
     this.exclusive((conn) => this.inTransaction(conn, () => this.buildDays(conn, organizationId, pixelIds, zone)))
       // A build that failed is asked for again by the next read; reads answer from the visits meanwhile.
-      .catch(() => undefined)
+      .catch((err: unknown) => {
+        if (!this.closed) this.host.failed?.('stats day rollups build', asError(err));
+      })
       .finally(() => this.builds.delete(key));
   }
 

@@ -31,7 +31,9 @@ export type StoreReply =
   | { id: number; value: unknown }
   | { id: number; error: Error }
   /** A slice of scanDerivedEventIds' ids, before its answer. */
-  | { id: number; slice: { ids: string[]; received: number[] } };
+  | { id: number; slice: { ids: string[]; received: number[] } }
+  /** Background work of the store failed (DuckDbStoreOptions.onBackgroundFailure, which cannot cross the thread). */
+  | { failure: { task: string; error: Error } };
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -132,7 +134,9 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
       throw new Error(`analytics store ${this.path} is already open in this process; share one store`);
     }
     if (this.path !== ':memory:') openPaths.add(this.path);
-    const worker = new Worker(workerFile(), { workerData: { path: this.path, options: this.options }, ...workerFlags() });
+    // A function cannot cross the thread: the thread reports background failures as messages instead.
+    const { onBackgroundFailure: _reported, ...options } = this.options;
+    const worker = new Worker(workerFile(), { workerData: { path: this.path, options }, ...workerFlags() });
     worker.on('message', (reply: StoreReply) => this.settle(reply));
     worker.on('error', (err) => this.stop(err));
     worker.on('exit', (code) => this.stop(new Error(`analytics store thread exited (code ${code})`)));
@@ -175,6 +179,10 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
   }
 
   private settle(reply: StoreReply): void {
+    if ('failure' in reply) {
+      this.options.onBackgroundFailure?.(reply.failure.task, reply.failure.error);
+      return;
+    }
     const p = this.pending.get(reply.id);
     if (!p) return;
     if ('slice' in reply) {

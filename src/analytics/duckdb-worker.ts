@@ -9,10 +9,9 @@ import type { StoreCall, StoreReply } from './duckdb-threaded.js';
 const port = parentPort;
 if (!port) throw new Error('duckdb-worker.ts runs as a worker thread (duckdb-threaded.ts)');
 const { path, options } = workerData as { path: string; options: DuckDbStoreOptions };
-const store = new DuckDbAnalyticsStore(path, options);
-const SCAN_SLICE = 10_000;
-
 const reply = (message: StoreReply): void => port.postMessage(message);
+const store = new DuckDbAnalyticsStore(path, { ...options, onBackgroundFailure: (task, error) => reply({ failure: { task, error } }) });
+const SCAN_SLICE = 10_000;
 /** The abortable reads under way, by call id: an `{ abort }` message stops one as its signal would have. */
 const aborts = new Map<number, AbortController>();
 

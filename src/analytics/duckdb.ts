@@ -66,6 +66,7 @@ import {
 import {
   type AnalyticsStore,
   type ArrowType,
+  type BackgroundFailure,
   type BucketCount,
   type Condition,
   EVENT_FIELDS,
@@ -95,6 +96,8 @@ export interface DuckDbStoreOptions {
   statsSortMinRows?: number;
   /** Most topics an intents audience stages one row per person (audience-duckdb.ts WIDE_TOPICS; tests pass 0). */
   audienceWideTopics?: number;
+  /** Told of background work that failed (types.ts BackgroundFailure); not passed to a store on its own thread. */
+  onBackgroundFailure?: BackgroundFailure;
 }
 
 const SQL_TYPES: Record<ArrowType, string> = { Utf8: 'VARCHAR', Int64: 'BIGINT', Int32: 'INTEGER', Boolean: 'BOOLEAN' };
@@ -208,6 +211,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
           return this.instance.connect();
         },
         withReader: (work, signal) => this.withReader(work, signal),
+        failed: (task, err) => this.options.onBackgroundFailure?.(task, err),
       },
       options.statsFoldDelayMs ?? DEFAULT_FOLD_DELAY_MS,
       options.statsSortMinRows,

@@ -195,6 +195,13 @@ export interface QueryOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Told of work a store does in the background that failed (a stats fold, a day-rollup build, a sort):
+ * nothing waits for that work, reads stay exact without it and the store tries again later, so it
+ * would otherwise fail unseen, and reads get slower each day it keeps failing. `task` names the work.
+ */
+export type BackgroundFailure = (task: string, err: Error) => void;
+
 /** The DuckDB ingest journal's state (duckdb-journal.ts): what is acknowledged and not yet in DuckDB. */
 export interface JournalStats {
   /** Bytes of acknowledged rows waiting to be moved into DuckDB, and the segment files holding them. */

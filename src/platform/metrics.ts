@@ -16,6 +16,7 @@ export class Metrics {
   readonly ingestRateLimited = this.counter('delivr_ingest_rate_limited_total', ['limit'], 'Events refused with 429 by the ingest rate limits, by limit (pixel, source)');
   readonly analyticsQueries = this.counter('delivr_analytics_queries_total', ['outcome'], 'Events queries by outcome (ok, timeout, cancelled, refused, shutdown, error)');
   readonly analyticsQuerySeconds = this.histogram('delivr_analytics_query_seconds', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], 'Duration of events queries, waiting for their turn included');
+  readonly backgroundFailures = this.counter('delivr_analytics_background_failures_total', ['task'], 'Background work of the analytics store that failed and will be retried (stats fold, stats sort, stats day rollups build)');
   readonly storageFull = new Gauge({ name: 'delivr_storage_full', help: '1 while the last write failed for lack of storage space (until a write succeeds again)', registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

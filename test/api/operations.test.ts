@@ -99,6 +99,8 @@ describe('the real server (dist/server.js)', () => {
     // The DuckDB ingest journal's backlog, read from the store's thread at the scrape.
     expect(body).toMatch(/^delivr_ingest_journal_pending_bytes \d+$/m);
     expect(body).toMatch(/^delivr_ingest_journal_failed_moves 0$/m);
+    // Background work of the store that failed (none here), by task.
+    expect(body).toContain('# TYPE delivr_analytics_background_failures_total counter');
   });
 });
 
