@@ -57,6 +57,7 @@ import {
 import {
   buildSql,
   type ClickHouseDayTables,
+  DAY_TABLES_VERSION,
   dayDdl,
   dayReadSql,
   dayVisitsSql,
@@ -399,8 +400,14 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         old.foldedVisits,
         old.foldedValues,
         old.folds,
-        ...Object.values(dayTables(this.database, this.tableName, v)),
+        ...Object.values(dayTables(this.database, this.tableName, v, 1)),
       ]) {
+        await this.track(this.client.command({ query: `DROP TABLE IF EXISTS ${table}` }));
+      }
+    }
+    // Day tables of an earlier layout: reads queue builds of the new ones (answering from the visits meanwhile).
+    for (let layout = 1; layout < DAY_TABLES_VERSION; layout++) {
+      for (const table of Object.values(dayTables(this.database, this.tableName, ROLLUP_VERSION, layout))) {
         await this.track(this.client.command({ query: `DROP TABLE IF EXISTS ${table}` }));
       }
     }
@@ -1495,9 +1502,10 @@ function expectedFor(type: ArrowType): string {
 }
 
 /** The day rollups of an events table at one rollup version (clickhouse-stats-days.ts). */
-function dayTables(database: string, tableName: string, version: number): ClickHouseDayTables {
+/** The day rollups' tables of a rollup version and a layout (DAY_TABLES_VERSION; the first had no suffix of its own). */
+function dayTables(database: string, tableName: string, version: number, layout: number = DAY_TABLES_VERSION): ClickHouseDayTables {
   const named = (suffix: string) =>
-    `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}`)}`;
+    `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}${layout > 1 ? `d${layout}` : ''}`)}`;
   return { sums: named('day_sums'), masks: named('day_masks'), builds: named('day_builds') };
 }
 

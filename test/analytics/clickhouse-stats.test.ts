@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickHouseAnalyticsStore } from '../../src/analytics/clickhouse.js';
+import { DAY_TABLES_VERSION, pixelZoneKey } from '../../src/analytics/clickhouse-stats-days.js';
 import type { StatsScope } from '../../src/analytics/stats.js';
 import type { EventRow } from '../../src/analytics/types.js';
 import { DAY_MS, HOUR_MS, offsetPieces, startOfLocalDay } from '../../src/platform/time-zone.js';
@@ -40,6 +41,8 @@ const visit = (session: string, visitor: string, day: number, paths: string[]): 
     }),
   );
 const scope = { organizationId: org, pixelIds: [pixel], startMs: T0 - 3_600_000, endMs: T0 + 5 * 86_400_000 };
+/** A day rollup table of the current layout. */
+const dayTable = (name: string): string => `\`${database}\`.\`events_stats_${name}_v2d${DAY_TABLES_VERSION}\``;
 
 afterAll(async () => {
   if (!serverUrl) return;
@@ -263,7 +266,7 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
       (
         await (
           await admin.query({
-            query: `SELECT toString(gen) AS gen FROM \`${database}\`.\`events_stats_day_builds_v2\` WHERE pixel_id = '${own}' AND win = 640 ORDER BY gen`,
+            query: `SELECT toString(gen) AS gen FROM ${dayTable('day_builds')} WHERE pixel_id = '${own}' AND win = 640 ORDER BY gen`,
             format: 'JSONEachRow',
           })
         ).json<{ gen: string }>()
@@ -320,15 +323,15 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
     const table = (name: string) => `\`${database}\`.\`events_stats_${name}_v2\``;
     for (let i = 0; i < 100; i++) {
       const left =
-        (await count(`SELECT count() AS c FROM ${table('day_masks')} WHERE pixel_id = '${own}' AND gen = ${built}`)) +
-        (await count(`SELECT count() AS c FROM ${table('day_builds')} WHERE pixel_id = '${own}' AND gen = ${built}`));
+        (await count(`SELECT count() AS c FROM ${dayTable('day_masks')} WHERE pixel_id = '${own}' AND gen = ${built}`)) +
+        (await count(`SELECT count() AS c FROM ${dayTable('day_builds')} WHERE pixel_id = '${own}' AND gen = ${built}`));
       if (left === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(await builds()).toEqual(third.slice(-2));
-    expect(await count(`SELECT count() AS c FROM ${table('day_masks')} WHERE pixel_id = '${own}' AND gen = ${third[1]}`)).toBeGreaterThan(
-      0,
-    );
+    expect(
+      await count(`SELECT count() AS c FROM ${dayTable('day_masks')} WHERE pixel_id = '${own}' AND gen = ${third[1]}`),
+    ).toBeGreaterThan(0);
     const copies = () =>
       count(
         `SELECT uniqExact(gen) AS c FROM ${table('folded_visits')} WHERE pixel_id = '${own}' AND vday = ${Math.floor(at(B + 1, 18) / DAY_MS)}`,
@@ -339,14 +342,21 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
     await same('built a third time');
 
     // The masks are what the count reads: a row added to the latest build's masks, on the window's
-    // last day, counts in a period with that day and not in one without it.
-    await admin.command({
-      query:
-        `INSERT INTO \`${database}\`.\`events_stats_day_masks_v2\` (organization_id, pixel_id, zone, win, gen, prop, value, v_visitor, mask) ` +
-        `VALUES ('${org}', '${own}', '${zone}', 640, ${rebuiltAgain[1]}, 0, '', 'ghost', ${2n ** 63n})`,
-    });
-    expect((await store.statsTotals(q)).visitors).toBe(5);
+    // last day, counts in a period with that day and not in one without it. Rows are found by the
+    // pixel's key with the build's generation: the same row keyed as another pixel (or zone) is not read.
+    const plant = (key: bigint, visitor: string) =>
+      admin.command({
+        query:
+          `INSERT INTO ${dayTable('day_masks')} (pkey, organization_id, pixel_id, zone, win, gen, prop, value, v_visitor, mask) ` +
+          `VALUES (${key}, '${org}', '${own}', '${zone}', 640, ${rebuiltAgain[1]}, 0, '', '${visitor}', ${2n ** 63n})`,
+      });
     const end = { ...q, startMs: startOfLocalDay(B - 1, zone), endMs: startOfLocalDay(B + 32, zone) };
+    expect((await store.statsTotals(end)).visitors).toBe(6);
+    await plant(pixelZoneKey(org, randomUUID(), zone), 'other pixel');
+    await plant(pixelZoneKey(org, own, 'UTC'), 'other zone');
+    expect((await store.statsTotals(end)).visitors).toBe(6);
+    await plant(pixelZoneKey(org, own, zone), 'ghost');
+    expect((await store.statsTotals(q)).visitors).toBe(5);
     expect((await store.statsTotals(end)).visitors).toBe(7);
     await admin.close();
     await store.close();
