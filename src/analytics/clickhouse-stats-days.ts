@@ -24,10 +24,9 @@
 //
 // Everything here runs on ClickHouse 18.16: no DateTime64, no query parameters (values go through
 // clickhouse-sql.ts), one ARRAY JOIN per SELECT, UNION ALL branches with the same types.
-import { createHash } from 'node:crypto';
 import { DAY_MS, localDay, offsetPieces, startOfLocalDay } from '../platform/time-zone.js';
-import { sqlNumber, sqlString } from './clickhouse-sql.js';
-import type { ClickHouseRollupTables, FoldedDay } from './clickhouse-stats.js';
+import { sqlNumber, sqlRowKey, sqlString } from './clickhouse-sql.js';
+import { type ClickHouseRollupTables, type FoldedDay, foldedDaysWhere } from './clickhouse-stats.js';
 import {
   bucketDays,
   code,
@@ -67,13 +66,8 @@ export function dayDdl(t: ClickHouseDayTables): string[] {
   ];
 }
 
-/** The number the day rows of a pixel in a zone are keyed by: the first 64 bits of a SHA-256 of the three. */
-export function pixelZoneKey(organizationId: string, pixelId: string, zone: string): bigint {
-  return createHash('sha256')
-    .update(JSON.stringify([organizationId, pixelId, zone]))
-    .digest()
-    .readBigUInt64BE(0);
-}
+/** The number the day rows of a pixel in a zone are keyed by (clickhouse-sql.ts sqlRowKey), as a literal. */
+export const pixelZoneKey = (organizationId: string, pixelId: string, zone: string): string => sqlRowKey(organizationId, pixelId, zone);
 
 /** The window a period of at most 33 local days starting on `first` lies in. */
 export const windowOfPeriod = (first: number): number => Math.floor(first / STRIDE);
@@ -116,7 +110,7 @@ export function buildSql(
   const [first, last] = windowDays(w);
   const [v0, v1] = windowUtcDays(w, zone);
   const lday = bucketSql(d, 'v_start', { unit: 'day', offsets: offsetPieces(v0 * DAY_MS, (v1 + 1) * DAY_MS, zone) });
-  const copies = copiesWhere(organizationId, pixelId, days);
+  const copies = copiesWhere(d, organizationId, days);
   const columnOf = (p: string) => (p === NETWORK_BY_TYPE ? `concat(v_network_type, ${SEP}, v_network)` : COLUMN[p as keyof typeof COLUMN]);
   // Per property: where its rows come from (a visit, or a visit and page or event type: pages also by
   // the visit's source, unless the source holds the separator) and its value.
@@ -144,7 +138,7 @@ export function buildSql(
     },
   ];
   const head = (prop: number) =>
-    `${u64(pixelZoneKey(organizationId, pixelId, zone))} AS pkey, ` +
+    `${pixelZoneKey(organizationId, pixelId, zone)} AS pkey, ` +
     `${sqlString(organizationId)} AS organization_id, ${sqlString(pixelId)} AS pixel_id, ${sqlString(zone)} AS zone, ` +
     `toInt32(${w}) AS win, toUInt64(${sqlNumber(gen)}) AS gen, toUInt8(${prop}) AS prop`;
   const inWindow = `lday >= ${first} AND lday <= ${last}`;
@@ -164,16 +158,9 @@ export function buildSql(
 }
 
 /** The copies of one pixel's UTC days, each of its generation (days without events have none). */
-function copiesWhere(organizationId: string, pixelId: string, days: readonly FoldedDay[]): string {
+function copiesWhere(d: StatsDialect, organizationId: string, days: readonly FoldedDay[]): string {
   const withRows = days.filter((x) => x.gen !== 0);
-  if (withRows.length === 0) return '0';
-  const vdays = withRows.map((x) => x.vday);
-  return (
-    `organization_id = ${sqlString(organizationId)} AND pixel_id = ${sqlString(pixelId)} ` +
-    `AND vday >= ${sqlNumber(Math.min(...vdays))} AND vday <= ${sqlNumber(Math.max(...vdays))} ` +
-    `AND gen = transform(vday, CAST([${vdays.map(sqlNumber).join(', ')}] AS Array(Int64)), ` +
-    `CAST([${withRows.map((x) => sqlNumber(x.gen)).join(', ')}] AS Array(UInt64)), toUInt64(0))`
-  );
+  return withRows.length === 0 ? '0' : foldedDaysWhere(d, organizationId, withRows);
 }
 
 /** A pixel's build of the read's window: its generation. */
@@ -209,7 +196,7 @@ export interface ClickHouseDayRead {
  */
 export function dayReadSql(d: StatsDialect, t: ClickHouseDayTables, q: StatsScope, read: ClickHouseDayRead): string {
   const { shape, grouping, days, w } = read;
-  const key = (pixelId: string): string => u64(pixelZoneKey(q.organizationId, pixelId, read.zone));
+  const key = (pixelId: string): string => pixelZoneKey(q.organizationId, pixelId, read.zone);
   const gens =
     read.builds.length === 1
       ? `pkey = ${key(read.builds[0]?.pixelId ?? '')} AND gen = ${sqlNumber(read.builds[0]?.gen ?? 0)}`

@@ -39,6 +39,7 @@ import {
   clickHouseStatsDialect,
   copySumsSql,
   daysViewSql,
+  FOLD_TABLES_VERSION,
   type FoldedDay,
   foldSql,
   foldStateSql,
@@ -389,7 +390,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private async createRollups(): Promise<void> {
     // Earlier versions' views first (nothing feeds them any more), then their tables.
     for (let v = 1; v < ROLLUP_VERSION; v++) {
-      const old = rollupTables(this.database, this.tableName, this.table, v);
+      const old = rollupTables(this.database, this.tableName, this.table, v, 1);
       for (const table of [
         old.visitsView,
         old.valuesView,
@@ -405,12 +406,17 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         await this.track(this.client.command({ query: `DROP TABLE IF EXISTS ${table}` }));
       }
     }
-    // Day tables of an earlier layout: reads queue builds of the new ones (answering from the visits meanwhile).
+    // Day tables and fold copies of an earlier layout: reads queue folds and builds of the new ones
+    // (answering from the rollups meanwhile, exact and slower).
+    const earlier: string[] = [];
     for (let layout = 1; layout < DAY_TABLES_VERSION; layout++) {
-      for (const table of Object.values(dayTables(this.database, this.tableName, ROLLUP_VERSION, layout))) {
-        await this.track(this.client.command({ query: `DROP TABLE IF EXISTS ${table}` }));
-      }
+      earlier.push(...Object.values(dayTables(this.database, this.tableName, ROLLUP_VERSION, layout)));
     }
+    for (let layout = 1; layout < FOLD_TABLES_VERSION; layout++) {
+      const old = rollupTables(this.database, this.tableName, this.table, ROLLUP_VERSION, layout);
+      earlier.push(old.foldedVisits, old.foldedValues, old.folds);
+    }
+    for (const table of earlier) await this.track(this.client.command({ query: `DROP TABLE IF EXISTS ${table}` }));
     for (const ddl of [...rollupDdl(this.rollups), ...dayDdl(this.dayTables)]) await this.commandTolerant(ddl, [TABLE_ALREADY_EXISTS]);
     const made = async (sql: string): Promise<boolean> => {
       try {
@@ -1510,18 +1516,27 @@ function dayTables(database: string, tableName: string, version: number, layout:
 }
 
 /** The stats rollups of an events table at one rollup version (clickhouse-stats.ts). */
-function rollupTables(database: string, tableName: string, events: string, version: number): ClickHouseRollupTables {
+function rollupTables(
+  database: string,
+  tableName: string,
+  events: string,
+  version: number,
+  foldLayout: number = FOLD_TABLES_VERSION,
+): ClickHouseRollupTables {
   const named = (suffix: string) =>
     `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}`)}`;
+  // The fold's copies and their record have a layout of their own (the first had no suffix).
+  const folded = (suffix: string) =>
+    `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}${foldLayout > 1 ? `f${foldLayout}` : ''}`)}`;
   return {
     events,
     visits: named('visits'),
     values: named('values'),
     visitsView: named('visits_view'),
     valuesView: named('values_view'),
-    foldedVisits: named('folded_visits'),
-    foldedValues: named('folded_values'),
-    folds: named('folds'),
+    foldedVisits: folded('folded_visits'),
+    foldedValues: folded('folded_values'),
+    folds: folded('folds'),
     days: named('days'),
     daysView: named('days_view'),
   };

@@ -9,6 +9,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickHouseAnalyticsStore } from '../../src/analytics/clickhouse.js';
+import { sqlRowKey } from '../../src/analytics/clickhouse-sql.js';
+import { FOLD_TABLES_VERSION } from '../../src/analytics/clickhouse-stats.js';
 import { DAY_TABLES_VERSION, pixelZoneKey } from '../../src/analytics/clickhouse-stats-days.js';
 import type { StatsScope } from '../../src/analytics/stats.js';
 import type { EventRow } from '../../src/analytics/types.js';
@@ -43,6 +45,8 @@ const visit = (session: string, visitor: string, day: number, paths: string[]): 
 const scope = { organizationId: org, pixelIds: [pixel], startMs: T0 - 3_600_000, endMs: T0 + 5 * 86_400_000 };
 /** A day rollup table of the current layout. */
 const dayTable = (name: string): string => `\`${database}\`.\`events_stats_${name}_v2d${DAY_TABLES_VERSION}\``;
+/** A table of the fold's copies (or their record) of the current layout. */
+const foldTable = (name: string): string => `\`${database}\`.\`events_stats_${name}_v2f${FOLD_TABLES_VERSION}\``;
 
 afterAll(async () => {
   if (!serverUrl) return;
@@ -111,11 +115,10 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
 
     // A visit that only the copy of day 0 holds: a read that counts it read the copy.
     const admin = createClient({ url: new URL('/', serverUrl).toString() });
-    const table = (name: string) => `\`${database}\`.\`events_stats_${name}_v2\``;
     const latestGen = async (): Promise<string | undefined> => {
       const [row] = await (
         await admin.query({
-          query: `SELECT toString(max(gen)) AS gen FROM ${table('folds')} WHERE pixel_id = '${own}' AND vday = ${Math.floor(T0 / 86_400_000)}`,
+          query: `SELECT toString(max(gen)) AS gen FROM ${foldTable('folds')} WHERE pixel_id = '${own}' AND vday = ${Math.floor(T0 / 86_400_000)}`,
           format: 'JSONEachRow',
         })
       ).json<{ gen: string }>();
@@ -124,8 +127,8 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
     const gen = await latestGen();
     await admin.command({
       query:
-        `INSERT INTO ${table('folded_visits')} (organization_id, pixel_id, session_id, vday, v_start, v_end, v_visitor, v_events, v_pageviews, v_interactions, gen) ` +
-        `VALUES ('${org}', '${own}', 'copy-only', ${Math.floor(T0 / 86_400_000)}, ${T0}, ${T0}, 'w9', 1, 1, 1, ${gen})`,
+        `INSERT INTO ${foldTable('folded_visits')} (fkey, organization_id, pixel_id, session_id, vday, v_start, v_end, v_visitor, v_events, v_pageviews, v_interactions, gen) ` +
+        `VALUES (${sqlRowKey(org, own)}, '${org}', '${own}', 'copy-only', ${Math.floor(T0 / 86_400_000)}, ${T0}, ${T0}, 'w9', 1, 1, 1, ${gen})`,
     });
     expect(await store.statsTotals(q)).toMatchObject({ visitors: 3, visits: 4, pageviews: 6 });
 
@@ -170,7 +173,7 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
       const rows = await (
         await admin.query({
           query:
-            `SELECT pixel_id, toString(max(gen)) AS gen FROM \`${database}\`.\`events_stats_folds_v2\` ` +
+            `SELECT pixel_id, toString(max(gen)) AS gen FROM ${foldTable('folds')} ` +
             `WHERE pixel_id IN ('${a}', '${b}') AND vday = ${Math.floor(T0 / 86_400_000)} GROUP BY pixel_id`,
           format: 'JSONEachRow',
         })
@@ -320,7 +323,6 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
     expect(third.slice(-2)).toHaveLength(2);
     const count = async (sql: string): Promise<number> =>
       Number((await (await admin.query({ query: sql, format: 'JSONEachRow' })).json<{ c: string }>())[0]?.c);
-    const table = (name: string) => `\`${database}\`.\`events_stats_${name}_v2\``;
     for (let i = 0; i < 100; i++) {
       const left =
         (await count(`SELECT count() AS c FROM ${dayTable('day_masks')} WHERE pixel_id = '${own}' AND gen = ${built}`)) +
@@ -334,7 +336,7 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
     ).toBeGreaterThan(0);
     const copies = () =>
       count(
-        `SELECT uniqExact(gen) AS c FROM ${table('folded_visits')} WHERE pixel_id = '${own}' AND vday = ${Math.floor(at(B + 1, 18) / DAY_MS)}`,
+        `SELECT uniqExact(gen) AS c FROM ${foldTable('folded_visits')} WHERE pixel_id = '${own}' AND vday = ${Math.floor(at(B + 1, 18) / DAY_MS)}`,
       );
     for (let i = 0; i < 100 && (await copies()) > 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await copies()).toBe(2);
@@ -344,7 +346,7 @@ describe.skipIf(!serverUrl)('ClickHouse stats rollups', () => {
     // The masks are what the count reads: a row added to the latest build's masks, on the window's
     // last day, counts in a period with that day and not in one without it. Rows are found by the
     // pixel's key with the build's generation: the same row keyed as another pixel (or zone) is not read.
-    const plant = (key: bigint, visitor: string) =>
+    const plant = (key: string, visitor: string) =>
       admin.command({
         query:
           `INSERT INTO ${dayTable('day_masks')} (pkey, organization_id, pixel_id, zone, win, gen, prop, value, v_visitor, mask) ` +
