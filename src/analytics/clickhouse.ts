@@ -1135,7 +1135,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
 
   /** Background work failed: it is queued again by the next read that needs it; the operator is told. */
   private backgroundFailed(task: string, err: unknown): void {
-    if (!this.closed) this.onBackgroundFailure?.(task, err instanceof Error ? err : new Error(String(err)));
+    if (!this.closed) this.onBackgroundFailure?.(task, err);
   }
 
   /** Runs `work` after every fold and retention delete before it. */
@@ -1507,11 +1507,20 @@ function expectedFor(type: ArrowType): string {
   return { Utf8: 'a string', Boolean: 'a boolean', Int64: 'a safe integer', Int32: 'a 32-bit integer' }[type];
 }
 
-/** The day rollups of an events table at one rollup version (clickhouse-stats-days.ts). */
-/** The day rollups' tables of a rollup version and a layout (DAY_TABLES_VERSION; the first had no suffix of its own). */
+/**
+ * `database`.`<events>_stats_<suffix>_v<version>`, and a layout tag after it for tables whose layout
+ * changes apart from the rollup version (`d2`, `f2`; layout 1 had none).
+ */
+function statsTable(database: string, tableName: string, suffix: string, version: number, layout = ''): string {
+  return `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}${layout}`)}`;
+}
+
+/** A layout tag: none for the first layout. */
+const layoutTag = (letter: string, layout: number): string => (layout > 1 ? `${letter}${layout}` : '');
+
+/** The day rollups' tables of a rollup version and a layout (DAY_TABLES_VERSION) (clickhouse-stats-days.ts). */
 function dayTables(database: string, tableName: string, version: number, layout: number = DAY_TABLES_VERSION): ClickHouseDayTables {
-  const named = (suffix: string) =>
-    `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}${layout > 1 ? `d${layout}` : ''}`)}`;
+  const named = (suffix: string) => statsTable(database, tableName, suffix, version, layoutTag('d', layout));
   return { sums: named('day_sums'), masks: named('day_masks'), builds: named('day_builds') };
 }
 
@@ -1523,11 +1532,9 @@ function rollupTables(
   version: number,
   foldLayout: number = FOLD_TABLES_VERSION,
 ): ClickHouseRollupTables {
-  const named = (suffix: string) =>
-    `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}`)}`;
-  // The fold's copies and their record have a layout of their own (the first had no suffix).
-  const folded = (suffix: string) =>
-    `${sqlConfiguredIdentifier(database)}.${sqlConfiguredIdentifier(`${tableName}_stats_${suffix}_v${version}${foldLayout > 1 ? `f${foldLayout}` : ''}`)}`;
+  const named = (suffix: string) => statsTable(database, tableName, suffix, version);
+  // The fold's copies and their record have a layout of their own (FOLD_TABLES_VERSION).
+  const folded = (suffix: string) => statsTable(database, tableName, suffix, version, layoutTag('f', foldLayout));
   return {
     events,
     visits: named('visits'),

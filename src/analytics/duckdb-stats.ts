@@ -311,8 +311,6 @@ export interface StatsHost {
   failed?: BackgroundFailure;
 }
 
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
-
 /** Counted events past the watermark that a read's scope covers. */
 interface Tail {
   watermark: number;
@@ -418,7 +416,7 @@ export class DuckDbStats {
         .catch((err: unknown) => {
           // The events are safe and counted by every read; the next fold tries again.
           this.dirty = true;
-          if (!this.closed) this.host.failed?.('stats fold', asError(err));
+          if (!this.closed) this.host.failed?.('stats fold', err);
         })
         .finally(() => {
           this.folding = false;
@@ -551,7 +549,7 @@ export class DuckDbStats {
       }
       await conn.run(`INSERT OR REPLACE INTO stats_meta VALUES ('sorted_week', '${week}')`);
     }).catch((err: unknown) => {
-      if (!this.closed) this.host.failed?.('stats sort', asError(err));
+      if (!this.closed) this.host.failed?.('stats sort', err);
     });
   }
 
@@ -641,7 +639,7 @@ export class DuckDbStats {
     this.exclusive((conn) => this.inTransaction(conn, () => this.buildDays(conn, organizationId, pixelIds, zone)))
       // A build that failed is asked for again by the next read; reads answer from the visits meanwhile.
       .catch((err: unknown) => {
-        if (!this.closed) this.host.failed?.('stats day rollups build', asError(err));
+        if (!this.closed) this.host.failed?.('stats day rollups build', err);
       })
       .finally(() => this.builds.delete(key));
   }

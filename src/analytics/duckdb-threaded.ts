@@ -33,7 +33,7 @@ export type StoreReply =
   /** A slice of scanDerivedEventIds' ids, before its answer. */
   | { id: number; slice: { ids: string[]; received: number[] } }
   /** Background work of the store failed (DuckDbStoreOptions.onBackgroundFailure, which cannot cross the thread). */
-  | { failure: { task: string; error: Error } };
+  | { failure: { task: string; error: unknown } };
 
 interface Pending {
   resolve: (value: unknown) => void;

@@ -200,7 +200,7 @@ export interface QueryOptions {
  * nothing waits for that work, reads stay exact without it and the store tries again later, so it
  * would otherwise fail unseen, and reads get slower each day it keeps failing. `task` names the work.
  */
-export type BackgroundFailure = (task: string, err: Error) => void;
+export type BackgroundFailure = (task: string, err: unknown) => void;
 
 /** The DuckDB ingest journal's state (duckdb-journal.ts): what is acknowledged and not yet in DuckDB. */
 export interface JournalStats {

@@ -39,8 +39,8 @@ const views = (visitor: string, n: number): EventRow[] =>
 const scope = { organizationId: org, pixelIds: [pixel], startMs: T0 - 3_600_000, endMs: T0 + 86_400_000 };
 
 /** Resolves with the first failure reported, or rejects after `ms`. */
-function firstFailure(): { report: (task: string, err: Error) => void; next: (ms?: number) => Promise<{ task: string; err: Error }> } {
-  const seen: { task: string; err: Error }[] = [];
+function firstFailure(): { report: (task: string, err: unknown) => void; next: (ms?: number) => Promise<{ task: string; err: Error }> } {
+  const seen: { task: string; err: unknown }[] = [];
   let wake: (() => void) | null = null;
   return {
     report: (task, err) => {
@@ -56,7 +56,10 @@ function firstFailure(): { report: (task: string, err: Error) => void; next: (ms
           setTimeout(resolve, 50);
         });
       }
-      return seen[0] as { task: string; err: Error };
+      const [first] = seen;
+      // A store reports what was thrown: here always an Error.
+      expect(first?.err).toBeInstanceOf(Error);
+      return first as { task: string; err: Error };
     },
   };
 }
