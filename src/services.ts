@@ -245,7 +245,7 @@ export async function createServices(config: Config, log: Logger, opts: ServiceO
   const { location, asn } = config.ipData;
   const intel =
     location === null && asn === null ? null : openIpIntel({ location: pick(location, shipped?.location), asn: pick(asn, shipped?.asn) });
-  const identity = new IdentityService(analytics);
+  const identity = new IdentityService(analytics, core.catalog.erasures, core.now);
   const intent = new IntentService(analytics, core.taxonomy, core.now, core.log);
   const identityImports = new IdentityImportService({
     imports: core.catalog.identityImports,

@@ -53,6 +53,8 @@ export interface ClickHouseAudienceRunner {
   command(sql: string, joins?: boolean): Promise<void>;
   /** A field rule's filter (OR of AND-groups) as SQL over the profiles table's columns. */
   profileFilterSql(filter: Filter): string;
+  /** `ALTER TABLE table <mutation>`, resolved once the table's mutations are done. */
+  mutate(table: string, mutation: string): Promise<void>;
 }
 
 export const audienceRowsDdl = (table: string): string =>
@@ -157,6 +159,16 @@ export class ClickHouseAudiences implements AudienceResultsStore {
     await this.ch.command(
       `ALTER TABLE ${this.ch.table} DELETE WHERE \`organization_id\` = ${sqlString(organizationId)} ` +
         `AND \`audience_id\` = ${sqlNumber(audienceId)}${runs}`,
+    );
+  }
+
+  async deleteAudienceMembers(key: AudienceRunKey, hems: readonly string[]): Promise<void> {
+    if (hems.length === 0) return;
+    // Waited for, as erasePerson waits for its own: the run is served once this resolves.
+    await this.ch.mutate(
+      this.ch.table,
+      `DELETE WHERE \`organization_id\` = ${sqlString(key.organizationId)} AND \`audience_id\` = ${sqlNumber(key.audienceId)} ` +
+        `AND \`run_id\` = ${sqlString(key.runId)} AND \`hem_sha256\` IN ${sqlStringList(hems)}`,
     );
   }
 

@@ -197,6 +197,16 @@ export class DuckDbAudiences implements AudienceResultsStore {
     await this.db.transaction([{ sql, values, types }]);
   }
 
+  async deleteAudienceMembers(key: AudienceRunKey, hems: readonly string[]): Promise<void> {
+    if (hems.length === 0) return;
+    const p = new Params();
+    const sql =
+      `DELETE FROM audience_rows WHERE organization_id = ${p.add(key.organizationId, VARCHAR)} AND audience_id = ${p.add(BigInt(key.audienceId), BIGINT)} ` +
+      `AND run_id = ${p.add(key.runId, VARCHAR)} AND hem_sha256 IN (${hems.map((h) => p.add(h, VARCHAR)).join(', ')})`;
+    // On the writer, in line with erasePerson's delete of the same rows (two deletes of one row conflict).
+    await this.db.transaction([{ sql, values: p.values, types: p.types }]);
+  }
+
   async stageIntentScores(spec: IntentScoresSpec): Promise<StagedIntentScores> {
     if (spec.topicIds.length > 0 && spec.topicIds.length <= this.wideTopics()) return this.stageWide(spec);
     const stage = stageName();

@@ -228,6 +228,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.ready(() => this.audiences.readAudienceRows(...a));
   readonly deleteAudienceRuns: AudienceResultsStore['deleteAudienceRuns'] = (...a) =>
     this.ready(() => this.audiences.deleteAudienceRuns(...a));
+  readonly deleteAudienceMembers: AudienceResultsStore['deleteAudienceMembers'] = (...a) =>
+    this.ready(() => this.audiences.deleteAudienceMembers(...a));
   readonly stageIntentScores: AudienceResultsStore['stageIntentScores'] = (...a) =>
     this.ready(() => this.audiences.stageIntentScores(...a));
   readonly writeIntentAudience: AudienceResultsStore['writeIntentAudience'] = (...a) =>
@@ -295,6 +297,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
         await this.track(this.client.command({ query: sql, ...(joins ? { clickhouse_settings: { join_use_nulls: 1 } } : {}) }));
       },
       profileFilterSql: (filter) => profileFilterSql(filter),
+      mutate: (table, mutation) => this.mutate(table, mutation),
     });
   }
 

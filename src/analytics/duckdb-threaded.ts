@@ -95,6 +95,7 @@ export class ThreadedDuckDbStore implements AnalyticsStore {
   readonly writeAudienceRows: AnalyticsStore['writeAudienceRows'] = (...a) => this.call('writeAudienceRows', a);
   readonly readAudienceRows: AnalyticsStore['readAudienceRows'] = (...a) => this.call('readAudienceRows', a);
   readonly deleteAudienceRuns: AnalyticsStore['deleteAudienceRuns'] = (...a) => this.call('deleteAudienceRuns', a);
+  readonly deleteAudienceMembers: AnalyticsStore['deleteAudienceMembers'] = (...a) => this.call('deleteAudienceMembers', a);
   readonly statsTotals: AnalyticsStore['statsTotals'] = (...a) => this.call('statsTotals', a);
   readonly statsTimeseries: AnalyticsStore['statsTimeseries'] = (...a) => this.call('statsTimeseries', a);
   readonly statsBreakdown: AnalyticsStore['statsBreakdown'] = (...a) => this.call('statsBreakdown', a);

@@ -193,6 +193,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
   readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) => this.audiences.writeAudienceRows(...a);
   readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.audiences.readAudienceRows(...a);
   readonly deleteAudienceRuns: AudienceResultsStore['deleteAudienceRuns'] = (...a) => this.audiences.deleteAudienceRuns(...a);
+  readonly deleteAudienceMembers: AudienceResultsStore['deleteAudienceMembers'] = (...a) => this.audiences.deleteAudienceMembers(...a);
   /** Traffic stats: rollups folded in the background behind a watermark (duckdb-stats.ts). */
   private readonly stats: DuckDbStats;
   readonly stageIntentScores: AudienceResultsStore['stageIntentScores'] = (...a) => this.audiences.stageIntentScores(...a);

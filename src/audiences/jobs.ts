@@ -7,7 +7,9 @@
 //    its run to the analytics store (Syncing), then completes with the counts and serves the new run; the
 //    previous run's rows are deleted. A worker that dies lets its lease run out and another process
 //    claims the audience again with a new run id; a failed run records its error and is retried with
-//    backoff, up to MAX_ATTEMPTS, then is Failed until its next scheduled time or a refresh.
+//    backoff, up to MAX_ATTEMPTS, then is Failed until its next scheduled time or a refresh;
+//  - people erased while a run was computed are taken out of its rows before it is served
+//    (identity/erasures.ts).
 // Why not a job library: the catalog is SQLite or PostgreSQL, and the maintained Node queues need
 // Redis (BullMQ) or PostgreSQL alone (pg-boss, graphile-worker); a claim that is one Kysely UPDATE
 // runs on both and is what retention's task lease already does. PostgreSQL's FOR UPDATE SKIP LOCKED
@@ -28,9 +30,9 @@ import type { AudienceRow, Claim } from './store.js';
 export const MAX_ATTEMPTS = 3;
 
 export interface AudienceJobsDeps {
-  catalog: Pick<Catalog, 'audiences' | 'organizations'>;
+  catalog: Pick<Catalog, 'audiences' | 'organizations' | 'erasures'>;
   projects: Pick<ProjectsService, 'getIn'>;
-  analytics: Pick<AnalyticsStore, 'deleteAudienceRuns'>;
+  analytics: Pick<AnalyticsStore, 'deleteAudienceRuns' | 'deleteAudienceMembers'>;
   evaluator: Pick<AudienceEvaluator, 'prepare'>;
   log: Logger;
   now: () => number;
@@ -138,6 +140,7 @@ export class AudienceJobs {
     let prepared: PreparedAudience | null = null;
     try {
       const started = this.d.now();
+      const erasedBefore = await this.d.catalog.erasures.mark();
       prepared = await this.d.evaluator.prepare({
         organizationId: row.organization_id,
         projectId: row.project_id,
@@ -149,6 +152,15 @@ export class AudienceJobs {
       wrote = true;
       // The heartbeat keeps the lease while the rows are written; a lost lease drops them below.
       const e = await prepared.write(runKey);
+      // The run may have read someone erased since it started, after their erasure had already
+      // cleared the stored runs: out they go before the run is served. (An erasure recorded after
+      // this read deletes from the rows written above itself.) Counts stay as computed, as they do
+      // for an erasure of a run already served.
+      const erased = await this.d.catalog.erasures.since(row.organization_id, erasedBefore);
+      if (erased.length > 0) {
+        await this.d.analytics.deleteAudienceMembers(runKey, erased);
+        log.info({ people: erased.length }, 'audiences: people erased during the run taken out of it');
+      }
       if (lost || !(await this.d.catalog.audiences.renew(claim, this.d.now(), this.leaseMs))) {
         await this.dropRun(runKey, log);
         return this.abandon(audienceId, log);

@@ -91,6 +91,8 @@ export interface AudienceResultsStore {
   readAudienceRows(key: AudienceRunKey, page: { afterRank: number; limit: number }): Promise<AudienceMember[]>;
   /** Removes the rows of these runs of the audience, or of every run (`all`: the audience is deleted). */
   deleteAudienceRuns(organizationId: string, audienceId: number, runIds: readonly string[] | 'all'): Promise<void>;
+  /** Removes these people's rows from a run (people erased while it was computed); done when it resolves. */
+  deleteAudienceMembers(key: AudienceRunKey, hems: readonly string[]): Promise<void>;
   /**
    * Scores every person of the organization on the topics in the window, inside the engine, and
    * keeps the scores (person, topic, score, page views) until dropIntentStage: score.ts's formula,

@@ -7,6 +7,7 @@ import { PasswordResetsStore, SignupRequestsStore, UsersStore } from '../account
 import { AccessLogsStore, ApiKeysStore } from '../api-keys/store.js';
 import { AppsStore } from '../apps/store.js';
 import { AudiencesStore } from '../audiences/store.js';
+import { ErasuresStore } from '../identity/erasures.js';
 import { IdentityImportsStore } from '../identity-import/store.js';
 import { ApiClientsStore } from '../legacy-clients/store.js';
 import { InvitesStore, MembersStore } from '../members/store.js';
@@ -34,6 +35,7 @@ export class Catalog {
   readonly taskLeases: TaskLeasesStore;
   readonly identityImports: IdentityImportsStore;
   readonly audiences: AudiencesStore;
+  readonly erasures: ErasuresStore;
 
   constructor(
     readonly db: Kysely<CatalogDb>,
@@ -55,6 +57,7 @@ export class Catalog {
     this.taskLeases = new TaskLeasesStore(db);
     this.identityImports = new IdentityImportsStore(db);
     this.audiences = new AudiencesStore(db);
+    this.erasures = new ErasuresStore(db);
   }
 
   /**

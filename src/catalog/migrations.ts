@@ -5,6 +5,7 @@ import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { accountSecurityMigrations } from '../accounts/migrations.js';
 import { accessLogMigrations } from '../api-keys/migrations.js';
 import { audiencesMigration } from '../audiences/migration.js';
+import { identityErasuresMigration } from '../identity/erasures.js';
 import { identityImportsMigration } from '../identity-import/migration.js';
 import { pixelMigrations } from '../pixels/migrations.js';
 import { projectsMigrations } from '../projects/migrations.js';
@@ -178,6 +179,7 @@ const migrations: Record<string, Migration> = {
   ...accessLogMigrations,
   ...pixelMigrations,
   ...projectsMigrations,
+  '0013_identity_erasures': identityErasuresMigration,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -2,6 +2,7 @@
 // flags are integers 0/1 so both engines store and return the same values.
 import type { AccountTables } from '../accounts/tables.js';
 import type { AudiencesTable } from '../audiences/store.js';
+import type { IdentityErasuresTable } from '../identity/erasures.js';
 import type { IdentityImportsTable } from '../identity-import/store.js';
 import type { TaxonomyTables } from '../taxonomy/tables.js';
 
@@ -177,4 +178,5 @@ export interface CatalogDb extends TaxonomyTables, AccountTables {
   task_leases: TaskLeasesTable;
   identity_imports: IdentityImportsTable;
   audiences: AudiencesTable;
+  identity_erasures: IdentityErasuresTable;
 }

@@ -8,6 +8,7 @@ import { matchesFilter } from '../analytics/filter-eval.js';
 import type { AnalyticsStore, EventRow } from '../analytics/types.js';
 import { fail } from '../platform/errors.js';
 import { isEmailLike, normalizeEmail } from './email.js';
+import type { ErasuresStore } from './erasures.js';
 import { HEM_FIELDS, IDENTITY_KEYS, type Profile } from './fields.js';
 import { hemsOf, isMd5Hex, isSha256Hex } from './hem.js';
 import type { Erased, HemKind, LinkSource, NewLink, PersonSummary, Unlinked, VisitorLink } from './types.js';
@@ -27,7 +28,12 @@ export interface LookupParams {
 const SOURCE_OF_EVENT: Record<string, LinkSource> = { form_submission: 'form', identify: 'identify' };
 
 export class IdentityService {
-  constructor(private readonly analytics: AnalyticsStore) {}
+  constructor(
+    private readonly analytics: AnalyticsStore,
+    /** Where an erasure is recorded before it is carried out (erasures.ts says why). */
+    private readonly erasures: Pick<ErasuresStore, 'record'>,
+    private readonly now: () => number,
+  ) {}
 
   /** The hash to look up and its kind, from `hem` (+ `hem_type`) or `email`; the documented 400/501 otherwise. */
   static lookupKey(p: LookupParams): { hem: string; kind: HemKind } {
@@ -112,6 +118,8 @@ export class IdentityService {
     } else {
       hem = IdentityService.sha256Param(by.hem ?? '');
     }
+    // Recorded first: an audience run being computed now reads the record once its rows are written.
+    await this.erasures.record(organizationId, hem, this.now());
     const erased = await this.analytics.erasePerson(organizationId, hem);
     if (erased.profiles + erased.links + erased.events + erased.audienceRows === 0) throw fail('identity_not_found');
     return { hem_sha256: hem, ...erased };

@@ -99,6 +99,29 @@ export function audienceContract(s: AnalyticsStore): void {
       expect(await s.readAudienceRows({ ...key, audienceId: 4 }, { afterRank: -1, limit: 10 })).toEqual([]);
       expect(await s.erasePerson(org, erased.hem_sha256)).toEqual({ profiles: 0, links: 0, events: 0, audienceRows: 0 });
     });
+
+    it('takes named people out of one run only, and nothing when none is named', async () => {
+      const org = `org-${randomUUID()}`;
+      const key = { organizationId: org, audienceId: 5, runId: 'run_a' };
+      const rows = Array.from({ length: 6 }, (_, i) => member(i));
+      const [, gone, , alsoGone] = rows as [AudienceMember, AudienceMember, AudienceMember, AudienceMember];
+      await s.writeAudienceRows(key, rows);
+      await s.writeAudienceRows({ ...key, runId: 'run_b' }, [member(0, { hem_sha256: gone.hem_sha256 })]);
+      await s.writeAudienceRows({ ...key, audienceId: 6 }, [member(0, { hem_sha256: gone.hem_sha256 })]);
+      await s.writeAudienceRows({ ...key, organizationId: `other-${randomUUID()}` }, [member(0, { hem_sha256: gone.hem_sha256 })]);
+
+      await s.deleteAudienceMembers(key, []);
+      expect(await s.readAudienceRows(key, { afterRank: -1, limit: 100 })).toEqual(rows);
+      await s.deleteAudienceMembers(key, [gone.hem_sha256, alsoGone.hem_sha256, 'f'.repeat(64)]);
+      // Done when it resolves (ClickHouse's mutation waited for): the next read no longer has them.
+      expect(await s.readAudienceRows(key, { afterRank: -1, limit: 100 })).toEqual(rows.filter((r) => r !== gone && r !== alsoGone));
+      for (const other of [
+        { ...key, runId: 'run_b' },
+        { ...key, audienceId: 6 },
+      ]) {
+        expect((await s.readAudienceRows(other, { afterRank: -1, limit: 10 })).map((r) => r.hem_sha256)).toEqual([gone.hem_sha256]);
+      }
+    });
   });
 
   describe('intents audience built in the engine', () => {

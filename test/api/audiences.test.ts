@@ -9,8 +9,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysChanged } from '../../src/api-keys/key-cache.js';
+import { AudienceEvaluator } from '../../src/audiences/evaluate.js';
 import type { AudienceContact, AudienceView } from '../../src/wire.js';
 import { makeTestApp, type TestApp } from '../support/app.js';
+import { workerWith } from '../support/audiences.js';
 import { addMember, createKey, dash, json, newTenant, type Tenant } from '../support/tenant.js';
 
 const chUrl = process.env.CLICKHOUSE_URL;
@@ -767,5 +769,52 @@ describe.each(backends)('audiences on %s', (_name, env, cleanup) => {
     expect(json<{ erased: { audience_rows: number } }>(erased).erased.audience_rows).toBeGreaterThanOrEqual(1);
     expect(await hems()).toEqual([sha256(ann)]);
     expect((await sample(aud.audience_id)).map((c) => c.hem_sha256)).toEqual([sha256(ann)]);
+  });
+
+  it('a person erased while a run is computed is not in it: the worker takes them out before the run is served', async () => {
+    const cy = `cy-${randomUUID()}@example.com`;
+    await t.services.analytics.mergeProfiles(
+      a.orgId,
+      [{ hem_sha256: sha256(cy), hem_md5: md5(cy), hem_sha1: null, first_name: 'Cy', seniority_level: 'vp' }],
+      Date.now(),
+    );
+    await send([view('v-cy', CLOUD_PAGES[0] as Page), view('v-cy', CLOUD_PAGES[2] as Page)]);
+    await send([identify('v-cy', cy)]);
+    const aud = await create({ name: 'Cloud, during an erasure', type: 'intents', filter: intentFilter(0), refresh_schedule: 'manual' });
+    // The real evaluator and stores; the erasure lands after the scores are staged (Cy among them)
+    // and before the run's rows are written, as a request arriving mid-run would.
+    const evaluator = new AudienceEvaluator({
+      analytics: t.services.analytics,
+      intent: t.services.intent,
+      pixelIdsEver: (id) => t.services.pixels.pixelIdsEver(id),
+      now: () => Date.now(),
+    });
+    let erasedMidRun = 0;
+    const jobs = workerWith(
+      t.services,
+      {
+        prepare: async (q) => {
+          const prepared = await evaluator.prepare(q);
+          const erased = await t.app.inject({ method: 'DELETE', url: `/api/v1/identities/${sha256(cy)}`, headers: key });
+          expect(erased.statusCode, erased.body).toBe(200);
+          erasedMidRun = json<{ erased: { links: number } }>(erased).erased.links;
+          return prepared;
+        },
+      },
+      { now: () => Date.now() },
+    );
+    expect((await jobs.runPending()).map((r) => r.outcome)).toEqual(['completed']);
+    expect(erasedMidRun).toBe(1);
+    const hems = (await call('GET', `/api/v1/audiences/${aud.audience_id}/download?format=ndjson`)).body
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { hem_sha256: string }).hem_sha256);
+    expect(hems).toEqual([sha256(ann)]);
+    expect((await sample(aud.audience_id)).map((c) => c.hem_sha256)).toEqual([sha256(ann)]);
+    // The next run computes without them, and its counts agree.
+    expect((await call('POST', `/api/v1/audiences/${aud.audience_id}/refresh`)).statusCode).toBe(200);
+    expect((await run()).map((r) => r.outcome)).toEqual(['completed']);
+    expect(await detail(aud.audience_id)).toMatchObject({ status: 'Completed', record_count: 1 });
   });
 });

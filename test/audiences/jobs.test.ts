@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { AudienceJobs } from '../../src/audiences/jobs.js';
 import { nextRunAfter } from '../../src/audiences/schedule.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createServices } from '../../src/services.js';
 import type { AudienceView } from '../../src/wire.js';
 import { ADMIN_TOKEN, type TestApp } from '../support/app.js';
+import { workerWith } from '../support/audiences.js';
 import { createKey, dash, json, newTenant } from '../support/tenant.js';
 
 /** Wednesday 2 December 2026, 10:00 UTC. */
@@ -165,11 +165,9 @@ describe('audience jobs on an injected clock', () => {
   it('a failed run records its error, is retried with backoff, and is Failed after the last attempt', async () => {
     clock = at('2026-12-09T10:00:00Z');
     let failures = 5;
-    const flaky = new AudienceJobs({
-      catalog: t.services.catalog,
-      projects: t.services.projects,
-      analytics: t.services.analytics,
-      evaluator: {
+    const flaky = workerWith(
+      t.services,
+      {
         prepare: async () => {
           if (failures > 0) {
             failures -= 1;
@@ -181,10 +179,8 @@ describe('audience jobs on an injected clock', () => {
           };
         },
       },
-      log: t.services.log,
-      now: () => clock,
-      backoffMs: 1000,
-    });
+      { now: () => clock, backoffMs: 1000 },
+    );
     const aud = await create('flaky', { refresh_schedule: 'manual' });
     expect(await flaky.runNext()).toEqual({ audienceId: aud.audience_id, outcome: 'retry' });
     expect(await get(aud.audience_id)).toMatchObject({ status: 'Pending', error: 'analytics store unavailable' });

@@ -10,6 +10,7 @@ import { apiKeysContract } from './contract/api-keys.js';
 import { appsContract } from './contract/apps.js';
 import { audiencesContract } from './contract/audiences.js';
 import { contractContext } from './contract/context.js';
+import { erasuresContract } from './contract/erasures.js';
 import { identityImportsContract } from './contract/identity-imports.js';
 import { leasesContract } from './contract/leases.js';
 import { membersContract } from './contract/members.js';
@@ -53,6 +54,7 @@ export async function runCatalogContract(name: string, open: () => Promise<Catal
     leasesContract(c);
     identityImportsContract(c);
     audiencesContract(c);
+    erasuresContract(c);
     transactionsContract(c);
   });
 }
