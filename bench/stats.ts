@@ -258,7 +258,8 @@ function overviewCalls(s: AnalyticsStore, days: number, filter?: StatsScope['fil
     ['timeseries per day', gated((o) => s.statsTimeseries(scope, spec, o))],
     ['breakdown page', breakdown('page')],
     ['breakdown source', breakdown('source')],
-    ['breakdown utm_campaign', breakdown('utm_campaign')],
+    // As the dashboard's campaign panel asks: the campaigns there are (utm_campaign:not_null).
+    ['breakdown utm_campaign (not_null)', breakdown('utm_campaign', [[{ property: 'utm_campaign', op: 'not_null', value: null }]])],
     ['breakdown country', breakdown('country')],
     ['breakdown device', breakdown('device')],
     ['breakdown network (business)', breakdown('network', [[{ property: 'network_type', op: 'eq', value: 'business' }]])],

@@ -30,7 +30,7 @@ import { PROPERTY_LEVEL, STATS_PROPERTIES, type StatsCondition, type StatsProper
 import { bucketSql, COLUMN, type Grouping, type StatsDialect } from './stats-sql.js';
 
 /** Bump when what the day rollups hold changes: they are dropped and rebuilt per pixel when read. */
-export const DAYS_VERSION = '5';
+export const DAYS_VERSION = '6';
 
 /** `network` values by `network_type` (type, unit separator, network): the business-network panel. */
 export const NETWORK_BY_TYPE = 'network@type';
@@ -44,16 +44,36 @@ export const PAGE_BY_SOURCE = 'page@source';
 const SEP = 'chr(31)';
 export const SEP_CHAR = String.fromCharCode(31);
 
-/** Properties kept by the value of another (a filter on `by`, a breakdown by `property`). */
+/**
+ * The visit properties of a clicked page's panels (the overview's first tab of each), kept by page
+ * (`<property>@page`: page, unit separator, value, which is '' when the visit has none): a clicked
+ * page's source, campaign, country and device panels read that page's rows and masks instead of
+ * grouping every visit of the period that has the page under a distinct count (about 100 ms each
+ * at 10M events). A page holding the separator has no such rows, and a filter on one reads the
+ * visit rows.
+ */
+export const PAGE_CROSSED: readonly StatsProperty[] = ['source', 'utm_campaign', 'country', 'device'];
+export const byPage = (property: StatsProperty): string => `${property}@page`;
+
+/** Properties kept by the value of another (a filter on `by`, a breakdown by `property`): `by`'s value, the separator, `property`'s. */
 const CROSSED: readonly { code: string; property: StatsProperty; by: StatsProperty }[] = [
   { code: NETWORK_BY_TYPE, property: 'network', by: 'network_type' },
   { code: PAGE_BY_SOURCE, property: 'page', by: 'source' },
+  ...PAGE_CROSSED.map((property) => ({ code: byPage(property), property, by: 'page' as const })),
 ];
 
 export const VISIT_PROPERTIES = STATS_PROPERTIES.filter((p) => PROPERTY_LEVEL[p] === 'visit');
 
 /** Property codes (the `prop` column): 0 is every visit. */
-const PROPS: readonly string[] = ['', 'page', 'event_type', ...VISIT_PROPERTIES, NETWORK_BY_TYPE, PAGE_BY_SOURCE];
+const PROPS: readonly string[] = [
+  '',
+  'page',
+  'event_type',
+  ...VISIT_PROPERTIES,
+  NETWORK_BY_TYPE,
+  PAGE_BY_SOURCE,
+  ...PAGE_CROSSED.map(byPage),
+];
 export const code = (prop: string): number => {
   const i = PROPS.indexOf(prop);
   if (i < 0) throw new Error(`no day rollup for ${prop}`);
@@ -130,13 +150,18 @@ function contributionsSql(d: StatsDialect, offsets: readonly OffsetPiece[], from
   const codes = `CAST([${[0, ...visitProps.map(code)].join(', ')}] AS UTINYINT[])`;
   const values = `[${["''", ...visitProps.map(value)].join(', ')}]`;
   const sums = 'CASE WHEN s.v_interactions <= 1 THEN 1 ELSE 0 END AS bounce, s.v_end - s.v_start AS dur';
+  const pageCodes = `CAST([${PAGE_CROSSED.map((p) => code(byPage(p))).join(', ')}] AS UTINYINT[])`;
+  const pageValues = `[${PAGE_CROSSED.map((p) => `s.e_value || ${SEP} || coalesce(s.${COLUMN[p]}, '')`).join(', ')}]`;
   return (
     `SELECT tg.pk, s.${visitor} AS vn, CAST(${lday} AS INTEGER) AS lday, unnest(${codes}) AS prop, unnest(${values}) AS value, ` +
     `s.v_pageviews AS pv, s.v_events AS ev, ${sums} FROM ${from.visits} ${TARGET} WHERE ${where} UNION ALL ` +
     `SELECT tg.pk, s.${visitor}, CAST(${lday} AS INTEGER), CAST(CASE s.prop WHEN 'page' THEN ${code('page')} ELSE ${code('event_type')} END AS UTINYINT), ` +
     `s.e_value, s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where} UNION ALL ` +
     `SELECT tg.pk, s.${visitor}, CAST(${lday} AS INTEGER), CAST(${code(PAGE_BY_SOURCE)} AS UTINYINT), s.v_source || ${SEP} || s.e_value, ` +
-    `s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where} AND s.prop = 'page' AND strpos(s.v_source, ${SEP}) = 0`
+    `s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where} AND s.prop = 'page' AND strpos(s.v_source, ${SEP}) = 0 UNION ALL ` +
+    `SELECT tg.pk, s.${visitor}, CAST(${lday} AS INTEGER), unnest(${pageCodes}), unnest(${pageValues}), ` +
+    `s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where} AND s.prop = 'page' ` +
+    `AND strpos(s.e_value, ${SEP}) = 0`
   );
 }
 
@@ -249,6 +274,8 @@ export interface DayShape {
   valueWhere?: (d: StatsDialect, column: string) => string;
   /** The filter as it reads on the visits (the days read from them). */
   visitsWhere?: StatsCondition;
+  /** And the breakdown's own property has a value (a panel's not_null): its null row is left out. */
+  valuesNotNull?: boolean;
 }
 
 /** Whether the day rollups answer this question, and how: unfiltered totals, series by day or longer, breakdowns. */
@@ -271,21 +298,37 @@ export function dayShape(q: StatsScope, grouping: Grouping): DayShape | null {
   const property = grouping.property;
   if (PROPERTY_LEVEL[property] === 'visitor') return null;
   if (filter.length === 0) return { prop: code(property), group: 'value' };
+  // The panel's own "has a value" (the campaign panel's utm_campaign:not_null): its rows but the
+  // one without a value ('', as the rollups keep "no value").
+  const [only] = filter;
+  const notNull = (c: StatsCondition) => c.property === property && c.op === 'not_null';
+  if (filter.length === 1 && only?.length === 1 && only[0] && notNull(only[0])) {
+    return { prop: code(property), group: 'value', valueWhere: (_w, column) => `${column} <> ''`, valuesNotNull: true };
+  }
   // A clicked row's own property (a clicked page's page panel): its one row, that value's rollup rows.
   if (clicked && clicked.prop === code(property)) return { ...clicked, group: 'value' };
-  // A property kept by another's value (the business-network panel, a clicked source's pages).
-  const [only] = filter;
-  const [c] = only ?? [];
-  const crossed = CROSSED.find((x) => x.property === property && x.by === c?.property);
-  if (crossed && c && filter.length === 1 && only?.length === 1 && c.op === 'eq' && !(c.value ?? '').includes(SEP_CHAR)) {
-    return {
-      prop: code(crossed.code),
-      group: 'after-separator',
-      valueWhere: (w, column) => `starts_with(${column}, ${w.text(c.value ?? '')} || ${SEP})`,
-      visitsWhere: c,
-    };
-  }
-  return null;
+  // A property kept by another's value (the business-network panel, a clicked source's pages, a
+  // clicked page's visit panels), with or without the panel's own not_null.
+  if (filter.length !== 1 || !only || only.length > 2) return null;
+  const c = only.find((x) => !notNull(x));
+  const valuesNotNull = only.length === 2;
+  if (!c || (valuesNotNull && !only.some(notNull))) return null;
+  const crossed = CROSSED.find((x) => x.property === property && x.by === c.property);
+  const value = c.value ?? '';
+  if (!crossed || c.op !== 'eq' || c.value === null || value.includes(SEP_CHAR)) return null;
+  // The value's rows as a range, which zone maps skip row groups by (starts_with() does not): the
+  // strings from `value` and the separator up to `value` and a space are exactly those starting
+  // with `value` and the separator. Without the one with no value after it, when not_null.
+  return {
+    prop: code(crossed.code),
+    group: 'after-separator',
+    valueWhere: (w, column) => {
+      const v = w.text(value);
+      return `${column} ${valuesNotNull ? '>' : '>='} ${v} || ${SEP} AND ${column} < ${v} || chr(32)`;
+    },
+    visitsWhere: c,
+    ...(valuesNotNull ? { valuesNotNull } : {}),
+  };
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type DayShape,
   dayReadSql,
   dayShape,
+  PAGE_CROSSED,
   refreshSql,
 } from './duckdb-stats-days.js';
 import { likeToRegex } from './filter.js';
@@ -62,6 +63,11 @@ import {
   VISIT_COLUMNS,
 } from './stats-sql.js';
 import type { BackgroundFailure, QueryOptions } from './types.js';
+
+/** The visit's columns the day rollups read with a value row (the crossings' too), as a fold's old rows give them. */
+const FOLD_OLD_VISIT_COLUMNS = [...new Set(['v_start', 'v_end', 'v_interactions', 'v_source', ...PAGE_CROSSED.map((p) => COLUMN[p])])]
+  .map((c) => `o.${c}`)
+  .join(', ');
 
 /** Bump when VISIT_COLUMNS, the value rows or their derivation change: both are rebuilt from the events at start. */
 export const STATS_VERSION = '7';
@@ -740,7 +746,7 @@ export class DuckDbStats {
           before: {
             visits: `(SELECT *, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old) s`,
             values:
-              `(SELECT x.*, o.v_start, o.v_end, o.v_interactions, o.v_source, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old_values x ` +
+              `(SELECT x.*, ${FOLD_OLD_VISIT_COLUMNS}, CAST(NULL AS BIGINT) AS ${VN} FROM fold_old_values x ` +
               `JOIN fold_old o ON ${sameKey('x', 'o')}) s`,
           },
           after: {
@@ -928,6 +934,11 @@ export class DuckDbStats {
 
   /** The rows dayReadSql wants of the visits of `read` (days the rollups do not answer for). */
   private dayVisitsSql(d: StatsDialect, read: StatsScope, shape: DayShape, grouping: Grouping, sources: ScopeSources): string {
+    const rows = this.dayVisitRows(d, read, shape, grouping, sources);
+    return shape.valuesNotNull ? `SELECT * FROM (${rows}) WHERE g <> ''` : rows;
+  }
+
+  private dayVisitRows(d: StatsDialect, read: StatsScope, shape: DayShape, grouping: Grouping, sources: ScopeSources): string {
     const sums = `${VN} AS vn, CASE WHEN v_interactions <= 1 THEN 1 ELSE 0 END AS bounce, v_end - v_start AS dur`;
     const only = shape.visitsWhere;
     if (grouping.kind === 'property' && PROPERTY_LEVEL[grouping.property] === 'event') {

@@ -60,7 +60,52 @@ describe('dayShape', () => {
     const by = (property: StatsProperty): Grouping => ({ kind: 'property', property });
     expect(dayShape({ ...q, filter: [[{ property: 'page', op: 'eq', value: '/a' }]] }, by('page'))?.prop).toBe(page?.prop);
     expect(dayShape({ ...q, filter: [[{ property: 'source', op: 'eq', value: 'Google' }]] }, by('source'))?.prop).toBe(source?.prop);
-    expect(dayShape({ ...q, filter: [[{ property: 'page', op: 'eq', value: '/a' }]] }, by('country'))).toBeNull();
+    expect(dayShape({ ...q, filter: [[{ property: 'page', op: 'eq', value: '/a' }]] }, by('browser'))).toBeNull();
+    // A clicked page's visit panels of the overview: kept by page, with or without the panel's not_null.
+    const clickedPage = { ...q, filter: [[{ property: 'page', op: 'eq', value: '/a' }]] } as StatsScope;
+    for (const property of ['source', 'utm_campaign', 'country', 'device'] as const) {
+      expect(dayShape(clickedPage, by(property))).toMatchObject({
+        group: 'after-separator',
+        visitsWhere: { property: 'page', value: '/a' },
+      });
+      const panel = dayShape(
+        {
+          ...q,
+          filter: [
+            [
+              { property, op: 'not_null', value: null },
+              { property: 'page', op: 'eq', value: '/a' },
+            ],
+          ],
+        },
+        by(property),
+      );
+      expect(panel).toMatchObject({ group: 'after-separator', valuesNotNull: true });
+    }
+    for (const filter of [
+      [[{ property: 'page', op: 'eq', value: `/a${SEP}b` }]],
+      [[{ property: 'page', op: 'eq', value: null }]],
+      [
+        [
+          { property: 'page', op: 'eq', value: '/a' },
+          { property: 'country', op: 'eq', value: 'DE' },
+        ],
+      ],
+      [
+        [
+          { property: 'page', op: 'eq', value: '/a' },
+          { property: 'device', op: 'not_null', value: null },
+        ],
+      ],
+    ] as StatsScope['filter'][]) {
+      expect(dayShape({ ...q, ...(filter ? { filter } : {}) }, by('country')), JSON.stringify(filter)).toBeNull();
+    }
+    // A panel's own not_null alone: its non-null rows; another property's not_null is left to the visits.
+    expect(dayShape({ ...q, filter: [[{ property: 'utm_campaign', op: 'not_null', value: null }]] }, by('utm_campaign'))).toMatchObject({
+      group: 'value',
+      valuesNotNull: true,
+    });
+    expect(dayShape({ ...q, filter: [[{ property: 'referrer', op: 'not_null', value: null }]] }, by('utm_campaign'))).toBeNull();
     // A clicked source's pages: kept by source, unless the source holds the separator.
     expect(dayShape({ ...q, filter: [[{ property: 'source', op: 'eq', value: 'Google' }]] }, by('page'))?.group).toBe('after-separator');
     expect(dayShape({ ...q, filter: [[{ property: 'source', op: 'eq', value: `a${SEP}b` }]] }, by('page'))).toBeNull();

@@ -379,6 +379,19 @@ export async function runStatsContract(
             );
           }
         }
+        // The dashboard's panels that ask for rows with a value (utm_campaign:not_null), alone and
+        // with a clicked page: no null row, the others exact.
+        for (const property of ['utm_campaign', 'country', 'device', 'source', 'referrer'] as const) {
+          const hasValue = { property, op: 'not_null' as const, value: null };
+          for (const filter of [[[hasValue]], [[{ property: 'page', op: 'eq', value: '/pricing' }, hasValue]]] as StatsFilter[]) {
+            const panel = { ...q, filter };
+            const want = unidentified(refBreakdown(visits, ref(panel), property, identities));
+            expect(want.length, `${zone} ${JSON.stringify(filter)}`).toBeGreaterThan(0);
+            expect(want.some((r) => r.value === null)).toBe(false);
+            const got = await s.statsBreakdown(panel, { property, limit: 1000, offset: 0 });
+            expect(got.rows, `${zone} ${JSON.stringify(filter)} by ${property}`).toEqual(want);
+          }
+        }
       }
     }, 120_000);
 
