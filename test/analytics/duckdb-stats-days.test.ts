@@ -100,6 +100,12 @@ describe('dayShape', () => {
     ] as StatsScope['filter'][]) {
       expect(dayShape({ ...q, ...(filter ? { filter } : {}) }, by('country')), JSON.stringify(filter)).toBeNull();
     }
+    // A clicked source's campaign, country and device panels: kept by source; its browsers are not.
+    const clickedSource = { ...q, filter: [[{ property: 'source', op: 'eq', value: 'Google' }]] } as StatsScope;
+    for (const property of ['utm_campaign', 'country', 'device'] as const) {
+      expect(dayShape(clickedSource, by(property))).toMatchObject({ group: 'after-separator', visitsWhere: { property: 'source' } });
+    }
+    expect(dayShape(clickedSource, by('browser'))).toBeNull();
     // A panel's own not_null alone: its non-null rows; another property's not_null is left to the visits.
     expect(dayShape({ ...q, filter: [[{ property: 'utm_campaign', op: 'not_null', value: null }]] }, by('utm_campaign'))).toMatchObject({
       group: 'value',
