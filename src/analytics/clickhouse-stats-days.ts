@@ -29,10 +29,14 @@ import { sqlNumber, sqlRowKey, sqlString } from './clickhouse-sql.js';
 import { type ClickHouseRollupTables, type FoldedDay, foldedDaysWhere } from './clickhouse-stats.js';
 import {
   bucketDays,
+  byPage,
+  bySource,
   code,
   type DayShape,
   NETWORK_BY_TYPE,
   PAGE_BY_SOURCE,
+  PAGE_CROSSED,
+  SOURCE_CROSSED,
   STRIDE,
   VISIT_PROPERTIES,
   WIDTH,
@@ -51,7 +55,7 @@ export interface ClickHouseDayTables {
  * Bump when the day tables' layout changes: tables of the new version are made (and filled by the
  * builds reads queue), the older ones dropped. 2: rows keyed by pkey.
  */
-export const DAY_TABLES_VERSION = 2;
+export const DAY_TABLES_VERSION = 3;
 
 export function dayDdl(t: ClickHouseDayTables): string[] {
   const key = 'organization_id String, pixel_id String, zone String, win Int32, gen UInt64';
@@ -136,6 +140,21 @@ export function buildSql(
       pv: 'm_pageviews',
       ev: 'm_events',
     },
+    // A clicked page's and a clicked source's visit panels (duckdb-stats-days.ts PAGE_CROSSED, SOURCE_CROSSED).
+    ...PAGE_CROSSED.map((p) => ({
+      prop: code(byPage(p)),
+      from: `${t.foldedValues} WHERE ${copies} AND prop = 'page' AND position(e_value, ${SEP}) = 0`,
+      value: `concat(e_value, ${SEP}, ${COLUMN[p]})`,
+      pv: 'm_pageviews',
+      ev: 'm_events',
+    })),
+    ...SOURCE_CROSSED.map((p) => ({
+      prop: code(bySource(p)),
+      from: `${t.foldedVisits} WHERE ${copies} AND position(v_source, ${SEP}) = 0`,
+      value: `concat(v_source, ${SEP}, ${COLUMN[p]})`,
+      pv: 'v_pageviews',
+      ev: 'v_events',
+    })),
   ];
   const head = (prop: number) =>
     `${pixelZoneKey(organizationId, pixelId, zone)} AS pkey, ` +
@@ -204,9 +223,12 @@ export function dayReadSql(d: StatsDialect, t: ClickHouseDayTables, q: StatsScop
   let valueWhere = '';
   const only = shape.visitsWhere;
   if (shape.group === 'after-separator') {
-    const prefix = `${only?.value ?? ''}\x1F`;
-    valueWhere = ` AND substring(value, 1, ${Buffer.byteLength(prefix)}) = ${sqlString(prefix)}`;
+    // The strings from the value and the separator up to the value and a space (those starting
+    // with both): a range of the primary key. Without the one of no value when not_null.
+    const v = only?.value ?? '';
+    valueWhere = ` AND value ${shape.valuesNotNull ? '>' : '>='} ${sqlString(`${v}\x1F`)} AND value < ${sqlString(`${v} `)}`;
   } else if (only) valueWhere = ` AND value = ${sqlString(only.value ?? '')}`;
+  else if (shape.valuesNotNull) valueWhere = " AND value != ''";
   const scope =
     `pkey IN (${read.builds.map((b) => key(b.pixelId)).join(', ')}) AND win = ${sqlNumber(w)} AND ${gens} ` +
     `AND prop = ${sqlNumber(shape.prop)}${valueWhere}`;
@@ -307,7 +329,7 @@ export function dayReadSql(d: StatsDialect, t: ClickHouseDayTables, q: StatsScop
 }
 
 /** The rows dayReadSql wants of the visits of the days a build does not answer for (`visits`, `values`: rolled rows of those days). */
-export function dayVisitsSql(
+function dayVisitRows(
   d: StatsDialect,
   read: { identifiedSet: string | null; shape: DayShape; grouping: Grouping },
   visits: () => string,
@@ -334,6 +356,17 @@ export function dayVisitsSql(
   }
   const where = only ? ` WHERE ${COLUMN[only.property]} = ${value(only.value)}` : '';
   return `SELECT ${g} AS g, ${sums}, ${i} AS i, v_pageviews AS pv, v_events AS ev FROM (${visits()})${where}`;
+}
+
+/** The rows dayReadSql wants of the visits of the days a build does not answer for, without those of no value when the panel asks so. */
+export function dayVisitsSql(
+  d: StatsDialect,
+  read: { identifiedSet: string | null; shape: DayShape; grouping: Grouping },
+  visits: () => string,
+  values: (property: 'page' | 'event_type') => string,
+): string {
+  const rows = dayVisitRows(d, read, visits, values);
+  return read.shape.valuesNotNull ? `SELECT * FROM (${rows}) WHERE g != ''` : rows;
 }
 
 /** Local days [first, last] of a scope in its zone, when the scope is whole local days of it. */

@@ -69,7 +69,7 @@ import {
   windowOfPeriod,
   windowUtcDays,
 } from './clickhouse-stats-days.js';
-import { dayShape, PANEL_CROSSINGS } from './duckdb-stats-days.js';
+import { dayShape } from './duckdb-stats-days.js';
 import { BUCKET_MS, checkFields, checkFilter, fieldName, operandOf } from './filter.js';
 import { ClickHouseIntent, pagesDdl } from './intent-clickhouse.js';
 import {
@@ -919,8 +919,6 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     const shape = dayShape(q, grouping);
     const local = localDaysOf(q);
     if (!shape || !local || !q.zone || local[1] - local[0] > 32) return null;
-    // Not built here (yet): a panel's own not_null, and the visit panels of a clicked page or source.
-    if (shape.valuesNotNull || PANEL_CROSSINGS.includes(shape.prop)) return null;
     return { shape, zone: q.zone, w: windowOfPeriod(local[0]), local, pixels: [...new Set(q.pixelIds)] };
   }
 
