@@ -89,7 +89,6 @@ export const code = (prop: string): number => {
   return i;
 };
 
-
 export const DAYS_TABLES = ['stats_zones', 'stats_days', 'stats_day_visitors'] as const;
 
 export const DAYS_DDL: readonly string[] = [
