@@ -28,6 +28,7 @@ import { DAY_MS, localDay, offsetPieces, startOfLocalDay } from '../platform/tim
 import { sqlNumber, sqlRowKey, sqlString } from './clickhouse-sql.js';
 import { type ClickHouseRollupTables, type FoldedDay, foldedDaysWhere } from './clickhouse-stats.js';
 import {
+  BUSINESS_NETWORK_BY_PAGE,
   bucketDays,
   byPage,
   bySource,
@@ -55,7 +56,7 @@ export interface ClickHouseDayTables {
  * Bump when the day tables' layout changes: tables of the new version are made (and filled by the
  * builds reads queue), the older ones dropped. 2: rows keyed by pkey.
  */
-export const DAY_TABLES_VERSION = 3;
+export const DAY_TABLES_VERSION = 4;
 
 export function dayDdl(t: ClickHouseDayTables): string[] {
   const key = 'organization_id String, pixel_id String, zone String, win Int32, gen UInt64';
@@ -148,6 +149,13 @@ export function buildSql(
       pv: 'm_pageviews',
       ev: 'm_events',
     })),
+    {
+      prop: code(BUSINESS_NETWORK_BY_PAGE),
+      from: `${t.foldedValues} WHERE ${copies} AND prop = 'page' AND position(e_value, ${SEP}) = 0 AND v_network_type = 'business'`,
+      value: `concat(e_value, ${SEP}, v_network)`,
+      pv: 'm_pageviews',
+      ev: 'm_events',
+    },
     ...SOURCE_CROSSED.map((p) => ({
       prop: code(bySource(p)),
       from: `${t.foldedVisits} WHERE ${copies} AND position(v_source, ${SEP}) = 0`,
@@ -351,7 +359,8 @@ function dayVisitRows(
   if (only && (only.property === 'page' || only.property === 'event_type')) {
     return (
       `SELECT ${g} AS g, ${sums}, ${i} AS i, m_pageviews AS pv, m_events AS ev ` +
-      `FROM (${values(only.property)}) WHERE e_value = ${value(only.value)}`
+      `FROM (${values(only.property)}) WHERE e_value = ${value(only.value)}` +
+      (shape.visitsAlso ? ` AND ${COLUMN[shape.visitsAlso.property]} = ${value(shape.visitsAlso.value)}` : '')
     );
   }
   const where = only ? ` WHERE ${COLUMN[only.property]} = ${value(only.value)}` : '';

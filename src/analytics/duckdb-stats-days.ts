@@ -30,7 +30,7 @@ import { PROPERTY_LEVEL, STATS_PROPERTIES, type StatsCondition, type StatsProper
 import { bucketSql, COLUMN, type Grouping, type StatsDialect } from './stats-sql.js';
 
 /** Bump when what the day rollups hold changes: they are dropped and rebuilt per pixel when read. */
-export const DAYS_VERSION = '7';
+export const DAYS_VERSION = '8';
 
 /** `network` values by `network_type` (type, unit separator, network): the business-network panel. */
 export const NETWORK_BY_TYPE = 'network@type';
@@ -61,13 +61,29 @@ export const byPage = (property: StatsProperty): string => `${property}@page`;
  */
 export const SOURCE_CROSSED: readonly StatsProperty[] = ['utm_campaign', 'country', 'device'];
 export const bySource = (property: StatsProperty): string => `${property}@source`;
+/**
+ * The company-network panel (networks of `network_type` business) of a clicked page, kept by page
+ * (page, separator, network) from the page rows of business networks' visits only.
+ */
+export const BUSINESS_NETWORK_BY_PAGE = 'network@page@business';
+const BUSINESS = 'business';
 
-/** Properties kept by the value of another (a filter on `by`, a breakdown by `property`): `by`'s value, the separator, `property`'s. */
-const CROSSED: readonly { code: string; property: StatsProperty; by: StatsProperty }[] = [
+/**
+ * Properties kept by the value of another (a filter on `by`, a breakdown by `property`): `by`'s
+ * value, the separator, `property`'s; `when`: of the visits with that value only (the filter must
+ * name it too).
+ */
+const CROSSED: readonly { code: string; property: StatsProperty; by: StatsProperty; when?: StatsCondition }[] = [
   { code: NETWORK_BY_TYPE, property: 'network', by: 'network_type' },
   { code: PAGE_BY_SOURCE, property: 'page', by: 'source' },
   ...PAGE_CROSSED.map((property) => ({ code: byPage(property), property, by: 'page' as const })),
   ...SOURCE_CROSSED.map((property) => ({ code: bySource(property), property, by: 'source' as const })),
+  {
+    code: BUSINESS_NETWORK_BY_PAGE,
+    property: 'network',
+    by: 'page',
+    when: { property: 'network_type', op: 'eq', value: BUSINESS },
+  },
 ];
 
 export const VISIT_PROPERTIES = STATS_PROPERTIES.filter((p) => PROPERTY_LEVEL[p] === 'visit');
@@ -82,6 +98,7 @@ const PROPS: readonly string[] = [
   PAGE_BY_SOURCE,
   ...PAGE_CROSSED.map(byPage),
   ...SOURCE_CROSSED.map(bySource),
+  BUSINESS_NETWORK_BY_PAGE,
 ];
 export const code = (prop: string): number => {
   const i = PROPS.indexOf(prop);
@@ -162,8 +179,10 @@ function contributionsSql(d: StatsDialect, offsets: readonly OffsetPiece[], from
   const codes = `CAST([${[0, ...visitProps.map(code), ...SOURCE_CROSSED.map((p) => code(bySource(p)))].join(', ')}] AS UTINYINT[])`;
   const values = `[${["''", ...visitProps.map(value), ...SOURCE_CROSSED.map(bySourceValue)].join(', ')}]`;
   const sums = 'CASE WHEN s.v_interactions <= 1 THEN 1 ELSE 0 END AS bounce, s.v_end - s.v_start AS dur';
-  const pageCodes = `CAST([${PAGE_CROSSED.map((p) => code(byPage(p))).join(', ')}] AS UTINYINT[])`;
-  const pageValues = `[${PAGE_CROSSED.map((p) => `s.e_value || ${SEP} || coalesce(s.${COLUMN[p]}, '')`).join(', ')}]`;
+  const pageCodes = `CAST([${[...PAGE_CROSSED.map(byPage), BUSINESS_NETWORK_BY_PAGE].map(code).join(', ')}] AS UTINYINT[])`;
+  // Null (never read) for the business-network crossing of another network type's visit.
+  const businessNetwork = `CASE WHEN s.v_network_type = '${BUSINESS}' THEN s.e_value || ${SEP} || coalesce(s.v_network, '') END`;
+  const pageValues = `[${[...PAGE_CROSSED.map((p) => `s.e_value || ${SEP} || coalesce(s.${COLUMN[p]}, '')`), businessNetwork].join(', ')}]`;
   return (
     `SELECT tg.pk, s.${visitor} AS vn, CAST(${lday} AS INTEGER) AS lday, unnest(${codes}) AS prop, unnest(${values}) AS value, ` +
     `s.v_pageviews AS pv, s.v_events AS ev, ${sums} FROM ${from.visits} ${TARGET} WHERE ${where} UNION ALL ` +
@@ -288,6 +307,8 @@ export interface DayShape {
   visitsWhere?: StatsCondition;
   /** And the breakdown's own property has a value (a panel's not_null): its null row is left out. */
   valuesNotNull?: boolean;
+  /** And this visit-level condition (a crossing's `when`), on the visits read. */
+  visitsAlso?: StatsCondition;
 }
 
 /** Whether the day rollups answer this question, and how: unfiltered totals, series by day or longer, breakdowns. */
@@ -320,27 +341,35 @@ export function dayShape(q: StatsScope, grouping: Grouping): DayShape | null {
   // A clicked row's own property (a clicked page's page panel): its one row, that value's rollup rows.
   if (clicked && clicked.prop === code(property)) return { ...clicked, group: 'value' };
   // A property kept by another's value (the business-network panel, a clicked source's pages, a
-  // clicked page's visit panels), with or without the panel's own not_null.
-  if (filter.length !== 1 || !only || only.length > 2) return null;
-  const c = only.find((x) => !notNull(x));
-  const valuesNotNull = only.length === 2;
-  if (!c || (valuesNotNull && !only.some(notNull))) return null;
-  const crossed = CROSSED.find((x) => x.property === property && x.by === c.property);
-  const value = c.value ?? '';
-  if (!crossed || c.op !== 'eq' || c.value === null || value.includes(SEP_CHAR)) return null;
-  // The value's rows as a range, which zone maps skip row groups by (starts_with() does not): the
-  // strings from `value` and the separator up to `value` and a space are exactly those starting
-  // with `value` and the separator. Without the one with no value after it, when not_null.
-  return {
-    prop: code(crossed.code),
-    group: 'after-separator',
-    valueWhere: (w, column) => {
-      const v = w.text(value);
-      return `${column} ${valuesNotNull ? '>' : '>='} ${v} || ${SEP} AND ${column} < ${v} || chr(32)`;
-    },
-    visitsWhere: c,
-    ...(valuesNotNull ? { valuesNotNull } : {}),
-  };
+  // clicked page's visit panels): the filter is `by` eq a value, the crossing's `when` if it has
+  // one, and perhaps the panel's own not_null; nothing else.
+  if (filter.length !== 1 || !only) return null;
+  for (const x of CROSSED) {
+    if (x.property !== property) continue;
+    const c = only.find((y) => y.property === x.by && y.op === 'eq' && y.value !== null);
+    const when = x.when && only.find((y) => y.property === x.when?.property && y.op === 'eq' && y.value === x.when.value);
+    if (!c || (x.when && !when)) continue;
+    const rest = only.filter((y) => y !== c && y !== when);
+    const valuesNotNull = rest.length === 1 && rest[0] !== undefined && notNull(rest[0]);
+    if (rest.length > (valuesNotNull ? 1 : 0)) continue;
+    const value = c.value ?? '';
+    if (value.includes(SEP_CHAR)) return null;
+    // The value's rows as a range, which zone maps skip row groups by (starts_with() does not): the
+    // strings from `value` and the separator up to `value` and a space are exactly those starting
+    // with `value` and the separator. Without the one with no value after it, when not_null.
+    return {
+      prop: code(x.code),
+      group: 'after-separator',
+      valueWhere: (w, column) => {
+        const v = w.text(value);
+        return `${column} ${valuesNotNull ? '>' : '>='} ${v} || ${SEP} AND ${column} < ${v} || chr(32)`;
+      },
+      visitsWhere: c,
+      ...(when ? { visitsAlso: when } : {}),
+      ...(valuesNotNull ? { valuesNotNull } : {}),
+    };
+  }
+  return null;
 }
 
 /**

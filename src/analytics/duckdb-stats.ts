@@ -65,7 +65,9 @@ import {
 import type { BackgroundFailure, QueryOptions } from './types.js';
 
 /** The visit's columns the day rollups read with a value row (the crossings' too), as a fold's old rows give them. */
-const FOLD_OLD_VISIT_COLUMNS = [...new Set(['v_start', 'v_end', 'v_interactions', 'v_source', ...PAGE_CROSSED.map((p) => COLUMN[p])])]
+const FOLD_OLD_VISIT_COLUMNS = [
+  ...new Set(['v_start', 'v_end', 'v_interactions', 'v_source', 'v_network', 'v_network_type', ...PAGE_CROSSED.map((p) => COLUMN[p])]),
+]
   .map((c) => `o.${c}`)
   .join(', ');
 
@@ -964,7 +966,8 @@ export class DuckDbStats {
       // value's page views and events, as its rollup rows count them.
       return (
         `SELECT ${g} AS g, ${sums}, ${identified} AS i, m_pageviews AS pv, m_events AS ev ` +
-        `FROM (${sources.values(only.property as EventProperty)}) WHERE e_value = ${d.text(only.value ?? '')}`
+        `FROM (${sources.values(only.property as EventProperty)}) WHERE e_value = ${d.text(only.value ?? '')}` +
+        (shape.visitsAlso ? ` AND ${COLUMN[shape.visitsAlso.property]} = ${d.text(shape.visitsAlso.value ?? '')}` : '')
       );
     }
     if (only) where = ` WHERE ${COLUMN[only.property]} = ${d.text(only.value ?? '')}`;

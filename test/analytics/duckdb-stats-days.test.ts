@@ -106,6 +106,22 @@ describe('dayShape', () => {
       expect(dayShape(clickedSource, by(property))).toMatchObject({ group: 'after-separator', visitsWhere: { property: 'source' } });
     }
     expect(dayShape(clickedSource, by('browser'))).toBeNull();
+    // A clicked page's company networks: kept by page, for business networks only.
+    const pageAnd = (type: string): StatsScope => ({
+      ...q,
+      filter: [
+        [
+          { property: 'network_type', op: 'eq', value: type },
+          { property: 'page', op: 'eq', value: '/a' },
+        ],
+      ],
+    });
+    expect(dayShape(pageAnd('business'), by('network'))).toMatchObject({
+      group: 'after-separator',
+      visitsWhere: { property: 'page' },
+      visitsAlso: { property: 'network_type', value: 'business' },
+    });
+    expect(dayShape(pageAnd('isp'), by('network'))).toBeNull();
     // A panel's own not_null alone: its non-null rows; another property's not_null is left to the visits.
     expect(dayShape({ ...q, filter: [[{ property: 'utm_campaign', op: 'not_null', value: null }]] }, by('utm_campaign'))).toMatchObject({
       group: 'value',

@@ -379,6 +379,26 @@ export async function runStatsContract(
             );
           }
         }
+        // A clicked page's company networks (network_type:eq:business, kept by page) and its other types.
+        let networks = 0;
+        for (const type of ['business', 'isp', 'hosting']) {
+          const panel = {
+            ...q,
+            filter: [
+              [
+                { property: 'page', op: 'eq', value: '/pricing' },
+                { property: 'network_type', op: 'eq', value: type },
+              ],
+            ] as StatsFilter,
+          };
+          const want = unidentified(refBreakdown(visits, ref(panel), 'network', identities));
+          networks += want.length;
+          expect(
+            (await s.statsBreakdown(panel, { property: 'network', limit: 1000, offset: 0 })).rows,
+            `${zone} ${type} of /pricing`,
+          ).toEqual(want);
+        }
+        expect(networks).toBeGreaterThan(0);
         // The dashboard's panels that ask for rows with a value (utm_campaign:not_null), alone and
         // with a clicked page: no null row, the others exact.
         for (const property of ['utm_campaign', 'country', 'device', 'source', 'referrer'] as const) {
