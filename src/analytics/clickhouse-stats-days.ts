@@ -28,6 +28,7 @@ import { DAY_MS, localDay, offsetPieces, startOfLocalDay } from '../platform/tim
 import { sqlNumber, sqlRowKey, sqlString } from './clickhouse-sql.js';
 import { type ClickHouseRollupTables, type FoldedDay, foldedDaysWhere } from './clickhouse-stats.js';
 import {
+  BUSINESS,
   BUSINESS_NETWORK_BY_PAGE,
   bucketDays,
   byPage,
@@ -40,6 +41,7 @@ import {
   SOURCE_CROSSED,
   STRIDE,
   VISIT_PROPERTIES,
+  visitRowsOf,
   WIDTH,
   windowMask,
 } from './duckdb-stats-days.js';
@@ -54,7 +56,8 @@ export interface ClickHouseDayTables {
 
 /**
  * Bump when the day tables' layout changes: tables of the new version are made (and filled by the
- * builds reads queue), the older ones dropped. 2: rows keyed by pkey.
+ * builds reads queue), the older ones dropped. 2: rows keyed by pkey. 3: a clicked page's and
+ * source's visit panels kept by page and by source. 4: a clicked page's business networks.
  */
 export const DAY_TABLES_VERSION = 4;
 
@@ -151,7 +154,7 @@ export function buildSql(
     })),
     {
       prop: code(BUSINESS_NETWORK_BY_PAGE),
-      from: `${t.foldedValues} WHERE ${copies} AND prop = 'page' AND position(e_value, ${SEP}) = 0 AND v_network_type = 'business'`,
+      from: `${t.foldedValues} WHERE ${copies} AND prop = 'page' AND position(e_value, ${SEP}) = 0 AND v_network_type = ${sqlString(BUSINESS)}`,
       value: `concat(e_value, ${SEP}, v_network)`,
       pv: 'm_pageviews',
       ev: 'm_events',
@@ -374,8 +377,7 @@ export function dayVisitsSql(
   visits: () => string,
   values: (property: 'page' | 'event_type') => string,
 ): string {
-  const rows = dayVisitRows(d, read, visits, values);
-  return read.shape.valuesNotNull ? `SELECT * FROM (${rows}) WHERE g != ''` : rows;
+  return visitRowsOf(read.shape, dayVisitRows(d, read, visits, values));
 }
 
 /** Local days [first, last] of a scope in its zone, when the scope is whole local days of it. */

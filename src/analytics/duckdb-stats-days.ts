@@ -7,8 +7,9 @@
 //
 // - `stats_days`: per pixel, local day, property and value (prop 0: all visits, value ''), the sums
 //   of the visits that started that day (visits, page views, events, bounces, duration), and for
-//   prop 0 the day's distinct visitors. Sums over days add up. Two properties are also kept by the
-//   value of another (CROSSED): networks by network type, pages by the visit's source.
+//   prop 0 the day's distinct visitors. Sums over days add up. Some properties are also kept by the
+//   value of another (CROSSED): networks by network type, pages by the visit's source, and the
+//   overview's visit panels by page and by source (what a clicked page or source reads).
 // - `stats_day_visitors`: per pixel, visitor number, window of 64 local days, property and value, a
 //   bitmask of the days of the window on which the visitor started a visit with that value. Windows
 //   start every 32 days and overlap by 32 (each day lies in two), so any 33 days in a row (a day, a
@@ -66,7 +67,7 @@ export const bySource = (property: StatsProperty): string => `${property}@source
  * (page, separator, network) from the page rows of business networks' visits only.
  */
 export const BUSINESS_NETWORK_BY_PAGE = 'network@page@business';
-const BUSINESS = 'business';
+export const BUSINESS = 'business';
 
 /**
  * Properties kept by the value of another (a filter on `by`, a breakdown by `property`): `by`'s
@@ -190,9 +191,10 @@ function contributionsSql(d: StatsDialect, offsets: readonly OffsetPiece[], from
     `s.e_value, s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where} UNION ALL ` +
     `SELECT tg.pk, s.${visitor}, CAST(${lday} AS INTEGER), CAST(${code(PAGE_BY_SOURCE)} AS UTINYINT), s.v_source || ${SEP} || s.e_value, ` +
     `s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where} AND s.prop = 'page' AND strpos(s.v_source, ${SEP}) = 0 UNION ALL ` +
-    `SELECT tg.pk, s.${visitor}, CAST(${lday} AS INTEGER), unnest(${pageCodes}), unnest(${pageValues}), ` +
+    // Without the null values (the business-network crossing of other networks' visits).
+    `SELECT * FROM (SELECT tg.pk, s.${visitor}, CAST(${lday} AS INTEGER), unnest(${pageCodes}), unnest(${pageValues}) AS value, ` +
     `s.m_pageviews, s.m_events, ${sums} FROM ${from.values} ${TARGET} WHERE ${where} AND s.prop = 'page' ` +
-    `AND strpos(s.e_value, ${SEP}) = 0`
+    `AND strpos(s.e_value, ${SEP}) = 0) WHERE value IS NOT NULL`
   );
 }
 
@@ -310,6 +312,10 @@ export interface DayShape {
   /** And this visit-level condition (a crossing's `when`), on the visits read. */
   visitsAlso?: StatsCondition;
 }
+
+/** The rows of the days read from the visits (g first), without the one of no value when the shape asks so. Both engines. */
+export const visitRowsOf = (shape: DayShape, rows: string): string =>
+  shape.valuesNotNull ? `SELECT * FROM (${rows}) WHERE g <> ''` : rows;
 
 /** Whether the day rollups answer this question, and how: unfiltered totals, series by day or longer, breakdowns. */
 export function dayShape(q: StatsScope, grouping: Grouping): DayShape | null {

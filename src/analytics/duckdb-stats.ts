@@ -31,6 +31,7 @@ import {
   dayShape,
   PAGE_CROSSED,
   refreshSql,
+  visitRowsOf,
 } from './duckdb-stats-days.js';
 import { likeToRegex } from './filter.js';
 import {
@@ -936,8 +937,7 @@ export class DuckDbStats {
 
   /** The rows dayReadSql wants of the visits of `read` (days the rollups do not answer for). */
   private dayVisitsSql(d: StatsDialect, read: StatsScope, shape: DayShape, grouping: Grouping, sources: ScopeSources): string {
-    const rows = this.dayVisitRows(d, read, shape, grouping, sources);
-    return shape.valuesNotNull ? `SELECT * FROM (${rows}) WHERE g <> ''` : rows;
+    return visitRowsOf(shape, this.dayVisitRows(d, read, shape, grouping, sources));
   }
 
   private dayVisitRows(d: StatsDialect, read: StatsScope, shape: DayShape, grouping: Grouping, sources: ScopeSources): string {
