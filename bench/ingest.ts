@@ -391,7 +391,14 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
     );
     const commits = metric(m, 'delivr_ingest_commit_rows_count');
     log(
-      `  group commit: ${commits} commits, ${(metric(m, 'delivr_ingest_commit_rows_sum') / commits).toFixed(1)} rows per commit, ${((1000 * metric(m, 'delivr_ingest_commit_seconds_sum')) / commits).toFixed(2)} ms per commit on average`,
+      `  group commit: ${commits} commits, ${(metric(m, 'delivr_ingest_commit_rows_sum') / commits).toFixed(1)} rows per commit, ${((1000 * metric(m, 'delivr_ingest_commit_seconds_sum')) / commits).toFixed(2)} ms per commit on average; ` +
+        // Where an acknowledgement's tail comes from: commits that took long (each holds its requests).
+        ['0.0025', '0.005', '0.01']
+          .map(
+            (le) =>
+              `${((100 * (commits - metric(m, `delivr_ingest_commit_seconds_bucket\\{le="${le}"\\}`))) / commits).toFixed(2)}% over ${Number(le) * 1000} ms`,
+          )
+          .join(', '),
     );
   } finally {
     baseline.child.kill();

@@ -16,6 +16,7 @@ import { opsRoutes } from './ops/routes.js';
 import { ApiError } from './platform/errors.js';
 import { type App, ErrorSchema, errorHandler } from './platform/http.js';
 import { LazyRequestLogger } from './platform/logger.js';
+import { slicedHttpServer } from './platform/turns.js';
 import type { Services } from './services.js';
 import { adminSurface } from './surfaces/admin.js';
 import { dashboardSurface } from './surfaces/dashboard.js';
@@ -64,6 +65,7 @@ export async function buildApp(s: Services): Promise<App> {
         ? (new LazyRequestLogger(logger as Logger, bindings) as unknown as FastifyBaseLogger)
         : logger.child(bindings, options),
     routerOptions: { maxParamLength: 200 },
+    serverFactory: slicedHttpServer,
     // Malformed URLs and over-long path parameters answer from our catalogue, not Fastify's body.
     frameworkErrors: (err, req, reply) => {
       const e = new ApiError('invalid_parameters', err.message);

@@ -1006,6 +1006,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       journal.stop();
       await this.serializeRaw(() => this.moveJournal(journal)).catch(() => undefined);
       journal.close();
+      await journal.settled();
     }
     await this.writes.catch(() => undefined);
     await Promise.allSettled([...this.running]);
