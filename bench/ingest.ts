@@ -138,6 +138,34 @@ async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
   return { url: `http://127.0.0.1:${port}/`, child };
 }
 
+/** Bounds (s) of the commit-duration histogram that the held phase reports the share above. */
+const COMMIT_BUCKETS = ['0.0025', '0.005', '0.01'] as const;
+
+interface CommitStats {
+  count: number;
+  seconds: number;
+  rows: number;
+  /** Commits within each of COMMIT_BUCKETS. */
+  within: number[];
+}
+
+/** The group commit's counters from a /metrics text, less those of `since` (an earlier scrape). */
+function commitStats(text: string, since?: CommitStats): CommitStats {
+  const now: CommitStats = {
+    count: metric(text, 'delivr_ingest_commit_rows_count'),
+    seconds: metric(text, 'delivr_ingest_commit_seconds_sum'),
+    rows: metric(text, 'delivr_ingest_commit_rows_sum'),
+    within: COMMIT_BUCKETS.map((le) => metric(text, `delivr_ingest_commit_seconds_bucket\\{le="${le}"\\}`)),
+  };
+  if (!since) return now;
+  return {
+    count: now.count - since.count,
+    seconds: now.seconds - since.seconds,
+    rows: now.rows - since.rows,
+    within: now.within.map((n, i) => n - (since.within[i] ?? 0)),
+  };
+}
+
 function metric(text: string, name: string): number {
   const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : Number.NaN;
@@ -239,6 +267,7 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
     const { single, batch } = target;
     const ingestUrl = target.url;
     let maxSingle = 0;
+    let heldCommits: CommitStats | null = null;
     for (const level of CONNECTION_LEVELS) {
       CONNECTIONS = level;
       log(`\n== ${name}: ${ROUNDS} rounds × ${SECONDS} s per target, ${CONNECTIONS} connections, after a warm-up`);
@@ -340,8 +369,11 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
       const rss: number[] = [];
       const sampler = setInterval(() => rss.push(rssMb(server.child.pid)), 1000);
       await loopDelayP99(server.url);
+      const commitsBefore = commitStats(await (await fetch(`${server.url}/metrics`)).text());
       const held = await drive(ingestUrl, single, { duration: LATENCY_SECONDS, overallRate: rate, connections: 64 });
       const delay = await loopDelayP99(server.url);
+      // After the delay's scrape: each scrape resets the delay histogram.
+      heldCommits = commitStats(await (await fetch(`${server.url}/metrics`)).text(), commitsBefore);
       clearInterval(sampler);
       const steady = median(rss);
       const peak = Math.max(...rss);
@@ -389,17 +421,17 @@ async function benchEngine(name: string, env: Record<string, string>): Promise<v
         })
         .join(', ')}`,
     );
-    const commits = metric(m, 'delivr_ingest_commit_rows_count');
-    log(
-      `  group commit: ${commits} commits, ${(metric(m, 'delivr_ingest_commit_rows_sum') / commits).toFixed(1)} rows per commit, ${((1000 * metric(m, 'delivr_ingest_commit_seconds_sum')) / commits).toFixed(2)} ms per commit on average; ` +
-        // Where an acknowledgement's tail comes from: commits that took long (each holds its requests).
-        ['0.0025', '0.005', '0.01']
-          .map(
-            (le) =>
-              `${((100 * (commits - metric(m, `delivr_ingest_commit_seconds_bucket\\{le="${le}"\\}`))) / commits).toFixed(2)}% over ${Number(le) * 1000} ms`,
-          )
-          .join(', '),
-    );
+    // The commits of the held phase (the rounds before it saturate the server): where an
+    // acknowledgement's tail comes from, as each slow commit holds all of its requests.
+    if (heldCommits) {
+      const c = heldCommits;
+      log(
+        `  group commit at half load: ${c.count} commits, ${(c.rows / c.count).toFixed(1)} rows per commit, ${((1000 * c.seconds) / c.count).toFixed(2)} ms per commit on average; ` +
+          COMMIT_BUCKETS.map(
+            (le, i) => `${((100 * (c.count - (c.within[i] ?? 0))) / c.count).toFixed(2)}% over ${Number(le) * 1000} ms`,
+          ).join(', '),
+      );
+    }
   } finally {
     baseline.child.kill();
     await stopTarget(target);
