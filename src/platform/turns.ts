@@ -9,8 +9,8 @@ import { createServer, type IncomingMessage, type Server, type ServerOptions as 
 
 /**
  * A slice's length. With every request's handling in slices, a turn at 256 connections is the
- * parsing of what arrived plus one slice: event-loop delay p99 4.0 ms with 1 ms slices, 4.5-5.5 ms
- * with 2 ms (bench/ingest.ts, docs/ingest.md).
+ * parsing of what arrived plus one slice: event-loop delay p99 4.0-5.0 ms over five runs with 1 ms
+ * slices, 4.5-5.5 ms in one with 2 ms (bench/ingest.ts, docs/ingest.md).
  */
 const SLICE_MS = 1;
 
@@ -33,7 +33,7 @@ export class Slices {
     });
   }
 
-  /** Runs `task` in a slice; it must not throw (nothing is there to catch it). */
+  /** Runs `task` in a slice. It should not throw: what it throws surfaces as an uncaught exception. */
   post(task: () => void): void {
     this.queue.push(task);
     this.schedule();
