@@ -85,6 +85,8 @@ export async function runAnalyticsContract(name: string, makeStore: () => Promis
           asn: 4_294_967_295,
           network_org: 'Org, Inc. ("the" org)',
           network_type: 'business',
+          // Control characters and JSON's line separators: DuckDB's page reads each row as JSON.
+          heading: 'ctl \u0001\u001f\u007f \u2028\u2029 end \\u0041',
           received_millis: 9_007_199_254_740_991,
         });
         const empty = row(t, 1, nullsFor({ is_bot: false, resolved: null }));
