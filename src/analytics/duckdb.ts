@@ -35,7 +35,7 @@ import {
 } from '../identity/store-shared.js';
 import type { CsvRows, Erased, ImportedRow, PersonSummary, StagedRows } from '../identity/types.js';
 import type { IntentStore } from '../intent/types.js';
-import { AUDIENCE_DDL, DuckDbAudiences, PROFILE_SNAPSHOT, profileSnapshotSql, WIDE_TOPICS } from './audience-duckdb.js';
+import { AUDIENCE_DDL, DuckDbAudiences, PACKED_VIEWS, PROFILE_SNAPSHOT, profileSnapshotSql, WIDE_TOPICS } from './audience-duckdb.js';
 import { hemKey, hemKeySql } from './duckdb-hem-keys.js';
 import { IngestJournal } from './duckdb-journal.js';
 import { Params } from './duckdb-params.js';
@@ -96,6 +96,8 @@ export interface DuckDbStoreOptions {
   statsSortMinRows?: number;
   /** Most topics an intents audience stages one row per person (audience-duckdb.ts WIDE_TOPICS; tests pass 0). */
   audienceWideTopics?: number;
+  /** How an intents audience's wide stage packs views and baseline relevance (audience-duckdb.ts PACKED_VIEWS; tests pass others). */
+  audiencePackedViews?: number;
   /** Told of background work that failed (types.ts BackgroundFailure); not passed to a store on its own thread. */
   onBackgroundFailure?: BackgroundFailure;
 }
@@ -189,6 +191,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       profileFilterSql: (filter, p) => profileFilterSql(filter, p),
     },
     () => this.options.audienceWideTopics ?? WIDE_TOPICS,
+    () => this.options.audiencePackedViews ?? PACKED_VIEWS,
   );
   readonly writeAudienceRows: AudienceResultsStore['writeAudienceRows'] = (...a) => this.audiences.writeAudienceRows(...a);
   readonly readAudienceRows: AudienceResultsStore['readAudienceRows'] = (...a) => this.audiences.readAudienceRows(...a);

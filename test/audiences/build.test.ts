@@ -314,6 +314,26 @@ engineSuite(
   },
 );
 
+// The wide stage packs each person's views and baseline relevance into one sum (PACKED_VIEWS). With
+// a packing this small, people of the workload reach it (views of 2 and more); with one this large,
+// their sums pass 2^52 (baseline relevance of 4 and more): the stage must see them and stage unpacked.
+for (const packing of [2, 2 ** 50]) {
+  const packDir = mkdtempSync(join(tmpdir(), 'delivr-build-'));
+  let packDuck: DuckDbAnalyticsStore;
+  engineSuite(
+    `DuckDB, views packed by 2^${Math.log2(packing)}, which the workload overflows`,
+    async () => {
+      packDuck = new DuckDbAnalyticsStore(join(packDir, 'a.duckdb'), { audiencePackedViews: packing });
+      await packDuck.init();
+      return packDuck;
+    },
+    async () => {
+      await packDuck?.close();
+      rmSync(packDir, { recursive: true, force: true });
+    },
+  );
+}
+
 if (serverUrl) {
   let ch: ClickHouseAnalyticsStore;
   engineSuite(
