@@ -128,7 +128,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
 
   /**
    * @param wideTopics WIDE_TOPICS; tests pass 0 to build every audience the per-pair way.
-   * @param packing PACKED_VIEWS; tests pass a small one to make the wide stage fall back, or 0 not to pack.
+   * @param packing PACKED_VIEWS; tests pass ones the workload overflows, to make the wide stage fall back.
    */
   constructor(
     private readonly db: DuckDbAudienceRunner,
@@ -221,7 +221,10 @@ export class DuckDbAudiences implements AudienceResultsStore {
   }
 
   async stageIntentScores(spec: IntentScoresSpec): Promise<StagedIntentScores> {
-    if (spec.topicIds.length > 0 && spec.topicIds.length <= this.wideTopics()) return this.stageWide(spec);
+    if (spec.topicIds.length > 0 && spec.topicIds.length <= this.wideTopics()) {
+      const wide = await this.stageWide(spec);
+      if (wide) return wide;
+    }
     const stage = stageName();
     const table = stageTable(stage);
     const p = new Params();
@@ -364,9 +367,11 @@ export class DuckDbAudiences implements AudienceResultsStore {
    * topic's sums at once (the pages pivoted first, a column of relevance per topic), where the per-pair form groups
    * twice (by person, and by person and topic) and joins the two; and writeWide then needs no
    * grouping at all. Same terms, same formula: only the order of the floating-point sums differs,
-   * which the rounding margin covers (score-sql.ts).
+   * which the rounding margin covers (score-sql.ts). Null, with nothing staged, when a person's
+   * packed sums may not split exactly (PACKED_VIEWS): the caller stages the per-pair way.
    */
-  private async stageWide(spec: IntentScoresSpec, pack = this.packing()): Promise<StagedIntentScores> {
+  private async stageWide(spec: IntentScoresSpec): Promise<StagedIntentScores | null> {
+    const pack = this.packing();
     const stage = stageName();
     const table = stageTable(stage);
     const topicIds = spec.topicIds;
@@ -383,27 +388,21 @@ export class DuckDbAudiences implements AudienceResultsStore {
     // decay (the same expressions on the same values: the same terms, bit for bit). A page view of
     // an unclassified page finds no row and adds nothing (NULLs, which sum() skips; a topic with no
     // view counted is written as 0 views, as before).
-    // Packed (pack > 0): a view's count in the window and its relevance in the baseline in one sum,
+    // A view's count in the window and its relevance in the baseline in one sum (PACKED_VIEWS),
     // `k = views + pack * baseline` (a day is in one or the other), unpacked per person (`u`).
-    const addends = terms.map((t, i) =>
-      pack > 0
-        ? `CASE WHEN ${t.inWindow} THEN coalesce(pg.n${i}, 0) ELSE ${t.baselineTerm} * ${sqlFloat(pack)} END AS k${i}, ` +
-          `CASE WHEN ${t.inWindow} THEN ${t.observedTerm} END AS o${i}`
-        : `CASE WHEN ${t.inWindow} THEN coalesce(pg.n${i}, 0) ELSE 0 END AS v${i}, ` +
-          `CASE WHEN ${t.inWindow} THEN ${sqlFloat(0)} ELSE ${t.baselineTerm} END AS b${i}, ` +
-          `CASE WHEN ${t.inWindow} THEN ${t.observedTerm} END AS o${i}`,
+    const addends = terms.map(
+      (t, i) =>
+        `CASE WHEN ${t.inWindow} THEN coalesce(pg.n${i}, 0) ELSE ${t.baselineTerm} * ${sqlFloat(pack)} END AS k${i}, ` +
+        `CASE WHEN ${t.inWindow} THEN ${t.observedTerm} END AS o${i}`,
     );
-    const sums = (from: string) => (i: number) =>
-      pack > 0
-        ? `sum(${from}.k${i}) AS k${i}, sum(${from}.o${i}) AS o${i}`
-        : `sum(${from}.v${i}) AS v${i}, sum(${from}.b${i}) AS b${i}, sum(${from}.o${i}) AS o${i}`;
+    const sums = (from: string) => (i: number) => `sum(${from}.k${i}) AS k${i}, sum(${from}.o${i}) AS o${i}`;
     const { baselineStart, windowStart } = windowsOf(spec.asOfDay, spec.windowDays);
     // Unpacking is exact while every partial sum is an integer below 2^53 (the addends are
     // non-negative integers, so below the person's total) and the views stay below `pack`. A person
     // for whom either may fail is `suspect`: a total of 2^52 or more, or an observed sum so large
     // that the views may have reached `pack` (each view adds at least the topic's least relevance
     // times the window's least decay to it). None at any realistic scale (2^24 window views by one
-    // person); if one turns up, the stage is made again unpacked.
+    // person); if one turns up, the audience is staged the per-pair way instead (null here).
     const leastDecay = 0.5 ** ((spec.asOfDay - windowStart) / HALF_LIFE_DAYS);
     const suspect = topicIds
       .map((_, i) => `coalesce(k${i} >= ${sqlFloat(2 ** 52)} OR o${i} >= lim.m${i} * ${sqlFloat(pack * leastDecay * (1 - 1e-6))}, false)`)
@@ -436,12 +435,10 @@ export class DuckDbAudiences implements AudienceResultsStore {
     // another order (which the rounding margin covers, as above).
     const each = (f: (i: number) => string): string => topicIds.map((_, i) => f(i)).join(', ');
     const unpacked =
-      pack > 0
-        ? `lim AS (SELECT ${ids.map((id, i) => `min(relevance) FILTER (WHERE topic_id = ${id}) AS m${i}`).join(', ')} FROM intent_page_topics ` +
-          `WHERE organization_id = ${org} AND topic_id IN (${ids.join(', ')})), ` +
-          `u AS (SELECT hem, first_day, ${each((i) => `k${i} % ${sqlFloat(pack)} AS v${i}, (k${i} - k${i} % ${sqlFloat(pack)}) / ${sqlFloat(pack)} AS b${i}, o${i}`)}, ` +
-          `${suspect} AS suspect FROM g, lim), `
-        : '';
+      `lim AS (SELECT ${ids.map((id, i) => `min(relevance) FILTER (WHERE topic_id = ${id}) AS m${i}`).join(', ')} FROM intent_page_topics ` +
+      `WHERE organization_id = ${org} AND topic_id IN (${ids.join(', ')})), ` +
+      `u AS (SELECT hem, first_day, ${each((i) => `k${i} % ${sqlFloat(pack)} AS v${i}, (k${i} - k${i} % ${sqlFloat(pack)}) / ${sqlFloat(pack)} AS b${i}, o${i}`)}, ` +
+      `${suspect} AS suspect FROM g, lim), `;
     const sql =
       `CREATE TABLE ${table} AS WITH pg AS (SELECT url, ${pivot} FROM intent_page_topics WHERE organization_id = ${org} ` +
       `AND topic_id IN (${ids.join(', ')}) GROUP BY url), ` +
@@ -452,9 +449,9 @@ export class DuckDbAudiences implements AudienceResultsStore {
       'FROM r LEFT JOIN pd ON pd.url = r.url AND pd.day = r.day GROUP BY r.visitor_id, r.own), ' +
       `g AS (SELECT ${personSql('x.own', 'x.visitor_id')} AS hem, min(x.first_day) AS first_day, ${each(sums('x'))} ` +
       `FROM pv x ${linksJoin(org, 'x.visitor_id')} WHERE (${personSql('x.own', 'x.visitor_id')}) IS NOT NULL GROUP BY 1), ${unpacked}` +
-      `s AS (SELECT hem, ${topicIds.map((_, i) => `v${i}, CASE WHEN v${i} > 0 THEN ${raws[i]} END AS raw${i}`).join(', ')}${pack > 0 ? ', suspect' : ''} ` +
-      `FROM ${pack > 0 ? 'u' : 'g'} WHERE ${topicIds.map((_, i) => `v${i} > 0`).join(' OR ')}${pack > 0 ? ' OR suspect' : ''}) ` +
-      `SELECT hem, ${pack > 0 ? 'suspect, ' : ''}${topicIds
+      `s AS (SELECT hem, ${topicIds.map((_, i) => `v${i}, CASE WHEN v${i} > 0 THEN ${raws[i]} END AS raw${i}`).join(', ')}, suspect ` +
+      `FROM u WHERE ${topicIds.map((_, i) => `v${i} > 0`).join(' OR ')} OR suspect) ` +
+      `SELECT hem, suspect, ${topicIds
         .map(
           (_, i) =>
             `CAST(coalesce(v${i}, 0) AS BIGINT) AS v${i}, CAST(${roundedScoreSql(`raw${i}`)} AS INTEGER) AS s${i}, ` +
@@ -462,12 +459,10 @@ export class DuckDbAudiences implements AudienceResultsStore {
         )
         .join(', ')} FROM s`;
     await this.db.read(sql, p.values, p.types);
-    if (pack > 0) {
-      const [suspects] = await this.db.read(`SELECT count(*) FROM ${table} WHERE suspect`, [], []);
-      if (num(suspects?.[0]) > 0) {
-        await this.db.read(`DROP TABLE IF EXISTS ${table}`, [], []);
-        return this.stageWide(spec, 0);
-      }
+    const [suspects] = await this.db.read(`SELECT count(*) FROM ${table} WHERE suspect`, [], []);
+    if (num(suspects?.[0]) > 0) {
+      await this.db.read(`DROP TABLE IF EXISTS ${table}`, [], []);
+      return null;
     }
     this.wide.set(stage, topicIds);
     // The pairs, and the uncertain ones (or all), as the per-pair form gives them.

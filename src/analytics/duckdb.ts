@@ -1083,10 +1083,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
 
   /** Rows of a statement whose one column is each row as a JSON array (queryEvents' projection). */
   private readJson(sql: string, p: Pick<Params, 'values' | 'types'>, signal?: AbortSignal): Promise<JsonValue[][]> {
-    return this.withReader(async (conn) => {
-      const rows = (await conn.runAndReadAll(sql, p.values, p.types)).getRows();
-      return rows.map((row) => JSON.parse(String(row[0])) as JsonValue[]);
-    }, signal);
+    return this.read(sql, p, signal).then((rows) => rows.map((row) => JSON.parse(String(row[0])) as JsonValue[]));
   }
 
   /** `work` on a read connection, interrupted when `signal` aborts (as read() says). */

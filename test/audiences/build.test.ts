@@ -316,7 +316,7 @@ engineSuite(
 
 // The wide stage packs each person's views and baseline relevance into one sum (PACKED_VIEWS). With
 // a packing this small, people of the workload reach it (views of 2 and more); with one this large,
-// their sums pass 2^52 (baseline relevance of 4 and more): the stage must see them and stage unpacked.
+// their sums pass 2^52 (baseline relevance of 4 and more): the stage must see them and stage per pair.
 for (const packing of [2, 2 ** 50]) {
   const packDir = mkdtempSync(join(tmpdir(), 'delivr-build-'));
   let packDuck: DuckDbAnalyticsStore;
