@@ -26,12 +26,13 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { PROFILE_SNAPSHOT, profileSnapshotSql } from '../src/analytics/audience-duckdb.js';
 import { ClickHouseAnalyticsStore } from '../src/analytics/clickhouse.js';
 import { DuckDbAnalyticsStore } from '../src/analytics/duckdb.js';
+import { VISITOR_KEY, visitorKeySql } from '../src/analytics/duckdb-visitor-key.js';
 import type { AnalyticsStore } from '../src/analytics/types.js';
 import { type ClassifiedPage, DAY_MS } from '../src/intent/types.js';
 import { seededRandom } from '../src/platform/random.js';
 
 /** Bump when the generated rows change, so cached stores are generated again. */
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4;
 const SENIORITY = ['cxo', 'vp', 'director', 'manager', 'staff'];
 
 export interface WorkloadSpec {
@@ -177,10 +178,13 @@ function fillSql(
     )} END`,
   );
   const bool = (b: boolean) => (engine === 'duckdb' ? String(b) : b ? '1' : '0');
+  // DuckDB's rows carry the visitor's key, as the journal's move writes it (duckdb-visitor-key.ts).
+  const key = (id: string) =>
+    engine === 'duckdb' ? { column: `, ${VISITOR_KEY}`, value: `, ${visitorKeySql(id)}` } : { column: '', value: '' };
   const events =
-    `INSERT INTO ${tables.events} (event_id, event_type, ts_millis, received_millis, organization_id, project_id, pixel_id, visitor_id, url, is_bot, resolved) ` +
+    `INSERT INTO ${tables.events} (event_id, event_type, ts_millis, received_millis, organization_id, project_id, pixel_id, visitor_id, url, is_bot, resolved${key('visitor').column}) ` +
     `SELECT ${d.concat("'e-'", d.str('i'))}, 'page_view', ts, ts, ${org}, 'bench', ${quote(w.pixelId)}, visitor, ` +
-    `${d.concat("'https://bench.example/p'", d.str(`u7 % ${s.pages}`))}, ${bool(false)}, ${bool(false)} FROM ` +
+    `${d.concat("'https://bench.example/p'", d.str(`u7 % ${s.pages}`))}, ${bool(false)}, ${bool(false)}${key('visitor').value} FROM ` +
     `(SELECT i, u7, ${ts} AS ts, ${visitor} AS visitor FROM (SELECT i, u2, u3, u4, u5, u6, u7, ${person} AS person FROM ${u}))` +
     (engine === 'duckdb' ? ' ORDER BY ts' : '');
   const email = d.concat("'p'", d.str('i'), "'@bench.example'");
@@ -196,9 +200,10 @@ function fillSql(
     engine === 'duckdb'
       ? `(SELECT p.i AS i, k.range AS k FROM ${d.rows(s.people)} p, range(3) k WHERE k.range <= p.i % 3)`
       : `(SELECT i, k FROM ${d.rows(s.people)} ARRAY JOIN range(toUInt64(i % 3 + 1)) AS k)`;
+  const linkVisitor = d.md5(d.concat("'v-'", d.str('i'), "'-'", d.str('k')));
   const links =
-    `INSERT INTO ${tables.links} (organization_id, visitor_id, hem_sha256, source, first_seen, last_seen${engine === 'clickhouse' ? ', version, deleted' : ''}) ` +
-    `SELECT ${org}, ${d.md5(d.concat("'v-'", d.str('i'), "'-'", d.str('k')))}, ${d.sha256(email)}, 'form', 1, 1${engine === 'clickhouse' ? ', 1, 0' : ''} FROM ${linkSource}`;
+    `INSERT INTO ${tables.links} (organization_id, visitor_id, hem_sha256, source, first_seen, last_seen${engine === 'clickhouse' ? ', version, deleted' : ''}${key('').column}) ` +
+    `SELECT ${org}, ${linkVisitor}, ${d.sha256(email)}, 'form', 1, 1${engine === 'clickhouse' ? ', 1, 0' : ''}${key(linkVisitor).value} FROM ${linkSource}`;
   return [profiles, links, events];
 }
 

@@ -19,6 +19,7 @@ import {
   type DuckDBValue,
   INTEGER,
   UBIGINT,
+  UUID,
   VARCHAR,
 } from '@duckdb/node-api';
 import type { AudienceResultsStore } from '../audiences/results.js';
@@ -40,6 +41,7 @@ import { hemKey, hemKeySql } from './duckdb-hem-keys.js';
 import { IngestJournal } from './duckdb-journal.js';
 import { Params } from './duckdb-params.js';
 import { DuckDbStats, INGEST_SEQ } from './duckdb-stats.js';
+import { VISITOR_KEY, visitorKeySql } from './duckdb-visitor-key.js';
 import { BUCKET_MS, checkFields, checkFilter, isStoredFieldName, likeToRegex, operandOf } from './filter.js';
 import { CONVERTED_COLUMNS, convertSql, dedupeSql, linksSql, peopleSql, readCsvSql, repeatedSql } from './identity-import-duckdb.js';
 import { DuckDbIntent, INTENT_DDL } from './intent-duckdb.js';
@@ -244,18 +246,28 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       // The ingest sequence (duckdb-stats.ts): each append's number, in commit order, which the stats
       // fold follows. Rows from before it read NULL and are counted by the rebuild.
       if (!existing.some((c) => c.name === INGEST_SEQ)) await writer.run(`ALTER TABLE events ADD COLUMN ${INGEST_SEQ} BIGINT`);
+      // The visitor's key (duckdb-visitor-key.ts), written by the journal's move. Rows from before it
+      // keep NULL, and readers take them by the id's text.
+      if (!existing.some((c) => c.name === VISITOR_KEY)) await writer.run(`ALTER TABLE events ADD COLUMN ${VISITOR_KEY} UUID`);
       const table = await readColumns(writer);
       // Columns this code does not know get NULLs in a VARCHAR vector: the appender does not cast.
-      const foreign = table.find((c) => !isStoredFieldName(c.name) && c.name !== INGEST_SEQ && (c.type !== 'VARCHAR' || !c.nullable));
+      const foreign = table.find(
+        (c) => !isStoredFieldName(c.name) && c.name !== INGEST_SEQ && c.name !== VISITOR_KEY && (c.type !== 'VARCHAR' || !c.nullable),
+      );
       if (foreign) {
         throw new Error(
           `events table has a column this version cannot fill: ${foreign.name} ${foreign.type}${foreign.nullable ? '' : ' NOT NULL'}`,
         );
       }
-      this.appendColumns = table.map((c) => (isStoredFieldName(c.name) || c.name === INGEST_SEQ ? c.name : null));
+      this.appendColumns = table.map((c) => (isStoredFieldName(c.name) || c.name === INGEST_SEQ || c.name === VISITOR_KEY ? c.name : null));
       // Identity: profiles (one per organization and person) and visitor links (one per visitor).
       await rebuildProfiles(writer);
       for (const ddl of identityDdl()) await writer.run(ddl);
+      // Links of files from before the visitor's key get theirs once (there are far fewer links than events).
+      if (!(await readColumns(writer, 'visitor_links')).some((c) => c.name === VISITOR_KEY)) {
+        await writer.run(`ALTER TABLE visitor_links ADD COLUMN ${VISITOR_KEY} UUID`);
+        await writer.run(`UPDATE visitor_links SET ${VISITOR_KEY} = ${visitorKeySql('visitor_id')}`);
+      }
       await writer.run(`ATTACH IF NOT EXISTS ':memory:' AS ${IMPORT_DB}`);
       // Intent: classified pages and their topics (intent-duckdb.ts).
       for (const ddl of INTENT_DDL) await writer.run(ddl);
@@ -1276,10 +1288,11 @@ function fromDuck(value: DuckDBValue): string | number | boolean | null {
   return String(value);
 }
 
-async function readColumns(conn: DuckDBConnection): Promise<{ name: string; type: string; nullable: boolean }[]> {
+async function readColumns(conn: DuckDBConnection, table = 'events'): Promise<{ name: string; type: string; nullable: boolean }[]> {
   const reader = await conn.runAndReadAll(
     `SELECT column_name, data_type, is_nullable FROM information_schema.columns ` +
-      `WHERE table_schema = current_schema() AND table_name = 'events' ORDER BY ordinal_position`,
+      `WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+    [table],
   );
   return reader.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]), nullable: row[2] === 'YES' }));
 }
@@ -1376,10 +1389,10 @@ async function atomically(conn: DuckDBConnection, statements: readonly Statement
 
 /** The statement that moves a journal segment into events: DuckDB reads the file itself, the batch's sequence number as a constant. */
 function moveSql(columns: readonly AppendColumn[], file: string, seq: number): string {
-  const names = columns.filter((c): c is StoredFieldName => c !== null && c !== INGEST_SEQ);
+  const names = columns.filter((c): c is StoredFieldName => c !== null && c !== INGEST_SEQ && c !== VISITOR_KEY);
   const types = names.map((n) => `${literalString(n)}: ${literalString(SQL_TYPES[(FIELD_TYPES.get(n) ?? unreachable(n)) as ArrowType])}`);
-  const target = [...names.map(quoteIdent), INGEST_SEQ].join(', ');
-  const source = [...names.map(quoteIdent), String(seq)].join(', ');
+  const target = [...names.map(quoteIdent), INGEST_SEQ, VISITOR_KEY].join(', ');
+  const source = [...names.map(quoteIdent), String(seq), visitorKeySql('visitor_id')].join(', ');
   return (
     `INSERT INTO events (${target}) SELECT ${source} FROM read_ndjson(${literalString(file)}, ` +
     `columns = {${types.join(', ')}}, format = 'newline_delimited', maximum_object_size = ${MAX_LINE_BYTES})`
@@ -1395,24 +1408,25 @@ function expectedFor(type: ArrowType): string {
   return { Utf8: 'a string', Boolean: 'a boolean', Int64: 'a safe integer', Int32: 'a 32-bit integer' }[type];
 }
 
-/** Column-major chunks in the table's column order; columns the code does not know get nulls. */
-/** A column of the events table as the appender fills it: an event field, the ingest sequence, or NULLs. */
-type AppendColumn = StoredFieldName | typeof INGEST_SEQ | null;
+/** A column of the events table as the appender fills it: an event field, the ingest sequence, the visitor's key (NULL), or NULLs. */
+type AppendColumn = StoredFieldName | typeof INGEST_SEQ | typeof VISITOR_KEY | null;
+
+/** Column-major chunks in the table's column order; columns the code does not know get nulls, and so does the visitor's key. */
 
 function toChunks(rows: readonly EventRow[], columns: readonly AppendColumn[], seq: number): DuckDBDataChunk[] {
   if (columns.length === 0) throw new Error('analytics store is not initialised; call init() first');
   const batch = BigInt(seq);
   const plan = columns.map((name) =>
-    name === INGEST_SEQ ? INGEST_SEQ : name ? { name, ...(CONVERTERS.get(name) ?? unreachable(name)) } : null,
+    name === INGEST_SEQ || name === VISITOR_KEY ? name : name ? { name, ...(CONVERTERS.get(name) ?? unreachable(name)) } : null,
   );
-  const types = plan.map((c) => (c === INGEST_SEQ ? BIGINT : (c?.type ?? VARCHAR)));
+  const types = plan.map((c) => (c === INGEST_SEQ ? BIGINT : c === VISITOR_KEY ? UUID : (c?.type ?? VARCHAR)));
   const chunks: DuckDBDataChunk[] = [];
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const count = Math.min(CHUNK_ROWS, rows.length - start);
     // Column by column: one converter and one field name per loop, rather than a closure call per value.
     const data: DuckDBValue[][] = plan.map((column) => {
       const out = new Array<DuckDBValue>(count);
-      if (!column) return out.fill(null);
+      if (!column || column === VISITOR_KEY) return out.fill(null);
       if (column === INGEST_SEQ) return out.fill(batch);
       const { name, convert } = column;
       for (let i = 0; i < count; i++) out[i] = convert((rows[start + i] as EventRow)[name], start + i);
@@ -1453,7 +1467,7 @@ function identityDdl(): string[] {
     // and a batch is merged per person), and the key's index cost a third of an import's CPU.
     `CREATE TABLE IF NOT EXISTS profiles (${PROFILES_TABLE_COLUMNS}, ${PROFILE_DERIVED_COLUMNS})`,
     'CREATE TABLE IF NOT EXISTS visitor_links (organization_id VARCHAR NOT NULL, visitor_id VARCHAR NOT NULL, hem_sha256 VARCHAR NOT NULL, ' +
-      'source VARCHAR NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (organization_id, visitor_id))',
+      `source VARCHAR NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, ${VISITOR_KEY} UUID, PRIMARY KEY (organization_id, visitor_id))`,
     // DuckDB scans an ART index only for a filter on a single-column index (a composite primary
     // key serves uniqueness, never lookups): one index per column that lookups and resolution use.
     // Earlier files had composite (organization_id, ...) indexes, which cost writes and served nothing.
@@ -1625,7 +1639,8 @@ const LINK_MERGE: readonly string[] = (() => {
       `FROM ${LINKS_STAGE} s WHERE ${key} AND ${same} AND (s.first_seen < l.first_seen OR s.last_seen > l.last_seen)`,
     `UPDATE visitor_links l SET hem_sha256 = s.hem_sha256, source = s.source, first_seen = s.first_seen, last_seen = s.last_seen ` +
       `FROM ${LINKS_STAGE} s WHERE ${key} AND ${moves}`,
-    `INSERT INTO visitor_links SELECT s.* FROM ${LINKS_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM visitor_links l WHERE ${key})`,
+    `INSERT INTO visitor_links (organization_id, visitor_id, hem_sha256, source, first_seen, last_seen, ${VISITOR_KEY}) ` +
+      `SELECT s.*, ${visitorKeySql('s.visitor_id')} FROM ${LINKS_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM visitor_links l WHERE ${key})`,
   ];
 })();
 

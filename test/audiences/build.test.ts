@@ -6,16 +6,19 @@
 // the filter person by person in JavaScript gives: nested groups, a field rule alone in an OR (a
 // member with no matched topic), people without a profile, text with quotes, backslashes, control
 // characters and emoji. Also: overrides replace the engine's scores, a preview counts what a write
-// writes, and a stage is gone once dropped. DuckDB twice: a few topics are staged one row per
-// person (a column per topic), many one row per person and topic.
+// writes, and a stage is gone once dropped. DuckDB several ways: a few topics are staged one row per
+// person (a column per topic), many one row per person and topic; packed sums that overflow; visitor
+// ids keyed, not, and half and half.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseAnalyticsStore } from '../../src/analytics/clickhouse.js';
-import { DuckDbAnalyticsStore } from '../../src/analytics/duckdb.js';
+import { DuckDbAnalyticsStore, type DuckDbStoreOptions } from '../../src/analytics/duckdb.js';
+import { VISITOR_KEY } from '../../src/analytics/duckdb-visitor-key.js';
 import { matchesFilter } from '../../src/analytics/filter-eval.js';
 import type { AnalyticsStore } from '../../src/analytics/types.js';
 import {
@@ -176,14 +179,20 @@ async function build(s: AnalyticsStore, org: string, filter: FilterGroup, window
   }
 }
 
-function engineSuite(name: string, open: () => Promise<AnalyticsStore>, cleanup: () => Promise<void>): void {
+/** Fills the store with the workload and returns the store the suite reads (the same, unless the fill reopened it). */
+type Fill = (s: AnalyticsStore, org: string) => Promise<AnalyticsStore>;
+const mixedIds: Fill = async (s, org) => {
+  await fillWorkload(s, org);
+  return s;
+};
+
+function engineSuite(name: string, open: () => Promise<AnalyticsStore>, cleanup: () => Promise<void>, fill?: Fill): void {
   describe(`intents audience built in ${name}`, () => {
     const org = randomUUID();
     let s: AnalyticsStore;
 
     beforeAll(async () => {
-      s = await open();
-      await fillWorkload(s, org);
+      s = await (fill ?? mixedIds)(await open(), org);
     }, 120_000);
 
     afterAll(cleanup);
@@ -240,14 +249,17 @@ function engineSuite(name: string, open: () => Promise<AnalyticsStore>, cleanup:
       });
     }
 
-    it('the workload reaches every kind of member: with and without profile, through a field rule alone', async () => {
-      const rows = await reference(s, org, FILTERS['intent or a company size alone'] as FilterGroup, 14);
-      expect(rows.some((r) => r.contact.hem_md5 === null)).toBe(true);
-      expect(rows.some((r) => r.contact.hem_md5 !== null)).toBe(true);
-      const cloud = await reference(s, org, { op: 'AND', rules: [{ type: 'INTENT', topic_ids: ['t-cloud'], min_score: 60 }] }, 14);
-      expect(rows.length).toBeGreaterThan(cloud.length);
-      expect(fieldRules(FILTERS['nested groups, two rules naming one topic'] as FilterGroup)).toHaveLength(3);
-    });
+    // Of the mixed workload (the others differ from it only in how visitors are keyed).
+    if (!fill) {
+      it('the workload reaches every kind of member: with and without profile, through a field rule alone', async () => {
+        const rows = await reference(s, org, FILTERS['intent or a company size alone'] as FilterGroup, 14);
+        expect(rows.some((r) => r.contact.hem_md5 === null)).toBe(true);
+        expect(rows.some((r) => r.contact.hem_md5 !== null)).toBe(true);
+        const cloud = await reference(s, org, { op: 'AND', rules: [{ type: 'INTENT', topic_ids: ['t-cloud'], min_score: 60 }] }, 14);
+        expect(rows.length).toBeGreaterThan(cloud.length);
+        expect(fieldRules(FILTERS['nested groups, two rules naming one topic'] as FilterGroup)).toHaveLength(3);
+      });
+    }
 
     it('overrides replace the engine’s scores; a dropped stage is gone', async () => {
       const filter: FilterGroup = { op: 'AND', rules: [{ type: 'INTENT', topic_ids: ['t-cloud'], min_score: 0 }] };
@@ -283,56 +295,77 @@ function engineSuite(name: string, open: () => Promise<AnalyticsStore>, cleanup:
   });
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'delivr-build-'));
-let duck: DuckDbAnalyticsStore;
-engineSuite(
-  'DuckDB',
-  async () => {
-    duck = new DuckDbAnalyticsStore(join(dir, 'a.duckdb'));
-    await duck.init();
-    return duck;
-  },
-  async () => {
-    await duck?.close();
-    rmSync(dir, { recursive: true, force: true });
-  },
-);
+/**
+ * A suite on a DuckDB store of its own (a new file) opened with `options`. `fill` (default: the
+ * mixed workload) may close the store and work on its file; it returns the store to read.
+ */
+function duckSuite(
+  name: string,
+  options: DuckDbStoreOptions = {},
+  fill?: (s: DuckDbAnalyticsStore, org: string, file: string) => Promise<DuckDbAnalyticsStore>,
+): void {
+  const dir = mkdtempSync(join(tmpdir(), 'delivr-build-'));
+  const file = join(dir, 'a.duckdb');
+  let store: DuckDbAnalyticsStore | undefined;
+  engineSuite(
+    name,
+    async () => {
+      store = new DuckDbAnalyticsStore(file, options);
+      await store.init();
+      return store;
+    },
+    async () => {
+      await store?.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    fill &&
+      (async (s, org) => {
+        store = await fill(s as DuckDbAnalyticsStore, org, file);
+        return store;
+      }),
+  );
+}
+
+duckSuite('DuckDB');
 
 // More topics than WIDE_TOPICS are staged one row per person and topic: the same audiences that way.
-const pairDir = mkdtempSync(join(tmpdir(), 'delivr-build-'));
-let pairDuck: DuckDbAnalyticsStore;
-engineSuite(
-  'DuckDB, one row per person and topic',
-  async () => {
-    pairDuck = new DuckDbAnalyticsStore(join(pairDir, 'a.duckdb'), { audienceWideTopics: 0 });
-    await pairDuck.init();
-    return pairDuck;
-  },
-  async () => {
-    await pairDuck?.close();
-    rmSync(pairDir, { recursive: true, force: true });
-  },
-);
+duckSuite('DuckDB, one row per person and topic', { audienceWideTopics: 0 });
 
 // The wide stage packs each person's views and baseline relevance into one sum (PACKED_VIEWS). With
 // a packing this small, people of the workload reach it (views of 2 and more); with one this large,
 // their sums pass 2^52 (baseline relevance of 4 and more): the stage must see them and stage per pair.
 for (const packing of [2, 2 ** 50]) {
-  const packDir = mkdtempSync(join(tmpdir(), 'delivr-build-'));
-  let packDuck: DuckDbAnalyticsStore;
-  engineSuite(
-    `DuckDB, views packed by 2^${Math.log2(packing)}, which the workload overflows`,
-    async () => {
-      packDuck = new DuckDbAnalyticsStore(join(packDir, 'a.duckdb'), { audiencePackedViews: packing });
-      await packDuck.init();
-      return packDuck;
-    },
-    async () => {
-      await packDuck?.close();
-      rmSync(packDir, { recursive: true, force: true });
-    },
-  );
+  duckSuite(`DuckDB, views packed by 2^${Math.log2(packing)}, which the workload overflows`, { audiencePackedViews: packing });
 }
+
+// Visitor ids in the tracker's form are grouped by their key (duckdb-visitor-key.ts), others by
+// their text. Above, half of each (the store takes both ways and adds them up). Here every page view
+// is keyed, so the stage reads by key alone; and then a store whose rows were half written before
+// the key (NULL), so one visitor's page views come both ways.
+duckSuite('DuckDB, every page view with a visitor key', {}, async (s, org) => {
+  await fillWorkload(s, org, 'tracker');
+  return s;
+});
+
+duckSuite('DuckDB, half the page views stored before visitor keys', {}, async (s, org, file) => {
+  await fillWorkload(s, org, 'tracker');
+  await s.close();
+  const instance = await DuckDBInstance.create(file);
+  const conn = await instance.connect();
+  const keyed = async () =>
+    Number((await conn.runAndReadAll(`SELECT count(*) FROM events WHERE ${VISITOR_KEY} IS NOT NULL`)).getRows()[0]?.[0]);
+  const before = await keyed();
+  await conn.run(`UPDATE events SET ${VISITOR_KEY} = NULL WHERE hash(event_id) % 2 = 0`);
+  const after = await keyed();
+  conn.closeSync();
+  instance.closeSync();
+  // Both ways hold a good part of the page views.
+  expect(after).toBeGreaterThan(before * 0.3);
+  expect(after).toBeLessThan(before * 0.7);
+  const reopened = new DuckDbAnalyticsStore(file);
+  await reopened.init();
+  return reopened;
+});
 
 if (serverUrl) {
   let ch: ClickHouseAnalyticsStore;

@@ -2,7 +2,8 @@
 // against ClickHouse, SQL against score.ts): people with several visitors, links that move,
 // server-side sends with a HEM, bots, companies written several ways, profiles with missing fields
 // and awkward text (quotes, backslashes, control characters, emoji) and some people with none,
-// 70 days of reading across topics with bursts this week.
+// 70 days of reading across topics with bursts this week. Half the visitor ids have the tracker's
+// form (32 hex digits: DuckDB keys them, duckdb-visitor-key.ts), half are a server's own text.
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnalyticsStore, EventRow } from '../../src/analytics/types.js';
 import type { NewLink, ProfilePatch } from '../../src/identity/types.js';
@@ -15,7 +16,10 @@ const AS_OF = WORKLOAD_AS_OF;
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
-export function workload(org: string) {
+/** Visitor ids: half in the tracker's form (`mixed`), or every one, with no page view lacking one (`tracker`). */
+export type VisitorIds = 'mixed' | 'tracker';
+
+export function workload(org: string, ids: VisitorIds = 'mixed') {
   const rnd = seededRandom(20260301);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const topics = ['t-cloud', 't-crm', 't-golf', 't-security', 't-baking'];
@@ -49,6 +53,8 @@ export function workload(org: string) {
   const events: EventRow[] = [];
   const pixel = randomUUID();
   let n = 0;
+  // A person's visitors alternate between the two forms of id; so do strangers.
+  const vid = (name: string, n: number): string => (n % 2 === 1 || ids === 'tracker' ? md5(name) : name);
   const event = (day: number, visitor: string | null, hem: string | null, over: Partial<EventRow> = {}): EventRow => {
     const ts = day * DAY_MS + Math.floor(rnd() * DAY_MS);
     n++;
@@ -96,30 +102,35 @@ export function workload(org: string) {
   };
   for (const [i, email] of people.entries()) {
     const hem = sha256(email);
-    const visitors = Array.from({ length: 1 + Math.floor(rnd() * 3) }, (_, k) => `v-${i}-${k}`);
+    const visitors = Array.from({ length: 1 + Math.floor(rnd() * 3) }, (_, k) => vid(`v-${i}-${k}`, i + k));
     for (const v of visitors) links.push({ visitor_id: v, hem_sha256: hem, source: 'form', at: 1 + i });
     const start = AS_OF - 1 - Math.floor(rnd() * 69);
     const views = Math.floor(rnd() * 40);
     for (let k = 0; k < views; k++) {
       const day = start + Math.floor(rnd() * (AS_OF - start + 1));
-      events.push(event(day, rnd() < 0.1 ? null : pick(visitors), rnd() < 0.1 ? hem : null));
+      const anonymous = rnd() < 0.1 && ids === 'mixed';
+      events.push(event(day, anonymous ? null : pick(visitors), rnd() < 0.1 ? hem : null));
     }
     // A burst this week for some.
     if (rnd() < 0.3) for (let k = 0; k < 6; k++) events.push(event(AS_OF - Math.floor(rnd() * 3), pick(visitors), null));
   }
   // Strangers, bots, clicks, a visitor that moves to another person later.
-  for (let k = 0; k < 200; k++) events.push(event(AS_OF - Math.floor(rnd() * 70), `stranger-${k % 37}`, null));
+  for (let k = 0; k < 200; k++) events.push(event(AS_OF - Math.floor(rnd() * 70), vid(`stranger-${k % 37}`, k % 37), null));
   for (let k = 0; k < 30; k++)
     events.push(
-      event(AS_OF - Math.floor(rnd() * 10), 'v-0-0', null, { is_bot: rnd() < 0.5, event_type: rnd() < 0.5 ? 'click' : 'page_view' }),
+      event(AS_OF - Math.floor(rnd() * 10), vid('v-0-0', 0), null, {
+        is_bot: rnd() < 0.5,
+        event_type: rnd() < 0.5 ? 'click' : 'page_view',
+      }),
     );
-  links.push({ visitor_id: 'v-1-0', hem_sha256: sha256('p2@w.example'), source: 'identify', at: 10_000 });
+  // A keyed visitor (v-1-0) moves.
+  links.push({ visitor_id: vid('v-1-0', 1), hem_sha256: sha256('p2@w.example'), source: 'identify', at: 10_000 });
   return { pages, profiles, links, events };
 }
 
 /** Writes the workload of `org` to a store. */
-export async function fillWorkload(s: AnalyticsStore, org: string): Promise<void> {
-  const w = workload(org);
+export async function fillWorkload(s: AnalyticsStore, org: string, ids: VisitorIds = 'mixed'): Promise<void> {
+  const w = workload(org, ids);
   await s.mergeProfiles(org, w.profiles, 1);
   await s.linkVisitors(
     org,
