@@ -66,7 +66,9 @@ export function rawScoreSql(i: RawScoreInput): string {
   const orgRate = `greatest(${f(MIN_DAILY_RATE)}, ${i.rate})`;
   const baseline = `greatest(${f(MIN_DAILY_RATE)}, (${i.baselinePercent} / ${f(100)} + ${f(PRIOR_DAYS)} * ${orgRate}) / (${known} + ${f(PRIOR_DAYS)}))`;
   const ratio = `((${i.observedPercent} / ${f(100)} + ${f(EVIDENCE)}) / (${baseline} * ${f(windowWeight(i.windowDays))} + ${f(EVIDENCE)}))`;
-  const q = `pow(${ratio}, ${f(2 / SPREAD)})`;
+  // ratio^(2/S), and 2/S is exactly 1 (S = ln 1.5 / atanh 0.2 comes out as 2 in doubles): pow(x, 1)
+  // is x, so the power is left out then (two pow calls per person and topic in an audience's stage).
+  const q = 2 / SPREAD === 1 ? ratio : `pow(${ratio}, ${f(2 / SPREAD)})`;
   return `(${f(100)} * ${q} / (${q} + ${f(1)}))`;
 }
 
