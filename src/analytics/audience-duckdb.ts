@@ -98,13 +98,21 @@ const personSql = (own: string, visitor: string): string => `CASE WHEN ${visitor
 const linksJoin = (org: string, visitor: string): string =>
   `LEFT JOIN visitor_links l ON l.organization_id = ${org} AND l.visitor_id = ${visitor}`;
 
-/** The organization's page views in `range` resolved to people (hem, day, url), for the per-pair form. */
-function resolvedViewsSql(p: Params, org: string, range: { fromMs: number; toMs: number }): string {
+/**
+ * The organization's page views in `range` resolved to people (hem, day, url), for the per-pair
+ * form: those with a visitor key joined with the links on it, the rest (when `byText`: there are
+ * any, unkeyedViews) by the id's text or their own HEM.
+ */
+function resolvedViewsSql(p: Params, org: string, range: { fromMs: number; toMs: number }, byText: boolean): string {
+  const where = pageViewsWhere(p, org, range);
   const hem = personSql('e.hem_sha256', 'e.visitor_id');
-  return (
+  const keyed =
+    `SELECT l.hem_sha256 AS hem, e.ts_millis // ${DAY_MS} AS day, e.url FROM events e JOIN visitor_links l ` +
+    `ON l.organization_id = ${org} AND l.${VISITOR_KEY} = e.${VISITOR_KEY} WHERE ${where} AND e.${VISITOR_KEY} IS NOT NULL`;
+  const text =
     `SELECT ${hem} AS hem, e.ts_millis // ${DAY_MS} AS day, e.url FROM events e ${linksJoin(org, 'e.visitor_id')} ` +
-    `WHERE ${pageViewsWhere(p, org, range)} AND (${hem}) IS NOT NULL`
-  );
+    `WHERE ${where} AND e.${VISITOR_KEY} IS NULL AND (${hem}) IS NOT NULL`;
+  return byText ? `${keyed} UNION ALL ${text}` : keyed;
 }
 
 export const stageName = (): string => `stage_${Date.now()}_${Math.floor(Math.random() * 2 ** 48).toString(16)}`;
@@ -232,6 +240,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
     const p = new Params();
     const org = p.add(spec.organizationId, VARCHAR);
     const range = scoreRangeMs(spec.asOfDay, spec.windowDays);
+    const byText = spec.topicIds.length > 0 && (await this.unkeyedViews(spec.organizationId, range));
     const topics = spec.topicIds.map((t) => p.add(t, VARCHAR)).join(', ');
     const terms = scoreTermsSql({ asOfDay: spec.asOfDay, windowDays: spec.windowDays, day: 'r.day', relevance: 't.relevance' });
     const rateCases = Object.entries(spec.rates)
@@ -250,7 +259,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
     // a visitor id); a person's first day is over all their page views, as firstDays reads it.
     const sql =
       `CREATE TABLE ${table} AS WITH r AS MATERIALIZED (` +
-      `${resolvedViewsSql(p, org, range)}), ` +
+      `${resolvedViewsSql(p, org, range, byText)}), ` +
       'f AS (SELECT hem, min(day) AS first_day FROM r GROUP BY hem), ' +
       `a AS (SELECT r.hem, t.topic_id, sum(CASE WHEN ${terms.inWindow} THEN 1 ELSE 0 END) AS views, ` +
       `sum(CASE WHEN ${terms.inWindow} THEN 0 ELSE ${terms.baselineTerm} END) AS baseline, ` +
@@ -443,14 +452,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
     // before the key) by their text, when there are any. A visitor's rows of both kinds meet again
     // in the grouping by person: every sum is additive and the first day a minimum.
     const where = pageViewsWhere(p, org, range);
-    const any = new Params();
-    const [unkeyed] = await this.db.read(
-      `SELECT count(*) > 0 FROM (SELECT 1 FROM events e WHERE ${pageViewsWhere(any, any.add(spec.organizationId, VARCHAR), range)} ` +
-        `AND e.${VISITOR_KEY} IS NULL AND (e.visitor_id IS NOT NULL OR e.hem_sha256 IS NOT NULL) LIMIT 1)`,
-      any.values,
-      any.types,
-    );
-    const byText = unkeyed?.[0] === true;
+    const byText = await this.unkeyedViews(spec.organizationId, range);
     const day = `e.ts_millis // ${DAY_MS}`;
     const keyed =
       `pk AS (SELECT e.${VISITOR_KEY} AS k, min(${day}) AS first_day, ${each(sums('pd'))} FROM events e ` +
@@ -512,6 +514,22 @@ export class DuckDbAudiences implements AudienceResultsStore {
       pairs: num(count?.[0]),
       ambiguous: ambiguous.map((r) => ({ hem_sha256: String(r[0]), topic_id: String(r[1]), intent_score: num(r[2]) })),
     };
+  }
+
+  /**
+   * Whether the organization's page views in `range` include any a person could be found for without
+   * a visitor key (another form of id, a HEM without an id, a row from before the key): the stage
+   * then resolves those by text too. Row groups whose keys have no NULLs are skipped unread.
+   */
+  private async unkeyedViews(organizationId: string, range: { fromMs: number; toMs: number }): Promise<boolean> {
+    const p = new Params();
+    const [row] = await this.db.read(
+      `SELECT count(*) > 0 FROM (SELECT 1 FROM events e WHERE ${pageViewsWhere(p, p.add(organizationId, VARCHAR), range)} ` +
+        `AND e.${VISITOR_KEY} IS NULL AND (e.visitor_id IS NOT NULL OR e.hem_sha256 IS NOT NULL) LIMIT 1)`,
+      p.values,
+      p.types,
+    );
+    return row?.[0] === true;
   }
 
   /** writeIntentAudience on a wide stage: the per-person values are expressions of each row's columns. */

@@ -342,30 +342,36 @@ for (const packing of [2, 2 ** 50]) {
 // their text. Above, half of each (the store takes both ways and adds them up). Here every page view
 // is keyed, so the stage reads by key alone; and then a store whose rows were half written before
 // the key (NULL), so one visitor's page views come both ways.
-duckSuite('DuckDB, every page view with a visitor key', {}, async (s, org) => {
-  await fillWorkload(s, org, 'tracker');
-  return s;
-});
+// Both forms of stage, wide and per pair, read by key.
+for (const [form, options] of [
+  ['', {}],
+  [', one row per person and topic', { audienceWideTopics: 0 }],
+] as const) {
+  duckSuite(`DuckDB${form}, every page view with a visitor key`, options, async (s, org) => {
+    await fillWorkload(s, org, 'tracker');
+    return s;
+  });
 
-duckSuite('DuckDB, half the page views stored before visitor keys', {}, async (s, org, file) => {
-  await fillWorkload(s, org, 'tracker');
-  await s.close();
-  const instance = await DuckDBInstance.create(file);
-  const conn = await instance.connect();
-  const keyed = async () =>
-    Number((await conn.runAndReadAll(`SELECT count(*) FROM events WHERE ${VISITOR_KEY} IS NOT NULL`)).getRows()[0]?.[0]);
-  const before = await keyed();
-  await conn.run(`UPDATE events SET ${VISITOR_KEY} = NULL WHERE hash(event_id) % 2 = 0`);
-  const after = await keyed();
-  conn.closeSync();
-  instance.closeSync();
-  // Both ways hold a good part of the page views.
-  expect(after).toBeGreaterThan(before * 0.3);
-  expect(after).toBeLessThan(before * 0.7);
-  const reopened = new DuckDbAnalyticsStore(file);
-  await reopened.init();
-  return reopened;
-});
+  duckSuite(`DuckDB${form}, half the page views stored before visitor keys`, options, async (s, org, file) => {
+    await fillWorkload(s, org, 'tracker');
+    await s.close();
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    const keyed = async () =>
+      Number((await conn.runAndReadAll(`SELECT count(*) FROM events WHERE ${VISITOR_KEY} IS NOT NULL`)).getRows()[0]?.[0]);
+    const before = await keyed();
+    await conn.run(`UPDATE events SET ${VISITOR_KEY} = NULL WHERE hash(event_id) % 2 = 0`);
+    const after = await keyed();
+    conn.closeSync();
+    instance.closeSync();
+    // Both ways hold a good part of the page views.
+    expect(after).toBeGreaterThan(before * 0.3);
+    expect(after).toBeLessThan(before * 0.7);
+    const reopened = new DuckDbAnalyticsStore(file, options);
+    await reopened.init();
+    return reopened;
+  });
+}
 
 if (serverUrl) {
   let ch: ClickHouseAnalyticsStore;
