@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDbAnalyticsStore, encodeEventLines } from '../../src/analytics/duckdb.js';
+import { VISITOR_KEY, visitorKeySql } from '../../src/analytics/duckdb-visitor-key.js';
 import { parseFilter } from '../../src/analytics/filter.js';
 import { EVENT_FIELDS, type EventRow } from '../../src/analytics/types.js';
 import { PROFILE_COLUMNS } from '../../src/identity/store-shared.js';
@@ -281,6 +282,70 @@ describe('DuckDbAnalyticsStore', () => {
     const c2 = await check.connect();
     const indexes = await c2.runAndReadAll(`SELECT index_name FROM duckdb_indexes() WHERE table_name = 'profiles' ORDER BY 1`);
     expect(indexes.getRows().map((r) => r[0])).toEqual(['profiles_by_md5_key', 'profiles_by_sha256_key']);
+    c2.closeSync();
+    check.closeSync();
+  });
+
+  it('gives visitor links made before visitor keys their keys, so page views stored after find their person by key', async () => {
+    const path = tempPath();
+    const org = randomUUID();
+    const pixel = randomUUID();
+    const tracker = '0123456789abcdef0123456789abcdef';
+    const hem = 'a'.repeat(64);
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    // The links' previous layout: no visitor_key.
+    await conn.run(
+      'CREATE TABLE visitor_links (organization_id VARCHAR NOT NULL, visitor_id VARCHAR NOT NULL, hem_sha256 VARCHAR NOT NULL, ' +
+        'source VARCHAR NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (organization_id, visitor_id))',
+    );
+    await conn.run(`INSERT INTO visitor_links VALUES ('${org}', '${tracker}', '${hem}', 'form', 1, 1)`);
+    conn.closeSync();
+    instance.closeSync();
+
+    const store = await openStore(path);
+    const day = Math.floor(T0 / 86_400_000);
+    const url = 'https://shop.example.com/cloud';
+    await store.savePages(org, [
+      {
+        url,
+        title: 'Cloud',
+        description: '',
+        heading: '',
+        topics: [{ topic_id: 't-cloud', relevance: 80 }],
+        version: 'v',
+        classified_at: 1,
+      },
+    ]);
+    // Keyed by the journal's move; the link only by the migration.
+    await store.appendEvents([{ ...event(org, pixel, 1), event_type: 'page_view', url, visitor_id: tracker }]);
+    const staged = await store.stageIntentScores({
+      organizationId: org,
+      topicIds: ['t-cloud'],
+      asOfDay: day,
+      windowDays: 7,
+      rates: {},
+      listAll: true,
+    });
+    await store.dropIntentStage(org, staged.stage);
+    expect(staged.ambiguous.map((a) => [a.hem_sha256, a.topic_id])).toEqual([[hem, 't-cloud']]);
+    await store.close();
+    // Only the tracker's form has a key: upper case, hyphens and other text do not.
+    const check = await DuckDBInstance.create(path);
+    const c2 = await check.connect();
+    const keys = await c2.runAndReadAll(
+      `SELECT v, CAST(${visitorKeySql('v')} AS VARCHAR) FROM (VALUES ('${tracker}'), ('${tracker.toUpperCase()}'), ` +
+        `('01234567-89ab-cdef-0123-456789abcdef'), ('${tracker.slice(0, 31)}g'), ('visitor-1')) t(v)`,
+    );
+    expect(keys.getRows()).toEqual([
+      [tracker, '01234567-89ab-cdef-0123-456789abcdef'],
+      [tracker.toUpperCase(), null],
+      ['01234567-89ab-cdef-0123-456789abcdef', null],
+      [`${tracker.slice(0, 31)}g`, null],
+      ['visitor-1', null],
+    ]);
+    const [link] = (await c2.runAndReadAll(`SELECT CAST(${VISITOR_KEY} AS VARCHAR) FROM visitor_links`)).getRows();
+    expect(link?.[0]).toBe('01234567-89ab-cdef-0123-456789abcdef');
     c2.closeSync();
     check.closeSync();
   });
