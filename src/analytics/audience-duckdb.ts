@@ -519,7 +519,9 @@ export class DuckDbAudiences implements AudienceResultsStore {
   /**
    * Whether the organization's page views in `range` include any a person could be found for without
    * a visitor key (another form of id, a HEM without an id, a row from before the key): the stage
-   * then resolves those by text too. Row groups whose keys have no NULLs are skipped unread.
+   * then resolves those by text too. Row groups whose keys have no NULLs are skipped unread. One
+   * stored between this check and the stage's statement is left to the next build, as one stored
+   * just after the statement is.
    */
   private async unkeyedViews(organizationId: string, range: { fromMs: number; toMs: number }): Promise<boolean> {
     const p = new Params();
