@@ -281,7 +281,8 @@ export function generateDemo(o: DemoOptions): DemoDataset {
     const atWork = company !== null && rnd() < 0.6;
     const [asn, org] = pick(ISPS);
     return {
-      id: randomUUID(),
+      // The tracker's form of id (32 hex digits), which DuckDB keys (analytics/duckdb-visitor-key.ts).
+      id: randomUUID().replaceAll('-', ''),
       device: pick(DEVICES),
       network: atWork ? { asn: 64_512 + Math.floor(rnd() * 1000), org: company.name, type: 'business' } : { asn, org, type: 'isp' },
       location: company
