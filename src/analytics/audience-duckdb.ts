@@ -91,6 +91,9 @@ function pageViewsWhere(p: Params, org: string, range: { fromMs: number; toMs: n
   );
 }
 
+/** A page view without a visitor key whose person may be known: by the visitor id's text, or its own HEM. */
+const UNKEYED = `e.${VISITOR_KEY} IS NULL AND (e.visitor_id IS NOT NULL OR e.hem_sha256 IS NOT NULL)`;
+
 /** A page view's person: the visitor's current link, or the event's own HEM without a visitor id. */
 const personSql = (own: string, visitor: string): string => `CASE WHEN ${visitor} IS NULL THEN ${own} ELSE l.hem_sha256 END`;
 
@@ -459,7 +462,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
       `LEFT JOIN pd ON pd.url = e.url AND pd.day = ${day} WHERE ${where} AND e.${VISITOR_KEY} IS NOT NULL GROUP BY e.${VISITOR_KEY}), `;
     const text =
       `r AS (SELECT e.visitor_id, CASE WHEN e.visitor_id IS NULL THEN e.hem_sha256 END AS own, ${day} AS day, e.url ` +
-      `FROM events e WHERE ${where} AND e.${VISITOR_KEY} IS NULL AND (e.visitor_id IS NOT NULL OR e.hem_sha256 IS NOT NULL)), ` +
+      `FROM events e WHERE ${where} AND ${UNKEYED}), ` +
       `pv AS (SELECT r.visitor_id, r.own, min(r.day) AS first_day, ${each(sums('pd'))} ` +
       'FROM r LEFT JOIN pd ON pd.url = r.url AND pd.day = r.day GROUP BY r.visitor_id, r.own), ';
     const columns = `x.first_day, ${each((i) => `x.k${i}, x.o${i}`)}`;
@@ -527,7 +530,7 @@ export class DuckDbAudiences implements AudienceResultsStore {
     const p = new Params();
     const [row] = await this.db.read(
       `SELECT count(*) > 0 FROM (SELECT 1 FROM events e WHERE ${pageViewsWhere(p, p.add(organizationId, VARCHAR), range)} ` +
-        `AND e.${VISITOR_KEY} IS NULL AND (e.visitor_id IS NOT NULL OR e.hem_sha256 IS NOT NULL) LIMIT 1)`,
+        `AND ${UNKEYED} LIMIT 1)`,
       p.values,
       p.types,
     );

@@ -1412,7 +1412,6 @@ function expectedFor(type: ArrowType): string {
 type AppendColumn = StoredFieldName | typeof INGEST_SEQ | typeof VISITOR_KEY | null;
 
 /** Column-major chunks in the table's column order; columns the code does not know get nulls, and so does the visitor's key. */
-
 function toChunks(rows: readonly EventRow[], columns: readonly AppendColumn[], seq: number): DuckDBDataChunk[] {
   if (columns.length === 0) throw new Error('analytics store is not initialised; call init() first');
   const batch = BigInt(seq);
